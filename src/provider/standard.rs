@@ -1,0 +1,198 @@
+//! Standard Webhooks (Svix and the senders that follow the spec):
+//! `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,SIG [v1,SIG2 …]`,
+//! HMAC-SHA256 base64 of `id.TS.body`, keyed with the base64-decoded part of a
+//! `whsec_` secret; five minutes. Svix sends the same under `svix-*` names.
+
+use super::crypto::{b64, b64_decode, check_window, ct_eq, hmac_sha256, parse_timestamp};
+use super::*;
+
+/// One scheme, two header spellings: `webhook-*` (the spec) and `svix-*`.
+pub struct Standard {
+    name: &'static str,
+    prefix: &'static str,
+}
+
+const PREFIXES: [&str; 2] = ["webhook", "svix"];
+
+impl Standard {
+    pub fn webhook() -> Self {
+        Self { name: "standard", prefix: "webhook" }
+    }
+
+    pub fn svix() -> Self {
+        Self { name: "svix", prefix: "svix" }
+    }
+}
+
+/// The HMAC key inside a `whsec_` secret.
+pub fn decode_secret(secret: &Secret) -> Result<Vec<u8>, Failure> {
+    let text = secret.expose().trim();
+    let encoded = text.strip_prefix("whsec_").unwrap_or(text);
+    b64_decode(encoded).filter(|k| !k.is_empty()).ok_or_else(|| {
+        Failure::secret_format("a Standard Webhooks secret is `whsec_` followed by base64; this one does not decode as base64")
+    })
+}
+
+fn signature(key: &[u8], id: &str, ts: &str, body: &[u8]) -> String {
+    b64(&hmac_sha256(key, &[id.as_bytes(), b".", ts.as_bytes(), b".", body]))
+}
+
+/// Finds the header set (`webhook-*` first, then `svix-*`) the request uses.
+fn header_prefix(headers: &Headers) -> &'static str {
+    PREFIXES
+        .into_iter()
+        .find(|p| headers.contains(&format!("{p}-signature")) || headers.contains(&format!("{p}-id")))
+        .unwrap_or("webhook")
+}
+
+impl Provider for Standard {
+    fn info(&self) -> ProviderInfo {
+        let p = self.prefix;
+        ProviderInfo {
+            name: self.name,
+            title: if self.name == "svix" { "Svix" } else { "Standard Webhooks" },
+            signature_headers: vec![format!("{p}-signature"), format!("{p}-timestamp")],
+            scheme: format!("HMAC-SHA256 base64 of `id.TS.body` in `{p}-signature: v1,SIG` (several allowed), key = base64 after whsec_"),
+            timestamped: true,
+            signs_body: true,
+            default_tolerance: Some(300),
+            delivery_timeout_secs: Some(15),
+            secret_hint: "the sender's dashboard: the endpoint's signing secret, starting with whsec_",
+            docs: "https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md",
+        }
+    }
+
+    fn new_id(&self) -> String {
+        format!("msg_{}", crypto::random_string(crypto::Alphabet::Base62, 27))
+    }
+
+    fn default_headers(&self, _ctx: &SignContext) -> Vec<(String, String)> {
+        vec![
+            ("User-Agent".into(), "Svix-Webhooks/1.76.1 (sender-QWERTY; +https://www.svix.com/http-sender/)".into()),
+            ("Accept".into(), "*/*".into()),
+            ("Content-Type".into(), "application/json".into()),
+        ]
+    }
+
+    fn sign(&self, req: &mut WebhookRequest, secret: &Secret, ctx: &SignContext) -> Result<(), Failure> {
+        let key = decode_secret(secret)?;
+        let ts = ctx.timestamp.to_string();
+        let sig = signature(&key, &ctx.id, &ts, &req.body);
+        let p = self.prefix;
+        req.headers.set(&format!("{p}-id"), ctx.id.clone());
+        req.headers.set(&format!("{p}-timestamp"), ts);
+        req.headers.set(&format!("{p}-signature"), format!("v1,{sig}"));
+        Ok(())
+    }
+
+    fn verify(&self, req: &WebhookRequest, secret: &Secret, opts: &VerifyOptions) -> Verdict {
+        let run = || -> Result<Verdict, Failure> {
+            let p = header_prefix(&req.headers);
+            let (id_h, ts_h, sig_h) = (format!("{p}-id"), format!("{p}-timestamp"), format!("{p}-signature"));
+            let id = required_header(req, &id_h)?;
+            let ts_text = required_header(req, &ts_h)?;
+            let ts = parse_timestamp(&ts_h, ts_text)?;
+            let value = required_header(req, &sig_h)?;
+            let key = decode_secret(secret)?;
+            let candidates: Vec<&str> = value
+                .split(' ')
+                .filter_map(|part| part.split_once(','))
+                .filter(|(version, _)| *version == "v1")
+                .map(|(_, sig)| sig)
+                .collect();
+            if candidates.is_empty() {
+                return Err(Failure::malformed(&sig_h, "no `v1,` signature"));
+            }
+            let expected = signature(&key, id, ts_text.trim(), &req.body);
+            let matched = candidates
+                .iter()
+                .position(|c| ct_eq(c.as_bytes(), expected.as_bytes()))
+                .ok_or_else(|| Failure::mismatch(&sig_h))?;
+            check_window(ts, opts.now, self.tolerance(opts).unwrap_or(300))?;
+            Ok(Verdict::valid(format!(
+                "v1 signature {} of {} matches, timestamp {} s old",
+                matched + 1,
+                candidates.len(),
+                opts.now - ts
+            )))
+        };
+        run().unwrap_or_else(Verdict::from)
+    }
+
+    fn detect(&self, headers: &Headers) -> bool {
+        let p = self.prefix;
+        headers.contains(&format!("{p}-signature")) || headers.contains(&format!("{p}-id"))
+    }
+
+    fn event_type(&self, req: &WebhookRequest) -> Option<String> {
+        json_str(req, "type").or_else(|| json_str(req, "eventType"))
+    }
+
+    fn event_id(&self, req: &WebhookRequest) -> Option<String> {
+        let p = header_prefix(&req.headers);
+        req.headers.get_str(&format!("{p}-id")).map(str::to_string)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+    fn example(prefix: &str) -> WebhookRequest {
+        let mut req = WebhookRequest::post("http://x/", br#"{"test": 2432232314}"#.to_vec());
+        req.headers.append(format!("{prefix}-id"), "msg_p5jXN8AQM9LWM0D4loKWxJek");
+        req.headers.append(format!("{prefix}-timestamp"), "1614265330");
+        req.headers.append(format!("{prefix}-signature"), "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+        req
+    }
+
+    /// The example of the Standard Webhooks spec and Svix's docs.
+    #[test]
+    fn published_example_under_both_header_sets() {
+        for prefix in PREFIXES {
+            let v = Standard::webhook().verify(&example(prefix), &Secret::new(SECRET), &VerifyOptions::at(1614265330));
+            assert!(v.is_valid(), "{prefix}: {v:?}");
+        }
+        let ctx = SignContext { timestamp: 1614265330, id: "msg_p5jXN8AQM9LWM0D4loKWxJek".into() };
+        let mut mine = WebhookRequest::post("http://x/", br#"{"test": 2432232314}"#.to_vec());
+        Standard::svix().sign(&mut mine, &Secret::new(SECRET), &ctx).unwrap();
+        assert_eq!(mine.headers.get("svix-signature"), example("svix").headers.get("svix-signature"));
+    }
+
+    #[test]
+    fn rotation_and_every_cause() {
+        let s = Secret::new(SECRET);
+        let std = Standard::webhook();
+        let mut rotated = example("webhook");
+        rotated.headers.set("webhook-signature", "v1a,AAAA v1,bm90IGl0 v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+        assert!(std.verify(&rotated, &s, &VerifyOptions::at(1614265330)).explain().contains("2 of 2"));
+
+        let ex = example("webhook");
+        assert_eq!(std.verify(&ex, &s, &VerifyOptions::at(1614265331 + 300)), Failure::Stale { age: 301, tolerance: 300 }.into());
+        assert_eq!(std.verify(&ex, &s, &VerifyOptions::at(1614265330 - 301)), Failure::Future { ahead: 301, tolerance: 300 }.into());
+        let other = Secret::new("whsec_dGVzdA==");
+        assert_eq!(std.verify(&ex, &other, &VerifyOptions::at(1614265330)), Failure::mismatch("webhook-signature").into());
+        assert!(matches!(
+            std.verify(&ex, &Secret::new("whsec_not base64!"), &VerifyOptions::at(1614265330)),
+            Verdict::Invalid { failure: Failure::SecretFormat { .. } }
+        ));
+        let mut missing = ex.clone();
+        missing.headers.remove("webhook-timestamp");
+        assert_eq!(std.verify(&missing, &s, &VerifyOptions::at(0)), Failure::missing("webhook-timestamp").into());
+        let mut malformed = ex.clone();
+        malformed.headers.set("webhook-signature", "g0hM9SsE");
+        assert!(matches!(std.verify(&malformed, &s, &VerifyOptions::at(1614265330)), Verdict::Invalid { failure: Failure::MalformedHeader { .. } }));
+    }
+
+    #[test]
+    fn detects_and_names_events() {
+        let mut req = example("svix");
+        req.body = br#"{"type":"user.created","data":{}}"#.to_vec();
+        assert!(Standard::svix().detect(&req.headers));
+        assert!(!Standard::webhook().detect(&req.headers));
+        assert_eq!(Standard::webhook().event_type(&req).as_deref(), Some("user.created"));
+        assert_eq!(Standard::webhook().event_id(&req).as_deref(), Some("msg_p5jXN8AQM9LWM0D4loKWxJek"));
+    }
+}
