@@ -1,5 +1,12 @@
 //! hookcli: capture, inspect, replay, forge, check and tunnel webhook deliveries.
 //! The modules are public so that integration tests and benches reach them.
 
+pub mod cli;
+pub mod cmd;
+pub mod edit;
+pub mod fixture;
+pub mod output;
 pub mod provider;
 pub mod secret;
+pub mod send;
+pub mod tamper;

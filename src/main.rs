@@ -1,1 +1,37 @@
-fn main(){}
+//! hookcli: parse, settle colour, dispatch, map the result to an exit status.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use hookcli::cli::{Cli, Command};
+use hookcli::cmd;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    hookcli::output::settle_color(cli.color);
+    let result = match cli.command {
+        Command::Send(args) => cmd::send::run(args),
+        Command::Providers(args) => cmd::providers::run(args),
+        Command::Completions(args) => cmd::completions::run(args),
+        Command::Man => cmd::completions::run_man(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("hookcli: error: {err:#}");
+            if err.downcast_ref::<cmd::UsageError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(3)
+            }
+        }
+    }
+}
+
+/// A reader that went away (`hookcli providers | head`) is not an error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|e| e.downcast_ref::<std::io::Error>())
+        .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+}

@@ -57,10 +57,12 @@ pub fn b64_decode(text: &str) -> Option<Vec<u8>> {
 
 /// Parses a Unix timestamp header value.
 pub fn parse_timestamp(header: &str, value: &str) -> Result<i64, Failure> {
-    value
-        .trim()
-        .parse::<i64>()
-        .map_err(|_| Failure::malformed(header, format!("timestamp {value:?} is not a whole number of seconds")))
+    value.trim().parse::<i64>().map_err(|_| {
+        Failure::malformed(
+            header,
+            format!("timestamp {value:?} is not a whole number of seconds"),
+        )
+    })
 }
 
 /// Rejects a timestamp further than `tolerance` seconds from `now`, in either direction.
@@ -123,7 +125,14 @@ pub fn uuid_v4() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex::encode(b);
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// Random bytes, for secrets that must differ from the real one.
@@ -139,8 +148,20 @@ mod tests {
     #[test]
     fn window_names_stale_and_future() {
         assert_eq!(check_window(1000, 1300, 300), Ok(()));
-        assert_eq!(check_window(1000, 1301, 300), Err(Failure::Stale { age: 301, tolerance: 300 }));
-        assert_eq!(check_window(1400, 1000, 300), Err(Failure::Future { ahead: 400, tolerance: 300 }));
+        assert_eq!(
+            check_window(1000, 1301, 300),
+            Err(Failure::Stale {
+                age: 301,
+                tolerance: 300
+            })
+        );
+        assert_eq!(
+            check_window(1400, 1000, 300),
+            Err(Failure::Future {
+                ahead: 400,
+                tolerance: 300
+            })
+        );
     }
 
     #[test]

@@ -31,7 +31,12 @@ impl Provider for GitLab {
         ]
     }
 
-    fn sign(&self, req: &mut WebhookRequest, secret: &Secret, _ctx: &SignContext) -> Result<(), Failure> {
+    fn sign(
+        &self,
+        req: &mut WebhookRequest,
+        secret: &Secret,
+        _ctx: &SignContext,
+    ) -> Result<(), Failure> {
         req.headers.set(HEADER, secret.expose());
         Ok(())
     }
@@ -51,7 +56,8 @@ impl Provider for GitLab {
     }
 
     fn event_type(&self, req: &WebhookRequest) -> Option<String> {
-        json_str(req, "object_kind").or_else(|| req.headers.get_str("X-Gitlab-Event").map(str::to_string))
+        json_str(req, "object_kind")
+            .or_else(|| req.headers.get_str("X-Gitlab-Event").map(str::to_string))
     }
 
     fn event_id(&self, req: &WebhookRequest) -> Option<String> {
@@ -69,24 +75,40 @@ mod tests {
     #[test]
     fn token_compare_and_causes() {
         let secret = Secret::new("glpat-token");
-        let ctx = SignContext { timestamp: 0, id: "d".into() };
+        let ctx = SignContext {
+            timestamp: 0,
+            id: "d".into(),
+        };
         let mut req = WebhookRequest::post("http://x/", br#"{"object_kind":"push"}"#.to_vec());
         GitLab.sign(&mut req, &secret, &ctx).unwrap();
         assert_eq!(req.headers.get_str("x-gitlab-token"), Some("glpat-token"));
         let at = VerifyOptions::at(0);
         assert!(GitLab.verify(&req, &secret, &at).is_valid());
-        assert_eq!(GitLab.verify(&req, &Secret::new("glpat-tokem"), &at), Failure::mismatch(HEADER).into());
+        assert_eq!(
+            GitLab.verify(&req, &Secret::new("glpat-tokem"), &at),
+            Failure::mismatch(HEADER).into()
+        );
         req.headers.remove(HEADER);
-        assert_eq!(GitLab.verify(&req, &secret, &at), Failure::missing(HEADER).into());
+        assert_eq!(
+            GitLab.verify(&req, &secret, &at),
+            Failure::missing(HEADER).into()
+        );
     }
 
     #[test]
     fn detects_and_names_events() {
-        let mut req = WebhookRequest::post("http://x/", br#"{"object_kind":"merge_request"}"#.to_vec());
+        let mut req =
+            WebhookRequest::post("http://x/", br#"{"object_kind":"merge_request"}"#.to_vec());
         req.headers.append("X-Gitlab-Event", "Merge Request Hook");
-        req.headers.append("X-Gitlab-Event-UUID", "13792a34-cac6-4fda-95a8-c58e00a3954e");
+        req.headers.append(
+            "X-Gitlab-Event-UUID",
+            "13792a34-cac6-4fda-95a8-c58e00a3954e",
+        );
         assert!(GitLab.detect(&req.headers));
         assert_eq!(GitLab.event_type(&req).as_deref(), Some("merge_request"));
-        assert_eq!(GitLab.event_id(&req).as_deref(), Some("13792a34-cac6-4fda-95a8-c58e00a3954e"));
+        assert_eq!(
+            GitLab.event_id(&req).as_deref(),
+            Some("13792a34-cac6-4fda-95a8-c58e00a3954e")
+        );
     }
 }

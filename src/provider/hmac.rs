@@ -46,10 +46,14 @@ impl HmacConfig {
         }
         let mut rest = self.template.as_str();
         while let Some(start) = rest.find('{') {
-            let end = rest[start..].find('}').ok_or("the HMAC template has a `{` without a closing `}`")?;
+            let end = rest[start..]
+                .find('}')
+                .ok_or("the HMAC template has a `{` without a closing `}`")?;
             let name = &rest[start + 1..start + end];
             if !["body", "timestamp", "method", "url"].contains(&name) {
-                return Err(format!("the HMAC template names {{{name}}}; it knows {{body}}, {{timestamp}}, {{method}} and {{url}}"));
+                return Err(format!(
+                    "the HMAC template names {{{name}}}; it knows {{body}}, {{timestamp}}, {{method}} and {{url}}"
+                ));
             }
             rest = &rest[start + end + 1..];
         }
@@ -72,7 +76,9 @@ impl CustomHmac {
         let mut parts: Vec<&[u8]> = Vec::new();
         let mut rest = self.config.template.as_str();
         while let Some(start) = rest.find('{') {
-            let Some(len) = rest[start..].find('}') else { break };
+            let Some(len) = rest[start..].find('}') else {
+                break;
+            };
             parts.push(rest[..start].as_bytes());
             parts.push(match &rest[start + 1..start + len] {
                 "body" => &req.body,
@@ -98,12 +104,10 @@ impl CustomHmac {
 impl Provider for CustomHmac {
     fn info(&self) -> ProviderInfo {
         let c = &self.config;
-        let mut headers = vec![c.header.clone()];
-        headers.extend(c.timestamp_header.clone());
         ProviderInfo {
             name: "hmac",
             title: "Custom HMAC",
-            signature_headers: headers,
+            signature_headers: vec![c.header.clone()],
             scheme: format!(
                 "HMAC-{} {} of `{}` in `{}: {}SIG`",
                 format!("{:?}", c.algorithm).to_uppercase(),
@@ -123,18 +127,27 @@ impl Provider for CustomHmac {
 
     fn default_headers(&self, _ctx: &SignContext) -> Vec<(String, String)> {
         vec![
-            ("User-Agent".into(), concat!("hookcli/", env!("CARGO_PKG_VERSION")).into()),
+            (
+                "User-Agent".into(),
+                concat!("hookcli/", env!("CARGO_PKG_VERSION")).into(),
+            ),
             ("Content-Type".into(), "application/json".into()),
         ]
     }
 
-    fn sign(&self, req: &mut WebhookRequest, secret: &Secret, ctx: &SignContext) -> Result<(), Failure> {
+    fn sign(
+        &self,
+        req: &mut WebhookRequest,
+        secret: &Secret,
+        ctx: &SignContext,
+    ) -> Result<(), Failure> {
         let ts = ctx.timestamp.to_string();
         if let Some(h) = &self.config.timestamp_header {
             req.headers.set(h, ts.clone());
         }
         let sig = self.encode(&self.compute(secret, req, &ts));
-        req.headers.set(&self.config.header, format!("{}{sig}", self.config.prefix));
+        req.headers
+            .set(&self.config.header, format!("{}{sig}", self.config.prefix));
         Ok(())
     }
 
@@ -149,14 +162,19 @@ impl Provider for CustomHmac {
                 None => ("", None),
             };
             let value = required_header(req, &c.header)?.trim();
-            let encoded = value
-                .strip_prefix(c.prefix.as_str())
-                .ok_or_else(|| Failure::malformed(&c.header, format!("does not start with {:?}", c.prefix)))?;
+            let encoded = value.strip_prefix(c.prefix.as_str()).ok_or_else(|| {
+                Failure::malformed(&c.header, format!("does not start with {:?}", c.prefix))
+            })?;
             let given = match c.encoding {
                 Encoding::Hex => hex::decode(encoded).ok(),
                 Encoding::Base64 => b64_decode(encoded),
             }
-            .ok_or_else(|| Failure::malformed(&c.header, format!("signature is not {:?}", c.encoding).to_lowercase()))?;
+            .ok_or_else(|| {
+                Failure::malformed(
+                    &c.header,
+                    format!("signature is not {:?}", c.encoding).to_lowercase(),
+                )
+            })?;
             if !ct_eq(&given, &self.compute(secret, req, ts_text)) {
                 return Err(Failure::mismatch(&c.header));
             }
@@ -201,34 +219,70 @@ mod tests {
     fn follows_its_settings() {
         let p = custom();
         let secret = Secret::new("k");
-        let ctx = SignContext { timestamp: 1000, id: "x".into() };
+        let ctx = SignContext {
+            timestamp: 1000,
+            id: "x".into(),
+        };
         let mut req = WebhookRequest::post("http://x/", b"{}".to_vec());
         p.sign(&mut req, &secret, &ctx).unwrap();
         // Independent: base64 HMAC-SHA512 of "1000.{}".
         let want = b64(&hmac(Algorithm::Sha512, b"k", &[b"1000.{}"]));
-        assert_eq!(req.headers.get_str("x-acme-signature"), Some(format!("sha512={want}").as_str()));
+        assert_eq!(
+            req.headers.get_str("x-acme-signature"),
+            Some(format!("sha512={want}").as_str())
+        );
         assert_eq!(req.headers.get_str("x-acme-timestamp"), Some("1000"));
         assert!(p.verify(&req, &secret, &VerifyOptions::at(1000)).is_valid());
-        assert_eq!(p.verify(&req, &secret, &VerifyOptions::at(1400)), Failure::Stale { age: 400, tolerance: 300 }.into());
-        assert_eq!(p.verify(&req, &Secret::new("j"), &VerifyOptions::at(1000)), Failure::mismatch("X-Acme-Signature").into());
+        assert_eq!(
+            p.verify(&req, &secret, &VerifyOptions::at(1400)),
+            Failure::Stale {
+                age: 400,
+                tolerance: 300
+            }
+            .into()
+        );
+        assert_eq!(
+            p.verify(&req, &Secret::new("j"), &VerifyOptions::at(1000)),
+            Failure::mismatch("X-Acme-Signature").into()
+        );
         let mut bad = req.clone();
         bad.headers.set("X-Acme-Signature", want.clone());
-        assert!(matches!(p.verify(&bad, &secret, &VerifyOptions::at(1000)), Verdict::Invalid { failure: Failure::MalformedHeader { .. } }));
+        assert!(matches!(
+            p.verify(&bad, &secret, &VerifyOptions::at(1000)),
+            Verdict::Invalid {
+                failure: Failure::MalformedHeader { .. }
+            }
+        ));
     }
 
     #[test]
     fn defaults_are_hex_sha256_of_the_body() {
         let p = CustomHmac::default();
         let mut req = WebhookRequest::post("http://x/", b"abc".to_vec());
-        p.sign(&mut req, &Secret::new("k"), &SignContext { timestamp: 0, id: "x".into() }).unwrap();
+        p.sign(
+            &mut req,
+            &Secret::new("k"),
+            &SignContext {
+                timestamp: 0,
+                id: "x".into(),
+            },
+        )
+        .unwrap();
         let want = hex::encode(hmac(Algorithm::Sha256, b"k", &[b"abc"]));
         assert_eq!(req.headers.get_str("X-Signature"), Some(want.as_str()));
     }
 
     #[test]
     fn template_is_checked() {
-        let mut c = HmacConfig { template: "{timestamp}.{body}".into(), ..Default::default() };
-        assert!(c.validate().unwrap_err().contains("--hmac-timestamp-header"));
+        let mut c = HmacConfig {
+            template: "{timestamp}.{body}".into(),
+            ..Default::default()
+        };
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .contains("--hmac-timestamp-header")
+        );
         c.template = "{nonce}.{body}".into();
         assert!(c.validate().unwrap_err().contains("{nonce}"));
     }

@@ -53,7 +53,7 @@ impl VerifyOptions {
 pub struct ProviderInfo {
     pub name: &'static str,
     pub title: &'static str,
-    /// The header(s) that carry the signature.
+    /// The header(s) that carry the signature itself (not its timestamp).
     pub signature_headers: Vec<String>,
     /// The signed bytes and the algorithm, in one line.
     pub scheme: String,
@@ -90,7 +90,12 @@ pub trait Provider: Send + Sync {
     /// Signs `req` in place: adds the signature headers (a scheme may also
     /// amend the URL or the body where the provider's scheme puts them there).
     /// An asymmetric scheme takes the private key here.
-    fn sign(&self, req: &mut WebhookRequest, secret: &Secret, ctx: &SignContext) -> Result<(), Failure>;
+    fn sign(
+        &self,
+        req: &mut WebhookRequest,
+        secret: &Secret,
+        ctx: &SignContext,
+    ) -> Result<(), Failure>;
 
     /// Verifies `req`; an asymmetric scheme takes the public key here.
     fn verify(&self, req: &WebhookRequest, secret: &Secret, opts: &VerifyOptions) -> Verdict;
@@ -157,7 +162,10 @@ pub fn now() -> i64 {
 
 /// Reads a header as text or returns the verdict's missing/malformed failure.
 pub(crate) fn required_header<'a>(req: &'a WebhookRequest, name: &str) -> Result<&'a str, Failure> {
-    let raw = req.headers.get(name).ok_or_else(|| Failure::missing(name))?;
+    let raw = req
+        .headers
+        .get(name)
+        .ok_or_else(|| Failure::missing(name))?;
     std::str::from_utf8(raw).map_err(|_| Failure::malformed(name, "not valid UTF-8"))
 }
 

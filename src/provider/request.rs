@@ -44,7 +44,11 @@ impl Headers {
     /// first one (or at the end).
     pub fn set(&mut self, name: &str, value: impl Into<Vec<u8>>) {
         let value = value.into();
-        match self.0.iter().position(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        match self
+            .0
+            .iter()
+            .position(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
             Some(i) => {
                 self.0[i].1 = value;
                 let mut j = i + 1;
@@ -133,6 +137,9 @@ impl WebhookRequest {
 
     /// The first value of a form field.
     pub fn form_field(&self, name: &str) -> Option<String> {
-        self.form()?.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+        self.form()?
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
     }
 }

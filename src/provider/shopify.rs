@@ -32,7 +32,12 @@ impl Provider for Shopify {
         ]
     }
 
-    fn sign(&self, req: &mut WebhookRequest, secret: &Secret, _ctx: &SignContext) -> Result<(), Failure> {
+    fn sign(
+        &self,
+        req: &mut WebhookRequest,
+        secret: &Secret,
+        _ctx: &SignContext,
+    ) -> Result<(), Failure> {
         let sig = b64(&hmac_sha256(secret.as_bytes(), &[&req.body]));
         req.headers.set(HEADER, sig);
         Ok(())
@@ -41,9 +46,12 @@ impl Provider for Shopify {
     fn verify(&self, req: &WebhookRequest, secret: &Secret, _opts: &VerifyOptions) -> Verdict {
         let run = || -> Result<Verdict, Failure> {
             let value = required_header(req, HEADER)?;
-            let given = b64_decode(value.trim()).ok_or_else(|| Failure::malformed(HEADER, "not base64"))?;
+            let given =
+                b64_decode(value.trim()).ok_or_else(|| Failure::malformed(HEADER, "not base64"))?;
             if ct_eq(&given, &hmac_sha256(secret.as_bytes(), &[&req.body])) {
-                Ok(Verdict::valid("signature matches the body (Shopify signs no timestamp)"))
+                Ok(Verdict::valid(
+                    "signature matches the body (Shopify signs no timestamp)",
+                ))
             } else {
                 Err(Failure::mismatch(HEADER))
             }
@@ -74,29 +82,52 @@ mod tests {
     #[test]
     fn round_trip_and_causes() {
         let secret = Secret::new("shpss_0123");
-        let ctx = SignContext { timestamp: 0, id: "d".into() };
+        let ctx = SignContext {
+            timestamp: 0,
+            id: "d".into(),
+        };
         let mut req = WebhookRequest::post("http://x/", br#"{"id":820982911946154508}"#.to_vec());
         Shopify.sign(&mut req, &secret, &ctx).unwrap();
         // Independent: base64 of HMAC-SHA256 over the body.
-        let want = b64(&hmac_sha256(b"shpss_0123", &[br#"{"id":820982911946154508}"#]));
+        let want = b64(&hmac_sha256(
+            b"shpss_0123",
+            &[br#"{"id":820982911946154508}"#],
+        ));
         assert_eq!(req.headers.get_str(HEADER), Some(want.as_str()));
         let at = VerifyOptions::at(0);
         assert!(Shopify.verify(&req, &secret, &at).is_valid());
-        assert_eq!(Shopify.verify(&req, &Secret::new("x"), &at), Failure::mismatch(HEADER).into());
+        assert_eq!(
+            Shopify.verify(&req, &Secret::new("x"), &at),
+            Failure::mismatch(HEADER).into()
+        );
         let mut bad = req.clone();
         bad.headers.set(HEADER, "!!!");
-        assert!(matches!(Shopify.verify(&bad, &secret, &at), Verdict::Invalid { failure: Failure::MalformedHeader { .. } }));
+        assert!(matches!(
+            Shopify.verify(&bad, &secret, &at),
+            Verdict::Invalid {
+                failure: Failure::MalformedHeader { .. }
+            }
+        ));
         bad.headers.remove(HEADER);
-        assert_eq!(Shopify.verify(&bad, &secret, &at), Failure::missing(HEADER).into());
+        assert_eq!(
+            Shopify.verify(&bad, &secret, &at),
+            Failure::missing(HEADER).into()
+        );
     }
 
     #[test]
     fn detects_and_names_events() {
         let mut req = WebhookRequest::post("http://x/", b"{}".to_vec());
         req.headers.append("X-Shopify-Topic", "orders/create");
-        req.headers.append("X-Shopify-Webhook-Id", "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043");
+        req.headers.append(
+            "X-Shopify-Webhook-Id",
+            "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043",
+        );
         assert!(Shopify.detect(&req.headers));
         assert_eq!(Shopify.event_type(&req).as_deref(), Some("orders/create"));
-        assert_eq!(Shopify.event_id(&req).as_deref(), Some("b54557e4-bdd9-4b37-8a5f-bf7d70bcd043"));
+        assert_eq!(
+            Shopify.event_id(&req).as_deref(),
+            Some("b54557e4-bdd9-4b37-8a5f-bf7d70bcd043")
+        );
     }
 }

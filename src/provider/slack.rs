@@ -19,7 +19,7 @@ impl Provider for Slack {
         ProviderInfo {
             name: "slack",
             title: "Slack",
-            signature_headers: vec![SIG_HEADER.into(), TS_HEADER.into()],
+            signature_headers: vec![SIG_HEADER.into()],
             scheme: "HMAC-SHA256 hex of `v0:TS:body` in `X-Slack-Signature: v0=SIG`, TS in X-Slack-Request-Timestamp".into(),
             timestamped: true,
             signs_body: true,
@@ -32,13 +32,21 @@ impl Provider for Slack {
 
     fn default_headers(&self, _ctx: &SignContext) -> Vec<(String, String)> {
         vec![
-            ("User-Agent".into(), "Slackbot 1.0 (+https://api.slack.com/robots)".into()),
+            (
+                "User-Agent".into(),
+                "Slackbot 1.0 (+https://api.slack.com/robots)".into(),
+            ),
             ("Accept".into(), "application/json,*/*".into()),
             ("Accept-Encoding".into(), "gzip,deflate".into()),
         ]
     }
 
-    fn sign(&self, req: &mut WebhookRequest, secret: &Secret, ctx: &SignContext) -> Result<(), Failure> {
+    fn sign(
+        &self,
+        req: &mut WebhookRequest,
+        secret: &Secret,
+        ctx: &SignContext,
+    ) -> Result<(), Failure> {
         let ts = ctx.timestamp.to_string();
         let sig = signature(secret, &ts, &req.body);
         req.headers.set(TS_HEADER, ts);
@@ -59,7 +67,10 @@ impl Provider for Slack {
                 return Err(Failure::mismatch(SIG_HEADER));
             }
             check_window(ts, opts.now, self.tolerance(opts).unwrap_or(300))?;
-            Ok(Verdict::valid(format!("v0 signature matches, timestamp {} s old", opts.now - ts)))
+            Ok(Verdict::valid(format!(
+                "v0 signature matches, timestamp {} s old",
+                opts.now - ts
+            )))
         };
         run().unwrap_or_else(Verdict::from)
     }
@@ -105,9 +116,13 @@ mod tests {
     fn slacks_published_example() {
         let body = "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
         let mut req = WebhookRequest::post("http://x/", body.as_bytes().to_vec());
-        req.headers.append("Content-Type", "application/x-www-form-urlencoded");
+        req.headers
+            .append("Content-Type", "application/x-www-form-urlencoded");
         req.headers.append(TS_HEADER, "1531420618");
-        req.headers.append(SIG_HEADER, "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503");
+        req.headers.append(
+            SIG_HEADER,
+            "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503",
+        );
         let secret = Secret::new("8f742231b10e8888abcd99yyyzzz85a5");
         let v = Slack.verify(&req, &secret, &VerifyOptions::at(1531420618 + 10));
         assert!(v.is_valid(), "{v:?}");
@@ -121,31 +136,80 @@ mod tests {
     #[test]
     fn every_cause() {
         let secret = Secret::new("slack-secret");
-        let ctx = SignContext { timestamp: 1000, id: "x".into() };
-        let mut req = WebhookRequest::post("http://x/", br#"{"type":"event_callback","event_id":"Ev1","event":{"type":"app_mention"}}"#.to_vec());
+        let ctx = SignContext {
+            timestamp: 1000,
+            id: "x".into(),
+        };
+        let mut req = WebhookRequest::post(
+            "http://x/",
+            br#"{"type":"event_callback","event_id":"Ev1","event":{"type":"app_mention"}}"#
+                .to_vec(),
+        );
         Slack.sign(&mut req, &secret, &ctx).unwrap();
-        assert!(Slack.verify(&req, &secret, &VerifyOptions::at(1000)).is_valid());
+        assert!(
+            Slack
+                .verify(&req, &secret, &VerifyOptions::at(1000))
+                .is_valid()
+        );
         assert_eq!(Slack.event_type(&req).as_deref(), Some("app_mention"));
         assert_eq!(Slack.event_id(&req).as_deref(), Some("Ev1"));
-        assert_eq!(Slack.verify(&req, &Secret::new("no"), &VerifyOptions::at(1000)), Failure::mismatch(SIG_HEADER).into());
-        assert_eq!(Slack.verify(&req, &secret, &VerifyOptions::at(1301)), Failure::Stale { age: 301, tolerance: 300 }.into());
-        assert_eq!(Slack.verify(&req, &secret, &VerifyOptions::at(600)), Failure::Future { ahead: 400, tolerance: 300 }.into());
+        assert_eq!(
+            Slack.verify(&req, &Secret::new("no"), &VerifyOptions::at(1000)),
+            Failure::mismatch(SIG_HEADER).into()
+        );
+        assert_eq!(
+            Slack.verify(&req, &secret, &VerifyOptions::at(1301)),
+            Failure::Stale {
+                age: 301,
+                tolerance: 300
+            }
+            .into()
+        );
+        assert_eq!(
+            Slack.verify(&req, &secret, &VerifyOptions::at(600)),
+            Failure::Future {
+                ahead: 400,
+                tolerance: 300
+            }
+            .into()
+        );
         let mut bad = req.clone();
         bad.headers.set(TS_HEADER, "yesterday");
-        assert!(matches!(Slack.verify(&bad, &secret, &VerifyOptions::at(1000)), Verdict::Invalid { failure: Failure::MalformedHeader { .. } }));
+        assert!(matches!(
+            Slack.verify(&bad, &secret, &VerifyOptions::at(1000)),
+            Verdict::Invalid {
+                failure: Failure::MalformedHeader { .. }
+            }
+        ));
         bad.headers.remove(TS_HEADER);
-        assert_eq!(Slack.verify(&bad, &secret, &VerifyOptions::at(1000)), Failure::missing(TS_HEADER).into());
+        assert_eq!(
+            Slack.verify(&bad, &secret, &VerifyOptions::at(1000)),
+            Failure::missing(TS_HEADER).into()
+        );
         let mut nosig = req.clone();
         nosig.headers.remove(SIG_HEADER);
-        assert_eq!(Slack.verify(&nosig, &secret, &VerifyOptions::at(1000)), Failure::missing(SIG_HEADER).into());
+        assert_eq!(
+            Slack.verify(&nosig, &secret, &VerifyOptions::at(1000)),
+            Failure::missing(SIG_HEADER).into()
+        );
         nosig.headers.set(SIG_HEADER, "v1=00");
-        assert!(matches!(Slack.verify(&nosig, &secret, &VerifyOptions::at(1000)), Verdict::Invalid { failure: Failure::MalformedHeader { .. } }));
+        assert!(matches!(
+            Slack.verify(&nosig, &secret, &VerifyOptions::at(1000)),
+            Verdict::Invalid {
+                failure: Failure::MalformedHeader { .. }
+            }
+        ));
     }
 
     #[test]
     fn names_block_actions() {
-        let mut req = WebhookRequest::post("http://x/", b"payload=%7B%22type%22%3A%22block_actions%22%2C%22trigger_id%22%3A%2213345.7.c%22%7D".to_vec());
-        req.headers.append("content-type", "application/x-www-form-urlencoded");
+        let mut req = WebhookRequest::post(
+            "http://x/",
+            b"payload=%7B%22type%22%3A%22block_actions%22%2C%22trigger_id%22%3A%2213345.7.c%22%7D"
+                .to_vec(),
+        );
+        req.headers
+            .append("content-type", "application/x-www-form-urlencoded");
         assert_eq!(Slack.event_type(&req).as_deref(), Some("block_actions"));
         assert_eq!(Slack.event_id(&req).as_deref(), Some("13345.7.c"));
     }

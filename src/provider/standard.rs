@@ -16,11 +16,17 @@ const PREFIXES: [&str; 2] = ["webhook", "svix"];
 
 impl Standard {
     pub fn webhook() -> Self {
-        Self { name: "standard", prefix: "webhook" }
+        Self {
+            name: "standard",
+            prefix: "webhook",
+        }
     }
 
     pub fn svix() -> Self {
-        Self { name: "svix", prefix: "svix" }
+        Self {
+            name: "svix",
+            prefix: "svix",
+        }
     }
 }
 
@@ -34,14 +40,19 @@ pub fn decode_secret(secret: &Secret) -> Result<Vec<u8>, Failure> {
 }
 
 fn signature(key: &[u8], id: &str, ts: &str, body: &[u8]) -> String {
-    b64(&hmac_sha256(key, &[id.as_bytes(), b".", ts.as_bytes(), b".", body]))
+    b64(&hmac_sha256(
+        key,
+        &[id.as_bytes(), b".", ts.as_bytes(), b".", body],
+    ))
 }
 
 /// Finds the header set (`webhook-*` first, then `svix-*`) the request uses.
 fn header_prefix(headers: &Headers) -> &'static str {
     PREFIXES
         .into_iter()
-        .find(|p| headers.contains(&format!("{p}-signature")) || headers.contains(&format!("{p}-id")))
+        .find(|p| {
+            headers.contains(&format!("{p}-signature")) || headers.contains(&format!("{p}-id"))
+        })
         .unwrap_or("webhook")
 }
 
@@ -50,9 +61,15 @@ impl Provider for Standard {
         let p = self.prefix;
         ProviderInfo {
             name: self.name,
-            title: if self.name == "svix" { "Svix" } else { "Standard Webhooks" },
-            signature_headers: vec![format!("{p}-signature"), format!("{p}-timestamp")],
-            scheme: format!("HMAC-SHA256 base64 of `id.TS.body` in `{p}-signature: v1,SIG` (several allowed), key = base64 after whsec_"),
+            title: if self.name == "svix" {
+                "Svix"
+            } else {
+                "Standard Webhooks"
+            },
+            signature_headers: vec![format!("{p}-signature")],
+            scheme: format!(
+                "HMAC-SHA256 base64 of `id.TS.body` in `{p}-signature: v1,SIG` (several allowed), key = base64 after whsec_"
+            ),
             timestamped: true,
             signs_body: true,
             default_tolerance: Some(300),
@@ -63,32 +80,48 @@ impl Provider for Standard {
     }
 
     fn new_id(&self) -> String {
-        format!("msg_{}", crypto::random_string(crypto::Alphabet::Base62, 27))
+        format!(
+            "msg_{}",
+            crypto::random_string(crypto::Alphabet::Base62, 27)
+        )
     }
 
     fn default_headers(&self, _ctx: &SignContext) -> Vec<(String, String)> {
         vec![
-            ("User-Agent".into(), "Svix-Webhooks/1.76.1 (sender-QWERTY; +https://www.svix.com/http-sender/)".into()),
+            (
+                "User-Agent".into(),
+                "Svix-Webhooks/1.76.1 (sender-QWERTY; +https://www.svix.com/http-sender/)".into(),
+            ),
             ("Accept".into(), "*/*".into()),
             ("Content-Type".into(), "application/json".into()),
         ]
     }
 
-    fn sign(&self, req: &mut WebhookRequest, secret: &Secret, ctx: &SignContext) -> Result<(), Failure> {
+    fn sign(
+        &self,
+        req: &mut WebhookRequest,
+        secret: &Secret,
+        ctx: &SignContext,
+    ) -> Result<(), Failure> {
         let key = decode_secret(secret)?;
         let ts = ctx.timestamp.to_string();
         let sig = signature(&key, &ctx.id, &ts, &req.body);
         let p = self.prefix;
         req.headers.set(&format!("{p}-id"), ctx.id.clone());
         req.headers.set(&format!("{p}-timestamp"), ts);
-        req.headers.set(&format!("{p}-signature"), format!("v1,{sig}"));
+        req.headers
+            .set(&format!("{p}-signature"), format!("v1,{sig}"));
         Ok(())
     }
 
     fn verify(&self, req: &WebhookRequest, secret: &Secret, opts: &VerifyOptions) -> Verdict {
         let run = || -> Result<Verdict, Failure> {
             let p = header_prefix(&req.headers);
-            let (id_h, ts_h, sig_h) = (format!("{p}-id"), format!("{p}-timestamp"), format!("{p}-signature"));
+            let (id_h, ts_h, sig_h) = (
+                format!("{p}-id"),
+                format!("{p}-timestamp"),
+                format!("{p}-signature"),
+            );
             let id = required_header(req, &id_h)?;
             let ts_text = required_header(req, &ts_h)?;
             let ts = parse_timestamp(&ts_h, ts_text)?;
@@ -142,9 +175,14 @@ mod tests {
 
     fn example(prefix: &str) -> WebhookRequest {
         let mut req = WebhookRequest::post("http://x/", br#"{"test": 2432232314}"#.to_vec());
-        req.headers.append(format!("{prefix}-id"), "msg_p5jXN8AQM9LWM0D4loKWxJek");
-        req.headers.append(format!("{prefix}-timestamp"), "1614265330");
-        req.headers.append(format!("{prefix}-signature"), "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+        req.headers
+            .append(format!("{prefix}-id"), "msg_p5jXN8AQM9LWM0D4loKWxJek");
+        req.headers
+            .append(format!("{prefix}-timestamp"), "1614265330");
+        req.headers.append(
+            format!("{prefix}-signature"),
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+        );
         req
     }
 
@@ -152,13 +190,25 @@ mod tests {
     #[test]
     fn published_example_under_both_header_sets() {
         for prefix in PREFIXES {
-            let v = Standard::webhook().verify(&example(prefix), &Secret::new(SECRET), &VerifyOptions::at(1614265330));
+            let v = Standard::webhook().verify(
+                &example(prefix),
+                &Secret::new(SECRET),
+                &VerifyOptions::at(1614265330),
+            );
             assert!(v.is_valid(), "{prefix}: {v:?}");
         }
-        let ctx = SignContext { timestamp: 1614265330, id: "msg_p5jXN8AQM9LWM0D4loKWxJek".into() };
+        let ctx = SignContext {
+            timestamp: 1614265330,
+            id: "msg_p5jXN8AQM9LWM0D4loKWxJek".into(),
+        };
         let mut mine = WebhookRequest::post("http://x/", br#"{"test": 2432232314}"#.to_vec());
-        Standard::svix().sign(&mut mine, &Secret::new(SECRET), &ctx).unwrap();
-        assert_eq!(mine.headers.get("svix-signature"), example("svix").headers.get("svix-signature"));
+        Standard::svix()
+            .sign(&mut mine, &Secret::new(SECRET), &ctx)
+            .unwrap();
+        assert_eq!(
+            mine.headers.get("svix-signature"),
+            example("svix").headers.get("svix-signature")
+        );
     }
 
     #[test]
@@ -166,24 +216,62 @@ mod tests {
         let s = Secret::new(SECRET);
         let std = Standard::webhook();
         let mut rotated = example("webhook");
-        rotated.headers.set("webhook-signature", "v1a,AAAA v1,bm90IGl0 v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
-        assert!(std.verify(&rotated, &s, &VerifyOptions::at(1614265330)).explain().contains("2 of 2"));
+        rotated.headers.set(
+            "webhook-signature",
+            "v1a,AAAA v1,bm90IGl0 v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+        );
+        assert!(
+            std.verify(&rotated, &s, &VerifyOptions::at(1614265330))
+                .explain()
+                .contains("2 of 2")
+        );
 
         let ex = example("webhook");
-        assert_eq!(std.verify(&ex, &s, &VerifyOptions::at(1614265331 + 300)), Failure::Stale { age: 301, tolerance: 300 }.into());
-        assert_eq!(std.verify(&ex, &s, &VerifyOptions::at(1614265330 - 301)), Failure::Future { ahead: 301, tolerance: 300 }.into());
+        assert_eq!(
+            std.verify(&ex, &s, &VerifyOptions::at(1614265331 + 300)),
+            Failure::Stale {
+                age: 301,
+                tolerance: 300
+            }
+            .into()
+        );
+        assert_eq!(
+            std.verify(&ex, &s, &VerifyOptions::at(1614265330 - 301)),
+            Failure::Future {
+                ahead: 301,
+                tolerance: 300
+            }
+            .into()
+        );
         let other = Secret::new("whsec_dGVzdA==");
-        assert_eq!(std.verify(&ex, &other, &VerifyOptions::at(1614265330)), Failure::mismatch("webhook-signature").into());
+        assert_eq!(
+            std.verify(&ex, &other, &VerifyOptions::at(1614265330)),
+            Failure::mismatch("webhook-signature").into()
+        );
         assert!(matches!(
-            std.verify(&ex, &Secret::new("whsec_not base64!"), &VerifyOptions::at(1614265330)),
-            Verdict::Invalid { failure: Failure::SecretFormat { .. } }
+            std.verify(
+                &ex,
+                &Secret::new("whsec_not base64!"),
+                &VerifyOptions::at(1614265330)
+            ),
+            Verdict::Invalid {
+                failure: Failure::SecretFormat { .. }
+            }
         ));
         let mut missing = ex.clone();
         missing.headers.remove("webhook-timestamp");
-        assert_eq!(std.verify(&missing, &s, &VerifyOptions::at(0)), Failure::missing("webhook-timestamp").into());
+        assert_eq!(
+            std.verify(&missing, &s, &VerifyOptions::at(0)),
+            Failure::missing("webhook-timestamp").into()
+        );
         let mut malformed = ex.clone();
         malformed.headers.set("webhook-signature", "g0hM9SsE");
-        assert!(matches!(std.verify(&malformed, &s, &VerifyOptions::at(1614265330)), Verdict::Invalid { failure: Failure::MalformedHeader { .. } }));
+        assert!(matches!(
+            std.verify(&malformed, &s, &VerifyOptions::at(1614265330)),
+            Verdict::Invalid {
+                failure: Failure::MalformedHeader { .. }
+            }
+        ));
     }
 
     #[test]
@@ -192,7 +280,13 @@ mod tests {
         req.body = br#"{"type":"user.created","data":{}}"#.to_vec();
         assert!(Standard::svix().detect(&req.headers));
         assert!(!Standard::webhook().detect(&req.headers));
-        assert_eq!(Standard::webhook().event_type(&req).as_deref(), Some("user.created"));
-        assert_eq!(Standard::webhook().event_id(&req).as_deref(), Some("msg_p5jXN8AQM9LWM0D4loKWxJek"));
+        assert_eq!(
+            Standard::webhook().event_type(&req).as_deref(),
+            Some("user.created")
+        );
+        assert_eq!(
+            Standard::webhook().event_id(&req).as_deref(),
+            Some("msg_p5jXN8AQM9LWM0D4loKWxJek")
+        );
     }
 }

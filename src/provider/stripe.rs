@@ -9,7 +9,10 @@ pub struct Stripe;
 const HEADER: &str = "Stripe-Signature";
 
 fn signature(secret: &Secret, timestamp: &str, body: &[u8]) -> String {
-    hex::encode(hmac_sha256(secret.as_bytes(), &[timestamp.as_bytes(), b".", body]))
+    hex::encode(hmac_sha256(
+        secret.as_bytes(),
+        &[timestamp.as_bytes(), b".", body],
+    ))
 }
 
 impl Provider for Stripe {
@@ -29,19 +32,33 @@ impl Provider for Stripe {
     }
 
     fn new_id(&self) -> String {
-        format!("evt_{}", crypto::random_string(crypto::Alphabet::Base62, 24))
+        format!(
+            "evt_{}",
+            crypto::random_string(crypto::Alphabet::Base62, 24)
+        )
     }
 
     fn default_headers(&self, _ctx: &SignContext) -> Vec<(String, String)> {
         vec![
-            ("User-Agent".into(), "Stripe/1.0 (+https://stripe.com/docs/webhooks)".into()),
+            (
+                "User-Agent".into(),
+                "Stripe/1.0 (+https://stripe.com/docs/webhooks)".into(),
+            ),
             ("Accept".into(), "*/*; q=0.5, application/xml".into()),
             ("Cache-Control".into(), "no-cache".into()),
-            ("Content-Type".into(), "application/json; charset=utf-8".into()),
+            (
+                "Content-Type".into(),
+                "application/json; charset=utf-8".into(),
+            ),
         ]
     }
 
-    fn sign(&self, req: &mut WebhookRequest, secret: &Secret, ctx: &SignContext) -> Result<(), Failure> {
+    fn sign(
+        &self,
+        req: &mut WebhookRequest,
+        secret: &Secret,
+        ctx: &SignContext,
+    ) -> Result<(), Failure> {
         let ts = ctx.timestamp.to_string();
         let sig = signature(secret, &ts, &req.body);
         req.headers.set(HEADER, format!("t={ts},v1={sig}"));
@@ -100,7 +117,10 @@ mod tests {
 
     fn signed(body: &[u8], ts: i64, secret: &str) -> WebhookRequest {
         let mut req = WebhookRequest::post("http://localhost/", body.to_vec());
-        let ctx = SignContext { timestamp: ts, id: "evt_1".into() };
+        let ctx = SignContext {
+            timestamp: ts,
+            id: "evt_1".into(),
+        };
         Stripe.sign(&mut req, &Secret::new(secret), &ctx).unwrap();
         req
     }
@@ -121,19 +141,37 @@ mod tests {
         assert!(Stripe.verify(&req, &s, &VerifyOptions::at(1100)).is_valid());
 
         let wrong = Stripe.verify(&req, &Secret::new("whsec_other"), &VerifyOptions::at(1100));
-        assert!(matches!(wrong, Verdict::Invalid { failure: Failure::Mismatch { .. } }));
+        assert!(matches!(
+            wrong,
+            Verdict::Invalid {
+                failure: Failure::Mismatch { .. }
+            }
+        ));
 
         let mut modified = req.clone();
         modified.body.push(b' ');
-        assert!(matches!(Stripe.verify(&modified, &s, &VerifyOptions::at(1100)), Verdict::Invalid { failure: Failure::Mismatch { .. } }));
+        assert!(matches!(
+            Stripe.verify(&modified, &s, &VerifyOptions::at(1100)),
+            Verdict::Invalid {
+                failure: Failure::Mismatch { .. }
+            }
+        ));
 
         assert_eq!(
             Stripe.verify(&req, &s, &VerifyOptions::at(1400)),
-            Failure::Stale { age: 400, tolerance: 300 }.into()
+            Failure::Stale {
+                age: 400,
+                tolerance: 300
+            }
+            .into()
         );
         assert_eq!(
             Stripe.verify(&req, &s, &VerifyOptions::at(500)),
-            Failure::Future { ahead: 500, tolerance: 300 }.into()
+            Failure::Future {
+                ahead: 500,
+                tolerance: 300
+            }
+            .into()
         );
         let mut opts = VerifyOptions::at(1400);
         opts.tolerance = Some(600);
@@ -141,13 +179,26 @@ mod tests {
 
         let mut missing = req.clone();
         missing.headers.remove("Stripe-Signature");
-        assert_eq!(Stripe.verify(&missing, &s, &VerifyOptions::at(1000)), Failure::missing(HEADER).into());
+        assert_eq!(
+            Stripe.verify(&missing, &s, &VerifyOptions::at(1000)),
+            Failure::missing(HEADER).into()
+        );
 
         let mut malformed = req.clone();
         malformed.headers.set(HEADER, "v1=abc");
-        assert!(matches!(Stripe.verify(&malformed, &s, &VerifyOptions::at(1000)), Verdict::Invalid { failure: Failure::MalformedHeader { .. } }));
+        assert!(matches!(
+            Stripe.verify(&malformed, &s, &VerifyOptions::at(1000)),
+            Verdict::Invalid {
+                failure: Failure::MalformedHeader { .. }
+            }
+        ));
         malformed.headers.set(HEADER, "t=1000");
-        assert!(matches!(Stripe.verify(&malformed, &s, &VerifyOptions::at(1000)), Verdict::Invalid { failure: Failure::MalformedHeader { .. } }));
+        assert!(matches!(
+            Stripe.verify(&malformed, &s, &VerifyOptions::at(1000)),
+            Verdict::Invalid {
+                failure: Failure::MalformedHeader { .. }
+            }
+        ));
     }
 
     #[test]
@@ -156,8 +207,15 @@ mod tests {
         let good = req.headers.get_str(HEADER).unwrap().to_string();
         let sig = good.split("v1=").nth(1).unwrap();
         let mut rotated = req.clone();
-        rotated.headers.set(HEADER, format!("t=1000,v1={},v1={sig},v0=deadbeef", "0".repeat(64)));
-        let v = Stripe.verify(&rotated, &Secret::new("whsec_new"), &VerifyOptions::at(1000));
+        rotated.headers.set(
+            HEADER,
+            format!("t=1000,v1={},v1={sig},v0=deadbeef", "0".repeat(64)),
+        );
+        let v = Stripe.verify(
+            &rotated,
+            &Secret::new("whsec_new"),
+            &VerifyOptions::at(1000),
+        );
         assert!(v.is_valid(), "{v:?}");
     }
 

@@ -25,7 +25,11 @@ fn signed_string(url: &str, params: &[(String, String)]) -> String {
 }
 
 fn compute(secret: &Secret, url: &str, params: &[(String, String)]) -> Vec<u8> {
-    hmac(Algorithm::Sha1, secret.as_bytes(), &[signed_string(url, params).as_bytes()])
+    hmac(
+        Algorithm::Sha1,
+        secret.as_bytes(),
+        &[signed_string(url, params).as_bytes()],
+    )
 }
 
 /// The URL with and without its default port: Twilio's SDKs accept either,
@@ -44,7 +48,11 @@ fn url_variants(url: &str) -> Vec<String> {
             out.push(format!("{scheme}://{host}{tail}"));
         }
         None => {
-            let port = if scheme.eq_ignore_ascii_case("https") { 443 } else { 80 };
+            let port = if scheme.eq_ignore_ascii_case("https") {
+                443
+            } else {
+                80
+            };
             out.push(format!("{scheme}://{authority}:{port}{tail}"));
         }
     }
@@ -79,11 +87,19 @@ impl Provider for Twilio {
             ("User-Agent".into(), "TwilioProxy/1.1".into()),
             ("Accept".into(), "*/*".into()),
             ("Cache-Control".into(), "max-age=259200".into()),
-            ("Content-Type".into(), "application/x-www-form-urlencoded; charset=utf-8".into()),
+            (
+                "Content-Type".into(),
+                "application/x-www-form-urlencoded; charset=utf-8".into(),
+            ),
         ]
     }
 
-    fn sign(&self, req: &mut WebhookRequest, secret: &Secret, _ctx: &SignContext) -> Result<(), Failure> {
+    fn sign(
+        &self,
+        req: &mut WebhookRequest,
+        secret: &Secret,
+        _ctx: &SignContext,
+    ) -> Result<(), Failure> {
         let sig = match req.form() {
             Some(params) => compute(secret, &req.url, &params),
             None => {
@@ -102,7 +118,8 @@ impl Provider for Twilio {
     fn verify(&self, req: &WebhookRequest, secret: &Secret, _opts: &VerifyOptions) -> Verdict {
         let run = || -> Result<Verdict, Failure> {
             let value = required_header(req, HEADER)?;
-            let given = b64_decode(value.trim()).ok_or_else(|| Failure::malformed(HEADER, "not base64"))?;
+            let given =
+                b64_decode(value.trim()).ok_or_else(|| Failure::malformed(HEADER, "not base64"))?;
             let body_hash = query_param(&req.url, "bodySHA256");
             let params = match &body_hash {
                 Some(_) => Vec::new(),
@@ -115,10 +132,19 @@ impl Provider for Twilio {
                 return Err(Failure::mismatch(HEADER));
             }
             match body_hash {
-                Some(h) if !ct_eq(h.to_ascii_lowercase().as_bytes(), sha256_hex(&req.body).as_bytes()) => {
-                    Err(Failure::BodyHashMismatch { what: "the URL's bodySHA256".into() })
+                Some(h)
+                    if !ct_eq(
+                        h.to_ascii_lowercase().as_bytes(),
+                        sha256_hex(&req.body).as_bytes(),
+                    ) =>
+                {
+                    Err(Failure::BodyHashMismatch {
+                        what: "the URL's bodySHA256".into(),
+                    })
                 }
-                Some(_) => Ok(Verdict::valid("signature of the URL matches and bodySHA256 matches the body")),
+                Some(_) => Ok(Verdict::valid(
+                    "signature of the URL matches and bodySHA256 matches the body",
+                )),
                 None => Ok(Verdict::valid(format!(
                     "signature of the URL and {} form parameters matches (Twilio signs no timestamp)",
                     params.len()
@@ -162,7 +188,8 @@ mod tests {
 
     fn form(url: &str, body: &str) -> WebhookRequest {
         let mut req = WebhookRequest::post(url, body.as_bytes().to_vec());
-        req.headers.append("Content-Type", "application/x-www-form-urlencoded");
+        req.headers
+            .append("Content-Type", "application/x-www-form-urlencoded");
         req
     }
 
@@ -171,15 +198,25 @@ mod tests {
     fn twilios_published_form_example() {
         let body = "CallSid=CA1234567890ABCDE&Caller=%2B12349013030&Digits=1234&From=%2B12349013030&To=%2B18005551212";
         let req = form("https://mycompany.com/myapp.php?foo=1&bar=2", body);
-        let sig = b64(&compute(&Secret::new("12345"), &req.url, &req.form().unwrap()));
+        let sig = b64(&compute(
+            &Secret::new("12345"),
+            &req.url,
+            &req.form().unwrap(),
+        ));
         assert_eq!(sig, "0/KCTR6DLpKmkAf8muzZqo1nDgQ=");
     }
 
     #[test]
     fn round_trip_form_and_port_variants() {
         let secret = Secret::new("auth-token");
-        let ctx = SignContext { timestamp: 0, id: "x".into() };
-        let mut req = form("https://example.com/sms?x=1", "To=%2B1&Body=hi&From=%2B2&MessageSid=SM1");
+        let ctx = SignContext {
+            timestamp: 0,
+            id: "x".into(),
+        };
+        let mut req = form(
+            "https://example.com/sms?x=1",
+            "To=%2B1&Body=hi&From=%2B2&MessageSid=SM1",
+        );
         Twilio.sign(&mut req, &secret, &ctx).unwrap();
         let at = VerifyOptions::at(0);
         assert!(Twilio.verify(&req, &secret, &at).is_valid());
@@ -188,10 +225,16 @@ mod tests {
         assert!(Twilio.verify(&with_port, &secret, &at).is_valid());
         let mut other_url = req.clone();
         other_url.url = "https://example.com/other?x=1".into();
-        assert_eq!(Twilio.verify(&other_url, &secret, &at), Failure::mismatch(HEADER).into());
+        assert_eq!(
+            Twilio.verify(&other_url, &secret, &at),
+            Failure::mismatch(HEADER).into()
+        );
         let mut modified = req.clone();
         modified.body = b"To=%2B1&Body=hi!&From=%2B2&MessageSid=SM1".to_vec();
-        assert_eq!(Twilio.verify(&modified, &secret, &at), Failure::mismatch(HEADER).into());
+        assert_eq!(
+            Twilio.verify(&modified, &secret, &at),
+            Failure::mismatch(HEADER).into()
+        );
         assert_eq!(Twilio.event_type(&req).as_deref(), Some("sms.incoming"));
         assert_eq!(Twilio.event_id(&req).as_deref(), Some("SM1"));
     }
@@ -199,17 +242,32 @@ mod tests {
     #[test]
     fn json_bodies_sign_the_url_with_body_hash() {
         let secret = Secret::new("auth-token");
-        let ctx = SignContext { timestamp: 0, id: "x".into() };
+        let ctx = SignContext {
+            timestamp: 0,
+            id: "x".into(),
+        };
         let mut req = WebhookRequest::post("https://example.com/hook", br#"{"a":1}"#.to_vec());
         req.headers.append("Content-Type", "application/json");
         Twilio.sign(&mut req, &secret, &ctx).unwrap();
-        assert_eq!(req.url, format!("https://example.com/hook?bodySHA256={}", sha256_hex(br#"{"a":1}"#)));
-        assert!(Twilio.verify(&req, &secret, &VerifyOptions::at(0)).is_valid());
+        assert_eq!(
+            req.url,
+            format!(
+                "https://example.com/hook?bodySHA256={}",
+                sha256_hex(br#"{"a":1}"#)
+            )
+        );
+        assert!(
+            Twilio
+                .verify(&req, &secret, &VerifyOptions::at(0))
+                .is_valid()
+        );
         let mut modified = req.clone();
         modified.body = br#"{"a":2}"#.to_vec();
         assert!(matches!(
             Twilio.verify(&modified, &secret, &VerifyOptions::at(0)),
-            Verdict::Invalid { failure: Failure::BodyHashMismatch { .. } }
+            Verdict::Invalid {
+                failure: Failure::BodyHashMismatch { .. }
+            }
         ));
     }
 
@@ -217,9 +275,17 @@ mod tests {
     fn missing_and_malformed() {
         let req = form("https://e.com/", "a=1");
         let s = Secret::new("t");
-        assert_eq!(Twilio.verify(&req, &s, &VerifyOptions::at(0)), Failure::missing(HEADER).into());
+        assert_eq!(
+            Twilio.verify(&req, &s, &VerifyOptions::at(0)),
+            Failure::missing(HEADER).into()
+        );
         let mut bad = req.clone();
         bad.headers.set(HEADER, "***");
-        assert!(matches!(Twilio.verify(&bad, &s, &VerifyOptions::at(0)), Verdict::Invalid { failure: Failure::MalformedHeader { .. } }));
+        assert!(matches!(
+            Twilio.verify(&bad, &s, &VerifyOptions::at(0)),
+            Verdict::Invalid {
+                failure: Failure::MalformedHeader { .. }
+            }
+        ));
     }
 }

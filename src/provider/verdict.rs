@@ -69,7 +69,9 @@ pub enum Failure {
     BodyHashMismatch { what: String },
     #[error("timestamp is {age} s old, beyond the {tolerance} s tolerance (stale or replayed)")]
     Stale { age: i64, tolerance: u64 },
-    #[error("timestamp is {ahead} s in the future, beyond the {tolerance} s tolerance (clock skew?)")]
+    #[error(
+        "timestamp is {ahead} s in the future, beyond the {tolerance} s tolerance (clock skew?)"
+    )]
     Future { ahead: i64, tolerance: u64 },
     #[error("the secret is in the wrong format: {reason}")]
     SecretFormat { reason: String },

@@ -1,0 +1,84 @@
+//! One thin file per subcommand: arguments -> checked config -> domain -> render.
+
+pub mod completions;
+pub mod providers;
+pub mod send;
+
+use std::process::ExitCode;
+
+use crate::cli::{HmacArgs, SecretArgs};
+use crate::provider::hmac::{CustomHmac, HmacConfig};
+use crate::provider::{self, Provider};
+use crate::secret::Secret;
+
+/// An error in what the user asked for: exit status 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub fn usage(msg: impl Into<String>) -> anyhow::Error {
+    UsageError(msg.into()).into()
+}
+
+/// Exit status 1: the thing checked is wrong.
+pub const FAILED: u8 = 1;
+
+pub fn exit(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(FAILED)
+    }
+}
+
+/// The secret from `--secret`/`HOOKCLI_SECRET` or `--secret-env VAR`.
+pub fn resolve_secret(args: &SecretArgs) -> anyhow::Result<Option<Secret>> {
+    if let Some(var) = &args.secret_env {
+        return match std::env::var(var) {
+            Ok(v) if !v.is_empty() => Ok(Some(Secret::new(v))),
+            Ok(_) => Err(usage(format!(
+                "environment variable {var} (named by --secret-env) is empty"
+            ))),
+            Err(_) => Err(usage(format!(
+                "environment variable {var} (named by --secret-env) is not set"
+            ))),
+        };
+    }
+    Ok(args
+        .secret
+        .clone()
+        .filter(|s| !s.is_empty())
+        .map(Secret::new))
+}
+
+pub fn require_secret(secret: Option<Secret>, provider: &dyn Provider) -> anyhow::Result<Secret> {
+    secret.ok_or_else(|| {
+        usage(format!(
+            "no secret given for {}: pass --secret-env VAR, set HOOKCLI_SECRET, or use --secret (find it at: {})",
+            provider.name(),
+            provider.info().secret_hint
+        ))
+    })
+}
+
+/// The named provider; `hmac` takes its settings from the `--hmac-*` flags.
+pub fn provider(name: &str, hmac: &HmacArgs) -> anyhow::Result<Box<dyn Provider>> {
+    if name == "hmac" {
+        let config = HmacConfig {
+            header: hmac.hmac_header.clone(),
+            prefix: hmac.hmac_prefix.clone(),
+            algorithm: hmac.hmac_algorithm,
+            encoding: hmac.hmac_encoding,
+            template: hmac.hmac_template.clone(),
+            timestamp_header: hmac.hmac_timestamp_header.clone(),
+        };
+        config.validate().map_err(usage)?;
+        return Ok(Box::new(CustomHmac::new(config)));
+    }
+    provider::by_name(name).ok_or_else(|| {
+        usage(format!(
+            "unknown provider {name:?}; known: {}",
+            provider::NAMES.join(", ")
+        ))
+    })
+}

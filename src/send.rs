@@ -1,0 +1,264 @@
+//! Forging a delivery (fixture, edits, signature, faults) and sending it.
+
+use std::time::{Duration, Instant};
+
+use crate::edit::SetEdit;
+use crate::fixture;
+use crate::provider::{Provider, SignContext, WebhookRequest};
+use crate::secret::Secret;
+use crate::tamper::Tamper;
+
+/// Everything needed to forge one delivery, already checked.
+pub struct Forge<'a> {
+    pub provider: &'a dyn Provider,
+    pub event: String,
+    pub url: String,
+    /// `None` only for the missing-signature fault, which needs no secret.
+    pub secret: Option<Secret>,
+    /// Replaces the fixture's payload, sent byte for byte.
+    pub data: Option<Vec<u8>>,
+    pub sets: Vec<SetEdit>,
+    pub extra_headers: Vec<(String, String)>,
+    pub tamper: Option<Tamper>,
+    pub timestamp: i64,
+}
+
+/// Why a delivery could not be forged: the user's input is at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ForgeError {
+    #[error("{0}")]
+    Event(String),
+    #[error("--set {path}: {reason}")]
+    Set { path: String, reason: String },
+    #[error("--set needs a JSON payload, and the --data given is not JSON")]
+    SetOnNonJson,
+    #[error("--tamper {tamper}: {reason}")]
+    NotApplicable {
+        tamper: &'static str,
+        reason: String,
+    },
+    #[error("cannot sign: {0}")]
+    Secret(String),
+}
+
+/// The forged request, with the event it carries.
+#[derive(Debug)]
+pub struct Forged {
+    pub request: WebhookRequest,
+    pub event: String,
+    pub event_id: Option<String>,
+}
+
+pub fn forge(f: &Forge<'_>) -> Result<Forged, ForgeError> {
+    let provider = f.provider;
+    if let Some(t) = f.tamper
+        && let Some(reason) = t.not_applicable(provider)
+    {
+        return Err(ForgeError::NotApplicable {
+            tamper: t.name(),
+            reason,
+        });
+    }
+    let fixture = fixture::find(provider.name(), &f.event).map_err(ForgeError::Event)?;
+    let mut ctx = SignContext {
+        timestamp: f.timestamp,
+        id: provider.new_id(),
+    };
+    let rendered_ctx = ctx.clone();
+    if let Some(t) = f.tamper {
+        t.shift_timestamp(&mut ctx, provider.info().default_tolerance);
+    }
+    let mut rendered = fixture.render(&rendered_ctx);
+    let body = match &f.data {
+        Some(data) if f.sets.is_empty() => data.clone(),
+        Some(data) => {
+            // Editing given data means re-encoding it; only then is it not byte for byte.
+            let mut doc: serde_json::Value =
+                serde_json::from_slice(data).map_err(|_| ForgeError::SetOnNonJson)?;
+            for s in &f.sets {
+                crate::edit::set_path(&mut doc, &s.path, s.value.clone()).map_err(|reason| {
+                    ForgeError::Set {
+                        path: s.path.clone(),
+                        reason,
+                    }
+                })?;
+            }
+            fixture::encode_json(&doc, rendered.style)
+        }
+        None => {
+            for s in &f.sets {
+                rendered.apply(s).map_err(|reason| ForgeError::Set {
+                    path: s.path.clone(),
+                    reason,
+                })?;
+            }
+            rendered.encode()
+        }
+    };
+
+    let mut req = WebhookRequest::post(f.url.clone(), body);
+    for (name, value) in provider.default_headers(&ctx) {
+        req.headers.set(&name, value);
+    }
+    for (name, value) in &rendered.headers {
+        req.headers.set(name, value.clone());
+    }
+    if fixture.content_type != "application/json" || !req.headers.contains("Content-Type") {
+        // A form fixture's type wins over the provider's JSON default; a
+        // provider's own JSON spelling (charset and all) is kept.
+        let keep = req
+            .headers
+            .get_str("Content-Type")
+            .is_some_and(|ct| ct.starts_with(&fixture.content_type));
+        if !keep {
+            req.headers
+                .set("Content-Type", fixture.content_type.clone());
+        }
+    }
+    for (name, value) in &f.extra_headers {
+        req.headers.set(name, value.clone());
+    }
+
+    let real = f.secret.clone();
+    let secret = match (f.tamper, real) {
+        (Some(t), Some(s)) => t.signing_secret(&s),
+        (_, Some(s)) => s,
+        // Missing-signature needs no secret: sign with a throwaway one, then strip it.
+        (Some(Tamper::MissingSignature), None) => Secret::new("whsec_dGhyb3dhd2F5"),
+        (_, None) => return Err(ForgeError::Secret("no secret".into())),
+    };
+    provider
+        .sign(&mut req, &secret, &ctx)
+        .map_err(|e| ForgeError::Secret(e.to_string()))?;
+    if let Some(t) = f.tamper {
+        t.after_signing(provider, &mut req)
+            .map_err(|e| ForgeError::Secret(e.to_string()))?;
+    }
+    let event_id = provider.event_id(&req);
+    Ok(Forged {
+        request: req,
+        event: fixture.event,
+        event_id,
+    })
+}
+
+/// What the receiver answered.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub reason: String,
+    pub headers: Vec<(String, Vec<u8>)>,
+    pub body: Vec<u8>,
+    pub elapsed: Duration,
+}
+
+/// Why a request got no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliverError {
+    #[error("{url} is not a valid URL: {reason}")]
+    BadUrl { url: String, reason: String },
+    #[error("could not connect to {url}: {reason}")]
+    Connect { url: String, reason: String },
+    #[error("{url} did not answer within {secs:.1} s")]
+    Timeout { url: String, secs: f64 },
+    #[error("sending to {url} failed: {reason}")]
+    Other { url: String, reason: String },
+}
+
+/// The HTTP client: no redirects (providers do not follow them), header
+/// names in the conventional case, as the providers send them.
+pub fn client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .http1_title_case_headers()
+        .timeout(timeout)
+        .build()
+        .expect("the HTTP client builds with static settings")
+}
+
+pub async fn deliver(
+    client: &reqwest::Client,
+    req: &WebhookRequest,
+    timeout: Duration,
+) -> Result<Response, DeliverError> {
+    let url = req.url.clone();
+    let parsed = reqwest::Url::parse(&url).map_err(|e| DeliverError::BadUrl {
+        url: url.clone(),
+        reason: e.to_string(),
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(DeliverError::BadUrl {
+            url,
+            reason: "only http and https are supported".into(),
+        });
+    }
+    let method =
+        reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|e| DeliverError::Other {
+            url: url.clone(),
+            reason: e.to_string(),
+        })?;
+    let mut headers = reqwest::header::HeaderMap::new();
+    for (name, value) in req.headers.iter() {
+        let name = reqwest::header::HeaderName::from_bytes(name.as_bytes()).map_err(|e| {
+            DeliverError::Other {
+                url: url.clone(),
+                reason: format!("header {name:?}: {e}"),
+            }
+        })?;
+        let value =
+            reqwest::header::HeaderValue::from_bytes(value).map_err(|e| DeliverError::Other {
+                url: url.clone(),
+                reason: format!("header {name}: {e}"),
+            })?;
+        headers.append(name, value);
+    }
+    let start = Instant::now();
+    let result = client
+        .request(method, parsed)
+        .headers(headers)
+        .body(req.body.clone())
+        .send()
+        .await;
+    let resp = result.map_err(|e| classify(&url, timeout, e))?;
+    let status = resp.status();
+    let headers = resp
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
+        .collect();
+    let body = resp
+        .bytes()
+        .await
+        .map_err(|e| classify(&url, timeout, e))?
+        .to_vec();
+    Ok(Response {
+        status: status.as_u16(),
+        reason: status.canonical_reason().unwrap_or("").to_string(),
+        headers,
+        body,
+        elapsed: start.elapsed(),
+    })
+}
+
+fn classify(url: &str, timeout: Duration, e: reqwest::Error) -> DeliverError {
+    let url = url.to_string();
+    if e.is_timeout() {
+        DeliverError::Timeout {
+            url,
+            secs: timeout.as_secs_f64(),
+        }
+    } else if e.is_connect() {
+        let mut reason = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            reason = s.to_string();
+            source = s.source();
+        }
+        DeliverError::Connect { url, reason }
+    } else {
+        DeliverError::Other {
+            url,
+            reason: e.to_string(),
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Deliberate faults for `send --tamper` and `check`: each one makes a
+//! delivery that a correct receiver must reject.
+
+use crate::provider::{Failure, Provider, SignContext, WebhookRequest};
+use crate::secret::Secret;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tamper {
+    /// Signed with another secret.
+    BadSignature,
+    /// No signature header at all.
+    MissingSignature,
+    /// Correctly signed ten minutes ago (past a five-minute tolerance).
+    StaleTimestamp,
+    /// Correctly signed, ten minutes in the future.
+    FutureTimestamp,
+    /// A valid signature of another body.
+    BodyModified,
+    /// Correctly signed, sent as text/plain.
+    WrongContentType,
+}
+
+impl Tamper {
+    /// Why this fault cannot be made for a provider, if it cannot.
+    pub fn not_applicable(self, provider: &dyn Provider) -> Option<String> {
+        let info = provider.info();
+        match self {
+            Tamper::StaleTimestamp | Tamper::FutureTimestamp if !info.timestamped => Some(format!(
+                "{} signs no timestamp, so a {} delivery cannot be made",
+                info.title,
+                self.name()
+            )),
+            Tamper::BodyModified if !info.signs_body => Some(format!(
+                "{} does not sign the body, so a modified body is not detectable",
+                info.title
+            )),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Tamper::BadSignature => "bad-signature",
+            Tamper::MissingSignature => "missing-signature",
+            Tamper::StaleTimestamp => "stale-timestamp",
+            Tamper::FutureTimestamp => "future-timestamp",
+            Tamper::BodyModified => "body-modified",
+            Tamper::WrongContentType => "wrong-content-type",
+        }
+    }
+
+    /// How far a timestamp fault moves the signing time: twice the tolerance,
+    /// and at least ten minutes.
+    pub fn shift_timestamp(self, ctx: &mut SignContext, tolerance: Option<u64>) {
+        let shift = (tolerance.unwrap_or(300) as i64 * 2).max(600);
+        match self {
+            Tamper::StaleTimestamp => ctx.timestamp -= shift,
+            Tamper::FutureTimestamp => ctx.timestamp += shift,
+            _ => {}
+        }
+    }
+
+    /// The secret to sign with: a different, well-formed one for bad-signature.
+    pub fn signing_secret(self, real: &Secret) -> Secret {
+        match self {
+            Tamper::BadSignature => {
+                let wrong =
+                    crate::provider::crypto::b64(&crate::provider::crypto::random_bytes(24));
+                let wrong = if real.expose().starts_with("whsec_") {
+                    format!("whsec_{wrong}")
+                } else {
+                    wrong
+                };
+                Secret::new(wrong)
+            }
+            _ => real.clone(),
+        }
+    }
+
+    /// Changes the request after signing.
+    pub fn after_signing(
+        self,
+        provider: &dyn Provider,
+        req: &mut WebhookRequest,
+    ) -> Result<(), Failure> {
+        match self {
+            Tamper::MissingSignature => provider.strip_signature(req),
+            Tamper::BodyModified => modify_body(&mut req.body),
+            Tamper::WrongContentType => req.headers.set("Content-Type", "text/plain"),
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Changes one digit, so that JSON and forms stay well-formed and the
+/// receiver gets as far as its signature check.
+fn modify_body(body: &mut Vec<u8>) {
+    match body.iter().position(u8::is_ascii_digit) {
+        Some(i) => body[i] = b'0' + (body[i] - b'0' + 1) % 10,
+        None => body.push(b' '),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modified_body_stays_well_formed() {
+        let mut b = br#"{"amount":2000}"#.to_vec();
+        modify_body(&mut b);
+        assert_eq!(b, br#"{"amount":3000}"#);
+        let mut nine = b"9".to_vec();
+        modify_body(&mut nine);
+        assert_eq!(nine, b"0");
+    }
+
+    #[test]
+    fn timestamp_faults_go_past_the_tolerance() {
+        let mut ctx = SignContext {
+            timestamp: 10_000,
+            id: String::new(),
+        };
+        Tamper::StaleTimestamp.shift_timestamp(&mut ctx, Some(300));
+        assert_eq!(ctx.timestamp, 9_400);
+        Tamper::FutureTimestamp.shift_timestamp(&mut ctx, Some(900));
+        assert_eq!(ctx.timestamp, 11_200);
+    }
+}
