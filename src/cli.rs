@@ -41,7 +41,7 @@ pub enum ColorChoice {
 pub enum Command {
     /// Send a realistic, correctly signed sample event to a URL.
     #[command(after_help = SEND_EXAMPLES)]
-    Send(SendArgs),
+    Send(Box<SendArgs>),
     /// List the providers, their events, signature schemes and tolerances.
     #[command(
         after_help = "Examples:\n  hookcli providers\n  hookcli providers --json | jq '.providers[].name'"

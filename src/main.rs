@@ -10,7 +10,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     hookcli::output::settle_color(cli.color);
     let result = match cli.command {
-        Command::Send(args) => cmd::send::run(args),
+        Command::Send(args) => cmd::send::run(*args),
         Command::Providers(args) => cmd::providers::run(args),
         Command::Completions(args) => cmd::completions::run(args),
         Command::Man => cmd::completions::run_man(),

@@ -79,7 +79,7 @@ impl CustomHmac {
             let Some(len) = rest[start..].find('}') else {
                 break;
             };
-            parts.push(rest[..start].as_bytes());
+            parts.push(&rest.as_bytes()[..start]);
             parts.push(match &rest[start + 1..start + len] {
                 "body" => &req.body,
                 "timestamp" => timestamp.as_bytes(),
