@@ -155,7 +155,12 @@ impl Fixture {
         };
         for (path, template) in &self.fresh {
             let template = template.as_str().unwrap_or_default();
-            let fresh = expand(template, ctx);
+            let fresh = expand_with(template, ctx, &|p| match get_path(&doc, p)
+                .or_else(|| form_json_get(&doc, p))?
+            {
+                Value::String(s) => Some(s.clone()),
+                other => Some(other.to_string()),
+            });
             let numeric = matches!(
                 get_path(&doc, path).or_else(|| form_json_get(&doc, path)),
                 Some(Value::Number(_))
@@ -242,8 +247,17 @@ pub fn encode_json(doc: &Value, style: Style) -> Vec<u8> {
     .expect("a serde_json::Value always serializes")
 }
 
-/// Expands the generators in a template (see fixtures/README.md).
+/// Expands the generators in a template (see the README's Fixtures section).
 pub fn expand(template: &str, ctx: &SignContext) -> String {
+    expand_with(template, ctx, &|_| None)
+}
+
+/// Expands a template; `{ref:PATH}` asks `lookup` for a value already rendered.
+fn expand_with(
+    template: &str,
+    ctx: &SignContext,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(start) = rest.find('{') {
@@ -252,7 +266,11 @@ pub fn expand(template: &str, ctx: &SignContext) -> String {
         };
         out.push_str(&rest[..start]);
         let token = &rest[start + 1..start + len];
-        match generate(token, ctx) {
+        let value = match token.strip_prefix("ref:") {
+            Some(path) => lookup(path),
+            None => generate(token, ctx),
+        };
+        match value {
             Some(v) => out.push_str(&v),
             None => out.push_str(&rest[start..=start + len]),
         }
@@ -341,6 +359,20 @@ mod tests {
                 .skip(2)
                 .all(|ch| ch.is_ascii_hexdigit())
         );
+    }
+
+    #[test]
+    fn refs_copy_a_value_rendered_before() {
+        let f = parse(
+            "t.json".into(),
+            br#"{"event":"e","description":"d","content_type":"application/json",
+                 "fresh":{"a":"x_{hex:8}","b.c":"{ref:a}/y"},"body":{"a":"","b":{"c":""}}}"#,
+        )
+        .unwrap();
+        let Payload::Json(doc) = f.render(&ctx()).payload else {
+            panic!("json")
+        };
+        assert_eq!(doc["b"]["c"], format!("{}/y", doc["a"].as_str().unwrap()));
     }
 
     #[test]

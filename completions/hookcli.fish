@@ -1,0 +1,94 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_hookcli_global_optspecs
+    string join \n color= h/help V/version
+end
+
+function __fish_hookcli_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_hookcli_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_hookcli_using_subcommand
+    set -l cmd (__fish_hookcli_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c hookcli -n "__fish_hookcli_needs_command" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hookcli -n "__fish_hookcli_needs_command" -s h -l help -d 'Print help'
+complete -c hookcli -n "__fish_hookcli_needs_command" -s V -l version -d 'Print version'
+complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "send" -d 'Send a realistic, correctly signed sample event to a URL'
+complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "providers" -d 'List the providers, their events, signature schemes and tolerances'
+complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "man" -d 'Print the man page (roff)'
+complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s p -l provider -d 'Provider whose scheme and sample events to use (see `hookcli providers`)' -r -f -a "stripe\t''
+github\t''
+shopify\t''
+slack\t''
+twilio\t''
+gitlab\t''
+standard\t''
+svix\t''
+hmac\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s e -l event -d 'Sample event to send (default: the provider\'s most common one)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s u -l url -d 'Where to send it (default: a local `hookcli listen`)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l secret-env -d 'Read the signing secret from this environment variable' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s d -l data -d 'Replace the payload: @FILE, - (standard input), or the text itself. Signed byte for byte' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l set -d 'Set one JSON field of the payload, e.g. data.object.amount=5000 (repeatable)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s H -l header -d 'Add a header, `Name: value` (repeatable)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l tamper -d 'Send a deliberately faulty delivery, to see that the receiver rejects it' -r -f -a "bad-signature\t'Signed with another secret'
+missing-signature\t'No signature header at all'
+stale-timestamp\t'Correctly signed ten minutes ago (past a five-minute tolerance)'
+future-timestamp\t'Correctly signed, ten minutes in the future'
+body-modified\t'A valid signature of another body'
+wrong-content-type\t'Correctly signed, sent as text/plain'"
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l timestamp -d 'Sign with this Unix time instead of now' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l expect-status -d 'Exit 1 unless the receiver answers this status' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l timeout -d 'How long to wait for the receiver' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l hmac-header -d 'Header that carries the signature' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l hmac-prefix -d 'Text before the signature in the header value, e.g. `sha256=`' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l hmac-algorithm -d 'Digest of the HMAC' -r -f -a "sha256\t''
+sha1\t''
+sha512\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l hmac-encoding -d 'How the signature bytes are written' -r -f -a "hex\t''
+base64\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l hmac-template -d 'The signed string: {body}, {timestamp}, {method} and {url} are filled in' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l hmac-timestamp-header -d 'Header that carries the Unix timestamp used by {timestamp}' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l print -d 'Print the exact request (headers and body) and send nothing'
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l json -d 'Print one JSON object describing the request and the response'
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hookcli -n "__fish_hookcli_using_subcommand providers" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand providers" -l json -d 'Print one JSON document instead of a table'
+complete -c hookcli -n "__fish_hookcli_using_subcommand providers" -s h -l help -d 'Print help'
+complete -c hookcli -n "__fish_hookcli_using_subcommand completions" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c hookcli -n "__fish_hookcli_using_subcommand man" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand man" -s h -l help -d 'Print help'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from send providers completions man help" -f -a "send" -d 'Send a realistic, correctly signed sample event to a URL'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from send providers completions man help" -f -a "providers" -d 'List the providers, their events, signature schemes and tolerances'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from send providers completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from send providers completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from send providers completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
