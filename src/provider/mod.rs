@@ -181,3 +181,49 @@ pub(crate) fn json_str(req: &WebhookRequest, path: &str) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::send::{Forge, forge};
+
+    /// Each provider's forged default event is recognised as that provider's,
+    /// verifies, and names the fixture's event.
+    #[test]
+    fn forged_events_detect_verify_and_name_themselves() {
+        let secret = Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        for p in all() {
+            for f in crate::fixture::for_provider(p.name()) {
+                let forged = forge(&Forge {
+                    provider: p.as_ref(),
+                    event: f.event.clone(),
+                    url: "https://example.com/hooks".into(),
+                    secret: Some(secret.clone()),
+                    data: None,
+                    sets: vec![],
+                    extra_headers: vec![],
+                    tamper: None,
+                    timestamp: 1_700_000_000,
+                })
+                .unwrap();
+                let req = &forged.request;
+                let v = p.verify(req, &secret, &VerifyOptions::at(1_700_000_010));
+                assert!(v.is_valid(), "{} {}: {v:?}", p.name(), f.event);
+                assert_eq!(p.event_type(req).as_deref(), Some(f.event.as_str()), "{}", p.name());
+                // A custom scheme has no id header of its own to read.
+                if p.name() != "hmac" {
+                    assert!(p.event_id(req).is_some(), "{} {} has no event id", p.name(), f.event);
+                    let found = detect(&req.headers).map(|d| d.name());
+                    assert_eq!(found, Some(p.name()), "{} {}", p.name(), f.event);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn names_are_all_known() {
+        assert_eq!(all().len(), NAMES.len());
+        assert!(by_name("STRIPE").is_some());
+        assert!(by_name("nope").is_none());
+    }
+}

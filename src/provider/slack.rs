@@ -96,7 +96,8 @@ impl Provider for Slack {
     }
 
     fn event_id(&self, req: &WebhookRequest) -> Option<String> {
-        if let Some(id) = json_str(req, "event_id") {
+        // url_verification carries no id; its challenge is unique per request.
+        if let Some(id) = json_str(req, "event_id").or_else(|| json_str(req, "challenge")) {
             return Some(id);
         }
         if let Some(trigger) = req.form_field("trigger_id") {
