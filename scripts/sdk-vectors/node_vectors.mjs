@@ -53,7 +53,7 @@ function tampered(body) {
 const BODIES = {
   push_ascii: '{"ref":"refs/heads/main","before":"0000000000000000000000000000000000000000","after":"6dcb09b5b57875f334f61aebed695e2e4193db5e","repository":{"id":1296269,"full_name":"octocat/Hello-World"}}',
   unicode_pretty: '{\n  "action": "opened",\n  "issue": {\n    "title": "café ☕ — naïve “quotes” 🎉",\n    "body": "escaped: caf\\u00e9 \\u2615 \\ud83c\\udf89 \\\\ \\"q\\" \\/"\n  }\n}\n',
-  crlf_trailing_spaces: '{"note":"line one  \r\nline two\t \r\n"}  \r\n\r\n   ',
+  crlf_trailing_spaces: '{\r\n  "note": "trailing spaces  ",\r\n  "tab":\t"x" \r\n}  \r\n\r\n   ',
 };
 
 const vectors = [];
@@ -156,6 +156,47 @@ for (const [kase, secret, body] of SHOPIFY_BODIES) {
     expected_sign: [["X-Shopify-Hmac-Sha256", hmac]],
     tamper_index: t.index,
     sdk: `@shopify/shopify-api ${V_SHOPIFY} createSHA256HMAC (runtime); verified by shopify.webhooks.validate`,
+  });
+}
+
+// Shopify's newer Events deliveries: the same HMAC under unprefixed header
+// names (shopify-hmac-sha256, ...), which shopify.webhooks.validate detects.
+{
+  const kase = "events_unprefixed_headers";
+  const secret = "shpss_0123456789abcdef0123456789abcdef";
+  const body = BODIES.unicode_pretty;
+  const shopify = shopifyApi({
+    apiKey: "test-api-key",
+    apiSecretKey: secret,
+    apiVersion: ApiVersion.October24 ?? Object.values(ApiVersion)[0],
+    scopes: [],
+    hostName: "example.com",
+    isEmbeddedApp: false,
+    logger: { level: LogSeverity.Error, log: () => {} },
+  });
+  const hmac = await createSHA256HMAC(secret, body, HashFormat.Base64);
+  const headers = [
+    ["shopify-topic", "orders/create"],
+    ["shopify-shop-domain", "example.myshopify.com"],
+    ["shopify-api-version", "2025-10"],
+    ["shopify-webhook-id", "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043"],
+    ["shopify-event-id", "7d0e9e4c-3b6a-4a53-9a3e-3f1c2b0a9d11"],
+    ["shopify-hmac-sha256", hmac],
+  ];
+  const request = (b) =>
+    new Request("https://example.com/hooks/shopify", { method: "POST", headers, body: b });
+  const ok = await shopify.webhooks.validate({ rawBody: body, rawRequest: request(body) });
+  must(ok.valid === true && ok.webhookType === "events", `shopify ${kase} validate: ${JSON.stringify(ok)}`);
+  const t = tampered(body);
+  const bad = await shopify.webhooks.validate({ rawBody: t.text, rawRequest: request(t.text) });
+  must(bad.valid === false, `shopify ${kase} tampered rejected`);
+  vectors.push({
+    ...base("shopify", kase, secret, body),
+    sdk_headers: headers,
+    // hookcli signs the classic header; the value is the same HMAC.
+    expected_sign: [["X-Shopify-Hmac-Sha256", hmac]],
+    tamper_index: t.index,
+    sdk: `@shopify/shopify-api ${V_SHOPIFY} createSHA256HMAC (runtime); verified by shopify.webhooks.validate (webhookType "events")`,
   });
 }
 

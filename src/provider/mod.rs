@@ -209,10 +209,20 @@ mod tests {
                 let req = &forged.request;
                 let v = p.verify(req, &secret, &VerifyOptions::at(1_700_000_010));
                 assert!(v.is_valid(), "{} {}: {v:?}", p.name(), f.event);
-                assert_eq!(p.event_type(req).as_deref(), Some(f.event.as_str()), "{}", p.name());
+                assert_eq!(
+                    p.event_type(req).as_deref(),
+                    Some(f.event.as_str()),
+                    "{}",
+                    p.name()
+                );
                 // A custom scheme has no id header of its own to read.
                 if p.name() != "hmac" {
-                    assert!(p.event_id(req).is_some(), "{} {} has no event id", p.name(), f.event);
+                    assert!(
+                        p.event_id(req).is_some(),
+                        "{} {} has no event id",
+                        p.name(),
+                        f.event
+                    );
                     let found = detect(&req.headers).map(|d| d.name());
                     assert_eq!(found, Some(p.name()), "{} {}", p.name(), f.event);
                 }

@@ -7,6 +7,15 @@ use super::*;
 pub struct Shopify;
 
 const HEADER: &str = "X-Shopify-Hmac-Sha256";
+/// Shopify Events deliveries drop the `X-` from every header name.
+const EVENTS_HEADER: &str = "shopify-hmac-sha256";
+
+/// A Shopify header under its classic `X-Shopify-` name or its Events name.
+fn header<'a>(req: &'a WebhookRequest, classic: &str) -> Option<&'a str> {
+    req.headers
+        .get_str(classic)
+        .or_else(|| req.headers.get_str(&classic[2..]))
+}
 
 impl Provider for Shopify {
     fn info(&self) -> ProviderInfo {
@@ -45,32 +54,38 @@ impl Provider for Shopify {
 
     fn verify(&self, req: &WebhookRequest, secret: &Secret, _opts: &VerifyOptions) -> Verdict {
         let run = || -> Result<Verdict, Failure> {
-            let value = required_header(req, HEADER)?;
+            let name = if req.headers.contains(EVENTS_HEADER) && !req.headers.contains(HEADER) {
+                EVENTS_HEADER
+            } else {
+                HEADER
+            };
+            let value = required_header(req, name)?;
             let given =
-                b64_decode(value.trim()).ok_or_else(|| Failure::malformed(HEADER, "not base64"))?;
+                b64_decode(value.trim()).ok_or_else(|| Failure::malformed(name, "not base64"))?;
             if ct_eq(&given, &hmac_sha256(secret.as_bytes(), &[&req.body])) {
                 Ok(Verdict::valid(
                     "signature matches the body (Shopify signs no timestamp)",
                 ))
             } else {
-                Err(Failure::mismatch(HEADER))
+                Err(Failure::mismatch(name))
             }
         };
         run().unwrap_or_else(Verdict::from)
     }
 
     fn detect(&self, headers: &Headers) -> bool {
-        headers.contains(HEADER) || headers.contains("X-Shopify-Topic")
+        [HEADER, EVENTS_HEADER, "X-Shopify-Topic", "shopify-topic"]
+            .iter()
+            .any(|h| headers.contains(h))
     }
 
     fn event_type(&self, req: &WebhookRequest) -> Option<String> {
-        req.headers.get_str("X-Shopify-Topic").map(str::to_string)
+        header(req, "X-Shopify-Topic").map(str::to_string)
     }
 
     fn event_id(&self, req: &WebhookRequest) -> Option<String> {
-        req.headers
-            .get_str("X-Shopify-Event-Id")
-            .or_else(|| req.headers.get_str("X-Shopify-Webhook-Id"))
+        header(req, "X-Shopify-Event-Id")
+            .or_else(|| header(req, "X-Shopify-Webhook-Id"))
             .map(str::to_string)
     }
 }

@@ -9,6 +9,7 @@ use super::*;
 pub struct Twilio;
 
 const HEADER: &str = "X-Twilio-Signature";
+const SETTINGS_HEADER: &str = "X-Twilio-Webhooks-Signature-Settings";
 
 /// The string Twilio signs: the URL, then `name value` of each sorted,
 /// de-duplicated parameter (the official SDKs sort names and values).
@@ -24,12 +25,29 @@ fn signed_string(url: &str, params: &[(String, String)]) -> String {
     s
 }
 
-fn compute(secret: &Secret, url: &str, params: &[(String, String)]) -> Vec<u8> {
+fn compute(alg: Algorithm, secret: &Secret, url: &str, params: &[(String, String)]) -> Vec<u8> {
     hmac(
-        Algorithm::Sha1,
+        alg,
         secret.as_bytes(),
         &[signed_string(url, params).as_bytes()],
     )
+}
+
+/// HMAC-SHA1 unless the request announces Twilio's HMAC-SHA256 mode in
+/// `X-Twilio-Webhooks-Signature-Settings: key=…,algorithm=HMAC_SHA256`.
+fn algorithm(req: &WebhookRequest) -> Algorithm {
+    let sha256 = req.headers.get_str(SETTINGS_HEADER).is_some_and(|v| {
+        v.split(',')
+            .filter_map(|kv| kv.trim().split_once('='))
+            .any(|(k, v)| {
+                k.eq_ignore_ascii_case("algorithm") && v.eq_ignore_ascii_case("HMAC_SHA256")
+            })
+    });
+    if sha256 {
+        Algorithm::Sha256
+    } else {
+        Algorithm::Sha1
+    }
 }
 
 /// The URL with and without its default port: Twilio's SDKs accept either,
@@ -72,7 +90,7 @@ impl Provider for Twilio {
             name: "twilio",
             title: "Twilio",
             signature_headers: vec![HEADER.into()],
-            scheme: "HMAC-SHA1 base64 of the full URL + sorted form params (JSON: bodySHA256 in the URL) in `X-Twilio-Signature`".into(),
+            scheme: "HMAC-SHA1 base64 of the full URL + sorted form params (JSON: bodySHA256 in the URL) in `X-Twilio-Signature`; HMAC-SHA256 when X-Twilio-Webhooks-Signature-Settings asks".into(),
             timestamped: false,
             signs_body: true,
             default_tolerance: None,
@@ -101,14 +119,14 @@ impl Provider for Twilio {
         _ctx: &SignContext,
     ) -> Result<(), Failure> {
         let sig = match req.form() {
-            Some(params) => compute(secret, &req.url, &params),
+            Some(params) => compute(algorithm(req), secret, &req.url, &params),
             None => {
                 // A JSON (or other) body: its hash goes into the URL, and the URL is signed.
                 if query_param(&req.url, "bodySHA256").is_none() {
                     let sep = if req.url.contains('?') { '&' } else { '?' };
                     req.url = format!("{}{sep}bodySHA256={}", req.url, sha256_hex(&req.body));
                 }
-                compute(secret, &req.url, &[])
+                compute(algorithm(req), secret, &req.url, &[])
             }
         };
         req.headers.set(HEADER, b64(&sig));
@@ -127,7 +145,7 @@ impl Provider for Twilio {
             };
             let matched = url_variants(&req.url)
                 .iter()
-                .any(|u| ct_eq(&given, &compute(secret, u, &params)));
+                .any(|u| ct_eq(&given, &compute(algorithm(req), secret, u, &params)));
             if !matched {
                 return Err(Failure::mismatch(HEADER));
             }
@@ -199,6 +217,7 @@ mod tests {
         let body = "CallSid=CA1234567890ABCDE&Caller=%2B12349013030&Digits=1234&From=%2B12349013030&To=%2B18005551212";
         let req = form("https://mycompany.com/myapp.php?foo=1&bar=2", body);
         let sig = b64(&compute(
+            Algorithm::Sha1,
             &Secret::new("12345"),
             &req.url,
             &req.form().unwrap(),
