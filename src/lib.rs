@@ -9,4 +9,5 @@ pub mod output;
 pub mod provider;
 pub mod secret;
 pub mod send;
+pub mod store;
 pub mod tamper;

@@ -119,8 +119,13 @@ pub fn forge(f: &Forge<'_>) -> Result<Forged, ForgeError> {
         req.headers.set(name, value.clone());
     }
 
-    let real = f.secret.clone();
-    let secret = match (f.tamper, real) {
+    if let Some(real) = &f.secret {
+        // A malformed secret is refused even when a fault signs with another one.
+        provider
+            .sign(&mut req.clone(), real, &ctx)
+            .map_err(|e| ForgeError::Secret(e.to_string()))?;
+    }
+    let secret = match (f.tamper, f.secret.clone()) {
         (Some(t), Some(s)) => t.signing_secret(&s),
         (_, Some(s)) => s,
         // Missing-signature needs no secret: sign with a throwaway one, then strip it.

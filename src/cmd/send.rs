@@ -10,7 +10,8 @@ use crate::cli::{SendArgs, read_data};
 use crate::fixture;
 use crate::output::{body_json, headers_json, shorten};
 use crate::provider::{WebhookRequest, now};
-use crate::send::{self, Forge, ForgeError, Forged, Response};
+use crate::secret::Secret;
+use crate::send::{self, Forge, Forged, Response};
 use crate::tamper::Tamper;
 
 use super::{exit, provider, require_secret, resolve_secret, usage};
@@ -52,17 +53,14 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
         provider: provider.as_ref(),
         event,
         url: args.url.clone(),
-        secret,
+        secret: secret.clone(),
         data,
         sets: args.sets.clone(),
         extra_headers,
         tamper: args.tamper,
         timestamp: args.timestamp.unwrap_or_else(now),
     })
-    .map_err(|e| match e {
-        ForgeError::Secret(_) => anyhow::Error::new(e),
-        other => usage(other.to_string()),
-    })?;
+    .map_err(|e| usage(e.to_string()))?;
 
     if args.print {
         print_request(&forged.request)?;
@@ -82,7 +80,7 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
         writeln!(
             std::io::stdout(),
             "{}",
-            render_json(provider.name(), &forged, &response, ok)
+            render_json(provider.name(), &forged, &response, ok, secret.as_ref())
         )?;
     } else {
         render_human(provider.name(), &forged, &response, args.expect_status)?;
@@ -166,8 +164,19 @@ fn render_human(
     Ok(())
 }
 
-fn render_json(provider: &str, forged: &Forged, resp: &Response, ok: bool) -> serde_json::Value {
+fn render_json(
+    provider: &str,
+    forged: &Forged,
+    resp: &Response,
+    ok: bool,
+    secret: Option<&Secret>,
+) -> serde_json::Value {
     let req = &forged.request;
+    // GitLab sends its token as a header: never echo a secret in JSON.
+    let redacted = req.headers.iter().map(|(n, v)| match secret {
+        Some(s) if contains(v, s.as_bytes()) => (n, b"(redacted)".as_slice()),
+        _ => (n, v),
+    });
     serde_json::json!({
         "type": "send",
         "ok": ok,
@@ -177,7 +186,7 @@ fn render_json(provider: &str, forged: &Forged, resp: &Response, ok: bool) -> se
         "request": {
             "method": req.method,
             "url": req.url,
-            "headers": headers_json(req.headers.iter()),
+            "headers": headers_json(redacted),
             "body_sha256": crate::provider::crypto::sha256_hex(&req.body),
             "body_size": req.body.len(),
         },
@@ -188,4 +197,8 @@ fn render_json(provider: &str, forged: &Forged, resp: &Response, ok: bool) -> se
             "body": body_json(&resp.body),
         }
     })
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }

@@ -1,0 +1,380 @@
+//! The delivery store: one SQLite database, `hookcli.db`, in WAL mode, so
+//! that `list` and `show` read while `listen` writes.
+
+mod codec;
+mod model;
+pub mod query;
+mod schema;
+mod writer;
+
+pub mod portable;
+
+pub use model::{Attempt, AttemptKind, Delivery, Summary, VerdictRecord, now_ms};
+pub use query::{Filter, Lookup};
+pub use writer::Writer;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags};
+
+pub const FILE_NAME: &str = "hookcli.db";
+
+/// Why the store could not be used. Each says which file and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "{path} is not a hookcli store (it is not an SQLite database); pass another --store, nothing was changed"
+    )]
+    NotSqlite { path: PathBuf },
+    #[error(
+        "{path} is an SQLite database but not a hookcli store; pass another --store, nothing was changed"
+    )]
+    Foreign { path: PathBuf },
+    #[error(
+        "{path} was written by a newer hookcli (schema {found}, this one knows up to {known}); upgrade hookcli"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i32,
+        known: i32,
+    },
+    #[error("no store at {path}: nothing has been recorded there yet")]
+    Missing { path: PathBuf },
+    #[error("cannot create the store folder {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("store {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("the store's writer has stopped")]
+    WriterGone,
+    #[error("writing to the store failed: {0}")]
+    Write(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The store folder: `--store`, else `HOOKCLI_STORE` (clap reads both), else
+/// the platform data folder.
+pub fn default_dir() -> PathBuf {
+    dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("hookcli")
+}
+
+/// A store folder and its database file.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub dir: PathBuf,
+    pub path: PathBuf,
+}
+
+impl Store {
+    pub fn at(dir: impl Into<PathBuf>) -> Self {
+        let dir = dir.into();
+        let path = dir.join(FILE_NAME);
+        Self { dir, path }
+    }
+
+    fn sqlite_err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        move |source| StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Refuses a file that is not SQLite before SQLite touches it.
+    fn check_header(&self) -> Result<bool> {
+        match std::fs::read(&self.path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(source) => Err(StoreError::Sqlite {
+                path: self.path.clone(),
+                source: rusqlite::Error::InvalidPath(
+                    format!("{}: {source}", self.path.display()).into(),
+                ),
+            }),
+            Ok(bytes) if bytes.is_empty() => Ok(true),
+            Ok(bytes) if bytes.starts_with(b"SQLite format 3\0") => Ok(true),
+            Ok(_) => Err(StoreError::NotSqlite {
+                path: self.path.clone(),
+            }),
+        }
+    }
+
+    /// Refuses an SQLite file of another program, or of a newer hookcli.
+    fn check_identity(&self, conn: &Connection) -> Result<()> {
+        let err = self.sqlite_err();
+        let app: i32 = conn
+            .pragma_query_value(None, "application_id", |r| r.get(0))
+            .map_err(&err)?;
+        let version: i32 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(&err)?;
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .map_err(&err)?;
+        if app != schema::APPLICATION_ID && (app != 0 || tables > 0) {
+            return Err(StoreError::Foreign {
+                path: self.path.clone(),
+            });
+        }
+        if version > schema::CURRENT {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                known: schema::CURRENT,
+            });
+        }
+        Ok(())
+    }
+
+    /// Opens the store for writing, creating and migrating it as needed.
+    pub fn open_write(&self) -> Result<Connection> {
+        std::fs::create_dir_all(&self.dir).map_err(|source| StoreError::CreateDir {
+            path: self.dir.clone(),
+            source,
+        })?;
+        let existed = self.check_header()?;
+        let err = self.sqlite_err();
+        let mut conn = Connection::open(&self.path).map_err(&err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(&err)?;
+        if existed {
+            self.check_identity(&conn)?;
+        }
+        // WAL lets readers work while listen writes; NORMAL syncs the WAL at
+        // checkpoints, which survives a killed process (not a power cut).
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(&err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(&err)?;
+        schema::migrate(&mut conn).map_err(&err)?;
+        Ok(conn)
+    }
+
+    /// Opens an existing store for reading.
+    pub fn open_read(&self) -> Result<Connection> {
+        if !self.check_header()? {
+            return Err(StoreError::Missing {
+                path: self.path.clone(),
+            });
+        }
+        let err = self.sqlite_err();
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(&err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(&err)?;
+        self.check_identity(&conn)?;
+        let version: i32 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(&err)?;
+        if version < schema::CURRENT {
+            // An older store: let a writer migrate it, then read.
+            drop(conn);
+            drop(self.open_write()?);
+            return self.open_read();
+        }
+        conn.pragma_update(None, "query_only", true).map_err(&err)?;
+        Ok(conn)
+    }
+
+    pub fn exists(&self) -> bool {
+        Path::new(&self.path).exists()
+    }
+}
+
+/// A fresh, time-sortable delivery id. Monotonic within this process, so
+/// deliveries in the same millisecond still sort in arrival order.
+pub fn new_id() -> String {
+    use std::sync::Mutex;
+    static GEN: Mutex<Option<ulid::Generator>> = Mutex::new(None);
+    let mut guard = GEN.lock().unwrap_or_else(|p| p.into_inner());
+    let generator = guard.get_or_insert_with(ulid::Generator::new);
+    let id = generator
+        .generate()
+        .unwrap_or_else(|_| ulid::Ulid::generate());
+    id.to_string().to_ascii_lowercase()
+}
+
+/// The part of an id that listen and list show: its last 8 characters, the
+/// random part, which tells deliveries of the same moment apart.
+pub fn short_id(id: &str) -> &str {
+    &id[id.len().saturating_sub(8)..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::Headers;
+
+    fn delivery(id: &str, body: &[u8]) -> Delivery {
+        Delivery {
+            id: id.into(),
+            received_at: now_ms(),
+            peer: Some("127.0.0.1:5555".into()),
+            method: "POST".into(),
+            target: "/hooks?x=1".into(),
+            http_version: "HTTP/1.1".into(),
+            headers: vec![("X-A", b"1".to_vec()), ("x-a", vec![0xff])]
+                .into_iter()
+                .collect(),
+            body: body.to_vec(),
+            body_sha256: crate::provider::crypto::sha256_hex(body),
+            provider: Some("stripe".into()),
+            event_type: Some("invoice.paid".into()),
+            event_id: Some("evt_1".into()),
+            verdict: VerdictRecord::unknown(),
+            source: "direct".into(),
+            public_url: None,
+            rejected: None,
+        }
+    }
+
+    fn attempt(id: &str, status: u16) -> Attempt {
+        Attempt {
+            delivery_id: id.into(),
+            kind: AttemptKind::Forward,
+            target: Some("http://127.0.0.1:3000/".into()),
+            started_at: now_ms(),
+            status: Some(status),
+            headers: Headers::new(),
+            body: b"ok".to_vec(),
+            duration_ms: 1.5,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn writes_commit_and_read_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path());
+        let (writer, thread) = Writer::start(&store).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let ids: Vec<String> = (0..3).map(|_| new_id()).collect();
+        rt.block_on(async {
+            for (i, id) in ids.iter().enumerate() {
+                writer
+                    .delivery(delivery(id, &[0, 1, 2, 0xff, i as u8]))
+                    .await
+                    .unwrap();
+            }
+            writer.attempt(attempt(&ids[0], 200)).await.unwrap();
+            writer.attempt(attempt(&ids[1], 500)).await.unwrap();
+        });
+        drop(writer);
+        thread.join();
+
+        let conn = store.open_read().unwrap();
+        let all = query::list(&conn, &Filter::default()).unwrap();
+        assert_eq!(
+            all.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
+            ids.iter().rev().cloned().collect::<Vec<_>>()
+        );
+        let failed = query::list(
+            &conn,
+            &Filter {
+                failed: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(failed.len(), 2, "a 500 and a delivery never attempted");
+        let Lookup::Found(d) = query::lookup(&conn, &ids[0]).unwrap() else {
+            panic!("not found")
+        };
+        assert_eq!(
+            *d,
+            delivery(&ids[0], &[0, 1, 2, 0xff, 0]).with_time(d.received_at)
+        );
+        assert!(matches!(
+            query::lookup(&conn, short_id(&ids[2])).unwrap(),
+            Lookup::Found(_)
+        ));
+        assert!(
+            matches!(query::lookup(&conn, "last").unwrap(), Lookup::Found(d) if d.id == ids[2])
+        );
+        assert!(
+            matches!(query::lookup(&conn, &ids[0][..4]).unwrap(), Lookup::Ambiguous(c) if c.len() == 3)
+        );
+        assert!(matches!(
+            query::lookup(&conn, "zzzzzzzz").unwrap(),
+            Lookup::NotFound
+        ));
+        assert_eq!(
+            query::attempts(&conn, &ids[1]).unwrap()[0].status,
+            Some(500)
+        );
+    }
+
+    impl Delivery {
+        fn with_time(mut self, t: i64) -> Self {
+            self.received_at = t;
+            self
+        }
+    }
+
+    #[test]
+    fn refuses_files_that_are_not_its_own_and_leaves_them_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path());
+        std::fs::write(&store.path, b"not a database at all").unwrap();
+        assert!(matches!(
+            store.open_write(),
+            Err(StoreError::NotSqlite { .. })
+        ));
+        assert!(matches!(
+            store.open_read(),
+            Err(StoreError::NotSqlite { .. })
+        ));
+        assert_eq!(
+            std::fs::read(&store.path).unwrap(),
+            b"not a database at all"
+        );
+
+        std::fs::remove_file(&store.path).unwrap();
+        let other = Connection::open(&store.path).unwrap();
+        other
+            .execute_batch("CREATE TABLE notes (t TEXT); INSERT INTO notes VALUES ('mine');")
+            .unwrap();
+        drop(other);
+        let before = std::fs::read(&store.path).unwrap();
+        assert!(matches!(
+            store.open_write(),
+            Err(StoreError::Foreign { .. })
+        ));
+        assert_eq!(std::fs::read(&store.path).unwrap(), before);
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path());
+        drop(store.open_write().unwrap());
+        let conn = Connection::open(&store.path).unwrap();
+        conn.pragma_update(None, "user_version", schema::CURRENT + 1)
+            .unwrap();
+        drop(conn);
+        let err = store.open_write().unwrap_err();
+        assert!(matches!(err, StoreError::TooNew { .. }), "{err}");
+        assert!(err.to_string().contains("newer hookcli"));
+    }
+
+    #[test]
+    fn ids_sort_by_time_and_are_unique() {
+        let ids: Vec<String> = (0..1000).map(|_| new_id()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(ids, sorted);
+        assert_eq!(ids[0].len(), 26);
+    }
+}

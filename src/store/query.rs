@@ -1,0 +1,176 @@
+//! Reading the store: newest-first lists, lookup by id, prefix, short id or
+//! `last`, and a delivery's attempts.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::codec::decode_headers;
+use super::{Attempt, AttemptKind, Delivery, Summary, VerdictRecord};
+
+/// What `list` (and bulk replay) selects.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub limit: Option<usize>,
+    pub provider: Option<String>,
+    pub event: Option<String>,
+    /// Only deliveries whose last attempt failed (non-2xx or no answer).
+    pub failed: bool,
+    /// Only deliveries received at or after this Unix millisecond.
+    pub since: Option<i64>,
+}
+
+/// The result of looking up an id.
+#[derive(Debug)]
+pub enum Lookup {
+    Found(Box<Delivery>),
+    NotFound,
+    Ambiguous(Vec<Summary>),
+}
+
+const SUMMARY_COLUMNS: &str =
+    "id, received_at, method, target, provider, event_type, event_id, verdict,
+    body_size, last_status, last_error, attempt_count";
+
+fn summary(row: &Row<'_>) -> rusqlite::Result<Summary> {
+    Ok(Summary {
+        id: row.get(0)?,
+        received_at: row.get(1)?,
+        method: row.get(2)?,
+        target: row.get(3)?,
+        provider: row.get(4)?,
+        event_type: row.get(5)?,
+        event_id: row.get(6)?,
+        verdict: row.get(7)?,
+        body_size: row.get(8)?,
+        last_status: row.get(9)?,
+        last_error: row.get(10)?,
+        attempts: row.get(11)?,
+    })
+}
+
+/// Newest first. `event` accepts a `*` glob (`invoice.*`).
+pub fn list(conn: &Connection, f: &Filter) -> rusqlite::Result<Vec<Summary>> {
+    let mut sql = format!("SELECT {SUMMARY_COLUMNS} FROM deliveries WHERE 1=1");
+    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    if let Some(p) = &f.provider {
+        sql.push_str(" AND provider = ?");
+        args.push(p.to_ascii_lowercase().into());
+    }
+    if let Some(e) = &f.event {
+        sql.push_str(" AND event_type GLOB ?");
+        args.push(e.clone().into());
+    }
+    if f.failed {
+        sql.push_str(" AND (last_error IS NOT NULL OR last_status IS NULL OR last_status < 200 OR last_status > 299)");
+    }
+    if let Some(since) = f.since {
+        sql.push_str(" AND received_at >= ?");
+        args.push(since.into());
+    }
+    sql.push_str(" ORDER BY seq DESC");
+    if let Some(limit) = f.limit {
+        sql.push_str(&format!(" LIMIT {limit}"));
+    }
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), summary)?;
+    rows.collect()
+}
+
+/// Finds one delivery by full id, unique prefix (4+ characters), short id
+/// (the last characters, as listen prints them) or `last`.
+pub fn lookup(conn: &Connection, key: &str) -> rusqlite::Result<Lookup> {
+    let key = key.trim().to_ascii_lowercase();
+    let candidates: Vec<Summary> = if key == "last" {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM deliveries ORDER BY seq DESC LIMIT 1"
+        ))?;
+        stmt.query_map([], summary)?
+            .collect::<rusqlite::Result<_>>()?
+    } else {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM deliveries WHERE id >= ?1 AND id <= ?1 || 'zzzzzzzzzzzzzzzzzzzzzzzzzz' ORDER BY seq DESC LIMIT 10"
+        ))?;
+        let by_prefix: Vec<Summary> = stmt
+            .query_map(params![key], summary)?
+            .collect::<rusqlite::Result<_>>()?;
+        if by_prefix.is_empty() {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {SUMMARY_COLUMNS} FROM deliveries WHERE substr(id, -length(?1)) = ?1 ORDER BY seq DESC LIMIT 10"
+            ))?;
+            stmt.query_map(params![key], summary)?
+                .collect::<rusqlite::Result<_>>()?
+        } else {
+            by_prefix
+        }
+    };
+    match candidates.len() {
+        0 => Ok(Lookup::NotFound),
+        1 => {
+            Ok(get(conn, &candidates[0].id)?
+                .map_or(Lookup::NotFound, |d| Lookup::Found(Box::new(d))))
+        }
+        _ => Ok(Lookup::Ambiguous(candidates)),
+    }
+}
+
+/// The delivery with exactly this id.
+pub fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<Delivery>> {
+    conn.query_row(
+        "SELECT id, received_at, peer, method, target, http_version, headers, body, body_sha256,
+                provider, event_type, event_id, verdict, verdict_cause, verdict_reason, source,
+                public_url, rejected
+         FROM deliveries WHERE id = ?1",
+        params![id],
+        |r| {
+            Ok(Delivery {
+                id: r.get(0)?,
+                received_at: r.get(1)?,
+                peer: r.get(2)?,
+                method: r.get(3)?,
+                target: r.get(4)?,
+                http_version: r.get(5)?,
+                headers: decode_headers(&r.get::<_, String>(6)?),
+                body: r.get(7)?,
+                body_sha256: r.get(8)?,
+                provider: r.get(9)?,
+                event_type: r.get(10)?,
+                event_id: r.get(11)?,
+                verdict: VerdictRecord {
+                    word: r.get(12)?,
+                    cause: r.get(13)?,
+                    explanation: r.get(14)?,
+                },
+                source: r.get(15)?,
+                public_url: r.get(16)?,
+                rejected: r.get(17)?,
+            })
+        },
+    )
+    .optional()
+}
+
+/// Every attempt of a delivery, oldest first.
+pub fn attempts(conn: &Connection, delivery_id: &str) -> rusqlite::Result<Vec<Attempt>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT delivery_id, kind, target, started_at, status, headers, body, duration_ms, error
+         FROM attempts WHERE delivery_id = ?1 ORDER BY seq",
+    )?;
+    let rows = stmt.query_map(params![delivery_id], |r| {
+        Ok(Attempt {
+            delivery_id: r.get(0)?,
+            kind: AttemptKind::parse(&r.get::<_, String>(1)?),
+            target: r.get(2)?,
+            started_at: r.get(3)?,
+            status: r.get(4)?,
+            headers: decode_headers(&r.get::<_, String>(5)?),
+            body: r.get(6)?,
+            duration_ms: r.get(7)?,
+            error: r.get(8)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// How many deliveries the store holds.
+pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT count(*) FROM deliveries", [], |r| r.get(0))
+}

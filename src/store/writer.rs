@@ -1,0 +1,182 @@
+//! The one writer: a thread that owns the write connection and commits in
+//! batches (group commit). A caller's future resolves only once the
+//! transaction holding its row has committed.
+
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use rusqlite::{Connection, Transaction, params};
+use tokio::sync::oneshot;
+
+use super::codec::encode_headers;
+use super::{Attempt, Delivery, Result, Store, StoreError};
+
+/// The most rows one transaction takes; more wait for the next one.
+const MAX_BATCH: usize = 1024;
+
+enum Job {
+    Delivery(
+        Box<Delivery>,
+        oneshot::Sender<std::result::Result<(), String>>,
+    ),
+    Attempt(
+        Box<Attempt>,
+        oneshot::Sender<std::result::Result<(), String>>,
+    ),
+}
+
+/// A handle to the writer; cheap to clone, one per task.
+#[derive(Clone)]
+pub struct Writer {
+    tx: mpsc::Sender<Job>,
+}
+
+/// The writer thread; `join` waits until every `Writer` is dropped and the
+/// last batch is committed.
+pub struct WriterThread(JoinHandle<()>);
+
+impl WriterThread {
+    pub fn join(self) {
+        let _ = self.0.join();
+    }
+}
+
+impl Writer {
+    /// Opens the store for writing (errors surface here, not later) and
+    /// starts the writer thread.
+    pub fn start(store: &Store) -> Result<(Writer, WriterThread)> {
+        let conn = store.open_write()?;
+        let (tx, rx) = mpsc::channel();
+        let path = store.path.clone();
+        let handle = std::thread::Builder::new()
+            .name("hookcli-store-writer".into())
+            .spawn(move || run(conn, rx, &path))
+            .map_err(|e| StoreError::Write(format!("cannot start the writer thread: {e}")))?;
+        Ok((Writer { tx }, WriterThread(handle)))
+    }
+
+    /// Records a delivery; returns once it is committed.
+    pub async fn delivery(&self, d: Delivery) -> Result<()> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Job::Delivery(Box::new(d), tx))
+            .map_err(|_| StoreError::WriterGone)?;
+        Self::wait(rx).await
+    }
+
+    /// Records an attempt; returns once it is committed.
+    pub async fn attempt(&self, a: Attempt) -> Result<()> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Job::Attempt(Box::new(a), tx))
+            .map_err(|_| StoreError::WriterGone)?;
+        Self::wait(rx).await
+    }
+
+    async fn wait(rx: oneshot::Receiver<std::result::Result<(), String>>) -> Result<()> {
+        match rx.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(msg)) => Err(StoreError::Write(msg)),
+            Err(_) => Err(StoreError::WriterGone),
+        }
+    }
+}
+
+fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, path: &std::path::Path) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let outcome = commit_batch(&mut conn, &batch);
+        for (job, result) in batch.into_iter().zip(outcome) {
+            let reply = match job {
+                Job::Delivery(_, r) | Job::Attempt(_, r) => r,
+            };
+            let _ = reply.send(result.map_err(|e| format!("{}: {e}", path.display())));
+        }
+    }
+    // Every sender is gone: fold the WAL back so the file stands alone.
+    let _ = conn.pragma_update(None, "wal_checkpoint", "TRUNCATE");
+}
+
+/// One transaction for the whole batch; a row that fails fails alone, a
+/// failed commit fails them all.
+fn commit_batch(conn: &mut Connection, batch: &[Job]) -> Vec<rusqlite::Result<()>> {
+    let tx = match conn.transaction() {
+        Ok(tx) => tx,
+        Err(e) => return batch.iter().map(|_| Err(clone_err(&e))).collect(),
+    };
+    let results: Vec<rusqlite::Result<()>> = batch
+        .iter()
+        .map(|job| match job {
+            Job::Delivery(d, _) => insert_delivery(&tx, d),
+            Job::Attempt(a, _) => insert_attempt(&tx, a),
+        })
+        .collect();
+    match tx.commit() {
+        Ok(()) => results,
+        Err(e) => batch.iter().map(|_| Err(clone_err(&e))).collect(),
+    }
+}
+
+fn clone_err(e: &rusqlite::Error) -> rusqlite::Error {
+    rusqlite::Error::InvalidParameterName(e.to_string())
+}
+
+fn insert_delivery(tx: &Transaction<'_>, d: &Delivery) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO deliveries (id, received_at, peer, method, target, http_version, headers, body,
+            body_size, body_sha256, provider, event_type, event_id, verdict, verdict_cause,
+            verdict_reason, source, public_url, rejected)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+    )?;
+    stmt.execute(params![
+        d.id,
+        d.received_at,
+        d.peer,
+        d.method,
+        d.target,
+        d.http_version,
+        encode_headers(&d.headers),
+        d.body,
+        d.body.len() as i64,
+        d.body_sha256,
+        d.provider,
+        d.event_type,
+        d.event_id,
+        d.verdict.word,
+        d.verdict.cause,
+        d.verdict.explanation,
+        d.source,
+        d.public_url,
+        d.rejected,
+    ])?;
+    Ok(())
+}
+
+fn insert_attempt(tx: &Transaction<'_>, a: &Attempt) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO attempts (delivery_id, kind, target, started_at, status, headers, body, duration_ms, error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    stmt.execute(params![
+        a.delivery_id,
+        a.kind.as_str(),
+        a.target,
+        a.started_at,
+        a.status,
+        encode_headers(&a.headers),
+        a.body,
+        a.duration_ms,
+        a.error,
+    ])?;
+    let mut update = tx.prepare_cached(
+        "UPDATE deliveries SET last_status = ?2, last_error = ?3, attempt_count = attempt_count + 1 WHERE id = ?1",
+    )?;
+    update.execute(params![a.delivery_id, a.status, a.error])?;
+    Ok(())
+}

@@ -1,0 +1,1100 @@
+//! `hookcli send` end to end: the real binary against a real receiver whose
+//! signature checks are written here, from the providers' documentation,
+//! independently of hookcli's own provider code.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::common::{Hit, ReceivedRequest, Receiver, Run, hookcli, run};
+
+/// The environment variable every send reads its secret from.
+const SECRET_VAR: &str = "HOOKCLI_TEST_SIGNING_SECRET";
+
+/// Every provider the receiver below knows how to verify.
+const PROVIDERS: [&str; 9] = [
+    "stripe", "github", "shopify", "slack", "twilio", "gitlab", "standard", "svix", "hmac",
+];
+
+const TAMPERS: [&str; 6] = [
+    "bad-signature",
+    "missing-signature",
+    "stale-timestamp",
+    "future-timestamp",
+    "body-modified",
+    "wrong-content-type",
+];
+
+/// One distinct secret per provider, in the provider's usual shape.
+fn secret_for(provider: &str) -> &'static str {
+    match provider {
+        "stripe" => "whsec_stripeTestSecret_0123456789abcdefABCDEF",
+        "github" => "It's a Secret to Everybody (github)",
+        "shopify" => "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",
+        "slack" => "8f742231b10e8888abcd99yyyzzz85a5",
+        "twilio" => "twilio-auth-token-12345abcdef67890",
+        "gitlab" => "gitlab-secret-token-Zq8Lr2",
+        // base64 of "standard-webhooks-test-key-0032b"
+        "standard" => "whsec_c3RhbmRhcmQtd2ViaG9va3MtdGVzdC1rZXktMDAzMmI=",
+        // base64 of "svix-webhooks-test-signing-key!!"
+        "svix" => "whsec_c3ZpeC13ZWJob29rcy10ZXN0LXNpZ25pbmcta2V5ISE=",
+        "hmac" => "custom-hmac-secret-7f3a",
+        other => panic!("no test secret for provider {other}"),
+    }
+}
+
+/// Whether the provider puts a timestamp under its signature.
+fn timestamped(provider: &str) -> bool {
+    matches!(provider, "stripe" | "slack" | "standard" | "svix")
+}
+
+/// Whether the provider's signature covers the body.
+fn signs_body(provider: &str) -> bool {
+    provider != "gitlab"
+}
+
+/// Headers that carry the provider's signature (lowercase).
+fn signature_headers(provider: &str) -> &'static [&'static str] {
+    match provider {
+        "stripe" => &["stripe-signature"],
+        "github" => &["x-hub-signature-256", "x-hub-signature"],
+        "shopify" => &["x-shopify-hmac-sha256"],
+        "slack" => &["x-slack-signature"],
+        "twilio" => &["x-twilio-signature"],
+        "gitlab" => &["x-gitlab-token"],
+        "standard" => &["webhook-signature"],
+        "svix" => &["svix-signature"],
+        "hmac" => &["x-signature"],
+        other => panic!("unknown provider {other}"),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The independent receiver
+// ---------------------------------------------------------------------------
+
+const TOLERANCE: i64 = 300;
+
+/// Why a signature was refused: the first word of the 401 answer.
+#[derive(Debug)]
+struct Refusal {
+    reason: &'static str,
+    detail: String,
+}
+
+fn refuse(reason: &'static str, detail: impl Into<String>) -> Refusal {
+    Refusal {
+        reason,
+        detail: detail.into(),
+    }
+}
+
+fn missing(header: &str) -> Refusal {
+    refuse("missing", format!("no {header} header"))
+}
+
+fn malformed(detail: impl Into<String>) -> Refusal {
+    refuse("malformed", detail)
+}
+
+fn mismatch(detail: impl Into<String>) -> Refusal {
+    refuse("mismatch", detail)
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Constant-time check of an HMAC over the concatenation of `parts`.
+fn mac_ok<M: Mac + KeyInit>(key: &[u8], parts: &[&[u8]], tag: &[u8]) -> bool {
+    let mut mac = <M as KeyInit>::new_from_slice(key).expect("any key length");
+    for part in parts {
+        mac.update(part);
+    }
+    mac.verify_slice(tag).is_ok()
+}
+
+type HmacSha256 = Hmac<Sha256>;
+type HmacSha1 = Hmac<sha1::Sha1>;
+
+fn within_tolerance(ts: &str) -> Result<(), Refusal> {
+    let ts: i64 = ts
+        .trim()
+        .parse()
+        .map_err(|_| malformed(format!("timestamp {ts:?} is not a number")))?;
+    let age = now() - ts;
+    if age > TOLERANCE {
+        Err(refuse("stale", format!("signed {age} s ago")))
+    } else if -age > TOLERANCE {
+        Err(refuse("future", format!("signed {} s in the future", -age)))
+    } else {
+        Ok(())
+    }
+}
+
+fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body)
+        .map(|(n, v)| (n.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// Checks a request's signature the way the provider documents it.
+fn verify(provider: &str, req: &ReceivedRequest, secret: &str) -> Result<(), Refusal> {
+    let body = req.body.as_slice();
+    match provider {
+        // https://docs.stripe.com/webhooks#verify-manually
+        "stripe" => {
+            let header = req
+                .header("stripe-signature")
+                .ok_or_else(|| missing("Stripe-Signature"))?;
+            let mut t = None;
+            let mut v1 = Vec::new();
+            for item in header.split(',') {
+                let (k, v) = item
+                    .split_once('=')
+                    .ok_or_else(|| malformed(format!("{item:?} is not key=value")))?;
+                match k.trim() {
+                    "t" => t = Some(v.trim()),
+                    "v1" => v1.push(v.trim()),
+                    _ => {}
+                }
+            }
+            let t = t.ok_or_else(|| malformed("no t= in Stripe-Signature"))?;
+            if v1.is_empty() {
+                return Err(malformed("no v1= in Stripe-Signature"));
+            }
+            let signed: [&[u8]; 3] = [t.as_bytes(), b".", body];
+            let ok = v1.iter().any(|sig| {
+                hex::decode(sig)
+                    .is_ok_and(|tag| mac_ok::<HmacSha256>(secret.as_bytes(), &signed, &tag))
+            });
+            if !ok {
+                return Err(mismatch("no v1 signature matches"));
+            }
+            within_tolerance(t)
+        }
+        // https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries
+        "github" => {
+            let header = req
+                .header("x-hub-signature-256")
+                .ok_or_else(|| missing("X-Hub-Signature-256"))?;
+            let hexsig = header
+                .strip_prefix("sha256=")
+                .ok_or_else(|| malformed("X-Hub-Signature-256 lacks sha256="))?;
+            let tag = hex::decode(hexsig).map_err(|_| malformed("not hex"))?;
+            if !mac_ok::<HmacSha256>(secret.as_bytes(), &[body], &tag) {
+                return Err(mismatch("X-Hub-Signature-256 does not match"));
+            }
+            if let Some(legacy) = req.header("x-hub-signature") {
+                let hexsig = legacy
+                    .strip_prefix("sha1=")
+                    .ok_or_else(|| malformed("X-Hub-Signature lacks sha1="))?;
+                let tag = hex::decode(hexsig).map_err(|_| malformed("not hex"))?;
+                if !mac_ok::<HmacSha1>(secret.as_bytes(), &[body], &tag) {
+                    return Err(mismatch("X-Hub-Signature (SHA-1) does not match"));
+                }
+            }
+            Ok(())
+        }
+        // https://shopify.dev/docs/apps/build/webhooks/subscribe/https#step-5-verify-the-webhook
+        "shopify" => {
+            let header = req
+                .header("x-shopify-hmac-sha256")
+                .ok_or_else(|| missing("X-Shopify-Hmac-Sha256"))?;
+            let tag = B64
+                .decode(header.trim())
+                .map_err(|_| malformed("not base64"))?;
+            if !mac_ok::<HmacSha256>(secret.as_bytes(), &[body], &tag) {
+                return Err(mismatch("X-Shopify-Hmac-Sha256 does not match"));
+            }
+            Ok(())
+        }
+        // https://api.slack.com/authentication/verifying-requests-from-slack
+        "slack" => {
+            let sig = req
+                .header("x-slack-signature")
+                .ok_or_else(|| missing("X-Slack-Signature"))?;
+            let ts = req
+                .header("x-slack-request-timestamp")
+                .ok_or_else(|| missing("X-Slack-Request-Timestamp"))?;
+            let hexsig = sig
+                .strip_prefix("v0=")
+                .ok_or_else(|| malformed("X-Slack-Signature lacks v0="))?;
+            let tag = hex::decode(hexsig).map_err(|_| malformed("not hex"))?;
+            if !mac_ok::<HmacSha256>(
+                secret.as_bytes(),
+                &[b"v0:", ts.as_bytes(), b":", body],
+                &tag,
+            ) {
+                return Err(mismatch("X-Slack-Signature does not match"));
+            }
+            within_tolerance(ts)
+        }
+        // https://www.twilio.com/docs/usage/webhooks/webhooks-security
+        "twilio" => {
+            let sig = req
+                .header("x-twilio-signature")
+                .ok_or_else(|| missing("X-Twilio-Signature"))?;
+            let tag = B64
+                .decode(sig.trim())
+                .map_err(|_| malformed("not base64"))?;
+            let mut params = form_pairs(body);
+            params.sort();
+            let mut signed = req.url();
+            for (name, value) in &params {
+                signed.push_str(name);
+                signed.push_str(value);
+            }
+            if !mac_ok::<HmacSha1>(secret.as_bytes(), &[signed.as_bytes()], &tag) {
+                return Err(mismatch("X-Twilio-Signature does not match"));
+            }
+            Ok(())
+        }
+        // https://docs.gitlab.com/user/project/integrations/webhooks/
+        "gitlab" => {
+            let token = req
+                .header("x-gitlab-token")
+                .ok_or_else(|| missing("X-Gitlab-Token"))?;
+            if token.as_bytes() != secret.as_bytes() {
+                return Err(mismatch("X-Gitlab-Token is not the secret token"));
+            }
+            Ok(())
+        }
+        // https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
+        "standard" | "svix" => {
+            let prefix = if provider == "svix" {
+                "svix"
+            } else {
+                "webhook"
+            };
+            let get = |name: &str| {
+                let full = format!("{prefix}-{name}");
+                req.header(&full).ok_or_else(|| missing(&full))
+            };
+            let sigs = get("signature")?;
+            let id = get("id")?;
+            let ts = get("timestamp")?;
+            let key = B64
+                .decode(secret.strip_prefix("whsec_").expect("a whsec_ test secret"))
+                .expect("a base64 test secret");
+            let signed: [&[u8]; 5] = [id.as_bytes(), b".", ts.as_bytes(), b".", body];
+            let mut any_v1 = false;
+            let mut ok = false;
+            for sig in sigs.split_whitespace() {
+                if let Some(b64) = sig.strip_prefix("v1,") {
+                    any_v1 = true;
+                    ok |= B64
+                        .decode(b64)
+                        .is_ok_and(|tag| mac_ok::<HmacSha256>(&key, &signed, &tag));
+                }
+            }
+            if !any_v1 {
+                return Err(malformed("no v1, signature"));
+            }
+            if !ok {
+                return Err(mismatch("no v1 signature matches"));
+            }
+            within_tolerance(ts)
+        }
+        // hookcli's custom HMAC defaults: X-Signature, hex HMAC-SHA256 of the body.
+        "hmac" => {
+            let sig = req
+                .header("x-signature")
+                .ok_or_else(|| missing("X-Signature"))?;
+            let tag = hex::decode(sig.trim()).map_err(|_| malformed("not hex"))?;
+            if !mac_ok::<HmacSha256>(secret.as_bytes(), &[body], &tag) {
+                return Err(mismatch("X-Signature does not match"));
+            }
+            Ok(())
+        }
+        other => panic!("the test receiver does not know provider {other}"),
+    }
+}
+
+/// The media types a provider sends (essence, lowercase).
+fn content_types(provider: &str) -> &'static [&'static str] {
+    match provider {
+        "twilio" => &["application/x-www-form-urlencoded"],
+        // The Events API posts JSON; slash commands and interactivity post forms.
+        "slack" => &["application/json", "application/x-www-form-urlencoded"],
+        _ => &["application/json"],
+    }
+}
+
+fn media_type(req: &ReceivedRequest) -> String {
+    req.header("content-type")
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// Whether the body parses as what its content type says it is.
+fn parses(req: &ReceivedRequest) -> bool {
+    match media_type(req).as_str() {
+        "application/json" => serde_json::from_slice::<Value>(&req.body).is_ok(),
+        "application/x-www-form-urlencoded" => std::str::from_utf8(&req.body).is_ok_and(|text| {
+            text.split('&').all(|pair| pair.contains('='))
+                && form_pairs(text.as_bytes())
+                    .iter()
+                    .filter(|(n, _)| n == "payload")
+                    .all(|(_, v)| serde_json::from_str::<Value>(v).is_ok())
+        }),
+        _ => false,
+    }
+}
+
+/// The provider a request was meant for: `/hooks/<provider>[?...]`.
+fn provider_of(req: &ReceivedRequest) -> Option<&str> {
+    let path = req.target.split('?').next()?;
+    path.strip_prefix("/hooks/")
+}
+
+/// The receiver's answer: 415 for a content type the provider does not send,
+/// 401 naming the reason for a bad signature, 400 for a body that does not
+/// parse, 200 otherwise.
+fn answer(req: &ReceivedRequest) -> (u16, Vec<u8>) {
+    let Some(provider) = provider_of(req).filter(|p| PROVIDERS.contains(p)) else {
+        return (404, b"unknown provider".to_vec());
+    };
+    if req.method != "POST" {
+        return (405, b"POST only".to_vec());
+    }
+    let media = media_type(req);
+    if !content_types(provider).contains(&media.as_str()) {
+        return (
+            415,
+            format!("unsupported content type {media:?}").into_bytes(),
+        );
+    }
+    if let Err(r) = verify(provider, req, secret_for(provider)) {
+        return (401, format!("{}: {}", r.reason, r.detail).into_bytes());
+    }
+    if !parses(req) {
+        return (400, b"body does not parse".to_vec());
+    }
+    (200, b"ok: verified".to_vec())
+}
+
+fn receiver() -> Receiver {
+    Receiver::start(answer)
+}
+
+// ---------------------------------------------------------------------------
+// Running the binary
+// ---------------------------------------------------------------------------
+
+/// A unique tag for one send, carried in the URL's query (`?run=TAG`) so that
+/// parallel sends to one receiver can be told apart.
+fn tag() -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!("t{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+fn url_for(receiver: &Receiver, provider: &str, tag: &str) -> String {
+    format!("{}/hooks/{provider}?run={tag}&via=hookcli", receiver.url())
+}
+
+/// `hookcli send --provider P --url URL --secret-env VAR` with the secret in
+/// VAR, plus `args`; asserts that the secret shows in no output.
+fn send(provider: &str, url: &str, args: &[&str]) -> Run {
+    send_with_stdin(provider, url, args, None)
+}
+
+fn send_with_stdin(provider: &str, url: &str, args: &[&str], stdin: Option<Vec<u8>>) -> Run {
+    let secret = secret_for(provider);
+    let mut cmd = hookcli();
+    cmd.args(["send", "--provider", provider, "--url", url])
+        .args(["--secret-env", SECRET_VAR])
+        .args(args)
+        .env(SECRET_VAR, secret);
+    if let Some(input) = stdin {
+        cmd.write_stdin(input);
+    }
+    let out = run(&mut cmd);
+    out.assert_hides(secret);
+    if let Some(key) = secret.strip_prefix("whsec_") {
+        out.assert_hides(key);
+    }
+    out
+}
+
+/// The one request the receiver got for a tag, with its answer.
+fn hit(receiver: &Receiver, tag: &str) -> Hit {
+    let mut hits: Vec<Hit> = receiver
+        .hits()
+        .into_iter()
+        .filter(|h| h.request.query("run").as_deref() == Some(tag))
+        .collect();
+    assert_eq!(hits.len(), 1, "expected one request tagged {tag}");
+    hits.remove(0)
+}
+
+fn hits_for(receiver: &Receiver, tag: &str) -> usize {
+    receiver
+        .requests()
+        .iter()
+        .filter(|r| r.query("run").as_deref() == Some(tag))
+        .count()
+}
+
+/// Runs `f` over `items` on a few threads; results come back in order.
+fn par_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let queue = Mutex::new(items.into_iter().enumerate().collect::<VecDeque<_>>());
+    let results = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..6 {
+            s.spawn(|| {
+                loop {
+                    let next = queue.lock().unwrap().pop_front();
+                    let Some((i, item)) = next else { break };
+                    let r = f(item);
+                    results.lock().unwrap().push((i, r));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap();
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// One provider as `hookcli providers --json` lists it.
+struct Listed {
+    name: String,
+    events: Vec<String>,
+    default_event: String,
+}
+
+fn listed_providers() -> Vec<Listed> {
+    let out = run(hookcli().args(["providers", "--json"]));
+    out.assert_code(0);
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("providers --json is JSON");
+    let providers = doc["providers"].as_array().expect(".providers is an array");
+    providers
+        .iter()
+        .map(|p| Listed {
+            name: p["name"].as_str().expect(".name").to_string(),
+            events: p["events"]
+                .as_array()
+                .expect(".events")
+                .iter()
+                .map(|e| e["name"].as_str().expect(".events[].name").to_string())
+                .collect(),
+            default_event: p["default_event"].as_str().unwrap_or("").to_string(),
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// What a delivery carries
+// ---------------------------------------------------------------------------
+
+fn json_body(req: &ReceivedRequest) -> Value {
+    serde_json::from_slice(&req.body).expect("a JSON body")
+}
+
+fn form_value(req: &ReceivedRequest, name: &str) -> Option<String> {
+    form_pairs(&req.body)
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v)
+}
+
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_string()
+}
+
+/// The event type and event id a delivery carries, read the way a receiver
+/// of that provider would read them.
+fn carried(provider: &str, req: &ReceivedRequest) -> (String, String) {
+    let header = |name: &str| req.header(name).unwrap_or_default().to_string();
+    match provider {
+        "stripe" => {
+            let body = json_body(req);
+            (text(&body["type"]), text(&body["id"]))
+        }
+        "github" => (header("x-github-event"), header("x-github-delivery")),
+        "shopify" => (header("x-shopify-topic"), header("x-shopify-webhook-id")),
+        "slack" => {
+            if media_type(req) == "application/x-www-form-urlencoded" {
+                if let Some(payload) = form_value(req, "payload") {
+                    let payload: Value = serde_json::from_str(&payload).expect("payload JSON");
+                    (text(&payload["type"]), text(&payload["trigger_id"]))
+                } else {
+                    let kind = if form_value(req, "command").is_some() {
+                        "slash_command"
+                    } else {
+                        "unknown form"
+                    };
+                    (
+                        kind.to_string(),
+                        form_value(req, "trigger_id").unwrap_or_default(),
+                    )
+                }
+            } else {
+                let body = json_body(req);
+                if body["type"] == "event_callback" {
+                    (text(&body["event"]["type"]), text(&body["event_id"]))
+                } else {
+                    (text(&body["type"]), text(&body["challenge"]))
+                }
+            }
+        }
+        "twilio" => {
+            let kind = if form_value(req, "MessageStatus").is_some() {
+                "sms.status"
+            } else if form_value(req, "SmsStatus").as_deref() == Some("received") {
+                "sms.incoming"
+            } else {
+                "unknown"
+            };
+            (
+                kind.to_string(),
+                form_value(req, "MessageSid").unwrap_or_default(),
+            )
+        }
+        "gitlab" => {
+            let body = json_body(req);
+            (text(&body["object_kind"]), header("x-gitlab-event-uuid"))
+        }
+        "standard" => (text(&json_body(req)["type"]), header("webhook-id")),
+        "svix" => (text(&json_body(req)["type"]), header("svix-id")),
+        "hmac" => {
+            let body = json_body(req);
+            (text(&body["type"]), text(&body["data"]["id"]))
+        }
+        other => panic!("unknown provider {other}"),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 1-2. Every event of every provider is accepted
+// ---------------------------------------------------------------------------
+
+#[test]
+fn providers_list_covers_every_provider_the_receiver_verifies() {
+    let listed: Vec<String> = listed_providers().into_iter().map(|p| p.name).collect();
+    let mut sorted = listed.clone();
+    sorted.sort();
+    let mut known: Vec<String> = PROVIDERS.iter().map(|p| p.to_string()).collect();
+    known.sort();
+    assert_eq!(sorted, known, "providers --json lists {listed:?}");
+}
+
+#[test]
+fn every_event_of_every_provider_is_accepted_by_an_independent_receiver() {
+    let receiver = receiver();
+    let mut jobs = Vec::new();
+    for p in listed_providers() {
+        assert!(!p.events.is_empty(), "{} lists no events", p.name);
+        assert!(
+            p.events.contains(&p.default_event),
+            "{}'s default event {:?} is not among its events",
+            p.name,
+            p.default_event
+        );
+        for event in &p.events {
+            // Each event twice: the two must carry different event ids.
+            jobs.push((p.name.clone(), event.clone(), tag()));
+            jobs.push((p.name.clone(), event.clone(), tag()));
+        }
+    }
+    let results = par_map(jobs, |(provider, event, tag)| {
+        let url = url_for(&receiver, &provider, &tag);
+        let out = send(&provider, &url, &["--event", &event]);
+        (provider, event, tag, out)
+    });
+
+    let mut ids: Vec<(String, String, String)> = Vec::new();
+    for (provider, event, tag, out) in results {
+        let context = format!("{provider} {event}");
+        out.assert_code(0);
+        let hit = hit(&receiver, &tag);
+        assert_eq!(
+            hit.status,
+            200,
+            "{context}: the receiver refused it: {}",
+            hit.answer()
+        );
+        let req = &hit.request;
+        assert!(
+            parses(req),
+            "{context}: the body is not valid {}",
+            media_type(req)
+        );
+        let (carried_event, id) = carried(&provider, req);
+        assert_eq!(
+            carried_event, event,
+            "{context}: the delivery carries another event type"
+        );
+        assert!(
+            !id.is_empty(),
+            "{context}: the delivery carries no event id"
+        );
+        if provider == "gitlab" {
+            let hook = match event.as_str() {
+                "push" => "Push Hook",
+                "merge_request" => "Merge Request Hook",
+                "pipeline" => "Pipeline Hook",
+                other => panic!("unexpected gitlab event {other}"),
+            };
+            assert_eq!(req.header("x-gitlab-event"), Some(hook), "{context}");
+        }
+        ids.push((provider, event, id));
+    }
+    for pair in ids.chunks(2) {
+        let [(p, e, a), (_, _, b)] = pair else {
+            unreachable!()
+        };
+        assert_ne!(a, b, "{p} {e}: two sends carried the same event id");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 3. Every fault is rejected for its reason
+// ---------------------------------------------------------------------------
+
+/// The status and reason the receiver must give a fault, or `None` when the
+/// fault cannot be made for the provider.
+fn expected_rejection(provider: &str, tamper: &str) -> Option<(u16, &'static str)> {
+    match tamper {
+        "bad-signature" => Some((401, "mismatch")),
+        "missing-signature" => Some((401, "missing")),
+        "stale-timestamp" if timestamped(provider) => Some((401, "stale")),
+        "future-timestamp" if timestamped(provider) => Some((401, "future")),
+        "body-modified" if signs_body(provider) => Some((401, "mismatch")),
+        "wrong-content-type" => Some((415, "unsupported content type")),
+        _ => None,
+    }
+}
+
+#[test]
+fn every_tamper_mode_is_rejected_by_the_receiver_for_its_reason() {
+    let receiver = receiver();
+    let mut jobs = Vec::new();
+    for provider in PROVIDERS {
+        for tamper in TAMPERS {
+            // Once with --expect-status (exit 0), once without (exit 1).
+            jobs.push((provider, tamper, true, tag()));
+            jobs.push((provider, tamper, false, tag()));
+        }
+    }
+    par_map(jobs, |(provider, tamper, expect, tag)| {
+        let context = format!("{provider} --tamper {tamper}");
+        let url = url_for(&receiver, provider, &tag);
+        let Some((status, reason)) = expected_rejection(provider, tamper) else {
+            let out = send(provider, &url, &["--tamper", tamper]);
+            out.assert_error(2, &[tamper]);
+            assert_eq!(hits_for(&receiver, &tag), 0, "{context}: sent anyway");
+            return;
+        };
+        let code = status.to_string();
+        let out = if expect {
+            send(
+                provider,
+                &url,
+                &["--tamper", tamper, "--expect-status", &code],
+            )
+        } else {
+            send(provider, &url, &["--tamper", tamper])
+        };
+        out.assert_code(if expect { 0 } else { 1 });
+        let hit = hit(&receiver, &tag);
+        assert_eq!(
+            hit.status,
+            status,
+            "{context}: the receiver answered {}",
+            hit.answer()
+        );
+        assert!(
+            hit.answer().starts_with(reason),
+            "{context}: rejected for another reason: {}",
+            hit.answer()
+        );
+        if tamper == "missing-signature" {
+            for name in signature_headers(provider) {
+                assert!(
+                    hit.request.header(name).is_none(),
+                    "{context}: {name} was still sent"
+                );
+            }
+        }
+        if tamper == "wrong-content-type" {
+            // Correctly signed otherwise: the same request as the provider's
+            // content type would have been accepted.
+            let mut fixed = hit.request.clone();
+            let media = content_types(provider)[0];
+            fixed.headers.retain(|(n, _)| n != "content-type");
+            fixed.headers.push(("content-type".into(), media.into()));
+            assert_eq!(answer(&fixed).0, 200, "{context}: not correctly signed");
+        }
+    });
+}
+
+#[test]
+fn missing_signature_needs_no_secret() {
+    let receiver = receiver();
+    let tag = tag();
+    let url = url_for(&receiver, "github", &tag);
+    let out = run(hookcli().args([
+        "send",
+        "--provider",
+        "github",
+        "--url",
+        &url,
+        "--tamper",
+        "missing-signature",
+        "--expect-status",
+        "401",
+    ]));
+    out.assert_code(0);
+    assert!(hit(&receiver, &tag).answer().starts_with("missing"));
+}
+
+// ---------------------------------------------------------------------------
+// 4. Byte-exactness
+// ---------------------------------------------------------------------------
+
+/// A JSON body with CRLF line ends, trailing spaces, tabs, `\u` escapes and
+/// non-ASCII text, ending in whitespace: nothing of it may change.
+const AWKWARD_JSON: &str = "{\r\n  \"type\": \"caf\\u00e9.created\",   \r\n\t\"text\": \"café ☕ 東京\",\t\r\n  \"escaped\": \"\\u00e9\\u2615\\ud83d\\ude00\\n\" ,\r\n  \"amount\": 2000\r\n}\r\n  ";
+
+#[test]
+fn data_file_arrives_byte_for_byte_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("awkward.json");
+    std::fs::write(&file, AWKWARD_JSON).unwrap();
+    let data = format!("@{}", file.display());
+    let receiver = receiver();
+    let providers = [
+        "stripe", "github", "standard", "svix", "shopify", "slack", "hmac",
+    ];
+    par_map(providers.to_vec(), |provider| {
+        let tag = tag();
+        let out = send(
+            provider,
+            &url_for(&receiver, provider, &tag),
+            &["--data", &data],
+        );
+        out.assert_code(0);
+        let hit = hit(&receiver, &tag);
+        assert_eq!(hit.status, 200, "{provider}: {}", hit.answer());
+        assert_eq!(
+            sha256_hex(&hit.request.body),
+            sha256_hex(AWKWARD_JSON.as_bytes()),
+            "{provider}: the body changed on the way"
+        );
+    });
+}
+
+#[test]
+fn data_from_stdin_arrives_byte_for_byte_and_verifies() {
+    let receiver = receiver();
+    par_map(vec!["stripe", "github", "standard"], |provider| {
+        let tag = tag();
+        let out = send_with_stdin(
+            provider,
+            &url_for(&receiver, provider, &tag),
+            &["--data", "-"],
+            Some(AWKWARD_JSON.as_bytes().to_vec()),
+        );
+        out.assert_code(0);
+        let hit = hit(&receiver, &tag);
+        assert_eq!(hit.status, 200, "{provider}: {}", hit.answer());
+        assert_eq!(hit.request.body, AWKWARD_JSON.as_bytes(), "{provider}");
+    });
+}
+
+#[test]
+fn non_utf8_body_arrives_byte_for_byte_and_verifies() {
+    let body: &[u8] = b"{\"bytes\": \"\xff\xfe caf\xe9\"}\r\n";
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("latin1.json");
+    std::fs::write(&file, body).unwrap();
+    let receiver = receiver();
+    let tag = tag();
+    // The receiver checks the signature before parsing, so 400 (does not
+    // parse) means the signature was good.
+    let out = send(
+        "github",
+        &url_for(&receiver, "github", &tag),
+        &[
+            "--data",
+            &format!("@{}", file.display()),
+            "--expect-status",
+            "400",
+        ],
+    );
+    out.assert_code(0);
+    let hit = hit(&receiver, &tag);
+    assert_eq!(hit.request.body, body);
+    assert_eq!(hit.status, 400, "{}", hit.answer());
+    verify("github", &hit.request, secret_for("github")).expect("the signature verifies");
+}
+
+// ---------------------------------------------------------------------------
+// 5. Errors
+// ---------------------------------------------------------------------------
+
+/// A URL nothing listens on: a port that was free a moment ago.
+fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}/hooks/stripe")
+}
+
+#[test]
+fn missing_secret_is_a_usage_error_naming_secret_env() {
+    let out = run(hookcli().args(["send", "--provider", "stripe", "--url", &closed_port_url()]));
+    out.assert_error(2, &["--secret-env"]);
+}
+
+#[test]
+fn unset_secret_env_var_is_a_usage_error() {
+    let out = run(hookcli()
+        .args(["send", "--provider", "stripe", "--url", &closed_port_url()])
+        .args(["--secret-env", "UNSET_VAR_XYZ"])
+        .env_remove("UNSET_VAR_XYZ"));
+    out.assert_error(2, &["UNSET_VAR_XYZ"]);
+}
+
+#[test]
+fn unknown_provider_is_refused_by_clap() {
+    let out = run(hookcli().args(["send", "--provider", "nope", "--url", &closed_port_url()]));
+    out.assert_code(2);
+    let stderr = out.stderr();
+    assert!(
+        stderr.starts_with("error: invalid value 'nope' for '--provider <PROVIDER>'"),
+        "{out}"
+    );
+    assert!(stderr.contains("possible values:"), "{out}");
+}
+
+#[test]
+fn unknown_event_lists_the_known_events() {
+    let listed = listed_providers();
+    let stripe = listed.iter().find(|p| p.name == "stripe").unwrap();
+    let out = send("stripe", &closed_port_url(), &["--event", "no.such.event"]);
+    let mut needles: Vec<&str> = stripe.events.iter().map(String::as_str).collect();
+    needles.push("no.such.event");
+    out.assert_error(2, &needles);
+}
+
+#[test]
+fn unreadable_data_file_is_a_runtime_error() {
+    let out = send("stripe", &closed_port_url(), &["--data", "@/nonexistent"]);
+    out.assert_error(3, &["/nonexistent"]);
+}
+
+#[test]
+fn invalid_set_path_is_a_usage_error() {
+    let out = send(
+        "stripe",
+        &closed_port_url(),
+        &["--set", "data.nope.amount=1"],
+    );
+    out.assert_error(2, &["data.nope.amount"]);
+}
+
+/// A `whsec_` secret whose key part is not base64.
+const MALFORMED_WHSEC: &str = "whsec_!!not*base64*at-all";
+
+fn send_with_malformed_whsec() -> Run {
+    let out = run(hookcli()
+        .args([
+            "send",
+            "--provider",
+            "standard",
+            "--url",
+            &closed_port_url(),
+        ])
+        .args(["--secret-env", SECRET_VAR])
+        .env(SECRET_VAR, MALFORMED_WHSEC));
+    out.assert_hides(MALFORMED_WHSEC)
+        .assert_hides("!!not*base64*at-all");
+    out
+}
+
+#[test]
+fn malformed_standard_secret_is_one_line_without_the_secret() {
+    let out = send_with_malformed_whsec();
+    assert!(matches!(out.code, Some(2 | 3)), "{out}");
+    let code = out.code.unwrap();
+    out.assert_error(code, &["whsec_", "base64"]);
+}
+
+#[test]
+fn malformed_standard_secret_is_a_usage_error() {
+    send_with_malformed_whsec().assert_error(2, &["whsec_"]);
+}
+
+#[test]
+fn unreachable_url_is_a_runtime_error() {
+    let out = send("stripe", &closed_port_url(), &[]);
+    out.assert_error(3, &["could not connect"]);
+}
+
+#[test]
+fn silent_receiver_times_out() {
+    // Bound but never accepted: the connection opens, no answer ever comes.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hooks/stripe", silent.local_addr().unwrap());
+    let started = std::time::Instant::now();
+    let out = send("stripe", &url, &["--timeout", "1s"]);
+    out.assert_error(3, &["did not answer"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    drop(silent);
+}
+
+// ---------------------------------------------------------------------------
+// 6. --print, --json, --expect-status
+// ---------------------------------------------------------------------------
+
+/// Reads `--print` output back into a request: the request line, headers up
+/// to the blank line, then Content-Length bytes of body.
+fn parse_printed(printed: &[u8], receiver: &Receiver) -> ReceivedRequest {
+    let split = printed
+        .windows(2)
+        .position(|w| w == b"\n\n")
+        .expect("a blank line after the headers");
+    let head = std::str::from_utf8(&printed[..split]).expect("UTF-8 headers");
+    let rest = &printed[split + 2..];
+    let mut lines = head.lines();
+    let request_line = lines.next().expect("a request line");
+    let mut parts = request_line.split(' ');
+    let method = parts.next().unwrap().to_string();
+    let target = parts.next().expect("a target").to_string();
+    assert_eq!(parts.next(), Some("HTTP/1.1"), "{request_line}");
+    let headers: Vec<(String, Vec<u8>)> = lines
+        .map(|l| {
+            let (n, v) = l.split_once(": ").expect("Name: value");
+            (n.to_ascii_lowercase(), v.as_bytes().to_vec())
+        })
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .map(|(_, v)| std::str::from_utf8(v).unwrap().parse().unwrap())
+        .expect("a Content-Length");
+    assert!(
+        rest.len() == length || (rest.len() == length + 1 && rest.ends_with(b"\n")),
+        "the body is not Content-Length ({length}) bytes: {} bytes follow",
+        rest.len()
+    );
+    ReceivedRequest {
+        method,
+        target,
+        headers,
+        body: rest[..length].to_vec(),
+        local_addr: receiver.url()["http://".len()..].parse().unwrap(),
+    }
+}
+
+#[test]
+fn print_shows_the_exact_request_and_sends_nothing() {
+    let receiver = receiver();
+    par_map(PROVIDERS.to_vec(), |provider| {
+        let tag = tag();
+        let url = url_for(&receiver, provider, &tag);
+        let secret = secret_for(provider);
+        let mut cmd = hookcli();
+        cmd.args(["send", "--provider", provider, "--url", &url, "--print"])
+            .args(["--secret-env", SECRET_VAR])
+            .env(SECRET_VAR, secret);
+        let out = run(&mut cmd);
+        out.assert_code(0);
+        if provider != "gitlab" {
+            // GitLab's token is the header itself, by the provider's design.
+            out.assert_hides(secret);
+        }
+        let printed = parse_printed(&out.stdout, &receiver);
+        assert_eq!(printed.method, "POST");
+        assert_eq!(
+            printed.target,
+            format!("/hooks/{provider}?run={tag}&via=hookcli")
+        );
+        assert_eq!(
+            printed.header("host"),
+            Some(&receiver.url()["http://".len()..])
+        );
+        assert_eq!(
+            answer(&printed),
+            (200, b"ok: verified".to_vec()),
+            "{provider}: the printed request would not be accepted"
+        );
+    });
+    assert_eq!(receiver.hit_count(), 0, "--print sent something");
+}
+
+#[test]
+fn json_output_is_one_object_with_request_and_response() {
+    let receiver = receiver();
+    let providers: Vec<&str> = PROVIDERS
+        .iter()
+        .copied()
+        .filter(|p| *p != "gitlab")
+        .collect();
+    par_map(providers, |provider| {
+        let tag = tag();
+        let url = url_for(&receiver, provider, &tag);
+        let out = send(provider, &url, &["--json"]);
+        out.assert_code(0);
+        let stdout = out.stdout();
+        assert_eq!(
+            stdout.trim_end().lines().count(),
+            1,
+            "one line of JSON\n{out}"
+        );
+        let doc: Value = serde_json::from_str(&stdout).expect("JSON on stdout");
+        let hit = hit(&receiver, &tag);
+        assert_eq!(doc["request"]["url"], url.as_str(), "{doc:#}");
+        assert_eq!(doc["request"]["method"], "POST", "{doc:#}");
+        assert_eq!(doc["response"]["status"], 200, "{doc:#}");
+        assert!(
+            doc["response"]["body"].to_string().contains("ok: verified"),
+            "the response body is not in {doc:#}"
+        );
+        if let Some(sha) = doc["request"]["body_sha256"].as_str() {
+            assert_eq!(sha, sha256_hex(&hit.request.body));
+        }
+    });
+}
+
+#[test]
+fn gitlab_json_output_hides_the_token() {
+    let receiver = receiver();
+    let tag = tag();
+    let out = send("gitlab", &url_for(&receiver, "gitlab", &tag), &["--json"]);
+    out.assert_code(0);
+}
+
+#[test]
+fn expect_status_mismatch_exits_1() {
+    let receiver = receiver();
+    let tag = tag();
+    let out = send(
+        "github",
+        &url_for(&receiver, "github", &tag),
+        &["--expect-status", "500"],
+    );
+    out.assert_code(1);
+    assert_eq!(hit(&receiver, &tag).status, 200);
+}
