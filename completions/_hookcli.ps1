@@ -26,11 +26,94 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Capture webhook deliveries: record each one, check its signature, forward it to your app')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List recorded deliveries, newest first')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one recorded delivery: request, verdict and every attempt')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Re-check a recorded delivery''s signature offline and explain the verdict')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send a realistic, correctly signed sample event to a URL')
             [CompletionResult]::new('providers', 'providers', [CompletionResultType]::ParameterValue, 'List the providers, their events, signature schemes and tolerances')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'hookcli;listen' {
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port to listen on (0 picks a free one; the banner says which)')
+            [CompletionResult]::new('--bind', '--bind', [CompletionResultType]::ParameterName, 'Address to bind; loopback unless you mean to expose it')
+            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'Only requests under this path prefix are deliveries; others get 404')
+            [CompletionResult]::new('--forward-to', '--forward-to', [CompletionResultType]::ParameterName, 'Forward every delivery to this URL (the path below --path is appended)')
+            [CompletionResult]::new('--route', '--route', [CompletionResultType]::ParameterName, 'Forward matching deliveries elsewhere: /PREFIX=URL, PROVIDER=URL or PROVIDER:EVENT-GLOB=URL')
+            [CompletionResult]::new('--forward-timeout', '--forward-timeout', [CompletionResultType]::ParameterName, 'How long the app may take (raise it to sit in a debugger)')
+            [CompletionResult]::new('--forward-ca', '--forward-ca', [CompletionResultType]::ParameterName, 'Trust this PEM certificate for an HTTPS app')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Provider of the deliveries (default: recognised from each one''s headers)')
+            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Provider of the deliveries (default: recognised from each one''s headers)')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)')
+            [CompletionResult]::new('--secret-env', '--secret-env', [CompletionResultType]::ParameterName, 'Read the signing secret from this environment variable')
+            [CompletionResult]::new('--respond', '--respond', [CompletionResultType]::ParameterName, 'Status to answer when not forwarding')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store folder (default: the platform data folder + hookcli)')
+            [CompletionResult]::new('--max-body', '--max-body', [CompletionResultType]::ParameterName, 'Largest body accepted; larger ones get 413 and are recorded without their body (e.g. 25MiB, 1MB, 65536)')
+            [CompletionResult]::new('--public-url', '--public-url', [CompletionResultType]::ParameterName, 'The public URL the provider sends to, for schemes that sign the URL (Twilio)')
+            [CompletionResult]::new('--tolerance', '--tolerance', [CompletionResultType]::ParameterName, 'Timestamp tolerance, overriding the provider''s (e.g. 10m)')
+            [CompletionResult]::new('--header-timeout', '--header-timeout', [CompletionResultType]::ParameterName, 'Cut off a client that has not sent its request head in this time')
+            [CompletionResult]::new('--hmac-header', '--hmac-header', [CompletionResultType]::ParameterName, 'Header that carries the signature')
+            [CompletionResult]::new('--hmac-prefix', '--hmac-prefix', [CompletionResultType]::ParameterName, 'Text before the signature in the header value, e.g. `sha256=`')
+            [CompletionResult]::new('--hmac-algorithm', '--hmac-algorithm', [CompletionResultType]::ParameterName, 'Digest of the HMAC')
+            [CompletionResult]::new('--hmac-encoding', '--hmac-encoding', [CompletionResultType]::ParameterName, 'How the signature bytes are written')
+            [CompletionResult]::new('--hmac-template', '--hmac-template', [CompletionResultType]::ParameterName, 'The signed string: {body}, {timestamp}, {method} and {url} are filled in')
+            [CompletionResult]::new('--hmac-timestamp-header', '--hmac-timestamp-header', [CompletionResultType]::ParameterName, 'Header that carries the Unix timestamp used by {timestamp}')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours only a terminal, and never under NO_COLOR')
+            [CompletionResult]::new('--forward-insecure', '--forward-insecure', [CompletionResultType]::ParameterName, 'Accept any certificate from an HTTPS app (a local self-signed one)')
+            [CompletionResult]::new('--enforce', '--enforce', [CompletionResultType]::ParameterName, 'Answer 401 to deliveries whose signature is invalid (they are still recorded)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line (a banner, then one per delivery)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'hookcli;list' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store folder (default: the platform data folder + hookcli)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'How many deliveries to show')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'How many deliveries to show')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Only this provider''s deliveries')
+            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Only this provider''s deliveries')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Only these event types (`*` matches anything: ''invoice.*'')')
+            [CompletionResult]::new('--event', '--event', [CompletionResultType]::ParameterName, 'Only these event types (`*` matches anything: ''invoice.*'')')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only deliveries received within this long (e.g. 1h, 30m, 2d)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours only a terminal, and never under NO_COLOR')
+            [CompletionResult]::new('--failed', '--failed', [CompletionResultType]::ParameterName, 'Only deliveries whose last attempt failed (non-2xx or no answer)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per delivery per line')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'hookcli;show' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store folder (default: the platform data folder + hookcli)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours only a terminal, and never under NO_COLOR')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'The portable JSON document (`send --from` reads it)')
+            [CompletionResult]::new('--body', '--body', [CompletionResultType]::ParameterName, 'Only the raw body bytes')
+            [CompletionResult]::new('--headers', '--headers', [CompletionResultType]::ParameterName, 'Only the headers, as received')
+            [CompletionResult]::new('--curl', '--curl', [CompletionResultType]::ParameterName, 'A curl command that sends the same request again (binary-safe)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'hookcli;verify' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store folder (default: the platform data folder + hookcli)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Provider scheme to check with (default: the one recorded)')
+            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Provider scheme to check with (default: the one recorded)')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)')
+            [CompletionResult]::new('--secret-env', '--secret-env', [CompletionResultType]::ParameterName, 'Read the signing secret from this environment variable')
+            [CompletionResult]::new('--tolerance', '--tolerance', [CompletionResultType]::ParameterName, 'Timestamp tolerance, overriding the provider''s (e.g. 10m)')
+            [CompletionResult]::new('--hmac-header', '--hmac-header', [CompletionResultType]::ParameterName, 'Header that carries the signature')
+            [CompletionResult]::new('--hmac-prefix', '--hmac-prefix', [CompletionResultType]::ParameterName, 'Text before the signature in the header value, e.g. `sha256=`')
+            [CompletionResult]::new('--hmac-algorithm', '--hmac-algorithm', [CompletionResultType]::ParameterName, 'Digest of the HMAC')
+            [CompletionResult]::new('--hmac-encoding', '--hmac-encoding', [CompletionResultType]::ParameterName, 'How the signature bytes are written')
+            [CompletionResult]::new('--hmac-template', '--hmac-template', [CompletionResultType]::ParameterName, 'The signed string: {body}, {timestamp}, {method} and {url} are filled in')
+            [CompletionResult]::new('--hmac-timestamp-header', '--hmac-timestamp-header', [CompletionResultType]::ParameterName, 'Header that carries the Unix timestamp used by {timestamp}')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours only a terminal, and never under NO_COLOR')
+            [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Judge the timestamp against now instead of the moment it arrived')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object with the verdict and the findings')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'hookcli;send' {
@@ -84,11 +167,27 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             break
         }
         'hookcli;help' {
+            [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Capture webhook deliveries: record each one, check its signature, forward it to your app')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List recorded deliveries, newest first')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one recorded delivery: request, verdict and every attempt')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Re-check a recorded delivery''s signature offline and explain the verdict')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send a realistic, correctly signed sample event to a URL')
             [CompletionResult]::new('providers', 'providers', [CompletionResultType]::ParameterValue, 'List the providers, their events, signature schemes and tolerances')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'hookcli;help;listen' {
+            break
+        }
+        'hookcli;help;list' {
+            break
+        }
+        'hookcli;help;show' {
+            break
+        }
+        'hookcli;help;verify' {
             break
         }
         'hookcli;help;send' {

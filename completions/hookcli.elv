@@ -23,11 +23,90 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand listen 'Capture webhook deliveries: record each one, check its signature, forward it to your app'
+            cand list 'List recorded deliveries, newest first'
+            cand show 'Show one recorded delivery: request, verdict and every attempt'
+            cand verify 'Re-check a recorded delivery''s signature offline and explain the verdict'
             cand send 'Send a realistic, correctly signed sample event to a URL'
             cand providers 'List the providers, their events, signature schemes and tolerances'
             cand completions 'Print a shell completion script'
             cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hookcli;listen'= {
+            cand --port 'Port to listen on (0 picks a free one; the banner says which)'
+            cand --bind 'Address to bind; loopback unless you mean to expose it'
+            cand --path 'Only requests under this path prefix are deliveries; others get 404'
+            cand --forward-to 'Forward every delivery to this URL (the path below --path is appended)'
+            cand --route 'Forward matching deliveries elsewhere: /PREFIX=URL, PROVIDER=URL or PROVIDER:EVENT-GLOB=URL'
+            cand --forward-timeout 'How long the app may take (raise it to sit in a debugger)'
+            cand --forward-ca 'Trust this PEM certificate for an HTTPS app'
+            cand -p 'Provider of the deliveries (default: recognised from each one''s headers)'
+            cand --provider 'Provider of the deliveries (default: recognised from each one''s headers)'
+            cand --secret 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)'
+            cand --secret-env 'Read the signing secret from this environment variable'
+            cand --respond 'Status to answer when not forwarding'
+            cand --store 'Store folder (default: the platform data folder + hookcli)'
+            cand --max-body 'Largest body accepted; larger ones get 413 and are recorded without their body (e.g. 25MiB, 1MB, 65536)'
+            cand --public-url 'The public URL the provider sends to, for schemes that sign the URL (Twilio)'
+            cand --tolerance 'Timestamp tolerance, overriding the provider''s (e.g. 10m)'
+            cand --header-timeout 'Cut off a client that has not sent its request head in this time'
+            cand --hmac-header 'Header that carries the signature'
+            cand --hmac-prefix 'Text before the signature in the header value, e.g. `sha256=`'
+            cand --hmac-algorithm 'Digest of the HMAC'
+            cand --hmac-encoding 'How the signature bytes are written'
+            cand --hmac-template 'The signed string: {body}, {timestamp}, {method} and {url} are filled in'
+            cand --hmac-timestamp-header 'Header that carries the Unix timestamp used by {timestamp}'
+            cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
+            cand --forward-insecure 'Accept any certificate from an HTTPS app (a local self-signed one)'
+            cand --enforce 'Answer 401 to deliveries whose signature is invalid (they are still recorded)'
+            cand --json 'Print one JSON object per line (a banner, then one per delivery)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookcli;list'= {
+            cand --store 'Store folder (default: the platform data folder + hookcli)'
+            cand -n 'How many deliveries to show'
+            cand --limit 'How many deliveries to show'
+            cand -p 'Only this provider''s deliveries'
+            cand --provider 'Only this provider''s deliveries'
+            cand -e 'Only these event types (`*` matches anything: ''invoice.*'')'
+            cand --event 'Only these event types (`*` matches anything: ''invoice.*'')'
+            cand --since 'Only deliveries received within this long (e.g. 1h, 30m, 2d)'
+            cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
+            cand --failed 'Only deliveries whose last attempt failed (non-2xx or no answer)'
+            cand --json 'One JSON object per delivery per line'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookcli;show'= {
+            cand --store 'Store folder (default: the platform data folder + hookcli)'
+            cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
+            cand --json 'The portable JSON document (`send --from` reads it)'
+            cand --body 'Only the raw body bytes'
+            cand --headers 'Only the headers, as received'
+            cand --curl 'A curl command that sends the same request again (binary-safe)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookcli;verify'= {
+            cand --store 'Store folder (default: the platform data folder + hookcli)'
+            cand -p 'Provider scheme to check with (default: the one recorded)'
+            cand --provider 'Provider scheme to check with (default: the one recorded)'
+            cand --secret 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)'
+            cand --secret-env 'Read the signing secret from this environment variable'
+            cand --tolerance 'Timestamp tolerance, overriding the provider''s (e.g. 10m)'
+            cand --hmac-header 'Header that carries the signature'
+            cand --hmac-prefix 'Text before the signature in the header value, e.g. `sha256=`'
+            cand --hmac-algorithm 'Digest of the HMAC'
+            cand --hmac-encoding 'How the signature bytes are written'
+            cand --hmac-template 'The signed string: {body}, {timestamp}, {method} and {url} are filled in'
+            cand --hmac-timestamp-header 'Header that carries the Unix timestamp used by {timestamp}'
+            cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
+            cand --now 'Judge the timestamp against now instead of the moment it arrived'
+            cand --json 'One JSON object with the verdict and the findings'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
         &'hookcli;send'= {
             cand -p 'Provider whose scheme and sample events to use (see `hookcli providers`)'
@@ -76,11 +155,23 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand --help 'Print help'
         }
         &'hookcli;help'= {
+            cand listen 'Capture webhook deliveries: record each one, check its signature, forward it to your app'
+            cand list 'List recorded deliveries, newest first'
+            cand show 'Show one recorded delivery: request, verdict and every attempt'
+            cand verify 'Re-check a recorded delivery''s signature offline and explain the verdict'
             cand send 'Send a realistic, correctly signed sample event to a URL'
             cand providers 'List the providers, their events, signature schemes and tolerances'
             cand completions 'Print a shell completion script'
             cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hookcli;help;listen'= {
+        }
+        &'hookcli;help;list'= {
+        }
+        &'hookcli;help;show'= {
+        }
+        &'hookcli;help;verify'= {
         }
         &'hookcli;help;send'= {
         }

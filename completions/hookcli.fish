@@ -29,11 +29,103 @@ always\t''
 never\t''"
 complete -c hookcli -n "__fish_hookcli_needs_command" -s h -l help -d 'Print help'
 complete -c hookcli -n "__fish_hookcli_needs_command" -s V -l version -d 'Print version'
+complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "listen" -d 'Capture webhook deliveries: record each one, check its signature, forward it to your app'
+complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "list" -d 'List recorded deliveries, newest first'
+complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "show" -d 'Show one recorded delivery: request, verdict and every attempt'
+complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "verify" -d 'Re-check a recorded delivery\'s signature offline and explain the verdict'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "send" -d 'Send a realistic, correctly signed sample event to a URL'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "providers" -d 'List the providers, their events, signature schemes and tolerances'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "man" -d 'Print the man page (roff)'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l port -d 'Port to listen on (0 picks a free one; the banner says which)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l bind -d 'Address to bind; loopback unless you mean to expose it' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l path -d 'Only requests under this path prefix are deliveries; others get 404' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l forward-to -d 'Forward every delivery to this URL (the path below --path is appended)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l route -d 'Forward matching deliveries elsewhere: /PREFIX=URL, PROVIDER=URL or PROVIDER:EVENT-GLOB=URL' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l forward-timeout -d 'How long the app may take (raise it to sit in a debugger)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l forward-ca -d 'Trust this PEM certificate for an HTTPS app' -r -F
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -s p -l provider -d 'Provider of the deliveries (default: recognised from each one\'s headers)' -r -f -a "stripe\t''
+github\t''
+shopify\t''
+slack\t''
+twilio\t''
+gitlab\t''
+standard\t''
+svix\t''
+hmac\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l secret-env -d 'Read the signing secret from this environment variable' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l respond -d 'Status to answer when not forwarding' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l store -d 'Store folder (default: the platform data folder + hookcli)' -r -F
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l max-body -d 'Largest body accepted; larger ones get 413 and are recorded without their body (e.g. 25MiB, 1MB, 65536)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l public-url -d 'The public URL the provider sends to, for schemes that sign the URL (Twilio)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l tolerance -d 'Timestamp tolerance, overriding the provider\'s (e.g. 10m)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l header-timeout -d 'Cut off a client that has not sent its request head in this time' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l hmac-header -d 'Header that carries the signature' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l hmac-prefix -d 'Text before the signature in the header value, e.g. `sha256=`' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l hmac-algorithm -d 'Digest of the HMAC' -r -f -a "sha256\t''
+sha1\t''
+sha512\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l hmac-encoding -d 'How the signature bytes are written' -r -f -a "hex\t''
+base64\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l hmac-template -d 'The signed string: {body}, {timestamp}, {method} and {url} are filled in' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l hmac-timestamp-header -d 'Header that carries the Unix timestamp used by {timestamp}' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l forward-insecure -d 'Accept any certificate from an HTTPS app (a local self-signed one)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l enforce -d 'Answer 401 to deliveries whose signature is invalid (they are still recorded)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l json -d 'Print one JSON object per line (a banner, then one per delivery)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -s h -l help -d 'Print help'
+complete -c hookcli -n "__fish_hookcli_using_subcommand list" -l store -d 'Store folder (default: the platform data folder + hookcli)' -r -F
+complete -c hookcli -n "__fish_hookcli_using_subcommand list" -s n -l limit -d 'How many deliveries to show' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand list" -s p -l provider -d 'Only this provider\'s deliveries' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand list" -s e -l event -d 'Only these event types (`*` matches anything: \'invoice.*\')' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand list" -l since -d 'Only deliveries received within this long (e.g. 1h, 30m, 2d)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand list" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand list" -l failed -d 'Only deliveries whose last attempt failed (non-2xx or no answer)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand list" -l json -d 'One JSON object per delivery per line'
+complete -c hookcli -n "__fish_hookcli_using_subcommand list" -s h -l help -d 'Print help'
+complete -c hookcli -n "__fish_hookcli_using_subcommand show" -l store -d 'Store folder (default: the platform data folder + hookcli)' -r -F
+complete -c hookcli -n "__fish_hookcli_using_subcommand show" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand show" -l json -d 'The portable JSON document (`send --from` reads it)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand show" -l body -d 'Only the raw body bytes'
+complete -c hookcli -n "__fish_hookcli_using_subcommand show" -l headers -d 'Only the headers, as received'
+complete -c hookcli -n "__fish_hookcli_using_subcommand show" -l curl -d 'A curl command that sends the same request again (binary-safe)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand show" -s h -l help -d 'Print help'
+complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l store -d 'Store folder (default: the platform data folder + hookcli)' -r -F
+complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -s p -l provider -d 'Provider scheme to check with (default: the one recorded)' -r -f -a "stripe\t''
+github\t''
+shopify\t''
+slack\t''
+twilio\t''
+gitlab\t''
+standard\t''
+svix\t''
+hmac\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l secret-env -d 'Read the signing secret from this environment variable' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l tolerance -d 'Timestamp tolerance, overriding the provider\'s (e.g. 10m)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l hmac-header -d 'Header that carries the signature' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l hmac-prefix -d 'Text before the signature in the header value, e.g. `sha256=`' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l hmac-algorithm -d 'Digest of the HMAC' -r -f -a "sha256\t''
+sha1\t''
+sha512\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l hmac-encoding -d 'How the signature bytes are written' -r -f -a "hex\t''
+base64\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l hmac-template -d 'The signed string: {body}, {timestamp}, {method} and {url} are filled in' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l hmac-timestamp-header -d 'Header that carries the Unix timestamp used by {timestamp}' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l now -d 'Judge the timestamp against now instead of the moment it arrived'
+complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l json -d 'One JSON object with the verdict and the findings'
+complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s p -l provider -d 'Provider whose scheme and sample events to use (see `hookcli providers`)' -r -f -a "stripe\t''
 github\t''
 shopify\t''
@@ -87,8 +179,12 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand man" -l color -d 'When t
 always\t''
 never\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand man" -s h -l help -d 'Print help'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from send providers completions man help" -f -a "send" -d 'Send a realistic, correctly signed sample event to a URL'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from send providers completions man help" -f -a "providers" -d 'List the providers, their events, signature schemes and tolerances'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from send providers completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from send providers completions man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from send providers completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify send providers completions man help" -f -a "listen" -d 'Capture webhook deliveries: record each one, check its signature, forward it to your app'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify send providers completions man help" -f -a "list" -d 'List recorded deliveries, newest first'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify send providers completions man help" -f -a "show" -d 'Show one recorded delivery: request, verdict and every attempt'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify send providers completions man help" -f -a "verify" -d 'Re-check a recorded delivery\'s signature offline and explain the verdict'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify send providers completions man help" -f -a "send" -d 'Send a realistic, correctly signed sample event to a URL'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify send providers completions man help" -f -a "providers" -d 'List the providers, their events, signature schemes and tolerances'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify send providers completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify send providers completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify send providers completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -39,6 +39,18 @@ pub enum ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Capture webhook deliveries: record each one, check its signature, forward it to your app.
+    #[command(after_help = LISTEN_EXAMPLES)]
+    Listen(Box<ListenArgs>),
+    /// List recorded deliveries, newest first.
+    #[command(after_help = LIST_EXAMPLES)]
+    List(ListArgs),
+    /// Show one recorded delivery: request, verdict and every attempt.
+    #[command(after_help = SHOW_EXAMPLES)]
+    Show(ShowArgs),
+    /// Re-check a recorded delivery's signature offline and explain the verdict.
+    #[command(after_help = VERIFY_EXAMPLES)]
+    Verify(Box<VerifyArgs>),
     /// Send a realistic, correctly signed sample event to a URL.
     #[command(after_help = SEND_EXAMPLES)]
     Send(Box<SendArgs>),
@@ -56,6 +68,39 @@ pub enum Command {
     #[command(hide = true)]
     Man,
 }
+
+const LISTEN_EXAMPLES: &str = "\
+Examples:
+  hookcli listen --forward-to http://localhost:3000/webhooks --provider stripe --secret-env STRIPE_WEBHOOK_SECRET
+  hookcli listen --route stripe:invoice.*=http://localhost:3000/billing --route github=http://localhost:4000/gh
+  hookcli listen --port 0 --json --respond 204
+
+Every request under --path is recorded in the store before it is answered.
+Without --forward-to it is answered with --respond and a JSON body naming its id;
+with it, the app's own answer goes back (502 if the app is down, 504 if it is slow).";
+
+const LIST_EXAMPLES: &str = "\
+Examples:
+  hookcli list
+  hookcli list --failed --since 1h
+  hookcli list --provider stripe --event 'invoice.*' --json";
+
+const SHOW_EXAMPLES: &str = "\
+Examples:
+  hookcli show last
+  hookcli show 9x4k2m1c --json > delivery.json
+  hookcli show last --body | jq .
+  hookcli show last --curl | sh
+
+ID is a full id, a unique prefix of 4+ characters, the short id that listen
+and list print (the last 8 characters), or `last`.";
+
+const VERIFY_EXAMPLES: &str = "\
+Examples:
+  hookcli verify last --secret-env STRIPE_WEBHOOK_SECRET
+  hookcli verify 9x4k2m1c --provider github --secret-env GH_SECRET --json
+
+Exit status: 0 valid, 1 invalid, 2 usage (no secret, unknown or ambiguous id), 3 runtime (store).";
 
 const SEND_EXAMPLES: &str = "\
 Examples:
@@ -160,6 +205,140 @@ pub struct SendArgs {
     pub hmac: HmacArgs,
 }
 
+/// Where the store is.
+#[derive(Debug, Args, Clone)]
+pub struct StoreArgs {
+    /// Store folder (default: the platform data folder + hookcli).
+    #[arg(long, env = "HOOKCLI_STORE", value_name = "DIR")]
+    pub store: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// Port to listen on (0 picks a free one; the banner says which).
+    #[arg(long, default_value_t = 8787)]
+    pub port: u16,
+    /// Address to bind; loopback unless you mean to expose it.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Only requests under this path prefix are deliveries; others get 404.
+    #[arg(long, default_value = "/")]
+    pub path: String,
+    /// Forward every delivery to this URL (the path below --path is appended).
+    #[arg(long, value_name = "URL")]
+    pub forward_to: Option<String>,
+    /// Forward matching deliveries elsewhere: /PREFIX=URL, PROVIDER=URL or PROVIDER:EVENT-GLOB=URL.
+    #[arg(long = "route", value_name = "MATCH=URL")]
+    pub routes: Vec<crate::listen::route::Route>,
+    /// How long the app may take (raise it to sit in a debugger).
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    pub forward_timeout: Duration,
+    /// Accept any certificate from an HTTPS app (a local self-signed one).
+    #[arg(long)]
+    pub forward_insecure: bool,
+    /// Trust this PEM certificate for an HTTPS app.
+    #[arg(long, value_name = "FILE")]
+    pub forward_ca: Option<PathBuf>,
+    /// Provider of the deliveries (default: recognised from each one's headers).
+    #[arg(long, short = 'p', value_parser = clap::builder::PossibleValuesParser::new(crate::provider::NAMES))]
+    pub provider: Option<String>,
+    #[command(flatten)]
+    pub secret: SecretArgs,
+    /// Answer 401 to deliveries whose signature is invalid (they are still recorded).
+    #[arg(long)]
+    pub enforce: bool,
+    /// Status to answer when not forwarding.
+    #[arg(long, default_value_t = 200, value_name = "STATUS", value_parser = clap::value_parser!(u16).range(100..=599))]
+    pub respond: u16,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Largest body accepted; larger ones get 413 and are recorded without their body (e.g. 25MiB, 1MB, 65536).
+    #[arg(long, default_value = "25MiB", value_parser = parse_size, value_name = "BYTES")]
+    pub max_body: u64,
+    /// The public URL the provider sends to, for schemes that sign the URL (Twilio).
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Timestamp tolerance, overriding the provider's (e.g. 10m).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub tolerance: Option<Duration>,
+    /// Cut off a client that has not sent its request head in this time.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    pub header_timeout: Duration,
+    /// Print one JSON object per line (a banner, then one per delivery).
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub hmac: HmacArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// How many deliveries to show.
+    #[arg(long, short = 'n', default_value_t = 20)]
+    pub limit: usize,
+    /// Only this provider's deliveries.
+    #[arg(long, short = 'p')]
+    pub provider: Option<String>,
+    /// Only these event types (`*` matches anything: 'invoice.*').
+    #[arg(long, short = 'e')]
+    pub event: Option<String>,
+    /// Only deliveries whose last attempt failed (non-2xx or no answer).
+    #[arg(long)]
+    pub failed: bool,
+    /// Only deliveries received within this long (e.g. 1h, 30m, 2d).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub since: Option<Duration>,
+    /// One JSON object per delivery per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Delivery id, unique prefix, short id, or `last`.
+    pub id: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The portable JSON document (`send --from` reads it).
+    #[arg(long, group = "view")]
+    pub json: bool,
+    /// Only the raw body bytes.
+    #[arg(long, group = "view")]
+    pub body: bool,
+    /// Only the headers, as received.
+    #[arg(long, group = "view")]
+    pub headers: bool,
+    /// A curl command that sends the same request again (binary-safe).
+    #[arg(long, group = "view")]
+    pub curl: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Delivery id, unique prefix, short id, or `last`.
+    pub id: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Provider scheme to check with (default: the one recorded).
+    #[arg(long, short = 'p', value_parser = clap::builder::PossibleValuesParser::new(crate::provider::NAMES))]
+    pub provider: Option<String>,
+    #[command(flatten)]
+    pub secret: SecretArgs,
+    /// Timestamp tolerance, overriding the provider's (e.g. 10m).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub tolerance: Option<Duration>,
+    /// Judge the timestamp against now instead of the moment it arrived.
+    #[arg(long)]
+    pub now: bool,
+    /// One JSON object with the verdict and the findings.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub hmac: HmacArgs,
+}
+
 #[derive(Debug, Args)]
 pub struct ProvidersArgs {
     /// Print one JSON document instead of a table.
@@ -172,6 +351,32 @@ pub struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// Parses a size: `65536`, `64KiB`, `25MiB`, `1GB`.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size like 25MiB"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        other => {
+            return Err(format!(
+                "unknown size unit {other:?} (use B, KiB, MiB, GiB, KB, MB, GB)"
+            ));
+        }
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("{s:?} is too large"))
 }
 
 /// Reads `@FILE`, `-` or literal text.

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod cmd;
 pub mod edit;
 pub mod fixture;
+pub mod listen;
 pub mod output;
 pub mod provider;
 pub mod secret;

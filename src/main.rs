@@ -10,6 +10,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     hookcli::output::settle_color(cli.color);
     let result = match cli.command {
+        Command::Listen(args) => cmd::listen::run(*args),
+        Command::List(args) => cmd::list::run(args),
+        Command::Show(args) => cmd::show::run(args),
+        Command::Verify(args) => cmd::verify::run(*args),
         Command::Send(args) => cmd::send::run(*args),
         Command::Providers(args) => cmd::providers::run(args),
         Command::Completions(args) => cmd::completions::run(args),

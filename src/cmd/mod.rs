@@ -1,8 +1,13 @@
 //! One thin file per subcommand: arguments -> checked config -> domain -> render.
 
 pub mod completions;
+pub mod list;
+pub mod listen;
 pub mod providers;
 pub mod send;
+pub mod show;
+pub mod store;
+pub mod verify;
 
 use std::process::ExitCode;
 

@@ -15,8 +15,10 @@ use super::{Attempt, Delivery, Result, Store, StoreError};
 const MAX_BATCH: usize = 1024;
 
 enum Job {
+    /// A delivery, with the answer hookcli gave it when that is known already.
     Delivery(
         Box<Delivery>,
+        Option<Box<Attempt>>,
         oneshot::Sender<std::result::Result<(), String>>,
     ),
     Attempt(
@@ -57,9 +59,14 @@ impl Writer {
 
     /// Records a delivery; returns once it is committed.
     pub async fn delivery(&self, d: Delivery) -> Result<()> {
+        self.delivery_with(d, None).await
+    }
+
+    /// Records a delivery and its first attempt in one transaction.
+    pub async fn delivery_with(&self, d: Delivery, attempt: Option<Attempt>) -> Result<()> {
         let (tx, rx) = oneshot::channel();
         self.tx
-            .send(Job::Delivery(Box::new(d), tx))
+            .send(Job::Delivery(Box::new(d), attempt.map(Box::new), tx))
             .map_err(|_| StoreError::WriterGone)?;
         Self::wait(rx).await
     }
@@ -94,7 +101,7 @@ fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, path: &std::path::Path) {
         let outcome = commit_batch(&mut conn, &batch);
         for (job, result) in batch.into_iter().zip(outcome) {
             let reply = match job {
-                Job::Delivery(_, r) | Job::Attempt(_, r) => r,
+                Job::Delivery(_, _, r) | Job::Attempt(_, r) => r,
             };
             let _ = reply.send(result.map_err(|e| format!("{}: {e}", path.display())));
         }
@@ -113,7 +120,10 @@ fn commit_batch(conn: &mut Connection, batch: &[Job]) -> Vec<rusqlite::Result<()
     let results: Vec<rusqlite::Result<()>> = batch
         .iter()
         .map(|job| match job {
-            Job::Delivery(d, _) => insert_delivery(&tx, d),
+            Job::Delivery(d, attempt, _) => insert_delivery(&tx, d).and_then(|()| match attempt {
+                Some(a) => insert_attempt(&tx, a),
+                None => Ok(()),
+            }),
             Job::Attempt(a, _) => insert_attempt(&tx, a),
         })
         .collect();

@@ -1,0 +1,171 @@
+//! `hookcli verify`: re-check a recorded delivery offline, and say why.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use colored::Colorize;
+
+use crate::cli::VerifyArgs;
+use crate::provider::{self, Provider, Verdict, VerifyOptions, WebhookRequest};
+use crate::secret::Secret;
+use crate::store::{Delivery, portable::rfc3339_ms};
+
+use super::{exit, require_secret, resolve_secret, usage};
+
+pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let store = super::store::store(&args.store);
+    let (d, _) = super::store::load(&store, &args.id)?;
+    let name = args
+        .provider
+        .clone()
+        .or_else(|| d.provider.clone())
+        .ok_or_else(|| usage("the delivery's provider was not recognised; pass --provider"))?;
+    let provider = super::provider(&name, &args.hmac)?;
+    let secret = require_secret(resolve_secret(&args.secret)?, provider.as_ref())?;
+    let request = request_of(&d);
+    let now = if args.now {
+        provider::now()
+    } else {
+        d.received_at / 1000
+    };
+    let opts = VerifyOptions {
+        now,
+        tolerance: args.tolerance.map(|t| t.as_secs()),
+    };
+    let verdict = provider.verify(&request, &secret, &opts);
+    let findings = findings(provider.as_ref(), &request, &secret, &verdict, &opts, &d);
+
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let doc = serde_json::json!({
+            "id": d.id,
+            "provider": provider.name(),
+            "judged_at": if args.now { "now" } else { "arrival" },
+            "verdict": verdict,
+            "explanation": verdict.explain(),
+            "findings": findings,
+        });
+        writeln!(out, "{doc}")?;
+    } else {
+        writeln!(
+            out,
+            "{} {} ({} {})",
+            "delivery".bold(),
+            d.id,
+            provider.name(),
+            d.event_type.as_deref().unwrap_or("-")
+        )?;
+        for h in provider.info().signature_headers {
+            let value = d.headers.get_str(&h).unwrap_or("(absent)");
+            writeln!(out, "  {h}: {value}")?;
+        }
+        let line = verdict.explain();
+        writeln!(
+            out,
+            "  {}",
+            if verdict.is_valid() {
+                line.green()
+            } else {
+                line.red()
+            }
+        )?;
+        for f in &findings {
+            writeln!(out, "  - {f}")?;
+        }
+    }
+    Ok(exit(verdict.is_valid()))
+}
+
+/// The request as the provider signed it: the public URL when recorded.
+fn request_of(d: &Delivery) -> WebhookRequest {
+    let url = d.public_url.clone().unwrap_or_else(|| {
+        let host = d.headers.get_str("host").unwrap_or("localhost");
+        format!("http://{host}{}", d.target)
+    });
+    WebhookRequest {
+        method: d.method.clone(),
+        url,
+        headers: d.headers.clone(),
+        body: d.body.clone(),
+    }
+}
+
+/// What else can be told: the timestamp's age, and whether the signature
+/// would match a body changed in the usual ways (a sign that something
+/// between the provider and the app re-encoded it).
+fn findings(
+    provider: &dyn Provider,
+    req: &WebhookRequest,
+    secret: &Secret,
+    verdict: &Verdict,
+    opts: &VerifyOptions,
+    d: &Delivery,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    out.push(format!(
+        "body: {} bytes, sha256 {}",
+        req.body.len(),
+        d.body_sha256
+    ));
+    if req
+        .headers
+        .iter()
+        .any(|(_, v)| v == b"(redacted by hookcli)")
+    {
+        out.push(format!(
+            "a header carried the secret itself and was not stored; the verdict recorded at arrival was: {}",
+            d.verdict.explanation.as_deref().unwrap_or(&d.verdict.word)
+        ));
+    }
+    let Verdict::Invalid { failure } = verdict else {
+        if provider.info().timestamped {
+            out.push(format!(
+                "arrived {}; judged at {}",
+                rfc3339_ms(d.received_at),
+                rfc3339_ms(opts.now * 1000)
+            ));
+        }
+        return out;
+    };
+    match failure.code() {
+        "mismatch" | "body_hash_mismatch" => {
+            let lenient = VerifyOptions { now: opts.now, tolerance: Some(u64::MAX / 4) };
+            let probes: [(&str, Option<Vec<u8>>); 3] = [
+                ("with trailing whitespace removed", Some(req.body.trim_ascii_end().to_vec())),
+                ("with a newline added", Some([req.body.as_slice(), b"\n"].concat())),
+                (
+                    "re-serialized as compact JSON",
+                    serde_json::from_slice::<serde_json::Value>(&req.body).ok().and_then(|v| serde_json::to_vec(&v).ok()),
+                ),
+            ];
+            let mut explained = false;
+            for (how, body) in probes {
+                let Some(body) = body.filter(|b| *b != req.body) else { continue };
+                let probe = WebhookRequest { body, ..req.clone() };
+                if provider.verify(&probe, secret, &lenient).is_valid() {
+                    out.push(format!(
+                        "the signature matches the body {how}: something between the provider and hookcli changed the bytes"
+                    ));
+                    explained = true;
+                }
+            }
+            if !explained {
+                out.push(format!(
+                    "likely a wrong secret: check it against {} (secrets differ between test and live mode, and per endpoint)",
+                    provider.info().secret_hint
+                ));
+                out.push("or the body changed in transit: a proxy re-encoding it, or a framework parsing and re-serializing JSON before verification".into());
+            }
+            if provider.info().scheme.contains("URL") {
+                out.push(format!("this scheme signs the URL too: it was checked as {} (pass the public URL to listen with --public-url)", req.url));
+            }
+        }
+        "stale" | "future" => out.push(
+            "the signature itself matches: the timestamp is out of the window (a replay, a queued retry, or clock skew); `--tolerance` widens it".into(),
+        ),
+        "missing_header" => out.push("the request did not come from the provider, or a proxy stripped the header".into()),
+        "secret_format" => out.push(format!("the secret's format is wrong for {}: {}", provider.name(), provider.info().secret_hint)),
+        _ => {}
+    }
+    out
+}

@@ -1,0 +1,377 @@
+//! One request: read it whole, conclude what it is, record it, then answer
+//! (forwarding to the app first when there is one). The sender is answered
+//! only after the record is committed.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+
+use super::Shared;
+use super::capture::{HeadCapture, original_headers};
+use super::forward::{Outcome, is_hop_by_hop, join_url};
+use super::line::{LineInfo, human, json_line};
+use super::route::{path_under, pick};
+use crate::provider::{self, Headers, VerifyOptions, WebhookRequest, crypto::sha256_hex};
+use crate::store::{Attempt, AttemptKind, Delivery, VerdictRecord, new_id, now_ms};
+
+type Reply = Response<Full<Bytes>>;
+
+pub async fn handle(
+    shared: Arc<Shared>,
+    capture: HeadCapture,
+    peer: SocketAddr,
+    req: Request<Incoming>,
+) -> Result<Reply, Infallible> {
+    let start = Instant::now();
+    let received_at = now_ms();
+    let (parts, body) = req.into_parts();
+    let method = parts.method.as_str().to_string();
+    let target = parts
+        .uri
+        .path_and_query()
+        .map_or("/", |pq| pq.as_str())
+        .to_string();
+    let version = format!("{:?}", parts.version);
+    let headers = capture
+        .take()
+        .and_then(|head| original_headers(&head, &method, &target, &parts.headers))
+        .unwrap_or_else(|| {
+            parts
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
+                .collect()
+        });
+    let cfg = &shared.config;
+
+    let declared = parts
+        .headers
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let (body, rejected) = if declared.is_some_and(|n| n > cfg.max_body) {
+        (
+            Vec::new(),
+            Some((
+                413,
+                format!(
+                    "body of {} bytes is over --max-body {}",
+                    declared.unwrap_or(0),
+                    cfg.max_body
+                ),
+            )),
+        )
+    } else {
+        match Limited::new(body, cfg.max_body as usize).collect().await {
+            Ok(collected) => (collected.to_bytes().to_vec(), None),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => (
+                Vec::new(),
+                Some((413, format!("body is over --max-body {}", cfg.max_body))),
+            ),
+            Err(e) => (
+                Vec::new(),
+                Some((400, format!("the body could not be read: {e}"))),
+            ),
+        }
+    };
+    capture.rearm();
+
+    if !path_under(&target, &cfg.path) {
+        return Ok(json_reply(
+            404,
+            &format!(r#"{{"error":"hookcli listens under {}"}}"#, cfg.path),
+            None,
+        ));
+    }
+
+    let public_url = public_url(cfg.public_url.as_deref(), &parts, &target);
+    let request = WebhookRequest {
+        method: method.clone(),
+        url: public_url.clone(),
+        headers,
+        body,
+    };
+    let detected;
+    let provider: Option<&dyn provider::Provider> = match &cfg.provider {
+        Some(p) => Some(p.as_ref()),
+        None => {
+            detected = provider::detect(&request.headers);
+            detected.as_deref()
+        }
+    };
+    let verdict = match (provider, &cfg.secret) {
+        (None, _) => VerdictRecord::unknown(),
+        (Some(_), None) => {
+            VerdictRecord::unchecked("no secret given, so the signature was not checked")
+        }
+        (Some(p), Some(secret)) => {
+            let opts = VerifyOptions {
+                now: received_at / 1000,
+                tolerance: cfg.tolerance,
+            };
+            VerdictRecord::from_verdict(&p.verify(&request, secret, &opts))
+        }
+    };
+    let delivery = Delivery {
+        id: new_id(),
+        received_at,
+        peer: Some(peer.to_string()),
+        method: method.clone(),
+        target: target.clone(),
+        http_version: version,
+        headers: redact(&request.headers, cfg.secret.as_ref().map(|s| s.as_bytes())),
+        body_sha256: sha256_hex(&request.body),
+        body: request.body.clone(),
+        provider: provider.map(|p| p.name().to_string()),
+        event_type: provider.and_then(|p| p.event_type(&request)),
+        event_id: provider.and_then(|p| p.event_id(&request)),
+        verdict,
+        source: "direct".into(),
+        public_url: cfg.public_url.as_ref().map(|_| public_url.clone()),
+        rejected: rejected.as_ref().map(|(_, why)| why.clone()),
+    };
+
+    // Refused outright: too large, unreadable, or invalid under --enforce.
+    let refusal = match &rejected {
+        Some((status, why)) => Some((*status, why.clone())),
+        None if cfg.enforce && delivery.verdict.word == "invalid" => Some((
+            401,
+            format!(
+                "signature invalid: {}",
+                delivery.verdict.explanation.as_deref().unwrap_or("")
+            ),
+        )),
+        None => None,
+    };
+    let forward_to = if refusal.is_none() {
+        pick(
+            &cfg.routes,
+            cfg.forward_to.as_deref(),
+            &target,
+            delivery.provider.as_deref(),
+            delivery.event_type.as_deref(),
+        )
+        .map(|base| join_url(base, &cfg.path, &target))
+    } else {
+        None
+    };
+
+    let id = delivery.id.clone();
+    let (reply, attempt) = match (&refusal, &forward_to, &shared.forwarder) {
+        (Some((status, why)), _, _) => {
+            let body = serde_json::json!({ "error": why, "id": id }).to_string();
+            local_answer(*status, body, &id, received_at, start)
+        }
+        (None, Some(url), Some(forwarder)) => {
+            if let Err(e) = shared.writer.delivery(delivery.clone()).await {
+                return Ok(store_failure(&e));
+            }
+            let sent_at = now_ms();
+            let (outcome, elapsed) = forwarder
+                .send(&method, url, &request.headers, request.body)
+                .await;
+            forwarded(outcome, elapsed, url, &id, sent_at)
+        }
+        _ => {
+            let body = serde_json::json!({ "id": id, "received": true }).to_string();
+            local_answer(cfg.respond, body, &id, received_at, start)
+        }
+    };
+
+    let stored = if forward_to.is_some() && refusal.is_none() {
+        shared.writer.attempt(attempt.clone()).await
+    } else {
+        shared
+            .writer
+            .delivery_with(delivery.clone(), Some(attempt.clone()))
+            .await
+    };
+    if let Err(e) = stored {
+        return Ok(store_failure(&e));
+    }
+
+    let action = match (&refusal, &forward_to) {
+        (Some(_), _) => "reject",
+        (None, Some(_)) => "forward",
+        _ => "respond",
+    };
+    let info = LineInfo {
+        delivery: &delivery,
+        action,
+        target: forward_to.as_deref(),
+        status: attempt.status,
+        error: attempt.error.as_deref(),
+        duration_ms: start.elapsed().as_secs_f64() * 1000.0,
+    };
+    shared.printer.print(if cfg.json {
+        json_line(&info)
+    } else {
+        human(&info)
+    });
+    Ok(reply)
+}
+
+/// The URL the sender used: `--public-url` joined with the target, else
+/// rebuilt from the Host header (and X-Forwarded-Proto behind a proxy).
+fn public_url(base: Option<&str>, parts: &hyper::http::request::Parts, target: &str) -> String {
+    if let Some(base) = base {
+        return format!("{}{target}", base.trim_end_matches('/'));
+    }
+    let host = parts
+        .headers
+        .get(hyper::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+        .unwrap_or("localhost");
+    let scheme = parts
+        .headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("http");
+    format!("{scheme}://{host}{target}")
+}
+
+/// Header values that carry the secret (GitLab sends its token as is) are
+/// replaced before anything is stored.
+fn redact(headers: &Headers, secret: Option<&[u8]>) -> Headers {
+    let Some(secret) = secret.filter(|s| !s.is_empty()) else {
+        return headers.clone();
+    };
+    headers
+        .iter()
+        .map(|(n, v)| {
+            let hides = v.windows(secret.len()).any(|w| w == secret);
+            (
+                n.to_string(),
+                if hides {
+                    b"(redacted by hookcli)".to_vec()
+                } else {
+                    v.to_vec()
+                },
+            )
+        })
+        .collect()
+}
+
+fn local_answer(
+    status: u16,
+    body: String,
+    id: &str,
+    started_at: i64,
+    start: Instant,
+) -> (Reply, Attempt) {
+    let attempt = Attempt {
+        delivery_id: id.to_string(),
+        kind: AttemptKind::Respond,
+        target: None,
+        started_at,
+        status: Some(status),
+        headers: vec![("content-type", b"application/json".to_vec())]
+            .into_iter()
+            .collect(),
+        body: body.clone().into_bytes(),
+        duration_ms: start.elapsed().as_secs_f64() * 1000.0,
+        error: None,
+    };
+    (json_reply(status, &body, Some(id)), attempt)
+}
+
+fn forwarded(
+    outcome: Outcome,
+    elapsed: std::time::Duration,
+    url: &str,
+    id: &str,
+    sent_at: i64,
+) -> (Reply, Attempt) {
+    let duration_ms = elapsed.as_secs_f64() * 1000.0;
+    let mut attempt = Attempt {
+        delivery_id: id.to_string(),
+        kind: AttemptKind::Forward,
+        target: Some(url.to_string()),
+        started_at: sent_at,
+        status: None,
+        headers: Headers::new(),
+        body: Vec::new(),
+        duration_ms,
+        error: None,
+    };
+    let reply = match outcome {
+        Outcome::Answered {
+            status,
+            headers,
+            body,
+        } => {
+            let mut builder = Response::builder().status(status);
+            for (name, value) in headers.iter() {
+                if !is_hop_by_hop(name, None) {
+                    builder = builder.header(name, value);
+                }
+            }
+            let reply = builder
+                .header("x-hookcli-delivery", id)
+                .body(Full::new(Bytes::from(body.clone())))
+                .unwrap_or_else(|_| {
+                    json_reply(
+                        502,
+                        r#"{"error":"the app's response could not be passed on"}"#,
+                        Some(id),
+                    )
+                });
+            attempt.status = Some(status);
+            attempt.headers = headers;
+            attempt.body = body;
+            reply
+        }
+        Outcome::Unreachable(why) => {
+            let msg = format!("the app at {url} is unreachable: {why}");
+            attempt.error = Some(msg.clone());
+            json_reply(
+                502,
+                &serde_json::json!({ "error": msg, "id": id }).to_string(),
+                Some(id),
+            )
+        }
+        Outcome::TimedOut(after) => {
+            let msg = format!(
+                "the app at {url} did not answer within {} s",
+                after.as_secs_f64()
+            );
+            attempt.error = Some(msg.clone());
+            json_reply(
+                504,
+                &serde_json::json!({ "error": msg, "id": id }).to_string(),
+                Some(id),
+            )
+        }
+    };
+    (reply, attempt)
+}
+
+fn json_reply(status: u16, body: &str, id: Option<&str>) -> Reply {
+    let mut builder = Response::builder()
+        .status(status)
+        .header("content-type", "application/json");
+    if let Some(id) = id {
+        builder = builder.header("x-hookcli-delivery", id);
+    }
+    builder
+        .body(Full::new(Bytes::from(body.to_string())))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
+
+/// The delivery could not be recorded: say so with a 500, so the provider
+/// retries later, rather than pretend it was kept.
+fn store_failure(e: &crate::store::StoreError) -> Reply {
+    eprintln!("hookcli: error: {e}");
+    json_reply(
+        500,
+        &serde_json::json!({ "error": format!("hookcli could not record the delivery: {e}") })
+            .to_string(),
+        None,
+    )
+}

@@ -1,0 +1,208 @@
+//! `hookcli listen`: the capture proxy. A hyper server that records every
+//! delivery before answering it, and forwards it to the app when asked.
+
+mod capture;
+pub mod forward;
+mod handler;
+pub mod line;
+pub mod route;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use tokio::net::TcpListener;
+
+use crate::provider::Provider;
+use crate::secret::Secret;
+use crate::store::{Store, Writer};
+
+use capture::{CaptureIo, HeadCapture};
+use forward::Forwarder;
+use line::Printer;
+use route::Route;
+
+/// Everything `listen` was asked to do, already checked.
+pub struct Config {
+    pub bind: SocketAddr,
+    pub path: String,
+    pub forward_to: Option<String>,
+    pub routes: Vec<Route>,
+    pub forward_timeout: Duration,
+    pub forward_insecure: bool,
+    pub forward_ca: Option<PathBuf>,
+    pub provider: Option<Box<dyn Provider>>,
+    pub secret: Option<Secret>,
+    /// Overrides the provider's timestamp tolerance, in seconds.
+    pub tolerance: Option<u64>,
+    pub enforce: bool,
+    pub respond: u16,
+    pub max_body: u64,
+    pub public_url: Option<String>,
+    pub header_timeout: Duration,
+    pub json: bool,
+}
+
+/// What every request handler shares.
+pub struct Shared {
+    pub config: Config,
+    pub writer: Writer,
+    pub forwarder: Option<Forwarder>,
+    pub printer: Printer,
+}
+
+/// Why listen could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ListenError {
+    #[error("{addr} is already in use (another hookcli listen?); pass another --port")]
+    InUse { addr: SocketAddr },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// Binds, prints the banner, serves until Ctrl-C or SIGTERM, then finishes
+/// the deliveries in flight and commits them.
+pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::AddrInUse => ListenError::InUse { addr: config.bind },
+            _ => ListenError::Bind {
+                addr: config.bind,
+                source,
+            },
+        })?;
+    let local = listener.local_addr()?;
+    let (writer, writer_thread) = Writer::start(&store)?;
+    let forwarder = if config.forward_to.is_some() || !config.routes.is_empty() {
+        Some(Forwarder::new(
+            config.forward_timeout,
+            config.forward_insecure,
+            config.forward_ca.as_deref(),
+        )?)
+    } else {
+        None
+    };
+    let (printer, printer_thread) = Printer::start();
+    printer.print(banner(&config, local, &store));
+    let header_timeout = config.header_timeout;
+    let shared = Arc::new(Shared {
+        config,
+        writer,
+        forwarder,
+        printer,
+    });
+
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .keep_alive(true);
+    let builder = Arc::new(builder);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(pair) => pair,
+                    // Out of file descriptors and such: wait a little, keep serving.
+                    Err(_) => { tokio::time::sleep(Duration::from_millis(10)).await; continue; }
+                };
+                let _ = stream.set_nodelay(true);
+                let capture = HeadCapture::new();
+                let io = TokioIo::new(CaptureIo::new(stream, capture.clone()));
+                let shared = shared.clone();
+                let service = service_fn(move |req| handler::handle(shared.clone(), capture.clone(), peer, req));
+                let conn = builder.serve_connection(io, service).into_owned();
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    // Deliveries in flight finish (a forward may wait for its timeout).
+    let _ = graceful.shutdown().await;
+    let Ok(shared) = Arc::try_unwrap(shared) else {
+        anyhow::bail!("deliveries still in flight at shutdown");
+    };
+    drop(shared);
+    writer_thread.join();
+    let _ = printer_thread.join();
+    Ok(())
+}
+
+fn banner(config: &Config, local: SocketAddr, store: &Store) -> String {
+    let url = format!("http://{local}{}", config.path);
+    if config.json {
+        return serde_json::json!({
+            "type": "listening",
+            "url": url,
+            "forward_to": config.forward_to,
+            "routes": config.routes.iter().map(|r| r.url.clone()).collect::<Vec<_>>(),
+            "store": store.path,
+            "provider": config.provider.as_ref().map(|p| p.name()),
+            "verifying": config.secret.is_some(),
+        })
+        .to_string();
+    }
+    let mut lines = vec![format!("hookcli listening on {url}")];
+    for r in &config.routes {
+        lines.push(format!("  route    {:?} -> {}", r.when, r.url));
+    }
+    match &config.forward_to {
+        Some(to) => lines.push(format!(
+            "  forward  {to} (timeout {:?})",
+            config.forward_timeout
+        )),
+        None if config.routes.is_empty() => {
+            lines.push(format!("  respond  {} (no --forward-to)", config.respond))
+        }
+        None => {}
+    }
+    let provider = config
+        .provider
+        .as_ref()
+        .map_or("detected from headers", |p| p.name());
+    let verifying = match (&config.secret, config.enforce) {
+        (None, _) => "not verifying (no secret)",
+        (Some(_), false) => "verifying",
+        (Some(_), true) => "verifying, answering 401 to invalid signatures",
+    };
+    lines.push(format!("  provider {provider}, {verifying}"));
+    lines.push(format!("  store    {}", store.path.display()));
+    lines.join("\n")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
