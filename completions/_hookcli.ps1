@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List recorded deliveries, newest first')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one recorded delivery: request, verdict and every attempt')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Re-check a recorded delivery''s signature offline and explain the verdict')
+            [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send a realistic, correctly signed sample event to a URL')
             [CompletionResult]::new('providers', 'providers', [CompletionResultType]::ParameterValue, 'List the providers, their events, signature schemes and tolerances')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -116,9 +117,44 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'hookcli;replay' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only deliveries received within this long (e.g. 1h)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Only this provider''s deliveries; with --resign, also the scheme to sign with')
+            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Only this provider''s deliveries; with --resign, also the scheme to sign with')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Only these event types (`*` matches anything)')
+            [CompletionResult]::new('--event', '--event', [CompletionResultType]::ParameterName, 'Only these event types (`*` matches anything)')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Send here instead of the original forward target (the delivery''s path is appended)')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)')
+            [CompletionResult]::new('--secret-env', '--secret-env', [CompletionResultType]::ParameterName, 'Read the signing secret from this environment variable')
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set one JSON field of the body before sending (re-signed; repeatable)')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Replace the body: @FILE, - or text (re-signed)')
+            [CompletionResult]::new('--data', '--data', [CompletionResultType]::ParameterName, 'Replace the body: @FILE, - or text (re-signed)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'How many replays are in flight at once (1 keeps the original order)')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'How many replays are in flight at once (1 keeps the original order)')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'At most this many replays per second')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for each answer')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store folder (default: the platform data folder + hookcli)')
+            [CompletionResult]::new('--hmac-header', '--hmac-header', [CompletionResultType]::ParameterName, 'Header that carries the signature')
+            [CompletionResult]::new('--hmac-prefix', '--hmac-prefix', [CompletionResultType]::ParameterName, 'Text before the signature in the header value, e.g. `sha256=`')
+            [CompletionResult]::new('--hmac-algorithm', '--hmac-algorithm', [CompletionResultType]::ParameterName, 'Digest of the HMAC')
+            [CompletionResult]::new('--hmac-encoding', '--hmac-encoding', [CompletionResultType]::ParameterName, 'How the signature bytes are written')
+            [CompletionResult]::new('--hmac-template', '--hmac-template', [CompletionResultType]::ParameterName, 'The signed string: {body}, {timestamp}, {method} and {url} are filled in')
+            [CompletionResult]::new('--hmac-timestamp-header', '--hmac-timestamp-header', [CompletionResultType]::ParameterName, 'Header that carries the Unix timestamp used by {timestamp}')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours only a terminal, and never under NO_COLOR')
+            [CompletionResult]::new('--failed', '--failed', [CompletionResultType]::ParameterName, 'Every delivery whose last attempt failed (non-2xx or no answer): the dead-letter queue')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every delivery (narrow it with --since, --provider, --event)')
+            [CompletionResult]::new('--resign', '--resign', [CompletionResultType]::ParameterName, 'Sign again over the same body with a fresh timestamp, in the provider''s scheme')
+            [CompletionResult]::new('--new-id', '--new-id', [CompletionResultType]::ParameterName, 'Give each event a fresh id, so the receiver treats it as new (needs --resign)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would be sent, and where, and send nothing')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per replay, then a summary object')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'hookcli;send' {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Provider whose scheme and sample events to use (see `hookcli providers`)')
             [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Provider whose scheme and sample events to use (see `hookcli providers`)')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Re-send exported deliveries (`hookcli show ID --json`): files, or folders of *.json in name order')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Sample event to send (default: the provider''s most common one)')
             [CompletionResult]::new('--event', '--event', [CompletionResultType]::ParameterName, 'Sample event to send (default: the provider''s most common one)')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Where to send it (default: a local `hookcli listen`)')
@@ -141,6 +177,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             [CompletionResult]::new('--hmac-template', '--hmac-template', [CompletionResultType]::ParameterName, 'The signed string: {body}, {timestamp}, {method} and {url} are filled in')
             [CompletionResult]::new('--hmac-timestamp-header', '--hmac-timestamp-header', [CompletionResultType]::ParameterName, 'Header that carries the Unix timestamp used by {timestamp}')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours only a terminal, and never under NO_COLOR')
+            [CompletionResult]::new('--resign', '--resign', [CompletionResultType]::ParameterName, 'With --from: sign again with a fresh timestamp (needs the secret)')
             [CompletionResult]::new('--print', '--print', [CompletionResultType]::ParameterName, 'Print the exact request (headers and body) and send nothing')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object describing the request and the response')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -171,6 +208,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List recorded deliveries, newest first')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one recorded delivery: request, verdict and every attempt')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Re-check a recorded delivery''s signature offline and explain the verdict')
+            [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send a realistic, correctly signed sample event to a URL')
             [CompletionResult]::new('providers', 'providers', [CompletionResultType]::ParameterValue, 'List the providers, their events, signature schemes and tolerances')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -188,6 +226,9 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             break
         }
         'hookcli;help;verify' {
+            break
+        }
+        'hookcli;help;replay' {
             break
         }
         'hookcli;help;send' {

@@ -27,6 +27,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand list 'List recorded deliveries, newest first'
             cand show 'Show one recorded delivery: request, verdict and every attempt'
             cand verify 'Re-check a recorded delivery''s signature offline and explain the verdict'
+            cand replay 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
             cand send 'Send a realistic, correctly signed sample event to a URL'
             cand providers 'List the providers, their events, signature schemes and tolerances'
             cand completions 'Print a shell completion script'
@@ -108,9 +109,43 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'hookcli;replay'= {
+            cand --since 'Only deliveries received within this long (e.g. 1h)'
+            cand -p 'Only this provider''s deliveries; with --resign, also the scheme to sign with'
+            cand --provider 'Only this provider''s deliveries; with --resign, also the scheme to sign with'
+            cand -e 'Only these event types (`*` matches anything)'
+            cand --event 'Only these event types (`*` matches anything)'
+            cand --to 'Send here instead of the original forward target (the delivery''s path is appended)'
+            cand --secret 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)'
+            cand --secret-env 'Read the signing secret from this environment variable'
+            cand --set 'Set one JSON field of the body before sending (re-signed; repeatable)'
+            cand -d 'Replace the body: @FILE, - or text (re-signed)'
+            cand --data 'Replace the body: @FILE, - or text (re-signed)'
+            cand -c 'How many replays are in flight at once (1 keeps the original order)'
+            cand --concurrency 'How many replays are in flight at once (1 keeps the original order)'
+            cand --rate 'At most this many replays per second'
+            cand --timeout 'How long to wait for each answer'
+            cand --store 'Store folder (default: the platform data folder + hookcli)'
+            cand --hmac-header 'Header that carries the signature'
+            cand --hmac-prefix 'Text before the signature in the header value, e.g. `sha256=`'
+            cand --hmac-algorithm 'Digest of the HMAC'
+            cand --hmac-encoding 'How the signature bytes are written'
+            cand --hmac-template 'The signed string: {body}, {timestamp}, {method} and {url} are filled in'
+            cand --hmac-timestamp-header 'Header that carries the Unix timestamp used by {timestamp}'
+            cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
+            cand --failed 'Every delivery whose last attempt failed (non-2xx or no answer): the dead-letter queue'
+            cand --all 'Every delivery (narrow it with --since, --provider, --event)'
+            cand --resign 'Sign again over the same body with a fresh timestamp, in the provider''s scheme'
+            cand --new-id 'Give each event a fresh id, so the receiver treats it as new (needs --resign)'
+            cand --dry-run 'Print what would be sent, and where, and send nothing'
+            cand --json 'One JSON object per replay, then a summary object'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'hookcli;send'= {
             cand -p 'Provider whose scheme and sample events to use (see `hookcli providers`)'
             cand --provider 'Provider whose scheme and sample events to use (see `hookcli providers`)'
+            cand --from 'Re-send exported deliveries (`hookcli show ID --json`): files, or folders of *.json in name order'
             cand -e 'Sample event to send (default: the provider''s most common one)'
             cand --event 'Sample event to send (default: the provider''s most common one)'
             cand -u 'Where to send it (default: a local `hookcli listen`)'
@@ -133,6 +168,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand --hmac-template 'The signed string: {body}, {timestamp}, {method} and {url} are filled in'
             cand --hmac-timestamp-header 'Header that carries the Unix timestamp used by {timestamp}'
             cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
+            cand --resign 'With --from: sign again with a fresh timestamp (needs the secret)'
             cand --print 'Print the exact request (headers and body) and send nothing'
             cand --json 'Print one JSON object describing the request and the response'
             cand -h 'Print help (see more with ''--help'')'
@@ -159,6 +195,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand list 'List recorded deliveries, newest first'
             cand show 'Show one recorded delivery: request, verdict and every attempt'
             cand verify 'Re-check a recorded delivery''s signature offline and explain the verdict'
+            cand replay 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
             cand send 'Send a realistic, correctly signed sample event to a URL'
             cand providers 'List the providers, their events, signature schemes and tolerances'
             cand completions 'Print a shell completion script'
@@ -172,6 +209,8 @@ set edit:completion:arg-completer[hookcli] = {|@words|
         &'hookcli;help;show'= {
         }
         &'hookcli;help;verify'= {
+        }
+        &'hookcli;help;replay'= {
         }
         &'hookcli;help;send'= {
         }

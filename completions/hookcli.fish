@@ -33,6 +33,7 @@ complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "listen" -d 'Capture
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "list" -d 'List recorded deliveries, newest first'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "show" -d 'Show one recorded delivery: request, verdict and every attempt'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "verify" -d 'Re-check a recorded delivery\'s signature offline and explain the verdict'
+complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "replay" -d 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "send" -d 'Send a realistic, correctly signed sample event to a URL'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "providers" -d 'List the providers, their events, signature schemes and tolerances'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -126,6 +127,45 @@ never\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l now -d 'Judge the timestamp against now instead of the moment it arrived'
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l json -d 'One JSON object with the verdict and the findings'
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l since -d 'Only deliveries received within this long (e.g. 1h)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -s p -l provider -d 'Only this provider\'s deliveries; with --resign, also the scheme to sign with' -r -f -a "stripe\t''
+github\t''
+shopify\t''
+slack\t''
+twilio\t''
+gitlab\t''
+standard\t''
+svix\t''
+hmac\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -s e -l event -d 'Only these event types (`*` matches anything)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l to -d 'Send here instead of the original forward target (the delivery\'s path is appended)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l secret-env -d 'Read the signing secret from this environment variable' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l set -d 'Set one JSON field of the body before sending (re-signed; repeatable)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -s d -l data -d 'Replace the body: @FILE, - or text (re-signed)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -s c -l concurrency -d 'How many replays are in flight at once (1 keeps the original order)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l rate -d 'At most this many replays per second' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l timeout -d 'How long to wait for each answer' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l store -d 'Store folder (default: the platform data folder + hookcli)' -r -F
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l hmac-header -d 'Header that carries the signature' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l hmac-prefix -d 'Text before the signature in the header value, e.g. `sha256=`' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l hmac-algorithm -d 'Digest of the HMAC' -r -f -a "sha256\t''
+sha1\t''
+sha512\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l hmac-encoding -d 'How the signature bytes are written' -r -f -a "hex\t''
+base64\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l hmac-template -d 'The signed string: {body}, {timestamp}, {method} and {url} are filled in' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l hmac-timestamp-header -d 'Header that carries the Unix timestamp used by {timestamp}' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l failed -d 'Every delivery whose last attempt failed (non-2xx or no answer): the dead-letter queue'
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l all -d 'Every delivery (narrow it with --since, --provider, --event)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l resign -d 'Sign again over the same body with a fresh timestamp, in the provider\'s scheme'
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l new-id -d 'Give each event a fresh id, so the receiver treats it as new (needs --resign)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l dry-run -d 'Print what would be sent, and where, and send nothing'
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l json -d 'One JSON object per replay, then a summary object'
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -s h -l help -d 'Print help'
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s p -l provider -d 'Provider whose scheme and sample events to use (see `hookcli providers`)' -r -f -a "stripe\t''
 github\t''
 shopify\t''
@@ -135,6 +175,7 @@ gitlab\t''
 standard\t''
 svix\t''
 hmac\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l from -d 'Re-send exported deliveries (`hookcli show ID --json`): files, or folders of *.json in name order' -r -F
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s e -l event -d 'Sample event to send (default: the provider\'s most common one)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s u -l url -d 'Where to send it (default: a local `hookcli listen`)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
@@ -163,6 +204,7 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l hmac-timestamp-
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l resign -d 'With --from: sign again with a fresh timestamp (needs the secret)'
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l print -d 'Print the exact request (headers and body) and send nothing'
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l json -d 'Print one JSON object describing the request and the response'
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -179,12 +221,13 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand man" -l color -d 'When t
 always\t''
 never\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand man" -s h -l help -d 'Print help'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify send providers completions man help" -f -a "listen" -d 'Capture webhook deliveries: record each one, check its signature, forward it to your app'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify send providers completions man help" -f -a "list" -d 'List recorded deliveries, newest first'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify send providers completions man help" -f -a "show" -d 'Show one recorded delivery: request, verdict and every attempt'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify send providers completions man help" -f -a "verify" -d 'Re-check a recorded delivery\'s signature offline and explain the verdict'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify send providers completions man help" -f -a "send" -d 'Send a realistic, correctly signed sample event to a URL'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify send providers completions man help" -f -a "providers" -d 'List the providers, their events, signature schemes and tolerances'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify send providers completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify send providers completions man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify send providers completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify replay send providers completions man help" -f -a "listen" -d 'Capture webhook deliveries: record each one, check its signature, forward it to your app'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify replay send providers completions man help" -f -a "list" -d 'List recorded deliveries, newest first'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify replay send providers completions man help" -f -a "show" -d 'Show one recorded delivery: request, verdict and every attempt'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify replay send providers completions man help" -f -a "verify" -d 'Re-check a recorded delivery\'s signature offline and explain the verdict'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify replay send providers completions man help" -f -a "replay" -d 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify replay send providers completions man help" -f -a "send" -d 'Send a realistic, correctly signed sample event to a URL'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify replay send providers completions man help" -f -a "providers" -d 'List the providers, their events, signature schemes and tolerances'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify replay send providers completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify replay send providers completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify replay send providers completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

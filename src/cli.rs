@@ -51,6 +51,9 @@ pub enum Command {
     /// Re-check a recorded delivery's signature offline and explain the verdict.
     #[command(after_help = VERIFY_EXAMPLES)]
     Verify(Box<VerifyArgs>),
+    /// Re-send recorded deliveries, exactly or re-signed; one, or all that failed.
+    #[command(after_help = REPLAY_EXAMPLES)]
+    Replay(Box<ReplayArgs>),
     /// Send a realistic, correctly signed sample event to a URL.
     #[command(after_help = SEND_EXAMPLES)]
     Send(Box<SendArgs>),
@@ -102,12 +105,23 @@ Examples:
 
 Exit status: 0 valid, 1 invalid, 2 usage (no secret, unknown or ambiguous id), 3 runtime (store).";
 
+const REPLAY_EXAMPLES: &str = "\
+Examples:
+  hookcli replay last
+  hookcli replay 4fg8x2ab --to http://localhost:3000/webhooks --resign --secret-env STRIPE_WEBHOOK_SECRET
+  hookcli replay --failed --since 1d --concurrency 8
+  hookcli replay last --set data.object.amount=5000 --resign --secret-env STRIPE_WEBHOOK_SECRET
+  hookcli replay --all --provider github --dry-run
+
+Exit status: 0 every replay got a 2xx; 1 some did not; 2 usage; 3 runtime (store).";
+
 const SEND_EXAMPLES: &str = "\
 Examples:
   hookcli send --provider stripe --url http://localhost:3000/webhooks --secret-env STRIPE_WEBHOOK_SECRET
   hookcli send --provider github --event pull_request --set action=closed --url http://localhost:3000/gh
   hookcli send --provider slack --tamper stale-timestamp --expect-status 401 --url http://localhost:3000/slack
   hookcli send --provider shopify --data @order.json --print
+  hookcli send --from fixtures/recorded/ --resign --secret-env STRIPE_WEBHOOK_SECRET --url http://localhost:3000/webhooks
 
 Exit status: 0 the receiver answered 2xx (or --expect-status); 1 it answered something else;
 2 usage error (unknown provider or event, no secret, bad --set); 3 runtime error (network, file).";
@@ -151,8 +165,16 @@ pub struct HmacArgs {
 #[derive(Debug, Args)]
 pub struct SendArgs {
     /// Provider whose scheme and sample events to use (see `hookcli providers`).
-    #[arg(long, short = 'p', value_parser = clap::builder::PossibleValuesParser::new(crate::provider::NAMES))]
-    pub provider: String,
+    #[arg(long, short = 'p', required_unless_present = "from", value_parser = clap::builder::PossibleValuesParser::new(crate::provider::NAMES))]
+    pub provider: Option<String>,
+
+    /// Re-send exported deliveries (`hookcli show ID --json`): files, or folders of *.json in name order.
+    #[arg(long, value_name = "FILE|DIR", conflicts_with_all = ["event", "tamper", "print"])]
+    pub from: Vec<PathBuf>,
+
+    /// With --from: sign again with a fresh timestamp (needs the secret).
+    #[arg(long, requires = "from")]
+    pub resign: bool,
 
     /// Sample event to send (default: the provider's most common one).
     #[arg(long, short = 'e')]
@@ -335,6 +357,63 @@ pub struct VerifyArgs {
     /// One JSON object with the verdict and the findings.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub hmac: HmacArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Deliveries to replay: ids, unique prefixes, short ids or `last`.
+    pub ids: Vec<String>,
+    /// Every delivery whose last attempt failed (non-2xx or no answer): the dead-letter queue.
+    #[arg(long, conflicts_with_all = ["ids", "all"])]
+    pub failed: bool,
+    /// Every delivery (narrow it with --since, --provider, --event).
+    #[arg(long, conflicts_with = "ids")]
+    pub all: bool,
+    /// Only deliveries received within this long (e.g. 1h).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub since: Option<Duration>,
+    /// Only this provider's deliveries; with --resign, also the scheme to sign with.
+    #[arg(long, short = 'p', value_parser = clap::builder::PossibleValuesParser::new(crate::provider::NAMES))]
+    pub provider: Option<String>,
+    /// Only these event types (`*` matches anything).
+    #[arg(long, short = 'e')]
+    pub event: Option<String>,
+    /// Send here instead of the original forward target (the delivery's path is appended).
+    #[arg(long, value_name = "URL")]
+    pub to: Option<String>,
+    /// Sign again over the same body with a fresh timestamp, in the provider's scheme.
+    #[arg(long)]
+    pub resign: bool,
+    #[command(flatten)]
+    pub secret: SecretArgs,
+    /// Give each event a fresh id, so the receiver treats it as new (needs --resign).
+    #[arg(long, requires = "resign")]
+    pub new_id: bool,
+    /// Set one JSON field of the body before sending (re-signed; repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<SetEdit>,
+    /// Replace the body: @FILE, - or text (re-signed).
+    #[arg(long, short = 'd', value_name = "@FILE|-|TEXT")]
+    pub data: Option<String>,
+    /// How many replays are in flight at once (1 keeps the original order).
+    #[arg(long, short = 'c', default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub concurrency: u32,
+    /// At most this many replays per second.
+    #[arg(long, value_name = "N")]
+    pub rate: Option<f64>,
+    /// Print what would be sent, and where, and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// One JSON object per replay, then a summary object.
+    #[arg(long)]
+    pub json: bool,
+    /// How long to wait for each answer.
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    pub timeout: Duration,
+    #[command(flatten)]
+    pub store: StoreArgs,
     #[command(flatten)]
     pub hmac: HmacArgs,
 }

@@ -8,6 +8,7 @@ pub mod fixture;
 pub mod listen;
 pub mod output;
 pub mod provider;
+pub mod replay;
 pub mod secret;
 pub mod send;
 pub mod store;

@@ -17,7 +17,11 @@ use crate::tamper::Tamper;
 use super::{exit, provider, require_secret, resolve_secret, usage};
 
 pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
-    let provider = provider(&args.provider, &args.hmac)?;
+    if !args.from.is_empty() {
+        return super::send_from::run(args);
+    }
+    let name = args.provider.clone().unwrap_or_default();
+    let provider = provider(&name, &args.hmac)?;
     let secret = resolve_secret(&args.secret)?;
     let secret = match (secret, args.tamper) {
         (None, Some(Tamper::MissingSignature)) => None,

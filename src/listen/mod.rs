@@ -136,7 +136,9 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
     drop(listener);
     // Deliveries in flight finish; a forward may wait out its timeout, no longer.
     let grace = shared.config.forward_timeout + Duration::from_secs(5);
-    let finished = tokio::time::timeout(grace, graceful.shutdown()).await.is_ok();
+    let finished = tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_ok();
     // The writer commits what it has and stops once every handle is gone.
     drop(shared);
     if !finished {

@@ -122,9 +122,19 @@ impl Provider for Twilio {
             Some(params) => compute(algorithm(req), secret, &req.url, &params),
             None => {
                 // A JSON (or other) body: its hash goes into the URL, and the URL is signed.
-                if query_param(&req.url, "bodySHA256").is_none() {
-                    let sep = if req.url.contains('?') { '&' } else { '?' };
-                    req.url = format!("{}{sep}bodySHA256={}", req.url, sha256_hex(&req.body));
+                let hash = sha256_hex(&req.body);
+                match query_param(&req.url, "bodySHA256") {
+                    None => {
+                        let sep = if req.url.contains('?') { '&' } else { '?' };
+                        req.url = format!("{}{sep}bodySHA256={hash}", req.url);
+                    }
+                    // Re-signing an edited body: the URL must carry the new hash.
+                    Some(old) if old != hash => {
+                        req.url = req
+                            .url
+                            .replace(&format!("bodySHA256={old}"), &format!("bodySHA256={hash}"));
+                    }
+                    Some(_) => {}
                 }
                 compute(algorithm(req), secret, &req.url, &[])
             }

@@ -78,3 +78,162 @@ pub fn document(d: &Delivery, attempts: &[Attempt]) -> Value {
         "attempts": attempts.iter().map(attempt_value).collect::<Vec<_>>(),
     })
 }
+
+/// Why a portable document could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    #[error("it is not JSON: {0}")]
+    NotJson(String),
+    #[error("its schema is {0:?}; this hookcli reads {SCHEMA:?}")]
+    Schema(String),
+    #[error("it has no schema field; is it a `hookcli show --json` document?")]
+    NoSchema,
+    #[error("{0}")]
+    Field(String),
+}
+
+fn field<'a>(v: &'a Value, path: &str) -> Result<&'a Value, DocumentError> {
+    path.split('.')
+        .try_fold(v, |node, seg| node.get(seg))
+        .ok_or_else(|| DocumentError::Field(format!("it has no {path}")))
+}
+
+fn text<'a>(v: &'a Value, path: &str) -> Result<&'a str, DocumentError> {
+    field(v, path)?
+        .as_str()
+        .ok_or_else(|| DocumentError::Field(format!("{path} is not text")))
+}
+
+fn bytes_of(v: &Value, path: &str) -> Result<Vec<u8>, DocumentError> {
+    let b = field(v, path)?;
+    if let Some(t) = b.get("text").and_then(Value::as_str) {
+        return Ok(t.as_bytes().to_vec());
+    }
+    if let Some(t) = b.get("base64").and_then(Value::as_str) {
+        return crate::provider::crypto::b64_decode(t)
+            .ok_or_else(|| DocumentError::Field(format!("{path}.base64 is not base64")));
+    }
+    Err(DocumentError::Field(format!(
+        "{path} has neither text nor base64"
+    )))
+}
+
+fn headers_of(v: &Value, path: &str) -> Result<Headers, DocumentError> {
+    let list = field(v, path)?
+        .as_array()
+        .ok_or_else(|| DocumentError::Field(format!("{path} is not a list")))?;
+    list.iter()
+        .map(|pair| {
+            let name = pair.get(0).and_then(Value::as_str);
+            let value = pair.get(1);
+            match (name, value) {
+                (Some(n), Some(Value::String(s))) => Ok((n.to_string(), s.as_bytes().to_vec())),
+                (Some(n), Some(Value::Object(o))) => o
+                    .get("base64")
+                    .and_then(Value::as_str)
+                    .and_then(crate::provider::crypto::b64_decode)
+                    .map(|b| (n.to_string(), b))
+                    .ok_or_else(|| {
+                        DocumentError::Field(format!("{path}: header {n} has a bad value"))
+                    }),
+                _ => Err(DocumentError::Field(format!(
+                    "{path} holds something other than [name, value] pairs"
+                ))),
+            }
+        })
+        .collect()
+}
+
+/// Reads a document back into a delivery (attempts are not needed to
+/// re-send it). Checks the schema and the body's SHA-256.
+pub fn parse(bytes: &[u8]) -> Result<Delivery, DocumentError> {
+    let v: Value =
+        serde_json::from_slice(bytes).map_err(|e| DocumentError::NotJson(e.to_string()))?;
+    match v.get("schema").and_then(Value::as_str) {
+        Some(SCHEMA) => {}
+        Some(other) => return Err(DocumentError::Schema(other.to_string())),
+        None => return Err(DocumentError::NoSchema),
+    }
+    let body = bytes_of(&v, "request.body")?;
+    let sha = crate::provider::crypto::sha256_hex(&body);
+    if let Some(want) = v.pointer("/request/body_sha256").and_then(Value::as_str)
+        && want != sha
+    {
+        return Err(DocumentError::Field(
+            "request.body does not match request.body_sha256 (the file was edited or is corrupt)"
+                .into(),
+        ));
+    }
+    let opt = |p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_string);
+    Ok(Delivery {
+        id: text(&v, "id")?.to_string(),
+        received_at: opt("/received_at")
+            .and_then(|t| {
+                time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339).ok()
+            })
+            .map_or(0, |t| (t.unix_timestamp_nanos() / 1_000_000) as i64),
+        peer: opt("/peer"),
+        method: text(&v, "request.method")?.to_string(),
+        target: text(&v, "request.target")?.to_string(),
+        http_version: opt("/request/http_version").unwrap_or_else(|| "HTTP/1.1".into()),
+        headers: headers_of(&v, "request.headers")?,
+        body,
+        body_sha256: sha,
+        provider: opt("/provider"),
+        event_type: opt("/event_type"),
+        event_id: opt("/event_id"),
+        verdict: super::VerdictRecord {
+            word: opt("/verdict/verdict").unwrap_or_else(|| "unknown".into()),
+            cause: opt("/verdict/cause"),
+            explanation: opt("/verdict/explanation"),
+        },
+        source: opt("/source").unwrap_or_else(|| "direct".into()),
+        public_url: opt("/request/public_url"),
+        rejected: opt("/rejected"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::VerdictRecord;
+
+    #[test]
+    fn a_document_reads_back_whole() {
+        let d = Delivery {
+            id: "01abc".into(),
+            received_at: 1_700_000_000_123,
+            peer: None,
+            method: "POST".into(),
+            target: "/h?x=1".into(),
+            http_version: "HTTP/1.1".into(),
+            headers: vec![("X-A", vec![0xff]), ("X-A", b"2".to_vec())]
+                .into_iter()
+                .collect(),
+            body: vec![0, 0xff, b'{'],
+            body_sha256: crate::provider::crypto::sha256_hex(&[0, 0xff, b'{']),
+            provider: Some("github".into()),
+            event_type: Some("push".into()),
+            event_id: None,
+            verdict: VerdictRecord::unknown(),
+            source: "direct".into(),
+            public_url: None,
+            rejected: None,
+        };
+        let doc = document(&d, &[]).to_string();
+        let back = parse(doc.as_bytes()).unwrap();
+        assert_eq!(back.received_at, d.received_at);
+        assert_eq!(back.body, d.body);
+        assert_eq!(back.headers, d.headers);
+        assert_eq!(back.target, d.target);
+        assert!(matches!(parse(b"{}"), Err(DocumentError::NoSchema)));
+        assert!(matches!(
+            parse(br#"{"schema":"hookcli.delivery/9"}"#),
+            Err(DocumentError::Schema(_))
+        ));
+        let mut edited: serde_json::Value = serde_json::from_str(&doc).unwrap();
+        edited["request"]["body"] = serde_json::json!({"text": "other"});
+        let err = parse(edited.to_string().as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("body_sha256"), "{err}");
+    }
+}

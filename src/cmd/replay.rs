@@ -1,0 +1,370 @@
+//! `hookcli replay`: select deliveries, re-send them, record every attempt.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+
+use crate::cli::{ReplayArgs, read_data};
+use crate::listen::line::{LineInfo, human, json_line};
+use crate::provider::{self, Provider};
+use crate::replay::{self, Plan, Prepared, ReplayError, Summary};
+use crate::store::{self, AttemptKind, Filter, Lookup, Store, StoreError, Writer, now_ms};
+
+use super::{exit, require_secret, resolve_secret, usage};
+
+pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
+    let store = super::store::store(&args.store);
+    let conn = store.open_read()?;
+    let ids = select(&store, &conn, &args)?;
+    let resign_provider: Option<Box<dyn Provider>> = match (args.resign, &args.provider) {
+        (true, Some(name)) => Some(super::provider(name, &args.hmac)?),
+        _ => None,
+    };
+    let secret = if args.resign {
+        Some(resolve_secret(&args.secret)?)
+    } else {
+        None
+    };
+    let data = match &args.data {
+        Some(arg) => {
+            Some(read_data(arg).map_err(|e| anyhow::anyhow!("cannot read --data {arg}: {e}"))?)
+        }
+        None => None,
+    };
+    let edited = data.is_some() || !args.sets.is_empty();
+    if edited && !args.resign {
+        return Err(usage(
+            "an edited body must be signed again: add --resign and the secret (--secret-env VAR)",
+        ));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let ctx = Ctx {
+        conn: Mutex::new(conn),
+        args,
+        resign_provider,
+        secret: secret.flatten(),
+        data,
+        client: crate::send::client(Duration::from_secs(30)),
+    };
+    runtime.block_on(replay_all(&store, ctx, ids))
+}
+
+/// The deliveries to replay, oldest first.
+fn select(store: &Store, conn: &Connection, args: &ReplayArgs) -> anyhow::Result<Vec<String>> {
+    let sql_err = |source| StoreError::Sqlite {
+        path: store.path.clone(),
+        source,
+    };
+    if !args.ids.is_empty() {
+        let mut ids = Vec::new();
+        for key in &args.ids {
+            match store::query::lookup(conn, key).map_err(sql_err)? {
+                Lookup::Found(d) => ids.push(d.id),
+                _ => {
+                    // Let the shared loader phrase the not-found or ambiguous error.
+                    super::store::load(store, key)?;
+                }
+            }
+        }
+        return Ok(ids);
+    }
+    if !(args.failed || args.all) {
+        return Err(usage(
+            "name the deliveries to replay: IDs, --failed or --all",
+        ));
+    }
+    let filter = Filter {
+        limit: None,
+        provider: args.provider.clone(),
+        event: args.event.clone(),
+        failed: args.failed,
+        since: args.since.map(|d| now_ms() - d.as_millis() as i64),
+    };
+    let mut rows = store::query::list(conn, &filter).map_err(sql_err)?;
+    rows.reverse();
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+struct Ctx {
+    conn: Mutex<Connection>,
+    args: ReplayArgs,
+    resign_provider: Option<Box<dyn Provider>>,
+    secret: Option<crate::secret::Secret>,
+    data: Option<Vec<u8>>,
+    client: reqwest::Client,
+}
+
+/// What one replay came to.
+enum Done {
+    Sent { status: Option<u16>, ms: f64 },
+    Skipped,
+}
+
+impl Ctx {
+    /// Loads one delivery and builds its request.
+    fn prepare(&self, id: &str) -> Result<(store::Delivery, Prepared), String> {
+        let (d, attempts) = {
+            let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+            let d = store::query::get(&conn, id)
+                .map_err(|e| e.to_string())?
+                .ok_or("the delivery is gone")?;
+            let a = store::query::attempts(&conn, id).map_err(|e| e.to_string())?;
+            (d, a)
+        };
+        let forwarded_to = attempts
+            .iter()
+            .rev()
+            .find(|a| a.kind == AttemptKind::Forward)
+            .and_then(|a| a.target.clone());
+        let recorded;
+        let provider: Option<&dyn Provider> = match &self.resign_provider {
+            Some(p) => Some(p.as_ref()),
+            None => {
+                recorded = d.provider.as_deref().and_then(provider::by_name);
+                recorded.as_deref()
+            }
+        };
+        let resign = match (self.args.resign, provider, &self.secret) {
+            (false, _, _) => None,
+            (true, Some(p), Some(s)) => Some((p, s.clone())),
+            (true, None, _) => return Err("its provider is unknown: pass --provider".into()),
+            (true, Some(p), None) => return Err(require_secret(None, p).unwrap_err().to_string()),
+        };
+        let plan = Plan {
+            to: self.args.to.clone(),
+            resign,
+            new_id: self.args.new_id,
+            sets: self.args.sets.clone(),
+            data: self.data.clone(),
+            now: provider::now(),
+        };
+        let prepared =
+            replay::prepare(&d, forwarded_to.as_deref(), &plan).map_err(|e| match e {
+                ReplayError::NoTarget(_) => format!("{e}"),
+                other => other.to_string(),
+            })?;
+        Ok((d, prepared))
+    }
+}
+
+async fn replay_all(store: &Store, ctx: Ctx, ids: Vec<String>) -> anyhow::Result<ExitCode> {
+    let ctx = Arc::new(ctx);
+    let json = ctx.args.json;
+    let mut summary = Summary {
+        selected: ids.len(),
+        ..Default::default()
+    };
+
+    if ctx.args.dry_run {
+        return dry_run(&ctx, &ids);
+    }
+    // A single named delivery that cannot be replayed is a usage error.
+    if ids.len() == 1 && !ctx.args.ids.is_empty() {
+        ctx.prepare(&ids[0]).map_err(usage)?;
+    }
+    let (writer, writer_thread) = Writer::start(store)?;
+    let bar = progress(ids.len(), json);
+    let say = {
+        let bar = bar.clone();
+        move |line: String, err: bool| match &bar {
+            Some(b) => b.println(line),
+            None if err => {
+                let _ = writeln!(std::io::stderr(), "{line}");
+            }
+            None => {
+                let _ = writeln!(std::io::stdout(), "{line}");
+            }
+        }
+    };
+    let say = Arc::new(say);
+    let limit = Arc::new(tokio::sync::Semaphore::new(ctx.args.concurrency as usize));
+    let pace = ctx
+        .args
+        .rate
+        .filter(|r| *r > 0.0)
+        .map(|r| Duration::from_secs_f64(1.0 / r));
+    let next_slot = Arc::new(tokio::sync::Mutex::new(Instant::now()));
+    let mut tasks = Vec::with_capacity(ids.len());
+    for id in ids {
+        let permit = limit
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
+        if let Some(gap) = pace {
+            let mut slot = next_slot.lock().await;
+            let now = Instant::now();
+            if *slot > now {
+                tokio::time::sleep(*slot - now).await;
+            }
+            *slot = (*slot).max(now) + gap;
+        }
+        let (ctx, writer, say, bar) = (ctx.clone(), writer.clone(), say.clone(), bar.clone());
+        tasks.push(tokio::spawn(async move {
+            let done = replay_one(&ctx, &writer, &id, &*say).await;
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
+            drop(permit);
+            done
+        }));
+    }
+    let mut latencies = Vec::new();
+    for t in tasks {
+        match t.await {
+            Ok(Done::Sent { status, ms }) => {
+                summary.sent += 1;
+                latencies.push(ms);
+                match status {
+                    Some(s) if (200..300).contains(&s) => summary.ok_2xx += 1,
+                    Some(_) => summary.other_status += 1,
+                    None => summary.errors += 1,
+                }
+            }
+            Ok(Done::Skipped) | Err(_) => summary.skipped += 1,
+        }
+    }
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    drop(writer);
+    tokio::task::spawn_blocking(move || writer_thread.join()).await?;
+    summary.add_latencies(latencies);
+    report(&summary, json)?;
+    Ok(exit(!summary.failed()))
+}
+
+async fn replay_one(
+    ctx: &Ctx,
+    writer: &Writer,
+    id: &str,
+    say: &(dyn Fn(String, bool) + Send + Sync),
+) -> Done {
+    let (d, prepared) = match ctx.prepare(id) {
+        Ok(p) => p,
+        Err(why) => {
+            say(format!("hookcli: skipped {id}: {why}"), true);
+            return Done::Skipped;
+        }
+    };
+    for w in &prepared.warnings {
+        say(format!("hookcli: warning: {w}"), true);
+    }
+    let started_at = now_ms();
+    let start = Instant::now();
+    let result = crate::send::deliver(&ctx.client, &prepared.request, ctx.args.timeout).await;
+    let mut attempt = replay::attempt(&prepared, started_at, &result);
+    attempt.duration_ms = start.elapsed().as_secs_f64() * 1000.0;
+    if let Err(e) = writer.attempt(attempt.clone()).await {
+        say(
+            format!("hookcli: error: the replay of {id} was sent but not recorded: {e}"),
+            true,
+        );
+    }
+    let info = LineInfo {
+        delivery: &d,
+        action: if prepared.resigned {
+            "replay (re-signed)"
+        } else {
+            "replay"
+        },
+        target: Some(&prepared.request.url),
+        status: attempt.status,
+        error: attempt.error.as_deref(),
+        duration_ms: attempt.duration_ms,
+    };
+    say(
+        if ctx.args.json {
+            json_line(&info).replacen("\"delivery\"", "\"replay\"", 1)
+        } else {
+            human(&info)
+        },
+        false,
+    );
+    Done::Sent {
+        status: attempt.status,
+        ms: attempt.duration_ms,
+    }
+}
+
+fn dry_run(ctx: &Ctx, ids: &[String]) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    let mut ok = true;
+    for id in ids {
+        match ctx.prepare(id) {
+            Ok((_, p)) => {
+                let r = &p.request;
+                if ctx.args.json {
+                    let doc = serde_json::json!({
+                        "type": "dry-run", "id": id, "method": r.method, "url": r.url,
+                        "resigned": p.resigned, "body_size": r.body.len(),
+                        "body_sha256": crate::provider::crypto::sha256_hex(&r.body),
+                        "headers": crate::output::headers_json(r.headers.iter()),
+                        "warnings": p.warnings,
+                    });
+                    writeln!(out, "{doc}")?;
+                } else {
+                    let how = if p.resigned { "re-signed" } else { "exact" };
+                    writeln!(
+                        out,
+                        "would send {} {} ({how}, {} bytes) for {id}",
+                        r.method,
+                        r.url,
+                        r.body.len()
+                    )?;
+                    for (n, v) in r.headers.iter() {
+                        writeln!(out, "  {n}: {}", String::from_utf8_lossy(v))?;
+                    }
+                    for w in &p.warnings {
+                        writeln!(out, "  warning: {w}")?;
+                    }
+                }
+            }
+            Err(why) => {
+                ok = false;
+                eprintln!("hookcli: cannot replay {id}: {why}");
+            }
+        }
+    }
+    Ok(exit(ok))
+}
+
+fn progress(len: usize, json: bool) -> Option<indicatif::ProgressBar> {
+    if json || len < 2 || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} replayed, {per_sec}, eta {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+fn report(s: &Summary, json: bool) -> std::io::Result<()> {
+    if json {
+        let mut v = serde_json::to_value(s).unwrap_or_default();
+        v["type"] = "summary".into();
+        writeln!(std::io::stdout(), "{v}")
+    } else {
+        let ms = |v: Option<f64>| v.map_or("-".into(), |m| format!("{m:.1} ms"));
+        eprintln!(
+            "replayed {} of {} selected: {} 2xx, {} other status, {} errors, {} skipped; p50 {}, p99 {}",
+            s.sent,
+            s.selected,
+            s.ok_2xx,
+            s.other_status,
+            s.errors,
+            s.skipped,
+            ms(s.p50_ms),
+            ms(s.p99_ms)
+        );
+        Ok(())
+    }
+}

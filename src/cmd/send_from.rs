@@ -1,0 +1,141 @@
+//! `hookcli send --from`: re-send exported deliveries (portable documents),
+//! exactly or re-signed. The way to turn real deliveries into CI tests.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::cli::SendArgs;
+use crate::output::shorten;
+use crate::provider::{self, Provider};
+use crate::replay::{self, Plan};
+use crate::store::portable;
+
+use super::{exit, require_secret, resolve_secret, usage};
+
+/// Every document named: files as given, folders' `*.json` in name order.
+fn documents(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
+                .with_context(|| format!("cannot read --from folder {}", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|e| e == "json"))
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                return Err(usage(format!(
+                    "--from folder {} holds no *.json documents",
+                    p.display()
+                )));
+            }
+            out.extend(files);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
+    let files = documents(&args.from)?;
+    let mut loaded = Vec::new();
+    for f in &files {
+        let bytes =
+            std::fs::read(f).with_context(|| format!("cannot read --from {}", f.display()))?;
+        let d = portable::parse(&bytes)
+            .map_err(|e| usage(format!("{} is not a delivery document: {e}", f.display())))?;
+        loaded.push((f.clone(), d));
+    }
+    let secret = if args.resign {
+        resolve_secret(&args.secret)?
+    } else {
+        None
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let client = crate::send::client(args.timeout);
+    let mut all_ok = true;
+    for (file, d) in &loaded {
+        let name = args.provider.clone().or_else(|| d.provider.clone());
+        let provider: Option<Box<dyn Provider>> = match &name {
+            Some(n) => Some(super::provider(n, &args.hmac)?),
+            None => None,
+        };
+        let resign = match (args.resign, &provider) {
+            (false, _) => None,
+            (true, None) => {
+                return Err(usage(format!(
+                    "{}: its provider is unknown; pass --provider",
+                    file.display()
+                )));
+            }
+            (true, Some(p)) => Some((p.as_ref(), require_secret(secret.clone(), p.as_ref())?)),
+        };
+        let plan = Plan {
+            to: Some(args.url.clone()),
+            resign,
+            new_id: false,
+            sets: args.sets.clone(),
+            data: None,
+            now: provider::now(),
+        };
+        let prepared = replay::prepare(d, None, &plan)
+            .map_err(|e| usage(format!("{}: {e}", file.display())))?;
+        for w in &prepared.warnings {
+            eprintln!("hookcli: warning: {}: {w}", file.display());
+        }
+        let resp = runtime.block_on(crate::send::deliver(
+            &client,
+            &prepared.request,
+            args.timeout,
+        ))?;
+        let ok = match args.expect_status {
+            Some(code) => resp.status == code,
+            None => (200..300).contains(&resp.status),
+        };
+        all_ok &= ok;
+        report(&args, file, d, &prepared, &resp, ok)?;
+    }
+    Ok(exit(all_ok))
+}
+
+fn report(
+    args: &SendArgs,
+    file: &Path,
+    d: &crate::store::Delivery,
+    p: &replay::Prepared,
+    resp: &crate::send::Response,
+    ok: bool,
+) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let doc = serde_json::json!({
+            "type": "send",
+            "ok": ok,
+            "from": file,
+            "id": d.id,
+            "provider": d.provider,
+            "event_type": d.event_type,
+            "resigned": p.resigned,
+            "request": {"method": p.request.method, "url": p.request.url, "body_sha256": d.body_sha256, "body_size": p.request.body.len()},
+            "response": {"status": resp.status, "duration_ms": resp.elapsed.as_secs_f64() * 1000.0, "body": crate::output::body_json(&resp.body)},
+        });
+        writeln!(out, "{doc}")
+    } else {
+        writeln!(
+            out,
+            "{} {} {} {}  {} ms  {}",
+            file.display(),
+            if p.resigned { "re-signed" } else { "exact" },
+            resp.status,
+            if ok { "ok" } else { "UNEXPECTED" },
+            resp.elapsed.as_millis(),
+            shorten(&resp.body, 120)
+        )
+    }
+}

@@ -1,0 +1,366 @@
+//! Re-sending recorded deliveries: exactly as they came, or re-signed with
+//! a fresh timestamp (and optionally a fresh id), or edited and re-signed.
+
+use crate::edit::SetEdit;
+use crate::listen::forward::{is_hop_by_hop, join_url};
+use crate::provider::{Provider, SignContext, WebhookRequest};
+use crate::secret::Secret;
+use crate::store::{Attempt, AttemptKind, Delivery};
+
+/// How every selected delivery is to be replayed.
+pub struct Plan<'a> {
+    /// `--to`: the base URL; the delivery's path is appended, as listen's
+    /// `--forward-to` does.
+    pub to: Option<String>,
+    /// Signs again with this scheme and secret.
+    pub resign: Option<(&'a dyn Provider, Secret)>,
+    pub new_id: bool,
+    pub sets: Vec<SetEdit>,
+    pub data: Option<Vec<u8>>,
+    /// Unix seconds used for fresh signatures and the staleness warning.
+    pub now: i64,
+}
+
+/// One request ready to go.
+#[derive(Debug)]
+pub struct Prepared {
+    pub delivery_id: String,
+    pub request: WebhookRequest,
+    pub resigned: bool,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error("delivery {0} was never forwarded anywhere; pass --to URL")]
+    NoTarget(String),
+    #[error("delivery {0} was refused at capture ({1}) and its body was not kept")]
+    Rejected(String, String),
+    #[error("an edited body must be signed again: pass --resign with --secret-env VAR")]
+    EditWithoutSecret,
+    #[error("--set {path} on delivery {id}: {reason}")]
+    Set {
+        id: String,
+        path: String,
+        reason: String,
+    },
+    #[error("--set on delivery {0}: the body is not JSON")]
+    SetOnNonJson(String),
+    #[error("cannot sign delivery {0}: {1}")]
+    Sign(String, String),
+}
+
+/// Builds the request to replay one delivery. `forwarded_to` is the target
+/// of its newest forward attempt, the fallback when there is no `--to`.
+pub fn prepare(
+    d: &Delivery,
+    forwarded_to: Option<&str>,
+    plan: &Plan<'_>,
+) -> Result<Prepared, ReplayError> {
+    if let Some(why) = &d.rejected {
+        return Err(ReplayError::Rejected(d.id.clone(), why.clone()));
+    }
+    let url = match (&plan.to, forwarded_to) {
+        (Some(base), _) => join_url(base, "/", &d.target),
+        (None, Some(target)) => target.to_string(),
+        (None, None) => return Err(ReplayError::NoTarget(d.id.clone())),
+    };
+    let mut headers = d.headers.clone();
+    let connection = headers.get_str("connection").map(str::to_string);
+    let names: Vec<String> = headers.iter().map(|(n, _)| n.to_string()).collect();
+    for n in names
+        .iter()
+        .filter(|n| is_hop_by_hop(n, connection.as_deref()))
+    {
+        headers.remove(n);
+    }
+    let mut req = WebhookRequest {
+        method: d.method.clone(),
+        url,
+        headers,
+        body: d.body.clone(),
+    };
+    let mut warnings = Vec::new();
+
+    let edited = plan.data.is_some() || !plan.sets.is_empty();
+    if let Some(data) = &plan.data {
+        req.body = data.clone();
+    }
+    if !plan.sets.is_empty() {
+        let mut doc: serde_json::Value = serde_json::from_slice(&req.body)
+            .map_err(|_| ReplayError::SetOnNonJson(d.id.clone()))?;
+        for s in &plan.sets {
+            crate::edit::set_path(&mut doc, &s.path, s.value.clone()).map_err(|reason| {
+                ReplayError::Set {
+                    id: d.id.clone(),
+                    path: s.path.clone(),
+                    reason,
+                }
+            })?;
+        }
+        req.body = serde_json::to_vec(&doc).expect("a JSON value serializes");
+    }
+
+    let Some((provider, secret)) = &plan.resign else {
+        if edited {
+            return Err(ReplayError::EditWithoutSecret);
+        }
+        if plan.new_id {
+            warnings.push("--new-id changes a signed id: it needs --resign".into());
+        }
+        if let Some(p) = d.provider.as_deref().and_then(crate::provider::by_name)
+            && let Some(tol) = p.info().default_tolerance
+        {
+            let age = plan.now - d.received_at / 1000;
+            let stale_on_arrival = matches!(d.verdict.cause.as_deref(), Some("stale" | "future"));
+            if age > tol as i64 || stale_on_arrival {
+                warnings.push(format!(
+                    "delivery {} carries a signature timestamp past {}'s {tol} s tolerance (recorded {age} s ago): the receiver will reject it unless you pass --resign",
+                    d.id,
+                    p.name()
+                ));
+            }
+        }
+        if req
+            .headers
+            .iter()
+            .any(|(_, v)| v == b"(redacted by hookcli)")
+        {
+            warnings.push(format!(
+                "delivery {} carried its secret in a header, which was not stored: pass --resign with the secret",
+                d.id
+            ));
+        }
+        return Ok(Prepared {
+            delivery_id: d.id.clone(),
+            request: req,
+            resigned: false,
+            warnings,
+        });
+    };
+
+    if plan.new_id {
+        renew_id(*provider, &mut req);
+    }
+    let ctx = SignContext {
+        timestamp: plan.now,
+        id: provider.event_id(&req).unwrap_or_else(|| provider.new_id()),
+    };
+    provider
+        .sign(&mut req, secret, &ctx)
+        .map_err(|e| ReplayError::Sign(d.id.clone(), e.to_string()))?;
+    Ok(Prepared {
+        delivery_id: d.id.clone(),
+        request: req,
+        resigned: true,
+        warnings,
+    })
+}
+
+/// Gives the event a fresh id where the provider keeps it: every header whose
+/// value is the id, and its first occurrence as a JSON string in the body,
+/// changed in place so that the rest of the bytes stay as they were.
+pub fn renew_id(provider: &dyn Provider, req: &mut WebhookRequest) {
+    let Some(old) = provider.event_id(req) else {
+        return;
+    };
+    let new = provider.new_id();
+    let names: Vec<String> = req
+        .headers
+        .iter()
+        .filter(|(_, v)| *v == old.as_bytes())
+        .map(|(n, _)| n.to_string())
+        .collect();
+    for n in names {
+        req.headers.set(&n, new.clone());
+    }
+    let quoted = format!("\"{old}\"");
+    if let Some(i) = find(&req.body, quoted.as_bytes()) {
+        let mut body = req.body[..i].to_vec();
+        body.extend_from_slice(format!("\"{new}\"").as_bytes());
+        body.extend_from_slice(&req.body[i + quoted.len()..]);
+        req.body = body;
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The attempt a replay adds to its delivery.
+pub fn attempt(
+    p: &Prepared,
+    started_at: i64,
+    result: &Result<crate::send::Response, crate::send::DeliverError>,
+) -> Attempt {
+    let mut a = Attempt {
+        delivery_id: p.delivery_id.clone(),
+        kind: AttemptKind::Replay,
+        target: Some(p.request.url.clone()),
+        started_at,
+        status: None,
+        headers: Default::default(),
+        body: Vec::new(),
+        duration_ms: 0.0,
+        error: None,
+    };
+    match result {
+        Ok(r) => {
+            a.status = Some(r.status);
+            a.headers = r
+                .headers
+                .iter()
+                .map(|(n, v)| (n.clone(), v.clone()))
+                .collect();
+            a.body = r.body.clone();
+            a.duration_ms = r.elapsed.as_secs_f64() * 1000.0;
+        }
+        Err(e) => a.error = Some(e.to_string()),
+    }
+    a
+}
+
+/// The counts and latencies a bulk replay ends with.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Summary {
+    pub selected: usize,
+    pub sent: usize,
+    pub ok_2xx: usize,
+    pub other_status: usize,
+    pub errors: usize,
+    pub skipped: usize,
+    pub p50_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+}
+
+impl Summary {
+    pub fn add_latencies(&mut self, mut ms: Vec<f64>) {
+        ms.sort_by(f64::total_cmp);
+        let pick = |q: f64| {
+            ms.get(((ms.len() as f64 * q).ceil() as usize).saturating_sub(1))
+                .copied()
+        };
+        self.p50_ms = pick(0.50);
+        self.p99_ms = pick(0.99);
+    }
+
+    pub fn failed(&self) -> bool {
+        self.other_status > 0 || self.errors > 0 || self.skipped > 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::VerdictRecord;
+
+    fn delivery(provider: &str, received_at_s: i64) -> Delivery {
+        let body = br#"{"id":"evt_old","type":"invoice.paid","n":1}"#.to_vec();
+        Delivery {
+            id: "01d".into(),
+            received_at: received_at_s * 1000,
+            peer: None,
+            method: "POST".into(),
+            target: "/hooks?x=1".into(),
+            http_version: "HTTP/1.1".into(),
+            headers: vec![
+                ("Host", b"127.0.0.1:8787".to_vec()),
+                ("Stripe-Signature", b"t=1,v1=00".to_vec()),
+                ("X-Dup", b"a".to_vec()),
+                ("X-Dup", b"b".to_vec()),
+                ("Content-Length", b"40".to_vec()),
+            ]
+            .into_iter()
+            .collect(),
+            body_sha256: crate::provider::crypto::sha256_hex(&body),
+            body,
+            provider: Some(provider.into()),
+            event_type: None,
+            event_id: None,
+            verdict: VerdictRecord::unknown(),
+            source: "direct".into(),
+            public_url: None,
+            rejected: None,
+        }
+    }
+
+    fn plan<'a>() -> Plan<'a> {
+        Plan {
+            to: Some("http://app:3000/".into()),
+            resign: None,
+            new_id: false,
+            sets: vec![],
+            data: None,
+            now: 10_000,
+        }
+    }
+
+    #[test]
+    fn exact_replay_keeps_bytes_and_drops_hop_by_hop() {
+        let d = delivery("stripe", 10_000);
+        let p = prepare(&d, None, &plan()).unwrap();
+        assert_eq!(p.request.url, "http://app:3000/hooks?x=1");
+        assert_eq!(p.request.body, d.body);
+        let names: Vec<&str> = p.request.headers.iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["Stripe-Signature", "X-Dup", "X-Dup"]);
+        assert!(p.warnings.is_empty());
+    }
+
+    #[test]
+    fn warns_when_the_signature_is_too_old_and_resign_fixes_it() {
+        let d = delivery("stripe", 10_000 - 600);
+        let p = prepare(&d, None, &plan()).unwrap();
+        assert!(p.warnings[0].contains("--resign"), "{:?}", p.warnings);
+
+        let stripe = crate::provider::by_name("stripe").unwrap();
+        let secret = Secret::new("whsec_x");
+        let mut pl = plan();
+        pl.resign = Some((stripe.as_ref(), secret.clone()));
+        pl.new_id = true;
+        let p = prepare(&d, None, &pl).unwrap();
+        assert!(p.resigned && p.warnings.is_empty());
+        let v = stripe.verify(
+            &p.request,
+            &secret,
+            &crate::provider::VerifyOptions::at(10_000),
+        );
+        assert!(v.is_valid(), "{v:?}");
+        let body = String::from_utf8(p.request.body.clone()).unwrap();
+        assert!(
+            !body.contains("evt_old") && body.contains("\"type\":\"invoice.paid\",\"n\":1"),
+            "{body}"
+        );
+    }
+
+    #[test]
+    fn edits_need_a_secret_and_targets_need_a_place() {
+        let d = delivery("stripe", 10_000);
+        let mut pl = plan();
+        pl.sets = vec!["n=2".parse().unwrap()];
+        assert!(matches!(
+            prepare(&d, None, &pl),
+            Err(ReplayError::EditWithoutSecret)
+        ));
+        pl.sets.clear();
+        pl.to = None;
+        assert!(matches!(
+            prepare(&d, None, &pl),
+            Err(ReplayError::NoTarget(_))
+        ));
+        let p = prepare(&d, Some("http://was/here"), &pl).unwrap();
+        assert_eq!(p.request.url, "http://was/here");
+        let mut rejected = d.clone();
+        rejected.rejected = Some("too big".into());
+        assert!(matches!(
+            prepare(&rejected, None, &plan()),
+            Err(ReplayError::Rejected(..))
+        ));
+    }
+
+    #[test]
+    fn summary_percentiles() {
+        let mut s = Summary::default();
+        s.add_latencies((1..=100).map(f64::from).collect());
+        assert_eq!((s.p50_ms, s.p99_ms), (Some(50.0), Some(99.0)));
+    }
+}
