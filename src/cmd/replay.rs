@@ -44,12 +44,12 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     let ctx = Ctx {
+        client: crate::send::client(args.timeout),
         conn: Mutex::new(conn),
         args,
         resign_provider,
         secret: secret.flatten(),
         data,
-        client: crate::send::client(Duration::from_secs(30)),
     };
     runtime.block_on(replay_all(&store, ctx, ids))
 }
