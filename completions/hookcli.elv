@@ -27,6 +27,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand list 'List recorded deliveries, newest first'
             cand show 'Show one recorded delivery: request, verdict and every attempt'
             cand verify 'Re-check a recorded delivery''s signature offline and explain the verdict'
+            cand check 'Check how an endpoint handles signatures, replays, duplicates, content types and timing'
             cand replay 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
             cand send 'Send a realistic, correctly signed sample event to a URL'
             cand providers 'List the providers, their events, signature schemes and tolerances'
@@ -106,6 +107,35 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
             cand --now 'Judge the timestamp against now instead of the moment it arrived'
             cand --json 'One JSON object with the verdict and the findings'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookcli;check'= {
+            cand -p 'Provider whose deliveries to imitate'
+            cand --provider 'Provider whose deliveries to imitate'
+            cand -u 'The endpoint to check'
+            cand --url 'The endpoint to check'
+            cand --secret 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)'
+            cand --secret-env 'Read the signing secret from this environment variable'
+            cand -e 'Sample event to use (default: the provider''s most common one)'
+            cand --event 'Sample event to use (default: the provider''s most common one)'
+            cand --format 'Report format'
+            cand -o 'Write the report here (the summary line still goes to stdout)'
+            cand --output 'Write the report here (the summary line still goes to stdout)'
+            cand --case 'Run only these cases (repeatable)'
+            cand --skip 'Leave out these cases (repeatable)'
+            cand --timeout 'How long each request may take (default: the provider''s delivery timeout + 2 s)'
+            cand --ca 'Trust this PEM certificate for an HTTPS endpoint'
+            cand --hmac-header 'Header that carries the signature'
+            cand --hmac-prefix 'Text before the signature in the header value, e.g. `sha256=`'
+            cand --hmac-algorithm 'Digest of the HMAC'
+            cand --hmac-encoding 'How the signature bytes are written'
+            cand --hmac-template 'The signed string: {body}, {timestamp}, {method} and {url} are filled in'
+            cand --hmac-timestamp-header 'Header that carries the Unix timestamp used by {timestamp}'
+            cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
+            cand --json 'Same as --format json'
+            cand --strict 'Exit 1 when a case warned, too'
+            cand --insecure 'Accept any certificate from an HTTPS endpoint (a local self-signed one)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -195,6 +225,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand list 'List recorded deliveries, newest first'
             cand show 'Show one recorded delivery: request, verdict and every attempt'
             cand verify 'Re-check a recorded delivery''s signature offline and explain the verdict'
+            cand check 'Check how an endpoint handles signatures, replays, duplicates, content types and timing'
             cand replay 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
             cand send 'Send a realistic, correctly signed sample event to a URL'
             cand providers 'List the providers, their events, signature schemes and tolerances'
@@ -209,6 +240,8 @@ set edit:completion:arg-completer[hookcli] = {|@words|
         &'hookcli;help;show'= {
         }
         &'hookcli;help;verify'= {
+        }
+        &'hookcli;help;check'= {
         }
         &'hookcli;help;replay'= {
         }

@@ -33,6 +33,7 @@ complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "listen" -d 'Capture
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "list" -d 'List recorded deliveries, newest first'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "show" -d 'Show one recorded delivery: request, verdict and every attempt'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "verify" -d 'Re-check a recorded delivery\'s signature offline and explain the verdict'
+complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "check" -d 'Check how an endpoint handles signatures, replays, duplicates, content types and timing'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "replay" -d 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "send" -d 'Send a realistic, correctly signed sample event to a URL'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "providers" -d 'List the providers, their events, signature schemes and tolerances'
@@ -127,6 +128,63 @@ never\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l now -d 'Judge the timestamp against now instead of the moment it arrived'
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l json -d 'One JSON object with the verdict and the findings'
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -s p -l provider -d 'Provider whose deliveries to imitate' -r -f -a "stripe\t''
+github\t''
+shopify\t''
+slack\t''
+twilio\t''
+gitlab\t''
+standard\t''
+svix\t''
+hmac\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -s u -l url -d 'The endpoint to check' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l secret-env -d 'Read the signing secret from this environment variable' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -s e -l event -d 'Sample event to use (default: the provider\'s most common one)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l format -d 'Report format' -r -f -a "human\t''
+json\t''
+junit\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -s o -l output -d 'Write the report here (the summary line still goes to stdout)' -r -F
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l case -d 'Run only these cases (repeatable)' -r -f -a "valid\t''
+valid-noncanonical\t''
+duplicate\t''
+bad-signature\t''
+missing-signature\t''
+body-modified\t''
+stale-timestamp\t''
+malformed-body\t''
+wrong-content-type\t''
+wrong-method\t''
+response-time\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l skip -d 'Leave out these cases (repeatable)' -r -f -a "valid\t''
+valid-noncanonical\t''
+duplicate\t''
+bad-signature\t''
+missing-signature\t''
+body-modified\t''
+stale-timestamp\t''
+malformed-body\t''
+wrong-content-type\t''
+wrong-method\t''
+response-time\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l timeout -d 'How long each request may take (default: the provider\'s delivery timeout + 2 s)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l ca -d 'Trust this PEM certificate for an HTTPS endpoint' -r -F
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l hmac-header -d 'Header that carries the signature' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l hmac-prefix -d 'Text before the signature in the header value, e.g. `sha256=`' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l hmac-algorithm -d 'Digest of the HMAC' -r -f -a "sha256\t''
+sha1\t''
+sha512\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l hmac-encoding -d 'How the signature bytes are written' -r -f -a "hex\t''
+base64\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l hmac-template -d 'The signed string: {body}, {timestamp}, {method} and {url} are filled in' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l hmac-timestamp-header -d 'Header that carries the Unix timestamp used by {timestamp}' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l json -d 'Same as --format json'
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l strict -d 'Exit 1 when a case warned, too'
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l insecure -d 'Accept any certificate from an HTTPS endpoint (a local self-signed one)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -s h -l help -d 'Print help'
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l since -d 'Only deliveries received within this long (e.g. 1h)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -s p -l provider -d 'Only this provider\'s deliveries; with --resign, also the scheme to sign with' -r -f -a "stripe\t''
 github\t''
@@ -221,13 +279,14 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand man" -l color -d 'When t
 always\t''
 never\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand man" -s h -l help -d 'Print help'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify replay send providers completions man help" -f -a "listen" -d 'Capture webhook deliveries: record each one, check its signature, forward it to your app'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify replay send providers completions man help" -f -a "list" -d 'List recorded deliveries, newest first'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify replay send providers completions man help" -f -a "show" -d 'Show one recorded delivery: request, verdict and every attempt'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify replay send providers completions man help" -f -a "verify" -d 'Re-check a recorded delivery\'s signature offline and explain the verdict'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify replay send providers completions man help" -f -a "replay" -d 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify replay send providers completions man help" -f -a "send" -d 'Send a realistic, correctly signed sample event to a URL'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify replay send providers completions man help" -f -a "providers" -d 'List the providers, their events, signature schemes and tolerances'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify replay send providers completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify replay send providers completions man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify replay send providers completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify check replay send providers completions man help" -f -a "listen" -d 'Capture webhook deliveries: record each one, check its signature, forward it to your app'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify check replay send providers completions man help" -f -a "list" -d 'List recorded deliveries, newest first'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify check replay send providers completions man help" -f -a "show" -d 'Show one recorded delivery: request, verdict and every attempt'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify check replay send providers completions man help" -f -a "verify" -d 'Re-check a recorded delivery\'s signature offline and explain the verdict'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify check replay send providers completions man help" -f -a "check" -d 'Check how an endpoint handles signatures, replays, duplicates, content types and timing'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify check replay send providers completions man help" -f -a "replay" -d 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify check replay send providers completions man help" -f -a "send" -d 'Send a realistic, correctly signed sample event to a URL'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify check replay send providers completions man help" -f -a "providers" -d 'List the providers, their events, signature schemes and tolerances'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify check replay send providers completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify check replay send providers completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify check replay send providers completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

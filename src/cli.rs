@@ -51,6 +51,9 @@ pub enum Command {
     /// Re-check a recorded delivery's signature offline and explain the verdict.
     #[command(after_help = VERIFY_EXAMPLES)]
     Verify(Box<VerifyArgs>),
+    /// Check how an endpoint handles signatures, replays, duplicates, content types and timing.
+    #[command(after_help = CHECK_EXAMPLES)]
+    Check(Box<CheckArgs>),
     /// Re-send recorded deliveries, exactly or re-signed; one, or all that failed.
     #[command(after_help = REPLAY_EXAMPLES)]
     Replay(Box<ReplayArgs>),
@@ -104,6 +107,17 @@ Examples:
   hookcli verify 9x4k2m1c --provider github --secret-env GH_SECRET --json
 
 Exit status: 0 valid, 1 invalid, 2 usage (no secret, unknown or ambiguous id), 3 runtime (store).";
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  hookcli check --provider stripe --url http://localhost:3000/webhooks --secret-env STRIPE_WEBHOOK_SECRET
+  hookcli check --provider github --url http://localhost:3000/gh --secret-env GH_SECRET --format junit --output check.xml
+  hookcli check --provider slack --url http://localhost:3000/slack --secret-env SLACK_SIGNING_SECRET --case valid --case stale-timestamp
+
+Cases: valid, valid-noncanonical, duplicate, bad-signature, missing-signature, body-modified,
+stale-timestamp, malformed-body, wrong-content-type, wrong-method, response-time.
+Exit status: 0 nothing failed; 1 a case failed (with --strict, also one that warned);
+2 usage; 3 the endpoint could not be reached at all.";
 
 const REPLAY_EXAMPLES: &str = "\
 Examples:
@@ -357,6 +371,58 @@ pub struct VerifyArgs {
     /// One JSON object with the verdict and the findings.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub hmac: HmacArgs,
+}
+
+/// How `check` writes its report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Human,
+    Json,
+    Junit,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Provider whose deliveries to imitate.
+    #[arg(long, short = 'p', value_parser = clap::builder::PossibleValuesParser::new(crate::provider::NAMES))]
+    pub provider: String,
+    /// The endpoint to check.
+    #[arg(long, short = 'u')]
+    pub url: String,
+    #[command(flatten)]
+    pub secret: SecretArgs,
+    /// Sample event to use (default: the provider's most common one).
+    #[arg(long, short = 'e')]
+    pub event: Option<String>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+    /// Same as --format json.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the report here (the summary line still goes to stdout).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Run only these cases (repeatable).
+    #[arg(long = "case", value_enum, value_name = "NAME")]
+    pub cases: Vec<crate::check::CaseName>,
+    /// Leave out these cases (repeatable).
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub skip: Vec<crate::check::CaseName>,
+    /// Exit 1 when a case warned, too.
+    #[arg(long)]
+    pub strict: bool,
+    /// How long each request may take (default: the provider's delivery timeout + 2 s).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub timeout: Option<Duration>,
+    /// Accept any certificate from an HTTPS endpoint (a local self-signed one).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Trust this PEM certificate for an HTTPS endpoint.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
     #[command(flatten)]
     pub hmac: HmacArgs,
 }

@@ -173,12 +173,39 @@ pub enum DeliverError {
 /// The HTTP client: no redirects (providers do not follow them), header
 /// names in the conventional case, as the providers send them.
 pub fn client(timeout: Duration) -> reqwest::Client {
+    builder(timeout)
+        .build()
+        .expect("the HTTP client builds with static settings")
+}
+
+fn builder(timeout: Duration) -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .http1_title_case_headers()
         .timeout(timeout)
-        .build()
-        .expect("the HTTP client builds with static settings")
+}
+
+/// The client for an HTTPS endpoint with its own certificate: `insecure`
+/// accepts any, `ca` trusts one more.
+pub fn client_with(
+    timeout: Duration,
+    insecure: bool,
+    ca: Option<&std::path::Path>,
+) -> anyhow::Result<reqwest::Client> {
+    let mut b = builder(timeout);
+    if insecure {
+        b = b.tls_danger_accept_invalid_certs(true);
+    }
+    if let Some(path) = ca {
+        let pem = std::fs::read(path)
+            .map_err(|e| anyhow::anyhow!("cannot read --ca {}: {e}", path.display()))?;
+        let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
+            anyhow::anyhow!("--ca {} is not a PEM certificate: {e}", path.display())
+        })?;
+        b = b.tls_certs_merge([cert]);
+    }
+    b.build()
+        .map_err(|e| anyhow::anyhow!("cannot build the HTTP client: {e}"))
 }
 
 pub async fn deliver(

@@ -1,5 +1,6 @@
 //! One thin file per subcommand: arguments -> checked config -> domain -> render.
 
+pub mod check;
 pub mod completions;
 pub mod list;
 pub mod listen;

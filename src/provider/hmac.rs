@@ -119,7 +119,7 @@ impl Provider for CustomHmac {
             timestamped: c.timestamp_header.is_some(),
             signs_body: c.template.contains("{body}"),
             default_tolerance: c.timestamp_header.as_ref().map(|_| 300),
-            delivery_timeout_secs: None,
+            delivery_timeout_secs: Some(10),
             secret_hint: "whatever the sender calls its signing secret",
             docs: "hookcli send --help (the --hmac-* flags)",
         }

@@ -25,7 +25,7 @@ impl Provider for Stripe {
             timestamped: true,
             signs_body: true,
             default_tolerance: Some(300),
-            delivery_timeout_secs: None,
+            delivery_timeout_secs: Some(20),
             secret_hint: "Dashboard > Developers > Webhooks > your endpoint > Signing secret (whsec_...), or the secret `stripe listen` prints",
             docs: "https://docs.stripe.com/webhooks#verify-manually",
         }

@@ -1,0 +1,156 @@
+//! `check`: a battery of realistic deliveries against an endpoint, each
+//! judged pass, warn or fail, with a hint for anything short of a pass.
+
+mod cases;
+mod noncanonical;
+pub mod render;
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::provider::Provider;
+use crate::secret::Secret;
+
+pub use cases::run;
+
+/// The cases, in report order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CaseName {
+    Valid,
+    ValidNoncanonical,
+    Duplicate,
+    BadSignature,
+    MissingSignature,
+    BodyModified,
+    StaleTimestamp,
+    MalformedBody,
+    WrongContentType,
+    WrongMethod,
+    ResponseTime,
+}
+
+impl CaseName {
+    pub const ALL: [CaseName; 11] = [
+        CaseName::Valid,
+        CaseName::ValidNoncanonical,
+        CaseName::Duplicate,
+        CaseName::BadSignature,
+        CaseName::MissingSignature,
+        CaseName::BodyModified,
+        CaseName::StaleTimestamp,
+        CaseName::MalformedBody,
+        CaseName::WrongContentType,
+        CaseName::WrongMethod,
+        CaseName::ResponseTime,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseName::Valid => "valid",
+            CaseName::ValidNoncanonical => "valid-noncanonical",
+            CaseName::Duplicate => "duplicate",
+            CaseName::BadSignature => "bad-signature",
+            CaseName::MissingSignature => "missing-signature",
+            CaseName::BodyModified => "body-modified",
+            CaseName::StaleTimestamp => "stale-timestamp",
+            CaseName::MalformedBody => "malformed-body",
+            CaseName::WrongContentType => "wrong-content-type",
+            CaseName::WrongMethod => "wrong-method",
+            CaseName::ResponseTime => "response-time",
+        }
+    }
+
+    /// What a correct endpoint answers, in words.
+    pub fn expected(self, timeout_secs: u64) -> String {
+        match self {
+            CaseName::Valid | CaseName::ValidNoncanonical => "2xx".into(),
+            CaseName::Duplicate => "2xx twice".into(),
+            CaseName::BadSignature | CaseName::BodyModified => "401/403".into(),
+            CaseName::MissingSignature => "400/401/403".into(),
+            CaseName::StaleTimestamp => "4xx".into(),
+            CaseName::MalformedBody => "400".into(),
+            CaseName::WrongContentType => "415".into(),
+            CaseName::WrongMethod => "404/405".into(),
+            CaseName::ResponseTime => format!("< {:.1} s", timeout_secs as f64 / 2.0),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    Warn,
+    Fail,
+    Skip,
+}
+
+/// One case's result.
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseResult {
+    pub name: CaseName,
+    pub expected: String,
+    /// The status (or statuses) received, or what went wrong in transport.
+    pub got: String,
+    pub outcome: Outcome,
+    pub duration_ms: Option<f64>,
+    /// The likely cause and the fix, for anything but a pass.
+    pub hint: Option<String>,
+}
+
+/// What `check` was asked to do.
+pub struct Plan<'a> {
+    pub provider: &'a dyn Provider,
+    pub url: String,
+    pub secret: Secret,
+    pub event: Option<String>,
+    pub cases: Vec<CaseName>,
+    pub client: reqwest::Client,
+    /// How long each request may take before it counts as no answer.
+    pub timeout: Duration,
+}
+
+/// The whole report.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub provider: String,
+    pub url: String,
+    pub event: String,
+    pub delivery_timeout_secs: u64,
+    /// Things about the setup worth knowing (plain HTTP to a public host...).
+    pub notes: Vec<String>,
+    pub cases: Vec<CaseResult>,
+    pub summary: Summary,
+    /// Set when the endpoint could not be reached at all.
+    pub unreachable: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Summary {
+    pub passed: usize,
+    pub warned: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+impl Report {
+    pub fn tally(cases: &[CaseResult]) -> Summary {
+        let mut s = Summary::default();
+        for c in cases {
+            match c.outcome {
+                Outcome::Pass => s.passed += 1,
+                Outcome::Warn => s.warned += 1,
+                Outcome::Fail => s.failed += 1,
+                Outcome::Skip => s.skipped += 1,
+            }
+        }
+        s
+    }
+}
+
+/// The delivery timeout `check` holds an endpoint to when the provider
+/// documents none.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 10;
