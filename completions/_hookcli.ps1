@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List recorded deliveries, newest first')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one recorded delivery: request, verdict and every attempt')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Re-check a recorded delivery''s signature offline and explain the verdict')
+            [CompletionResult]::new('relay', 'relay', [CompletionResultType]::ParameterValue, 'Run the public side of the tunnel: deliveries to /<channel>/... reach `listen --relay` clients')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check how an endpoint handles signatures, replays, duplicates, content types and timing')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send a realistic, correctly signed sample event to a URL')
@@ -57,6 +58,12 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             [CompletionResult]::new('--public-url', '--public-url', [CompletionResultType]::ParameterName, 'The public URL the provider sends to, for schemes that sign the URL (Twilio)')
             [CompletionResult]::new('--tolerance', '--tolerance', [CompletionResultType]::ParameterName, 'Timestamp tolerance, overriding the provider''s (e.g. 10m)')
             [CompletionResult]::new('--header-timeout', '--header-timeout', [CompletionResultType]::ParameterName, 'Cut off a client that has not sent its request head in this time')
+            [CompletionResult]::new('--relay', '--relay', [CompletionResultType]::ParameterName, 'Also take deliveries from this `hookcli relay` (https://relay.example.com)')
+            [CompletionResult]::new('--channel', '--channel', [CompletionResultType]::ParameterName, 'The relay channel: public deliveries go to RELAY/CHANNEL/...')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'The relay''s token (prefer --token-env)')
+            [CompletionResult]::new('--token-env', '--token-env', [CompletionResultType]::ParameterName, 'Read the relay''s token from this environment variable')
+            [CompletionResult]::new('--relay-ca', '--relay-ca', [CompletionResultType]::ParameterName, 'Trust this PEM certificate for the relay (a self-signed one)')
+            [CompletionResult]::new('--max-offline', '--max-offline', [CompletionResultType]::ParameterName, 'Exit non-zero after this long without a relay connection (e.g. 10m), so a supervisor can restart listen')
             [CompletionResult]::new('--hmac-header', '--hmac-header', [CompletionResultType]::ParameterName, 'Header that carries the signature')
             [CompletionResult]::new('--hmac-prefix', '--hmac-prefix', [CompletionResultType]::ParameterName, 'Text before the signature in the header value, e.g. `sha256=`')
             [CompletionResult]::new('--hmac-algorithm', '--hmac-algorithm', [CompletionResultType]::ParameterName, 'Digest of the HMAC')
@@ -114,6 +121,21 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours only a terminal, and never under NO_COLOR')
             [CompletionResult]::new('--now', '--now', [CompletionResultType]::ParameterName, 'Judge the timestamp against now instead of the moment it arrived')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object with the verdict and the findings')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'hookcli;relay' {
+            [CompletionResult]::new('--bind', '--bind', [CompletionResultType]::ParameterName, 'Address to listen on (0.0.0.0:443 on a public host)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'The token clients must present (prefer --token-env)')
+            [CompletionResult]::new('--token-env', '--token-env', [CompletionResultType]::ParameterName, 'Read the token from this environment variable')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'PEM certificate chain for HTTPS')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'PEM private key for HTTPS')
+            [CompletionResult]::new('--public-url', '--public-url', [CompletionResultType]::ParameterName, 'The public URL providers use, when it differs from the bound address (behind a load balancer)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long a client may take to answer a delivery (then 504)')
+            [CompletionResult]::new('--buffer', '--buffer', [CompletionResultType]::ParameterName, 'Keep deliveries for absent clients in this store folder; answer 202 and deliver them in order later')
+            [CompletionResult]::new('--max-body', '--max-body', [CompletionResultType]::ParameterName, 'Largest body accepted (e.g. 25MiB)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours only a terminal, and never under NO_COLOR')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -239,6 +261,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List recorded deliveries, newest first')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one recorded delivery: request, verdict and every attempt')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Re-check a recorded delivery''s signature offline and explain the verdict')
+            [CompletionResult]::new('relay', 'relay', [CompletionResultType]::ParameterValue, 'Run the public side of the tunnel: deliveries to /<channel>/... reach `listen --relay` clients')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check how an endpoint handles signatures, replays, duplicates, content types and timing')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send a realistic, correctly signed sample event to a URL')
@@ -258,6 +281,9 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             break
         }
         'hookcli;help;verify' {
+            break
+        }
+        'hookcli;help;relay' {
             break
         }
         'hookcli;help;check' {

@@ -27,6 +27,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand list 'List recorded deliveries, newest first'
             cand show 'Show one recorded delivery: request, verdict and every attempt'
             cand verify 'Re-check a recorded delivery''s signature offline and explain the verdict'
+            cand relay 'Run the public side of the tunnel: deliveries to /<channel>/... reach `listen --relay` clients'
             cand check 'Check how an endpoint handles signatures, replays, duplicates, content types and timing'
             cand replay 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
             cand send 'Send a realistic, correctly signed sample event to a URL'
@@ -53,6 +54,12 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand --public-url 'The public URL the provider sends to, for schemes that sign the URL (Twilio)'
             cand --tolerance 'Timestamp tolerance, overriding the provider''s (e.g. 10m)'
             cand --header-timeout 'Cut off a client that has not sent its request head in this time'
+            cand --relay 'Also take deliveries from this `hookcli relay` (https://relay.example.com)'
+            cand --channel 'The relay channel: public deliveries go to RELAY/CHANNEL/...'
+            cand --token 'The relay''s token (prefer --token-env)'
+            cand --token-env 'Read the relay''s token from this environment variable'
+            cand --relay-ca 'Trust this PEM certificate for the relay (a self-signed one)'
+            cand --max-offline 'Exit non-zero after this long without a relay connection (e.g. 10m), so a supervisor can restart listen'
             cand --hmac-header 'Header that carries the signature'
             cand --hmac-prefix 'Text before the signature in the header value, e.g. `sha256=`'
             cand --hmac-algorithm 'Digest of the HMAC'
@@ -107,6 +114,20 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
             cand --now 'Judge the timestamp against now instead of the moment it arrived'
             cand --json 'One JSON object with the verdict and the findings'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookcli;relay'= {
+            cand --bind 'Address to listen on (0.0.0.0:443 on a public host)'
+            cand --token 'The token clients must present (prefer --token-env)'
+            cand --token-env 'Read the token from this environment variable'
+            cand --tls-cert 'PEM certificate chain for HTTPS'
+            cand --tls-key 'PEM private key for HTTPS'
+            cand --public-url 'The public URL providers use, when it differs from the bound address (behind a load balancer)'
+            cand --timeout 'How long a client may take to answer a delivery (then 504)'
+            cand --buffer 'Keep deliveries for absent clients in this store folder; answer 202 and deliver them in order later'
+            cand --max-body 'Largest body accepted (e.g. 25MiB)'
+            cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -225,6 +246,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand list 'List recorded deliveries, newest first'
             cand show 'Show one recorded delivery: request, verdict and every attempt'
             cand verify 'Re-check a recorded delivery''s signature offline and explain the verdict'
+            cand relay 'Run the public side of the tunnel: deliveries to /<channel>/... reach `listen --relay` clients'
             cand check 'Check how an endpoint handles signatures, replays, duplicates, content types and timing'
             cand replay 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
             cand send 'Send a realistic, correctly signed sample event to a URL'
@@ -240,6 +262,8 @@ set edit:completion:arg-completer[hookcli] = {|@words|
         &'hookcli;help;show'= {
         }
         &'hookcli;help;verify'= {
+        }
+        &'hookcli;help;relay'= {
         }
         &'hookcli;help;check'= {
         }

@@ -33,6 +33,7 @@ complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "listen" -d 'Capture
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "list" -d 'List recorded deliveries, newest first'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "show" -d 'Show one recorded delivery: request, verdict and every attempt'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "verify" -d 'Re-check a recorded delivery\'s signature offline and explain the verdict'
+complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "relay" -d 'Run the public side of the tunnel: deliveries to /<channel>/... reach `listen --relay` clients'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "check" -d 'Check how an endpoint handles signatures, replays, duplicates, content types and timing'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "replay" -d 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "send" -d 'Send a realistic, correctly signed sample event to a URL'
@@ -64,6 +65,12 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l max-body -d '
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l public-url -d 'The public URL the provider sends to, for schemes that sign the URL (Twilio)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l tolerance -d 'Timestamp tolerance, overriding the provider\'s (e.g. 10m)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l header-timeout -d 'Cut off a client that has not sent its request head in this time' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l relay -d 'Also take deliveries from this `hookcli relay` (https://relay.example.com)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l channel -d 'The relay channel: public deliveries go to RELAY/CHANNEL/...' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l token -d 'The relay\'s token (prefer --token-env)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l token-env -d 'Read the relay\'s token from this environment variable' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l relay-ca -d 'Trust this PEM certificate for the relay (a self-signed one)' -r -F
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l max-offline -d 'Exit non-zero after this long without a relay connection (e.g. 10m), so a supervisor can restart listen' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l hmac-header -d 'Header that carries the signature' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l hmac-prefix -d 'Text before the signature in the header value, e.g. `sha256=`' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l hmac-algorithm -d 'Digest of the HMAC' -r -f -a "sha256\t''
@@ -128,6 +135,19 @@ never\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l now -d 'Judge the timestamp against now instead of the moment it arrived'
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l json -d 'One JSON object with the verdict and the findings'
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l bind -d 'Address to listen on (0.0.0.0:443 on a public host)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l token -d 'The token clients must present (prefer --token-env)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l token-env -d 'Read the token from this environment variable' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l tls-cert -d 'PEM certificate chain for HTTPS' -r -F
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l tls-key -d 'PEM private key for HTTPS' -r -F
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l public-url -d 'The public URL providers use, when it differs from the bound address (behind a load balancer)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l timeout -d 'How long a client may take to answer a delivery (then 504)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l buffer -d 'Keep deliveries for absent clients in this store folder; answer 202 and deliver them in order later' -r -F
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l max-body -d 'Largest body accepted (e.g. 25MiB)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -s h -l help -d 'Print help'
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -s p -l provider -d 'Provider whose deliveries to imitate' -r -f -a "stripe\t''
 github\t''
 shopify\t''
@@ -279,14 +299,15 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand man" -l color -d 'When t
 always\t''
 never\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand man" -s h -l help -d 'Print help'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify check replay send providers completions man help" -f -a "listen" -d 'Capture webhook deliveries: record each one, check its signature, forward it to your app'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify check replay send providers completions man help" -f -a "list" -d 'List recorded deliveries, newest first'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify check replay send providers completions man help" -f -a "show" -d 'Show one recorded delivery: request, verdict and every attempt'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify check replay send providers completions man help" -f -a "verify" -d 'Re-check a recorded delivery\'s signature offline and explain the verdict'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify check replay send providers completions man help" -f -a "check" -d 'Check how an endpoint handles signatures, replays, duplicates, content types and timing'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify check replay send providers completions man help" -f -a "replay" -d 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify check replay send providers completions man help" -f -a "send" -d 'Send a realistic, correctly signed sample event to a URL'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify check replay send providers completions man help" -f -a "providers" -d 'List the providers, their events, signature schemes and tolerances'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify check replay send providers completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify check replay send providers completions man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify check replay send providers completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions man help" -f -a "listen" -d 'Capture webhook deliveries: record each one, check its signature, forward it to your app'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions man help" -f -a "list" -d 'List recorded deliveries, newest first'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions man help" -f -a "show" -d 'Show one recorded delivery: request, verdict and every attempt'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions man help" -f -a "verify" -d 'Re-check a recorded delivery\'s signature offline and explain the verdict'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions man help" -f -a "relay" -d 'Run the public side of the tunnel: deliveries to /<channel>/... reach `listen --relay` clients'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions man help" -f -a "check" -d 'Check how an endpoint handles signatures, replays, duplicates, content types and timing'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions man help" -f -a "replay" -d 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions man help" -f -a "send" -d 'Send a realistic, correctly signed sample event to a URL'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions man help" -f -a "providers" -d 'List the providers, their events, signature schemes and tolerances'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -51,6 +51,9 @@ pub enum Command {
     /// Re-check a recorded delivery's signature offline and explain the verdict.
     #[command(after_help = VERIFY_EXAMPLES)]
     Verify(Box<VerifyArgs>),
+    /// Run the public side of the tunnel: deliveries to /<channel>/... reach `listen --relay` clients.
+    #[command(after_help = RELAY_EXAMPLES)]
+    Relay(Box<RelayArgs>),
     /// Check how an endpoint handles signatures, replays, duplicates, content types and timing.
     #[command(after_help = CHECK_EXAMPLES)]
     Check(Box<CheckArgs>),
@@ -107,6 +110,16 @@ Examples:
   hookcli verify 9x4k2m1c --provider github --secret-env GH_SECRET --json
 
 Exit status: 0 valid, 1 invalid, 2 usage (no secret, unknown or ambiguous id), 3 runtime (store).";
+
+const RELAY_EXAMPLES: &str = "\
+Examples:
+  HOOKCLI_RELAY_TOKEN=$(openssl rand -hex 32) hookcli relay --bind 0.0.0.0:443 --tls-cert cert.pem --tls-key key.pem --buffer /var/lib/hookcli
+  hookcli listen --relay https://relay.example.com --channel dev --token-env HOOKCLI_RELAY_TOKEN --forward-to http://localhost:3000/webhooks
+
+Providers deliver to https://relay.example.com/<channel>/<path>. The client of that channel
+(the newest one takes over) gets each delivery over its one connection and the provider
+gets the app's real answer. No client: 503 with Retry-After, or with --buffer, 202 and
+delivery in order once a client attaches (at least once).";
 
 const CHECK_EXAMPLES: &str = "\
 Examples:
@@ -303,8 +316,57 @@ pub struct ListenArgs {
     /// Print one JSON object per line (a banner, then one per delivery).
     #[arg(long)]
     pub json: bool,
+    /// Also take deliveries from this `hookcli relay` (https://relay.example.com).
+    #[arg(long, value_name = "URL", requires = "channel")]
+    pub relay: Option<String>,
+    /// The relay channel: public deliveries go to RELAY/CHANNEL/...
+    #[arg(long, value_name = "NAME")]
+    pub channel: Option<String>,
+    /// The relay's token (prefer --token-env).
+    #[arg(long, env = "HOOKCLI_RELAY_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Read the relay's token from this environment variable.
+    #[arg(long, value_name = "VAR", conflicts_with = "token")]
+    pub token_env: Option<String>,
+    /// Trust this PEM certificate for the relay (a self-signed one).
+    #[arg(long, value_name = "FILE")]
+    pub relay_ca: Option<PathBuf>,
+    /// Exit non-zero after this long without a relay connection (e.g. 10m), so a supervisor can restart listen.
+    #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub max_offline: Option<Duration>,
     #[command(flatten)]
     pub hmac: HmacArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RelayArgs {
+    /// Address to listen on (0.0.0.0:443 on a public host).
+    #[arg(long, default_value = "127.0.0.1:8788")]
+    pub bind: std::net::SocketAddr,
+    /// The token clients must present (prefer --token-env).
+    #[arg(long, env = "HOOKCLI_RELAY_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Read the token from this environment variable.
+    #[arg(long, value_name = "VAR", conflicts_with = "token")]
+    pub token_env: Option<String>,
+    /// PEM certificate chain for HTTPS.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for HTTPS.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// The public URL providers use, when it differs from the bound address (behind a load balancer).
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// How long a client may take to answer a delivery (then 504).
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    pub timeout: Duration,
+    /// Keep deliveries for absent clients in this store folder; answer 202 and deliver them in order later.
+    #[arg(long, value_name = "DIR")]
+    pub buffer: Option<PathBuf>,
+    /// Largest body accepted (e.g. 25MiB).
+    #[arg(long, default_value = "25MiB", value_parser = parse_size, value_name = "BYTES")]
+    pub max_body: u64,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ pub mod fixture;
 pub mod listen;
 pub mod output;
 pub mod provider;
+pub mod relay;
 pub mod replay;
 pub mod secret;
 pub mod send;

@@ -14,6 +14,7 @@ fn main() -> ExitCode {
         Command::List(args) => cmd::list::run(args),
         Command::Show(args) => cmd::show::run(args),
         Command::Verify(args) => cmd::verify::run(*args),
+        Command::Relay(args) => cmd::relay::run(*args),
         Command::Check(args) => cmd::check::run(*args),
         Command::Replay(args) => cmd::replay::run(*args),
         Command::Send(args) => cmd::send::run(*args),

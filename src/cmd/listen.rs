@@ -30,6 +30,38 @@ pub fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
     } else {
         format!("/{}", args.path)
     };
+    let relay = match &args.relay {
+        None => None,
+        Some(url) => {
+            let token = resolve_token(args.token.as_deref(), args.token_env.as_deref())?
+                .ok_or_else(|| {
+                    usage(
+                        "--relay needs the relay's token: --token-env VAR (or HOOKCLI_RELAY_TOKEN)",
+                    )
+                })?;
+            if url.starts_with("http://") || url.starts_with("ws://") {
+                let host = url
+                    .split("://")
+                    .nth(1)
+                    .unwrap_or("")
+                    .split(['/', ':'])
+                    .next()
+                    .unwrap_or("");
+                if !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
+                    eprintln!(
+                        "hookcli: warning: {url} is plain HTTP: the token and every delivery cross the network unencrypted"
+                    );
+                }
+            }
+            Some(crate::relay::client::ClientConfig {
+                url: url.clone(),
+                channel: args.channel.clone().unwrap_or_default(),
+                token,
+                ca: args.relay_ca.clone(),
+                max_offline: args.max_offline,
+            })
+        }
+    };
     let config = Config {
         bind: SocketAddr::new(args.bind, args.port),
         path,
@@ -47,6 +79,7 @@ pub fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
         public_url: args.public_url.clone(),
         header_timeout: args.header_timeout,
         json: args.json,
+        relay,
     };
     let store = super::store::store(&args.store);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -62,4 +95,16 @@ fn check_url(flag: &str, url: &str) -> anyhow::Result<()> {
         Ok(_) => Err(usage(format!("{flag} {url}: only http and https URLs"))),
         Err(e) => Err(usage(format!("{flag} {url} is not a URL: {e}"))),
     }
+}
+
+/// The relay token from `--token`/`HOOKCLI_RELAY_TOKEN` or `--token-env VAR`.
+pub fn resolve_token(
+    token: Option<&str>,
+    var: Option<&str>,
+) -> anyhow::Result<Option<crate::secret::Secret>> {
+    let args = crate::cli::SecretArgs {
+        secret: token.map(str::to_string),
+        secret_env: var.map(str::to_string),
+    };
+    resolve_secret(&args)
 }

@@ -5,6 +5,7 @@ pub mod completions;
 pub mod list;
 pub mod listen;
 pub mod providers;
+pub mod relay;
 pub mod replay;
 pub mod send;
 pub mod send_from;

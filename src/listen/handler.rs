@@ -81,15 +81,68 @@ pub async fn handle(
     };
     capture.rearm();
 
+    let arrival = Arrival {
+        public_url: public_url(cfg.public_url.as_deref(), &parts, &target),
+        record_url: cfg.public_url.is_some(),
+        method,
+        target,
+        version,
+        headers,
+        body,
+        rejected,
+        peer: Some(peer.to_string()),
+        source: "direct",
+        received_at,
+        start,
+    };
+    Ok(process(&shared, arrival).await)
+}
+
+/// A request as it arrived, whatever carried it: a socket, or the relay.
+pub struct Arrival {
+    pub method: String,
+    /// Path and query.
+    pub target: String,
+    pub version: String,
+    pub headers: Headers,
+    pub body: Vec<u8>,
+    /// Refused before it was read whole: the status and why.
+    pub rejected: Option<(u16, String)>,
+    pub peer: Option<String>,
+    /// The URL the sender used, which URL-signing schemes (Twilio) sign.
+    pub public_url: String,
+    /// Whether that URL is worth recording (it came from the relay or --public-url).
+    pub record_url: bool,
+    pub source: &'static str,
+    pub received_at: i64,
+    pub start: Instant,
+}
+
+/// Concludes what the request is, records it, forwards or answers it.
+pub async fn process(shared: &Shared, a: Arrival) -> Reply {
+    let cfg = &shared.config;
+    let Arrival {
+        method,
+        target,
+        version,
+        headers,
+        body,
+        rejected,
+        peer,
+        public_url,
+        record_url,
+        source,
+        received_at,
+        start,
+    } = a;
     if !path_under(&target, &cfg.path) {
-        return Ok(json_reply(
+        return json_reply(
             404,
             &format!(r#"{{"error":"hookcli listens under {}"}}"#, cfg.path),
             None,
-        ));
+        );
     }
 
-    let public_url = public_url(cfg.public_url.as_deref(), &parts, &target);
     let request = WebhookRequest {
         method: method.clone(),
         url: public_url.clone(),
@@ -120,7 +173,7 @@ pub async fn handle(
     let delivery = Delivery {
         id: new_id(),
         received_at,
-        peer: Some(peer.to_string()),
+        peer,
         method: method.clone(),
         target: target.clone(),
         http_version: version,
@@ -131,8 +184,8 @@ pub async fn handle(
         event_type: provider.and_then(|p| p.event_type(&request)),
         event_id: provider.and_then(|p| p.event_id(&request)),
         verdict,
-        source: "direct".into(),
-        public_url: cfg.public_url.as_ref().map(|_| public_url.clone()),
+        source: source.into(),
+        public_url: record_url.then(|| public_url.clone()),
         rejected: rejected.as_ref().map(|(_, why)| why.clone()),
     };
 
@@ -169,7 +222,7 @@ pub async fn handle(
         }
         (None, Some(url), Some(forwarder)) => {
             if let Err(e) = shared.writer.delivery(delivery.clone()).await {
-                return Ok(store_failure(&e));
+                return store_failure(&e);
             }
             let sent_at = now_ms();
             let (outcome, elapsed) = forwarder
@@ -192,7 +245,7 @@ pub async fn handle(
             .await
     };
     if let Err(e) = stored {
-        return Ok(store_failure(&e));
+        return store_failure(&e);
     }
 
     let action = match (&refusal, &forward_to) {
@@ -213,7 +266,7 @@ pub async fn handle(
     } else {
         human(&info)
     });
-    Ok(reply)
+    reply
 }
 
 /// The URL the sender used: `--public-url` joined with the target, else

@@ -1,9 +1,9 @@
 //! `hookcli listen`: the capture proxy. A hyper server that records every
 //! delivery before answering it, and forwards it to the app when asked.
 
-mod capture;
+pub(crate) mod capture;
 pub mod forward;
-mod handler;
+pub(crate) mod handler;
 pub mod line;
 pub mod route;
 
@@ -45,6 +45,8 @@ pub struct Config {
     pub public_url: Option<String>,
     pub header_timeout: Duration,
     pub json: bool,
+    /// Also take deliveries from a relay (`--relay`).
+    pub relay: Option<crate::relay::client::ClientConfig>,
 }
 
 /// What every request handler shares.
@@ -110,6 +112,24 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
+    let (fail_tx, mut fail_rx) = tokio::sync::mpsc::channel::<anyhow::Error>(1);
+    if let Some(relay) = shared.config.relay.clone() {
+        let (shared, printer) = (shared.clone(), shared.printer.clone());
+        let json = shared.config.json;
+        tokio::spawn(async move {
+            let say = move |line: String| {
+                printer.print(if json {
+                    serde_json::json!({ "type": "tunnel", "message": line }).to_string()
+                } else {
+                    line
+                })
+            };
+            if let Err(e) = crate::relay::client::run(shared, relay, say).await {
+                let _ = fail_tx.send(e).await;
+            }
+        });
+    }
+    let mut failure = None;
 
     loop {
         tokio::select! {
@@ -131,6 +151,7 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
                 });
             }
             _ = &mut shutdown => break,
+            Some(e) = fail_rx.recv() => { failure = Some(e); break }
         }
     }
     drop(listener);
@@ -141,6 +162,9 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
         .is_ok();
     // The writer commits what it has and stops once every handle is gone.
     drop(shared);
+    if let Some(e) = failure {
+        return Err(e);
+    }
     if !finished {
         // A stuck connection still holds a handle; everything answered is
         // committed already, so leave without waiting for it.
@@ -165,10 +189,18 @@ fn banner(config: &Config, local: SocketAddr, store: &Store) -> String {
             "store": store.path,
             "provider": config.provider.as_ref().map(|p| p.name()),
             "verifying": config.secret.is_some(),
+            "relay": config.relay.as_ref().map(|r| crate::relay::client::public_url(&r.url, &r.channel)),
         })
         .to_string();
     }
     let mut lines = vec![format!("hookcli listening on {url}")];
+    if let Some(r) = &config.relay {
+        lines.push(format!(
+            "  relay    {} (channel {}; the tunnel's state follows)",
+            crate::relay::client::public_url(&r.url, &r.channel),
+            r.channel
+        ));
+    }
     for r in &config.routes {
         lines.push(format!("  route    {:?} -> {}", r.when, r.url));
     }
@@ -196,7 +228,8 @@ fn banner(config: &Config, local: SocketAddr, store: &Store) -> String {
     lines.join("\n")
 }
 
-async fn shutdown_signal() {
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

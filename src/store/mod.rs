@@ -1,7 +1,7 @@
 //! The delivery store: one SQLite database, `hookcli.db`, in WAL mode, so
 //! that `list` and `show` read while `listen` writes.
 
-mod codec;
+pub(crate) mod codec;
 mod model;
 pub mod query;
 mod schema;

@@ -174,3 +174,20 @@ pub fn attempts(conn: &Connection, delivery_id: &str) -> rusqlite::Result<Vec<At
 pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT count(*) FROM deliveries", [], |r| r.get(0))
 }
+
+/// The relay deliveries still waiting for `channel`'s client, oldest first.
+pub fn pending(conn: &Connection, channel: &str, limit: usize) -> rusqlite::Result<Vec<Delivery>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT q.delivery_id FROM relay_queue q WHERE q.channel = ?1 AND q.delivered_at IS NULL ORDER BY q.seq LIMIT ?2",
+    )?;
+    let ids: Vec<String> = stmt
+        .query_map(params![channel, limit as i64], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(d) = get(conn, &id)? {
+            out.push(d);
+        }
+    }
+    Ok(out)
+}

@@ -7,7 +7,8 @@ use rusqlite::Connection;
 pub const APPLICATION_ID: i32 = 0x686f_6f6b;
 
 /// Migrations in order; migration N brings the schema to version N + 1.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE deliveries (
     seq            INTEGER PRIMARY KEY,  -- arrival order
     id             TEXT NOT NULL UNIQUE, -- lowercase ULID, time-sortable
@@ -49,7 +50,19 @@ CREATE TABLE attempts (
     error        TEXT
 );
 CREATE INDEX attempts_delivery ON attempts(delivery_id);
-"#];
+"#,
+    r#"
+-- The relay's buffer: deliveries taken while no client was attached, in
+-- arrival order, until the client has answered them.
+CREATE TABLE relay_queue (
+    seq          INTEGER PRIMARY KEY,
+    channel      TEXT NOT NULL,
+    delivery_id  TEXT NOT NULL REFERENCES deliveries(id),
+    delivered_at INTEGER                 -- Unix ms; NULL while pending
+);
+CREATE INDEX relay_queue_pending ON relay_queue(channel, delivered_at, seq);
+"#,
+];
 
 /// The schema version this build writes.
 pub const CURRENT: i32 = MIGRATIONS.len() as i32;

@@ -14,6 +14,8 @@ use super::{Attempt, Delivery, Result, Store, StoreError};
 /// The most rows one transaction takes; more wait for the next one.
 const MAX_BATCH: usize = 1024;
 
+type Reply = oneshot::Sender<std::result::Result<(), String>>;
+
 enum Job {
     /// A delivery, with the answer hookcli gave it when that is known already.
     Delivery(
@@ -21,6 +23,10 @@ enum Job {
         Option<Box<Attempt>>,
         oneshot::Sender<std::result::Result<(), String>>,
     ),
+    /// A relay delivery kept for a channel with no client attached.
+    Buffer(Box<Delivery>, String, Reply),
+    /// A buffered delivery the client has answered.
+    Delivered(Box<Attempt>, Reply),
     Attempt(
         Box<Attempt>,
         oneshot::Sender<std::result::Result<(), String>>,
@@ -71,6 +77,24 @@ impl Writer {
         Self::wait(rx).await
     }
 
+    /// Keeps a relay delivery for `channel` until a client takes it.
+    pub async fn buffer(&self, d: Delivery, channel: &str) -> Result<()> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Job::Buffer(Box::new(d), channel.to_string(), tx))
+            .map_err(|_| StoreError::WriterGone)?;
+        Self::wait(rx).await
+    }
+
+    /// Records the answer to a buffered delivery and takes it off the queue.
+    pub async fn delivered(&self, a: Attempt) -> Result<()> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Job::Delivered(Box::new(a), tx))
+            .map_err(|_| StoreError::WriterGone)?;
+        Self::wait(rx).await
+    }
+
     /// Records an attempt; returns once it is committed.
     pub async fn attempt(&self, a: Attempt) -> Result<()> {
         let (tx, rx) = oneshot::channel();
@@ -101,7 +125,10 @@ fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, path: &std::path::Path) {
         let outcome = commit_batch(&mut conn, &batch);
         for (job, result) in batch.into_iter().zip(outcome) {
             let reply = match job {
-                Job::Delivery(_, _, r) | Job::Attempt(_, r) => r,
+                Job::Delivery(_, _, r)
+                | Job::Attempt(_, r)
+                | Job::Buffer(_, _, r)
+                | Job::Delivered(_, r) => r,
             };
             let _ = reply.send(result.map_err(|e| format!("{}: {e}", path.display())));
         }
@@ -125,6 +152,18 @@ fn commit_batch(conn: &mut Connection, batch: &[Job]) -> Vec<rusqlite::Result<()
                 None => Ok(()),
             }),
             Job::Attempt(a, _) => insert_attempt(&tx, a),
+            Job::Buffer(d, channel, _) => insert_delivery(&tx, d).and_then(|()| {
+                tx.prepare_cached("INSERT INTO relay_queue (channel, delivery_id) VALUES (?1, ?2)")?
+                    .execute(params![channel, d.id])
+                    .map(|_| ())
+            }),
+            Job::Delivered(a, _) => insert_attempt(&tx, a).and_then(|()| {
+                tx.prepare_cached(
+                    "UPDATE relay_queue SET delivered_at = ?2 WHERE delivery_id = ?1 AND delivered_at IS NULL",
+                )?
+                .execute(params![a.delivery_id, a.started_at])
+                .map(|_| ())
+            }),
         })
         .collect();
     match tx.commit() {

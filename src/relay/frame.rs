@@ -1,0 +1,147 @@
+//! The tunnel's frames, carried as binary WebSocket messages:
+//! `kind (1 byte) | id (u64 BE) | meta length (u32 BE) | meta JSON | body`.
+//! The body rides as raw bytes, never re-encoded.
+
+use serde_json::{Value, json};
+
+use crate::provider::Headers;
+use crate::store::codec::{decode_headers, encode_headers};
+
+const DELIVER: u8 = 1;
+const ANSWER: u8 = 2;
+
+/// A delivery from the relay to the client, or the app's answer back.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Frame {
+    Deliver {
+        id: u64,
+        method: String,
+        /// Path and query below the channel.
+        target: String,
+        /// The full URL the provider used.
+        public_url: String,
+        peer: Option<String>,
+        headers: Headers,
+        body: Vec<u8>,
+    },
+    Answer {
+        id: u64,
+        status: u16,
+        headers: Headers,
+        body: Vec<u8>,
+    },
+}
+
+impl Frame {
+    pub fn encode(&self) -> Vec<u8> {
+        let (kind, id, meta, body) = match self {
+            Frame::Deliver {
+                id,
+                method,
+                target,
+                public_url,
+                peer,
+                headers,
+                body,
+            } => (
+                DELIVER,
+                *id,
+                json!({ "m": method, "t": target, "u": public_url, "p": peer, "h": encode_headers(headers) }),
+                body,
+            ),
+            Frame::Answer {
+                id,
+                status,
+                headers,
+                body,
+            } => (
+                ANSWER,
+                *id,
+                json!({ "s": status, "h": encode_headers(headers) }),
+                body,
+            ),
+        };
+        let meta = meta.to_string().into_bytes();
+        let mut out = Vec::with_capacity(13 + meta.len() + body.len());
+        out.push(kind);
+        out.extend_from_slice(&id.to_be_bytes());
+        out.extend_from_slice(&(meta.len() as u32).to_be_bytes());
+        out.extend_from_slice(&meta);
+        out.extend_from_slice(body);
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Frame, String> {
+        if bytes.len() < 13 {
+            return Err("frame too short".into());
+        }
+        let kind = bytes[0];
+        let id = u64::from_be_bytes(bytes[1..9].try_into().expect("8 bytes"));
+        let len = u32::from_be_bytes(bytes[9..13].try_into().expect("4 bytes")) as usize;
+        let meta_end = 13usize
+            .checked_add(len)
+            .filter(|e| *e <= bytes.len())
+            .ok_or("frame meta overruns the frame")?;
+        let meta: Value =
+            serde_json::from_slice(&bytes[13..meta_end]).map_err(|e| format!("frame meta: {e}"))?;
+        let body = bytes[meta_end..].to_vec();
+        let text = |k: &str| meta.get(k).and_then(Value::as_str).map(str::to_string);
+        let headers = decode_headers(meta.get("h").and_then(Value::as_str).unwrap_or("[]"));
+        match kind {
+            DELIVER => Ok(Frame::Deliver {
+                id,
+                method: text("m").ok_or("deliver frame without method")?,
+                target: text("t").ok_or("deliver frame without target")?,
+                public_url: text("u").unwrap_or_default(),
+                peer: text("p"),
+                headers,
+                body,
+            }),
+            ANSWER => Ok(Frame::Answer {
+                id,
+                status: meta
+                    .get("s")
+                    .and_then(Value::as_u64)
+                    .and_then(|s| u16::try_from(s).ok())
+                    .ok_or("answer frame without status")?,
+                headers,
+                body,
+            }),
+            other => Err(format!("unknown frame kind {other}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_round_trip_byte_for_byte() {
+        let headers: Headers = vec![("X-A", vec![0xff]), ("x-a", b"2".to_vec())]
+            .into_iter()
+            .collect();
+        let frames = [
+            Frame::Deliver {
+                id: 7,
+                method: "POST".into(),
+                target: "/h?x=1".into(),
+                public_url: "https://relay.example/ch/h?x=1".into(),
+                peer: Some("1.2.3.4:5".into()),
+                headers: headers.clone(),
+                body: vec![0, 1, 0xff, b'\r', b'\n'],
+            },
+            Frame::Answer {
+                id: u64::MAX,
+                status: 201,
+                headers,
+                body: Vec::new(),
+            },
+        ];
+        for f in frames {
+            assert_eq!(Frame::decode(&f.encode()).unwrap(), f);
+        }
+        assert!(Frame::decode(&[1, 2, 3]).is_err());
+        assert!(Frame::decode(&[9, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, b'{', b'}']).is_err());
+    }
+}

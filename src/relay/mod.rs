@@ -1,0 +1,10 @@
+//! The tunnel: `hookcli relay` on a public host and `hookcli listen --relay`
+//! on the laptop, over one WebSocket per client. WebSocket because it passes
+//! through the proxies and load balancers in front of a public host as plain
+//! HTTPS, and because the laptop dials out; deliveries are multiplexed over it
+//! by id, so a slow one never holds up the others.
+
+pub mod client;
+pub mod frame;
+pub mod server;
+pub mod tls;

@@ -1,0 +1,682 @@
+//! `hookcli relay`: the public side of the tunnel. Deliveries to
+//! `/<channel>/<path>` go to the client attached to that channel over its one
+//! WebSocket, and the app's real answer comes back to the provider.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+
+use super::frame::Frame;
+use crate::listen::capture::{CaptureIo, HeadCapture, original_headers};
+use crate::provider::Headers;
+use crate::provider::crypto::{ct_eq, sha256_hex};
+use crate::secret::Secret;
+use crate::store::{Attempt, AttemptKind, Delivery, Store, VerdictRecord, Writer, new_id, now_ms};
+
+pub const CONNECT_PATH: &str = "/_hookcli/connect";
+
+/// What `relay` was asked to do.
+pub struct RelayConfig {
+    pub bind: SocketAddr,
+    pub token: Secret,
+    pub tls: Option<(PathBuf, PathBuf)>,
+    pub public_url: Option<String>,
+    pub timeout: Duration,
+    pub buffer: Option<PathBuf>,
+    pub max_body: u64,
+}
+
+/// A client attached to a channel.
+struct Attached {
+    generation: u64,
+    peer: String,
+    tx: mpsc::UnboundedSender<Message>,
+    pending: Mutex<HashMap<u64, oneshot::Sender<Frame>>>,
+    /// True while buffered deliveries are being handed over: new ones queue behind them.
+    draining: AtomicBool,
+}
+
+struct State {
+    config: RelayConfig,
+    channels: Mutex<HashMap<String, Arc<Attached>>>,
+    next_id: AtomicU64,
+    generation: AtomicU64,
+    buffer: Option<(Store, Writer)>,
+}
+
+type Reply = Response<Full<Bytes>>;
+
+fn reply(status: u16, body: serde_json::Value) -> Reply {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body.to_string())))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
+
+fn valid_channel(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+pub async fn run(config: RelayConfig) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AddrInUse => {
+                anyhow::anyhow!("{} is already in use; pass another --bind", config.bind)
+            }
+            _ => anyhow::anyhow!("cannot listen on {}: {e}", config.bind),
+        })?;
+    let local = listener.local_addr()?;
+    let tls = match &config.tls {
+        Some((cert, key)) => Some(super::tls::acceptor(cert, key)?),
+        None => None,
+    };
+    let (buffer, writer_thread) = match &config.buffer {
+        Some(dir) => {
+            let store = Store::at(dir);
+            let (writer, thread) = Writer::start(&store)?;
+            (Some((store, writer)), Some(thread))
+        }
+        None => (None, None),
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let public = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("{scheme}://{local}"));
+    let base = public.trim_end_matches('/');
+    let buffering = match &config.buffer {
+        Some(dir) => format!("buffering for absent clients in {}", dir.display()),
+        None => {
+            "no client attached: 503 with Retry-After (pass --buffer DIR to keep deliveries)".into()
+        }
+    };
+    let banner = format!(
+        "hookcli relay listening on {scheme}://{local}\n  deliveries to {base}/<channel>/..., clients attach at {base}{CONNECT_PATH}?channel=<channel>\n  {buffering}\n"
+    );
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(banner.as_bytes());
+        let _ = out.flush();
+    }
+    let state = Arc::new(State {
+        config,
+        channels: Mutex::new(HashMap::new()),
+        next_id: AtomicU64::new(1),
+        generation: AtomicU64::new(1),
+        buffer,
+    });
+
+    let shutdown = crate::listen::shutdown_signal();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, peer)) = accepted else {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                let state = state.clone();
+                let tls = tls.clone();
+                tokio::spawn(async move {
+                    match tls {
+                        Some(acceptor) => match acceptor.accept(stream).await {
+                            Ok(s) => serve(state, s, peer, "https").await,
+                            Err(e) => eprintln!("hookcli relay: TLS handshake with {peer} failed: {e}"),
+                        },
+                        None => serve(state, stream, peer, "http").await,
+                    }
+                });
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+    drop(state);
+    if let Some(t) = writer_thread {
+        // Connections still open hold writer handles; what was answered is committed.
+        let _ = tokio::time::timeout(
+            Duration::from_secs(5),
+            tokio::task::spawn_blocking(move || t.join()),
+        )
+        .await;
+    }
+    Ok(())
+}
+
+async fn serve<IO>(state: Arc<State>, io: IO, peer: SocketAddr, scheme: &'static str)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let capture = HeadCapture::new();
+    let io = TokioIo::new(CaptureIo::new(io, capture.clone()));
+    let service = hyper::service::service_fn(move |req| {
+        let (state, capture) = (state.clone(), capture.clone());
+        async move { Ok::<_, std::convert::Infallible>(handle(state, capture, req, peer, scheme).await) }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(10))
+        .serve_connection(io, service)
+        .with_upgrades()
+        .await;
+}
+
+async fn handle(
+    state: Arc<State>,
+    capture: HeadCapture,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    scheme: &str,
+) -> Reply {
+    let path = req.uri().path().to_string();
+    if path == "/healthz" {
+        let n = state
+            .channels
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len();
+        capture.rearm();
+        return reply(200, serde_json::json!({ "ok": true, "channels": n }));
+    }
+    if path == CONNECT_PATH {
+        capture.rearm();
+        return connect(state, req, peer);
+    }
+    let trimmed = path.trim_start_matches('/');
+    let (channel, rest) = trimmed.split_once('/').unwrap_or((trimmed, ""));
+    if !valid_channel(channel) {
+        capture.rearm();
+        return reply(
+            404,
+            serde_json::json!({ "error": "deliveries go to /<channel>/<path>" }),
+        );
+    }
+    let channel = channel.to_string();
+    let query = req
+        .uri()
+        .query()
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
+    let target = format!("/{rest}{query}");
+    let original_target = req
+        .uri()
+        .path_and_query()
+        .map_or("/", |pq| pq.as_str())
+        .to_string();
+    let method = req.method().as_str().to_string();
+    let headers: Headers = capture
+        .take()
+        .and_then(|head| original_headers(&head, &method, &original_target, req.headers()))
+        .unwrap_or_else(|| {
+            req.headers()
+                .iter()
+                .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
+                .collect()
+        });
+    let public_url = match &state.config.public_url {
+        Some(base) => format!("{}{original_target}", base.trim_end_matches('/')),
+        None => {
+            let host = headers.get_str("host").unwrap_or("localhost").to_string();
+            format!("{scheme}://{host}{original_target}")
+        }
+    };
+    let max = state.config.max_body;
+    let body = match Limited::new(req.into_body(), max as usize).collect().await {
+        Ok(b) => b.to_bytes().to_vec(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            capture.rearm();
+            return reply(
+                413,
+                serde_json::json!({ "error": format!("body is over the relay's --max-body {max}") }),
+            );
+        }
+        Err(e) => {
+            capture.rearm();
+            return reply(
+                400,
+                serde_json::json!({ "error": format!("the body could not be read: {e}") }),
+            );
+        }
+    };
+    capture.rearm();
+    let frame = Frame::Deliver {
+        id: 0,
+        method,
+        target,
+        public_url,
+        peer: Some(peer.to_string()),
+        headers,
+        body,
+    };
+    deliver(&state, &channel, frame).await
+}
+
+/// Hands a delivery to the channel's client, buffers it, or says 503.
+async fn deliver(state: &Arc<State>, channel: &str, frame: Frame) -> Reply {
+    let attached = state
+        .channels
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(channel)
+        .cloned();
+    let buffering = state.buffer.is_some();
+    match attached {
+        Some(a) if !(buffering && a.draining.load(Ordering::SeqCst)) => {
+            match over(state, &a, frame).await {
+                Ok(Frame::Answer {
+                    status,
+                    headers,
+                    body,
+                    ..
+                }) => {
+                    let mut b = Response::builder().status(status);
+                    for (n, v) in headers.iter() {
+                        if !crate::listen::forward::is_hop_by_hop(n, None) {
+                            b = b.header(n, v);
+                        }
+                    }
+                    b.body(Full::new(Bytes::from(body)))
+                    .unwrap_or_else(|_| reply(502, serde_json::json!({ "error": "the client's answer could not be passed on" })))
+                }
+                Ok(_) => reply(
+                    502,
+                    serde_json::json!({ "error": "the client answered with the wrong frame" }),
+                ),
+                Err((status, why)) => reply(status, serde_json::json!({ "error": why })),
+            }
+        }
+        _ if buffering => buffer(state, channel, frame).await,
+        _ => {
+            let mut r = reply(
+                503,
+                serde_json::json!({ "error": format!("no client is attached to channel {channel}; retry later") }),
+            );
+            r.headers_mut()
+                .insert("retry-after", hyper::header::HeaderValue::from_static("10"));
+            r
+        }
+    }
+}
+
+/// One delivery over the client's connection; the answer, or why there is none.
+async fn over(state: &State, a: &Attached, frame: Frame) -> Result<Frame, (u16, String)> {
+    let id = state.next_id.fetch_add(1, Ordering::Relaxed);
+    let frame = match frame {
+        Frame::Deliver {
+            method,
+            target,
+            public_url,
+            peer,
+            headers,
+            body,
+            ..
+        } => Frame::Deliver {
+            id,
+            method,
+            target,
+            public_url,
+            peer,
+            headers,
+            body,
+        },
+        other => other,
+    };
+    let (tx, rx) = oneshot::channel();
+    a.pending
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(id, tx);
+    if a.tx.send(Message::Binary(frame.encode().into())).is_err() {
+        a.pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&id);
+        return Err((502, "the client disconnected".into()));
+    }
+    match tokio::time::timeout(state.config.timeout, rx).await {
+        Ok(Ok(answer)) => Ok(answer),
+        Ok(Err(_)) => Err((502, "the client disconnected before answering".into())),
+        Err(_) => {
+            a.pending
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&id);
+            Err((
+                504,
+                format!(
+                    "the client did not answer within {:?}",
+                    state.config.timeout
+                ),
+            ))
+        }
+    }
+}
+
+/// Keeps a delivery for later: committed before the 202 goes out.
+async fn buffer(state: &Arc<State>, channel: &str, frame: Frame) -> Reply {
+    let Some((_, writer)) = &state.buffer else {
+        return reply(503, serde_json::json!({ "error": "no buffer" }));
+    };
+    let Frame::Deliver {
+        method,
+        target,
+        public_url,
+        peer,
+        headers,
+        body,
+        ..
+    } = frame
+    else {
+        return reply(500, serde_json::json!({ "error": "not a delivery" }));
+    };
+    let d = Delivery {
+        id: new_id(),
+        received_at: now_ms(),
+        peer,
+        method,
+        target,
+        http_version: "HTTP/1.1".into(),
+        headers,
+        body_sha256: sha256_hex(&body),
+        body,
+        provider: None,
+        event_type: None,
+        event_id: None,
+        verdict: VerdictRecord::unchecked("buffered by the relay; listen checks it on arrival"),
+        source: "relay-buffer".into(),
+        public_url: Some(public_url),
+        rejected: None,
+    };
+    let id = d.id.clone();
+    match writer.buffer(d, channel).await {
+        Ok(()) => {
+            // A client may have attached meanwhile: make sure it drains.
+            let attached = state
+                .channels
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(channel)
+                .cloned();
+            if let Some(a) = attached
+                && !a.draining.swap(true, Ordering::SeqCst)
+            {
+                tokio::spawn(drain(state.clone(), channel.to_string(), a));
+            }
+            reply(
+                202,
+                serde_json::json!({ "buffered": true, "id": id, "channel": channel }),
+            )
+        }
+        Err(e) => reply(
+            500,
+            serde_json::json!({ "error": format!("the relay could not keep the delivery: {e}") }),
+        ),
+    }
+}
+
+/// Hands buffered deliveries to a newly attached client, oldest first.
+/// At least once: a delivery leaves the queue only once the client answered.
+async fn drain(state: Arc<State>, channel: String, a: Arc<Attached>) {
+    let Some((store, writer)) = &state.buffer else {
+        return;
+    };
+    loop {
+        let batch = match store.open_read().and_then(|c| {
+            crate::store::query::pending(&c, &channel, 100).map_err(|source| {
+                crate::store::StoreError::Sqlite {
+                    path: store.path.clone(),
+                    source,
+                }
+            })
+        }) {
+            Ok(b) => b,
+            Err(crate::store::StoreError::Missing { .. }) => Vec::new(),
+            Err(e) => {
+                eprintln!("hookcli relay: cannot read the buffer: {e}");
+                break;
+            }
+        };
+        if batch.is_empty() {
+            a.draining.store(false, Ordering::SeqCst);
+            // One more look: a delivery buffered just now must not wait for the next client.
+            let again = store
+                .open_read()
+                .ok()
+                .and_then(|c| crate::store::query::pending(&c, &channel, 1).ok())
+                .is_some_and(|b| !b.is_empty());
+            if again && !a.draining.swap(true, Ordering::SeqCst) {
+                continue;
+            }
+            return;
+        }
+        for d in batch {
+            let started = now_ms();
+            let frame = Frame::Deliver {
+                id: 0,
+                method: d.method.clone(),
+                target: d.target.clone(),
+                public_url: d.public_url.clone().unwrap_or_default(),
+                peer: d.peer.clone(),
+                headers: d.headers.clone(),
+                body: d.body.clone(),
+            };
+            match over(&state, &a, frame).await {
+                Ok(Frame::Answer {
+                    status,
+                    headers,
+                    body,
+                    ..
+                }) => {
+                    let attempt = Attempt {
+                        delivery_id: d.id.clone(),
+                        kind: AttemptKind::Forward,
+                        target: Some(format!("relay channel {channel}")),
+                        started_at: started,
+                        status: Some(status),
+                        headers,
+                        body,
+                        duration_ms: (now_ms() - started) as f64,
+                        error: None,
+                    };
+                    if let Err(e) = writer.delivered(attempt).await {
+                        eprintln!("hookcli relay: cannot mark {} delivered: {e}", d.id);
+                    }
+                }
+                _ => {
+                    // The client went away: the rest waits for the next one.
+                    a.draining.store(false, Ordering::SeqCst);
+                    return;
+                }
+            }
+        }
+    }
+    a.draining.store(false, Ordering::SeqCst);
+}
+
+/// The WebSocket upgrade of a client: token first, then the channel.
+fn connect(state: Arc<State>, mut req: Request<Incoming>, peer: SocketAddr) -> Reply {
+    let channel = req
+        .uri()
+        .query()
+        .and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "channel")
+                .map(|(_, v)| v.into_owned())
+        })
+        .unwrap_or_default();
+    let token = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !ct_eq(token.as_bytes(), state.config.token.as_bytes()) {
+        eprintln!(
+            "hookcli relay: refused a client from {peer} for channel {channel:?}: wrong or missing token"
+        );
+        return reply(
+            401,
+            serde_json::json!({ "error": "wrong or missing token" }),
+        );
+    }
+    if !valid_channel(&channel) {
+        return reply(
+            400,
+            serde_json::json!({ "error": "channel names are 1-64 letters, digits, - or _" }),
+        );
+    }
+    let Some(key) = req
+        .headers()
+        .get("sec-websocket-key")
+        .map(|k| k.as_bytes().to_vec())
+    else {
+        return reply(
+            400,
+            serde_json::json!({ "error": "a WebSocket upgrade is expected here" }),
+        );
+    };
+    let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(&key);
+    let upgrade = hyper::upgrade::on(&mut req);
+    tokio::spawn(async move {
+        match upgrade.await {
+            Ok(upgraded) => {
+                let mut config = WebSocketConfig::default();
+                config.max_message_size = Some(state.config.max_body as usize + (1 << 20));
+                config.max_frame_size = Some(state.config.max_body as usize + (1 << 20));
+                let ws = WebSocketStream::from_raw_socket(
+                    TokioIo::new(upgraded),
+                    Role::Server,
+                    Some(config),
+                )
+                .await;
+                session(state, channel, ws, peer).await;
+            }
+            Err(e) => eprintln!("hookcli relay: upgrade from {peer} failed: {e}"),
+        }
+    });
+    Response::builder()
+        .status(101)
+        .header("upgrade", "websocket")
+        .header("connection", "Upgrade")
+        .header("sec-websocket-accept", accept)
+        .body(Full::new(Bytes::new()))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
+
+/// One attached client: the newest client of a channel takes it over.
+async fn session<S>(state: Arc<State>, channel: String, ws: WebSocketStream<S>, peer: SocketAddr)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sink, mut stream) = ws.split();
+    let (tx, mut rx) = mpsc::unbounded_channel::<Message>();
+    let generation = state.generation.fetch_add(1, Ordering::Relaxed);
+    let attached = Arc::new(Attached {
+        generation,
+        peer: peer.to_string(),
+        tx,
+        pending: Mutex::new(HashMap::new()),
+        draining: AtomicBool::new(state.buffer.is_some()),
+    });
+    let previous = state
+        .channels
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(channel.clone(), attached.clone());
+    if let Some(old) = previous {
+        let _ = old.tx.send(Message::Close(None));
+        eprintln!(
+            "hookcli relay: channel {channel}: client {} takes over from {}",
+            attached.peer, old.peer
+        );
+    } else {
+        eprintln!("hookcli relay: channel {channel}: client {peer} attached");
+    }
+    let writer = tokio::spawn(async move {
+        while let Some(m) = rx.recv().await {
+            let close = matches!(m, Message::Close(_));
+            if sink.send(m).await.is_err() || close {
+                break;
+            }
+        }
+        let _ = sink.close().await;
+    });
+    if state.buffer.is_some() {
+        tokio::spawn(drain(state.clone(), channel.clone(), attached.clone()));
+    }
+    while let Some(msg) = stream.next().await {
+        match msg {
+            Ok(Message::Binary(bytes)) => match Frame::decode(&bytes) {
+                Ok(Frame::Answer {
+                    id,
+                    status,
+                    headers,
+                    body,
+                }) => {
+                    let waiter = attached
+                        .pending
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .remove(&id);
+                    if let Some(w) = waiter {
+                        let _ = w.send(Frame::Answer {
+                            id,
+                            status,
+                            headers,
+                            body,
+                        });
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    eprintln!("hookcli relay: channel {channel}: bad frame from the client: {e}")
+                }
+            },
+            Ok(Message::Ping(p)) => {
+                let _ = attached.tx.send(Message::Pong(p));
+            }
+            Ok(Message::Close(_)) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    {
+        let mut channels = state.channels.lock().unwrap_or_else(|p| p.into_inner());
+        if channels
+            .get(&channel)
+            .is_some_and(|a| a.generation == generation)
+        {
+            channels.remove(&channel);
+            eprintln!("hookcli relay: channel {channel}: client {peer} detached");
+        }
+    }
+    // Deliveries still waiting on this client get 502 now.
+    attached
+        .pending
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clear();
+    let _ = attached.tx.send(Message::Close(None));
+    let _ = writer.await;
+}
