@@ -111,11 +111,12 @@ pub fn prepare(
         if let Some(p) = d.provider.as_deref().and_then(crate::provider::by_name)
             && let Some(tol) = p.info().default_tolerance
         {
-            let age = plan.now - d.received_at / 1000;
-            let stale_on_arrival = matches!(d.verdict.cause.as_deref(), Some("stale" | "future"));
-            if age > tol as i64 || stale_on_arrival {
+            // The signature's own time when the scheme carries one, else arrival.
+            let signed = p.signed_at(&req).unwrap_or(d.received_at / 1000);
+            let age = plan.now - signed;
+            if age.unsigned_abs() > tol {
                 warnings.push(format!(
-                    "delivery {} carries a signature timestamp past {}'s {tol} s tolerance (recorded {age} s ago): the receiver will reject it unless you pass --resign",
+                    "delivery {} was signed {age} s ago, outside {}'s {tol} s tolerance: the receiver will reject it unless you pass --resign",
                     d.id,
                     p.name()
                 ));
@@ -203,6 +204,11 @@ pub fn attempt(
         body: Vec::new(),
         duration_ms: 0.0,
         error: None,
+        // Re-signed or edited: keep what actually went out.
+        sent: p.resigned.then(|| crate::store::Sent {
+            headers: p.request.headers.clone(),
+            body: p.request.body.clone(),
+        }),
     };
     match result {
         Ok(r) => {
@@ -265,7 +271,7 @@ mod tests {
             http_version: "HTTP/1.1".into(),
             headers: vec![
                 ("Host", b"127.0.0.1:8787".to_vec()),
-                ("Stripe-Signature", b"t=1,v1=00".to_vec()),
+                ("Stripe-Signature", b"t=10000,v1=00".to_vec()),
                 ("X-Dup", b"a".to_vec()),
                 ("X-Dup", b"b".to_vec()),
                 ("Content-Length", b"40".to_vec()),
@@ -308,7 +314,8 @@ mod tests {
 
     #[test]
     fn warns_when_the_signature_is_too_old_and_resign_fixes_it() {
-        let d = delivery("stripe", 10_000 - 600);
+        let mut d = delivery("stripe", 10_000);
+        d.headers.set("Stripe-Signature", "t=9400,v1=00");
         let p = prepare(&d, None, &plan()).unwrap();
         assert!(p.warnings[0].contains("--resign"), "{:?}", p.warnings);
 

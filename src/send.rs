@@ -275,22 +275,22 @@ pub async fn deliver(
 fn classify(url: &str, timeout: Duration, e: reqwest::Error) -> DeliverError {
     let url = url.to_string();
     if e.is_timeout() {
-        DeliverError::Timeout {
+        return DeliverError::Timeout {
             url,
             secs: timeout.as_secs_f64(),
-        }
-    } else if e.is_connect() {
-        let mut reason = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            reason = s.to_string();
-            source = s.source();
-        }
+        };
+    }
+    // reqwest's own text names only the URL; the innermost cause says what
+    // happened ("Connection reset by peer").
+    let mut reason = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        reason = s.to_string();
+        source = s.source();
+    }
+    if e.is_connect() {
         DeliverError::Connect { url, reason }
     } else {
-        DeliverError::Other {
-            url,
-            reason: e.to_string(),
-        }
+        DeliverError::Other { url, reason }
     }
 }

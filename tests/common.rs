@@ -317,3 +317,369 @@ fn serve(
         }
     });
 }
+
+/// Runs a command to the end, but never longer than `limit`.
+pub fn run_within(cmd: &mut assert_cmd::Command, limit: std::time::Duration) -> Run {
+    let out = cmd.timeout(limit).output().expect("run hookcli");
+    Run {
+        code: out.status.code(),
+        stdout: out.stdout,
+        stderr: out.stderr,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// A running `hookcli listen`
+
+/// The real `hookcli listen` as a child process on 127.0.0.1 with `--port 0`,
+/// its URL read from the banner (the first stdout line). Its stdout and
+/// stderr are collected as it runs. Killed (SIGKILL) on Drop.
+pub struct Listen {
+    child: std::process::Child,
+    url: String,
+    addr: SocketAddr,
+    stdout: Arc<Mutex<Vec<u8>>>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+    readers: Vec<JoinHandle<()>>,
+}
+
+impl Listen {
+    /// `hookcli listen --port 0 --store STORE ARGS...` (`--port 0` unless ARGS
+    /// name a port) with `envs` added to an isolated environment (no
+    /// HOOKCLI_SECRET, HOOKCLI_STORE or NO_COLOR).
+    /// Panics when the banner does not come within 20 s.
+    pub fn start(store: &std::path::Path, args: &[&str], envs: &[(&str, &str)]) -> Listen {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
+
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_hookcli"));
+        cmd.env_remove("HOOKCLI_SECRET")
+            .env_remove("NO_COLOR")
+            .env_remove("HOOKCLI_STORE")
+            .arg("listen")
+            .args(if args.contains(&"--port") {
+                &[][..]
+            } else {
+                &["--port", "0"][..]
+            })
+            .arg("--store")
+            .arg(store)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start hookcli listen");
+        let stdout = Arc::new(Mutex::new(Vec::new()));
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let (first_tx, first_rx) = std::sync::mpsc::channel::<String>();
+        let out_pipe = child.stdout.take().expect("stdout pipe");
+        let err_pipe = child.stderr.take().expect("stderr pipe");
+        let out_reader = {
+            let stdout = stdout.clone();
+            std::thread::spawn(move || {
+                let mut reader = std::io::BufReader::new(out_pipe);
+                let mut first = Some(first_tx);
+                loop {
+                    let mut line = Vec::new();
+                    match reader.read_until(b'\n', &mut line) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {}
+                    }
+                    stdout.lock().unwrap().extend_from_slice(&line);
+                    if let Some(tx) = first.take() {
+                        let _ = tx.send(String::from_utf8_lossy(&line).trim_end().to_string());
+                    }
+                }
+            })
+        };
+        let err_reader = {
+            let stderr = stderr.clone();
+            std::thread::spawn(move || {
+                let mut pipe = err_pipe;
+                let mut chunk = [0u8; 4096];
+                loop {
+                    match std::io::Read::read(&mut pipe, &mut chunk) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => stderr.lock().unwrap().extend_from_slice(&chunk[..n]),
+                    }
+                }
+            })
+        };
+        let banner = first_rx.recv_timeout(std::time::Duration::from_secs(20));
+        let mut listen = Listen {
+            child,
+            url: String::new(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            stdout,
+            stderr,
+            readers: vec![out_reader, err_reader],
+        };
+        let banner = match banner {
+            Ok(line) => line,
+            Err(_) => {
+                let status = listen.wait_exit(std::time::Duration::from_secs(2));
+                panic!(
+                    "hookcli listen printed no banner (exit {status:?})\n--- stderr ---\n{}",
+                    listen.stderr()
+                );
+            }
+        };
+        let url = if banner.starts_with('{') {
+            let v: serde_json::Value = serde_json::from_str(&banner).expect("JSON banner");
+            v["url"].as_str().expect("banner url").to_string()
+        } else {
+            banner
+                .strip_prefix("hookcli listening on ")
+                .unwrap_or_else(|| panic!("unexpected banner {banner:?}"))
+                .to_string()
+        };
+        let authority = url
+            .strip_prefix("http://")
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_else(|| panic!("unexpected listen URL {url:?}"));
+        listen.addr = authority.parse().expect("listen address");
+        assert!(
+            listen.addr.ip().is_loopback(),
+            "listen must stay on loopback"
+        );
+        listen.url = url;
+        listen
+    }
+
+    /// The URL from the banner, e.g. `http://127.0.0.1:PORT/`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Everything listen printed on stdout so far.
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.stdout.lock().unwrap()).into_owned()
+    }
+
+    /// Everything listen printed on stderr so far.
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
+    }
+
+    /// SIGKILL, and reap it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Sends SIGTERM (with the `kill` command) and waits up to `limit` for
+    /// the exit; `None` if it is still running then.
+    pub fn terminate(&mut self, limit: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .expect("run kill -TERM");
+        assert!(status.success(), "kill -TERM failed");
+        self.wait_exit(limit)
+    }
+
+    /// Waits up to `limit` for the process to exit by itself.
+    pub fn wait_exit(&mut self, limit: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                for r in self.readers.drain(..) {
+                    let _ = r.join();
+                }
+                return Some(status);
+            }
+            if std::time::Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Listen {
+    fn drop(&mut self) {
+        self.kill();
+        for r in self.readers.drain(..) {
+            let _ = r.join();
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// A raw HTTP/1.1 client: header names, order and duplicates exactly as given
+
+/// One response as read off the wire.
+#[derive(Clone, Debug)]
+pub struct RawResponse {
+    pub status: u16,
+    /// In order, names as sent by the server.
+    pub headers: Vec<(String, Vec<u8>)>,
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    /// The first value of a header, by case-insensitive name, as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| std::str::from_utf8(v).ok())
+    }
+}
+
+/// A request head with exactly these header lines, in this order, names as
+/// written; nothing is added (give Host and Content-Length yourself).
+pub fn request_head(method: &str, target: &str, headers: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut head = format!("{method} {target} HTTP/1.1\r\n").into_bytes();
+    for (name, value) in headers {
+        head.extend_from_slice(name.as_bytes());
+        head.extend_from_slice(b": ");
+        head.extend_from_slice(value);
+        head.extend_from_slice(b"\r\n");
+    }
+    head.extend_from_slice(b"\r\n");
+    head
+}
+
+/// One keep-alive HTTP/1.1 connection written to by hand.
+pub struct RawConn {
+    stream: tokio::net::TcpStream,
+    buf: Vec<u8>,
+}
+
+impl RawConn {
+    pub async fn connect(addr: SocketAddr) -> std::io::Result<RawConn> {
+        let stream = tokio::net::TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(RawConn {
+            stream,
+            buf: Vec::new(),
+        })
+    }
+
+    /// Writes `head` then `body` as they are, and reads one response.
+    pub async fn send(&mut self, head: &[u8], body: &[u8]) -> std::io::Result<RawResponse> {
+        use tokio::io::AsyncWriteExt;
+        self.stream.write_all(head).await?;
+        self.stream.write_all(body).await?;
+        self.stream.flush().await?;
+        self.read_response().await
+    }
+
+    async fn fill(&mut self) -> std::io::Result<usize> {
+        use tokio::io::AsyncReadExt;
+        let mut chunk = [0u8; 16 * 1024];
+        let n = self.stream.read(&mut chunk).await?;
+        self.buf.extend_from_slice(&chunk[..n]);
+        Ok(n)
+    }
+
+    async fn need(&mut self, len: usize) -> std::io::Result<()> {
+        while self.buf.len() < len {
+            if self.fill().await? == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+        }
+        Ok(())
+    }
+
+    async fn line(&mut self) -> std::io::Result<Vec<u8>> {
+        loop {
+            if let Some(i) = self.buf.windows(2).position(|w| w == b"\r\n") {
+                let line = self.buf[..i].to_vec();
+                self.buf.drain(..i + 2);
+                return Ok(line);
+            }
+            if self.fill().await? == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+        }
+    }
+
+    /// Reads one response: Content-Length, chunked, or up to the close.
+    pub async fn read_response(&mut self) -> std::io::Result<RawResponse> {
+        let bad =
+            |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
+        let (status, headers, head_len) = loop {
+            let mut slots = [httparse::EMPTY_HEADER; 128];
+            let mut resp = httparse::Response::new(&mut slots);
+            match resp.parse(&self.buf) {
+                Ok(httparse::Status::Complete(len)) => {
+                    let headers: Vec<(String, Vec<u8>)> = resp
+                        .headers
+                        .iter()
+                        .map(|h| (h.name.to_string(), h.value.to_vec()))
+                        .collect();
+                    break (resp.code.unwrap_or(0), headers, len);
+                }
+                Ok(httparse::Status::Partial) => {
+                    if self.fill().await? == 0 {
+                        return Err(std::io::ErrorKind::UnexpectedEof.into());
+                    }
+                }
+                Err(_) => return Err(bad("malformed response head")),
+            }
+        };
+        self.buf.drain(..head_len);
+        let get = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| String::from_utf8_lossy(v).to_ascii_lowercase())
+        };
+        let body = if status == 204 || status == 304 || (100..200).contains(&status) {
+            Vec::new()
+        } else if let Some(len) = get("content-length") {
+            let len: usize = len.trim().parse().map_err(|_| bad("bad content-length"))?;
+            self.need(len).await?;
+            self.buf.drain(..len).collect()
+        } else if get("transfer-encoding").is_some_and(|te| te.contains("chunked")) {
+            let mut body = Vec::new();
+            loop {
+                let line = self.line().await?;
+                let size = String::from_utf8_lossy(&line);
+                let size = size.split(';').next().unwrap_or("").trim();
+                let size = usize::from_str_radix(size, 16).map_err(|_| bad("bad chunk size"))?;
+                if size == 0 {
+                    while !self.line().await?.is_empty() {}
+                    break;
+                }
+                self.need(size + 2).await?;
+                body.extend(self.buf.drain(..size));
+                self.buf.drain(..2);
+            }
+            body
+        } else {
+            while self.fill().await? > 0 {}
+            std::mem::take(&mut self.buf)
+        };
+        Ok(RawResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+/// One request on a fresh connection, from synchronous code.
+pub fn raw_request(addr: SocketAddr, head: &[u8], body: &[u8]) -> std::io::Result<RawResponse> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("client runtime")
+        .block_on(async {
+            let mut conn = RawConn::connect(addr).await?;
+            conn.send(head, body).await
+        })
+}

@@ -1,6 +1,9 @@
 //! hookcli's integration tests: one binary, so it links once.
 
+mod check;
 mod common;
 mod completions;
+mod listen;
+mod replay;
 mod sdk_vectors;
 mod send;

@@ -190,18 +190,21 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
     };
 
     // Refused outright: too large, unreadable, or invalid under --enforce.
-    let refusal = match &rejected {
+    let mut refusal = match &rejected {
         Some((status, why)) => Some((*status, why.clone())),
-        None if cfg.enforce && delivery.verdict.word == "invalid" => Some((
-            401,
-            format!(
-                "signature invalid: {}",
-                delivery.verdict.explanation.as_deref().unwrap_or("")
-            ),
-        )),
+        // Under --enforce a request that cannot be verified is refused too.
+        None if cfg.enforce && matches!(delivery.verdict.word.as_str(), "invalid" | "unknown") => {
+            Some((
+                401,
+                format!(
+                    "signature invalid: {}",
+                    delivery.verdict.explanation.as_deref().unwrap_or("")
+                ),
+            ))
+        }
         None => None,
     };
-    let forward_to = if refusal.is_none() {
+    let mut forward_to = if refusal.is_none() {
         pick(
             &cfg.routes,
             cfg.forward_to.as_deref(),
@@ -209,10 +212,20 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
             delivery.provider.as_deref(),
             delivery.event_type.as_deref(),
         )
-        .map(|base| join_url(base, &cfg.path, &target))
+        .map(|base| (base, join_url(base, &cfg.path, &target)))
     } else {
         None
     };
+    if let Some((base, url)) = &forward_to
+        && escapes(base, url)
+    {
+        refusal = Some((
+            400,
+            format!("the path {target} would leave the forward target {base}"),
+        ));
+        forward_to = None;
+    }
+    let forward_to = forward_to.map(|(_, url)| url);
 
     let id = delivery.id.clone();
     let (reply, attempt) = match (&refusal, &forward_to, &shared.forwarder) {
@@ -267,6 +280,18 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
         human(&info)
     });
     reply
+}
+
+/// True when `.` or `..` segments (plain or percent-encoded) would take
+/// the forwarded URL out from under the target's path, as URL parsing
+/// resolves them.
+fn escapes(base: &str, url: &str) -> bool {
+    let (Ok(base), Ok(url)) = (url::Url::parse(base), url::Url::parse(url)) else {
+        return true;
+    };
+    let prefix = base.path().trim_end_matches('/');
+    let path = url.path();
+    !(path == prefix || path.starts_with(&format!("{prefix}/")) || prefix.is_empty())
 }
 
 /// The URL the sender used: `--public-url` joined with the target, else
@@ -330,6 +355,7 @@ fn local_answer(
         body: body.clone().into_bytes(),
         duration_ms: start.elapsed().as_secs_f64() * 1000.0,
         error: None,
+        sent: None,
     };
     (json_reply(status, &body, Some(id)), attempt)
 }
@@ -352,6 +378,7 @@ fn forwarded(
         body: Vec::new(),
         duration_ms,
         error: None,
+        sent: None,
     };
     let reply = match outcome {
         Outcome::Answered {
@@ -427,4 +454,18 @@ fn store_failure(e: &crate::store::StoreError) -> Reply {
             .to_string(),
         None,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escapes;
+
+    #[test]
+    fn dot_segments_cannot_leave_the_target() {
+        assert!(!escapes("http://app/base", "http://app/base/x?y=1"));
+        assert!(!escapes("http://app/base", "http://app/base"));
+        assert!(escapes("http://app/base", "http://app/base/%2e%2e/outside"));
+        assert!(escapes("http://app/base", "http://app/base/../x"));
+        assert!(!escapes("http://app/", "http://app/anything"));
+    }
 }

@@ -186,6 +186,14 @@ impl Provider for CustomHmac {
         run().unwrap_or_else(Verdict::from)
     }
 
+    fn signed_at(&self, req: &WebhookRequest) -> Option<i64> {
+        req.headers
+            .get_str(self.config.timestamp_header.as_deref()?)?
+            .trim()
+            .parse()
+            .ok()
+    }
+
     /// A custom scheme cannot be recognised from headers alone.
     fn detect(&self, _headers: &Headers) -> bool {
         false

@@ -114,6 +114,11 @@ pub trait Provider: Send + Sync {
         }
     }
 
+    /// The Unix time the signature was made at, for timestamped schemes.
+    fn signed_at(&self, _req: &WebhookRequest) -> Option<i64> {
+        None
+    }
+
     /// The timestamp tolerance in force: the override, else the default.
     fn tolerance(&self, opts: &VerifyOptions) -> Option<u64> {
         opts.tolerance.or(self.info().default_tolerance)

@@ -75,6 +75,10 @@ impl Provider for Slack {
         run().unwrap_or_else(Verdict::from)
     }
 
+    fn signed_at(&self, req: &WebhookRequest) -> Option<i64> {
+        req.headers.get_str(TS_HEADER)?.trim().parse().ok()
+    }
+
     fn detect(&self, headers: &Headers) -> bool {
         headers.contains(SIG_HEADER)
     }

@@ -152,6 +152,15 @@ impl Provider for Standard {
         run().unwrap_or_else(Verdict::from)
     }
 
+    fn signed_at(&self, req: &WebhookRequest) -> Option<i64> {
+        let p = header_prefix(&req.headers);
+        req.headers
+            .get_str(&format!("{p}-timestamp"))?
+            .trim()
+            .parse()
+            .ok()
+    }
+
     fn detect(&self, headers: &Headers) -> bool {
         let p = self.prefix;
         headers.contains(&format!("{p}-signature")) || headers.contains(&format!("{p}-id"))

@@ -98,6 +98,14 @@ impl Provider for Stripe {
         run().unwrap_or_else(Verdict::from)
     }
 
+    fn signed_at(&self, req: &WebhookRequest) -> Option<i64> {
+        let value = req.headers.get_str(HEADER)?;
+        value
+            .split(',')
+            .find_map(|item| item.trim().strip_prefix("t="))
+            .and_then(|t| t.parse().ok())
+    }
+
     fn detect(&self, headers: &Headers) -> bool {
         headers.contains(HEADER)
     }

@@ -499,6 +499,7 @@ async fn drain(state: Arc<State>, channel: String, a: Arc<Attached>) {
                         body,
                         duration_ms: (now_ms() - started) as f64,
                         error: None,
+                        sent: None,
                     };
                     if let Err(e) = writer.delivered(attempt).await {
                         eprintln!("hookcli relay: cannot mark {} delivered: {e}", d.id);

@@ -9,7 +9,7 @@ mod writer;
 
 pub mod portable;
 
-pub use model::{Attempt, AttemptKind, Delivery, Summary, VerdictRecord, now_ms};
+pub use model::{Attempt, AttemptKind, Delivery, Sent, Summary, VerdictRecord, now_ms};
 pub use query::{Filter, Lookup};
 pub use writer::Writer;
 
@@ -248,6 +248,7 @@ mod tests {
             body: b"ok".to_vec(),
             duration_ms: 1.5,
             error: None,
+            sent: None,
         }
     }
 

@@ -109,6 +109,15 @@ pub struct Attempt {
     pub body: Vec<u8>,
     pub duration_ms: f64,
     pub error: Option<String>,
+    /// The request as sent, when it differs from the recorded one.
+    pub sent: Option<Sent>,
+}
+
+/// A request as an attempt sent it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sent {
+    pub headers: Headers,
+    pub body: Vec<u8>,
 }
 
 impl Attempt {

@@ -45,6 +45,11 @@ fn attempt_value(a: &Attempt) -> Value {
         "error": a.error,
         "headers": headers_value(&a.headers),
         "body": body_json(&a.body),
+        "sent": a.sent.as_ref().map(|s| json!({
+            "headers": headers_value(&s.headers),
+            "body": body_json(&s.body),
+            "body_sha256": crate::provider::crypto::sha256_hex(&s.body),
+        })),
     })
 }
 

@@ -151,7 +151,8 @@ pub fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<Delivery>> {
 /// Every attempt of a delivery, oldest first.
 pub fn attempts(conn: &Connection, delivery_id: &str) -> rusqlite::Result<Vec<Attempt>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT delivery_id, kind, target, started_at, status, headers, body, duration_ms, error
+        "SELECT delivery_id, kind, target, started_at, status, headers, body, duration_ms, error,
+                sent_headers, sent_body
          FROM attempts WHERE delivery_id = ?1 ORDER BY seq",
     )?;
     let rows = stmt.query_map(params![delivery_id], |r| {
@@ -165,6 +166,16 @@ pub fn attempts(conn: &Connection, delivery_id: &str) -> rusqlite::Result<Vec<At
             body: r.get(6)?,
             duration_ms: r.get(7)?,
             error: r.get(8)?,
+            sent: match (
+                r.get::<_, Option<String>>(9)?,
+                r.get::<_, Option<Vec<u8>>>(10)?,
+            ) {
+                (Some(h), Some(body)) => Some(super::Sent {
+                    headers: decode_headers(&h),
+                    body,
+                }),
+                _ => None,
+            },
         })
     })?;
     rows.collect()

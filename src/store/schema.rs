@@ -62,6 +62,12 @@ CREATE TABLE relay_queue (
 );
 CREATE INDEX relay_queue_pending ON relay_queue(channel, delivered_at, seq);
 "#,
+    r#"
+-- What a replay actually sent, when it differs from the recorded request
+-- (re-signed headers, an edited body).
+ALTER TABLE attempts ADD COLUMN sent_headers TEXT;
+ALTER TABLE attempts ADD COLUMN sent_body BLOB;
+"#,
 ];
 
 /// The schema version this build writes.

@@ -209,8 +209,9 @@ fn insert_delivery(tx: &Transaction<'_>, d: &Delivery) -> rusqlite::Result<()> {
 
 fn insert_attempt(tx: &Transaction<'_>, a: &Attempt) -> rusqlite::Result<()> {
     let mut stmt = tx.prepare_cached(
-        "INSERT INTO attempts (delivery_id, kind, target, started_at, status, headers, body, duration_ms, error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO attempts (delivery_id, kind, target, started_at, status, headers, body, duration_ms, error,
+            sent_headers, sent_body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     stmt.execute(params![
         a.delivery_id,
@@ -222,6 +223,8 @@ fn insert_attempt(tx: &Transaction<'_>, a: &Attempt) -> rusqlite::Result<()> {
         a.body,
         a.duration_ms,
         a.error,
+        a.sent.as_ref().map(|s| encode_headers(&s.headers)),
+        a.sent.as_ref().map(|s| s.body.clone()),
     ])?;
     let mut update = tx.prepare_cached(
         "UPDATE deliveries SET last_status = ?2, last_error = ?3, attempt_count = attempt_count + 1 WHERE id = ?1",
