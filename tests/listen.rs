@@ -1641,7 +1641,6 @@ fn query_strings_and_repeated_headers_reach_the_app_unchanged() {
     assert_eq!(app.hit_count(), 1);
 }
 
-#[test]
 /// Paths and queries reach the app under the target's path; dot segments
 /// that would climb out of it (plain or percent-encoded) are refused.
 #[test]
