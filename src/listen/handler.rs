@@ -149,13 +149,9 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
         headers,
         body,
     };
-    let detected;
     let provider: Option<&dyn provider::Provider> = match &cfg.provider {
         Some(p) => Some(p.as_ref()),
-        None => {
-            detected = provider::detect(&request.headers);
-            detected.as_deref()
-        }
+        None => provider::detect_name(&request.headers).and_then(provider::shared),
     };
     let verdict = match (provider, &cfg.secret) {
         (None, _) => VerdictRecord::unknown(),

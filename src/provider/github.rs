@@ -31,6 +31,10 @@ fn check(
 }
 
 impl Provider for GitHub {
+    fn name(&self) -> &'static str {
+        "github"
+    }
+
     fn info(&self) -> ProviderInfo {
         ProviderInfo {
             name: "github",

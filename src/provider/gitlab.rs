@@ -9,6 +9,10 @@ pub struct GitLab;
 const HEADER: &str = "X-Gitlab-Token";
 
 impl Provider for GitLab {
+    fn name(&self) -> &'static str {
+        "gitlab"
+    }
+
     fn info(&self) -> ProviderInfo {
         ProviderInfo {
             name: "gitlab",

@@ -102,6 +102,10 @@ impl CustomHmac {
 }
 
 impl Provider for CustomHmac {
+    fn name(&self) -> &'static str {
+        "hmac"
+    }
+
     fn info(&self) -> ProviderInfo {
         let c = &self.config;
         ProviderInfo {

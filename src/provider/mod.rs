@@ -154,7 +154,20 @@ pub fn all() -> Vec<Box<dyn Provider>> {
 
 /// The provider whose headers these are, if any is recognised.
 pub fn detect(headers: &Headers) -> Option<Box<dyn Provider>> {
-    all().into_iter().find(|p| p.detect(headers))
+    detect_name(headers).and_then(by_name)
+}
+
+/// The name of the provider whose headers these are, without building
+/// one: the capture path runs this for every delivery.
+pub fn detect_name(headers: &Headers) -> Option<&'static str> {
+    static ALL: std::sync::LazyLock<Vec<Box<dyn Provider>>> = std::sync::LazyLock::new(all);
+    ALL.iter().find(|p| p.detect(headers)).map(|p| p.name())
+}
+
+/// A shared instance of a fixed provider (not the configurable `hmac`).
+pub fn shared(name: &str) -> Option<&'static dyn Provider> {
+    static ALL: std::sync::LazyLock<Vec<Box<dyn Provider>>> = std::sync::LazyLock::new(all);
+    ALL.iter().find(|p| p.name() == name).map(|p| p.as_ref())
 }
 
 /// The current Unix time in seconds.

@@ -18,6 +18,10 @@ fn header<'a>(req: &'a WebhookRequest, classic: &str) -> Option<&'a str> {
 }
 
 impl Provider for Shopify {
+    fn name(&self) -> &'static str {
+        "shopify"
+    }
+
     fn info(&self) -> ProviderInfo {
         ProviderInfo {
             name: "shopify",

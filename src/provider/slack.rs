@@ -15,6 +15,14 @@ fn signature(secret: &Secret, ts: &str, body: &[u8]) -> String {
 }
 
 impl Provider for Slack {
+    fn name(&self) -> &'static str {
+        "slack"
+    }
+
+    fn tolerance(&self, opts: &VerifyOptions) -> Option<u64> {
+        opts.tolerance.or(Some(300))
+    }
+
     fn info(&self) -> ProviderInfo {
         ProviderInfo {
             name: "slack",

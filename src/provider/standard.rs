@@ -57,6 +57,14 @@ fn header_prefix(headers: &Headers) -> &'static str {
 }
 
 impl Provider for Standard {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn tolerance(&self, opts: &VerifyOptions) -> Option<u64> {
+        opts.tolerance.or(Some(300))
+    }
+
     fn info(&self) -> ProviderInfo {
         let p = self.prefix;
         ProviderInfo {

@@ -16,6 +16,14 @@ fn signature(secret: &Secret, timestamp: &str, body: &[u8]) -> String {
 }
 
 impl Provider for Stripe {
+    fn name(&self) -> &'static str {
+        "stripe"
+    }
+
+    fn tolerance(&self, opts: &VerifyOptions) -> Option<u64> {
+        opts.tolerance.or(Some(300))
+    }
+
     fn info(&self) -> ProviderInfo {
         ProviderInfo {
             name: "stripe",

@@ -85,6 +85,10 @@ fn query_param(url: &str, name: &str) -> Option<String> {
 }
 
 impl Provider for Twilio {
+    fn name(&self) -> &'static str {
+        "twilio"
+    }
+
     fn info(&self) -> ProviderInfo {
         ProviderInfo {
             name: "twilio",
