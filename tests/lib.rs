@@ -4,6 +4,7 @@ mod check;
 mod common;
 mod completions;
 mod listen;
+mod relay;
 mod replay;
 mod sdk_vectors;
 mod send;
