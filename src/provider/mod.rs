@@ -187,13 +187,18 @@ pub(crate) fn required_header<'a>(req: &'a WebhookRequest, name: &str) -> Result
     std::str::from_utf8(raw).map_err(|_| Failure::malformed(name, "not valid UTF-8"))
 }
 
-/// A JSON string field of the body, by dotted path.
+/// A JSON string (or number) field of the body, by dotted path. Only the
+/// objects on the path are split into their members; every other value is
+/// skipped over, not built: this runs for every captured delivery.
 pub(crate) fn json_str(req: &WebhookRequest, path: &str) -> Option<String> {
-    let mut v = req.json()?;
+    use serde_json::value::RawValue;
+    let mut raw: &RawValue = serde_json::from_slice(&req.body).ok()?;
     for seg in path.split('.') {
-        v = v.get_mut(seg)?.take();
+        let members: std::collections::HashMap<std::borrow::Cow<'_, str>, &RawValue> =
+            serde_json::from_str(raw.get()).ok()?;
+        raw = members.get(seg).copied()?;
     }
-    match v {
+    match serde_json::from_str::<serde_json::Value>(raw.get()).ok()? {
         serde_json::Value::String(s) => Some(s),
         serde_json::Value::Number(n) => Some(n.to_string()),
         _ => None,

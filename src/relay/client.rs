@@ -30,9 +30,12 @@ pub struct ClientConfig {
     pub max_offline: Option<Duration>,
 }
 
-const HEARTBEAT: Duration = Duration::from_secs(10);
-/// A connection silent this long is dead, whatever TCP thinks.
-const DEAD_AFTER: Duration = Duration::from_secs(30);
+const HEARTBEAT: Duration = Duration::from_secs(5);
+/// A connection silent this long is dead, whatever TCP thinks; with the
+/// heartbeat's period, a dead one is noticed within 30 s.
+const DEAD_AFTER: Duration = Duration::from_secs(24);
+/// Why a session ended when a newer client took the channel.
+const TAKEN_OVER: &str = "taken over";
 
 /// The WebSocket URL for a relay URL given as http(s) or ws(s).
 pub fn connect_url(relay: &str, channel: &str) -> String {
@@ -66,7 +69,16 @@ pub async fn run(
     let mut backoff = Duration::from_millis(250);
     let mut offline_since = Instant::now();
     loop {
-        match connect(&cfg, tls.clone()).await {
+        // A hanging attempt must not outlast --max-offline.
+        let limit = cfg
+            .max_offline
+            .map(|max| {
+                max.saturating_sub(offline_since.elapsed())
+                    .max(Duration::from_millis(100))
+            })
+            .unwrap_or(Duration::from_secs(15))
+            .min(Duration::from_secs(15));
+        match connect(&cfg, tls.clone(), limit).await {
             Ok(ws) => {
                 say(format!(
                     "tunnel up: deliveries to {} reach this listen",
@@ -74,6 +86,12 @@ pub async fn run(
                 ));
                 backoff = Duration::from_millis(250);
                 let why = session(shared.clone(), ws).await;
+                if why == TAKEN_OVER {
+                    anyhow::bail!(
+                        "another client took over channel {} at the relay; this one stops",
+                        cfg.channel
+                    );
+                }
                 say(format!("tunnel down: {why}; reconnecting"));
                 offline_since = Instant::now();
             }
@@ -112,7 +130,11 @@ enum ConnectError {
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn connect(cfg: &ClientConfig, tls: Arc<rustls::ClientConfig>) -> Result<Ws, ConnectError> {
+async fn connect(
+    cfg: &ClientConfig,
+    tls: Arc<rustls::ClientConfig>,
+    limit: Duration,
+) -> Result<Ws, ConnectError> {
     let url = connect_url(&cfg.url, &cfg.channel);
     let mut request = url
         .as_str()
@@ -125,9 +147,17 @@ async fn connect(cfg: &ClientConfig, tls: Arc<rustls::ClientConfig>) -> Result<W
             .map_err(|_| ConnectError::Refused("the token is not a valid header value".into()))?,
     );
     let connector = tokio_tungstenite::Connector::Rustls(tls);
-    let connecting =
-        tokio_tungstenite::connect_async_tls_with_config(request, None, true, Some(connector));
-    match tokio::time::timeout(Duration::from_secs(15), connecting).await {
+    // Deliveries are as large as the relay lets them be: no frame limit here.
+    let mut ws_config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default();
+    ws_config.max_message_size = None;
+    ws_config.max_frame_size = None;
+    let connecting = tokio_tungstenite::connect_async_tls_with_config(
+        request,
+        Some(ws_config),
+        true,
+        Some(connector),
+    );
+    match tokio::time::timeout(limit, connecting).await {
         Ok(Ok((ws, _))) => Ok(ws),
         Ok(Err(tokio_tungstenite::tungstenite::Error::Http(resp))) => {
             let status = resp.status();
@@ -143,7 +173,10 @@ async fn connect(cfg: &ClientConfig, tls: Arc<rustls::ClientConfig>) -> Result<W
             }
         }
         Ok(Err(e)) => Err(ConnectError::Transient(e.to_string())),
-        Err(_) => Err(ConnectError::Transient("no answer within 15 s".into())),
+        Err(_) => Err(ConnectError::Transient(format!(
+            "no answer within {:.1} s",
+            limit.as_secs_f64()
+        ))),
     }
 }
 
@@ -177,6 +210,9 @@ async fn session(shared: Arc<Shared>, ws: Ws) -> String {
                         Err(e) => break format!("the relay sent a bad frame: {e}"),
                     },
                     Some(Ok(Message::Ping(p))) => { let _ = tx.send(Message::Pong(p)); }
+                    Some(Ok(Message::Close(Some(frame)))) if u16::from(frame.code) == super::TAKEOVER_CODE => {
+                        break TAKEN_OVER.to_string()
+                    }
                     Some(Ok(Message::Close(_))) | None => break "the relay closed the connection".to_string(),
                     Some(Err(e)) => break e.to_string(),
                     Some(Ok(_)) => {}
@@ -206,13 +242,25 @@ async fn handle(
     headers: Headers,
     body: Vec<u8>,
 ) -> Frame {
+    let max = shared.config.max_body;
+    let (body, rejected) = if body.len() as u64 > max {
+        (
+            Vec::new(),
+            Some((
+                413,
+                format!("body of {} bytes is over --max-body {max}", body.len()),
+            )),
+        )
+    } else {
+        (body, None)
+    };
     let arrival = Arrival {
         method,
         target,
         version: "HTTP/1.1".into(),
         headers,
         body,
-        rejected: None,
+        rejected,
         peer,
         public_url,
         record_url: true,

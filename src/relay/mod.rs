@@ -8,3 +8,7 @@ pub mod client;
 pub mod frame;
 pub mod server;
 pub mod tls;
+
+/// The WebSocket close code a relay sends a client whose channel a newer
+/// client took over: that client stops instead of taking it back.
+pub const TAKEOVER_CODE: u16 = 4000;

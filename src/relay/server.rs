@@ -442,6 +442,9 @@ async fn drain(state: Arc<State>, channel: String, a: Arc<Attached>) {
     let Some((store, writer)) = &state.buffer else {
         return;
     };
+    // Deliveries the client took too long over: left queued for its next
+    // attach, and passed over here so the rest still flows.
+    let mut passed_over = std::collections::HashSet::new();
     loop {
         let batch = match store.open_read().and_then(|c| {
             crate::store::query::pending(&c, &channel, 100).map_err(|source| {
@@ -451,7 +454,10 @@ async fn drain(state: Arc<State>, channel: String, a: Arc<Attached>) {
                 }
             })
         }) {
-            Ok(b) => b,
+            Ok(b) => b
+                .into_iter()
+                .filter(|d| !passed_over.contains(&d.id))
+                .collect::<Vec<_>>(),
             Err(crate::store::StoreError::Missing { .. }) => Vec::new(),
             Err(e) => {
                 eprintln!("hookcli relay: cannot read the buffer: {e}");
@@ -464,8 +470,10 @@ async fn drain(state: Arc<State>, channel: String, a: Arc<Attached>) {
             let again = store
                 .open_read()
                 .ok()
-                .and_then(|c| crate::store::query::pending(&c, &channel, 1).ok())
-                .is_some_and(|b| !b.is_empty());
+                .and_then(|c| {
+                    crate::store::query::pending(&c, &channel, passed_over.len() + 1).ok()
+                })
+                .is_some_and(|b| b.iter().any(|d| !passed_over.contains(&d.id)));
             if again && !a.draining.swap(true, Ordering::SeqCst) {
                 continue;
             }
@@ -504,6 +512,13 @@ async fn drain(state: Arc<State>, channel: String, a: Arc<Attached>) {
                     if let Err(e) = writer.delivered(attempt).await {
                         eprintln!("hookcli relay: cannot mark {} delivered: {e}", d.id);
                     }
+                }
+                Err((504, why)) => {
+                    eprintln!(
+                        "hookcli relay: channel {channel}: buffered delivery {} not answered ({why}); kept for the next attach",
+                        d.id
+                    );
+                    passed_over.insert(d.id.clone());
                 }
                 _ => {
                     // The client went away: the rest waits for the next one.
@@ -564,8 +579,9 @@ fn connect(state: Arc<State>, mut req: Request<Incoming>, peer: SocketAddr) -> R
         match upgrade.await {
             Ok(upgraded) => {
                 let mut config = WebSocketConfig::default();
-                config.max_message_size = Some(state.config.max_body as usize + (1 << 20));
-                config.max_frame_size = Some(state.config.max_body as usize + (1 << 20));
+                // Answers are the app's, of any size; --max-body bounds requests.
+                config.max_message_size = None;
+                config.max_frame_size = None;
                 let ws = WebSocketStream::from_raw_socket(
                     TokioIo::new(upgraded),
                     Role::Server,
@@ -607,7 +623,12 @@ where
         .unwrap_or_else(|p| p.into_inner())
         .insert(channel.clone(), attached.clone());
     if let Some(old) = previous {
-        let _ = old.tx.send(Message::Close(None));
+        let _ = old.tx.send(Message::Close(Some(
+            tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                code: super::TAKEOVER_CODE.into(),
+                reason: "another client took over this channel".into(),
+            },
+        )));
         eprintln!(
             "hookcli relay: channel {channel}: client {} takes over from {}",
             attached.peer, old.peer
@@ -627,7 +648,26 @@ where
     if state.buffer.is_some() {
         tokio::spawn(drain(state.clone(), channel.clone(), attached.clone()));
     }
-    while let Some(msg) = stream.next().await {
+    // A client that vanished without a word is detached within 30 s, so
+    // its channel buffers (or answers 503) instead of timing out.
+    let mut heartbeat = tokio::time::interval(Duration::from_secs(10));
+    let mut last_seen = std::time::Instant::now();
+    loop {
+        let msg = tokio::select! {
+            msg = stream.next() => match msg {
+                Some(m) => m,
+                None => break,
+            },
+            _ = heartbeat.tick() => {
+                if last_seen.elapsed() > Duration::from_secs(30) {
+                    eprintln!("hookcli relay: channel {channel}: client {peer} silent for 30 s, detaching");
+                    break;
+                }
+                let _ = attached.tx.send(Message::Ping(Vec::new().into()));
+                continue;
+            }
+        };
+        last_seen = std::time::Instant::now();
         match msg {
             Ok(Message::Binary(bytes)) => match Frame::decode(&bytes) {
                 Ok(Frame::Answer {

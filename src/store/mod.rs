@@ -89,19 +89,28 @@ impl Store {
 
     /// Refuses a file that is not SQLite before SQLite touches it.
     fn check_header(&self) -> Result<bool> {
-        match std::fs::read(&self.path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(source) => Err(StoreError::Sqlite {
+        use std::io::Read;
+        let mut file = match std::fs::File::open(&self.path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(source) => {
+                return Err(StoreError::Sqlite {
+                    path: self.path.clone(),
+                    source: rusqlite::Error::InvalidPath(
+                        format!("{}: {source}", self.path.display()).into(),
+                    ),
+                });
+            }
+            Ok(f) => f,
+        };
+        // Only the 16-byte magic: the database may be gigabytes.
+        let mut magic = Vec::with_capacity(16);
+        let _ = (&mut file).take(16).read_to_end(&mut magic);
+        if magic.is_empty() || magic == b"SQLite format 3\0" {
+            Ok(true)
+        } else {
+            Err(StoreError::NotSqlite {
                 path: self.path.clone(),
-                source: rusqlite::Error::InvalidPath(
-                    format!("{}: {source}", self.path.display()).into(),
-                ),
-            }),
-            Ok(bytes) if bytes.is_empty() => Ok(true),
-            Ok(bytes) if bytes.starts_with(b"SQLite format 3\0") => Ok(true),
-            Ok(_) => Err(StoreError::NotSqlite {
-                path: self.path.clone(),
-            }),
+            })
         }
     }
 

@@ -92,7 +92,14 @@ pub fn lookup(conn: &Connection, key: &str) -> rusqlite::Result<Lookup> {
         let by_prefix: Vec<Summary> = stmt
             .query_map(params![key], summary)?
             .collect::<rusqlite::Result<_>>()?;
-        if by_prefix.is_empty() {
+        if by_prefix.is_empty() && key.len() == 8 {
+            // The short id, through its index.
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {SUMMARY_COLUMNS} FROM deliveries WHERE substr(id, -8) = ?1 ORDER BY seq DESC LIMIT 10"
+            ))?;
+            stmt.query_map(params![key], summary)?
+                .collect::<rusqlite::Result<_>>()?
+        } else if by_prefix.is_empty() {
             let mut stmt = conn.prepare(&format!(
                 "SELECT {SUMMARY_COLUMNS} FROM deliveries WHERE substr(id, -length(?1)) = ?1 ORDER BY seq DESC LIMIT 10"
             ))?;

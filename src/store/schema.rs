@@ -68,6 +68,10 @@ CREATE INDEX relay_queue_pending ON relay_queue(channel, delivered_at, seq);
 ALTER TABLE attempts ADD COLUMN sent_headers TEXT;
 ALTER TABLE attempts ADD COLUMN sent_body BLOB;
 "#,
+    r#"
+-- `show <short id>`: the last 8 characters that listen and list print.
+CREATE INDEX deliveries_short_id ON deliveries(substr(id, -8));
+"#,
 ];
 
 /// The schema version this build writes.

@@ -2,7 +2,8 @@
 //! batches (group commit). A caller's future resolves only once the
 //! transaction holding its row has committed.
 
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 
 use rusqlite::{Connection, Transaction, params};
@@ -41,11 +42,31 @@ pub struct Writer {
 
 /// The writer thread; `join` waits until every `Writer` is dropped and the
 /// last batch is committed.
-pub struct WriterThread(JoinHandle<()>);
+pub struct WriterThread {
+    writer: JoinHandle<()>,
+    checkpoints: JoinHandle<()>,
+    stop: Arc<AtomicBool>,
+}
 
 impl WriterThread {
     pub fn join(self) {
-        let _ = self.0.join();
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = self.checkpoints.join();
+        let _ = self.writer.join();
+    }
+}
+
+/// Folds the WAL into the database every half second without blocking
+/// the writer (PASSIVE), so the WAL stays small.
+fn checkpoint_loop(conn: Connection, stop: &AtomicBool) {
+    let mut slept = 0;
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        slept += 50;
+        if slept >= 500 {
+            slept = 0;
+            let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+        }
     }
 }
 
@@ -54,13 +75,30 @@ impl Writer {
     /// starts the writer thread.
     pub fn start(store: &Store) -> Result<(Writer, WriterThread)> {
         let conn = store.open_write()?;
+        // Checkpoints run beside the writer, never inside its commits: an
+        // automatic one stalls every delivery waiting on that commit.
+        let _ = conn.pragma_update(None, "wal_autocheckpoint", 0);
+        let checkpointer = store.open_write()?;
+        let stop = Arc::new(AtomicBool::new(false));
         let (tx, rx) = mpsc::channel();
         let path = store.path.clone();
         let handle = std::thread::Builder::new()
             .name("hookcli-store-writer".into())
             .spawn(move || run(conn, rx, &path))
             .map_err(|e| StoreError::Write(format!("cannot start the writer thread: {e}")))?;
-        Ok((Writer { tx }, WriterThread(handle)))
+        let stop2 = stop.clone();
+        let checkpoints = std::thread::Builder::new()
+            .name("hookcli-store-checkpoint".into())
+            .spawn(move || checkpoint_loop(checkpointer, &stop2))
+            .map_err(|e| StoreError::Write(format!("cannot start the checkpoint thread: {e}")))?;
+        Ok((
+            Writer { tx },
+            WriterThread {
+                writer: handle,
+                checkpoints,
+                stop,
+            },
+        ))
     }
 
     /// Records a delivery; returns once it is committed.
@@ -134,7 +172,7 @@ fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, path: &std::path::Path) {
         }
     }
     // Every sender is gone: fold the WAL back so the file stands alone.
-    let _ = conn.pragma_update(None, "wal_checkpoint", "TRUNCATE");
+    let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
 }
 
 /// One transaction for the whole batch; a row that fails fails alone, a
@@ -147,12 +185,12 @@ fn commit_batch(conn: &mut Connection, batch: &[Job]) -> Vec<rusqlite::Result<()
     let results: Vec<rusqlite::Result<()>> = batch
         .iter()
         .map(|job| match job {
-            Job::Delivery(d, attempt, _) => insert_delivery(&tx, d).and_then(|()| match attempt {
-                Some(a) => insert_attempt(&tx, a),
+            Job::Delivery(d, attempt, _) => insert_delivery(&tx, d, attempt.as_deref()).and_then(|()| match attempt {
+                Some(a) => insert_attempt_row(&tx, a),
                 None => Ok(()),
             }),
             Job::Attempt(a, _) => insert_attempt(&tx, a),
-            Job::Buffer(d, channel, _) => insert_delivery(&tx, d).and_then(|()| {
+            Job::Buffer(d, channel, _) => insert_delivery(&tx, d, None).and_then(|()| {
                 tx.prepare_cached("INSERT INTO relay_queue (channel, delivery_id) VALUES (?1, ?2)")?
                     .execute(params![channel, d.id])
                     .map(|_| ())
@@ -176,12 +214,19 @@ fn clone_err(e: &rusqlite::Error) -> rusqlite::Error {
     rusqlite::Error::InvalidParameterName(e.to_string())
 }
 
-fn insert_delivery(tx: &Transaction<'_>, d: &Delivery) -> rusqlite::Result<()> {
+/// Inserts a delivery; with its first attempt already known, the row is
+/// written once with that attempt's outcome rather than updated after.
+fn insert_delivery(
+    tx: &Transaction<'_>,
+    d: &Delivery,
+    first: Option<&Attempt>,
+) -> rusqlite::Result<()> {
     let mut stmt = tx.prepare_cached(
         "INSERT INTO deliveries (id, received_at, peer, method, target, http_version, headers, body,
             body_size, body_sha256, provider, event_type, event_id, verdict, verdict_cause,
-            verdict_reason, source, public_url, rejected)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+            verdict_reason, source, public_url, rejected, last_status, last_error, attempt_count)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+            ?20, ?21, ?22)",
     )?;
     stmt.execute(params![
         d.id,
@@ -203,11 +248,23 @@ fn insert_delivery(tx: &Transaction<'_>, d: &Delivery) -> rusqlite::Result<()> {
         d.source,
         d.public_url,
         d.rejected,
+        first.and_then(|a| a.status),
+        first.and_then(|a| a.error.clone()),
+        i64::from(first.is_some()),
     ])?;
     Ok(())
 }
 
 fn insert_attempt(tx: &Transaction<'_>, a: &Attempt) -> rusqlite::Result<()> {
+    insert_attempt_row(tx, a)?;
+    let mut update = tx.prepare_cached(
+        "UPDATE deliveries SET last_status = ?2, last_error = ?3, attempt_count = attempt_count + 1 WHERE id = ?1",
+    )?;
+    update.execute(params![a.delivery_id, a.status, a.error])?;
+    Ok(())
+}
+
+fn insert_attempt_row(tx: &Transaction<'_>, a: &Attempt) -> rusqlite::Result<()> {
     let mut stmt = tx.prepare_cached(
         "INSERT INTO attempts (delivery_id, kind, target, started_at, status, headers, body, duration_ms, error,
             sent_headers, sent_body)
@@ -226,9 +283,5 @@ fn insert_attempt(tx: &Transaction<'_>, a: &Attempt) -> rusqlite::Result<()> {
         a.sent.as_ref().map(|s| encode_headers(&s.headers)),
         a.sent.as_ref().map(|s| s.body.clone()),
     ])?;
-    let mut update = tx.prepare_cached(
-        "UPDATE deliveries SET last_status = ?2, last_error = ?3, attempt_count = attempt_count + 1 WHERE id = ?1",
-    )?;
-    update.execute(params![a.delivery_id, a.status, a.error])?;
     Ok(())
 }
