@@ -166,6 +166,7 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
             VerdictRecord::from_verdict(&p.verify(&request, secret, &opts))
         }
     };
+    let (event_type, event_id) = provider.map(|p| p.event(&request)).unwrap_or_default();
     let delivery = Delivery {
         id: new_id(),
         received_at,
@@ -177,8 +178,8 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
         body_sha256: sha256_hex(&request.body),
         body: request.body.clone(),
         provider: provider.map(|p| p.name().to_string()),
-        event_type: provider.and_then(|p| p.event_type(&request)),
-        event_id: provider.and_then(|p| p.event_id(&request)),
+        event_type,
+        event_id,
         verdict,
         source: source.into(),
         public_url: record_url.then(|| public_url.clone()),

@@ -15,6 +15,9 @@ use super::{Attempt, Delivery, Result, Store, StoreError};
 /// The most rows one transaction takes; more wait for the next one.
 const MAX_BATCH: usize = 1024;
 
+/// How long a commit under load waits for more rows to join it.
+const LINGER: std::time::Duration = std::time::Duration::from_micros(300);
+
 type Reply = oneshot::Sender<std::result::Result<(), String>>;
 
 enum Job {
@@ -152,14 +155,25 @@ impl Writer {
 }
 
 fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, path: &std::path::Path) {
+    // Under load, a commit that waits a moment for more rows costs each
+    // row far less: the pages they share are written once.
+    let mut busy = false;
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
+        let linger_until = std::time::Instant::now() + LINGER;
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
                 Ok(job) => batch.push(job),
+                Err(_) if busy => match rx
+                    .recv_timeout(linger_until.saturating_duration_since(std::time::Instant::now()))
+                {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                },
                 Err(_) => break,
             }
         }
+        busy = batch.len() > 1;
         let outcome = commit_batch(&mut conn, &batch);
         for (job, result) in batch.into_iter().zip(outcome) {
             let reply = match job {
