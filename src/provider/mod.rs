@@ -107,6 +107,12 @@ pub trait Provider: Send + Sync {
 
     fn event_id(&self, req: &WebhookRequest) -> Option<String>;
 
+    /// Event type and id together; providers that read both from the body
+    /// override this to parse it once.
+    fn event(&self, req: &WebhookRequest) -> (Option<String>, Option<String>) {
+        (self.event_type(req), self.event_id(req))
+    }
+
     /// Removes the signature from a signed request (for the missing-signature fault).
     fn strip_signature(&self, req: &mut WebhookRequest) {
         for h in self.info().signature_headers {
@@ -185,6 +191,25 @@ pub(crate) fn required_header<'a>(req: &'a WebhookRequest, name: &str) -> Result
         .get(name)
         .ok_or_else(|| Failure::missing(name))?;
     std::str::from_utf8(raw).map_err(|_| Failure::malformed(name, "not valid UTF-8"))
+}
+
+/// Several top-level JSON string (or number) fields of the body, read in
+/// one pass.
+pub(crate) fn json_top<const N: usize>(
+    req: &WebhookRequest,
+    keys: [&str; N],
+) -> [Option<String>; N] {
+    use serde_json::value::RawValue;
+    let members: Option<std::collections::HashMap<std::borrow::Cow<'_, str>, &RawValue>> =
+        serde_json::from_slice(&req.body).ok();
+    keys.map(|k| {
+        let raw = members.as_ref()?.get(k)?;
+        match serde_json::from_str::<serde_json::Value>(raw.get()).ok()? {
+            serde_json::Value::String(s) => Some(s),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    })
 }
 
 /// A JSON string (or number) field of the body, by dotted path. Only the

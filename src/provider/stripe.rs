@@ -125,6 +125,11 @@ impl Provider for Stripe {
     fn event_id(&self, req: &WebhookRequest) -> Option<String> {
         json_str(req, "id")
     }
+
+    fn event(&self, req: &WebhookRequest) -> (Option<String>, Option<String>) {
+        let [kind, id] = json_top(req, ["type", "id"]);
+        (kind, id)
+    }
 }
 
 #[cfg(test)]
