@@ -120,11 +120,11 @@ _hookcli() {
             fi
             case "${prev}" in
                 --provider)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear" -- "${cur}"))
                     return 0
                     ;;
                 -p)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear" -- "${cur}"))
                     return 0
                     ;;
                 --url)
@@ -500,11 +500,11 @@ _hookcli() {
                     return 0
                     ;;
                 --provider)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear" -- "${cur}"))
                     return 0
                     ;;
                 -p)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear" -- "${cur}"))
                     return 0
                     ;;
                 --secret)
@@ -700,11 +700,11 @@ _hookcli() {
                     return 0
                     ;;
                 --provider)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear" -- "${cur}"))
                     return 0
                     ;;
                 -p)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear" -- "${cur}"))
                     return 0
                     ;;
                 --event)
@@ -802,11 +802,11 @@ _hookcli() {
             fi
             case "${prev}" in
                 --provider)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear" -- "${cur}"))
                     return 0
                     ;;
                 -p)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear" -- "${cur}"))
                     return 0
                     ;;
                 --from)
@@ -942,11 +942,11 @@ _hookcli() {
                     return 0
                     ;;
                 --provider)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear" -- "${cur}"))
                     return 0
                     ;;
                 -p)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear" -- "${cur}"))
                     return 0
                     ;;
                 --secret)

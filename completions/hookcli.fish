@@ -56,7 +56,10 @@ twilio\t''
 gitlab\t''
 standard\t''
 svix\t''
-hmac\t''"
+hmac\t''
+paddle\t''
+sentry\t''
+linear\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l secret-env -d 'Read the signing secret from this environment variable' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l respond -d 'Status to answer when not forwarding' -r
@@ -116,7 +119,10 @@ twilio\t''
 gitlab\t''
 standard\t''
 svix\t''
-hmac\t''"
+hmac\t''
+paddle\t''
+sentry\t''
+linear\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l secret-env -d 'Read the signing secret from this environment variable' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l tolerance -d 'Timestamp tolerance, overriding the provider\'s (e.g. 10m)' -r
@@ -156,7 +162,10 @@ twilio\t''
 gitlab\t''
 standard\t''
 svix\t''
-hmac\t''"
+hmac\t''
+paddle\t''
+sentry\t''
+linear\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -s u -l url -d 'The endpoint to check' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l secret-env -d 'Read the signing secret from this environment variable' -r
@@ -214,7 +223,10 @@ twilio\t''
 gitlab\t''
 standard\t''
 svix\t''
-hmac\t''"
+hmac\t''
+paddle\t''
+sentry\t''
+linear\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -s e -l event -d 'Only these event types (`*` matches anything)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l to -d 'Send here instead of the original forward target (the delivery\'s path is appended)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
@@ -252,7 +264,10 @@ twilio\t''
 gitlab\t''
 standard\t''
 svix\t''
-hmac\t''"
+hmac\t''
+paddle\t''
+sentry\t''
+linear\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l from -d 'Re-send exported deliveries (`hookcli show ID --json`): files, or folders of *.json in name order' -r -F
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s e -l event -d 'Sample event to send (default: the provider\'s most common one)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s u -l url -d 'Where to send it (default: a local `hookcli listen`)' -r

@@ -79,6 +79,9 @@ pub fn default_event(provider: &str) -> Option<&'static str> {
         "twilio" => "sms.incoming",
         "gitlab" => "push",
         "standard" => "user.created",
+        "paddle" => "transaction.completed",
+        "sentry" => "issue.created",
+        "linear" => "Issue.create",
         _ => return None,
     })
 }

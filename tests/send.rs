@@ -19,8 +19,9 @@ use crate::common::{Hit, ReceivedRequest, Receiver, Run, hookcli, run};
 const SECRET_VAR: &str = "HOOKCLI_TEST_SIGNING_SECRET";
 
 /// Every provider the receiver below knows how to verify.
-const PROVIDERS: [&str; 9] = [
+const PROVIDERS: [&str; 12] = [
     "stripe", "github", "shopify", "slack", "twilio", "gitlab", "standard", "svix", "hmac",
+    "paddle", "sentry", "linear",
 ];
 
 const TAMPERS: [&str; 6] = [
@@ -46,13 +47,19 @@ fn secret_for(provider: &str) -> &'static str {
         // base64 of "svix-webhooks-test-signing-key!!"
         "svix" => "whsec_c3ZpeC13ZWJob29rcy10ZXN0LXNpZ25pbmcta2V5ISE=",
         "hmac" => "custom-hmac-secret-7f3a",
+        "paddle" => "pdl_ntfset_01hv8x0test0destination0key_Q2hI4nTt3sT",
+        "sentry" => "3f9a1c7e5b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a1c3e5b7d9f2a4c6e8b0d1f3a",
+        "linear" => "lin_wh_testSigningSecret0123456789abcdefXYZ",
         other => panic!("no test secret for provider {other}"),
     }
 }
 
 /// Whether the provider puts a timestamp under its signature.
 fn timestamped(provider: &str) -> bool {
-    matches!(provider, "stripe" | "slack" | "standard" | "svix")
+    matches!(
+        provider,
+        "stripe" | "slack" | "standard" | "svix" | "paddle" | "linear"
+    )
 }
 
 /// Whether the provider's signature covers the body.
@@ -72,6 +79,9 @@ fn signature_headers(provider: &str) -> &'static [&'static str] {
         "standard" => &["webhook-signature"],
         "svix" => &["svix-signature"],
         "hmac" => &["x-signature"],
+        "paddle" => &["paddle-signature"],
+        "sentry" => &["sentry-hook-signature"],
+        "linear" => &["linear-signature"],
         other => panic!("unknown provider {other}"),
     }
 }
@@ -128,14 +138,19 @@ type HmacSha256 = Hmac<Sha256>;
 type HmacSha1 = Hmac<sha1::Sha1>;
 
 fn within_tolerance(ts: &str) -> Result<(), Refusal> {
+    within(ts, TOLERANCE)
+}
+
+/// Checks a Unix-seconds timestamp against a tolerance of its own.
+fn within(ts: &str, tolerance: i64) -> Result<(), Refusal> {
     let ts: i64 = ts
         .trim()
         .parse()
         .map_err(|_| malformed(format!("timestamp {ts:?} is not a number")))?;
     let age = now() - ts;
-    if age > TOLERANCE {
+    if age > tolerance {
         Err(refuse("stale", format!("signed {age} s ago")))
-    } else if -age > TOLERANCE {
+    } else if -age > tolerance {
         Err(refuse("future", format!("signed {} s in the future", -age)))
     } else {
         Ok(())
@@ -316,6 +331,62 @@ fn verify(provider: &str, req: &ReceivedRequest, secret: &str) -> Result<(), Ref
                 return Err(mismatch("X-Signature does not match"));
             }
             Ok(())
+        }
+        // https://developer.paddle.com/webhooks/signature-verification
+        "paddle" => {
+            let header = req
+                .header("paddle-signature")
+                .ok_or_else(|| missing("Paddle-Signature"))?;
+            let mut ts = None;
+            let mut h1 = Vec::new();
+            for item in header.split(';') {
+                match item.split_once('=') {
+                    Some(("ts", v)) => ts = Some(v),
+                    Some(("h1", v)) => h1.push(v),
+                    _ => return Err(malformed(format!("{item:?} is not key=value"))),
+                }
+            }
+            let ts = ts.ok_or_else(|| malformed("no ts= in Paddle-Signature"))?;
+            if h1.is_empty() {
+                return Err(malformed("no h1= in Paddle-Signature"));
+            }
+            let signed: [&[u8]; 3] = [ts.as_bytes(), b":", body];
+            let ok = h1.iter().any(|sig| {
+                hex::decode(sig)
+                    .is_ok_and(|tag| mac_ok::<HmacSha256>(secret.as_bytes(), &signed, &tag))
+            });
+            if !ok {
+                return Err(mismatch("no h1 signature matches"));
+            }
+            // Paddle's SDKs allow five seconds.
+            within(ts, 5)
+        }
+        // https://docs.sentry.io/integrations/integration-platform/webhooks/
+        "sentry" => {
+            let sig = req
+                .header("sentry-hook-signature")
+                .ok_or_else(|| missing("Sentry-Hook-Signature"))?;
+            let tag = hex::decode(sig.trim()).map_err(|_| malformed("not hex"))?;
+            if !mac_ok::<HmacSha256>(secret.as_bytes(), &[body], &tag) {
+                return Err(mismatch("Sentry-Hook-Signature does not match"));
+            }
+            Ok(())
+        }
+        // https://linear.app/developers/webhooks#securing-webhooks
+        "linear" => {
+            let sig = req
+                .header("linear-signature")
+                .ok_or_else(|| missing("Linear-Signature"))?;
+            let tag = hex::decode(sig.trim()).map_err(|_| malformed("not hex"))?;
+            if !mac_ok::<HmacSha256>(secret.as_bytes(), &[body], &tag) {
+                return Err(mismatch("Linear-Signature does not match"));
+            }
+            let ms = serde_json::from_slice::<Value>(body)
+                .ok()
+                .and_then(|doc| doc["webhookTimestamp"].as_i64())
+                .ok_or_else(|| malformed("no webhookTimestamp in the body"))?;
+            // Linear's SDK allows a minute.
+            within(&(ms / 1000).to_string(), 60)
         }
         other => panic!("the test receiver does not know provider {other}"),
     }
@@ -579,6 +650,25 @@ fn carried(provider: &str, req: &ReceivedRequest) -> (String, String) {
         "hmac" => {
             let body = json_body(req);
             (text(&body["type"]), text(&body["data"]["id"]))
+        }
+        "paddle" => {
+            let body = json_body(req);
+            (text(&body["event_type"]), text(&body["event_id"]))
+        }
+        "sentry" => (
+            format!(
+                "{}.{}",
+                header("sentry-hook-resource"),
+                text(&json_body(req)["action"])
+            ),
+            header("request-id"),
+        ),
+        "linear" => {
+            let body = json_body(req);
+            (
+                format!("{}.{}", text(&body["type"]), text(&body["action"])),
+                header("linear-delivery"),
+            )
         }
         other => panic!("unknown provider {other}"),
     }
