@@ -22,6 +22,9 @@ _hookcli() {
             hookcli,completions)
                 cmd="hookcli__subcmd__completions"
                 ;;
+            hookcli,config)
+                cmd="hookcli__subcmd__config"
+                ;;
             hookcli,help)
                 cmd="hookcli__subcmd__help"
                 ;;
@@ -57,6 +60,9 @@ _hookcli() {
                 ;;
             hookcli__subcmd__help,completions)
                 cmd="hookcli__subcmd__help__subcmd__completions"
+                ;;
+            hookcli__subcmd__help,config)
+                cmd="hookcli__subcmd__help__subcmd__config"
                 ;;
             hookcli__subcmd__help,help)
                 cmd="hookcli__subcmd__help__subcmd__help"
@@ -95,7 +101,7 @@ _hookcli() {
 
     case "${cmd}" in
         hookcli)
-            opts="-h -V --color --help --version listen list show verify relay check replay send providers completions man help"
+            opts="-h -V --color --help --version listen list show verify relay check replay send providers completions config man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -232,8 +238,26 @@ _hookcli() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hookcli__subcmd__config)
+            opts="-h --json --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hookcli__subcmd__help)
-            opts="listen list show verify relay check replay send providers completions man help"
+            opts="listen list show verify relay check replay send providers completions config man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -261,6 +285,20 @@ _hookcli() {
             return 0
             ;;
         hookcli__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookcli__subcmd__help__subcmd__config)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -33,6 +33,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand send 'Send a realistic, correctly signed sample event to a URL'
             cand providers 'List the providers, their events, signature schemes and tolerances'
             cand completions 'Print a shell completion script'
+            cand config 'Show the settings in force and where each comes from (flags aside)'
             cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -132,8 +133,8 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand --help 'Print help'
         }
         &'hookcli;check'= {
-            cand -p 'Provider whose deliveries to imitate'
-            cand --provider 'Provider whose deliveries to imitate'
+            cand -p 'Provider whose deliveries to imitate (required unless hookcli.toml sets one)'
+            cand --provider 'Provider whose deliveries to imitate (required unless hookcli.toml sets one)'
             cand -u 'The endpoint to check'
             cand --url 'The endpoint to check'
             cand --secret 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)'
@@ -194,8 +195,8 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand --help 'Print help'
         }
         &'hookcli;send'= {
-            cand -p 'Provider whose scheme and sample events to use (see `hookcli providers`)'
-            cand --provider 'Provider whose scheme and sample events to use (see `hookcli providers`)'
+            cand -p 'Provider whose scheme and sample events to use (see `hookcli providers`). (Required, unless --from is given or hookcli.toml sets a provider.)'
+            cand --provider 'Provider whose scheme and sample events to use (see `hookcli providers`). (Required, unless --from is given or hookcli.toml sets a provider.)'
             cand --from 'Re-send exported deliveries (`hookcli show ID --json`): files, or folders of *.json in name order'
             cand -e 'Sample event to send (default: the provider''s most common one)'
             cand --event 'Sample event to send (default: the provider''s most common one)'
@@ -236,6 +237,12 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'hookcli;config'= {
+            cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
+            cand --json 'One JSON object instead of lines'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'hookcli;man'= {
             cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
             cand -h 'Print help'
@@ -252,6 +259,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand send 'Send a realistic, correctly signed sample event to a URL'
             cand providers 'List the providers, their events, signature schemes and tolerances'
             cand completions 'Print a shell completion script'
+            cand config 'Show the settings in force and where each comes from (flags aside)'
             cand man 'Print the man page (roff)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -274,6 +282,8 @@ set edit:completion:arg-completer[hookcli] = {|@words|
         &'hookcli;help;providers'= {
         }
         &'hookcli;help;completions'= {
+        }
+        &'hookcli;help;config'= {
         }
         &'hookcli;help;man'= {
         }

@@ -15,9 +15,12 @@ const ABOUT: &str =
 
 const EXAMPLES: &str = "\
 Examples:
-  hookcli send --provider stripe --url http://localhost:3000/webhooks --secret-env STRIPE_WEBHOOK_SECRET
-  hookcli send --provider github --event pull_request --print
-  hookcli providers";
+  hookcli listen --forward-to http://localhost:3000/webhooks --secret-env STRIPE_WEBHOOK_SECRET
+  hookcli send --provider stripe --secret-env STRIPE_WEBHOOK_SECRET
+  hookcli list --failed && hookcli replay --failed
+  hookcli check --provider github --url http://localhost:3000/gh --secret-env GH_SECRET
+
+Exit status: 0 success; 1 the thing checked is wrong; 2 usage; 3 runtime error.";
 
 #[derive(Debug, Parser)]
 #[command(name = "hookcli", version, about = ABOUT, after_help = EXAMPLES)]
@@ -73,6 +76,11 @@ pub enum Command {
         after_help = "Examples:\n  hookcli completions bash > ~/.local/share/bash-completion/completions/hookcli\n  hookcli completions zsh > ~/.zfunc/_hookcli\n  hookcli completions fish > ~/.config/fish/completions/hookcli.fish"
     )]
     Completions(CompletionsArgs),
+    /// Show the settings in force and where each comes from (flags aside).
+    #[command(
+        after_help = "Examples:\n  hookcli config\n  hookcli config --json\n\nThe file is hookcli.toml in the working directory, else in the platform config folder\n(~/.config/hookcli/hookcli.toml on Linux), or the path in HOOKCLI_CONFIG. Keys: store,\nprovider, secret_env, forward_to, port, relay, channel, token_env."
+    )]
+    Config(ConfigArgs),
     /// Print the man page (roff).
     #[command(hide = true)]
     Man,
@@ -192,7 +200,8 @@ pub struct HmacArgs {
 #[derive(Debug, Args)]
 pub struct SendArgs {
     /// Provider whose scheme and sample events to use (see `hookcli providers`).
-    #[arg(long, short = 'p', required_unless_present = "from", value_parser = clap::builder::PossibleValuesParser::new(crate::provider::NAMES))]
+    /// (Required, unless --from is given or hookcli.toml sets a provider.)
+    #[arg(long, short = 'p', value_parser = clap::builder::PossibleValuesParser::new(crate::provider::NAMES))]
     pub provider: Option<String>,
 
     /// Re-send exported deliveries (`hookcli show ID --json`): files, or folders of *.json in name order.
@@ -447,9 +456,9 @@ pub enum ReportFormat {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Provider whose deliveries to imitate.
+    /// Provider whose deliveries to imitate (required unless hookcli.toml sets one).
     #[arg(long, short = 'p', value_parser = clap::builder::PossibleValuesParser::new(crate::provider::NAMES))]
-    pub provider: String,
+    pub provider: Option<String>,
     /// The endpoint to check.
     #[arg(long, short = 'u')]
     pub url: String,
@@ -547,6 +556,13 @@ pub struct ReplayArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// One JSON object instead of lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct ProvidersArgs {
     /// Print one JSON document instead of a table.
     #[arg(long)]
@@ -584,6 +600,47 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     };
     n.checked_mul(mult)
         .ok_or_else(|| format!("{s:?} is too large"))
+}
+
+/// Parses the command line with the config file's settings as defaults:
+/// flags, then environment variables, then the file, then built-ins.
+pub fn parse_with(file: Option<&crate::config::FileConfig>) -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut cmd = Cli::command();
+    if let Some(f) = file {
+        cmd = with_defaults(cmd, f);
+    }
+    let matches = cmd.get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+fn with_defaults(mut cmd: clap::Command, f: &crate::config::FileConfig) -> clap::Command {
+    // clap keeps defaults for the life of the process.
+    fn leak(s: String) -> &'static str {
+        Box::leak(s.into_boxed_str())
+    }
+    let mut set = |sub: &str, arg: &'static str, value: Option<String>| {
+        if let Some(v) = value {
+            let v = leak(v);
+            cmd = std::mem::take(&mut cmd)
+                .mut_subcommand(sub, |s| s.mut_arg(arg, |a| a.default_value(v)));
+        }
+    };
+    for sub in ["listen", "list", "show", "verify", "replay"] {
+        set(
+            sub,
+            "store",
+            f.store.as_ref().map(|p| p.display().to_string()),
+        );
+    }
+    // send and check read the file's provider themselves: a default would
+    // not satisfy clap's "required".
+    set("listen", "provider", f.provider.clone());
+    set("listen", "forward_to", f.forward_to.clone());
+    set("listen", "port", f.port.map(|p| p.to_string()));
+    set("listen", "relay", f.relay.clone());
+    set("listen", "channel", f.channel.clone());
+    cmd
 }
 
 /// Reads `@FILE`, `-` or literal text.

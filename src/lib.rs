@@ -4,6 +4,7 @@
 pub mod check;
 pub mod cli;
 pub mod cmd;
+pub mod config;
 pub mod edit;
 pub mod fixture;
 pub mod listen;

@@ -2,16 +2,24 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 // glibc's allocator spent a tenth of listen's CPU consolidating freed bodies.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use hookcli::cli::{Cli, Command};
+use hookcli::cli::Command;
 use hookcli::cmd;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let file = match hookcli::config::load() {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("hookcli: error: config file {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let cli = hookcli::cli::parse_with(file.as_ref().map(|(_, c)| c));
+    if let Some((_, c)) = &file {
+        hookcli::config::set_active(c.clone());
+    }
     hookcli::output::settle_color(cli.color);
     let result = match cli.command {
         Command::Listen(args) => cmd::listen::run(*args),
@@ -24,6 +32,7 @@ fn main() -> ExitCode {
         Command::Send(args) => cmd::send::run(*args),
         Command::Providers(args) => cmd::providers::run(args),
         Command::Completions(args) => cmd::completions::run(args),
+        Command::Config(args) => cmd::config::run(args, file.as_ref().map(|(p, _)| p.as_path())),
         Command::Man => cmd::completions::run_man(),
     };
     match result {

@@ -45,6 +45,9 @@ pub fn hookcli() -> Hookcli {
     cmd.env_remove("HOOKCLI_SECRET")
         .env_remove("NO_COLOR")
         .env_remove("HOOKCLI_STORE")
+        .env_remove("HOOKCLI_RELAY_TOKEN")
+        // No config file from the machine running the tests.
+        .env("HOOKCLI_CONFIG", "")
         .env("HOOKCLI_STORE", store.path());
     Hookcli { cmd, _store: store }
 }
@@ -355,6 +358,7 @@ impl Listen {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_hookcli"));
         cmd.env_remove("HOOKCLI_SECRET")
             .env_remove("NO_COLOR")
+            .env("HOOKCLI_CONFIG", "")
             .env_remove("HOOKCLI_STORE")
             .arg("listen")
             .args(if args.contains(&"--port") {

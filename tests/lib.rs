@@ -3,6 +3,7 @@
 mod check;
 mod common;
 mod completions;
+mod config;
 mod listen;
 mod relay;
 mod replay;

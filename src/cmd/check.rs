@@ -10,7 +10,12 @@ use crate::cli::{CheckArgs, ReportFormat};
 use super::{provider, require_secret, resolve_secret, usage};
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let provider = provider(&args.provider, &args.hmac)?;
+    let name = args
+        .provider
+        .clone()
+        .or_else(|| crate::config::active().provider.clone())
+        .ok_or_else(|| usage("--provider is required (or set provider in hookcli.toml); `hookcli providers` lists them"))?;
+    let provider = provider(&name, &args.hmac)?;
     let secret = require_secret(resolve_secret(&args.secret)?, provider.as_ref())?;
     let cases: Vec<CaseName> = CaseName::ALL
         .into_iter()

@@ -85,7 +85,10 @@ pub fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(listen::run(config, store))?;
+    let result = runtime.block_on(listen::run(config, store));
+    // Anything still running was answered and committed already.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    result?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -102,9 +105,20 @@ pub fn resolve_token(
     token: Option<&str>,
     var: Option<&str>,
 ) -> anyhow::Result<Option<crate::secret::Secret>> {
-    let args = crate::cli::SecretArgs {
-        secret: token.map(str::to_string),
-        secret_env: var.map(str::to_string),
-    };
-    resolve_secret(&args)
+    // Flags, then HOOKCLI_RELAY_TOKEN (clap puts it in `token`), then the file's token_env.
+    let from_file = crate::config::active()
+        .token_env
+        .clone()
+        .filter(|_| token.is_none());
+    if let Some(var) = var.map(str::to_string).or(from_file) {
+        return match std::env::var(&var) {
+            Ok(v) if !v.is_empty() => Ok(Some(crate::secret::Secret::new(v))),
+            _ => Err(usage(format!(
+                "environment variable {var} (named for the relay token) is not set"
+            ))),
+        };
+    }
+    Ok(token
+        .filter(|t| !t.is_empty())
+        .map(crate::secret::Secret::new))
 }

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod completions;
+pub mod config;
 pub mod list;
 pub mod listen;
 pub mod providers;
@@ -42,7 +43,13 @@ pub fn exit(ok: bool) -> ExitCode {
 
 /// The secret from `--secret`/`HOOKCLI_SECRET` or `--secret-env VAR`.
 pub fn resolve_secret(args: &SecretArgs) -> anyhow::Result<Option<Secret>> {
-    if let Some(var) = &args.secret_env {
+    // The config file's secret_env comes after the flags and HOOKCLI_SECRET.
+    let from_file = crate::config::active().secret_env.clone();
+    let var = args
+        .secret_env
+        .clone()
+        .or_else(|| from_file.filter(|_| args.secret.is_none()));
+    if let Some(var) = &var {
         return match std::env::var(var) {
             Ok(v) if !v.is_empty() => Ok(Some(Secret::new(v))),
             Ok(_) => Err(usage(format!(

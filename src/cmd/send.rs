@@ -20,7 +20,11 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
     if !args.from.is_empty() {
         return super::send_from::run(args);
     }
-    let name = args.provider.clone().unwrap_or_default();
+    let name = args
+        .provider
+        .clone()
+        .or_else(|| crate::config::active().provider.clone())
+        .ok_or_else(|| usage("--provider is required (or set provider in hookcli.toml); `hookcli providers` lists them"))?;
     let provider = provider(&name, &args.hmac)?;
     let secret = resolve_secret(&args.secret)?;
     let secret = match (secret, args.tamper) {

@@ -35,13 +35,18 @@ pub fn human(l: &LineInfo<'_>) -> String {
         (Some(s), None) => format!("{} {s}", l.action).red(),
         (None, None) => l.action.normal(),
     };
+    let via = if d.source == "relay" {
+        " via relay".dimmed().to_string()
+    } else {
+        String::new()
+    };
     let rejected = d
         .rejected
         .as_deref()
         .map(|r| format!("  {}", r.red()))
         .unwrap_or_default();
     format!(
-        "{} {} {} {} {} {} {} {} {:.1} ms{rejected}",
+        "{} {} {} {} {} {} {} {} {:.1} ms{via}{rejected}",
         time.dimmed(),
         short_id(&d.id).bold(),
         d.method,

@@ -113,10 +113,11 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
     let (fail_tx, mut fail_rx) = tokio::sync::mpsc::channel::<anyhow::Error>(1);
+    let mut relay_task = None;
     if let Some(relay) = shared.config.relay.clone() {
         let (shared, printer) = (shared.clone(), shared.printer.clone());
         let json = shared.config.json;
-        tokio::spawn(async move {
+        relay_task = Some(tokio::spawn(async move {
             let say = move |line: String| {
                 printer.print(if json {
                     serde_json::json!({ "type": "tunnel", "message": line }).to_string()
@@ -127,7 +128,7 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
             if let Err(e) = crate::relay::client::run(shared, relay, say).await {
                 let _ = fail_tx.send(e).await;
             }
-        });
+        }));
     }
     let mut failure = None;
 
@@ -160,6 +161,12 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
     let finished = tokio::time::timeout(grace, graceful.shutdown())
         .await
         .is_ok();
+    // The tunnel holds a handle too: close it (relayed deliveries already
+    // handed to listen finish on their own tasks).
+    if let Some(task) = relay_task {
+        task.abort();
+        let _ = task.await;
+    }
     // The writer commits what it has and stops once every handle is gone.
     drop(shared);
     if let Some(e) = failure {
@@ -170,11 +177,13 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
         // committed already, so leave without waiting for it.
         return Ok(());
     }
-    tokio::task::spawn_blocking(move || {
+    // Relayed deliveries still in flight hold handles; they end within the
+    // forward timeout, and what was answered is committed already.
+    let joined = tokio::task::spawn_blocking(move || {
         writer_thread.join();
         let _ = printer_thread.join();
-    })
-    .await?;
+    });
+    let _ = tokio::time::timeout(grace, joined).await;
     Ok(())
 }
 

@@ -1,0 +1,139 @@
+//! `hookcli config`: the settings in force and where each comes from.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::cli::ConfigArgs;
+use crate::config::{active, candidates};
+
+/// One setting: its value and where it came from.
+struct Row {
+    key: &'static str,
+    value: String,
+    source: String,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+pub fn run(args: ConfigArgs, file: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let f = active();
+    let from_file = |what: bool| -> String {
+        match (what, file) {
+            (true, Some(p)) => format!("file {}", p.display()),
+            _ => "default".into(),
+        }
+    };
+    let mut rows = Vec::new();
+    let (store, source) = match (env("HOOKCLI_STORE"), &f.store) {
+        (Some(v), _) => (v, "env HOOKCLI_STORE".to_string()),
+        (None, Some(p)) => (p.display().to_string(), from_file(true)),
+        (None, None) => (
+            crate::store::default_dir().display().to_string(),
+            "default".into(),
+        ),
+    };
+    rows.push(Row {
+        key: "store",
+        value: store,
+        source,
+    });
+    rows.push(Row {
+        key: "provider",
+        value: f
+            .provider
+            .clone()
+            .unwrap_or_else(|| "(recognised from each delivery's headers)".into()),
+        source: from_file(f.provider.is_some()),
+    });
+    let secret = match (env("HOOKCLI_SECRET"), &f.secret_env) {
+        (Some(_), _) => ("(redacted)".to_string(), "env HOOKCLI_SECRET".to_string()),
+        (None, Some(var)) => (
+            format!(
+                "(redacted) from ${var}{}",
+                if env(var).is_some() {
+                    ""
+                } else {
+                    ", which is not set"
+                }
+            ),
+            from_file(true),
+        ),
+        (None, None) => (
+            "(none: pass --secret-env VAR)".to_string(),
+            "default".to_string(),
+        ),
+    };
+    rows.push(Row {
+        key: "secret",
+        value: secret.0,
+        source: secret.1,
+    });
+    rows.push(Row {
+        key: "forward_to",
+        value: f
+            .forward_to
+            .clone()
+            .unwrap_or_else(|| "(none: listen answers itself)".into()),
+        source: from_file(f.forward_to.is_some()),
+    });
+    rows.push(Row {
+        key: "port",
+        value: f.port.unwrap_or(8787).to_string(),
+        source: from_file(f.port.is_some()),
+    });
+    rows.push(Row {
+        key: "relay",
+        value: f.relay.clone().unwrap_or_else(|| "(none)".into()),
+        source: from_file(f.relay.is_some()),
+    });
+    rows.push(Row {
+        key: "channel",
+        value: f.channel.clone().unwrap_or_else(|| "(none)".into()),
+        source: from_file(f.channel.is_some()),
+    });
+    let token = match (env("HOOKCLI_RELAY_TOKEN"), &f.token_env) {
+        (Some(_), _) => (
+            "(redacted)".to_string(),
+            "env HOOKCLI_RELAY_TOKEN".to_string(),
+        ),
+        (None, Some(var)) => (format!("(redacted) from ${var}"), from_file(true)),
+        (None, None) => ("(none)".to_string(), "default".to_string()),
+    };
+    rows.push(Row {
+        key: "relay_token",
+        value: token.0,
+        source: token.1,
+    });
+
+    let mut out = std::io::stdout().lock();
+    let looked: Vec<String> = candidates()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    if args.json {
+        let settings: serde_json::Map<String, serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.key.to_string(),
+                    serde_json::json!({ "value": r.value, "source": r.source }),
+                )
+            })
+            .collect();
+        let doc = serde_json::json!({ "file": file, "looked_in": looked, "settings": settings });
+        writeln!(out, "{doc}")?;
+    } else {
+        match file {
+            Some(p) => writeln!(out, "config file  {}", p.display())?,
+            None => writeln!(out, "config file  none (looked in {})", looked.join(", "))?,
+        }
+        for r in &rows {
+            writeln!(out, "{:<12} {}  ({})", r.key, r.value, r.source)?;
+        }
+        writeln!(out, "flags on the command line override all of these")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

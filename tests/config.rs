@@ -1,0 +1,135 @@
+//! The config file: its settings apply under flags and environment
+//! variables, `hookcli config` says where each comes from, and a malformed
+//! file is one clear error naming the line.
+
+use std::process::Command;
+
+fn hookcli(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hookcli"));
+    cmd.current_dir(dir)
+        .env_remove("HOOKCLI_CONFIG")
+        .env_remove("HOOKCLI_STORE")
+        .env_remove("HOOKCLI_SECRET")
+        .env_remove("HOOKCLI_RELAY_TOKEN")
+        // The platform config folder lives under HOME: keep it empty too.
+        .env("HOME", dir)
+        .env("XDG_CONFIG_HOME", dir.join("xdg"));
+    cmd
+}
+
+fn out(cmd: &mut Command) -> (i32, String, String) {
+    let o = cmd.output().unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (
+        o.status.code().unwrap_or(-1),
+        text(&o.stdout),
+        text(&o.stderr),
+    )
+}
+
+#[test]
+fn the_file_sets_defaults_under_env_and_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("from-file");
+    std::fs::write(
+        dir.path().join("hookcli.toml"),
+        format!(
+            "store = {:?}\nprovider = \"github\"\nsecret_env = \"MY_SECRET\"\nport = 9911\n",
+            store.display().to_string()
+        ),
+    )
+    .unwrap();
+
+    let (code, stdout, _) = out(hookcli(dir.path())
+        .arg("config")
+        .env("MY_SECRET", "whsec_topsecret_value"));
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains(&format!(
+            "store        {}  (file hookcli.toml)",
+            store.display()
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("provider     github  (file hookcli.toml)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("port         9911  (file hookcli.toml)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("(redacted) from $MY_SECRET"), "{stdout}");
+    assert!(
+        !stdout.contains("whsec_topsecret_value"),
+        "the secret never shows: {stdout}"
+    );
+
+    // The environment beats the file.
+    let (_, stdout, _) = out(hookcli(dir.path())
+        .arg("config")
+        .env("HOOKCLI_STORE", "/elsewhere"));
+    assert!(
+        stdout.contains("store        /elsewhere  (env HOOKCLI_STORE)"),
+        "{stdout}"
+    );
+
+    // send takes the file's provider and secret variable; a flag beats the file.
+    let (code, stdout, stderr) = out(hookcli(dir.path())
+        .args(["send", "--print"])
+        .env("MY_SECRET", "s3cret"));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("X-Hub-Signature-256: sha256="), "{stdout}");
+    let (code, stdout, _) = out(hookcli(dir.path())
+        .args(["send", "--print", "--provider", "slack"])
+        .env("MY_SECRET", "s3cret"));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("X-Slack-Signature: v0="), "{stdout}");
+
+    // list reads the file's store (nothing there yet, so it says where it looked).
+    let (code, stdout, _) = out(hookcli(dir.path()).arg("list"));
+    assert_eq!(code, 0);
+    assert!(stdout.contains(&store.display().to_string()), "{stdout}");
+    let (_, stdout, _) = out(hookcli(dir.path()).args(["list", "--store", "/flag/wins"]));
+    assert!(stdout.contains("/flag/wins"), "{stdout}");
+}
+
+#[test]
+fn a_malformed_file_is_one_error_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("hookcli.toml"),
+        "port = 9000\nsecret = \"whsec_do_not_put_me_here\"\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = out(hookcli(dir.path()).arg("list"));
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("hookcli: error: config file hookcli.toml: line 2:"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("whsec_do_not_put_me_here"), "{stderr}");
+
+    std::fs::write(dir.path().join("hookcli.toml"), "port = \"eighty\"\n").unwrap();
+    let (code, _, stderr) = out(hookcli(dir.path()).arg("config"));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("line 1:"), "{stderr}");
+}
+
+#[test]
+fn no_file_is_fine_and_says_where_it_looked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, _) = out(hookcli(dir.path()).args(["config", "--json"]));
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(doc["file"].is_null());
+    assert_eq!(doc["settings"]["port"]["value"], "8787");
+    assert_eq!(doc["settings"]["port"]["source"], "default");
+    assert!(
+        doc["looked_in"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("hookcli.toml")
+    );
+}
