@@ -2,9 +2,6 @@
 
 use std::process::ExitCode;
 
-// glibc's allocator spent a tenth of listen's CPU consolidating freed bodies.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use hookcli::cli::Command;
 use hookcli::cmd;
 
