@@ -106,21 +106,17 @@ enum Done {
 }
 
 impl Ctx {
-    /// Loads one delivery and builds its request.
+    /// Loads one delivery and builds its request (dry runs and checks).
     fn prepare(&self, id: &str) -> Result<(store::Delivery, Prepared), String> {
-        let (d, attempts) = {
+        let loaded = {
             let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-            let d = store::query::get(&conn, id)
-                .map_err(|e| e.to_string())?
-                .ok_or("the delivery is gone")?;
-            let a = store::query::attempts(&conn, id).map_err(|e| e.to_string())?;
-            (d, a)
+            load(&conn, id, self.args.to.is_none())?
         };
-        let forwarded_to = attempts
-            .iter()
-            .rev()
-            .find(|a| a.kind == AttemptKind::Forward)
-            .and_then(|a| a.target.clone());
+        self.build(loaded)
+    }
+
+    /// Builds the request for a loaded delivery: no store access.
+    fn build(&self, (d, forwarded_to): Loaded) -> Result<(store::Delivery, Prepared), String> {
         let recorded;
         let provider: Option<&dyn Provider> = match &self.resign_provider {
             Some(p) => Some(p.as_ref()),
@@ -152,6 +148,26 @@ impl Ctx {
     }
 }
 
+/// A delivery and, when no `--to` is given, its newest forward target.
+type Loaded = (store::Delivery, Option<String>);
+
+fn load(conn: &Connection, id: &str, need_target: bool) -> Result<Loaded, String> {
+    let d = store::query::get(conn, id)
+        .map_err(|e| e.to_string())?
+        .ok_or("the delivery is gone")?;
+    let target = if need_target {
+        store::query::attempts(conn, id)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .rev()
+            .find(|a| a.kind == AttemptKind::Forward)
+            .and_then(|a| a.target)
+    } else {
+        None
+    };
+    Ok((d, target))
+}
+
 async fn replay_all(store: &Store, ctx: Ctx, ids: Vec<String>) -> anyhow::Result<ExitCode> {
     let ctx = Arc::new(ctx);
     let json = ctx.args.json;
@@ -169,66 +185,114 @@ async fn replay_all(store: &Store, ctx: Ctx, ids: Vec<String>) -> anyhow::Result
     }
     let (writer, writer_thread) = Writer::start(store)?;
     let bar = progress(ids.len(), json);
+    let (printer, printer_thread) = crate::listen::line::Printer::start();
     let say = {
         let bar = bar.clone();
+        let printer = printer.clone();
         move |line: String, err: bool| match &bar {
             Some(b) => b.println(line),
             None if err => {
                 let _ = writeln!(std::io::stderr(), "{line}");
             }
-            None => {
-                let _ = writeln!(std::io::stdout(), "{line}");
-            }
+            None => printer.print(line),
         }
     };
-    let say = Arc::new(say);
-    let limit = Arc::new(tokio::sync::Semaphore::new(ctx.args.concurrency as usize));
+    let say: Arc<dyn Fn(String, bool) + Send + Sync> = Arc::new(say);
+
+    // One reader walks the selection in order, off the async threads; a
+    // fixed set of workers sends; with one worker the order is kept.
+    let workers = ctx.args.concurrency as usize;
+    let (tx, rx) = tokio::sync::mpsc::channel::<(String, Result<Loaded, String>)>(workers * 2);
+    let reader = {
+        let (store, need_target) = (store.clone(), ctx.args.to.is_none());
+        std::thread::spawn(move || {
+            let conn = match store.open_read() {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = tx.blocking_send((String::new(), Err(e.to_string())));
+                    return;
+                }
+            };
+            for id in ids {
+                let loaded = load(&conn, &id, need_target);
+                if tx.blocking_send((id, loaded)).is_err() {
+                    return;
+                }
+            }
+        })
+    };
+    let rx = Arc::new(tokio::sync::Mutex::new(rx));
     let pace = ctx
         .args
         .rate
         .filter(|r| *r > 0.0)
         .map(|r| Duration::from_secs_f64(1.0 / r));
     let next_slot = Arc::new(tokio::sync::Mutex::new(Instant::now()));
-    let mut tasks = Vec::with_capacity(ids.len());
-    for id in ids {
-        let permit = limit
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("the semaphore is never closed");
-        if let Some(gap) = pace {
-            let mut slot = next_slot.lock().await;
-            let now = Instant::now();
-            if *slot > now {
-                tokio::time::sleep(*slot - now).await;
-            }
-            *slot = (*slot).max(now) + gap;
-        }
-        let (ctx, writer, say, bar) = (ctx.clone(), writer.clone(), say.clone(), bar.clone());
+    let mut tasks = Vec::with_capacity(workers);
+    for _ in 0..workers {
+        let (ctx, writer, say, bar, rx, next_slot) = (
+            ctx.clone(),
+            writer.clone(),
+            say.clone(),
+            bar.clone(),
+            rx.clone(),
+            next_slot.clone(),
+        );
         tasks.push(tokio::spawn(async move {
-            let done = replay_one(&ctx, &writer, &id, &*say).await;
-            if let Some(b) = &bar {
-                b.inc(1);
+            let mut done = Vec::new();
+            let mut commits = Vec::new();
+            loop {
+                let next = rx.lock().await.recv().await;
+                let Some((id, loaded)) = next else { break };
+                if let Some(gap) = pace {
+                    let mut slot = next_slot.lock().await;
+                    let now = Instant::now();
+                    if *slot > now {
+                        tokio::time::sleep(*slot - now).await;
+                    }
+                    *slot = (*slot).max(now) + gap;
+                }
+                let (outcome, commit) = replay_one(&ctx, &writer, &id, loaded, &*say).await;
+                done.push(outcome);
+                commits.extend(commit);
+                if let Some(b) = &bar {
+                    b.inc(1);
+                }
             }
-            drop(permit);
+            // The sends are done; the exit status waits for every record.
+            for c in commits {
+                if let Ok(Err(e)) = c.await {
+                    say(
+                        format!("hookcli: error: a replay was sent but not recorded: {e}"),
+                        true,
+                    );
+                }
+            }
             done
         }));
     }
     let mut latencies = Vec::new();
     for t in tasks {
-        match t.await {
-            Ok(Done::Sent { status, ms }) => {
-                summary.sent += 1;
-                latencies.push(ms);
-                match status {
-                    Some(s) if (200..300).contains(&s) => summary.ok_2xx += 1,
-                    Some(_) => summary.other_status += 1,
-                    None => summary.errors += 1,
+        for outcome in t.await.unwrap_or_default() {
+            match outcome {
+                Done::Sent { status, ms } => {
+                    summary.sent += 1;
+                    latencies.push(ms);
+                    match status {
+                        Some(s) if (200..300).contains(&s) => summary.ok_2xx += 1,
+                        Some(_) => summary.other_status += 1,
+                        None => summary.errors += 1,
+                    }
                 }
+                Done::Skipped => summary.skipped += 1,
             }
-            Ok(Done::Skipped) | Err(_) => summary.skipped += 1,
         }
     }
+    let _ = reader.join();
+    // The printer stops once every handle on it is gone.
+    drop(say);
+    drop(printer);
+    let _ = printer_thread.join();
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
@@ -243,13 +307,17 @@ async fn replay_one(
     ctx: &Ctx,
     writer: &Writer,
     id: &str,
+    loaded: Result<Loaded, String>,
     say: &(dyn Fn(String, bool) + Send + Sync),
-) -> Done {
-    let (d, prepared) = match ctx.prepare(id) {
+) -> (
+    Done,
+    Option<tokio::task::JoinHandle<Result<(), crate::store::StoreError>>>,
+) {
+    let (d, prepared) = match loaded.and_then(|l| ctx.build(l)) {
         Ok(p) => p,
         Err(why) => {
             say(format!("hookcli: skipped {id}: {why}"), true);
-            return Done::Skipped;
+            return (Done::Skipped, None);
         }
     };
     for w in &prepared.warnings {
@@ -260,12 +328,6 @@ async fn replay_one(
     let result = crate::send::deliver(&ctx.client, &prepared.request, ctx.args.timeout).await;
     let mut attempt = replay::attempt(&prepared, started_at, &result);
     attempt.duration_ms = start.elapsed().as_secs_f64() * 1000.0;
-    if let Err(e) = writer.attempt(attempt.clone()).await {
-        say(
-            format!("hookcli: error: the replay of {id} was sent but not recorded: {e}"),
-            true,
-        );
-    }
     let info = LineInfo {
         delivery: &d,
         action: if prepared.resigned {
@@ -286,10 +348,14 @@ async fn replay_one(
         },
         false,
     );
-    Done::Sent {
+    let done = Done::Sent {
         status: attempt.status,
         ms: attempt.duration_ms,
-    }
+    };
+    // Recorded in the background: the next replay need not wait for this commit.
+    let writer = writer.clone();
+    let commit = tokio::spawn(async move { writer.attempt(attempt).await });
+    (done, Some(commit))
 }
 
 fn dry_run(ctx: &Ctx, ids: &[String]) -> anyhow::Result<ExitCode> {

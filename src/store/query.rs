@@ -121,37 +121,36 @@ pub fn lookup(conn: &Connection, key: &str) -> rusqlite::Result<Lookup> {
 
 /// The delivery with exactly this id.
 pub fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<Delivery>> {
-    conn.query_row(
+    conn.prepare_cached(
         "SELECT id, received_at, peer, method, target, http_version, headers, body, body_sha256,
                 provider, event_type, event_id, verdict, verdict_cause, verdict_reason, source,
                 public_url, rejected
          FROM deliveries WHERE id = ?1",
-        params![id],
-        |r| {
-            Ok(Delivery {
-                id: r.get(0)?,
-                received_at: r.get(1)?,
-                peer: r.get(2)?,
-                method: r.get(3)?,
-                target: r.get(4)?,
-                http_version: r.get(5)?,
-                headers: decode_headers(&r.get::<_, String>(6)?),
-                body: r.get(7)?,
-                body_sha256: r.get(8)?,
-                provider: r.get(9)?,
-                event_type: r.get(10)?,
-                event_id: r.get(11)?,
-                verdict: VerdictRecord {
-                    word: r.get(12)?,
-                    cause: r.get(13)?,
-                    explanation: r.get(14)?,
-                },
-                source: r.get(15)?,
-                public_url: r.get(16)?,
-                rejected: r.get(17)?,
-            })
-        },
-    )
+    )?
+    .query_row(params![id], |r| {
+        Ok(Delivery {
+            id: r.get(0)?,
+            received_at: r.get(1)?,
+            peer: r.get(2)?,
+            method: r.get(3)?,
+            target: r.get(4)?,
+            http_version: r.get(5)?,
+            headers: decode_headers(&r.get::<_, String>(6)?),
+            body: r.get(7)?,
+            body_sha256: r.get(8)?,
+            provider: r.get(9)?,
+            event_type: r.get(10)?,
+            event_id: r.get(11)?,
+            verdict: VerdictRecord {
+                word: r.get(12)?,
+                cause: r.get(13)?,
+                explanation: r.get(14)?,
+            },
+            source: r.get(15)?,
+            public_url: r.get(16)?,
+            rejected: r.get(17)?,
+        })
+    })
     .optional()
 }
 
