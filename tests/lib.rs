@@ -5,6 +5,7 @@ mod common;
 mod completions;
 mod config;
 mod listen;
+mod readme;
 mod relay;
 mod replay;
 mod sdk_vectors;

@@ -1,0 +1,122 @@
+//! The README cannot rot: every `hookcli …` command in its shell blocks
+//! parses with the real command-line definitions (subcommands, flags and
+//! their values), and the opening commands are the two CI relies on.
+
+use clap::Parser;
+use hookcli::cli::Cli;
+
+const README: &str = include_str!("../README.md");
+
+/// Splits a shell line into words: single and double quotes, backslash
+/// continuations already joined; stops at pipes, `&&`, `;`, `&`, `>` and `#`.
+fn words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    let mut any = false;
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => cur.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                any = true;
+            }
+            (None, '|' | ';' | '&' | '>' | '#') => break,
+            (None, c) if c.is_whitespace() => {
+                if any || !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                    any = false;
+                }
+            }
+            (None, c) => cur.push(c),
+        }
+    }
+    if any || !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Every command line of the README's sh blocks that runs hookcli.
+fn commands() -> Vec<(usize, Vec<String>)> {
+    let mut out = Vec::new();
+    let mut in_sh = false;
+    let mut pending = String::new();
+    for (n, line) in README.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with("```") {
+            in_sh = t == "```sh";
+            continue;
+        }
+        if !in_sh {
+            continue;
+        }
+        if let Some(start) = t.strip_suffix('\\') {
+            pending.push_str(start);
+            pending.push(' ');
+            continue;
+        }
+        let full = format!("{pending}{t}");
+        pending.clear();
+        // Environment assignments in front of the command, as in `A=b hookcli …`.
+        let ws = words(&full);
+        let start = ws.iter().position(|w| w == "hookcli");
+        if let Some(i) = start
+            && ws[..i].iter().all(|w| w.contains('='))
+        {
+            out.push((n + 1, ws[i..].to_vec()));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_readme_command_parses() {
+    let cmds = commands();
+    assert!(cmds.len() > 30, "found only {} commands", cmds.len());
+    let mut broken = Vec::new();
+    for (line, args) in &cmds {
+        // URLs and secrets shown as placeholders are fine: only the shape is checked.
+        if let Err(e) = Cli::try_parse_from(args) {
+            let first = e.to_string().lines().next().unwrap_or_default().to_string();
+            broken.push(format!("README line {line}: `{}`: {first}", args.join(" ")));
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "README commands that no longer parse:\n{}",
+        broken.join("\n")
+    );
+}
+
+#[test]
+fn readme_opens_with_the_run_and_test_commands() {
+    let block: Vec<&str> = README
+        .split("```sh")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(block, ["cargo run --release -- listen", "cargo test"]);
+    let ci = include_str!("../.ci/run");
+    assert!(
+        ci.lines().any(|l| l.trim() == "cargo test"),
+        ".ci/run runs the README's test command"
+    );
+}
+
+#[test]
+fn the_splitter_handles_quotes_and_pipes() {
+    assert_eq!(
+        words("hookcli list --event 'invoice.*' --json | jq ."),
+        ["hookcli", "list", "--event", "invoice.*", "--json"]
+    );
+    assert_eq!(
+        words("A=b hookcli show last # the newest"),
+        ["A=b", "hookcli", "show", "last"]
+    );
+}
