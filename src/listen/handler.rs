@@ -246,23 +246,14 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
         }
     };
 
-    let stored = if forward_to.is_some() && refusal.is_none() {
-        shared.writer.attempt(attempt.clone()).await
-    } else {
-        shared
-            .writer
-            .delivery_with(delivery.clone(), Some(attempt.clone()))
-            .await
-    };
-    if let Err(e) = stored {
-        return store_failure(&e);
-    }
-
     let action = match (&refusal, &forward_to) {
         (Some(_), _) => "reject",
         (None, Some(_)) => "forward",
         _ => "respond",
     };
+    // The line is written before the record is handed over, so the record
+    // moves to the writer instead of being copied; it is printed only once
+    // the record is committed.
     let info = LineInfo {
         delivery: &delivery,
         action,
@@ -271,11 +262,16 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
         error: attempt.error.as_deref(),
         duration_ms: start.elapsed().as_secs_f64() * 1000.0,
     };
-    shared.printer.print(if cfg.json {
-        json_line(&info)
+    let line = if cfg.json { json_line(&info) } else { human(&info) };
+    let stored = if forward_to.is_some() && refusal.is_none() {
+        shared.writer.attempt(attempt).await
     } else {
-        human(&info)
-    });
+        shared.writer.delivery_with(delivery, Some(attempt)).await
+    };
+    if let Err(e) = stored {
+        return store_failure(&e);
+    }
+    shared.printer.print(line);
     reply
 }
 
