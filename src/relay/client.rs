@@ -185,8 +185,16 @@ async fn session(shared: Arc<Shared>, ws: Ws) -> String {
     let (mut sink, mut stream) = ws.split();
     let (tx, mut rx) = mpsc::unbounded_channel::<Message>();
     let writer = tokio::spawn(async move {
-        while let Some(m) = rx.recv().await {
-            if sink.send(m).await.is_err() {
+        // Answers queue up under load: write them all, then flush once.
+        'outer: while let Some(m) = rx.recv().await {
+            let mut next = Some(m);
+            while let Some(m) = next.take() {
+                if sink.feed(m).await.is_err() {
+                    break 'outer;
+                }
+                next = rx.try_recv().ok();
+            }
+            if sink.flush().await.is_err() {
                 break;
             }
         }

@@ -637,9 +637,18 @@ where
         eprintln!("hookcli relay: channel {channel}: client {peer} attached");
     }
     let writer = tokio::spawn(async move {
-        while let Some(m) = rx.recv().await {
-            let close = matches!(m, Message::Close(_));
-            if sink.send(m).await.is_err() || close {
+        // Frames queue up under load: write them all, then flush once.
+        'outer: while let Some(m) = rx.recv().await {
+            let mut next = Some(m);
+            while let Some(m) = next.take() {
+                let close = matches!(m, Message::Close(_));
+                if sink.feed(m).await.is_err() || close {
+                    let _ = sink.flush().await;
+                    break 'outer;
+                }
+                next = rx.try_recv().ok();
+            }
+            if sink.flush().await.is_err() {
                 break;
             }
         }
