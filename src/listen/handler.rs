@@ -262,7 +262,11 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
         error: attempt.error.as_deref(),
         duration_ms: start.elapsed().as_secs_f64() * 1000.0,
     };
-    let line = if cfg.json { json_line(&info) } else { human(&info) };
+    let line = if cfg.json {
+        json_line(&info)
+    } else {
+        human(&info)
+    };
     let stored = if forward_to.is_some() && refusal.is_none() {
         shared.writer.attempt(attempt).await
     } else {
