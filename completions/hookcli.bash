@@ -126,11 +126,11 @@ _hookcli() {
             fi
             case "${prev}" in
                 --provider)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom" -- "${cur}"))
                     return 0
                     ;;
                 -p)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom" -- "${cur}"))
                     return 0
                     ;;
                 --url)
@@ -538,11 +538,11 @@ _hookcli() {
                     return 0
                     ;;
                 --provider)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom" -- "${cur}"))
                     return 0
                     ;;
                 -p)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom" -- "${cur}"))
                     return 0
                     ;;
                 --secret)
@@ -738,11 +738,11 @@ _hookcli() {
                     return 0
                     ;;
                 --provider)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom" -- "${cur}"))
                     return 0
                     ;;
                 -p)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom" -- "${cur}"))
                     return 0
                     ;;
                 --event)
@@ -840,11 +840,11 @@ _hookcli() {
             fi
             case "${prev}" in
                 --provider)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom" -- "${cur}"))
                     return 0
                     ;;
                 -p)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom" -- "${cur}"))
                     return 0
                     ;;
                 --from)
@@ -980,11 +980,11 @@ _hookcli() {
                     return 0
                     ;;
                 --provider)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom" -- "${cur}"))
                     return 0
                     ;;
                 -p)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom" -- "${cur}"))
                     return 0
                     ;;
                 --secret)

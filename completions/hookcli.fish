@@ -60,7 +60,11 @@ svix\t''
 hmac\t''
 paddle\t''
 sentry\t''
-linear\t''"
+linear\t''
+bitbucket\t''
+pagerduty\t''
+typeform\t''
+intercom\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l secret-env -d 'Read the signing secret from this environment variable' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l respond -d 'Status to answer when not forwarding' -r
@@ -123,7 +127,11 @@ svix\t''
 hmac\t''
 paddle\t''
 sentry\t''
-linear\t''"
+linear\t''
+bitbucket\t''
+pagerduty\t''
+typeform\t''
+intercom\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l secret-env -d 'Read the signing secret from this environment variable' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l tolerance -d 'Timestamp tolerance, overriding the provider\'s (e.g. 10m)' -r
@@ -166,7 +174,11 @@ svix\t''
 hmac\t''
 paddle\t''
 sentry\t''
-linear\t''"
+linear\t''
+bitbucket\t''
+pagerduty\t''
+typeform\t''
+intercom\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -s u -l url -d 'The endpoint to check' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l secret-env -d 'Read the signing secret from this environment variable' -r
@@ -227,7 +239,11 @@ svix\t''
 hmac\t''
 paddle\t''
 sentry\t''
-linear\t''"
+linear\t''
+bitbucket\t''
+pagerduty\t''
+typeform\t''
+intercom\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -s e -l event -d 'Only these event types (`*` matches anything)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l to -d 'Send here instead of the original forward target (the delivery\'s path is appended)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
@@ -268,7 +284,11 @@ svix\t''
 hmac\t''
 paddle\t''
 sentry\t''
-linear\t''"
+linear\t''
+bitbucket\t''
+pagerduty\t''
+typeform\t''
+intercom\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l from -d 'Re-send exported deliveries (`hookcli show ID --json`): files, or folders of *.json in name order' -r -F
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s e -l event -d 'Sample event to send (default: the provider\'s most common one)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s u -l url -d 'Where to send it (default: a local `hookcli listen`)' -r

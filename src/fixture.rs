@@ -82,6 +82,10 @@ pub fn default_event(provider: &str) -> Option<&'static str> {
         "paddle" => "transaction.completed",
         "sentry" => "issue.created",
         "linear" => "Issue.create",
+        "bitbucket" => "repo:push",
+        "pagerduty" => "incident.triggered",
+        "typeform" => "form_response",
+        "intercom" => "conversation.user.created",
         _ => return None,
     })
 }

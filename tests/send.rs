@@ -19,9 +19,23 @@ use crate::common::{Hit, ReceivedRequest, Receiver, Run, hookcli, run};
 const SECRET_VAR: &str = "HOOKCLI_TEST_SIGNING_SECRET";
 
 /// Every provider the receiver below knows how to verify.
-const PROVIDERS: [&str; 12] = [
-    "stripe", "github", "shopify", "slack", "twilio", "gitlab", "standard", "svix", "hmac",
-    "paddle", "sentry", "linear",
+const PROVIDERS: [&str; 16] = [
+    "stripe",
+    "github",
+    "shopify",
+    "slack",
+    "twilio",
+    "gitlab",
+    "standard",
+    "svix",
+    "hmac",
+    "paddle",
+    "sentry",
+    "linear",
+    "bitbucket",
+    "pagerduty",
+    "typeform",
+    "intercom",
 ];
 
 const TAMPERS: [&str; 6] = [
@@ -50,6 +64,10 @@ fn secret_for(provider: &str) -> &'static str {
         "paddle" => "pdl_ntfset_01hv8x0test0destination0key_Q2hI4nTt3sT",
         "sentry" => "3f9a1c7e5b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a1c3e5b7d9f2a4c6e8b0d1f3a",
         "linear" => "lin_wh_testSigningSecret0123456789abcdefXYZ",
+        "bitbucket" => "bitbucket-webhook-secret-Jq7Rt2Wm",
+        "pagerduty" => "pdTestSecret+9Xc2Lk4Mv6Nb8Qw0Er3Ty5Ui7Op1As3Df5Gh7Jk9LzXcVbNm1Q2",
+        "typeform" => "typeform-webhook-secret-Hs4Vn8Pd",
+        "intercom" => "intercom-client-secret-3e7b91fa0c",
         other => panic!("no test secret for provider {other}"),
     }
 }
@@ -82,6 +100,10 @@ fn signature_headers(provider: &str) -> &'static [&'static str] {
         "paddle" => &["paddle-signature"],
         "sentry" => &["sentry-hook-signature"],
         "linear" => &["linear-signature"],
+        "bitbucket" => &["x-hub-signature"],
+        "pagerduty" => &["x-pagerduty-signature"],
+        "typeform" => &["typeform-signature"],
+        "intercom" => &["x-hub-signature"],
         other => panic!("unknown provider {other}"),
     }
 }
@@ -388,6 +410,77 @@ fn verify(provider: &str, req: &ReceivedRequest, secret: &str) -> Result<(), Ref
             // Linear's SDK allows a minute.
             within(&(ms / 1000).to_string(), 60)
         }
+        // https://support.atlassian.com/bitbucket-cloud/docs/manage-webhooks/
+        // ("Secure webhooks"): sha256= and the hex HMAC-SHA256 of the body.
+        "bitbucket" => {
+            let header = req
+                .header("x-hub-signature")
+                .ok_or_else(|| missing("X-Hub-Signature"))?;
+            let sig = header
+                .trim()
+                .strip_prefix("sha256=")
+                .ok_or_else(|| malformed("X-Hub-Signature is not sha256="))?;
+            let tag = hex::decode(sig).map_err(|_| malformed("not hex"))?;
+            if !mac_ok::<HmacSha256>(secret.as_bytes(), &[body], &tag) {
+                return Err(mismatch("X-Hub-Signature does not match"));
+            }
+            Ok(())
+        }
+        // https://developer.pagerduty.com/docs/verifying-webhook-signatures:
+        // comma-separated v1= hex HMAC-SHA256s of the body, any may match.
+        "pagerduty" => {
+            let header = req
+                .header("x-pagerduty-signature")
+                .ok_or_else(|| missing("X-PagerDuty-Signature"))?;
+            let tags: Vec<Vec<u8>> = header
+                .split(',')
+                .filter_map(|item| item.trim().strip_prefix("v1="))
+                .filter_map(|sig| hex::decode(sig).ok())
+                .collect();
+            if tags.is_empty() {
+                return Err(malformed("no v1= signature in X-PagerDuty-Signature"));
+            }
+            if !tags
+                .iter()
+                .any(|tag| mac_ok::<HmacSha256>(secret.as_bytes(), &[body], tag))
+            {
+                return Err(mismatch("no v1 signature matches"));
+            }
+            Ok(())
+        }
+        // https://www.typeform.com/developers/webhooks/secure-your-webhooks/:
+        // sha256= and the base64 HMAC-SHA256 of the body.
+        "typeform" => {
+            let header = req
+                .header("typeform-signature")
+                .ok_or_else(|| missing("Typeform-Signature"))?;
+            let sig = header
+                .trim()
+                .strip_prefix("sha256=")
+                .ok_or_else(|| malformed("Typeform-Signature is not sha256="))?;
+            let tag = B64.decode(sig).map_err(|_| malformed("not base64"))?;
+            if !mac_ok::<HmacSha256>(secret.as_bytes(), &[body], &tag) {
+                return Err(mismatch("Typeform-Signature does not match"));
+            }
+            Ok(())
+        }
+        // https://developers.intercom.com/docs/references/webhooks/webhook-models
+        // (signed notifications): sha1= and the hex HMAC-SHA1 of the body,
+        // keyed with the app's client secret.
+        "intercom" => {
+            let header = req
+                .header("x-hub-signature")
+                .ok_or_else(|| missing("X-Hub-Signature"))?;
+            let sig = header
+                .trim()
+                .strip_prefix("sha1=")
+                .ok_or_else(|| malformed("X-Hub-Signature is not sha1="))?;
+            let tag = hex::decode(sig).map_err(|_| malformed("not hex"))?;
+            if !mac_ok::<HmacSha1>(secret.as_bytes(), &[body], &tag) {
+                return Err(mismatch("X-Hub-Signature does not match"));
+            }
+            Ok(())
+        }
         other => panic!("the test receiver does not know provider {other}"),
     }
 }
@@ -669,6 +762,22 @@ fn carried(provider: &str, req: &ReceivedRequest) -> (String, String) {
                 format!("{}.{}", text(&body["type"]), text(&body["action"])),
                 header("linear-delivery"),
             )
+        }
+        "bitbucket" => (header("x-event-key"), header("x-request-uuid")),
+        "pagerduty" => {
+            let body = json_body(req);
+            (
+                text(&body["event"]["event_type"]),
+                text(&body["event"]["id"]),
+            )
+        }
+        "typeform" => {
+            let body = json_body(req);
+            (text(&body["event_type"]), text(&body["event_id"]))
+        }
+        "intercom" => {
+            let body = json_body(req);
+            (text(&body["topic"]), text(&body["id"]))
         }
         other => panic!("unknown provider {other}"),
     }

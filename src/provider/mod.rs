@@ -5,17 +5,21 @@ pub mod crypto;
 mod request;
 mod verdict;
 
+mod bitbucket;
 mod github;
 mod gitlab;
 pub mod hmac;
+mod intercom;
 mod linear;
 mod paddle;
+mod pagerduty;
 mod sentry;
 mod shopify;
 mod slack;
 mod standard;
 mod stripe;
 mod twilio;
+mod typeform;
 
 pub use request::{Headers, WebhookRequest};
 pub use verdict::{Failure, Verdict};
@@ -136,8 +140,22 @@ pub trait Provider: Send + Sync {
 
 /// Every provider hookcli knows, in the order `providers` lists them.
 pub const NAMES: &[&str] = &[
-    "stripe", "github", "shopify", "slack", "twilio", "gitlab", "standard", "svix", "hmac",
-    "paddle", "sentry", "linear",
+    "stripe",
+    "github",
+    "shopify",
+    "slack",
+    "twilio",
+    "gitlab",
+    "standard",
+    "svix",
+    "hmac",
+    "paddle",
+    "sentry",
+    "linear",
+    "bitbucket",
+    "pagerduty",
+    "typeform",
+    "intercom",
 ];
 
 /// The provider of this name, with the default custom-HMAC settings for `hmac`.
@@ -155,6 +173,10 @@ pub fn by_name(name: &str) -> Option<Box<dyn Provider>> {
         "paddle" => Box::new(paddle::Paddle),
         "sentry" => Box::new(sentry::Sentry),
         "linear" => Box::new(linear::Linear),
+        "bitbucket" => Box::new(bitbucket::Bitbucket),
+        "pagerduty" => Box::new(pagerduty::PagerDuty),
+        "typeform" => Box::new(typeform::Typeform),
+        "intercom" => Box::new(intercom::Intercom),
         _ => return None,
     };
     Some(p)
