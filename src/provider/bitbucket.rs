@@ -3,7 +3,7 @@
 //! detectable. Recognised by `X-Event-Key` (GitHub and Intercom also send
 //! an `X-Hub-Signature`).
 
-use super::crypto::{ct_eq, hmac_sha256};
+use super::crypto::hmac_sha256;
 use super::*;
 
 pub struct Bitbucket;
@@ -54,22 +54,19 @@ impl Provider for Bitbucket {
     }
 
     fn verify(&self, req: &WebhookRequest, secret: &Secret, _opts: &VerifyOptions) -> Verdict {
-        let run = || -> Result<Verdict, Failure> {
-            let value = required_header(req, HEADER)?.trim();
-            let encoded = value
-                .strip_prefix(PREFIX)
-                .ok_or_else(|| Failure::malformed(HEADER, "does not start with \"sha256=\""))?;
-            let given = hex::decode(encoded)
-                .map_err(|_| Failure::malformed(HEADER, "signature is not hex"))?;
-            let expected = hmac_sha256(secret.as_bytes(), &[&req.body]);
-            if !ct_eq(&given, &expected) {
-                return Err(Failure::mismatch(HEADER));
+        match check_body_mac(
+            req,
+            secret,
+            HEADER,
+            PREFIX,
+            crypto::Algorithm::Sha256,
+            hmac::Encoding::Hex,
+        ) {
+            Ok(()) => {
+                Verdict::valid("sha256 signature matches the body (Bitbucket signs no timestamp)")
             }
-            Ok(Verdict::valid(
-                "sha256 signature matches the body (Bitbucket signs no timestamp)",
-            ))
-        };
-        run().unwrap_or_else(Verdict::from)
+            Err(f) => f.into(),
+        }
     }
 
     fn detect(&self, headers: &Headers) -> bool {

@@ -3,7 +3,7 @@
 //! detectable. Recognised by its `Intercom-Webhook-Client` User-Agent
 //! (GitHub's legacy header has the same name and format).
 
-use super::crypto::{Algorithm, ct_eq, hmac};
+use super::crypto::{Algorithm, hmac};
 use super::*;
 
 pub struct Intercom;
@@ -60,21 +60,19 @@ impl Provider for Intercom {
     }
 
     fn verify(&self, req: &WebhookRequest, secret: &Secret, _opts: &VerifyOptions) -> Verdict {
-        let run = || -> Result<Verdict, Failure> {
-            let value = required_header(req, HEADER)?.trim();
-            let encoded = value
-                .strip_prefix(PREFIX)
-                .ok_or_else(|| Failure::malformed(HEADER, "does not start with \"sha1=\""))?;
-            let given = hex::decode(encoded)
-                .map_err(|_| Failure::malformed(HEADER, "signature is not hex"))?;
-            if !ct_eq(&given, &mac(secret, &req.body)) {
-                return Err(Failure::mismatch(HEADER));
+        match check_body_mac(
+            req,
+            secret,
+            HEADER,
+            PREFIX,
+            crypto::Algorithm::Sha1,
+            hmac::Encoding::Hex,
+        ) {
+            Ok(()) => {
+                Verdict::valid("sha1 signature matches the body (Intercom signs no timestamp)")
             }
-            Ok(Verdict::valid(
-                "sha1 signature matches the body (Intercom signs no timestamp)",
-            ))
-        };
-        run().unwrap_or_else(Verdict::from)
+            Err(f) => f.into(),
+        }
     }
 
     /// By User-Agent only: the `X-Hub-Signature` header is GitHub's too,

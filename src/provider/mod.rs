@@ -259,6 +259,41 @@ pub(crate) fn json_str(req: &WebhookRequest, path: &str) -> Option<String> {
     }
 }
 
+/// Checks a MAC of the whole body, carried in `header` as `prefix` followed
+/// by hex or base64: the scheme GitHub-style senders share.
+pub(crate) fn check_body_mac(
+    req: &WebhookRequest,
+    secret: &Secret,
+    header: &str,
+    prefix: &str,
+    algorithm: crypto::Algorithm,
+    encoding: hmac::Encoding,
+) -> Result<(), Failure> {
+    let value = required_header(req, header)?.trim();
+    let encoded = value
+        .strip_prefix(prefix)
+        .ok_or_else(|| Failure::malformed(header, format!("does not start with {prefix:?}")))?;
+    let given = match encoding {
+        hmac::Encoding::Hex => hex::decode(encoded).ok(),
+        hmac::Encoding::Base64 => crypto::b64_decode(encoded),
+    }
+    .ok_or_else(|| {
+        let what = match encoding {
+            hmac::Encoding::Hex => "hex",
+            hmac::Encoding::Base64 => "base64",
+        };
+        Failure::malformed(header, format!("signature is not {what}"))
+    })?;
+    if crypto::ct_eq(
+        &given,
+        &crypto::hmac(algorithm, secret.as_bytes(), &[&req.body]),
+    ) {
+        Ok(())
+    } else {
+        Err(Failure::mismatch(header))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 //! of the body, keyed with the integration's Client Secret. The
 //! `Sentry-Hook-Timestamp` header is not signed: replays are not detectable.
 
-use super::crypto::{ct_eq, hmac_sha256};
+use super::crypto::hmac_sha256;
 use super::*;
 
 pub struct Sentry;
@@ -51,19 +51,17 @@ impl Provider for Sentry {
     }
 
     fn verify(&self, req: &WebhookRequest, secret: &Secret, _opts: &VerifyOptions) -> Verdict {
-        let run = || -> Result<Verdict, Failure> {
-            let value = required_header(req, HEADER)?.trim();
-            let given = hex::decode(value)
-                .map_err(|_| Failure::malformed(HEADER, "signature is not hex"))?;
-            let expected = hmac_sha256(secret.as_bytes(), &[&req.body]);
-            if !ct_eq(&given, &expected) {
-                return Err(Failure::mismatch(HEADER));
-            }
-            Ok(Verdict::valid(
-                "signature matches the body (Sentry signs no timestamp)",
-            ))
-        };
-        run().unwrap_or_else(Verdict::from)
+        match check_body_mac(
+            req,
+            secret,
+            HEADER,
+            "",
+            crypto::Algorithm::Sha256,
+            hmac::Encoding::Hex,
+        ) {
+            Ok(()) => Verdict::valid("signature matches the body (Sentry signs no timestamp)"),
+            Err(f) => f.into(),
+        }
     }
 
     fn detect(&self, headers: &Headers) -> bool {

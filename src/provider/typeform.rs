@@ -2,7 +2,7 @@
 //! the body, keyed with the webhook's secret. No timestamp: replays are not
 //! detectable.
 
-use super::crypto::{b64, b64_decode, ct_eq, hmac_sha256};
+use super::crypto::{b64, hmac_sha256};
 use super::*;
 
 pub struct Typeform;
@@ -54,22 +54,19 @@ impl Provider for Typeform {
     }
 
     fn verify(&self, req: &WebhookRequest, secret: &Secret, _opts: &VerifyOptions) -> Verdict {
-        let run = || -> Result<Verdict, Failure> {
-            let value = required_header(req, HEADER)?.trim();
-            let encoded = value
-                .strip_prefix(PREFIX)
-                .ok_or_else(|| Failure::malformed(HEADER, "does not start with \"sha256=\""))?;
-            let given = b64_decode(encoded)
-                .ok_or_else(|| Failure::malformed(HEADER, "signature is not base64"))?;
-            let expected = hmac_sha256(secret.as_bytes(), &[&req.body]);
-            if !ct_eq(&given, &expected) {
-                return Err(Failure::mismatch(HEADER));
+        match check_body_mac(
+            req,
+            secret,
+            HEADER,
+            PREFIX,
+            crypto::Algorithm::Sha256,
+            hmac::Encoding::Base64,
+        ) {
+            Ok(()) => {
+                Verdict::valid("sha256 signature matches the body (Typeform signs no timestamp)")
             }
-            Ok(Verdict::valid(
-                "sha256 signature matches the body (Typeform signs no timestamp)",
-            ))
-        };
-        run().unwrap_or_else(Verdict::from)
+            Err(f) => f.into(),
+        }
     }
 
     fn detect(&self, headers: &Headers) -> bool {
