@@ -216,7 +216,7 @@ pub struct SendArgs {
     #[arg(long, short = 'e')]
     pub event: Option<String>,
 
-    /// Where to send it (default: a local `hookcli listen`).
+    /// Where to send it (default: a local `hookcli listen`, on hookcli.toml's port if it sets one).
     #[arg(long, short = 'u', default_value = "http://127.0.0.1:8787/")]
     pub url: String,
 
@@ -638,6 +638,12 @@ fn with_defaults(mut cmd: clap::Command, f: &crate::config::FileConfig) -> clap:
     set("listen", "provider", f.provider.clone());
     set("listen", "forward_to", f.forward_to.clone());
     set("listen", "port", f.port.map(|p| p.to_string()));
+    // `send` with no --url goes to the listen that the same file configures.
+    set(
+        "send",
+        "url",
+        f.port.map(|p| format!("http://127.0.0.1:{p}/")),
+    );
     set("listen", "relay", f.relay.clone());
     set("listen", "channel", f.channel.clone());
     cmd

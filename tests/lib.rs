@@ -10,3 +10,4 @@ mod relay;
 mod replay;
 mod sdk_vectors;
 mod send;
+mod tour;
