@@ -1223,6 +1223,10 @@ fn unreachable_url_exits_3_with_one_line_naming_the_cause() {
         out.stderr().to_lowercase().contains("refused"),
         "the cause is named\n{out}"
     );
+    assert!(
+        out.stdout().is_empty(),
+        "no table of identical failures for a down endpoint\n{out}"
+    );
 }
 
 #[test]

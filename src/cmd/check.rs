@@ -77,7 +77,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         ReportFormat::Junit => render::junit(&report, args.strict),
     };
     let mut out = std::io::stdout().lock();
+    // An endpoint that is down fails every case alike: one line says it
+    // better than a table. JSON and JUnit are still written, for CI.
+    let down_and_human = report.unreachable.is_some() && format == ReportFormat::Human;
     match &args.output {
+        _ if down_and_human => {}
         Some(path) => {
             std::fs::write(path, &rendered)
                 .map_err(|e| anyhow::anyhow!("cannot write --output {}: {e}", path.display()))?;
