@@ -727,7 +727,7 @@ _hookcli() {
             return 0
             ;;
         hookcli__subcmd__replay)
-            opts="-p -e -d -c -h --failed --all --since --provider --event --to --resign --secret --secret-env --new-id --set --data --concurrency --rate --dry-run --json --timeout --store --hmac-header --hmac-prefix --hmac-algorithm --hmac-encoding --hmac-template --hmac-timestamp-header --color --help"
+            opts="-p -e -d -c -h --failed --all --since --provider --event --to --resign --secret --secret-env --new-id --set --data --concurrency --rate --dry-run --json --timeout --insecure --ca --store --hmac-header --hmac-prefix --hmac-algorithm --hmac-encoding --hmac-template --hmac-timestamp-header --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -793,6 +793,10 @@ _hookcli() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -833,7 +837,7 @@ _hookcli() {
             return 0
             ;;
         hookcli__subcmd__send)
-            opts="-p -e -u -d -H -h --provider --from --resign --event --url --secret --secret-env --data --set --header --tamper --timestamp --expect-status --print --json --timeout --hmac-header --hmac-prefix --hmac-algorithm --hmac-encoding --hmac-template --hmac-timestamp-header --color --help"
+            opts="-p -e -u -d -H -h --provider --from --resign --event --url --secret --secret-env --data --set --header --tamper --timestamp --expect-status --print --json --timeout --insecure --ca --hmac-header --hmac-prefix --hmac-algorithm --hmac-encoding --hmac-template --hmac-timestamp-header --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -908,6 +912,10 @@ _hookcli() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -76,7 +76,7 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l header-timeou
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l relay -d 'Also take deliveries from this `hookcli relay` (https://relay.example.com)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l channel -d 'The relay channel: public deliveries go to RELAY/CHANNEL/...' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l token -d 'The relay\'s token (prefer --token-env)' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l token-env -d 'Read the relay\'s token from this environment variable' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l token-env -d 'Read the relay\'s token from this environment variable (wins over --token and HOOKCLI_RELAY_TOKEN)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l relay-ca -d 'Trust this PEM certificate for the relay (a self-signed one)' -r -F
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l max-offline -d 'Exit non-zero after this long without a relay connection (e.g. 10m), so a supervisor can restart listen' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l hmac-header -d 'Header that carries the signature' -r
@@ -152,7 +152,7 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l json -d 'One 
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l bind -d 'Address to listen on (0.0.0.0:443 on a public host)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l token -d 'The token clients must present (prefer --token-env)' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l token-env -d 'Read the token from this environment variable' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l token-env -d 'Read the token from this environment variable (wins over --token and HOOKCLI_RELAY_TOKEN)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l tls-cert -d 'PEM certificate chain for HTTPS' -r -F
 complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l tls-key -d 'PEM private key for HTTPS' -r -F
 complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l public-url -d 'The public URL providers use, when it differs from the bound address (behind a load balancer)' -r
@@ -253,6 +253,7 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -s d -l data -d 
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -s c -l concurrency -d 'How many replays are in flight at once (1 keeps the original order)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l rate -d 'At most this many replays per second' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l timeout -d 'How long to wait for each answer' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l ca -d 'Trust this PEM certificate for an HTTPS endpoint' -r -F
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l store -d 'Store folder (default: the platform data folder + hookcli)' -r -F
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l hmac-header -d 'Header that carries the signature' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l hmac-prefix -d 'Text before the signature in the header value, e.g. `sha256=`' -r
@@ -272,6 +273,7 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l resign -d 'Si
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l new-id -d 'Give each event a fresh id, so the receiver treats it as new (needs --resign)'
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l dry-run -d 'Print what would be sent, and where, and send nothing'
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l json -d 'One JSON object per replay, then a summary object'
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l insecure -d 'Accept any certificate from an HTTPS endpoint (a local self-signed one)'
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -s h -l help -d 'Print help'
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s p -l provider -d 'Provider whose scheme and sample events to use (see `hookcli providers`). (Required, unless --from is given or hookcli.toml sets a provider.)' -r -f -a "stripe\t''
 github\t''
@@ -291,7 +293,7 @@ typeform\t''
 intercom\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l from -d 'Re-send exported deliveries (`hookcli show ID --json`): files, or folders of *.json in name order' -r -F
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s e -l event -d 'Sample event to send (default: the provider\'s most common one)' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s u -l url -d 'Where to send it (default: a local `hookcli listen`)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s u -l url -d 'Where to send it (default: a local `hookcli listen`, on hookcli.toml\'s port if it sets one)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l secret-env -d 'Read the signing secret from this environment variable' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s d -l data -d 'Replace the payload: @FILE, - (standard input), or the text itself. Signed byte for byte' -r
@@ -306,6 +308,7 @@ wrong-content-type\t'Correctly signed, sent as text/plain'"
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l timestamp -d 'Sign with this Unix time instead of now' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l expect-status -d 'Exit 1 unless the receiver answers this status' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l timeout -d 'How long to wait for the receiver' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l ca -d 'Trust this PEM certificate for an HTTPS endpoint' -r -F
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l hmac-header -d 'Header that carries the signature' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l hmac-prefix -d 'Text before the signature in the header value, e.g. `sha256=`' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l hmac-algorithm -d 'Digest of the HMAC' -r -f -a "sha256\t''
@@ -321,6 +324,7 @@ never\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l resign -d 'With --from: sign again with a fresh timestamp (needs the secret)'
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l print -d 'Print the exact request (headers and body) and send nothing'
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l json -d 'Print one JSON object describing the request and the response'
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l insecure -d 'Accept any certificate from an HTTPS endpoint (a local self-signed one)'
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hookcli -n "__fish_hookcli_using_subcommand providers" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
 always\t''

@@ -260,6 +260,9 @@ pub struct SendArgs {
     pub timeout: Duration,
 
     #[command(flatten)]
+    pub tls: TlsArgs,
+
+    #[command(flatten)]
     pub hmac: HmacArgs,
 }
 
@@ -334,8 +337,8 @@ pub struct ListenArgs {
     /// The relay's token (prefer --token-env).
     #[arg(long, env = "HOOKCLI_RELAY_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// Read the relay's token from this environment variable.
-    #[arg(long, value_name = "VAR", conflicts_with = "token")]
+    /// Read the relay's token from this environment variable (wins over --token and HOOKCLI_RELAY_TOKEN).
+    #[arg(long, value_name = "VAR")]
     pub token_env: Option<String>,
     /// Trust this PEM certificate for the relay (a self-signed one).
     #[arg(long, value_name = "FILE")]
@@ -355,8 +358,8 @@ pub struct RelayArgs {
     /// The token clients must present (prefer --token-env).
     #[arg(long, env = "HOOKCLI_RELAY_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// Read the token from this environment variable.
-    #[arg(long, value_name = "VAR", conflicts_with = "token")]
+    /// Read the token from this environment variable (wins over --token and HOOKCLI_RELAY_TOKEN).
+    #[arg(long, value_name = "VAR")]
     pub token_env: Option<String>,
     /// PEM certificate chain for HTTPS.
     #[arg(long, value_name = "FILE", requires = "tls_key")]
@@ -488,14 +491,28 @@ pub struct CheckArgs {
     /// How long each request may take (default: the provider's delivery timeout + 2 s).
     #[arg(long, value_parser = humantime::parse_duration)]
     pub timeout: Option<Duration>,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    #[command(flatten)]
+    pub hmac: HmacArgs,
+}
+
+/// How to trust an HTTPS endpoint that serves its own certificate.
+#[derive(Debug, Args, Default)]
+pub struct TlsArgs {
     /// Accept any certificate from an HTTPS endpoint (a local self-signed one).
     #[arg(long)]
     pub insecure: bool,
     /// Trust this PEM certificate for an HTTPS endpoint.
     #[arg(long, value_name = "FILE")]
     pub ca: Option<PathBuf>,
-    #[command(flatten)]
-    pub hmac: HmacArgs,
+}
+
+impl TlsArgs {
+    /// The HTTP client for this timeout and trust.
+    pub fn client(&self, timeout: Duration) -> anyhow::Result<reqwest::Client> {
+        crate::send::client_with(timeout, self.insecure, self.ca.as_deref())
+    }
 }
 
 #[derive(Debug, Args)]
@@ -549,6 +566,8 @@ pub struct ReplayArgs {
     /// How long to wait for each answer.
     #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
     pub timeout: Duration,
+    #[command(flatten)]
+    pub tls: TlsArgs,
     #[command(flatten)]
     pub store: StoreArgs,
     #[command(flatten)]

@@ -272,6 +272,21 @@ pub async fn deliver(
     })
 }
 
+/// What to do about a certificate rustls refused, in the user's words.
+pub fn tls_hint(reason: &str) -> Option<&'static str> {
+    if reason.contains("CaUsedAsEndEntity") {
+        Some(
+            "the server's certificate is a CA certificate; make a leaf one, e.g. openssl req -x509 … -addext basicConstraints=critical,CA:FALSE",
+        )
+    } else if reason.contains("UnknownIssuer") || reason.contains("invalid peer certificate") {
+        Some(
+            "trust the server's certificate with --ca FILE (listen: --forward-ca, --relay-ca), or --insecure for a local test",
+        )
+    } else {
+        None
+    }
+}
+
 fn classify(url: &str, timeout: Duration, e: reqwest::Error) -> DeliverError {
     let url = url.to_string();
     if e.is_timeout() {
@@ -287,6 +302,9 @@ fn classify(url: &str, timeout: Duration, e: reqwest::Error) -> DeliverError {
     while let Some(s) = source {
         reason = s.to_string();
         source = s.source();
+    }
+    if let Some(hint) = tls_hint(&reason) {
+        reason = format!("{reason} ({hint})");
     }
     if e.is_connect() {
         DeliverError::Connect { url, reason }

@@ -1473,6 +1473,27 @@ fn relay_tls_client_refuses_an_unknown_certificate_unless_given_relay_ca() {
     let rows = store_rows(store.path());
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].1.as_deref(), Some(url.as_str()), "the https URL");
+
+    // `send` to the same HTTPS endpoint: refused without trust, delivered
+    // with --ca or --insecure.
+    let send = |extra: &[&str]| {
+        let mut cmd = crate::common::hookcli();
+        cmd.args([
+            "send",
+            "--provider",
+            "github",
+            "--secret",
+            "s",
+            "--url",
+            &url,
+        ])
+        .args(extra);
+        crate::common::run(&mut cmd)
+    };
+    send(&[]).assert_error(3, &["certificate"]);
+    send(&["--ca", ca]).assert_code(0);
+    send(&["--insecure"]).assert_code(0);
+    assert_eq!(app.requests().len(), 3, "the two trusted sends arrived");
 }
 
 // ---------------------------------------------------------------------------
@@ -1745,5 +1766,43 @@ fn relay_buffer_drain_survives_a_timed_out_hand_over() {
     assert!(
         first(2) < first(3),
         "a new delivery overtook the buffer: {seen:?}"
+    );
+}
+
+/// The README's own lines: the token exported as HOOKCLI_RELAY_TOKEN and
+/// named again with --token-env, on both sides.
+#[test]
+fn token_exported_and_named_with_token_env_as_the_readme_does() {
+    const VAR: &str = "HOOKCLI_RELAY_TOKEN";
+    let relay = Proc::spawn(
+        &["relay", "--token-env", VAR, "--bind", "127.0.0.1:0"],
+        &[(VAR, TOKEN)],
+    );
+    let url = relay
+        .first
+        .strip_prefix("hookcli relay listening on ")
+        .unwrap_or_else(|| panic!("relay did not start: {}", relay.dump()))
+        .to_string();
+    let store = tempfile::tempdir().unwrap();
+    let listen = Proc::spawn(
+        &[
+            "listen",
+            "--port",
+            "0",
+            "--store",
+            store.path().to_str().unwrap(),
+            "--relay",
+            &url,
+            "--channel",
+            "dev",
+            "--token-env",
+            VAR,
+        ],
+        &[(VAR, TOKEN)],
+    );
+    assert!(
+        listen.wait_for("tunnel up", 1, Duration::from_secs(20)),
+        "the tunnel did not come up\n{}",
+        listen.dump()
     );
 }

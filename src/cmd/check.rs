@@ -32,7 +32,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let timeout = args
         .timeout
         .unwrap_or(Duration::from_secs(delivery_timeout + 2));
-    let client = crate::send::client_with(timeout, args.insecure, args.ca.as_deref())?;
+    let client = args.tls.client(timeout)?;
     let plan = Plan {
         provider: provider.as_ref(),
         url: args.url.clone(),

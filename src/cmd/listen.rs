@@ -109,7 +109,10 @@ pub fn resolve_token(
     token: Option<&str>,
     var: Option<&str>,
 ) -> anyhow::Result<Option<crate::secret::Secret>> {
-    // Flags, then HOOKCLI_RELAY_TOKEN (clap puts it in `token`), then the file's token_env.
+    // --token-env, then --token or HOOKCLI_RELAY_TOKEN (clap puts either in
+    // `token`), then the file's token_env. The two flags do not conflict:
+    // `export HOOKCLI_RELAY_TOKEN=…; … --token-env HOOKCLI_RELAY_TOKEN` is
+    // what people naturally type.
     let from_file = crate::config::active()
         .token_env
         .clone()

@@ -44,7 +44,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     let ctx = Ctx {
-        client: crate::send::client(args.timeout),
+        client: args.tls.client(args.timeout)?,
         conn: Mutex::new(conn),
         args,
         resign_provider,

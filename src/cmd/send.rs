@@ -78,7 +78,7 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let client = send::client(args.timeout);
+    let client = args.tls.client(args.timeout)?;
     let response = runtime.block_on(send::deliver(&client, &forged.request, args.timeout))?;
     let ok = match args.expect_status {
         Some(code) => response.status == code,

@@ -58,7 +58,7 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let client = crate::send::client(args.timeout);
+    let client = args.tls.client(args.timeout)?;
     let mut all_ok = true;
     for (file, d) in &loaded {
         let name = args.provider.clone().or_else(|| d.provider.clone());

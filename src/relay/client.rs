@@ -172,7 +172,13 @@ async fn connect(
                 Err(ConnectError::Transient(format!("{status} {text}")))
             }
         }
-        Ok(Err(e)) => Err(ConnectError::Transient(e.to_string())),
+        Ok(Err(e)) => {
+            let why = e.to_string();
+            Err(ConnectError::Transient(match crate::send::tls_hint(&why) {
+                Some(hint) => format!("{why} ({hint})"),
+                None => why,
+            }))
+        }
         Err(_) => Err(ConnectError::Transient(format!(
             "no answer within {:.1} s",
             limit.as_secs_f64()
