@@ -241,7 +241,8 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
             forwarded(outcome, elapsed, url, &id, sent_at)
         }
         _ => {
-            let body = serde_json::json!({ "id": id, "received": true }).to_string();
+            // The id is a ULID (base32 letters and digits): nothing to escape.
+            let body = format!(r#"{{"id":"{id}","received":true}}"#);
             local_answer(cfg.respond, body, &id, received_at, start)
         }
     };

@@ -7,17 +7,62 @@ use crate::provider::Headers;
 use crate::provider::crypto::{b64, b64_decode};
 
 pub fn encode_headers(headers: &Headers) -> String {
-    let list: Vec<Value> = headers
-        .iter()
-        .map(|(name, value)| {
-            let v = match std::str::from_utf8(value) {
-                Ok(text) => Value::String(text.to_string()),
-                Err(_) => serde_json::json!({ "base64": b64(value) }),
-            };
-            Value::Array(vec![Value::String(name.to_string()), v])
-        })
-        .collect();
-    Value::Array(list).to_string()
+    // Written by hand: this runs for every delivery, and building a
+    // serde_json::Value first cost more than the SQLite insert of the row.
+    let mut out = String::with_capacity(
+        headers
+            .iter()
+            .map(|(n, v)| n.len() + v.len() + 8)
+            .sum::<usize>()
+            + 2,
+    );
+    out.push('[');
+    for (i, (name, value)) in headers.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('[');
+        push_json_str(&mut out, name);
+        out.push(',');
+        match std::str::from_utf8(value) {
+            Ok(text) => push_json_str(&mut out, text),
+            Err(_) => {
+                out.push_str("{\"base64\":\"");
+                out.push_str(&b64(value));
+                out.push_str("\"}");
+            }
+        }
+        out.push(']');
+    }
+    out.push(']');
+    out
+}
+
+/// `text` as a JSON string literal (RFC 8259 escapes).
+fn push_json_str(out: &mut String, text: &str) {
+    use std::fmt::Write;
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&text[start..i]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{b:04x}");
+        } else {
+            out.push_str(escape);
+        }
+        start = i + 1;
+    }
+    out.push_str(&text[start..]);
+    out.push('"');
 }
 
 pub fn decode_headers(text: &str) -> Headers {
@@ -55,5 +100,17 @@ mod tests {
         .into_iter()
         .collect();
         assert_eq!(decode_headers(&encode_headers(&h)), h);
+    }
+
+    #[test]
+    fn escapes_like_json() {
+        let text = "q\"b\\n\nr\rt\t\u{1}\u{1f}é\u{7f}";
+        let h: Headers = vec![(text.to_string(), text.as_bytes().to_vec())]
+            .into_iter()
+            .collect();
+        let encoded = encode_headers(&h);
+        let expected = serde_json::json!([[text, text]]).to_string();
+        assert_eq!(encoded, expected);
+        assert_eq!(decode_headers(&encoded), h);
     }
 }
