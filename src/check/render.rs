@@ -13,15 +13,21 @@ fn word(o: Outcome) -> colored::ColoredString {
     }
 }
 
+/// The setup notes, one `note:` line each.
+pub fn notes(r: &Report) -> String {
+    r.notes
+        .iter()
+        .map(|n| format!("{} {n}\n", "note:".yellow()))
+        .collect()
+}
+
 /// The table and the summary line.
 pub fn human(r: &Report) -> String {
     let mut out = format!(
         "hookcli check {} {} ({} event {}, delivery timeout {} s)\n",
         r.provider, r.url, r.provider, r.event, r.delivery_timeout_secs
     );
-    for n in &r.notes {
-        out.push_str(&format!("{} {n}\n", "note:".yellow()));
-    }
+    out.push_str(&notes(r));
     out.push_str(&format!(
         "{}\n",
         format!(

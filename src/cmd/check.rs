@@ -78,10 +78,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     };
     let mut out = std::io::stdout().lock();
     // An endpoint that is down fails every case alike: one line says it
-    // better than a table. JSON and JUnit are still written, for CI.
+    // better than a table (the setup notes still show). JSON and JUnit are
+    // still written, for CI.
     let down_and_human = report.unreachable.is_some() && format == ReportFormat::Human;
     match &args.output {
-        _ if down_and_human => {}
+        _ if down_and_human => out.write_all(render::notes(&report).as_bytes())?,
         Some(path) => {
             std::fs::write(path, &rendered)
                 .map_err(|e| anyhow::anyhow!("cannot write --output {}: {e}", path.display()))?;
