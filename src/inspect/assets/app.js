@@ -54,7 +54,9 @@ function clear(node) {
 
 function shortTime(iso) {
   const d = new Date(iso);
-  return isNaN(d) ? iso : d.toLocaleString();
+  if (isNaN(d)) return iso;
+  // Today: the time alone; earlier: the date too.
+  return d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString() : d.toLocaleString();
 }
 
 function statusBadge(status, error) {
