@@ -182,9 +182,9 @@ impl Browser {
             .collect()
     }
 
-    /// Waits up to 15 s for at least `n` elements matching `css`.
+    /// Waits up to 30 s for at least `n` elements matching `css`.
     fn wait_for(&self, css: &str, n: usize) -> Vec<String> {
-        let deadline = Instant::now() + Duration::from_secs(15);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let found = self.all(css);
             if found.len() >= n {
@@ -192,7 +192,7 @@ impl Browser {
             }
             assert!(
                 Instant::now() < deadline,
-                "no {n} elements {css:?} within 15 s (found {})",
+                "no {n} elements {css:?} within 30 s (found {})",
                 found.len()
             );
             std::thread::sleep(Duration::from_millis(100));
@@ -218,6 +218,22 @@ impl Browser {
         .to_string()
     }
 
+    fn clear(&self, element: &str) {
+        self.call(
+            reqwest::Method::POST,
+            &self.s(&format!("/element/{element}/clear")),
+            Some(json!({})),
+        );
+    }
+
+    fn type_into(&self, element: &str, text: &str) {
+        self.call(
+            reqwest::Method::POST,
+            &self.s(&format!("/element/{element}/value")),
+            Some(json!({ "text": text })),
+        );
+    }
+
     fn script(&self, js: &str) -> Value {
         self.call(
             reqwest::Method::POST,
@@ -226,13 +242,13 @@ impl Browser {
         )
     }
 
-    /// Waits up to 15 s until `js` returns true.
+    /// Waits up to 30 s until `js` returns true.
     fn until(&self, what: &str, js: &str) {
-        let deadline = Instant::now() + Duration::from_secs(15);
+        let deadline = Instant::now() + Duration::from_secs(30);
         while self.script(js) != json!(true) {
             assert!(
                 Instant::now() < deadline,
-                "{what} did not happen within 15 s"
+                "{what} did not happen within 30 s"
             );
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -396,7 +412,25 @@ fn the_page_shows_deliveries_live_and_replays_them_in_chromium() {
         &got.body,
         SECRET
     ));
-    // Compare the two attempts' responses side by side.
+    // Edit the body, then replay: sent re-signed, the new attempt shows it.
+    let edit = browser.wait_for("#replay-edit", 1);
+    browser.click(&edit[0]);
+    let editor = browser.wait_for("#replay-body", 1);
+    browser.clear(&editor[0]);
+    browser.type_into(&editor[0], r#"{"edited":true}"#);
+    browser.click(&browser.wait_for("#replay-button", 1)[0]);
+    browser.wait_for("#attempts li.attempt", 3);
+    let got = app.requests().last().unwrap().clone();
+    assert_eq!(app.hit_count(), 4);
+    assert_eq!(got.body, br#"{"edited":true}"#);
+    assert!(stripe_valid(
+        got.header("stripe-signature").unwrap(),
+        &got.body,
+        SECRET
+    ));
+    let attempts = browser.all("#attempts li.attempt");
+    assert!(browser.text(&attempts[2]).contains("#3 replay"));
+    // Compare two attempts' responses side by side.
     for i in 0..2 {
         let boxes = browser.wait_for("input.cmp", 2);
         browser.click(&boxes[i]);

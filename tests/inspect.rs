@@ -713,3 +713,26 @@ fn listen_serves_the_inspector_and_it_sees_new_deliveries_at_once() {
     let status = listen.terminate(Duration::from_secs(10));
     assert!(status.is_some_and(|s| s.success()), "{status:?}");
 }
+
+#[test]
+fn bad_launches_are_one_line_errors() {
+    let store = tempdir();
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port().to_string();
+    run(hookcli()
+        .args(["inspect", "--port", &port, "--store"])
+        .arg(store.path()))
+    .assert_error(3, &["already in use", "--port"]);
+    run(hookcli()
+        .args([
+            "inspect",
+            "--port",
+            "0",
+            "--secret-env",
+            "HOOKCLI_INSPECT_UNSET",
+        ])
+        .env_remove("HOOKCLI_INSPECT_UNSET"))
+    .assert_error(2, &["HOOKCLI_INSPECT_UNSET", "not set"]);
+    run(hookcli().args(["inspect", "--port", "0", "--provider", "stripe"]))
+        .assert_error(2, &["--secret-env"]);
+}
