@@ -110,16 +110,8 @@ async fn route(state: Arc<State>, req: Request<Incoming>) -> Reply {
                 .collect()
         })
         .unwrap_or_default();
-    let segments: Vec<String> = path
-        .trim_start_matches("/api/")
-        .split('/')
-        .map(|s| {
-            url::form_urlencoded::parse(format!("x={s}").as_bytes())
-                .next()
-                .map_or_else(String::new, |(_, v)| v.into_owned())
-        })
-        .collect();
-    let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+    // Ids are lowercase ULIDs (or prefixes): nothing in a segment needs decoding.
+    let segs: Vec<&str> = path.trim_start_matches("/api/").split('/').collect();
     let answer = match (&method, segs.as_slice()) {
         (&Method::GET, ["info"]) => Ok(api::info(&state)),
         (&Method::GET, ["deliveries"]) => api::list(state, query).await,
