@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             [CompletionResult]::new('relay', 'relay', [CompletionResultType]::ParameterValue, 'Run the public side of the tunnel: deliveries to /<channel>/... reach `listen --relay` clients')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check how an endpoint handles signatures, replays, duplicates, content types and timing')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed')
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Open a local web page over the store: a live list, each delivery''s story, replay and edit-then-replay')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send a realistic, correctly signed sample event to a URL')
             [CompletionResult]::new('providers', 'providers', [CompletionResultType]::ParameterValue, 'List the providers, their events, signature schemes and tolerances')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -64,6 +65,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'The relay''s token (prefer --token-env)')
             [CompletionResult]::new('--token-env', '--token-env', [CompletionResultType]::ParameterName, 'Read the relay''s token from this environment variable (wins over --token and HOOKCLI_RELAY_TOKEN)')
             [CompletionResult]::new('--relay-ca', '--relay-ca', [CompletionResultType]::ParameterName, 'Trust this PEM certificate for the relay (a self-signed one)')
+            [CompletionResult]::new('--inspect', '--inspect', [CompletionResultType]::ParameterName, 'Also serve the inspector page on 127.0.0.1:PORT (default 4040), over the same store')
             [CompletionResult]::new('--max-offline', '--max-offline', [CompletionResultType]::ParameterName, 'Exit non-zero after this long without a relay connection (e.g. 10m), so a supervisor can restart listen')
             [CompletionResult]::new('--hmac-header', '--hmac-header', [CompletionResultType]::ParameterName, 'Header that carries the signature')
             [CompletionResult]::new('--hmac-prefix', '--hmac-prefix', [CompletionResultType]::ParameterName, 'Text before the signature in the header value, e.g. `sha256=`')
@@ -207,6 +209,25 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'hookcli;inspect' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store folder (default: the platform data folder + hookcli)')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port to serve the page on (0 picks a free one; the printed URL says which)')
+            [CompletionResult]::new('--bind', '--bind', [CompletionResultType]::ParameterName, 'Address to bind; loopback unless you mean to expose it (the token still guards it)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Re-sign replays in this provider''s scheme (default: each delivery''s recorded provider)')
+            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Re-sign replays in this provider''s scheme (default: each delivery''s recorded provider)')
+            [CompletionResult]::new('--secret-env', '--secret-env', [CompletionResultType]::ParameterName, 'Read the secret for re-signed replays from this environment variable (the page never sees it)')
+            [CompletionResult]::new('--hmac-header', '--hmac-header', [CompletionResultType]::ParameterName, 'Header that carries the signature')
+            [CompletionResult]::new('--hmac-prefix', '--hmac-prefix', [CompletionResultType]::ParameterName, 'Text before the signature in the header value, e.g. `sha256=`')
+            [CompletionResult]::new('--hmac-algorithm', '--hmac-algorithm', [CompletionResultType]::ParameterName, 'Digest of the HMAC')
+            [CompletionResult]::new('--hmac-encoding', '--hmac-encoding', [CompletionResultType]::ParameterName, 'How the signature bytes are written')
+            [CompletionResult]::new('--hmac-template', '--hmac-template', [CompletionResultType]::ParameterName, 'The signed string: {body}, {timestamp}, {method} and {url} are filled in')
+            [CompletionResult]::new('--hmac-timestamp-header', '--hmac-timestamp-header', [CompletionResultType]::ParameterName, 'Header that carries the Unix timestamp used by {timestamp}')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours only a terminal, and never under NO_COLOR')
+            [CompletionResult]::new('--open', '--open', [CompletionResultType]::ParameterName, 'Open the page in the default browser')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'hookcli;send' {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Provider whose scheme and sample events to use (see `hookcli providers`). (Required, unless --from is given or hookcli.toml sets a provider.)')
             [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Provider whose scheme and sample events to use (see `hookcli providers`). (Required, unless --from is given or hookcli.toml sets a provider.)')
@@ -276,6 +297,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             [CompletionResult]::new('relay', 'relay', [CompletionResultType]::ParameterValue, 'Run the public side of the tunnel: deliveries to /<channel>/... reach `listen --relay` clients')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check how an endpoint handles signatures, replays, duplicates, content types and timing')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed')
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Open a local web page over the store: a live list, each delivery''s story, replay and edit-then-replay')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send a realistic, correctly signed sample event to a URL')
             [CompletionResult]::new('providers', 'providers', [CompletionResultType]::ParameterValue, 'List the providers, their events, signature schemes and tolerances')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -303,6 +325,9 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             break
         }
         'hookcli;help;replay' {
+            break
+        }
+        'hookcli;help;inspect' {
             break
         }
         'hookcli;help;send' {

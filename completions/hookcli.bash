@@ -28,6 +28,9 @@ _hookcli() {
             hookcli,help)
                 cmd="hookcli__subcmd__help"
                 ;;
+            hookcli,inspect)
+                cmd="hookcli__subcmd__inspect"
+                ;;
             hookcli,list)
                 cmd="hookcli__subcmd__list"
                 ;;
@@ -67,6 +70,9 @@ _hookcli() {
             hookcli__subcmd__help,help)
                 cmd="hookcli__subcmd__help__subcmd__help"
                 ;;
+            hookcli__subcmd__help,inspect)
+                cmd="hookcli__subcmd__help__subcmd__inspect"
+                ;;
             hookcli__subcmd__help,list)
                 cmd="hookcli__subcmd__help__subcmd__list"
                 ;;
@@ -101,7 +107,7 @@ _hookcli() {
 
     case "${cmd}" in
         hookcli)
-            opts="-h -V --color --help --version listen list show verify relay check replay send providers completions config man help"
+            opts="-h -V --color --help --version listen list show verify relay check replay inspect send providers completions config man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -257,7 +263,7 @@ _hookcli() {
             return 0
             ;;
         hookcli__subcmd__help)
-            opts="listen list show verify relay check replay send providers completions config man help"
+            opts="listen list show verify relay check replay inspect send providers completions config man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -313,6 +319,20 @@ _hookcli() {
             return 0
             ;;
         hookcli__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookcli__subcmd__help__subcmd__inspect)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -452,6 +472,72 @@ _hookcli() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hookcli__subcmd__inspect)
+            opts="-p -h --store --port --bind --open --provider --secret-env --hmac-header --hmac-prefix --hmac-algorithm --hmac-encoding --hmac-template --hmac-timestamp-header --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --provider)
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom" -- "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom" -- "${cur}"))
+                    return 0
+                    ;;
+                --secret-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hmac-header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hmac-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hmac-algorithm)
+                    COMPREPLY=($(compgen -W "sha256 sha1 sha512" -- "${cur}"))
+                    return 0
+                    ;;
+                --hmac-encoding)
+                    COMPREPLY=($(compgen -W "hex base64" -- "${cur}"))
+                    return 0
+                    ;;
+                --hmac-template)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hmac-timestamp-header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hookcli__subcmd__list)
             opts="-n -p -e -h --store --limit --provider --event --failed --since --json --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -503,7 +589,7 @@ _hookcli() {
             return 0
             ;;
         hookcli__subcmd__listen)
-            opts="-p -h --port --bind --path --forward-to --route --forward-timeout --forward-insecure --forward-ca --provider --secret --secret-env --enforce --respond --store --max-body --public-url --tolerance --header-timeout --json --relay --channel --token --token-env --relay-ca --max-offline --hmac-header --hmac-prefix --hmac-algorithm --hmac-encoding --hmac-template --hmac-timestamp-header --color --help"
+            opts="-p -h --port --bind --path --forward-to --route --forward-timeout --forward-insecure --forward-ca --provider --secret --secret-env --enforce --respond --store --max-body --public-url --tolerance --header-timeout --json --relay --channel --token --token-env --relay-ca --inspect --max-offline --hmac-header --hmac-prefix --hmac-algorithm --hmac-encoding --hmac-template --hmac-timestamp-header --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -594,6 +680,10 @@ _hookcli() {
                     return 0
                     ;;
                 --relay-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --inspect)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -30,6 +30,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand relay 'Run the public side of the tunnel: deliveries to /<channel>/... reach `listen --relay` clients'
             cand check 'Check how an endpoint handles signatures, replays, duplicates, content types and timing'
             cand replay 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
+            cand inspect 'Open a local web page over the store: a live list, each delivery''s story, replay and edit-then-replay'
             cand send 'Send a realistic, correctly signed sample event to a URL'
             cand providers 'List the providers, their events, signature schemes and tolerances'
             cand completions 'Print a shell completion script'
@@ -60,6 +61,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand --token 'The relay''s token (prefer --token-env)'
             cand --token-env 'Read the relay''s token from this environment variable (wins over --token and HOOKCLI_RELAY_TOKEN)'
             cand --relay-ca 'Trust this PEM certificate for the relay (a self-signed one)'
+            cand --inspect 'Also serve the inspector page on 127.0.0.1:PORT (default 4040), over the same store'
             cand --max-offline 'Exit non-zero after this long without a relay connection (e.g. 10m), so a supervisor can restart listen'
             cand --hmac-header 'Header that carries the signature'
             cand --hmac-prefix 'Text before the signature in the header value, e.g. `sha256=`'
@@ -196,6 +198,24 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'hookcli;inspect'= {
+            cand --store 'Store folder (default: the platform data folder + hookcli)'
+            cand --port 'Port to serve the page on (0 picks a free one; the printed URL says which)'
+            cand --bind 'Address to bind; loopback unless you mean to expose it (the token still guards it)'
+            cand -p 'Re-sign replays in this provider''s scheme (default: each delivery''s recorded provider)'
+            cand --provider 'Re-sign replays in this provider''s scheme (default: each delivery''s recorded provider)'
+            cand --secret-env 'Read the secret for re-signed replays from this environment variable (the page never sees it)'
+            cand --hmac-header 'Header that carries the signature'
+            cand --hmac-prefix 'Text before the signature in the header value, e.g. `sha256=`'
+            cand --hmac-algorithm 'Digest of the HMAC'
+            cand --hmac-encoding 'How the signature bytes are written'
+            cand --hmac-template 'The signed string: {body}, {timestamp}, {method} and {url} are filled in'
+            cand --hmac-timestamp-header 'Header that carries the Unix timestamp used by {timestamp}'
+            cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
+            cand --open 'Open the page in the default browser'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'hookcli;send'= {
             cand -p 'Provider whose scheme and sample events to use (see `hookcli providers`). (Required, unless --from is given or hookcli.toml sets a provider.)'
             cand --provider 'Provider whose scheme and sample events to use (see `hookcli providers`). (Required, unless --from is given or hookcli.toml sets a provider.)'
@@ -260,6 +280,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand relay 'Run the public side of the tunnel: deliveries to /<channel>/... reach `listen --relay` clients'
             cand check 'Check how an endpoint handles signatures, replays, duplicates, content types and timing'
             cand replay 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
+            cand inspect 'Open a local web page over the store: a live list, each delivery''s story, replay and edit-then-replay'
             cand send 'Send a realistic, correctly signed sample event to a URL'
             cand providers 'List the providers, their events, signature schemes and tolerances'
             cand completions 'Print a shell completion script'
@@ -280,6 +301,8 @@ set edit:completion:arg-completer[hookcli] = {|@words|
         &'hookcli;help;check'= {
         }
         &'hookcli;help;replay'= {
+        }
+        &'hookcli;help;inspect'= {
         }
         &'hookcli;help;send'= {
         }

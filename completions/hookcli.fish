@@ -36,6 +36,7 @@ complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "verify" -d 'Re-chec
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "relay" -d 'Run the public side of the tunnel: deliveries to /<channel>/... reach `listen --relay` clients'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "check" -d 'Check how an endpoint handles signatures, replays, duplicates, content types and timing'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "replay" -d 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
+complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "inspect" -d 'Open a local web page over the store: a live list, each delivery\'s story, replay and edit-then-replay'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "send" -d 'Send a realistic, correctly signed sample event to a URL'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "providers" -d 'List the providers, their events, signature schemes and tolerances'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -78,6 +79,7 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l channel -d 'T
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l token -d 'The relay\'s token (prefer --token-env)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l token-env -d 'Read the relay\'s token from this environment variable (wins over --token and HOOKCLI_RELAY_TOKEN)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l relay-ca -d 'Trust this PEM certificate for the relay (a self-signed one)' -r -F
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l inspect -d 'Also serve the inspector page on 127.0.0.1:PORT (default 4040), over the same store' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l max-offline -d 'Exit non-zero after this long without a relay connection (e.g. 10m), so a supervisor can restart listen' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l hmac-header -d 'Header that carries the signature' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l hmac-prefix -d 'Text before the signature in the header value, e.g. `sha256=`' -r
@@ -275,6 +277,40 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l dry-run -d 'P
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l json -d 'One JSON object per replay, then a summary object'
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l insecure -d 'Accept any certificate from an HTTPS endpoint (a local self-signed one)'
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -s h -l help -d 'Print help'
+complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l store -d 'Store folder (default: the platform data folder + hookcli)' -r -F
+complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l port -d 'Port to serve the page on (0 picks a free one; the printed URL says which)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l bind -d 'Address to bind; loopback unless you mean to expose it (the token still guards it)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -s p -l provider -d 'Re-sign replays in this provider\'s scheme (default: each delivery\'s recorded provider)' -r -f -a "stripe\t''
+github\t''
+shopify\t''
+slack\t''
+twilio\t''
+gitlab\t''
+standard\t''
+svix\t''
+hmac\t''
+paddle\t''
+sentry\t''
+linear\t''
+bitbucket\t''
+pagerduty\t''
+typeform\t''
+intercom\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l secret-env -d 'Read the secret for re-signed replays from this environment variable (the page never sees it)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l hmac-header -d 'Header that carries the signature' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l hmac-prefix -d 'Text before the signature in the header value, e.g. `sha256=`' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l hmac-algorithm -d 'Digest of the HMAC' -r -f -a "sha256\t''
+sha1\t''
+sha512\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l hmac-encoding -d 'How the signature bytes are written' -r -f -a "hex\t''
+base64\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l hmac-template -d 'The signed string: {body}, {timestamp}, {method} and {url} are filled in' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l hmac-timestamp-header -d 'Header that carries the Unix timestamp used by {timestamp}' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l open -d 'Open the page in the default browser'
+complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -s h -l help -d 'Print help'
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s p -l provider -d 'Provider whose scheme and sample events to use (see `hookcli providers`). (Required, unless --from is given or hookcli.toml sets a provider.)' -r -f -a "stripe\t''
 github\t''
 shopify\t''
@@ -344,16 +380,17 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand man" -l color -d 'When t
 always\t''
 never\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand man" -s h -l help -d 'Print help'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "listen" -d 'Capture webhook deliveries: record each one, check its signature, forward it to your app'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "list" -d 'List recorded deliveries, newest first'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "show" -d 'Show one recorded delivery: request, verdict and every attempt'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "verify" -d 'Re-check a recorded delivery\'s signature offline and explain the verdict'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "relay" -d 'Run the public side of the tunnel: deliveries to /<channel>/... reach `listen --relay` clients'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "check" -d 'Check how an endpoint handles signatures, replays, duplicates, content types and timing'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "replay" -d 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "send" -d 'Send a realistic, correctly signed sample event to a URL'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "providers" -d 'List the providers, their events, signature schemes and tolerances'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "config" -d 'Show the settings in force and where each comes from (flags aside)'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "listen" -d 'Capture webhook deliveries: record each one, check its signature, forward it to your app'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "list" -d 'List recorded deliveries, newest first'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "show" -d 'Show one recorded delivery: request, verdict and every attempt'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "verify" -d 'Re-check a recorded delivery\'s signature offline and explain the verdict'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "relay" -d 'Run the public side of the tunnel: deliveries to /<channel>/... reach `listen --relay` clients'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "check" -d 'Check how an endpoint handles signatures, replays, duplicates, content types and timing'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "replay" -d 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "inspect" -d 'Open a local web page over the store: a live list, each delivery\'s story, replay and edit-then-replay'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "send" -d 'Send a realistic, correctly signed sample event to a URL'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "providers" -d 'List the providers, their events, signature schemes and tolerances'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "config" -d 'Show the settings in force and where each comes from (flags aside)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

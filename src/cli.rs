@@ -63,6 +63,9 @@ pub enum Command {
     /// Re-send recorded deliveries, exactly or re-signed; one, or all that failed.
     #[command(after_help = REPLAY_EXAMPLES)]
     Replay(Box<ReplayArgs>),
+    /// Open a local web page over the store: a live list, each delivery's story, replay and edit-then-replay.
+    #[command(after_help = INSPECT_EXAMPLES)]
+    Inspect(Box<InspectArgs>),
     /// Send a realistic, correctly signed sample event to a URL.
     #[command(after_help = SEND_EXAMPLES)]
     Send(Box<SendArgs>),
@@ -149,6 +152,20 @@ Examples:
   hookcli replay --all --provider github --dry-run
 
 Exit status: 0 every replay got a 2xx; 1 some did not; 2 usage; 3 runtime (store).";
+
+const INSPECT_EXAMPLES: &str = "\
+Examples:
+  hookcli inspect --open
+  hookcli inspect --port 4041 --secret-env STRIPE_WEBHOOK_SECRET
+  hookcli listen --forward-to http://localhost:3000/webhooks --inspect
+
+The page lists deliveries as listen records them (no reload), shows each one's
+request, verdict and attempts, and replays it: exactly, re-signed, or with an
+edited body (always re-signed) to its original target or another URL.
+Security: loopback only by default; the printed URL carries a token that every
+API call needs, replays must come from the page's own origin, the Host header
+must name the inspector (no DNS rebinding), and no CORS header is ever sent.
+The re-signing secret comes only from --secret-env VAR: the page never takes or shows it.";
 
 const SEND_EXAMPLES: &str = "\
 Examples:
@@ -343,9 +360,35 @@ pub struct ListenArgs {
     /// Trust this PEM certificate for the relay (a self-signed one).
     #[arg(long, value_name = "FILE")]
     pub relay_ca: Option<PathBuf>,
+    /// Also serve the inspector page on 127.0.0.1:PORT (default 4040), over the same store.
+    #[arg(long, value_name = "PORT", num_args = 0..=1, default_missing_value = "4040", require_equals = true)]
+    pub inspect: Option<u16>,
     /// Exit non-zero after this long without a relay connection (e.g. 10m), so a supervisor can restart listen.
     #[arg(long, value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub max_offline: Option<Duration>,
+    #[command(flatten)]
+    pub hmac: HmacArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Port to serve the page on (0 picks a free one; the printed URL says which).
+    #[arg(long, default_value_t = 4040)]
+    pub port: u16,
+    /// Address to bind; loopback unless you mean to expose it (the token still guards it).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Open the page in the default browser.
+    #[arg(long)]
+    pub open: bool,
+    /// Re-sign replays in this provider's scheme (default: each delivery's recorded provider).
+    #[arg(long, short = 'p', value_parser = clap::builder::PossibleValuesParser::new(crate::provider::NAMES))]
+    pub provider: Option<String>,
+    /// Read the secret for re-signed replays from this environment variable (the page never sees it).
+    #[arg(long, value_name = "VAR")]
+    pub secret_env: Option<String>,
     #[command(flatten)]
     pub hmac: HmacArgs,
 }
@@ -645,7 +688,7 @@ fn with_defaults(mut cmd: clap::Command, f: &crate::config::FileConfig) -> clap:
                 .mut_subcommand(sub, |s| s.mut_arg(arg, |a| a.default_value(v)));
         }
     };
-    for sub in ["listen", "list", "show", "verify", "replay"] {
+    for sub in ["listen", "list", "show", "verify", "replay", "inspect"] {
         set(
             sub,
             "store",

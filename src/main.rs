@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Command::Relay(args) => cmd::relay::run(*args),
         Command::Check(args) => cmd::check::run(*args),
         Command::Replay(args) => cmd::replay::run(*args),
+        Command::Inspect(args) => cmd::inspect::run(*args),
         Command::Send(args) => cmd::send::run(*args),
         Command::Providers(args) => cmd::providers::run(args),
         Command::Completions(args) => cmd::completions::run(args),

@@ -1,9 +1,11 @@
 //! hookcli's integration tests: one binary, so it links once.
 
+mod browser;
 mod check;
 mod common;
 mod completions;
 mod config;
+mod inspect;
 mod listen;
 mod readme;
 mod relay;

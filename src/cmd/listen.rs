@@ -62,6 +62,22 @@ pub fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
             })
         }
     };
+    let inspect = args.inspect.map(|port| listen::InspectConfig {
+        port,
+        resign: secret.clone().map(|secret| crate::inspect::Resign {
+            // The same scheme as listen's; the Box is not shared, so make another.
+            provider: args
+                .provider
+                .as_deref()
+                .and_then(|name| super::provider(name, &args.hmac).ok()),
+            secret,
+            source: args
+                .secret
+                .secret_env
+                .clone()
+                .unwrap_or_else(|| "listen's secret".into()),
+        }),
+    });
     let config = Config {
         bind: SocketAddr::new(args.bind, args.port),
         path,
@@ -80,6 +96,7 @@ pub fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
         header_timeout: args.header_timeout,
         json: args.json,
         relay,
+        inspect,
     };
     let store = super::store::store(&args.store);
     // One core is left to the store's writer thread: on two cores, one

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod completions;
 pub mod config;
+pub mod inspect;
 pub mod list;
 pub mod listen;
 pub mod providers;

@@ -47,6 +47,14 @@ pub struct Config {
     pub json: bool,
     /// Also take deliveries from a relay (`--relay`).
     pub relay: Option<crate::relay::client::ClientConfig>,
+    /// Also serve the inspector on this loopback port (`--inspect`).
+    pub inspect: Option<InspectConfig>,
+}
+
+/// `listen --inspect`: the port, and the key for re-signed replays.
+pub struct InspectConfig {
+    pub port: u16,
+    pub resign: Option<crate::inspect::Resign>,
 }
 
 /// What every request handler shares.
@@ -92,8 +100,33 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
     } else {
         None
     };
+    let mut config = config;
+    // The inspector stays on loopback whatever --bind says.
+    let inspector = match config.inspect.take() {
+        Some(i) => Some(
+            crate::inspect::Inspector::bind(
+                SocketAddr::from(([127, 0, 0, 1], i.port)),
+                store.clone(),
+                writer.clone(),
+                i.resign,
+            )
+            .await?,
+        ),
+        None => None,
+    };
     let (printer, printer_thread) = Printer::start();
-    printer.print(banner(&config, local, &store));
+    printer.print(banner(
+        &config,
+        local,
+        &store,
+        inspector.as_ref().map(|i| i.url()).as_deref(),
+    ));
+    let (inspect_stop, inspect_stopped) = tokio::sync::oneshot::channel::<()>();
+    let inspect_task = inspector.map(|i| {
+        tokio::spawn(i.serve(async move {
+            let _ = inspect_stopped.await;
+        }))
+    });
     let header_timeout = config.header_timeout;
     let shared = Arc::new(Shared {
         config,
@@ -156,6 +189,11 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
         }
     }
     drop(listener);
+    // The inspector lets its replays in flight finish and lets go of the writer.
+    let _ = inspect_stop.send(());
+    if let Some(task) = inspect_task {
+        let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+    }
     // Deliveries in flight finish; a forward may wait out its timeout, no longer.
     let grace = shared.config.forward_timeout + Duration::from_secs(5);
     let finished = tokio::time::timeout(grace, graceful.shutdown())
@@ -187,7 +225,7 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn banner(config: &Config, local: SocketAddr, store: &Store) -> String {
+fn banner(config: &Config, local: SocketAddr, store: &Store, inspect: Option<&str>) -> String {
     let url = format!("http://{local}{}", config.path);
     if config.json {
         return serde_json::json!({
@@ -199,6 +237,7 @@ fn banner(config: &Config, local: SocketAddr, store: &Store) -> String {
             "provider": config.provider.as_ref().map(|p| p.name()),
             "verifying": config.secret.is_some(),
             "relay": config.relay.as_ref().map(|r| crate::relay::client::public_url(&r.url, &r.channel)),
+            "inspect": inspect,
         })
         .to_string();
     }
@@ -234,6 +273,9 @@ fn banner(config: &Config, local: SocketAddr, store: &Store) -> String {
     };
     lines.push(format!("  provider {provider}, {verifying}"));
     lines.push(format!("  store    {}", store.path.display()));
+    if let Some(url) = inspect {
+        lines.push(format!("  inspect  {url}"));
+    }
     lines.join("\n")
 }
 

@@ -8,6 +8,7 @@ mod schema;
 mod writer;
 
 pub mod portable;
+pub mod search;
 
 pub use model::{Attempt, AttemptKind, Delivery, Sent, Summary, VerdictRecord, now_ms};
 pub use query::{Filter, Lookup};

@@ -1,0 +1,101 @@
+//! `hookcli inspect`: check the flags, open the store, serve the page.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use crate::cli::InspectArgs;
+use crate::inspect::{Inspector, Resign};
+use crate::store::Writer;
+
+use super::{provider, usage};
+
+pub fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
+    let resign = resign(&args)?;
+    let store = super::store::store(&args.store);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        // The writer records replays (and creates an empty store to watch).
+        let (writer, writer_thread) = Writer::start(&store)?;
+        let inspector = Inspector::bind(
+            SocketAddr::new(args.bind, args.port),
+            store.clone(),
+            writer,
+            resign,
+        )
+        .await?;
+        let url = inspector.url();
+        println!("hookcli inspect on {url}");
+        println!("  store    {}", store.path.display());
+        println!("  replay   {}", inspector.resign_note());
+        if !args.bind.is_loopback() {
+            eprintln!(
+                "hookcli: warning: serving on {} beyond this machine: anyone who gets the URL's token can read and replay deliveries",
+                args.bind
+            );
+        }
+        if args.open {
+            open_browser(&url);
+        }
+        inspector.serve(crate::listen::shutdown_signal()).await;
+        tokio::task::spawn_blocking(move || writer_thread.join()).await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// The key for re-signed replays, from `--secret-env VAR` only.
+pub fn resign(args: &InspectArgs) -> anyhow::Result<Option<Resign>> {
+    let Some(var) = &args.secret_env else {
+        if args.provider.is_some() {
+            return Err(usage(
+                "--provider is the scheme to re-sign with: add --secret-env VAR",
+            ));
+        }
+        return Ok(None);
+    };
+    let secret = match std::env::var(var) {
+        Ok(v) if !v.is_empty() => crate::secret::Secret::new(v),
+        Ok(_) => {
+            return Err(usage(format!(
+                "environment variable {var} (named by --secret-env) is empty"
+            )));
+        }
+        Err(_) => {
+            return Err(usage(format!(
+                "environment variable {var} (named by --secret-env) is not set"
+            )));
+        }
+    };
+    let provider = match &args.provider {
+        Some(name) => Some(provider(name, &args.hmac)?),
+        None => None,
+    };
+    Ok(Some(Resign {
+        provider,
+        secret,
+        source: var.clone(),
+    }))
+}
+
+/// Hands the URL to the desktop's opener; a failure is only a warning.
+fn open_browser(url: &str) {
+    let (program, args): (&str, Vec<&str>) = if cfg!(target_os = "macos") {
+        ("open", vec![url])
+    } else if cfg!(windows) {
+        ("cmd", vec!["/C", "start", "", url])
+    } else {
+        ("xdg-open", vec![url])
+    };
+    let spawned = std::process::Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Err(e) = spawned {
+        eprintln!(
+            "hookcli: warning: could not open a browser ({program}: {e}); open the URL above"
+        );
+    }
+}

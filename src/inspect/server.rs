@@ -1,0 +1,174 @@
+//! The HTTP side: accept, check every request (Host, token, origin), route
+//! it to the page or the API, and harden every answer.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use super::State;
+use super::api::{self, Answer, ApiError, Shape};
+use super::assets;
+use super::security::{HARDENING, TOKEN_HEADER};
+
+type Reply = Response<Full<Bytes>>;
+
+/// The largest request body (an edited delivery) the API reads.
+const MAX_REQUEST: usize = 32 << 20;
+
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<State>,
+    closing: watch::Sender<bool>,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let builder = Arc::new(auto::Builder::new(TokioExecutor::new()));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                let state = state.clone();
+                let service = service_fn(move |req| handle(state.clone(), req));
+                let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    // Waiting requests for changes answer now; replays in flight finish.
+    let _ = closing.send(true);
+    let _ = tokio::time::timeout(api::REPLAY_TIMEOUT, graceful.shutdown()).await;
+}
+
+fn header<'a>(req: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Reply, Infallible> {
+    Ok(harden(route(state, req).await))
+}
+
+async fn route(state: Arc<State>, req: Request<Incoming>) -> Reply {
+    // HTTP/2 carries the authority in the URI instead of a Host header.
+    let host = header(&req, "host")
+        .map(str::to_string)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()));
+    if let Err(r) = state.guard.check_host(host.as_deref()) {
+        return error(r.status, r.message);
+    }
+    let host = host.unwrap_or_default();
+    let path = req.uri().path().to_string();
+    let method = req.method().clone();
+
+    if !path.starts_with("/api/") {
+        return match (&method, assets::get(&path)) {
+            (&Method::GET | &Method::HEAD, Some(a)) => reply(200, a.content_type, a.body.into()),
+            (&Method::GET | &Method::HEAD, None) => error(404, "no such page"),
+            _ => error(405, "method not allowed"),
+        };
+    }
+    let token = req.headers().get(TOKEN_HEADER).map(|v| v.as_bytes());
+    if let Err(r) = state.guard.check_token(token) {
+        return error(r.status, r.message);
+    }
+    if method != Method::GET && method != Method::HEAD {
+        if let Err(r) = state.guard.check_same_origin(
+            &host,
+            header(&req, "origin"),
+            header(&req, "sec-fetch-site"),
+            header(&req, "content-type"),
+        ) {
+            return error(r.status, r.message);
+        }
+    }
+    let query: HashMap<String, String> = req
+        .uri()
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    // Ids are lowercase ULIDs (or prefixes): nothing in a segment needs decoding.
+    let segs: Vec<&str> = path.trim_start_matches("/api/").split('/').collect();
+    let answer = match (&method, segs.as_slice()) {
+        (&Method::GET, ["info"]) => Ok(api::info(&state)),
+        (&Method::GET, ["deliveries"]) => api::list(state, query).await,
+        (&Method::GET, ["changes"]) => api::changes(state, query).await,
+        (&Method::GET, ["deliveries", id]) => {
+            api::delivery(state, id.to_string(), Shape::Detail).await
+        }
+        (&Method::GET, ["deliveries", id, "curl"]) => {
+            api::delivery(state, id.to_string(), Shape::Curl).await
+        }
+        (&Method::GET, ["deliveries", id, "document"]) => {
+            api::delivery(state, id.to_string(), Shape::Document).await
+        }
+        (&Method::POST, ["deliveries", id, "replay"]) => {
+            let id = id.to_string();
+            match Limited::new(req.into_body(), MAX_REQUEST).collect().await {
+                Ok(b) => api::replay(state, id, b.to_bytes().to_vec()).await,
+                Err(e) => Err(ApiError::new(
+                    413,
+                    format!("the request could not be read: {e}"),
+                )),
+            }
+        }
+        (_, ["info" | "deliveries" | "changes", ..]) => {
+            Err(ApiError::new(405, "method not allowed"))
+        }
+        _ => Err(ApiError::new(404, "no such API")),
+    };
+    match answer {
+        Ok(Answer::Json(v)) => reply(200, "application/json", v.to_string().into()),
+        Ok(Answer::Text(t)) => reply(200, "text/plain; charset=utf-8", t.into()),
+        Err(e) => error(e.status, &e.message),
+    }
+}
+
+fn reply(status: u16, content_type: &str, body: Bytes) -> Reply {
+    let mut r = Response::new(Full::new(body));
+    *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::OK);
+    if let Ok(v) = content_type.parse() {
+        r.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
+    }
+    r
+}
+
+/// Errors are JSON `{"error": "..."}`: data, never markup.
+fn error(status: u16, message: &str) -> Reply {
+    reply(
+        status,
+        "application/json",
+        serde_json::json!({ "error": message }).to_string().into(),
+    )
+}
+
+fn harden(mut r: Reply) -> Reply {
+    for (name, value) in HARDENING {
+        r.headers_mut()
+            .insert(*name, hyper::header::HeaderValue::from_static(value));
+    }
+    r
+}

@@ -1,0 +1,136 @@
+//! The JSON the page reads: deliveries and attempts shaped for display.
+//! Bodies travel as data (text, or hex when they are not UTF-8) with their
+//! size and SHA-256; the page puts them in text nodes, never in markup.
+
+use serde_json::{Value, json};
+
+use crate::provider::Headers;
+use crate::provider::crypto::sha256_hex;
+use crate::store::portable::rfc3339_ms;
+use crate::store::search::ListRow;
+use crate::store::{Attempt, Delivery, short_id};
+
+/// Bodies longer than this are cut for display (the copy buttons and the
+/// portable document keep every byte).
+const SHOWN: usize = 1 << 20;
+
+fn headers(h: &Headers) -> Value {
+    h.iter()
+        .map(|(n, v)| json!([n, String::from_utf8_lossy(v)]))
+        .collect()
+}
+
+/// A body: text when UTF-8 (pretty-printed too when JSON, fields when a
+/// form), else hex; always its size and SHA-256.
+pub fn body(bytes: &[u8], content_type: Option<&str>) -> Value {
+    let shown = &bytes[..bytes.len().min(SHOWN)];
+    let mut v = json!({
+        "size": bytes.len(),
+        "sha256": sha256_hex(bytes),
+        "truncated": shown.len() < bytes.len(),
+    });
+    match std::str::from_utf8(bytes) {
+        Ok(text) => {
+            v["text"] = String::from_utf8_lossy(shown).into();
+            let trimmed = text.trim_start();
+            if (trimmed.starts_with('{') || trimmed.starts_with('['))
+                && let Ok(doc) = serde_json::from_str::<Value>(text)
+            {
+                v["json"] = serde_json::to_string_pretty(&doc)
+                    .unwrap_or_default()
+                    .into();
+            } else if content_type.is_some_and(|ct| ct.contains("x-www-form-urlencoded")) {
+                v["form"] = url::form_urlencoded::parse(bytes)
+                    .map(|(k, val)| json!([k, val]))
+                    .collect();
+            }
+        }
+        Err(_) => v["hex"] = hex::encode(shown).into(),
+    }
+    v
+}
+
+/// A row of the list.
+pub fn row(r: &ListRow) -> Value {
+    json!({
+        "id": r.id,
+        "short_id": short_id(&r.id),
+        "received_at": rfc3339_ms(r.received_at),
+        "method": r.method,
+        "target": r.target,
+        "provider": r.provider,
+        "event_type": r.event_type,
+        "event_id": r.event_id,
+        "verdict": r.verdict,
+        "body_size": r.body_size,
+        "last_status": r.last_status,
+        "last_error": r.last_error,
+        "duration_ms": r.last_duration_ms,
+        "attempts": r.attempts,
+    })
+}
+
+pub fn attempt(n: usize, a: &Attempt) -> Value {
+    json!({
+        "n": n,
+        "kind": a.kind.as_str(),
+        "target": a.target,
+        "started_at": rfc3339_ms(a.started_at),
+        "status": a.status,
+        "ok": a.succeeded(),
+        "duration_ms": a.duration_ms,
+        "error": a.error,
+        "headers": headers(&a.headers),
+        "body": body(&a.body, a.headers.get_str("content-type")),
+        "sent": a.sent.as_ref().map(|s| json!({
+            "headers": headers(&s.headers),
+            "body": body(&s.body, s.headers.get_str("content-type")),
+        })),
+    })
+}
+
+/// A delivery's whole story.
+pub fn detail(d: &Delivery, attempts: &[Attempt]) -> Value {
+    json!({
+        "id": d.id,
+        "short_id": short_id(&d.id),
+        "received_at": rfc3339_ms(d.received_at),
+        "peer": d.peer,
+        "source": d.source,
+        "method": d.method,
+        "target": d.target,
+        "public_url": d.public_url,
+        "http_version": d.http_version,
+        "provider": d.provider,
+        "event_type": d.event_type,
+        "event_id": d.event_id,
+        "verdict": {
+            "verdict": d.verdict.word,
+            "cause": d.verdict.cause,
+            "explanation": d.verdict.explanation,
+        },
+        "rejected": d.rejected,
+        "headers": headers(&d.headers),
+        "body": body(&d.body, d.headers.get_str("content-type")),
+        "attempts": attempts.iter().enumerate().map(|(i, a)| attempt(i + 1, a)).collect::<Vec<_>>(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_data() {
+        let v = body(b"<script>alert(1)</script>", Some("text/html"));
+        assert_eq!(v["text"], "<script>alert(1)</script>");
+        assert_eq!(v["size"], 25);
+        let v = body(&[0xff, 0x00], None);
+        assert_eq!(v["hex"], "ff00");
+        assert!(v.get("text").is_none());
+        let v = body(br#"{"a":1}"#, None);
+        assert_eq!(v["json"], "{\n  \"a\": 1\n}");
+        let v = body(b"a=1&b=x+y", Some("application/x-www-form-urlencoded"));
+        assert_eq!(v["form"], json!([["a", "1"], ["b", "x y"]]));
+    }
+}
