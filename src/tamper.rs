@@ -26,6 +26,12 @@ impl Tamper {
     pub fn not_applicable(self, provider: &dyn Provider) -> Option<String> {
         let info = provider.info();
         match self {
+            Tamper::WrongContentType => None,
+            _ if !provider.signed() => Some(format!(
+                "{} does not sign its deliveries, so a {} delivery cannot be made",
+                info.title,
+                self.name()
+            )),
             Tamper::StaleTimestamp | Tamper::FutureTimestamp if !info.timestamped => Some(format!(
                 "{} signs no timestamp, so a {} delivery cannot be made",
                 info.title,
