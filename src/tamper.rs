@@ -134,4 +134,23 @@ mod tests {
         Tamper::FutureTimestamp.shift_timestamp(&mut ctx, Some(900));
         assert_eq!(ctx.timestamp, 11_200);
     }
+
+    #[test]
+    fn an_unsigned_provider_gets_only_the_content_type_fault() {
+        let zapier = crate::provider::by_name("zapier").unwrap();
+        for t in [
+            Tamper::BadSignature,
+            Tamper::MissingSignature,
+            Tamper::StaleTimestamp,
+            Tamper::FutureTimestamp,
+            Tamper::BodyModified,
+        ] {
+            let why = t.not_applicable(zapier.as_ref()).unwrap();
+            assert!(why.contains("Zapier does not sign"), "{why}");
+        }
+        assert_eq!(Tamper::WrongContentType.not_applicable(zapier.as_ref()), None);
+        // Signed providers are as before.
+        let stripe = crate::provider::by_name("stripe").unwrap();
+        assert_eq!(Tamper::BadSignature.not_applicable(stripe.as_ref()), None);
+    }
 }
