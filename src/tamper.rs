@@ -148,7 +148,10 @@ mod tests {
             let why = t.not_applicable(zapier.as_ref()).unwrap();
             assert!(why.contains("Zapier does not sign"), "{why}");
         }
-        assert_eq!(Tamper::WrongContentType.not_applicable(zapier.as_ref()), None);
+        assert_eq!(
+            Tamper::WrongContentType.not_applicable(zapier.as_ref()),
+            None
+        );
         // Signed providers are as before.
         let stripe = crate::provider::by_name("stripe").unwrap();
         assert_eq!(Tamper::BadSignature.not_applicable(stripe.as_ref()), None);

@@ -585,12 +585,13 @@ impl Hook {
                     return Verdict::Missing;
                 };
                 let mac = hmac_sha256(key, &[id.as_bytes(), ts.as_bytes(), &body]);
-                let age = time::OffsetDateTime::parse(
-                    ts,
-                    &time::format_description::well_known::Rfc3339,
-                )
-                .map(|t| now() - t.unix_timestamp());
-                match sig.strip_prefix("sha256=").and_then(|s| hex::decode(s).ok()) {
+                let age =
+                    time::OffsetDateTime::parse(ts, &time::format_description::well_known::Rfc3339)
+                        .map(|t| now() - t.unix_timestamp());
+                match sig
+                    .strip_prefix("sha256=")
+                    .and_then(|s| hex::decode(s).ok())
+                {
                     Some(g) if ct_eq(&g, &mac) => match age {
                         Ok(age) if !check_ts || age.abs() <= 600 => Verdict::Ok,
                         _ => Verdict::Stale,
@@ -639,9 +640,7 @@ impl Hook {
                 }
                 let Some(ts) = ts else { return Verdict::Bad };
                 let mac = hmac_sha256(key, &[ts.as_bytes(), b".", &body]);
-                let within = ts
-                    .parse::<i64>()
-                    .is_ok_and(|t| (now() - t).abs() <= 180);
+                let within = ts.parse::<i64>().is_ok_and(|t| (now() - t).abs() <= 180);
                 if !sigs.iter().any(|s| ct_eq(s, &mac)) {
                     Verdict::Bad
                 } else if check_ts && !within {
@@ -764,9 +763,17 @@ impl Hook {
             "zoom" if doc["event"] == "endpoint.url_validation" => {
                 let plain = text(&doc["payload"]["plainToken"]);
                 let mac = hmac_sha256(self.secret.as_bytes(), &[plain.as_bytes()]);
-                let token = if wrong { B64.encode(mac) } else { hex::encode(mac) };
+                let token = if wrong {
+                    B64.encode(mac)
+                } else {
+                    hex::encode(mac)
+                };
                 let answer = serde_json::json!({"plainToken": plain, "encryptedToken": token});
-                Some(Reply::Body(200, "application/json", answer.to_string().into_bytes()))
+                Some(Reply::Body(
+                    200,
+                    "application/json",
+                    answer.to_string().into_bytes(),
+                ))
             }
             "twitch"
                 if req.header("twitch-eventsub-message-type")
@@ -1115,7 +1122,10 @@ fn handshake_is_left_out_for_providers_without_one_unless_asked() {
     let c = case(&report, "handshake");
     assert_eq!(c["outcome"], "skip");
     assert!(
-        c["hint"].as_str().unwrap().contains("no verification handshake"),
+        c["hint"]
+            .as_str()
+            .unwrap()
+            .contains("no verification handshake"),
         "{report:#}"
     );
     assert_eq!(server.requests().len(), sent, "nothing was sent for a skip");

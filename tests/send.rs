@@ -562,7 +562,9 @@ fn verify(provider: &str, req: &ReceivedRequest, secret: &str) -> Result<(), Ref
             let sig = req
                 .header("x-square-hmacsha256-signature")
                 .ok_or_else(|| missing("x-square-hmacsha256-signature"))?;
-            let tag = B64.decode(sig.trim()).map_err(|_| malformed("not base64"))?;
+            let tag = B64
+                .decode(sig.trim())
+                .map_err(|_| malformed("not base64"))?;
             let url = req.url();
             if !mac_ok::<HmacSha256>(secret.as_bytes(), &[url.as_bytes(), body], &tag) {
                 return Err(mismatch("x-square-hmacsha256-signature does not match"));
@@ -607,16 +609,17 @@ fn verify(provider: &str, req: &ReceivedRequest, secret: &str) -> Result<(), Ref
                 .strip_prefix("sha256=")
                 .ok_or_else(|| malformed("the signature lacks sha256="))?;
             let tag = hex::decode(hexsig).map_err(|_| malformed("not hex"))?;
-            if !mac_ok::<HmacSha256>(secret.as_bytes(), &[id.as_bytes(), ts.as_bytes(), body], &tag)
-            {
+            if !mac_ok::<HmacSha256>(
+                secret.as_bytes(),
+                &[id.as_bytes(), ts.as_bytes(), body],
+                &tag,
+            ) {
                 return Err(mismatch("Twitch-Eventsub-Message-Signature does not match"));
             }
-            let secs = time::OffsetDateTime::parse(
-                ts,
-                &time::format_description::well_known::Rfc3339,
-            )
-            .map_err(|_| malformed(format!("{ts:?} is not RFC 3339")))?
-            .unix_timestamp();
+            let secs =
+                time::OffsetDateTime::parse(ts, &time::format_description::well_known::Rfc3339)
+                    .map_err(|_| malformed(format!("{ts:?} is not RFC 3339")))?
+                    .unix_timestamp();
             within(&secs.to_string(), 600)
         }
         // https://developers.hubspot.com/docs/apps/legacy-apps/authentication/validating-requests:
@@ -629,13 +632,27 @@ fn verify(provider: &str, req: &ReceivedRequest, secret: &str) -> Result<(), Ref
             let ts = req
                 .header("x-hubspot-request-timestamp")
                 .ok_or_else(|| missing("X-HubSpot-Request-Timestamp"))?;
-            let tag = B64.decode(sig.trim()).map_err(|_| malformed("not base64"))?;
+            let tag = B64
+                .decode(sig.trim())
+                .map_err(|_| malformed("not base64"))?;
             let mut uri = req.url();
             for (code, ch) in [
-                ("%3A", ":"), ("%2F", "/"), ("%3F", "?"), ("%40", "@"), ("%21", "!"), ("%24", "$"),
-                ("%27", "'"), ("%28", "("), ("%29", ")"), ("%2A", "*"), ("%2C", ","), ("%3B", ";"),
+                ("%3A", ":"),
+                ("%2F", "/"),
+                ("%3F", "?"),
+                ("%40", "@"),
+                ("%21", "!"),
+                ("%24", "$"),
+                ("%27", "'"),
+                ("%28", "("),
+                ("%29", ")"),
+                ("%2A", "*"),
+                ("%2C", ","),
+                ("%3B", ";"),
             ] {
-                uri = uri.replace(code, ch).replace(&code.to_ascii_lowercase(), ch);
+                uri = uri
+                    .replace(code, ch)
+                    .replace(&code.to_ascii_lowercase(), ch);
             }
             if !mac_ok::<HmacSha256>(
                 secret.as_bytes(),

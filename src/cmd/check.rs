@@ -27,9 +27,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         .filter(|c| !args.skip.contains(c))
         // A provider without a handshake reports the case only when asked for it.
         .filter(|c| {
-            *c != CaseName::Handshake
-                || provider.handshake().is_some()
-                || args.cases.contains(c)
+            *c != CaseName::Handshake || provider.handshake().is_some() || args.cases.contains(c)
         })
         .collect();
     if cases.is_empty() {

@@ -11,10 +11,7 @@ const HEADER: &str = "Calendly-Webhook-Signature";
 const TOLERANCE: u64 = 180;
 
 fn signature(secret: &Secret, ts: &str, body: &[u8]) -> String {
-    hex::encode(hmac_sha256(
-        secret.as_bytes(),
-        &[ts.as_bytes(), b".", body],
-    ))
+    hex::encode(hmac_sha256(secret.as_bytes(), &[ts.as_bytes(), b".", body]))
 }
 
 /// The `t` and every `v1` of the header.
@@ -45,7 +42,8 @@ impl Provider for Calendly {
             name: "calendly",
             title: "Calendly",
             signature_headers: vec![HEADER.into()],
-            scheme: "HMAC-SHA256 hex of `TS.body` in `Calendly-Webhook-Signature: t=TS,v1=SIG`".into(),
+            scheme: "HMAC-SHA256 hex of `TS.body` in `Calendly-Webhook-Signature: t=TS,v1=SIG`"
+                .into(),
             timestamped: true,
             signs_body: true,
             default_tolerance: Some(TOLERANCE),
@@ -147,7 +145,10 @@ mod tests {
             req.headers.get_str(HEADER).unwrap(),
             format!("t=1700000000,v1={}", hex::encode(m.finalize().into_bytes()))
         );
-        assert_eq!(Calendly.event_type(&req).as_deref(), Some("invitee.created"));
+        assert_eq!(
+            Calendly.event_type(&req).as_deref(),
+            Some("invitee.created")
+        );
         assert_eq!(
             Calendly.event_id(&req).as_deref(),
             Some("https://api.calendly.com/scheduled_events/A/invitees/B")
@@ -158,15 +159,27 @@ mod tests {
     fn round_trip_and_every_cause() {
         let s = Secret::new(KEY);
         let req = signed(b"{}", 1000);
-        assert!(Calendly.verify(&req, &s, &VerifyOptions::at(1180)).is_valid());
+        assert!(
+            Calendly
+                .verify(&req, &s, &VerifyOptions::at(1180))
+                .is_valid()
+        );
         assert_eq!(Calendly.signed_at(&req), Some(1000));
         assert_eq!(
             Calendly.verify(&req, &s, &VerifyOptions::at(1181)),
-            Failure::Stale { age: 181, tolerance: 180 }.into()
+            Failure::Stale {
+                age: 181,
+                tolerance: 180
+            }
+            .into()
         );
         assert_eq!(
             Calendly.verify(&req, &s, &VerifyOptions::at(800)),
-            Failure::Future { ahead: 200, tolerance: 180 }.into()
+            Failure::Future {
+                ahead: 200,
+                tolerance: 180
+            }
+            .into()
         );
         assert_eq!(
             Calendly.verify(&req, &Secret::new("other"), &VerifyOptions::at(1000)),
@@ -190,7 +203,9 @@ mod tests {
             assert!(
                 matches!(
                     Calendly.verify(&malformed, &s, &VerifyOptions::at(1000)),
-                    Verdict::Invalid { failure: Failure::MalformedHeader { .. } }
+                    Verdict::Invalid {
+                        failure: Failure::MalformedHeader { .. }
+                    }
                 ),
                 "{bad}"
             );

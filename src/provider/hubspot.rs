@@ -130,9 +130,9 @@ impl Provider for HubSpot {
         let run = || -> Result<Verdict, Failure> {
             let value = required_header(req, HEADER)?;
             let ts_text = required_header(req, TS_HEADER)?.trim();
-            let ms: i64 = ts_text.parse().map_err(|_| {
-                Failure::malformed(TS_HEADER, "not a whole number of milliseconds")
-            })?;
+            let ms: i64 = ts_text
+                .parse()
+                .map_err(|_| Failure::malformed(TS_HEADER, "not a whole number of milliseconds"))?;
             let given =
                 b64_decode(value.trim()).ok_or_else(|| Failure::malformed(HEADER, "not base64"))?;
             if !ct_eq(&given, &signature(secret, req, ts_text)) {
@@ -240,9 +240,17 @@ mod tests {
         // A receiver that sees the encoded URL verifies what HubSpot signed.
         let s = Secret::new(SECRET);
         let mut req = signed("https://e.com/hook?email=a%40b.com", b"[]", 1000);
-        assert!(HubSpot.verify(&req, &s, &VerifyOptions::at(1000)).is_valid());
+        assert!(
+            HubSpot
+                .verify(&req, &s, &VerifyOptions::at(1000))
+                .is_valid()
+        );
         req.url = "https://e.com/hook?email=a@b.com".into();
-        assert!(HubSpot.verify(&req, &s, &VerifyOptions::at(1000)).is_valid());
+        assert!(
+            HubSpot
+                .verify(&req, &s, &VerifyOptions::at(1000))
+                .is_valid()
+        );
     }
 
     #[test]
@@ -250,11 +258,19 @@ mod tests {
         let s = Secret::new(SECRET);
         let req = signed("https://example.com/hubspot", br#"[{"eventId":7}]"#, 1000);
         assert_eq!(req.headers.get_str(TS_HEADER), Some("1000000"));
-        assert!(HubSpot.verify(&req, &s, &VerifyOptions::at(1300)).is_valid());
+        assert!(
+            HubSpot
+                .verify(&req, &s, &VerifyOptions::at(1300))
+                .is_valid()
+        );
         assert_eq!(HubSpot.signed_at(&req), Some(1000));
         assert_eq!(
             HubSpot.verify(&req, &s, &VerifyOptions::at(1301)),
-            Failure::Stale { age: 301, tolerance: 300 }.into()
+            Failure::Stale {
+                age: 301,
+                tolerance: 300
+            }
+            .into()
         );
         assert_eq!(
             HubSpot.verify(&req, &Secret::new("other"), &VerifyOptions::at(1000)),
@@ -284,7 +300,9 @@ mod tests {
         bad.headers.set(TS_HEADER, "soon");
         assert!(matches!(
             HubSpot.verify(&bad, &s, &VerifyOptions::at(1000)),
-            Verdict::Invalid { failure: Failure::MalformedHeader { .. } }
+            Verdict::Invalid {
+                failure: Failure::MalformedHeader { .. }
+            }
         ));
         assert!(HubSpot.detect(&req.headers));
         assert!(!HubSpot.detect(&Headers::new()));

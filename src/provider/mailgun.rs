@@ -134,9 +134,9 @@ impl Provider for Mailgun {
             let parent = s.parent.as_ref().and_then(text);
             let matched = if ct_eq(given.to_ascii_lowercase().as_bytes(), expected.as_bytes()) {
                 "signature"
-            } else if parent.is_some_and(|p| {
-                ct_eq(p.to_ascii_lowercase().as_bytes(), expected.as_bytes())
-            }) {
+            } else if parent
+                .is_some_and(|p| ct_eq(p.to_ascii_lowercase().as_bytes(), expected.as_bytes()))
+            {
                 "parent-signature"
             } else {
                 return Err(Failure::mismatch("signature.signature"));
@@ -242,7 +242,10 @@ mod tests {
         // No signature object yet: one goes in first, with a fresh token.
         let bare = signed(r#"{"event-data":{"event":"opened"}}"#, 1000);
         assert!(bare.body.starts_with(br#"{"signature":{"token":""#));
-        assert!(bare.body.ends_with(br#"},"event-data":{"event":"opened"}}"#));
+        assert!(
+            bare.body
+                .ends_with(br#"},"event-data":{"event":"opened"}}"#)
+        );
         assert!(
             Mailgun
                 .verify(&bare, &Secret::new(KEY), &VerifyOptions::at(1000))
@@ -250,7 +253,14 @@ mod tests {
         );
         let mut not_object = WebhookRequest::post("https://e.com/", b"[1]".to_vec());
         assert!(matches!(
-            Mailgun.sign(&mut not_object, &Secret::new(KEY), &SignContext { timestamp: 1, id: String::new() }),
+            Mailgun.sign(
+                &mut not_object,
+                &Secret::new(KEY),
+                &SignContext {
+                    timestamp: 1,
+                    id: String::new()
+                }
+            ),
             Err(Failure::MalformedField { .. })
         ));
     }
@@ -258,8 +268,15 @@ mod tests {
     #[test]
     fn round_trip_and_every_cause() {
         let s = Secret::new(KEY);
-        let req = signed(r#"{"signature":{"token":"abc","timestamp":"0","signature":""},"event-data":{"event":"delivered","id":"x1"}}"#, 1000);
-        assert!(Mailgun.verify(&req, &s, &VerifyOptions::at(1010)).is_valid());
+        let req = signed(
+            r#"{"signature":{"token":"abc","timestamp":"0","signature":""},"event-data":{"event":"delivered","id":"x1"}}"#,
+            1000,
+        );
+        assert!(
+            Mailgun
+                .verify(&req, &s, &VerifyOptions::at(1010))
+                .is_valid()
+        );
         assert_eq!(Mailgun.signed_at(&req), Some(1000));
         assert_eq!(
             Mailgun.verify(&req, &Secret::new("key-other"), &VerifyOptions::at(1000)),
@@ -271,7 +288,11 @@ mod tests {
             .unwrap()
             .replace("x1", "x2")
             .into_bytes();
-        assert!(Mailgun.verify(&modified, &s, &VerifyOptions::at(1000)).is_valid());
+        assert!(
+            Mailgun
+                .verify(&modified, &s, &VerifyOptions::at(1000))
+                .is_valid()
+        );
         assert_eq!(
             Mailgun.verify(&req, &s, &VerifyOptions::at(1301)),
             Failure::Stale {
@@ -292,7 +313,11 @@ mod tests {
             Mailgun.verify(&missing, &s, &VerifyOptions::at(1000)),
             Failure::missing_field("signature.signature").into()
         );
-        assert!(missing.body.ends_with(br#","event-data":{"event":"delivered","id":"x1"}}"#));
+        assert!(
+            missing
+                .body
+                .ends_with(br#","event-data":{"event":"delivered","id":"x1"}}"#)
+        );
         let none = WebhookRequest::post("https://e.com/", br#"{"event-data":{}}"#.to_vec());
         assert_eq!(
             Mailgun.verify(&none, &s, &VerifyOptions::at(1000)),

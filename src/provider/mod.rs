@@ -367,7 +367,11 @@ mod tests {
                 let req = &forged.request;
                 // Within Paddle's five seconds.
                 let v = p.verify(req, &secret, &VerifyOptions::at(1_700_000_003));
-                let expected = if p.signed() { v.is_valid() } else { v == Verdict::Unsigned };
+                let expected = if p.signed() {
+                    v.is_valid()
+                } else {
+                    v == Verdict::Unsigned
+                };
                 assert!(expected, "{} {}: {v:?}", p.name(), f.event);
                 assert_eq!(
                     p.event_type(req).as_deref(),
@@ -407,7 +411,11 @@ mod tests {
         assert_eq!(with, ["slack", "zoom", "twitch"]);
         for p in all() {
             if let Some(h) = p.handshake() {
-                assert!(crate::fixture::find(p.name(), h.event).is_ok(), "{}", p.name());
+                assert!(
+                    crate::fixture::find(p.name(), h.event).is_ok(),
+                    "{}",
+                    p.name()
+                );
             }
         }
     }

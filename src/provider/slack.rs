@@ -29,7 +29,9 @@ fn judge(
     }
     if let Ok(doc) = serde_json::from_slice::<serde_json::Value>(body) {
         match doc.get("challenge").and_then(|c| c.as_str()) {
-            Some(c) if c == challenge && doc.get("type").is_none() && doc.get("token").is_none() => {
+            Some(c)
+                if c == challenge && doc.get("type").is_none() && doc.get("token").is_none() =>
+            {
                 return Ok(());
             }
             Some(c) if c == challenge => {
@@ -284,14 +286,29 @@ mod tests {
         let judge = Slack.handshake().unwrap().judge;
         let s = Secret::new("x");
         let answer = |status, body: &[u8]| {
-            judge(&req, &s, &HandshakeAnswer { status, content_type: None, body })
+            judge(
+                &req,
+                &s,
+                &HandshakeAnswer {
+                    status,
+                    content_type: None,
+                    body,
+                },
+            )
         };
         let c = "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P";
         assert_eq!(answer(200, c.as_bytes()), Ok(()));
-        assert_eq!(answer(200, format!(r#"{{"challenge":"{c}"}}"#).as_bytes()), Ok(()));
+        assert_eq!(
+            answer(200, format!(r#"{{"challenge":"{c}"}}"#).as_bytes()),
+            Ok(())
+        );
         assert_eq!(answer(200, format!("challenge={c}").as_bytes()), Ok(()));
         assert!(answer(200, &req.body).unwrap_err().contains("echoed"));
-        assert!(answer(200, b"ok").unwrap_err().contains("not the challenge"));
+        assert!(
+            answer(200, b"ok")
+                .unwrap_err()
+                .contains("not the challenge")
+        );
         assert!(answer(401, c.as_bytes()).unwrap_err().contains("401"));
     }
 }

@@ -126,7 +126,14 @@ mod tests {
         let mut resigned = req.clone();
         resigned.headers.remove(HEADER);
         Square
-            .sign(&mut resigned, &key, &SignContext { timestamp: 0, id: String::new() })
+            .sign(
+                &mut resigned,
+                &key,
+                &SignContext {
+                    timestamp: 0,
+                    id: String::new(),
+                },
+            )
             .unwrap();
         assert_eq!(resigned, req);
         // Characters JSON encoders like to escape, signed as sent.
@@ -137,7 +144,11 @@ mod tests {
         );
         assert!(
             Square
-                .verify(&escaped, &Secret::new("signature-key"), &VerifyOptions::at(0))
+                .verify(
+                    &escaped,
+                    &Secret::new("signature-key"),
+                    &VerifyOptions::at(0)
+                )
                 .is_valid()
         );
     }
@@ -145,9 +156,19 @@ mod tests {
     #[test]
     fn round_trip_and_every_cause() {
         let s = Secret::new("sq-signature-key");
-        let mut req = WebhookRequest::post("https://example.com/square", br#"{"type":"payment.created"}"#.to_vec());
+        let mut req = WebhookRequest::post(
+            "https://example.com/square",
+            br#"{"type":"payment.created"}"#.to_vec(),
+        );
         Square
-            .sign(&mut req, &s, &SignContext { timestamp: 0, id: String::new() })
+            .sign(
+                &mut req,
+                &s,
+                &SignContext {
+                    timestamp: 0,
+                    id: String::new(),
+                },
+            )
             .unwrap();
         let at0 = VerifyOptions::at(0);
         assert!(Square.verify(&req, &s, &at0).is_valid());
@@ -157,14 +178,23 @@ mod tests {
         );
         let mut modified = req.clone();
         modified.body.push(b' ');
-        assert_eq!(Square.verify(&modified, &s, &at0), Failure::mismatch(HEADER).into());
+        assert_eq!(
+            Square.verify(&modified, &s, &at0),
+            Failure::mismatch(HEADER).into()
+        );
         // Another URL (a local one instead of the public one) does not match.
         let mut local = req.clone();
         local.url = "http://127.0.0.1:8080/square".into();
-        assert_eq!(Square.verify(&local, &s, &at0), Failure::mismatch(HEADER).into());
+        assert_eq!(
+            Square.verify(&local, &s, &at0),
+            Failure::mismatch(HEADER).into()
+        );
         let mut missing = req.clone();
         Square.strip_signature(&mut missing);
-        assert_eq!(Square.verify(&missing, &s, &at0), Failure::missing(HEADER).into());
+        assert_eq!(
+            Square.verify(&missing, &s, &at0),
+            Failure::missing(HEADER).into()
+        );
         let mut bad = req.clone();
         bad.headers.set(HEADER, "***");
         assert!(matches!(

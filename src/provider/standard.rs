@@ -358,13 +358,18 @@ mod tests {
             id: "msg_2pQx8LmN4rT7vWz1".into(),
         };
         for alias in [Standard::clerk(), Standard::resend()] {
-            let mut a = WebhookRequest::post("https://e.com/", br#"{"type":"user.created"}"#.to_vec());
+            let mut a =
+                WebhookRequest::post("https://e.com/", br#"{"type":"user.created"}"#.to_vec());
             let mut b = a.clone();
             alias.sign(&mut a, &s, &ctx).unwrap();
             Standard::svix().sign(&mut b, &s, &ctx).unwrap();
             assert_eq!(a, b, "{}", alias.name());
             assert!(a.headers.contains("svix-signature"));
-            assert!(Standard::svix().verify(&a, &s, &VerifyOptions::at(1000)).is_valid());
+            assert!(
+                Standard::svix()
+                    .verify(&a, &s, &VerifyOptions::at(1000))
+                    .is_valid()
+            );
             assert!(alias.verify(&a, &s, &VerifyOptions::at(1000)).is_valid());
             assert!(!alias.detect(&a.headers));
             assert_eq!(detect_name(&a.headers), Some("svix"));

@@ -27,8 +27,8 @@ fn signature(secret: &Secret, id: &str, ts: &str, body: &[u8]) -> String {
 /// Twitch's timestamp: RFC 3339 in UTC with nanoseconds. The fraction is
 /// drawn from the message id, so that one context gives one timestamp.
 fn timestamp(secs: i64, id: &str) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(secs)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let t =
+        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let nanos = id
         .bytes()
         .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)))
@@ -45,12 +45,9 @@ fn timestamp(secs: i64, id: &str) -> String {
 }
 
 fn parse_rfc3339(value: &str) -> Result<i64, Failure> {
-    time::OffsetDateTime::parse(
-        value.trim(),
-        &time::format_description::well_known::Rfc3339,
-    )
-    .map(|t| t.unix_timestamp())
-    .map_err(|_| Failure::malformed(TS_HEADER, format!("{value:?} is not an RFC 3339 time")))
+    time::OffsetDateTime::parse(value.trim(), &time::format_description::well_known::Rfc3339)
+        .map(|t| t.unix_timestamp())
+        .map_err(|_| Failure::malformed(TS_HEADER, format!("{value:?} is not an RFC 3339 time")))
 }
 
 fn judge(
@@ -70,7 +67,10 @@ fn judge(
     }
     let text = String::from_utf8_lossy(answer.body);
     if text.trim() == challenge {
-        return Err("the challenge came back with whitespace around it: send exactly the challenge string".into());
+        return Err(
+            "the challenge came back with whitespace around it: send exactly the challenge string"
+                .into(),
+        );
     }
     if text.contains(&challenge) {
         return Err(format!(
@@ -135,7 +135,10 @@ impl Provider for Twitch {
             let ts_text = required_header(req, TS_HEADER)?;
             let ts = parse_rfc3339(ts_text)?;
             if !given.starts_with("sha256=") {
-                return Err(Failure::malformed(SIG_HEADER, "does not start with \"sha256=\""));
+                return Err(Failure::malformed(
+                    SIG_HEADER,
+                    "does not start with \"sha256=\"",
+                ));
             }
             let expected = signature(secret, id, ts_text, &req.body);
             if !ct_eq(given.as_bytes(), expected.as_bytes()) {
@@ -214,12 +217,23 @@ mod tests {
         use ::hmac::{KeyInit, Mac};
         let body = r#"{"subscription":{"type":"channel.follow"},"event":{}}"#;
         let mut req = WebhookRequest::post("https://example.com/twitch", body.as_bytes().to_vec());
-        req.headers.set(ID_HEADER, "befa7b53-d79d-478f-86b9-120f112b044e");
+        req.headers
+            .set(ID_HEADER, "befa7b53-d79d-478f-86b9-120f112b044e");
         req.headers.set(TS_HEADER, "2019-11-16T10:11:12.634234626Z");
         let mut m = ::hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
-        m.update(format!("befa7b53-d79d-478f-86b9-120f112b044e2019-11-16T10:11:12.634234626Z{body}").as_bytes());
-        req.headers.set(SIG_HEADER, format!("sha256={}", hex::encode(m.finalize().into_bytes())));
-        let v = Twitch.verify(&req, &Secret::new(SECRET), &VerifyOptions::at(1_573_899_072 + 60));
+        m.update(
+            format!("befa7b53-d79d-478f-86b9-120f112b044e2019-11-16T10:11:12.634234626Z{body}")
+                .as_bytes(),
+        );
+        req.headers.set(
+            SIG_HEADER,
+            format!("sha256={}", hex::encode(m.finalize().into_bytes())),
+        );
+        let v = Twitch.verify(
+            &req,
+            &Secret::new(SECRET),
+            &VerifyOptions::at(1_573_899_072 + 60),
+        );
         assert!(v.is_valid(), "{v:?}");
         assert_eq!(Twitch.signed_at(&req), Some(1_573_899_072));
     }
@@ -229,7 +243,10 @@ mod tests {
         let s = Secret::new(SECRET);
         let req = signed(b"{}", 1_700_000_000, "notification");
         assert!(
-            req.headers.get_str(TS_HEADER).unwrap().starts_with("2023-11-14T22:13:20."),
+            req.headers
+                .get_str(TS_HEADER)
+                .unwrap()
+                .starts_with("2023-11-14T22:13:20."),
             "{:?}",
             req.headers.get_str(TS_HEADER)
         );
@@ -237,7 +254,11 @@ mod tests {
         assert!(Twitch.verify(&req, &s, &at(1_700_000_599)).is_valid());
         assert_eq!(
             Twitch.verify(&req, &s, &at(1_700_000_601)),
-            Failure::Stale { age: 601, tolerance: 600 }.into()
+            Failure::Stale {
+                age: 601,
+                tolerance: 600
+            }
+            .into()
         );
         assert_eq!(
             Twitch.verify(&req, &Secret::new("other"), &at(1_700_000_000)),
@@ -265,7 +286,9 @@ mod tests {
         bad_ts.headers.set(TS_HEADER, "1700000000");
         assert!(matches!(
             Twitch.verify(&bad_ts, &s, &at(1_700_000_000)),
-            Verdict::Invalid { failure: Failure::MalformedHeader { .. } }
+            Verdict::Invalid {
+                failure: Failure::MalformedHeader { .. }
+            }
         ));
     }
 
@@ -285,16 +308,44 @@ mod tests {
 
     #[test]
     fn handshake_judge() {
-        let req = signed(br#"{"challenge":"pogchamp-kappa-360noscope-vohiyo","subscription":{}}"#, 1, VERIFICATION);
+        let req = signed(
+            br#"{"challenge":"pogchamp-kappa-360noscope-vohiyo","subscription":{}}"#,
+            1,
+            VERIFICATION,
+        );
         let judge = Twitch.handshake().unwrap().judge;
         let s = Secret::new(SECRET);
         let answer = |status, body: &[u8]| {
-            judge(&req, &s, &HandshakeAnswer { status, content_type: Some("text/plain"), body })
+            judge(
+                &req,
+                &s,
+                &HandshakeAnswer {
+                    status,
+                    content_type: Some("text/plain"),
+                    body,
+                },
+            )
         };
         assert_eq!(answer(200, b"pogchamp-kappa-360noscope-vohiyo"), Ok(()));
-        assert!(answer(200, br#"{"challenge":"pogchamp-kappa-360noscope-vohiyo"}"#).unwrap_err().contains("not JSON"));
-        assert!(answer(200, b"pogchamp-kappa-360noscope-vohiyo\n").unwrap_err().contains("whitespace"));
-        assert!(answer(200, b"ok").unwrap_err().contains("not the challenge"));
-        assert!(answer(403, b"pogchamp-kappa-360noscope-vohiyo").unwrap_err().contains("403"));
+        assert!(
+            answer(200, br#"{"challenge":"pogchamp-kappa-360noscope-vohiyo"}"#)
+                .unwrap_err()
+                .contains("not JSON")
+        );
+        assert!(
+            answer(200, b"pogchamp-kappa-360noscope-vohiyo\n")
+                .unwrap_err()
+                .contains("whitespace")
+        );
+        assert!(
+            answer(200, b"ok")
+                .unwrap_err()
+                .contains("not the challenge")
+        );
+        assert!(
+            answer(403, b"pogchamp-kappa-360noscope-vohiyo")
+                .unwrap_err()
+                .contains("403")
+        );
     }
 }

@@ -35,7 +35,10 @@ impl Provider for Zapier {
         vec![
             ("User-Agent".into(), "Zapier".into()),
             ("Accept".into(), "*/*".into()),
-            ("Content-Type".into(), "application/json; charset=utf-8".into()),
+            (
+                "Content-Type".into(),
+                "application/json; charset=utf-8".into(),
+            ),
         ]
     }
 

@@ -46,10 +46,15 @@ fn judge(
         )
     })?;
     if doc.get("event").is_some() || doc.get("payload").is_some() {
-        return Err("the request was echoed back: Zoom wants only plainToken and encryptedToken".into());
+        return Err(
+            "the request was echoed back: Zoom wants only plainToken and encryptedToken".into(),
+        );
     }
     if doc.get("plainToken").and_then(|v| v.as_str()) != Some(plain.as_str()) {
-        return Err("plainToken is not the payload.plainToken of the request: send it back unchanged".into());
+        return Err(
+            "plainToken is not the payload.plainToken of the request: send it back unchanged"
+                .into(),
+        );
     }
     let got = doc
         .get("encryptedToken")
@@ -114,7 +119,10 @@ impl Provider for Zoom {
             let ts_text = required_header(req, TS_HEADER)?.trim();
             let ts = parse_timestamp(TS_HEADER, ts_text)?;
             if !given.starts_with("v0=") {
-                return Err(Failure::malformed(SIG_HEADER, "does not start with \"v0=\""));
+                return Err(Failure::malformed(
+                    SIG_HEADER,
+                    "does not start with \"v0=\"",
+                ));
             }
             let expected = signature(secret, ts_text, &req.body);
             if !ct_eq(given.as_bytes(), expected.as_bytes()) {
@@ -195,7 +203,10 @@ mod tests {
             req.headers.get_str(SIG_HEADER).unwrap(),
             format!(
                 "v0={}",
-                mac(&format!("v0:1626230691:{}", std::str::from_utf8(body).unwrap()))
+                mac(&format!(
+                    "v0:1626230691:{}",
+                    std::str::from_utf8(body).unwrap()
+                ))
             )
         );
         assert_eq!(
@@ -222,7 +233,11 @@ mod tests {
         );
         assert_eq!(
             Zoom.verify(&req, &s, &VerifyOptions::at(1301)),
-            Failure::Stale { age: 301, tolerance: 300 }.into()
+            Failure::Stale {
+                age: 301,
+                tolerance: 300
+            }
+            .into()
         );
         let mut missing = req.clone();
         Zoom.strip_signature(&mut missing);
@@ -234,7 +249,9 @@ mod tests {
         bad.headers.set(SIG_HEADER, "v1=abc");
         assert!(matches!(
             Zoom.verify(&bad, &s, &VerifyOptions::at(1000)),
-            Verdict::Invalid { failure: Failure::MalformedHeader { .. } }
+            Verdict::Invalid {
+                failure: Failure::MalformedHeader { .. }
+            }
         ));
         assert!(Zoom.detect(&req.headers));
         assert!(!Zoom.detect(&Headers::new()));
@@ -251,7 +268,15 @@ mod tests {
         );
         let judge = Zoom.handshake().unwrap().judge;
         let answer = |status, body: &[u8]| {
-            judge(&req, &s, &HandshakeAnswer { status, content_type: Some("application/json"), body })
+            judge(
+                &req,
+                &s,
+                &HandshakeAnswer {
+                    status,
+                    content_type: Some("application/json"),
+                    body,
+                },
+            )
         };
         let good = format!(
             r#"{{"plainToken":"qgg8vlvZRS6UYooatFL8Aw","encryptedToken":"{}"}}"#,
@@ -261,7 +286,14 @@ mod tests {
         assert!(answer(500, good.as_bytes()).unwrap_err().contains("500"));
         assert!(answer(200, &req.body).unwrap_err().contains("echoed"));
         assert!(answer(200, b"ok").unwrap_err().contains("not JSON"));
-        let wrong = good.replace(&encrypted_token(&s, "qgg8vlvZRS6UYooatFL8Aw"), &"0".repeat(64));
-        assert!(answer(200, wrong.as_bytes()).unwrap_err().contains("encryptedToken is wrong"));
+        let wrong = good.replace(
+            &encrypted_token(&s, "qgg8vlvZRS6UYooatFL8Aw"),
+            &"0".repeat(64),
+        );
+        assert!(
+            answer(200, wrong.as_bytes())
+                .unwrap_err()
+                .contains("encryptedToken is wrong")
+        );
     }
 }
