@@ -132,11 +132,11 @@ _hookcli() {
             fi
             case "${prev}" in
                 --provider)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend" -- "${cur}"))
                     return 0
                     ;;
                 -p)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend" -- "${cur}"))
                     return 0
                     ;;
                 --url)
@@ -176,11 +176,11 @@ _hookcli() {
                     return 0
                     ;;
                 --case)
-                    COMPREPLY=($(compgen -W "valid valid-noncanonical duplicate bad-signature missing-signature body-modified stale-timestamp malformed-body wrong-content-type wrong-method response-time" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "handshake valid valid-noncanonical duplicate bad-signature missing-signature body-modified stale-timestamp malformed-body wrong-content-type wrong-method response-time" -- "${cur}"))
                     return 0
                     ;;
                 --skip)
-                    COMPREPLY=($(compgen -W "valid valid-noncanonical duplicate bad-signature missing-signature body-modified stale-timestamp malformed-body wrong-content-type wrong-method response-time" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "handshake valid valid-noncanonical duplicate bad-signature missing-signature body-modified stale-timestamp malformed-body wrong-content-type wrong-method response-time" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -624,11 +624,11 @@ _hookcli() {
                     return 0
                     ;;
                 --provider)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend" -- "${cur}"))
                     return 0
                     ;;
                 -p)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend" -- "${cur}"))
                     return 0
                     ;;
                 --secret)
@@ -828,11 +828,11 @@ _hookcli() {
                     return 0
                     ;;
                 --provider)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend" -- "${cur}"))
                     return 0
                     ;;
                 -p)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend" -- "${cur}"))
                     return 0
                     ;;
                 --event)
@@ -934,11 +934,11 @@ _hookcli() {
             fi
             case "${prev}" in
                 --provider)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend" -- "${cur}"))
                     return 0
                     ;;
                 -p)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend" -- "${cur}"))
                     return 0
                     ;;
                 --from)
@@ -1078,11 +1078,11 @@ _hookcli() {
                     return 0
                     ;;
                 --provider)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend" -- "${cur}"))
                     return 0
                     ;;
                 -p)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend" -- "${cur}"))
                     return 0
                     ;;
                 --secret)

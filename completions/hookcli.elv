@@ -160,8 +160,8 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand --json 'Same as --format json'
             cand --strict 'Exit 1 when a case warned, too'
             cand --insecure 'Accept any certificate from an HTTPS endpoint (a local self-signed one)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'hookcli;replay'= {
             cand --since 'Only deliveries received within this long (e.g. 1h)'

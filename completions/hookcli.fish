@@ -65,7 +65,16 @@ linear\t''
 bitbucket\t''
 pagerduty\t''
 typeform\t''
-intercom\t''"
+intercom\t''
+zapier\t''
+mailgun\t''
+square\t''
+zoom\t''
+twitch\t''
+hubspot\t''
+calendly\t''
+clerk\t''
+resend\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l secret-env -d 'Read the signing secret from this environment variable' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l respond -d 'Status to answer when not forwarding' -r
@@ -133,7 +142,16 @@ linear\t''
 bitbucket\t''
 pagerduty\t''
 typeform\t''
-intercom\t''"
+intercom\t''
+zapier\t''
+mailgun\t''
+square\t''
+zoom\t''
+twitch\t''
+hubspot\t''
+calendly\t''
+clerk\t''
+resend\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l secret-env -d 'Read the signing secret from this environment variable' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l tolerance -d 'Timestamp tolerance, overriding the provider\'s (e.g. 10m)' -r
@@ -180,7 +198,16 @@ linear\t''
 bitbucket\t''
 pagerduty\t''
 typeform\t''
-intercom\t''"
+intercom\t''
+zapier\t''
+mailgun\t''
+square\t''
+zoom\t''
+twitch\t''
+hubspot\t''
+calendly\t''
+clerk\t''
+resend\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -s u -l url -d 'The endpoint to check' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l secret-env -d 'Read the signing secret from this environment variable' -r
@@ -189,7 +216,8 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l format -d 'Rep
 json\t''
 junit\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -s o -l output -d 'Write the report here (the summary line still goes to stdout)' -r -F
-complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l case -d 'Run only these cases (repeatable)' -r -f -a "valid\t''
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l case -d 'Run only these cases (repeatable)' -r -f -a "handshake\t'The provider\'s verification probe (Slack, Zoom, Twitch), answered exactly as the provider requires; skipped for the others'
+valid\t''
 valid-noncanonical\t''
 duplicate\t''
 bad-signature\t''
@@ -200,7 +228,8 @@ malformed-body\t''
 wrong-content-type\t''
 wrong-method\t''
 response-time\t''"
-complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l skip -d 'Leave out these cases (repeatable)' -r -f -a "valid\t''
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l skip -d 'Leave out these cases (repeatable)' -r -f -a "handshake\t'The provider\'s verification probe (Slack, Zoom, Twitch), answered exactly as the provider requires; skipped for the others'
+valid\t''
 valid-noncanonical\t''
 duplicate\t''
 bad-signature\t''
@@ -228,7 +257,7 @@ never\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l json -d 'Same as --format json'
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l strict -d 'Exit 1 when a case warned, too'
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l insecure -d 'Accept any certificate from an HTTPS endpoint (a local self-signed one)'
-complete -c hookcli -n "__fish_hookcli_using_subcommand check" -s h -l help -d 'Print help'
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l since -d 'Only deliveries received within this long (e.g. 1h)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -s p -l provider -d 'Only this provider\'s deliveries; with --resign, also the scheme to sign with' -r -f -a "stripe\t''
 github\t''
@@ -245,7 +274,16 @@ linear\t''
 bitbucket\t''
 pagerduty\t''
 typeform\t''
-intercom\t''"
+intercom\t''
+zapier\t''
+mailgun\t''
+square\t''
+zoom\t''
+twitch\t''
+hubspot\t''
+calendly\t''
+clerk\t''
+resend\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -s e -l event -d 'Only these event types (`*` matches anything)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l to -d 'Send here instead of the original forward target (the delivery\'s path is appended)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
@@ -326,7 +364,16 @@ linear\t''
 bitbucket\t''
 pagerduty\t''
 typeform\t''
-intercom\t''"
+intercom\t''
+zapier\t''
+mailgun\t''
+square\t''
+zoom\t''
+twitch\t''
+hubspot\t''
+calendly\t''
+clerk\t''
+resend\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l from -d 'Re-send exported deliveries (`hookcli show ID --json`): files, or folders of *.json in name order' -r -F
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s e -l event -d 'Sample event to send (default: the provider\'s most common one)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s u -l url -d 'Where to send it (default: a local `hookcli listen`, on hookcli.toml\'s port if it sets one)' -r

@@ -86,6 +86,15 @@ pub fn default_event(provider: &str) -> Option<&'static str> {
         "pagerduty" => "incident.triggered",
         "typeform" => "form_response",
         "intercom" => "conversation.user.created",
+        "zapier" => "lead.created",
+        "mailgun" => "delivered",
+        "square" => "payment.created",
+        "zoom" => "meeting.started",
+        "twitch" => "channel.follow",
+        "hubspot" => "contact.creation",
+        "calendly" => "invitee.created",
+        "clerk" => "user.created",
+        "resend" => "email.delivered",
         _ => return None,
     })
 }

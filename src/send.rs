@@ -119,22 +119,25 @@ pub fn forge(f: &Forge<'_>) -> Result<Forged, ForgeError> {
         req.headers.set(name, value.clone());
     }
 
-    if let Some(real) = &f.secret {
-        // A malformed secret is refused even when a fault signs with another one.
+    // An unsigned provider (Zapier) sends the request as it is.
+    if provider.signed() {
+        if let Some(real) = &f.secret {
+            // A malformed secret is refused even when a fault signs with another one.
+            provider
+                .sign(&mut req.clone(), real, &ctx)
+                .map_err(|e| ForgeError::Secret(e.to_string()))?;
+        }
+        let secret = match (f.tamper, f.secret.clone()) {
+            (Some(t), Some(s)) => t.signing_secret(&s),
+            (_, Some(s)) => s,
+            // Missing-signature needs no secret: sign with a throwaway one, then strip it.
+            (Some(Tamper::MissingSignature), None) => Secret::new("whsec_dGhyb3dhd2F5"),
+            (_, None) => return Err(ForgeError::Secret("no secret".into())),
+        };
         provider
-            .sign(&mut req.clone(), real, &ctx)
+            .sign(&mut req, &secret, &ctx)
             .map_err(|e| ForgeError::Secret(e.to_string()))?;
     }
-    let secret = match (f.tamper, f.secret.clone()) {
-        (Some(t), Some(s)) => t.signing_secret(&s),
-        (_, Some(s)) => s,
-        // Missing-signature needs no secret: sign with a throwaway one, then strip it.
-        (Some(Tamper::MissingSignature), None) => Secret::new("whsec_dGhyb3dhd2F5"),
-        (_, None) => return Err(ForgeError::Secret("no secret".into())),
-    };
-    provider
-        .sign(&mut req, &secret, &ctx)
-        .map_err(|e| ForgeError::Secret(e.to_string()))?;
     if let Some(t) = f.tamper {
         t.after_signing(provider, &mut req)
             .map_err(|e| ForgeError::Secret(e.to_string()))?;

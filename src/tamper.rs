@@ -26,6 +26,12 @@ impl Tamper {
     pub fn not_applicable(self, provider: &dyn Provider) -> Option<String> {
         let info = provider.info();
         match self {
+            Tamper::WrongContentType => None,
+            _ if !provider.signed() => Some(format!(
+                "{} does not sign its deliveries, so a {} delivery cannot be made",
+                info.title,
+                self.name()
+            )),
             Tamper::StaleTimestamp | Tamper::FutureTimestamp if !info.timestamped => Some(format!(
                 "{} signs no timestamp, so a {} delivery cannot be made",
                 info.title,
@@ -127,5 +133,27 @@ mod tests {
         assert_eq!(ctx.timestamp, 9_400);
         Tamper::FutureTimestamp.shift_timestamp(&mut ctx, Some(900));
         assert_eq!(ctx.timestamp, 11_200);
+    }
+
+    #[test]
+    fn an_unsigned_provider_gets_only_the_content_type_fault() {
+        let zapier = crate::provider::by_name("zapier").unwrap();
+        for t in [
+            Tamper::BadSignature,
+            Tamper::MissingSignature,
+            Tamper::StaleTimestamp,
+            Tamper::FutureTimestamp,
+            Tamper::BodyModified,
+        ] {
+            let why = t.not_applicable(zapier.as_ref()).unwrap();
+            assert!(why.contains("Zapier does not sign"), "{why}");
+        }
+        assert_eq!(
+            Tamper::WrongContentType.not_applicable(zapier.as_ref()),
+            None
+        );
+        // Signed providers are as before.
+        let stripe = crate::provider::by_name("stripe").unwrap();
+        assert_eq!(Tamper::BadSignature.not_applicable(stripe.as_ref()), None);
     }
 }

@@ -867,6 +867,96 @@ fn twilio_is_checked_against_the_public_url() {
     assert_eq!(doc["request"]["public_url"], format!("{public}sms?x=1"));
 }
 
+/// The providers added with the handshake case, detected from their own
+/// headers by a listen that was told no provider: each one's verdict, the
+/// provider it is recorded under, and its event.
+#[test]
+fn new_providers_are_detected_and_verified_without_being_named() {
+    let (secret, _) = distinctive_secret();
+    let store = tempfile::tempdir().unwrap();
+    let listen = Listen::start(
+        store.path(),
+        &["--secret-env", SECRET_VAR],
+        &[(SECRET_VAR, &secret)],
+    );
+    // (provider, recorded as, verdict, event)
+    let cases = [
+        ("zapier", "zapier", "unsigned", "lead.created"),
+        ("mailgun", "mailgun", "valid", "delivered"),
+        ("square", "square", "valid", "payment.created"),
+        ("zoom", "zoom", "valid", "meeting.started"),
+        ("twitch", "twitch", "valid", "channel.follow"),
+        ("hubspot", "hubspot", "valid", "contact.creation"),
+        ("calendly", "calendly", "valid", "invitee.created"),
+        // Clerk and Resend send Svix's headers: recorded as svix.
+        ("clerk", "svix", "valid", "user.created"),
+        ("resend", "svix", "valid", "email.delivered"),
+    ];
+    for (provider, recorded, verdict, event) in cases {
+        let url = format!("{}hooks/{provider}", listen.url());
+        let (_, status, id) = send(provider, &url, &secret, None);
+        assert_eq!(status, 200, "{provider}");
+        let doc = show_json(store.path(), &id);
+        assert_eq!(doc["provider"], recorded, "{provider}: {doc:#}");
+        assert_eq!(doc["verdict"]["verdict"], verdict, "{provider}: {doc:#}");
+        assert_eq!(doc["event_type"], event, "{provider}: {doc:#}");
+    }
+    // A bad signature is told apart, inside the body for Mailgun.
+    for (provider, cause) in [
+        ("mailgun", "mismatch"),
+        ("twitch", "mismatch"),
+        ("calendly", "mismatch"),
+    ] {
+        let url = format!("{}hooks/{provider}", listen.url());
+        let (_, _, id) = send(provider, &url, &secret, Some("bad-signature"));
+        let doc = show_json(store.path(), &id);
+        assert_eq!(doc["verdict"]["cause"], cause, "{provider}: {doc:#}");
+    }
+    let url = format!("{}hooks/mailgun", listen.url());
+    let (_, _, id) = send("mailgun", &url, &secret, Some("missing-signature"));
+    let doc = show_json(store.path(), &id);
+    assert_eq!(doc["verdict"]["cause"], "missing_field", "{doc:#}");
+}
+
+/// Square and HubSpot sign the URL they post to, as Twilio does: listen
+/// checks them against --public-url when given, else the URL rebuilt from
+/// the Host header.
+#[test]
+fn square_and_hubspot_are_checked_against_the_public_url() {
+    let (secret, _) = distinctive_secret();
+    for provider in ["square", "hubspot"] {
+        let store = tempfile::tempdir().unwrap();
+        let listen = Listen::start(
+            store.path(),
+            &[
+                "--provider",
+                provider,
+                "--secret-env",
+                SECRET_VAR,
+                "--public-url",
+                "https://hooks.example.test/",
+            ],
+            &[(SECRET_VAR, &secret)],
+        );
+        let (_, _, id) = send(provider, &format!("{}in", listen.url()), &secret, None);
+        let doc = show_json(store.path(), &id);
+        assert_eq!(doc["verdict"]["verdict"], "invalid", "{provider}: {doc:#}");
+        assert_eq!(doc["verdict"]["cause"], "mismatch", "{provider}");
+        drop(listen);
+
+        // No --public-url: the URL rebuilt from Host is the one signed.
+        let store = tempfile::tempdir().unwrap();
+        let listen = Listen::start(
+            store.path(),
+            &["--provider", provider, "--secret-env", SECRET_VAR],
+            &[(SECRET_VAR, &secret)],
+        );
+        let (_, _, id) = send(provider, &format!("{}in?a=1", listen.url()), &secret, None);
+        let doc = show_json(store.path(), &id);
+        assert_eq!(doc["verdict"]["verdict"], "valid", "{provider}: {doc:#}");
+    }
+}
+
 #[test]
 fn enforce_without_provider_refuses_unsigned_deliveries() {
     let (secret, _) = distinctive_secret();

@@ -19,7 +19,7 @@ use crate::common::{Hit, ReceivedRequest, Receiver, Run, hookcli, run};
 const SECRET_VAR: &str = "HOOKCLI_TEST_SIGNING_SECRET";
 
 /// Every provider the receiver below knows how to verify.
-const PROVIDERS: [&str; 16] = [
+const PROVIDERS: [&str; 25] = [
     "stripe",
     "github",
     "shopify",
@@ -36,6 +36,15 @@ const PROVIDERS: [&str; 16] = [
     "pagerduty",
     "typeform",
     "intercom",
+    "zapier",
+    "mailgun",
+    "square",
+    "zoom",
+    "twitch",
+    "hubspot",
+    "calendly",
+    "clerk",
+    "resend",
 ];
 
 const TAMPERS: [&str; 6] = [
@@ -68,6 +77,18 @@ fn secret_for(provider: &str) -> &'static str {
         "pagerduty" => "pdTestSecret+9Xc2Lk4Mv6Nb8Qw0Er3Ty5Ui7Op1As3Df5Gh7Jk9LzXcVbNm1Q2",
         "typeform" => "typeform-webhook-secret-Hs4Vn8Pd",
         "intercom" => "intercom-client-secret-3e7b91fa0c",
+        // Zapier signs nothing; the secret is passed and must be ignored.
+        "zapier" => "zapier-has-no-secret",
+        "mailgun" => "key-3ax6xnjp29jd6fds4gc373sgvjxteol0",
+        "square" => "Ibxx_5AKakO-3qeNVR61Dw",
+        "zoom" => "zoom-secret-token-Wm2Qx8Lr4Tn6",
+        "twitch" => "twitch-eventsub-secret-9f8e7d6c5b",
+        "hubspot" => "hubspot-client-secret-1a2b3c4d-5e6f",
+        "calendly" => "calendly-signing-key-Vb7Nm3Qw9Er1",
+        // base64 of "clerk-svix-signing-key-for-tests"
+        "clerk" => "whsec_Y2xlcmstc3ZpeC1zaWduaW5nLWtleS1mb3ItdGVzdHM=",
+        // base64 of "resend-svix-signing-key-for-test"
+        "resend" => "whsec_cmVzZW5kLXN2aXgtc2lnbmluZy1rZXktZm9yLXRlc3Q=",
         other => panic!("no test secret for provider {other}"),
     }
 }
@@ -76,13 +97,31 @@ fn secret_for(provider: &str) -> &'static str {
 fn timestamped(provider: &str) -> bool {
     matches!(
         provider,
-        "stripe" | "slack" | "standard" | "svix" | "paddle" | "linear"
+        "stripe"
+            | "slack"
+            | "standard"
+            | "svix"
+            | "paddle"
+            | "linear"
+            | "mailgun"
+            | "zoom"
+            | "twitch"
+            | "hubspot"
+            | "calendly"
+            | "clerk"
+            | "resend"
     )
 }
 
 /// Whether the provider's signature covers the body.
 fn signs_body(provider: &str) -> bool {
-    provider != "gitlab"
+    // Mailgun signs only timestamp + token; Zapier signs nothing.
+    !matches!(provider, "gitlab" | "mailgun" | "zapier")
+}
+
+/// Whether the provider signs its deliveries at all.
+fn signed(provider: &str) -> bool {
+    provider != "zapier"
 }
 
 /// Headers that carry the provider's signature (lowercase).
@@ -104,6 +143,15 @@ fn signature_headers(provider: &str) -> &'static [&'static str] {
         "pagerduty" => &["x-pagerduty-signature"],
         "typeform" => &["typeform-signature"],
         "intercom" => &["x-hub-signature"],
+        "zapier" => &[],
+        // In the body, not a header.
+        "mailgun" => &[],
+        "square" => &["x-square-hmacsha256-signature"],
+        "zoom" => &["x-zm-signature"],
+        "twitch" => &["twitch-eventsub-message-signature"],
+        "hubspot" => &["x-hubspot-signature-v3", "x-hubspot-signature"],
+        "calendly" => &["calendly-webhook-signature"],
+        "clerk" | "resend" => &["svix-signature"],
         other => panic!("unknown provider {other}"),
     }
 }
@@ -308,11 +356,12 @@ fn verify(provider: &str, req: &ReceivedRequest, secret: &str) -> Result<(), Ref
             Ok(())
         }
         // https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
-        "standard" | "svix" => {
-            let prefix = if provider == "svix" {
-                "svix"
-            } else {
+        // Clerk and Resend deliver through Svix: its headers and scheme.
+        "standard" | "svix" | "clerk" | "resend" => {
+            let prefix = if provider == "standard" {
                 "webhook"
+            } else {
+                "svix"
             };
             let get = |name: &str| {
                 let full = format!("{prefix}-{name}");
@@ -480,6 +529,162 @@ fn verify(provider: &str, req: &ReceivedRequest, secret: &str) -> Result<(), Ref
                 return Err(mismatch("X-Hub-Signature does not match"));
             }
             Ok(())
+        }
+        // Zapier's webhook action signs nothing: nothing to check.
+        "zapier" => Ok(()),
+        // https://documentation.mailgun.com/docs/mailgun/user-manual/webhooks/securing-webhooks:
+        // hex HMAC-SHA256 of timestamp + token, all in the body's signature object.
+        "mailgun" => {
+            let doc: Value =
+                serde_json::from_slice(body).map_err(|_| malformed("the body is not JSON"))?;
+            let sig = doc
+                .get("signature")
+                .ok_or_else(|| missing("signature object"))?;
+            let field = |name: &str| -> Result<String, Refusal> {
+                match sig.get(name) {
+                    Some(Value::String(s)) => Ok(s.clone()),
+                    Some(Value::Number(n)) => Ok(n.to_string()),
+                    Some(_) => Err(malformed(format!("signature.{name} is not text"))),
+                    None => Err(missing(&format!("signature.{name}"))),
+                }
+            };
+            let given = field("signature")?;
+            let (ts, token) = (field("timestamp")?, field("token")?);
+            let tag = hex::decode(&given).map_err(|_| malformed("not hex"))?;
+            if !mac_ok::<HmacSha256>(secret.as_bytes(), &[ts.as_bytes(), token.as_bytes()], &tag) {
+                return Err(mismatch("signature.signature does not match"));
+            }
+            within_tolerance(&ts)
+        }
+        // https://developer.squareup.com/docs/webhooks/step3validate:
+        // base64 HMAC-SHA256 of the notification URL followed by the body.
+        "square" => {
+            let sig = req
+                .header("x-square-hmacsha256-signature")
+                .ok_or_else(|| missing("x-square-hmacsha256-signature"))?;
+            let tag = B64
+                .decode(sig.trim())
+                .map_err(|_| malformed("not base64"))?;
+            let url = req.url();
+            if !mac_ok::<HmacSha256>(secret.as_bytes(), &[url.as_bytes(), body], &tag) {
+                return Err(mismatch("x-square-hmacsha256-signature does not match"));
+            }
+            Ok(())
+        }
+        // https://developers.zoom.us/docs/api/webhooks/#verify-webhook-events:
+        // v0= and the hex HMAC-SHA256 of "v0:{timestamp}:{body}".
+        "zoom" => {
+            let sig = req
+                .header("x-zm-signature")
+                .ok_or_else(|| missing("x-zm-signature"))?;
+            let ts = req
+                .header("x-zm-request-timestamp")
+                .ok_or_else(|| missing("x-zm-request-timestamp"))?;
+            let hexsig = sig
+                .strip_prefix("v0=")
+                .ok_or_else(|| malformed("x-zm-signature lacks v0="))?;
+            let tag = hex::decode(hexsig).map_err(|_| malformed("not hex"))?;
+            if !mac_ok::<HmacSha256>(
+                secret.as_bytes(),
+                &[b"v0:", ts.as_bytes(), b":", body],
+                &tag,
+            ) {
+                return Err(mismatch("x-zm-signature does not match"));
+            }
+            within_tolerance(ts)
+        }
+        // https://dev.twitch.tv/docs/eventsub/handling-webhook-events/#verifying-the-event-message:
+        // sha256= and the hex HMAC-SHA256 of id + timestamp + body; ten minutes.
+        "twitch" => {
+            let sig = req
+                .header("twitch-eventsub-message-signature")
+                .ok_or_else(|| missing("Twitch-Eventsub-Message-Signature"))?;
+            let id = req
+                .header("twitch-eventsub-message-id")
+                .ok_or_else(|| missing("Twitch-Eventsub-Message-Id"))?;
+            let ts = req
+                .header("twitch-eventsub-message-timestamp")
+                .ok_or_else(|| missing("Twitch-Eventsub-Message-Timestamp"))?;
+            let hexsig = sig
+                .strip_prefix("sha256=")
+                .ok_or_else(|| malformed("the signature lacks sha256="))?;
+            let tag = hex::decode(hexsig).map_err(|_| malformed("not hex"))?;
+            if !mac_ok::<HmacSha256>(
+                secret.as_bytes(),
+                &[id.as_bytes(), ts.as_bytes(), body],
+                &tag,
+            ) {
+                return Err(mismatch("Twitch-Eventsub-Message-Signature does not match"));
+            }
+            let secs =
+                time::OffsetDateTime::parse(ts, &time::format_description::well_known::Rfc3339)
+                    .map_err(|_| malformed(format!("{ts:?} is not RFC 3339")))?
+                    .unix_timestamp();
+            within(&secs.to_string(), 600)
+        }
+        // https://developers.hubspot.com/docs/apps/legacy-apps/authentication/validating-requests:
+        // base64 HMAC-SHA256 of method + URI (some escapes decoded) + body +
+        // timestamp (ms); five minutes.
+        "hubspot" => {
+            let sig = req
+                .header("x-hubspot-signature-v3")
+                .ok_or_else(|| missing("X-HubSpot-Signature-v3"))?;
+            let ts = req
+                .header("x-hubspot-request-timestamp")
+                .ok_or_else(|| missing("X-HubSpot-Request-Timestamp"))?;
+            let tag = B64
+                .decode(sig.trim())
+                .map_err(|_| malformed("not base64"))?;
+            let mut uri = req.url();
+            for (code, ch) in [
+                ("%3A", ":"),
+                ("%2F", "/"),
+                ("%3F", "?"),
+                ("%40", "@"),
+                ("%21", "!"),
+                ("%24", "$"),
+                ("%27", "'"),
+                ("%28", "("),
+                ("%29", ")"),
+                ("%2A", "*"),
+                ("%2C", ","),
+                ("%3B", ";"),
+            ] {
+                uri = uri
+                    .replace(code, ch)
+                    .replace(&code.to_ascii_lowercase(), ch);
+            }
+            if !mac_ok::<HmacSha256>(
+                secret.as_bytes(),
+                &[req.method.as_bytes(), uri.as_bytes(), body, ts.as_bytes()],
+                &tag,
+            ) {
+                return Err(mismatch("X-HubSpot-Signature-v3 does not match"));
+            }
+            let ms: i64 = ts.parse().map_err(|_| malformed("timestamp is not ms"))?;
+            within(&(ms / 1000).to_string(), 300)
+        }
+        // https://developer.calendly.com/api-docs/overview/webhooks/webhook-signatures:
+        // t=TS,v1= and the hex HMAC-SHA256 of "TS.body"; three minutes.
+        "calendly" => {
+            let header = req
+                .header("calendly-webhook-signature")
+                .ok_or_else(|| missing("Calendly-Webhook-Signature"))?;
+            let mut t = None;
+            let mut v1 = None;
+            for item in header.split(',') {
+                match item.split_once('=') {
+                    Some(("t", v)) => t = Some(v),
+                    Some(("v1", v)) => v1 = Some(v),
+                    _ => return Err(malformed(format!("{item:?} is not t= or v1="))),
+                }
+            }
+            let (t, v1) = t.zip(v1).ok_or_else(|| malformed("no t= or v1="))?;
+            let tag = hex::decode(v1).map_err(|_| malformed("not hex"))?;
+            if !mac_ok::<HmacSha256>(secret.as_bytes(), &[t.as_bytes(), b".", body], &tag) {
+                return Err(mismatch("Calendly-Webhook-Signature does not match"));
+            }
+            within(t, 180)
         }
         other => panic!("the test receiver does not know provider {other}"),
     }
@@ -779,6 +984,43 @@ fn carried(provider: &str, req: &ReceivedRequest) -> (String, String) {
             let body = json_body(req);
             (text(&body["topic"]), text(&body["id"]))
         }
+        "zapier" => {
+            let body = json_body(req);
+            (text(&body["event"]), text(&body["id"]))
+        }
+        "mailgun" => {
+            let body = json_body(req);
+            (
+                text(&body["event-data"]["event"]),
+                text(&body["event-data"]["id"]),
+            )
+        }
+        "square" => {
+            let body = json_body(req);
+            (text(&body["type"]), text(&body["event_id"]))
+        }
+        "zoom" => (text(&json_body(req)["event"]), header("x-zm-trackingid")),
+        "twitch" => {
+            let kind = header("twitch-eventsub-message-type");
+            let event = if kind == "notification" {
+                header("twitch-eventsub-subscription-type")
+            } else {
+                kind
+            };
+            (event, header("twitch-eventsub-message-id"))
+        }
+        "hubspot" => {
+            let body = json_body(req);
+            (
+                text(&body[0]["subscriptionType"]),
+                body[0]["eventId"].to_string(),
+            )
+        }
+        "calendly" => {
+            let body = json_body(req);
+            (text(&body["event"]), text(&body["payload"]["uri"]))
+        }
+        "clerk" | "resend" => (text(&json_body(req)["type"]), header("svix-id")),
         other => panic!("unknown provider {other}"),
     }
 }
@@ -874,12 +1116,14 @@ fn every_event_of_every_provider_is_accepted_by_an_independent_receiver() {
 /// fault cannot be made for the provider.
 fn expected_rejection(provider: &str, tamper: &str) -> Option<(u16, &'static str)> {
     match tamper {
+        // An unsigned provider gets no signature faults at all.
+        "wrong-content-type" => Some((415, "unsupported content type")),
+        _ if !signed(provider) => None,
         "bad-signature" => Some((401, "mismatch")),
         "missing-signature" => Some((401, "missing")),
         "stale-timestamp" if timestamped(provider) => Some((401, "stale")),
         "future-timestamp" if timestamped(provider) => Some((401, "future")),
         "body-modified" if signs_body(provider) => Some((401, "mismatch")),
-        "wrong-content-type" => Some((415, "unsupported content type")),
         _ => None,
     }
 }
@@ -945,6 +1189,28 @@ fn every_tamper_mode_is_rejected_by_the_receiver_for_its_reason() {
             assert_eq!(answer(&fixed).0, 200, "{context}: not correctly signed");
         }
     });
+}
+
+#[test]
+fn zapier_needs_no_secret_and_refuses_signature_faults_saying_why() {
+    let receiver = receiver();
+    let tag = tag();
+    let url = url_for(&receiver, "zapier", &tag);
+    let out = run(hookcli().args(["send", "--provider", "zapier", "--url", &url]));
+    out.assert_code(0);
+    let hit = hit(&receiver, &tag);
+    assert_eq!(hit.status, 200, "{}", hit.answer());
+    assert_eq!(hit.request.header("user-agent"), Some("Zapier"));
+    let refused = run(hookcli().args([
+        "send",
+        "--provider",
+        "zapier",
+        "--url",
+        &url,
+        "--tamper",
+        "bad-signature",
+    ]));
+    refused.assert_error(2, &["bad-signature", "Zapier does not sign"]);
 }
 
 #[test]

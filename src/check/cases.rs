@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 
 use super::{CaseName, CaseResult, DEFAULT_TIMEOUT_SECS, Outcome, Plan, Report, noncanonical};
-use crate::provider::{Headers, WebhookRequest, now};
+use crate::provider::{Handshake, HandshakeAnswer, Headers, WebhookRequest, now};
 use crate::send::{DeliverError, Forge, Response, deliver, forge};
 use crate::tamper::Tamper;
 
@@ -57,12 +57,27 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
 
     let mut ready = Vec::new();
     let mut results = Vec::new();
+    // The probe and how to judge its answer, for the handshake case.
+    let mut probe: Option<(Handshake, WebhookRequest)> = None;
     for name in CaseName::ALL.into_iter().filter(|c| plan.cases.contains(c)) {
         if let Some(reason) = skip_reason(name, plan, is_form) {
             results.push(skipped(name, timeout_secs, reason));
             continue;
         }
         let requests = match name {
+            CaseName::Handshake => {
+                let Some(h) = plan.provider.handshake() else {
+                    continue;
+                };
+                let req = forge(&Forge {
+                    event: h.event.to_string(),
+                    ..base(None, None)
+                })
+                .map(|f| f.request)
+                .map_err(|e| e.to_string())?;
+                probe = Some((h, req.clone()));
+                vec![req]
+            }
             CaseName::Valid => vec![make(None, None)?],
             CaseName::ValidNoncanonical => {
                 let body = make(None, None)?.body;
@@ -129,6 +144,10 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
         .find(|(n, _)| *n == CaseName::Valid)
         .map(|(_, a)| &a[0]);
     for (name, answers) in &answered {
+        if let (CaseName::Handshake, Some((h, req))) = (name, &probe) {
+            results.push(judge_handshake(h, req, plan, &answers[0]));
+            continue;
+        }
         results.push(judge(
             *name,
             answers,
@@ -196,7 +215,22 @@ fn unreachable(answered: &[(CaseName, Vec<Answer>)]) -> Option<String> {
 
 fn skip_reason(name: CaseName, plan: &Plan<'_>, is_form: bool) -> Option<String> {
     let info = plan.provider.info();
+    let about_signatures = matches!(
+        name,
+        CaseName::BadSignature
+            | CaseName::MissingSignature
+            | CaseName::BodyModified
+            | CaseName::StaleTimestamp
+    );
     match name {
+        CaseName::Handshake if plan.provider.handshake().is_none() => Some(format!(
+            "{} sends no verification handshake before it delivers",
+            info.title
+        )),
+        _ if about_signatures && !plan.provider.signed() => Some(format!(
+            "{} does not sign its deliveries, so there is no signature to check: authenticate them with a shared token the sender adds (a header or query parameter)",
+            info.title
+        )),
         CaseName::StaleTimestamp if !info.timestamped => Some(format!(
             "{} signs no timestamp, so a replayed delivery cannot be told from a new one",
             info.title
@@ -210,6 +244,51 @@ fn skip_reason(name: CaseName, plan: &Plan<'_>, is_form: bool) -> Option<String>
             info.title
         )),
         _ => None,
+    }
+}
+
+/// Judges the answer to the provider's probe with the provider's judge.
+fn judge_handshake(
+    h: &Handshake,
+    req: &WebhookRequest,
+    plan: &Plan<'_>,
+    answer: &Answer,
+) -> CaseResult {
+    let base = |got: String, outcome, duration_ms, hint| CaseResult {
+        name: CaseName::Handshake,
+        expected: h.expected.to_string(),
+        got,
+        outcome,
+        duration_ms,
+        hint,
+    };
+    match answer {
+        Err(e) => base(
+            transport(e),
+            Outcome::Fail,
+            None,
+            Some(format!(
+                "the {} probe got no answer: the provider will not enable the endpoint",
+                h.event
+            )),
+        ),
+        Ok(r) => {
+            let content_type = r
+                .headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                .and_then(|(_, v)| std::str::from_utf8(v).ok());
+            let got = HandshakeAnswer {
+                status: r.status,
+                content_type,
+                body: &r.body,
+            };
+            let ms = Some(r.elapsed.as_secs_f64() * 1000.0);
+            match (h.judge)(req, &plan.secret, &got) {
+                Ok(()) => base(r.status.to_string(), Outcome::Pass, ms, None),
+                Err(hint) => base(r.status.to_string(), Outcome::Fail, ms, Some(hint)),
+            }
+        }
     }
 }
 
@@ -339,7 +418,7 @@ fn judge(
             _ if client_err => (Warn, Some(format!("a GET got {s}; 405 Method Not Allowed says what is wrong"))),
             _ => (Fail, Some(format!("a GET makes the handler fail with {s}: answer 405 to anything but POST"))),
         },
-        C::ResponseTime => (Pass, None),
+        C::ResponseTime | C::Handshake => (Pass, None),
     };
     result(outcome, hint)
 }

@@ -18,6 +18,9 @@ pub use cases::run;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CaseName {
+    /// The provider's verification probe (Slack, Zoom, Twitch), answered
+    /// exactly as the provider requires; skipped for the others.
+    Handshake,
     Valid,
     ValidNoncanonical,
     Duplicate,
@@ -32,7 +35,8 @@ pub enum CaseName {
 }
 
 impl CaseName {
-    pub const ALL: [CaseName; 11] = [
+    pub const ALL: [CaseName; 12] = [
+        CaseName::Handshake,
         CaseName::Valid,
         CaseName::ValidNoncanonical,
         CaseName::Duplicate,
@@ -48,6 +52,7 @@ impl CaseName {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            CaseName::Handshake => "handshake",
             CaseName::Valid => "valid",
             CaseName::ValidNoncanonical => "valid-noncanonical",
             CaseName::Duplicate => "duplicate",
@@ -65,6 +70,8 @@ impl CaseName {
     /// What a correct endpoint answers, in words.
     pub fn expected(self, timeout_secs: u64) -> String {
         match self {
+            // The provider's own words replace this in the report.
+            CaseName::Handshake => "the provider's answer".into(),
             CaseName::Valid | CaseName::ValidNoncanonical => "2xx".into(),
             CaseName::Duplicate => "2xx twice".into(),
             CaseName::BadSignature | CaseName::BodyModified => "401/403".into(),

@@ -21,6 +21,8 @@ pub fn run(args: ProvidersArgs) -> anyhow::Result<ExitCode> {
                     .collect();
                 let mut v = serde_json::to_value(p.info()).expect("ProviderInfo serializes");
                 v["default_event"] = fixture::default_event(p.name()).into();
+                v["signed"] = p.signed().into();
+                v["handshake"] = p.handshake().map(|h| h.event).into();
                 v["events"] = events.into();
                 v
             })
@@ -34,10 +36,11 @@ pub fn run(args: ProvidersArgs) -> anyhow::Result<ExitCode> {
     }
     for p in &providers {
         let info = p.info();
-        let tolerance = info
-            .default_tolerance
-            .map(|t| format!("{t} s tolerance"))
-            .unwrap_or_else(|| "no timestamp".into());
+        let tolerance = match info.default_tolerance {
+            _ if !p.signed() => "unsigned".into(),
+            Some(t) => format!("{t} s tolerance"),
+            None => "no timestamp".into(),
+        };
         writeln!(
             std::io::stdout(),
             "{}  {}  ({tolerance})",
@@ -46,6 +49,14 @@ pub fn run(args: ProvidersArgs) -> anyhow::Result<ExitCode> {
         )?;
         writeln!(std::io::stdout(), "  scheme   {}", info.scheme)?;
         writeln!(std::io::stdout(), "  secret   {}", info.secret_hint)?;
+        if let Some(h) = p.handshake() {
+            writeln!(
+                std::io::stdout(),
+                "  probe    {} (answer: {})",
+                h.event,
+                h.expected
+            )?;
+        }
         let events: Vec<String> = fixture::for_provider(p.name())
             .into_iter()
             .map(|f| f.event)

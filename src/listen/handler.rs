@@ -155,6 +155,7 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
     };
     let verdict = match (provider, &cfg.secret) {
         (None, _) => VerdictRecord::unknown(),
+        (Some(p), _) if !p.signed() => VerdictRecord::from_verdict(&provider::Verdict::Unsigned),
         (Some(_), None) => {
             VerdictRecord::unchecked("no secret given, so the signature was not checked")
         }

@@ -9,6 +9,47 @@ pub struct Slack;
 const SIG_HEADER: &str = "X-Slack-Signature";
 const TS_HEADER: &str = "X-Slack-Request-Timestamp";
 
+/// Judges the answer to `url_verification`: Slack accepts the challenge as
+/// plain text, as JSON `{"challenge": …}`, or as a form `challenge=…`.
+fn judge(
+    req: &WebhookRequest,
+    _secret: &Secret,
+    answer: &HandshakeAnswer<'_>,
+) -> Result<(), String> {
+    let challenge = json_str(req, "challenge").unwrap_or_default();
+    if !(200..300).contains(&answer.status) {
+        return Err(format!(
+            "url_verification got {}: Slack needs 200 with the challenge and will not save the Request URL",
+            answer.status
+        ));
+    }
+    let body = answer.body;
+    if body == challenge.as_bytes() {
+        return Ok(());
+    }
+    if let Ok(doc) = serde_json::from_slice::<serde_json::Value>(body) {
+        match doc.get("challenge").and_then(|c| c.as_str()) {
+            Some(c)
+                if c == challenge && doc.get("type").is_none() && doc.get("token").is_none() =>
+            {
+                return Ok(());
+            }
+            Some(c) if c == challenge => {
+                return Err("the whole request was echoed back: answer only the challenge (plain text, or JSON {\"challenge\": …})".into());
+            }
+            _ => {}
+        }
+    }
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
+    if matches!(form.as_slice(), [(k, v)] if k == "challenge" && *v == challenge) {
+        return Ok(());
+    }
+    Err(format!(
+        "the answer ({:?}) is not the challenge: echo the `challenge` value as plain text, as JSON {{\"challenge\": …}}, or as a form",
+        super::handshake::shown(body)
+    ))
+}
+
 fn signature(secret: &Secret, ts: &str, body: &[u8]) -> String {
     let mac = hmac_sha256(secret.as_bytes(), &[b"v0:", ts.as_bytes(), b":", body]);
     format!("v0={}", hex::encode(mac))
@@ -118,6 +159,14 @@ impl Provider for Slack {
         let payload: serde_json::Value = serde_json::from_str(&req.form_field("payload")?).ok()?;
         payload.get("trigger_id")?.as_str().map(str::to_string)
     }
+
+    fn handshake(&self) -> Option<Handshake> {
+        Some(Handshake {
+            event: "url_verification",
+            expected: "200, the challenge",
+            judge,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -225,5 +274,41 @@ mod tests {
             .append("content-type", "application/x-www-form-urlencoded");
         assert_eq!(Slack.event_type(&req).as_deref(), Some("block_actions"));
         assert_eq!(Slack.event_id(&req).as_deref(), Some("13345.7.c"));
+    }
+
+    #[test]
+    fn handshake_judge_takes_the_three_answers_slack_does() {
+        let mut req = WebhookRequest::post(
+            "https://example.com/slack",
+            br#"{"token":"t","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}"#.to_vec(),
+        );
+        req.headers.append("Content-Type", "application/json");
+        let judge = Slack.handshake().unwrap().judge;
+        let s = Secret::new("x");
+        let answer = |status, body: &[u8]| {
+            judge(
+                &req,
+                &s,
+                &HandshakeAnswer {
+                    status,
+                    content_type: None,
+                    body,
+                },
+            )
+        };
+        let c = "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P";
+        assert_eq!(answer(200, c.as_bytes()), Ok(()));
+        assert_eq!(
+            answer(200, format!(r#"{{"challenge":"{c}"}}"#).as_bytes()),
+            Ok(())
+        );
+        assert_eq!(answer(200, format!("challenge={c}").as_bytes()), Ok(()));
+        assert!(answer(200, &req.body).unwrap_err().contains("echoed"));
+        assert!(
+            answer(200, b"ok")
+                .unwrap_err()
+                .contains("not the challenge")
+        );
+        assert!(answer(401, c.as_bytes()).unwrap_err().contains("401"));
     }
 }

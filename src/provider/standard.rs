@@ -7,9 +7,15 @@ use super::crypto::{b64, b64_decode, check_window, ct_eq, hmac_sha256, parse_tim
 use super::*;
 
 /// One scheme, two header spellings: `webhook-*` (the spec) and `svix-*`.
+/// Senders that deliver through Svix (Clerk, Resend) are names on the svix
+/// spelling with their own fixtures; detection still says svix, since
+/// their headers are Svix's.
 pub struct Standard {
     name: &'static str,
     prefix: &'static str,
+    /// Set for a sender that delivers through Svix: its title, where its
+    /// secret is, and its docs.
+    sender: Option<(&'static str, &'static str, &'static str)>,
 }
 
 const PREFIXES: [&str; 2] = ["webhook", "svix"];
@@ -19,6 +25,7 @@ impl Standard {
         Self {
             name: "standard",
             prefix: "webhook",
+            sender: None,
         }
     }
 
@@ -26,6 +33,31 @@ impl Standard {
         Self {
             name: "svix",
             prefix: "svix",
+            sender: None,
+        }
+    }
+
+    pub fn clerk() -> Self {
+        Self {
+            name: "clerk",
+            prefix: "svix",
+            sender: Some((
+                "Clerk",
+                "Clerk Dashboard > Configure > Webhooks > your endpoint > Signing Secret (whsec_...)",
+                "https://clerk.com/docs/webhooks/sync-data",
+            )),
+        }
+    }
+
+    pub fn resend() -> Self {
+        Self {
+            name: "resend",
+            prefix: "svix",
+            sender: Some((
+                "Resend",
+                "resend.com > Webhooks > your webhook > Signing Secret (whsec_...)",
+                "https://resend.com/docs/dashboard/webhooks/verify-webhooks-requests",
+            )),
         }
     }
 }
@@ -67,13 +99,18 @@ impl Provider for Standard {
 
     fn info(&self) -> ProviderInfo {
         let p = self.prefix;
-        ProviderInfo {
-            name: self.name,
-            title: if self.name == "svix" {
+        let (title, secret_hint, docs) = self.sender.unwrap_or((
+            if self.name == "svix" {
                 "Svix"
             } else {
                 "Standard Webhooks"
             },
+            "the sender's dashboard: the endpoint's signing secret, starting with whsec_",
+            "https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md",
+        ));
+        ProviderInfo {
+            name: self.name,
+            title,
             signature_headers: vec![format!("{p}-signature")],
             scheme: format!(
                 "HMAC-SHA256 base64 of `id.TS.body` in `{p}-signature: v1,SIG` (several allowed), key = base64 after whsec_"
@@ -82,8 +119,8 @@ impl Provider for Standard {
             signs_body: true,
             default_tolerance: Some(300),
             delivery_timeout_secs: Some(15),
-            secret_hint: "the sender's dashboard: the endpoint's signing secret, starting with whsec_",
-            docs: "https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md",
+            secret_hint,
+            docs,
         }
     }
 
@@ -170,6 +207,10 @@ impl Provider for Standard {
     }
 
     fn detect(&self, headers: &Headers) -> bool {
+        if self.sender.is_some() {
+            // Their headers are Svix's: detection names svix.
+            return false;
+        }
         let p = self.prefix;
         headers.contains(&format!("{p}-signature")) || headers.contains(&format!("{p}-id"))
     }
@@ -305,5 +346,34 @@ mod tests {
             Standard::webhook().event_id(&req).as_deref(),
             Some("msg_p5jXN8AQM9LWM0D4loKWxJek")
         );
+    }
+
+    /// Clerk and Resend are names on the svix spelling: the same scheme,
+    /// their own fixtures, and detection that still says svix.
+    #[test]
+    fn sender_aliases_sign_like_svix() {
+        let s = Secret::new(SECRET);
+        let ctx = SignContext {
+            timestamp: 1000,
+            id: "msg_2pQx8LmN4rT7vWz1".into(),
+        };
+        for alias in [Standard::clerk(), Standard::resend()] {
+            let mut a =
+                WebhookRequest::post("https://e.com/", br#"{"type":"user.created"}"#.to_vec());
+            let mut b = a.clone();
+            alias.sign(&mut a, &s, &ctx).unwrap();
+            Standard::svix().sign(&mut b, &s, &ctx).unwrap();
+            assert_eq!(a, b, "{}", alias.name());
+            assert!(a.headers.contains("svix-signature"));
+            assert!(
+                Standard::svix()
+                    .verify(&a, &s, &VerifyOptions::at(1000))
+                    .is_valid()
+            );
+            assert!(alias.verify(&a, &s, &VerifyOptions::at(1000)).is_valid());
+            assert!(!alias.detect(&a.headers));
+            assert_eq!(detect_name(&a.headers), Some("svix"));
+            assert_ne!(alias.info().title, "Svix");
+        }
     }
 }

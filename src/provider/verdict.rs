@@ -75,6 +75,11 @@ pub enum Failure {
     Future { ahead: i64, tolerance: u64 },
     #[error("the secret is in the wrong format: {reason}")]
     SecretFormat { reason: String },
+    /// For schemes that carry the signature in the body (Mailgun).
+    #[error("body field {field} is missing")]
+    MissingField { field: String },
+    #[error("body field {field} is malformed: {reason}")]
+    MalformedField { field: String, reason: String },
 }
 
 impl Failure {
@@ -88,6 +93,8 @@ impl Failure {
             Failure::Stale { .. } => "stale",
             Failure::Future { .. } => "future",
             Failure::SecretFormat { .. } => "secret_format",
+            Failure::MissingField { .. } => "missing_field",
+            Failure::MalformedField { .. } => "malformed_field",
         }
     }
 
@@ -107,6 +114,19 @@ impl Failure {
     pub fn mismatch(header: &str) -> Self {
         Failure::Mismatch {
             header: header.to_string(),
+        }
+    }
+
+    pub fn missing_field(field: &str) -> Self {
+        Failure::MissingField {
+            field: field.to_string(),
+        }
+    }
+
+    pub fn malformed_field(field: &str, reason: impl Into<String>) -> Self {
+        Failure::MalformedField {
+            field: field.to_string(),
+            reason: reason.into(),
         }
     }
 
