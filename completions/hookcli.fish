@@ -333,7 +333,16 @@ linear\t''
 bitbucket\t''
 pagerduty\t''
 typeform\t''
-intercom\t''"
+intercom\t''
+zapier\t''
+mailgun\t''
+square\t''
+zoom\t''
+twitch\t''
+hubspot\t''
+calendly\t''
+clerk\t''
+resend\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l secret-env -d 'Read the secret for re-signed replays from this environment variable (the page never sees it)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l hmac-header -d 'Header that carries the signature' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l hmac-prefix -d 'Text before the signature in the header value, e.g. `sha256=`' -r
