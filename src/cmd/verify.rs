@@ -77,7 +77,9 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             writeln!(out, "  - {f}")?;
         }
     }
-    Ok(exit(verdict.is_valid()))
+    // Nothing to fail for a provider that signs nothing: the verdict says
+    // `unsigned`, and a CI job running verify over every delivery passes.
+    Ok(exit(verdict.is_valid() || !provider.signed()))
 }
 
 /// The request as the provider signed it: the public URL when recorded.
