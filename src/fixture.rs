@@ -86,6 +86,9 @@ pub fn default_event(provider: &str) -> Option<&'static str> {
         "pagerduty" => "incident.triggered",
         "typeform" => "form_response",
         "intercom" => "conversation.user.created",
+        "discord" => "application_command",
+        "standard-v1a" => "user.created",
+        "sendgrid" => "delivered",
         _ => return None,
     })
 }

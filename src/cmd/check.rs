@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::check::{self, CaseName, Plan, render};
 use crate::cli::{CheckArgs, ReportFormat};
 
-use super::{provider, require_secret, resolve_secret, usage};
+use super::{check_key, provider, require_secret, resolve_secret, usage};
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let name = args
@@ -17,6 +17,8 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         .ok_or_else(|| usage("--provider is required (or set provider in hookcli.toml); `hookcli providers` lists them"))?;
     let provider = provider(&name, &args.hmac)?;
     let secret = require_secret(resolve_secret(&args.secret)?, provider.as_ref())?;
+    // Asymmetric schemes: check signs its deliveries, so it takes the private key.
+    check_key(&secret, provider.as_ref(), crate::provider::KeyRole::Sign)?;
     let cases: Vec<CaseName> = CaseName::ALL
         .into_iter()
         .filter(|c| args.cases.is_empty() || args.cases.contains(c))

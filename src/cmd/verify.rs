@@ -10,7 +10,7 @@ use crate::provider::{self, Provider, Verdict, VerifyOptions, WebhookRequest};
 use crate::secret::Secret;
 use crate::store::{Delivery, portable::rfc3339_ms};
 
-use super::{exit, require_secret, resolve_secret, usage};
+use super::{check_key, exit, require_secret, resolve_secret, usage};
 
 pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let store = super::store::store(&args.store);
@@ -22,6 +22,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         .ok_or_else(|| usage("the delivery's provider was not recognised; pass --provider"))?;
     let provider = super::provider(&name, &args.hmac)?;
     let secret = require_secret(resolve_secret(&args.secret)?, provider.as_ref())?;
+    check_key(&secret, provider.as_ref(), crate::provider::KeyRole::Verify)?;
     let request = request_of(&d);
     let now = if args.now {
         provider::now()
