@@ -4,6 +4,7 @@ mod check;
 mod common;
 mod completions;
 mod config;
+mod keys;
 mod listen;
 mod readme;
 mod relay;

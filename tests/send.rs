@@ -51,7 +51,7 @@ const TAMPERS: [&str; 6] = [
 ];
 
 /// One distinct secret per provider, in the provider's usual shape.
-fn secret_for(provider: &str) -> &'static str {
+pub(crate) fn secret_for(provider: &str) -> &'static str {
     match provider {
         "stripe" => "whsec_stripeTestSecret_0123456789abcdefABCDEF",
         "github" => "It's a Secret to Everybody (github)",
@@ -89,7 +89,7 @@ fn secret_for(provider: &str) -> &'static str {
 
 /// The public key a receiver of an asymmetric scheme holds, in the
 /// provider's encoding (`openssl pkey -pubout` of the keys above).
-fn public_key_for(provider: &str) -> &'static str {
+pub(crate) fn public_key_for(provider: &str) -> &'static str {
     match provider {
         "discord" => "b650a7035981c8540c68dd554c17f48f5dc777b62fdfef5e44bf7aee4f5fa5f3",
         "standard-v1a" => "whpk_SdY63tqcY2ik/b7azIeCJif2eTj32xheSvArOQn/HTc=",

@@ -29,7 +29,7 @@ fn refuse_other_kinds(text: &str, want: KeyRole) -> Result<(), Failure> {
             "this is a public key (whpk_); signing needs the secret key (whsk_); {KEYGEN}"
         ))),
         KeyRole::Verify if text.starts_with("whsk_") => Err(Failure::secret_format(
-            "this is a secret key (whsk_); a receiver verifies with the public key (whpk_), and the sender keeps whsk_ to itself",
+            "this is the private key (whsk_, the secret key); a receiver verifies with the public key (whpk_), and the sender keeps whsk_ to itself",
         )),
         _ => Ok(()),
     }
@@ -332,7 +332,11 @@ mod tests {
                 KeyRole::Sign,
                 "this is a public key (whpk_)",
             ),
-            (sk.clone(), KeyRole::Verify, "this is a secret key (whsk_)"),
+            (
+                sk.clone(),
+                KeyRole::Verify,
+                "this is the private key (whsk_",
+            ),
             (
                 "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
                 KeyRole::Sign,
