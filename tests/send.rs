@@ -103,7 +103,7 @@ pub(crate) fn public_key_for(provider: &str) -> &'static str {
 
 /// Checks an asymmetric signature with ring (not the RustCrypto code hookcli
 /// signs with): Ed25519, or ECDSA P-256 SHA-256 with an ASN.1 DER signature.
-fn ring_ok(
+pub(crate) fn ring_ok(
     alg: &'static dyn ring::signature::VerificationAlgorithm,
     key: &[u8],
     parts: &[&[u8]],
@@ -116,7 +116,7 @@ fn ring_ok(
 
 /// The uncompressed point inside a P-256 SubjectPublicKeyInfo (ring takes
 /// the point itself): the DER prefix is fixed for this curve.
-fn p256_point(spki: &[u8]) -> &[u8] {
+pub(crate) fn p256_point(spki: &[u8]) -> &[u8] {
     const PREFIX: &str = "3059301306072a8648ce3d020106082a8648ce3d030107034200";
     assert_eq!(
         hex::encode(&spki[..26]),
