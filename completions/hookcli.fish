@@ -37,6 +37,7 @@ complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "relay" -d 'Run the 
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "check" -d 'Check how an endpoint handles signatures, replays, duplicates, content types and timing'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "replay" -d 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "send" -d 'Send a realistic, correctly signed sample event to a URL'
+complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "keygen" -d 'Make a key pair for an asymmetric scheme: the private key signs (send, check), the public key verifies (listen, verify)'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "providers" -d 'List the providers, their events, signature schemes and tolerances'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "config" -d 'Show the settings in force and where each comes from (flags aside)'
@@ -64,8 +65,11 @@ linear\t''
 bitbucket\t''
 pagerduty\t''
 typeform\t''
-intercom\t''"
-complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
+intercom\t''
+discord\t''
+standard-v1a\t''
+sendgrid\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l secret -d 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l secret-env -d 'Read the signing secret from this environment variable' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l respond -d 'Status to answer when not forwarding' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l store -d 'Store folder (default: the platform data folder + hookcli)' -r -F
@@ -131,8 +135,11 @@ linear\t''
 bitbucket\t''
 pagerduty\t''
 typeform\t''
-intercom\t''"
-complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
+intercom\t''
+discord\t''
+standard-v1a\t''
+sendgrid\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l secret -d 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l secret-env -d 'Read the signing secret from this environment variable' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l tolerance -d 'Timestamp tolerance, overriding the provider\'s (e.g. 10m)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l hmac-header -d 'Header that carries the signature' -r
@@ -178,9 +185,12 @@ linear\t''
 bitbucket\t''
 pagerduty\t''
 typeform\t''
-intercom\t''"
+intercom\t''
+discord\t''
+standard-v1a\t''
+sendgrid\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -s u -l url -d 'The endpoint to check' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l secret -d 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l secret-env -d 'Read the signing secret from this environment variable' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -s e -l event -d 'Sample event to use (default: the provider\'s most common one)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l format -d 'Report format' -r -f -a "human\t''
@@ -243,10 +253,13 @@ linear\t''
 bitbucket\t''
 pagerduty\t''
 typeform\t''
-intercom\t''"
+intercom\t''
+discord\t''
+standard-v1a\t''
+sendgrid\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -s e -l event -d 'Only these event types (`*` matches anything)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l to -d 'Send here instead of the original forward target (the delivery\'s path is appended)' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l secret -d 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l secret-env -d 'Read the signing secret from this environment variable' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l set -d 'Set one JSON field of the body before sending (re-signed; repeatable)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -s d -l data -d 'Replace the body: @FILE, - or text (re-signed)' -r
@@ -288,11 +301,14 @@ linear\t''
 bitbucket\t''
 pagerduty\t''
 typeform\t''
-intercom\t''"
+intercom\t''
+discord\t''
+standard-v1a\t''
+sendgrid\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l from -d 'Re-send exported deliveries (`hookcli show ID --json`): files, or folders of *.json in name order' -r -F
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s e -l event -d 'Sample event to send (default: the provider\'s most common one)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s u -l url -d 'Where to send it (default: a local `hookcli listen`)' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l secret -d 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l secret-env -d 'Read the signing secret from this environment variable' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s d -l data -d 'Replace the payload: @FILE, - (standard input), or the text itself. Signed byte for byte' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l set -d 'Set one JSON field of the payload, e.g. data.object.amount=5000 (repeatable)' -r
@@ -322,6 +338,14 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l resign -d 'With
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l print -d 'Print the exact request (headers and body) and send nothing'
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l json -d 'Print one JSON object describing the request and the response'
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hookcli -n "__fish_hookcli_using_subcommand keygen" -s p -l provider -d 'The asymmetric scheme to make keys for' -r -f -a "discord\t''
+sendgrid\t''
+standard-v1a\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand keygen" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand keygen" -l json -d 'One JSON object instead of lines'
+complete -c hookcli -n "__fish_hookcli_using_subcommand keygen" -s h -l help -d 'Print help'
 complete -c hookcli -n "__fish_hookcli_using_subcommand providers" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -340,16 +364,17 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand man" -l color -d 'When t
 always\t''
 never\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand man" -s h -l help -d 'Print help'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "listen" -d 'Capture webhook deliveries: record each one, check its signature, forward it to your app'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "list" -d 'List recorded deliveries, newest first'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "show" -d 'Show one recorded delivery: request, verdict and every attempt'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "verify" -d 'Re-check a recorded delivery\'s signature offline and explain the verdict'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "relay" -d 'Run the public side of the tunnel: deliveries to /<channel>/... reach `listen --relay` clients'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "check" -d 'Check how an endpoint handles signatures, replays, duplicates, content types and timing'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "replay" -d 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "send" -d 'Send a realistic, correctly signed sample event to a URL'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "providers" -d 'List the providers, their events, signature schemes and tolerances'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "config" -d 'Show the settings in force and where each comes from (flags aside)'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send providers completions config man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send keygen providers completions config man help" -f -a "listen" -d 'Capture webhook deliveries: record each one, check its signature, forward it to your app'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send keygen providers completions config man help" -f -a "list" -d 'List recorded deliveries, newest first'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send keygen providers completions config man help" -f -a "show" -d 'Show one recorded delivery: request, verdict and every attempt'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send keygen providers completions config man help" -f -a "verify" -d 'Re-check a recorded delivery\'s signature offline and explain the verdict'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send keygen providers completions config man help" -f -a "relay" -d 'Run the public side of the tunnel: deliveries to /<channel>/... reach `listen --relay` clients'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send keygen providers completions config man help" -f -a "check" -d 'Check how an endpoint handles signatures, replays, duplicates, content types and timing'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send keygen providers completions config man help" -f -a "replay" -d 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send keygen providers completions config man help" -f -a "send" -d 'Send a realistic, correctly signed sample event to a URL'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send keygen providers completions config man help" -f -a "keygen" -d 'Make a key pair for an asymmetric scheme: the private key signs (send, check), the public key verifies (listen, verify)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send keygen providers completions config man help" -f -a "providers" -d 'List the providers, their events, signature schemes and tolerances'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send keygen providers completions config man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send keygen providers completions config man help" -f -a "config" -d 'Show the settings in force and where each comes from (flags aside)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send keygen providers completions config man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay send keygen providers completions config man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

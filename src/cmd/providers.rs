@@ -21,6 +21,8 @@ pub fn run(args: ProvidersArgs) -> anyhow::Result<ExitCode> {
                     .collect();
                 let mut v = serde_json::to_value(p.info()).expect("ProviderInfo serializes");
                 v["default_event"] = fixture::default_event(p.name()).into();
+                // Asymmetric: sign with a private key, verify with a public one.
+                v["keygen"] = provider::KEYGEN_NAMES.contains(&p.name()).into();
                 v["events"] = events.into();
                 v
             })
