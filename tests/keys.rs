@@ -309,3 +309,57 @@ fn signatures_made_by_ring_get_listen_verdicts_and_verify_explains() {
         assert_eq!(doc["verdict"]["failure"]["cause"], "mismatch", "{doc}");
     }
 }
+
+/// `replay --resign` and `send --from --resign` sign again with the private
+/// key; a verifying listen (public key) accepts the re-signed deliveries, and
+/// the public key given to re-sign is refused before anything is sent.
+#[test]
+fn replay_and_send_from_resign_with_the_private_key() {
+    let store = tempfile::tempdir().unwrap();
+    let st = store.path().to_str().unwrap();
+    let exported = tempfile::tempdir().unwrap();
+    for provider in ASYMMETRIC {
+        let (private, public) = (secret_for(provider), public_key_for(provider));
+        // Recorded by a plain listen, signed ten minutes ago: stale now.
+        {
+            let listen = Listen::start(store.path(), &[], &[]);
+            let ts = (now() - 600).to_string();
+            run(hookcli()
+                .args(["send", "--provider", provider, "--url", listen.url()])
+                .args(["--timestamp", &ts, "--secret-env", KEY_VAR])
+                .env(KEY_VAR, private))
+            .assert_code(0);
+        }
+        let doc = run(hookcli().args(["show", "last", "--json", "--store", st]));
+        doc.assert_code(0);
+        let file = exported.path().join(format!("{provider}.json"));
+        std::fs::write(&file, &doc.stdout).unwrap();
+
+        let verifier_store = tempfile::tempdir().unwrap();
+        let verifier = Listen::start(
+            verifier_store.path(),
+            &["--provider", provider, "--secret-env", KEY_VAR, "--enforce"],
+            &[(KEY_VAR, public)],
+        );
+        let replay = |key: &str| {
+            run(hookcli()
+                .args(["replay", "last", "--to", verifier.url(), "--store", st])
+                .args(["--resign", "--provider", provider, "--secret-env", KEY_VAR])
+                .env(KEY_VAR, key))
+        };
+        replay(public).assert_error(2, &[provider, "private key"]);
+        let exact = run(hookcli().args(["replay", "last", "--to", verifier.url(), "--store", st]));
+        exact.assert_code(1);
+        replay(private).assert_code(0).assert_hides(private);
+
+        let from = |key: &str| {
+            run(hookcli()
+                .args(["send", "--from"])
+                .arg(&file)
+                .args(["--url", verifier.url(), "--resign", "--secret-env", KEY_VAR])
+                .env(KEY_VAR, key))
+        };
+        from(public).assert_error(2, &[provider, "private key"]);
+        from(private).assert_code(0).assert_hides(private);
+    }
+}
