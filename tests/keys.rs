@@ -363,3 +363,42 @@ fn replay_and_send_from_resign_with_the_private_key() {
         from(private).assert_code(0).assert_hides(private);
     }
 }
+
+/// A listen told no provider recognises each asymmetric provider's
+/// deliveries from their headers, and names their events and ids.
+#[test]
+fn listen_recognises_the_asymmetric_providers_from_their_headers() {
+    let store = tempfile::tempdir().unwrap();
+    let st = store.path().to_str().unwrap();
+    let listen = Listen::start(store.path(), &[], &[]);
+    let events = [
+        ("discord", "ping"),
+        ("discord", "application_command"),
+        ("standard-v1a", "invoice.paid"),
+        ("sendgrid", "open"),
+    ];
+    for (provider, event) in events {
+        run(hookcli()
+            .args(["send", "--provider", provider, "--event", event])
+            .args(["--url", listen.url(), "--secret-env", KEY_VAR])
+            .env(KEY_VAR, secret_for(provider)))
+        .assert_code(0);
+    }
+    let out = run(hookcli().args(["list", "--json", "--store", st]));
+    out.assert_code(0);
+    let rows: Vec<serde_json::Value> = out
+        .stdout()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), events.len(), "{out}");
+    // Newest first.
+    for (row, (provider, event)) in rows.iter().zip(events.iter().rev()) {
+        assert_eq!(row["provider"], *provider, "{row}");
+        assert_eq!(row["event_type"], *event, "{row}");
+        assert!(
+            row["event_id"].as_str().is_some_and(|id| !id.is_empty()),
+            "{row}"
+        );
+    }
+}
