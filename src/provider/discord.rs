@@ -172,10 +172,6 @@ impl Provider for Discord {
         json_str(req, "id")
     }
 
-    fn event(&self, req: &WebhookRequest) -> (Option<String>, Option<String>) {
-        (self.event_type(req), self.event_id(req))
-    }
-
     fn keygen(&self) -> Option<KeyPair> {
         let key = keys::ed25519_signing_key();
         Some(KeyPair {
