@@ -35,6 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Open a local web page over the store: a live list, each delivery''s story, replay and edit-then-replay')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send a realistic, correctly signed sample event to a URL')
+            [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Make a key pair for an asymmetric scheme: the private key signs (send, check), the public key verifies (listen, verify)')
             [CompletionResult]::new('providers', 'providers', [CompletionResultType]::ParameterValue, 'List the providers, their events, signature schemes and tolerances')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the settings in force and where each comes from (flags aside)')
@@ -52,7 +53,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             [CompletionResult]::new('--forward-ca', '--forward-ca', [CompletionResultType]::ParameterName, 'Trust this PEM certificate for an HTTPS app')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Provider of the deliveries (default: recognised from each one''s headers)')
             [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Provider of the deliveries (default: recognised from each one''s headers)')
-            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)')
             [CompletionResult]::new('--secret-env', '--secret-env', [CompletionResultType]::ParameterName, 'Read the signing secret from this environment variable')
             [CompletionResult]::new('--respond', '--respond', [CompletionResultType]::ParameterName, 'Status to answer when not forwarding')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store folder (default: the platform data folder + hookcli)')
@@ -112,7 +113,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store folder (default: the platform data folder + hookcli)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Provider scheme to check with (default: the one recorded)')
             [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Provider scheme to check with (default: the one recorded)')
-            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)')
             [CompletionResult]::new('--secret-env', '--secret-env', [CompletionResultType]::ParameterName, 'Read the signing secret from this environment variable')
             [CompletionResult]::new('--tolerance', '--tolerance', [CompletionResultType]::ParameterName, 'Timestamp tolerance, overriding the provider''s (e.g. 10m)')
             [CompletionResult]::new('--hmac-header', '--hmac-header', [CompletionResultType]::ParameterName, 'Header that carries the signature')
@@ -148,7 +149,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Provider whose deliveries to imitate (required unless hookcli.toml sets one)')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'The endpoint to check')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The endpoint to check')
-            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)')
             [CompletionResult]::new('--secret-env', '--secret-env', [CompletionResultType]::ParameterName, 'Read the signing secret from this environment variable')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Sample event to use (default: the provider''s most common one)')
             [CompletionResult]::new('--event', '--event', [CompletionResultType]::ParameterName, 'Sample event to use (default: the provider''s most common one)')
@@ -180,7 +181,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Only these event types (`*` matches anything)')
             [CompletionResult]::new('--event', '--event', [CompletionResultType]::ParameterName, 'Only these event types (`*` matches anything)')
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Send here instead of the original forward target (the delivery''s path is appended)')
-            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)')
             [CompletionResult]::new('--secret-env', '--secret-env', [CompletionResultType]::ParameterName, 'Read the signing secret from this environment variable')
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set one JSON field of the body before sending (re-signed; repeatable)')
             [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Replace the body: @FILE, - or text (re-signed)')
@@ -236,7 +237,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             [CompletionResult]::new('--event', '--event', [CompletionResultType]::ParameterName, 'Sample event to send (default: the provider''s most common one)')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'Where to send it (default: a local `hookcli listen`, on hookcli.toml''s port if it sets one)')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Where to send it (default: a local `hookcli listen`, on hookcli.toml''s port if it sets one)')
-            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)')
             [CompletionResult]::new('--secret-env', '--secret-env', [CompletionResultType]::ParameterName, 'Read the signing secret from this environment variable')
             [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Replace the payload: @FILE, - (standard input), or the text itself. Signed byte for byte')
             [CompletionResult]::new('--data', '--data', [CompletionResultType]::ParameterName, 'Replace the payload: @FILE, - (standard input), or the text itself. Signed byte for byte')
@@ -261,6 +262,15 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Accept any certificate from an HTTPS endpoint (a local self-signed one)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'hookcli;keygen' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'The asymmetric scheme to make keys for')
+            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'The asymmetric scheme to make keys for')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours only a terminal, and never under NO_COLOR')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object instead of lines')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'hookcli;providers' {
@@ -299,6 +309,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Open a local web page over the store: a live list, each delivery''s story, replay and edit-then-replay')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send a realistic, correctly signed sample event to a URL')
+            [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Make a key pair for an asymmetric scheme: the private key signs (send, check), the public key verifies (listen, verify)')
             [CompletionResult]::new('providers', 'providers', [CompletionResultType]::ParameterValue, 'List the providers, their events, signature schemes and tolerances')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the settings in force and where each comes from (flags aside)')
@@ -331,6 +342,9 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             break
         }
         'hookcli;help;send' {
+            break
+        }
+        'hookcli;help;keygen' {
             break
         }
         'hookcli;help;providers' {

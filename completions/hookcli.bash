@@ -31,6 +31,9 @@ _hookcli() {
             hookcli,inspect)
                 cmd="hookcli__subcmd__inspect"
                 ;;
+            hookcli,keygen)
+                cmd="hookcli__subcmd__keygen"
+                ;;
             hookcli,list)
                 cmd="hookcli__subcmd__list"
                 ;;
@@ -73,6 +76,9 @@ _hookcli() {
             hookcli__subcmd__help,inspect)
                 cmd="hookcli__subcmd__help__subcmd__inspect"
                 ;;
+            hookcli__subcmd__help,keygen)
+                cmd="hookcli__subcmd__help__subcmd__keygen"
+                ;;
             hookcli__subcmd__help,list)
                 cmd="hookcli__subcmd__help__subcmd__list"
                 ;;
@@ -107,7 +113,7 @@ _hookcli() {
 
     case "${cmd}" in
         hookcli)
-            opts="-h -V --color --help --version listen list show verify relay check replay inspect send providers completions config man help"
+            opts="-h -V --color --help --version listen list show verify relay check replay inspect send keygen providers completions config man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -132,11 +138,11 @@ _hookcli() {
             fi
             case "${prev}" in
                 --provider)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend discord standard-v1a sendgrid" -- "${cur}"))
                     return 0
                     ;;
                 -p)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend discord standard-v1a sendgrid" -- "${cur}"))
                     return 0
                     ;;
                 --url)
@@ -263,7 +269,7 @@ _hookcli() {
             return 0
             ;;
         hookcli__subcmd__help)
-            opts="listen list show verify relay check replay inspect send providers completions config man help"
+            opts="listen list show verify relay check replay inspect send keygen providers completions config man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -333,6 +339,20 @@ _hookcli() {
             return 0
             ;;
         hookcli__subcmd__help__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookcli__subcmd__help__subcmd__keygen)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -492,11 +512,11 @@ _hookcli() {
                     return 0
                     ;;
                 --provider)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend discord standard-v1a sendgrid" -- "${cur}"))
                     return 0
                     ;;
                 -p)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend discord standard-v1a sendgrid" -- "${cur}"))
                     return 0
                     ;;
                 --secret-env)
@@ -525,6 +545,32 @@ _hookcli() {
                     ;;
                 --hmac-timestamp-header)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookcli__subcmd__keygen)
+            opts="-p -h --provider --json --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --provider)
+                    COMPREPLY=($(compgen -W "discord sendgrid standard-v1a" -- "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -W "discord sendgrid standard-v1a" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -624,11 +670,11 @@ _hookcli() {
                     return 0
                     ;;
                 --provider)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend discord standard-v1a sendgrid" -- "${cur}"))
                     return 0
                     ;;
                 -p)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend discord standard-v1a sendgrid" -- "${cur}"))
                     return 0
                     ;;
                 --secret)
@@ -828,11 +874,11 @@ _hookcli() {
                     return 0
                     ;;
                 --provider)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend discord standard-v1a sendgrid" -- "${cur}"))
                     return 0
                     ;;
                 -p)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend discord standard-v1a sendgrid" -- "${cur}"))
                     return 0
                     ;;
                 --event)
@@ -934,11 +980,11 @@ _hookcli() {
             fi
             case "${prev}" in
                 --provider)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend discord standard-v1a sendgrid" -- "${cur}"))
                     return 0
                     ;;
                 -p)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend discord standard-v1a sendgrid" -- "${cur}"))
                     return 0
                     ;;
                 --from)
@@ -1078,11 +1124,11 @@ _hookcli() {
                     return 0
                     ;;
                 --provider)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend discord standard-v1a sendgrid" -- "${cur}"))
                     return 0
                     ;;
                 -p)
-                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend discord standard-v1a sendgrid" -- "${cur}"))
                     return 0
                     ;;
                 --secret)

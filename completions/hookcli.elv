@@ -32,6 +32,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand replay 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
             cand inspect 'Open a local web page over the store: a live list, each delivery''s story, replay and edit-then-replay'
             cand send 'Send a realistic, correctly signed sample event to a URL'
+            cand keygen 'Make a key pair for an asymmetric scheme: the private key signs (send, check), the public key verifies (listen, verify)'
             cand providers 'List the providers, their events, signature schemes and tolerances'
             cand completions 'Print a shell completion script'
             cand config 'Show the settings in force and where each comes from (flags aside)'
@@ -48,7 +49,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand --forward-ca 'Trust this PEM certificate for an HTTPS app'
             cand -p 'Provider of the deliveries (default: recognised from each one''s headers)'
             cand --provider 'Provider of the deliveries (default: recognised from each one''s headers)'
-            cand --secret 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)'
+            cand --secret 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)'
             cand --secret-env 'Read the signing secret from this environment variable'
             cand --respond 'Status to answer when not forwarding'
             cand --store 'Store folder (default: the platform data folder + hookcli)'
@@ -105,7 +106,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand --store 'Store folder (default: the platform data folder + hookcli)'
             cand -p 'Provider scheme to check with (default: the one recorded)'
             cand --provider 'Provider scheme to check with (default: the one recorded)'
-            cand --secret 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)'
+            cand --secret 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)'
             cand --secret-env 'Read the signing secret from this environment variable'
             cand --tolerance 'Timestamp tolerance, overriding the provider''s (e.g. 10m)'
             cand --hmac-header 'Header that carries the signature'
@@ -139,7 +140,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand --provider 'Provider whose deliveries to imitate (required unless hookcli.toml sets one)'
             cand -u 'The endpoint to check'
             cand --url 'The endpoint to check'
-            cand --secret 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)'
+            cand --secret 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)'
             cand --secret-env 'Read the signing secret from this environment variable'
             cand -e 'Sample event to use (default: the provider''s most common one)'
             cand --event 'Sample event to use (default: the provider''s most common one)'
@@ -170,7 +171,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand -e 'Only these event types (`*` matches anything)'
             cand --event 'Only these event types (`*` matches anything)'
             cand --to 'Send here instead of the original forward target (the delivery''s path is appended)'
-            cand --secret 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)'
+            cand --secret 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)'
             cand --secret-env 'Read the signing secret from this environment variable'
             cand --set 'Set one JSON field of the body before sending (re-signed; repeatable)'
             cand -d 'Replace the body: @FILE, - or text (re-signed)'
@@ -224,7 +225,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand --event 'Sample event to send (default: the provider''s most common one)'
             cand -u 'Where to send it (default: a local `hookcli listen`, on hookcli.toml''s port if it sets one)'
             cand --url 'Where to send it (default: a local `hookcli listen`, on hookcli.toml''s port if it sets one)'
-            cand --secret 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)'
+            cand --secret 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)'
             cand --secret-env 'Read the signing secret from this environment variable'
             cand -d 'Replace the payload: @FILE, - (standard input), or the text itself. Signed byte for byte'
             cand --data 'Replace the payload: @FILE, - (standard input), or the text itself. Signed byte for byte'
@@ -249,6 +250,14 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand --insecure 'Accept any certificate from an HTTPS endpoint (a local self-signed one)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+        }
+        &'hookcli;keygen'= {
+            cand -p 'The asymmetric scheme to make keys for'
+            cand --provider 'The asymmetric scheme to make keys for'
+            cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
+            cand --json 'One JSON object instead of lines'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
         &'hookcli;providers'= {
             cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
@@ -282,6 +291,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand replay 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
             cand inspect 'Open a local web page over the store: a live list, each delivery''s story, replay and edit-then-replay'
             cand send 'Send a realistic, correctly signed sample event to a URL'
+            cand keygen 'Make a key pair for an asymmetric scheme: the private key signs (send, check), the public key verifies (listen, verify)'
             cand providers 'List the providers, their events, signature schemes and tolerances'
             cand completions 'Print a shell completion script'
             cand config 'Show the settings in force and where each comes from (flags aside)'
@@ -305,6 +315,8 @@ set edit:completion:arg-completer[hookcli] = {|@words|
         &'hookcli;help;inspect'= {
         }
         &'hookcli;help;send'= {
+        }
+        &'hookcli;help;keygen'= {
         }
         &'hookcli;help;providers'= {
         }

@@ -38,6 +38,7 @@ complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "check" -d 'Check ho
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "replay" -d 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "inspect" -d 'Open a local web page over the store: a live list, each delivery\'s story, replay and edit-then-replay'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "send" -d 'Send a realistic, correctly signed sample event to a URL'
+complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "keygen" -d 'Make a key pair for an asymmetric scheme: the private key signs (send, check), the public key verifies (listen, verify)'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "providers" -d 'List the providers, their events, signature schemes and tolerances'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "config" -d 'Show the settings in force and where each comes from (flags aside)'
@@ -74,8 +75,11 @@ twitch\t''
 hubspot\t''
 calendly\t''
 clerk\t''
-resend\t''"
-complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
+resend\t''
+discord\t''
+standard-v1a\t''
+sendgrid\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l secret -d 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l secret-env -d 'Read the signing secret from this environment variable' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l respond -d 'Status to answer when not forwarding' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l store -d 'Store folder (default: the platform data folder + hookcli)' -r -F
@@ -151,8 +155,11 @@ twitch\t''
 hubspot\t''
 calendly\t''
 clerk\t''
-resend\t''"
-complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
+resend\t''
+discord\t''
+standard-v1a\t''
+sendgrid\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l secret -d 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l secret-env -d 'Read the signing secret from this environment variable' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l tolerance -d 'Timestamp tolerance, overriding the provider\'s (e.g. 10m)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l hmac-header -d 'Header that carries the signature' -r
@@ -207,9 +214,12 @@ twitch\t''
 hubspot\t''
 calendly\t''
 clerk\t''
-resend\t''"
+resend\t''
+discord\t''
+standard-v1a\t''
+sendgrid\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -s u -l url -d 'The endpoint to check' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l secret -d 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l secret-env -d 'Read the signing secret from this environment variable' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -s e -l event -d 'Sample event to use (default: the provider\'s most common one)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l format -d 'Report format' -r -f -a "human\t''
@@ -283,10 +293,13 @@ twitch\t''
 hubspot\t''
 calendly\t''
 clerk\t''
-resend\t''"
+resend\t''
+discord\t''
+standard-v1a\t''
+sendgrid\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -s e -l event -d 'Only these event types (`*` matches anything)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l to -d 'Send here instead of the original forward target (the delivery\'s path is appended)' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l secret -d 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l secret-env -d 'Read the signing secret from this environment variable' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l set -d 'Set one JSON field of the body before sending (re-signed; repeatable)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -s d -l data -d 'Replace the body: @FILE, - or text (re-signed)' -r
@@ -342,7 +355,10 @@ twitch\t''
 hubspot\t''
 calendly\t''
 clerk\t''
-resend\t''"
+resend\t''
+discord\t''
+standard-v1a\t''
+sendgrid\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l secret-env -d 'Read the secret for re-signed replays from this environment variable (the page never sees it)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l hmac-header -d 'Header that carries the signature' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l hmac-prefix -d 'Text before the signature in the header value, e.g. `sha256=`' -r
@@ -382,11 +398,14 @@ twitch\t''
 hubspot\t''
 calendly\t''
 clerk\t''
-resend\t''"
+resend\t''
+discord\t''
+standard-v1a\t''
+sendgrid\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l from -d 'Re-send exported deliveries (`hookcli show ID --json`): files, or folders of *.json in name order' -r -F
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s e -l event -d 'Sample event to send (default: the provider\'s most common one)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s u -l url -d 'Where to send it (default: a local `hookcli listen`, on hookcli.toml\'s port if it sets one)' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l secret -d 'The signing secret (prefer --secret-env: flags show up in shell history and `ps`)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l secret -d 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l secret-env -d 'Read the signing secret from this environment variable' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s d -l data -d 'Replace the payload: @FILE, - (standard input), or the text itself. Signed byte for byte' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l set -d 'Set one JSON field of the payload, e.g. data.object.amount=5000 (repeatable)' -r
@@ -418,6 +437,14 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l print -d 'Print
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l json -d 'Print one JSON object describing the request and the response'
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l insecure -d 'Accept any certificate from an HTTPS endpoint (a local self-signed one)'
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hookcli -n "__fish_hookcli_using_subcommand keygen" -s p -l provider -d 'The asymmetric scheme to make keys for' -r -f -a "discord\t''
+sendgrid\t''
+standard-v1a\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand keygen" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand keygen" -l json -d 'One JSON object instead of lines'
+complete -c hookcli -n "__fish_hookcli_using_subcommand keygen" -s h -l help -d 'Print help'
 complete -c hookcli -n "__fish_hookcli_using_subcommand providers" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -436,17 +463,18 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand man" -l color -d 'When t
 always\t''
 never\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand man" -s h -l help -d 'Print help'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "listen" -d 'Capture webhook deliveries: record each one, check its signature, forward it to your app'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "list" -d 'List recorded deliveries, newest first'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "show" -d 'Show one recorded delivery: request, verdict and every attempt'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "verify" -d 'Re-check a recorded delivery\'s signature offline and explain the verdict'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "relay" -d 'Run the public side of the tunnel: deliveries to /<channel>/... reach `listen --relay` clients'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "check" -d 'Check how an endpoint handles signatures, replays, duplicates, content types and timing'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "replay" -d 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "inspect" -d 'Open a local web page over the store: a live list, each delivery\'s story, replay and edit-then-replay'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "send" -d 'Send a realistic, correctly signed sample event to a URL'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "providers" -d 'List the providers, their events, signature schemes and tolerances'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "config" -d 'Show the settings in force and where each comes from (flags aside)'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "man" -d 'Print the man page (roff)'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send providers completions config man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "listen" -d 'Capture webhook deliveries: record each one, check its signature, forward it to your app'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "list" -d 'List recorded deliveries, newest first'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "show" -d 'Show one recorded delivery: request, verdict and every attempt'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "verify" -d 'Re-check a recorded delivery\'s signature offline and explain the verdict'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "relay" -d 'Run the public side of the tunnel: deliveries to /<channel>/... reach `listen --relay` clients'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "check" -d 'Check how an endpoint handles signatures, replays, duplicates, content types and timing'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "replay" -d 'Re-send recorded deliveries, exactly or re-signed; one, or all that failed'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "inspect" -d 'Open a local web page over the store: a live list, each delivery\'s story, replay and edit-then-replay'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "send" -d 'Send a realistic, correctly signed sample event to a URL'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "keygen" -d 'Make a key pair for an asymmetric scheme: the private key signs (send, check), the public key verifies (listen, verify)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "providers" -d 'List the providers, their events, signature schemes and tolerances'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "config" -d 'Show the settings in force and where each comes from (flags aside)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "man" -d 'Print the man page (roff)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -69,6 +69,9 @@ pub enum Command {
     /// Send a realistic, correctly signed sample event to a URL.
     #[command(after_help = SEND_EXAMPLES)]
     Send(Box<SendArgs>),
+    /// Make a key pair for an asymmetric scheme: the private key signs (send, check), the public key verifies (listen, verify).
+    #[command(after_help = KEYGEN_EXAMPLES)]
+    Keygen(KeygenArgs),
     /// List the providers, their events, signature schemes and tolerances.
     #[command(
         after_help = "Examples:\n  hookcli providers\n  hookcli providers --json | jq '.providers[].name'"
@@ -98,6 +101,16 @@ Examples:
 Every request under --path is recorded in the store before it is answered.
 Without --forward-to it is answered with --respond and a JSON body naming its id;
 with it, the app's own answer goes back (502 if the app is down, 504 if it is slow).";
+
+const KEYGEN_EXAMPLES: &str = "\
+Examples:
+  hookcli keygen --provider discord
+  hookcli keygen --provider sendgrid --json | jq -r .public
+  hookcli keygen --provider standard-v1a
+
+The private key goes to send, check and replay --resign (--secret-env VAR); the public
+key to listen and verify. Real senders keep their private key: a receiver configured with
+the provider's own public key rejects deliveries that hookcli signs with a key of its own.";
 
 const LIST_EXAMPLES: &str = "\
 Examples:
@@ -181,7 +194,7 @@ Exit status: 0 the receiver answered 2xx (or --expect-status); 1 it answered som
 /// Where the signing secret comes from. Never printed, logged or stored.
 #[derive(Debug, Args, Clone, Default)]
 pub struct SecretArgs {
-    /// The signing secret (prefer --secret-env: flags show up in shell history and `ps`).
+    /// The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`).
     #[arg(long, env = "HOOKCLI_SECRET", hide_env_values = true)]
     pub secret: Option<String>,
 
@@ -619,6 +632,16 @@ pub struct ReplayArgs {
 
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
+    /// One JSON object instead of lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// The asymmetric scheme to make keys for.
+    #[arg(long, short = 'p', value_parser = clap::builder::PossibleValuesParser::new(crate::provider::KEYGEN_NAMES))]
+    pub provider: String,
     /// One JSON object instead of lines.
     #[arg(long)]
     pub json: bool,

@@ -95,6 +95,9 @@ pub fn default_event(provider: &str) -> Option<&'static str> {
         "calendly" => "invitee.created",
         "clerk" => "user.created",
         "resend" => "email.delivered",
+        "discord" => "application_command",
+        "standard-v1a" => "user.created",
+        "sendgrid" => "delivered",
         _ => return None,
     })
 }

@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => cmd::replay::run(*args),
         Command::Inspect(args) => cmd::inspect::run(*args),
         Command::Send(args) => cmd::send::run(*args),
+        Command::Keygen(args) => cmd::keygen::run(args),
         Command::Providers(args) => cmd::providers::run(args),
         Command::Completions(args) => cmd::completions::run(args),
         Command::Config(args) => cmd::config::run(args, file.as_ref().map(|(p, _)| p.as_path())),

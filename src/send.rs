@@ -128,10 +128,13 @@ pub fn forge(f: &Forge<'_>) -> Result<Forged, ForgeError> {
                 .map_err(|e| ForgeError::Secret(e.to_string()))?;
         }
         let secret = match (f.tamper, f.secret.clone()) {
-            (Some(t), Some(s)) => t.signing_secret(&s),
+            (Some(t), Some(s)) => t.signing_secret(provider, &s),
             (_, Some(s)) => s,
             // Missing-signature needs no secret: sign with a throwaway one, then strip it.
-            (Some(Tamper::MissingSignature), None) => Secret::new("whsec_dGhyb3dhd2F5"),
+            (Some(Tamper::MissingSignature), None) => provider
+                .keygen()
+                .map(|pair| pair.private)
+                .unwrap_or_else(|| Secret::new("whsec_dGhyb3dhd2F5")),
             (_, None) => return Err(ForgeError::Secret("no secret".into())),
         };
         provider

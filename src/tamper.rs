@@ -67,10 +67,14 @@ impl Tamper {
         }
     }
 
-    /// The secret to sign with: a different, well-formed one for bad-signature.
-    pub fn signing_secret(self, real: &Secret) -> Secret {
+    /// The secret to sign with: a different, well-formed one for
+    /// bad-signature (for an asymmetric scheme, another private key).
+    pub fn signing_secret(self, provider: &dyn Provider, real: &Secret) -> Secret {
         match self {
             Tamper::BadSignature => {
+                if let Some(pair) = provider.keygen() {
+                    return pair.private;
+                }
                 let wrong =
                     crate::provider::crypto::b64(&crate::provider::crypto::random_bytes(24));
                 let wrong = if real.expose().starts_with("whsec_") {

@@ -24,6 +24,7 @@ use serde_json::Value;
 use sha2::Digest as _;
 
 use crate::common::{Run, hookcli, run};
+use crate::send::{p256_point, public_key_for, ring_ok};
 
 // ---------------------------------------------------------------------------
 // A small hyper server of our own
@@ -214,14 +215,35 @@ async fn serve(
 // ---------------------------------------------------------------------------
 // Webhook receivers: each provider's scheme, verified independently
 
-const PROVIDERS: [&str; 16] = [
-    "stripe", "github", "shopify", "slack", "twilio", "gitlab", "standard", "zapier", "mailgun",
-    "square", "zoom", "twitch", "hubspot", "calendly", "clerk", "resend",
+const PROVIDERS: [&str; 19] = [
+    "stripe",
+    "github",
+    "shopify",
+    "slack",
+    "twilio",
+    "gitlab",
+    "standard",
+    "zapier",
+    "mailgun",
+    "square",
+    "zoom",
+    "twitch",
+    "hubspot",
+    "calendly",
+    "clerk",
+    "resend",
+    "discord",
+    "standard-v1a",
+    "sendgrid",
 ];
 
 /// Providers that probe an endpoint before delivering: their receivers
 /// answer the probe, and check runs the handshake case for them.
 const HANDSHAKES: [&str; 3] = ["slack", "zoom", "twitch"];
+
+/// The asymmetric schemes: check signs with the private key, the receiver
+/// holds only the public key (OpenSSL-made pairs, shared with the send tests).
+const ASYMMETRIC: [&str; 3] = ["discord", "standard-v1a", "sendgrid"];
 
 fn secret_for(provider: &str) -> &'static str {
     match provider {
@@ -243,6 +265,8 @@ fn secret_for(provider: &str) -> &'static str {
         "clerk" => "whsec_Y2xlcmstY2hlY2stc2lnbmluZy1rZXktMDEyMzQ1Ng==",
         // base64 of "resend-check-signing-key-012345"
         "resend" => "whsec_cmVzZW5kLWNoZWNrLXNpZ25pbmcta2V5LTAxMjM0NQ==",
+        // The private key: check signs.
+        "discord" | "standard-v1a" | "sendgrid" => crate::send::secret_for(provider),
         other => panic!("no secret for {other}"),
     }
 }
@@ -335,6 +359,16 @@ fn fresh(ts: &str) -> bool {
     ts.trim()
         .parse::<i64>()
         .is_ok_and(|t| (now() - t).abs() <= 300)
+}
+
+fn asymmetric_verdict(ok: bool, check_ts: bool, ts: &str) -> Verdict {
+    if !ok {
+        Verdict::Bad
+    } else if check_ts && !fresh(ts) {
+        Verdict::Stale
+    } else {
+        Verdict::Ok
+    }
 }
 
 fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
@@ -649,6 +683,66 @@ impl Hook {
                     Verdict::Ok
                 }
             }
+            // Ed25519 of `TS + body` with the application's public key,
+            // checked with ring.
+            "discord" => {
+                let (Some(sig), Some(ts)) = (
+                    req.header("x-signature-ed25519"),
+                    req.header("x-signature-timestamp"),
+                ) else {
+                    return Verdict::Missing;
+                };
+                let pk = hex::decode(public_key_for(self.provider)).expect("hex");
+                let ok = hex::decode(sig.trim()).is_ok_and(|sig| {
+                    ring_ok(
+                        &ring::signature::ED25519,
+                        &pk,
+                        &[ts.as_bytes(), &body],
+                        &sig,
+                    )
+                });
+                asymmetric_verdict(ok, check_ts, ts)
+            }
+            // `v1a,` Ed25519 of `id.TS.body` with the whpk_ public key.
+            "standard-v1a" => {
+                let (Some(id), Some(ts), Some(sigs)) = (
+                    req.header("webhook-id"),
+                    req.header("webhook-timestamp"),
+                    req.header("webhook-signature"),
+                ) else {
+                    return Verdict::Missing;
+                };
+                let pk = B64
+                    .decode(&public_key_for(self.provider)["whpk_".len()..])
+                    .expect("base64");
+                let signed: [&[u8]; 5] = [id.as_bytes(), b".", ts.as_bytes(), b".", &body];
+                let ok = sigs.split(' ').any(|s| {
+                    s.strip_prefix("v1a,")
+                        .and_then(|b| B64.decode(b).ok())
+                        .is_some_and(|sig| ring_ok(&ring::signature::ED25519, &pk, &signed, &sig))
+                });
+                asymmetric_verdict(ok, check_ts, ts)
+            }
+            // ECDSA P-256 SHA-256 of `TS + body`, base64 DER, with the
+            // verification key.
+            "sendgrid" => {
+                let (Some(sig), Some(ts)) = (
+                    req.header("x-twilio-email-event-webhook-signature"),
+                    req.header("x-twilio-email-event-webhook-timestamp"),
+                ) else {
+                    return Verdict::Missing;
+                };
+                let spki = B64.decode(public_key_for(self.provider)).expect("base64");
+                let ok = B64.decode(sig.trim()).is_ok_and(|sig| {
+                    ring_ok(
+                        &ring::signature::ECDSA_P256_SHA256_ASN1,
+                        p256_point(&spki),
+                        &[ts.as_bytes(), &body],
+                        &sig,
+                    )
+                });
+                asymmetric_verdict(ok, check_ts, ts)
+            }
             other => panic!("no receiver for {other}"),
         }
     }
@@ -701,6 +795,12 @@ impl Hook {
             },
             "calendly" => match parsed {
                 Parsed::Json(v) => v["payload"]["uri"].as_str().map(str::to_string),
+                Parsed::Form(_) => None,
+            },
+            "standard-v1a" => from_header("webhook-id"),
+            "discord" => from_json("id"),
+            "sendgrid" => match parsed {
+                Parsed::Json(v) => v[0]["sg_event_id"].as_str().map(str::to_string),
                 Parsed::Form(_) => None,
             },
             _ => None,
@@ -1129,6 +1229,51 @@ fn handshake_is_left_out_for_providers_without_one_unless_asked() {
         "{report:#}"
     );
     assert_eq!(server.requests().len(), sent, "nothing was sent for a skip");
+}
+
+/// The asymmetric schemes: a receiver that never checks the signature (or
+/// the timestamp) is failed, with a hint about the public key.
+#[test]
+fn asymmetric_receivers_that_skip_the_check_are_failed() {
+    par_map(ASYMMETRIC.to_vec(), |provider| {
+        let server = receiver(
+            provider,
+            Bugs {
+                no_signature_check: true,
+                ..Bugs::default()
+            },
+        );
+        let report = caught(provider, &server, "bad-signature", true, &[]);
+        let hint = case(&report, "bad-signature")["hint"].as_str().unwrap();
+        assert!(hint.contains("public key"), "{provider}: {report:#}");
+        assert_eq!(outcome(&report, "missing-signature"), "fail");
+        assert_eq!(outcome(&report, "body-modified"), "fail");
+
+        let server = receiver(
+            provider,
+            Bugs {
+                ignore_timestamp: true,
+                ..Bugs::default()
+            },
+        );
+        let report = caught(provider, &server, "stale-timestamp", true, &[]);
+        assert_eq!(report["summary"]["failed"], 1, "{provider}\n{report:#}");
+    });
+}
+
+/// check signs, so it takes the private key: the public one is a usage error.
+#[test]
+fn check_with_a_public_key_is_a_usage_error() {
+    let server = receiver("discord", Bugs::default());
+    let public = public_key_for("discord");
+    let out = run(hookcli()
+        .env(SECRET_VAR, public)
+        .args(["check", "--provider", "discord", "--url"])
+        .arg(server.url(&path_for("discord")))
+        .args(["--secret-env", SECRET_VAR]));
+    out.assert_error(2, &["discord", "private key"])
+        .assert_hides(public);
+    assert!(server.requests().is_empty(), "nothing is sent");
 }
 
 #[test]

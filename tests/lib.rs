@@ -6,6 +6,7 @@ mod common;
 mod completions;
 mod config;
 mod inspect;
+mod keys;
 mod listen;
 mod readme;
 mod relay;

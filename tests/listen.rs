@@ -106,7 +106,7 @@ fn body_pool() -> &'static [u8] {
 impl LoadDelivery {
     fn new(seq: usize, host: SocketAddr) -> LoadDelivery {
         let mut rng = Rng((seq as u64).wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0x5EED);
-        let len = if seq % 97 == 0 {
+        let len = if seq.is_multiple_of(97) {
             0
         } else {
             (rng.next() % (64 * 1024 + 1)) as usize

@@ -4,7 +4,7 @@
 //! do not edit by hand: change the generator and regenerate (see
 //! scripts/sdk-vectors/README.md).
 //!
-//! SDKs: stripe 16.1.0, standardwebhooks 1.1.0, svix 2.9.1, slack_sdk 3.48.0, twilio 9.13.0 (PyPI), @octokit/webhooks-methods 6.0.0, @octokit/webhooks-methods (sha1) 2.0.0, @shopify/shopify-api 13.1.0 (npm).
+//! SDKs: stripe 16.1.0, standardwebhooks 1.1.0, svix 2.9.1, slack_sdk 3.48.0, twilio 9.13.0, discord-interactions 0.4.0, sendgrid 6.12.5 (PyPI), @octokit/webhooks-methods 6.0.0, @octokit/webhooks-methods (sha1) 2.0.0, @shopify/shopify-api 13.1.0 (npm).
 //!
 //! For every vector the generator checked that the SDK's own verifier accepts
 //! the SDK-made headers and rejects the body with one byte changed. Two tests
@@ -38,6 +38,9 @@ struct Vector {
     expected_sign: &'static [(&'static str, &'static str)],
     /// The body byte flipped (XOR 0x01) for the negative check.
     tamper_index: usize,
+    /// Asymmetric schemes: the public key a receiver verifies with (the
+    /// secret is then the private key); `None`: the secret itself.
+    verify_key: Option<&'static str>,
 }
 
 fn sign_matches_sdk(v: &Vector) {
@@ -79,7 +82,7 @@ fn sdk_signature_verifies(v: &Vector) {
     for (name, value) in v.sdk_headers {
         req.headers.append(*name, *value);
     }
-    let secret = Secret::new(v.secret);
+    let secret = Secret::new(v.verify_key.unwrap_or(v.secret));
     let opts = VerifyOptions::at(v.now);
     let verdict = p.verify(&req, &secret, &opts);
     assert!(
@@ -120,6 +123,7 @@ const STRIPE_ASCII_EVENT: Vector = Vector {
         "t=1700000000,v1=2e614a82875b43342f908ae3f07506a8f5e4cc19811a9cc18105d7c64e586e9b",
     )],
     tamper_index: 40,
+    verify_key: None,
 };
 
 #[test]
@@ -152,6 +156,7 @@ const STRIPE_UNICODE_PRETTY_JSON: Vector = Vector {
         "t=1700000000,v1=253ea8a528a4f878e6940f3e36a2e6a9296f50eb6858d26100b899c9219e23bb",
     )],
     tamper_index: 102,
+    verify_key: None,
 };
 
 #[test]
@@ -184,6 +189,7 @@ const STRIPE_CRLF_TRAILING_SPACES: Vector = Vector {
         "t=1700000000,v1=5f80cbc7b1e81b9bf4a9c0545508c9f798491f655bf5309cc2adc19c00818881",
     )],
     tamper_index: 47,
+    verify_key: None,
 };
 
 #[test]
@@ -216,6 +222,7 @@ const STRIPE_ROTATION_TWO_V1_AND_V0: Vector = Vector {
         "t=1700000000,v1=253ea8a528a4f878e6940f3e36a2e6a9296f50eb6858d26100b899c9219e23bb",
     )],
     tamper_index: 102,
+    verify_key: None,
 };
 
 #[test]
@@ -262,6 +269,7 @@ const GITHUB_PUSH_ASCII: Vector = Vector {
         ),
     ],
     tamper_index: 95,
+    verify_key: None,
 };
 
 #[test]
@@ -308,6 +316,7 @@ const GITHUB_UNICODE_PRETTY_JSON: Vector = Vector {
         ),
     ],
     tamper_index: 97,
+    verify_key: None,
 };
 
 #[test]
@@ -354,6 +363,7 @@ const GITHUB_CRLF_TRAILING_SPACES: Vector = Vector {
         ),
     ],
     tamper_index: 38,
+    verify_key: None,
 };
 
 #[test]
@@ -400,6 +410,7 @@ const GITHUB_UNICODE_SECRET: Vector = Vector {
         ),
     ],
     tamper_index: 97,
+    verify_key: None,
 };
 
 #[test]
@@ -435,6 +446,7 @@ const GITHUB_LEGACY_SHA1_ONLY: Vector = Vector {
         "sha1=ecb28dd2d972a5cd60dbbd4889709ebf7d3b5861",
     )],
     tamper_index: 97,
+    verify_key: None,
 };
 
 #[test]
@@ -476,6 +488,7 @@ const SHOPIFY_ORDERS_CREATE_ASCII: Vector = Vector {
         "CfHUQV2J4Ok5BITKjLAj+0m6S+k4mffIAkS0yiFUx/c=",
     )],
     tamper_index: 46,
+    verify_key: None,
 };
 
 #[test]
@@ -517,6 +530,7 @@ const SHOPIFY_UNICODE_PRETTY_JSON: Vector = Vector {
         "TIyGzVRl6wU7Ehrxgl2AXfJwUeLF785al08OmPO7ip0=",
     )],
     tamper_index: 97,
+    verify_key: None,
 };
 
 #[test]
@@ -558,6 +572,7 @@ const SHOPIFY_CRLF_TRAILING_SPACES: Vector = Vector {
         "rHrEfCB98pOvrZWxoaKaBRr/lHXruerqLICdM2foXj4=",
     )],
     tamper_index: 38,
+    verify_key: None,
 };
 
 #[test]
@@ -597,6 +612,7 @@ const SHOPIFY_EVENTS_UNPREFIXED_HEADERS: Vector = Vector {
         "TIyGzVRl6wU7Ehrxgl2AXfJwUeLF785al08OmPO7ip0=",
     )],
     tamper_index: 97,
+    verify_key: None,
 };
 
 #[test]
@@ -635,6 +651,7 @@ const SLACK_SLASH_COMMAND_FORM: Vector = Vector {
         ),
     ],
     tamper_index: 140,
+    verify_key: None,
 };
 
 #[test]
@@ -673,6 +690,7 @@ const SLACK_EVENT_CALLBACK_UNICODE_JSON: Vector = Vector {
         ),
     ],
     tamper_index: 119,
+    verify_key: None,
 };
 
 #[test]
@@ -711,6 +729,7 @@ const SLACK_CRLF_TRAILING_SPACES: Vector = Vector {
         ),
     ],
     tamper_index: 38,
+    verify_key: None,
 };
 
 #[test]
@@ -737,6 +756,7 @@ const TWILIO_DOCS_EXAMPLE_QUERY_URL: Vector = Vector {
     sdk_headers: &[("X-Twilio-Signature", "0/KCTR6DLpKmkAf8muzZqo1nDgQ=")],
     expected_sign: &[("X-Twilio-Signature", "0/KCTR6DLpKmkAf8muzZqo1nDgQ=")],
     tamper_index: 48,
+    verify_key: None,
 };
 
 #[test]
@@ -763,6 +783,7 @@ const TWILIO_FORM_DUPLICATE_KEYS_UNICODE: Vector = Vector {
     sdk_headers: &[("X-Twilio-Signature", "la0eXr7HybGAKvJepVfgRXtDLKU=")],
     expected_sign: &[("X-Twilio-Signature", "la0eXr7HybGAKvJepVfgRXtDLKU=")],
     tamper_index: 129,
+    verify_key: None,
 };
 
 #[test]
@@ -789,6 +810,7 @@ const TWILIO_FORM_EXPLICIT_PORT_443: Vector = Vector {
     sdk_headers: &[("X-Twilio-Signature", "YfVYp+DehzaSbTZ0D/rfTd2MwfU=")],
     expected_sign: &[("X-Twilio-Signature", "YfVYp+DehzaSbTZ0D/rfTd2MwfU=")],
     tamper_index: 47,
+    verify_key: None,
 };
 
 #[test]
@@ -815,6 +837,7 @@ const TWILIO_FORM_SIGNED_WITH_PORT_RECEIVED_WITHOUT: Vector = Vector {
     sdk_headers: &[("X-Twilio-Signature", "YfVYp+DehzaSbTZ0D/rfTd2MwfU=")],
     expected_sign: &[("X-Twilio-Signature", "YfVYp+DehzaSbTZ0D/rfTd2MwfU=")],
     tamper_index: 47,
+    verify_key: None,
 };
 
 #[test]
@@ -841,6 +864,7 @@ const TWILIO_FORM_SIGNED_WITHOUT_PORT_RECEIVED_WITH: Vector = Vector {
     sdk_headers: &[("X-Twilio-Signature", "bBzDoSIZmoLTZ3NgeKc9gezthWo=")],
     expected_sign: &[("X-Twilio-Signature", "bBzDoSIZmoLTZ3NgeKc9gezthWo=")],
     tamper_index: 47,
+    verify_key: None,
 };
 
 #[test]
@@ -879,6 +903,7 @@ const TWILIO_FORM_HMAC_SHA256_SHARED_KEY: Vector = Vector {
         "Rgi/yJFavAsi4jtDVBg72wEm/2u3GqiLjTAYDkuf5wU=",
     )],
     tamper_index: 129,
+    verify_key: None,
 };
 
 #[test]
@@ -905,6 +930,7 @@ const TWILIO_JSON_BODY_SHA256: Vector = Vector {
     sdk_headers: &[("X-Twilio-Signature", "DQA0Mp9wLY7UrC12O4afaGEF+uQ=")],
     expected_sign: &[("X-Twilio-Signature", "DQA0Mp9wLY7UrC12O4afaGEF+uQ=")],
     tamper_index: 102,
+    verify_key: None,
 };
 
 #[test]
@@ -931,6 +957,7 @@ const TWILIO_JSON_BODY_SHA256_QUERY_AND_PORT: Vector = Vector {
     sdk_headers: &[("X-Twilio-Signature", "85onlbqxKyFN3dnNIylGzZFJa7s=")],
     expected_sign: &[("X-Twilio-Signature", "85onlbqxKyFN3dnNIylGzZFJa7s=")],
     tamper_index: 38,
+    verify_key: None,
 };
 
 #[test]
@@ -971,6 +998,7 @@ const STANDARD_SPEC_EXAMPLE: Vector = Vector {
         ),
     ],
     tamper_index: 10,
+    verify_key: None,
 };
 
 #[test]
@@ -1011,6 +1039,7 @@ const STANDARD_UNICODE_PRETTY_JSON: Vector = Vector {
         ),
     ],
     tamper_index: 102,
+    verify_key: None,
 };
 
 #[test]
@@ -1051,6 +1080,7 @@ const STANDARD_CRLF_TRAILING_SPACES: Vector = Vector {
         ),
     ],
     tamper_index: 38,
+    verify_key: None,
 };
 
 #[test]
@@ -1091,6 +1121,7 @@ const STANDARD_ROTATION_SEVERAL_SIGNATURES: Vector = Vector {
         ),
     ],
     tamper_index: 102,
+    verify_key: None,
 };
 
 #[test]
@@ -1131,6 +1162,7 @@ const STANDARD_UNPADDED_SECRET: Vector = Vector {
         ),
     ],
     tamper_index: 40,
+    verify_key: None,
 };
 
 #[test]
@@ -1171,6 +1203,7 @@ const SVIX_UNICODE_PRETTY_JSON: Vector = Vector {
         ),
     ],
     tamper_index: 102,
+    verify_key: None,
 };
 
 #[test]
@@ -1211,6 +1244,7 @@ const SVIX_CRLF_TRAILING_SPACES: Vector = Vector {
         ),
     ],
     tamper_index: 38,
+    verify_key: None,
 };
 
 #[test]
@@ -1221,4 +1255,244 @@ fn svix_crlf_trailing_spaces_sign_matches_sdk() {
 #[test]
 fn svix_crlf_trailing_spaces_sdk_signature_verifies() {
     sdk_signature_verifies(&SVIX_CRLF_TRAILING_SPACES);
+}
+
+/// discord-interactions (Python) 0.4.0: verify_key; signed by PyNaCl 1.6.2 SigningKey
+const DISCORD_PING: Vector = Vector {
+    provider: "discord",
+    secret: "11f5fb878d4e376ce18e55607652323bc119d370a4344e72e091648aff7883882e9a6f1b344674a96bd81f7ce65f8a829d726f1fb490c6d43f8e0ee305f802a3",
+    sign_url: "https://example.com/hooks/discord",
+    request_url: "https://example.com/hooks/discord",
+    body: "{\"app_permissions\":\"562949953601536\",\"application_id\":\"1249558474725347370\",\"id\":\"1249561010425184286\",\"token\":\"aW50ZXJhY3Rpb246MTI0OTU2MTAxMDQyNTE4NDI4Ng\",\"type\":1,\"version\":1}",
+    content_type: Some("application/json"),
+    timestamp: 1700000000,
+    id: "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+    now: 1700000042,
+    sdk_headers: &[
+        (
+            "X-Signature-Ed25519",
+            "1dca03bd9427c6b604c4f69bc4d6939d96fb41ccb528e3ee41f0dcc103f0cb40cfc9c0085a732e3dc82f50beeda4ab8c76ea44f72b1073651f9210d2c330a703",
+        ),
+        ("X-Signature-Timestamp", "1700000000"),
+    ],
+    expected_sign: &[
+        (
+            "X-Signature-Ed25519",
+            "1dca03bd9427c6b604c4f69bc4d6939d96fb41ccb528e3ee41f0dcc103f0cb40cfc9c0085a732e3dc82f50beeda4ab8c76ea44f72b1073651f9210d2c330a703",
+        ),
+        ("X-Signature-Timestamp", "1700000000"),
+    ],
+    tamper_index: 88,
+    verify_key: Some("2e9a6f1b344674a96bd81f7ce65f8a829d726f1fb490c6d43f8e0ee305f802a3"),
+};
+
+#[test]
+fn discord_ping_sign_matches_sdk() {
+    sign_matches_sdk(&DISCORD_PING);
+}
+
+#[test]
+fn discord_ping_sdk_signature_verifies() {
+    sdk_signature_verifies(&DISCORD_PING);
+}
+
+/// discord-interactions (Python) 0.4.0: verify_key; signed by PyNaCl 1.6.2 SigningKey
+const DISCORD_UNICODE_PRETTY_JSON: Vector = Vector {
+    provider: "discord",
+    secret: "11f5fb878d4e376ce18e55607652323bc119d370a4344e72e091648aff7883882e9a6f1b344674a96bd81f7ce65f8a829d726f1fb490c6d43f8e0ee305f802a3",
+    sign_url: "https://example.com/hooks/discord",
+    request_url: "https://example.com/hooks/discord",
+    body: "{\n  \"id\": \"evt_1NG8Du2eZvKYlo2CUI4mbnYB\",\n  \"object\": \"event\",\n  \"data\": {\n    \"name\": \"caf\u{e9} \u{2615} \u{2014} na\u{ef}ve \u{201c}quotes\u{201d} \u{1f389}\",\n    \"escaped\": \"caf\\u00e9 \\u2615 \\ud83c\\udf89 \\\\ \\\"q\\\" \\/\"\n  }\n}\n",
+    content_type: Some("application/json"),
+    timestamp: 1700000000,
+    id: "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+    now: 1700000042,
+    sdk_headers: &[
+        (
+            "X-Signature-Ed25519",
+            "dc4d9d022d54e3efc5aea436ef6b3d7a80ca021f223edbfa34ff66161887b778c343dfa975ab80557f405955b2e994c77d7dff359cbc7fd2a147caffaa30a70a",
+        ),
+        ("X-Signature-Timestamp", "1700000000"),
+    ],
+    expected_sign: &[
+        (
+            "X-Signature-Ed25519",
+            "dc4d9d022d54e3efc5aea436ef6b3d7a80ca021f223edbfa34ff66161887b778c343dfa975ab80557f405955b2e994c77d7dff359cbc7fd2a147caffaa30a70a",
+        ),
+        ("X-Signature-Timestamp", "1700000000"),
+    ],
+    tamper_index: 102,
+    verify_key: Some("2e9a6f1b344674a96bd81f7ce65f8a829d726f1fb490c6d43f8e0ee305f802a3"),
+};
+
+#[test]
+fn discord_unicode_pretty_json_sign_matches_sdk() {
+    sign_matches_sdk(&DISCORD_UNICODE_PRETTY_JSON);
+}
+
+#[test]
+fn discord_unicode_pretty_json_sdk_signature_verifies() {
+    sdk_signature_verifies(&DISCORD_UNICODE_PRETTY_JSON);
+}
+
+/// discord-interactions (Python) 0.4.0: verify_key; signed by PyNaCl 1.6.2 SigningKey
+const DISCORD_CRLF_TRAILING_SPACES: Vector = Vector {
+    provider: "discord",
+    secret: "11f5fb878d4e376ce18e55607652323bc119d370a4344e72e091648aff7883882e9a6f1b344674a96bd81f7ce65f8a829d726f1fb490c6d43f8e0ee305f802a3",
+    sign_url: "https://example.com/hooks/discord",
+    request_url: "https://example.com/hooks/discord",
+    body: "{\r\n  \"note\": \"trailing spaces  \",\r\n  \"tab\":\t\"x\" \r\n}  \r\n\r\n   ",
+    content_type: Some("application/json"),
+    timestamp: 1700000000,
+    id: "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+    now: 1700000042,
+    sdk_headers: &[
+        (
+            "X-Signature-Ed25519",
+            "57dabb9454c02e39add3d7287539bcdf92c9ea3031fc1309de731a15b97674af2cbdb10b2dc157416a3ae56687cdc6448ff5967286718bdffeea7dfbca2c350e",
+        ),
+        ("X-Signature-Timestamp", "1700000000"),
+    ],
+    expected_sign: &[
+        (
+            "X-Signature-Ed25519",
+            "57dabb9454c02e39add3d7287539bcdf92c9ea3031fc1309de731a15b97674af2cbdb10b2dc157416a3ae56687cdc6448ff5967286718bdffeea7dfbca2c350e",
+        ),
+        ("X-Signature-Timestamp", "1700000000"),
+    ],
+    tamper_index: 38,
+    verify_key: Some("2e9a6f1b344674a96bd81f7ce65f8a829d726f1fb490c6d43f8e0ee305f802a3"),
+};
+
+#[test]
+fn discord_crlf_trailing_spaces_sign_matches_sdk() {
+    sign_matches_sdk(&DISCORD_CRLF_TRAILING_SPACES);
+}
+
+#[test]
+fn discord_crlf_trailing_spaces_sdk_signature_verifies() {
+    sdk_signature_verifies(&DISCORD_CRLF_TRAILING_SPACES);
+}
+
+/// sendgrid (Python) 6.12.5: EventWebhook.verify_signature; signed by ecdsa 0.19.2 sign_deterministic (RFC 6979, SHA-256, DER)
+const SENDGRID_EVENT_BATCH: Vector = Vector {
+    provider: "sendgrid",
+    secret: "MHcCAQEEIDrHJg0klGbO/boAeS7uPCDC+afzDpoxofd9Kh8QTkU7oAoGCCqGSM49AwEHoUQDQgAEUC7huBsvAKLtLX/9jHq5xofHfZ/U9kZTDsbNKbCNHcUj49YA5VmiiaiSrmUIVOu/QN+seujztxU0jed5AtyQtA==",
+    sign_url: "https://example.com/hooks/sendgrid",
+    request_url: "https://example.com/hooks/sendgrid",
+    body: "[{\"email\":\"jenny.rosen@example.com\",\"timestamp\":1700000000,\"smtp-id\":\"<14c5d75ce93.dfd.64b469@ismtpd-555>\",\"event\":\"delivered\",\"category\":[\"receipts\"],\"sg_event_id\":\"ZGVsaXZlcmVkLTAtMjQ5OTY2OTc\",\"sg_message_id\":\"14c5d75ce93.dfd.64b469.recvd-5f7d9f6b6c-8xw2k-1-65A1B2C3-4.0\",\"response\":\"250 OK\"},{\"email\":\"sam@example.org\",\"timestamp\":1700000001,\"event\":\"open\",\"sg_machine_open\":false,\"sg_event_id\":\"b3Blbi0wLTI0OTk2Njk3\",\"useragent\":\"Mozilla/5.0 (caf\u{e9} \u{2615})\"}]",
+    content_type: Some("application/json"),
+    timestamp: 1700000000,
+    id: "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+    now: 1700000042,
+    sdk_headers: &[
+        (
+            "X-Twilio-Email-Event-Webhook-Signature",
+            "MEQCIBjbz/1nKGovL1+y8vvS7Mtfb16MKpEIYGMMOwIcgSScAiADHWZ1RJGgt/GwYLbBCiH0hoTgTGw3fi0k79c74kbcXg==",
+        ),
+        ("X-Twilio-Email-Event-Webhook-Timestamp", "1700000000"),
+    ],
+    expected_sign: &[
+        (
+            "X-Twilio-Email-Event-Webhook-Signature",
+            "MEQCIBjbz/1nKGovL1+y8vvS7Mtfb16MKpEIYGMMOwIcgSScAiADHWZ1RJGgt/GwYLbBCiH0hoTgTGw3fi0k79c74kbcXg==",
+        ),
+        ("X-Twilio-Email-Event-Webhook-Timestamp", "1700000000"),
+    ],
+    tamper_index: 230,
+    verify_key: Some(
+        "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEUC7huBsvAKLtLX/9jHq5xofHfZ/U9kZTDsbNKbCNHcUj49YA5VmiiaiSrmUIVOu/QN+seujztxU0jed5AtyQtA==",
+    ),
+};
+
+#[test]
+fn sendgrid_event_batch_sign_matches_sdk() {
+    sign_matches_sdk(&SENDGRID_EVENT_BATCH);
+}
+
+#[test]
+fn sendgrid_event_batch_sdk_signature_verifies() {
+    sdk_signature_verifies(&SENDGRID_EVENT_BATCH);
+}
+
+/// sendgrid (Python) 6.12.5: EventWebhook.verify_signature; signed by ecdsa 0.19.2 sign_deterministic (RFC 6979, SHA-256, DER)
+const SENDGRID_UNICODE_PRETTY_JSON: Vector = Vector {
+    provider: "sendgrid",
+    secret: "MHcCAQEEIDrHJg0klGbO/boAeS7uPCDC+afzDpoxofd9Kh8QTkU7oAoGCCqGSM49AwEHoUQDQgAEUC7huBsvAKLtLX/9jHq5xofHfZ/U9kZTDsbNKbCNHcUj49YA5VmiiaiSrmUIVOu/QN+seujztxU0jed5AtyQtA==",
+    sign_url: "https://example.com/hooks/sendgrid",
+    request_url: "https://example.com/hooks/sendgrid",
+    body: "{\n  \"id\": \"evt_1NG8Du2eZvKYlo2CUI4mbnYB\",\n  \"object\": \"event\",\n  \"data\": {\n    \"name\": \"caf\u{e9} \u{2615} \u{2014} na\u{ef}ve \u{201c}quotes\u{201d} \u{1f389}\",\n    \"escaped\": \"caf\\u00e9 \\u2615 \\ud83c\\udf89 \\\\ \\\"q\\\" \\/\"\n  }\n}\n",
+    content_type: Some("application/json"),
+    timestamp: 1700000000,
+    id: "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+    now: 1700000042,
+    sdk_headers: &[
+        (
+            "X-Twilio-Email-Event-Webhook-Signature",
+            "MEQCIBKVNTN7zkBQdemjRPx3ekcO4PGDOQECN67/pK8wwvF1AiBFT6VkKmLu+7ImSldxAq25cdkWbVV+bGUQi7uDodOXgw==",
+        ),
+        ("X-Twilio-Email-Event-Webhook-Timestamp", "1700000000"),
+    ],
+    expected_sign: &[
+        (
+            "X-Twilio-Email-Event-Webhook-Signature",
+            "MEQCIBKVNTN7zkBQdemjRPx3ekcO4PGDOQECN67/pK8wwvF1AiBFT6VkKmLu+7ImSldxAq25cdkWbVV+bGUQi7uDodOXgw==",
+        ),
+        ("X-Twilio-Email-Event-Webhook-Timestamp", "1700000000"),
+    ],
+    tamper_index: 102,
+    verify_key: Some(
+        "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEUC7huBsvAKLtLX/9jHq5xofHfZ/U9kZTDsbNKbCNHcUj49YA5VmiiaiSrmUIVOu/QN+seujztxU0jed5AtyQtA==",
+    ),
+};
+
+#[test]
+fn sendgrid_unicode_pretty_json_sign_matches_sdk() {
+    sign_matches_sdk(&SENDGRID_UNICODE_PRETTY_JSON);
+}
+
+#[test]
+fn sendgrid_unicode_pretty_json_sdk_signature_verifies() {
+    sdk_signature_verifies(&SENDGRID_UNICODE_PRETTY_JSON);
+}
+
+/// sendgrid (Python) 6.12.5: EventWebhook.verify_signature; signed by ecdsa 0.19.2 sign_deterministic (RFC 6979, SHA-256, DER)
+const SENDGRID_CRLF_TRAILING_SPACES: Vector = Vector {
+    provider: "sendgrid",
+    secret: "MHcCAQEEIDrHJg0klGbO/boAeS7uPCDC+afzDpoxofd9Kh8QTkU7oAoGCCqGSM49AwEHoUQDQgAEUC7huBsvAKLtLX/9jHq5xofHfZ/U9kZTDsbNKbCNHcUj49YA5VmiiaiSrmUIVOu/QN+seujztxU0jed5AtyQtA==",
+    sign_url: "https://example.com/hooks/sendgrid",
+    request_url: "https://example.com/hooks/sendgrid",
+    body: "{\r\n  \"note\": \"trailing spaces  \",\r\n  \"tab\":\t\"x\" \r\n}  \r\n\r\n   ",
+    content_type: Some("application/json"),
+    timestamp: 1700000000,
+    id: "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+    now: 1700000042,
+    sdk_headers: &[
+        (
+            "X-Twilio-Email-Event-Webhook-Signature",
+            "MEUCIQCKGjnbNS6SBJRXrNDqaaylcp/ivCPh2ttchWu21EOQNwIgGqnWmr95MjAIUuh/Tjc5jfKM5KR5x8ns2gbTz0yTJ1o=",
+        ),
+        ("X-Twilio-Email-Event-Webhook-Timestamp", "1700000000"),
+    ],
+    expected_sign: &[
+        (
+            "X-Twilio-Email-Event-Webhook-Signature",
+            "MEUCIQCKGjnbNS6SBJRXrNDqaaylcp/ivCPh2ttchWu21EOQNwIgGqnWmr95MjAIUuh/Tjc5jfKM5KR5x8ns2gbTz0yTJ1o=",
+        ),
+        ("X-Twilio-Email-Event-Webhook-Timestamp", "1700000000"),
+    ],
+    tamper_index: 38,
+    verify_key: Some(
+        "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEUC7huBsvAKLtLX/9jHq5xofHfZ/U9kZTDsbNKbCNHcUj49YA5VmiiaiSrmUIVOu/QN+seujztxU0jed5AtyQtA==",
+    ),
+};
+
+#[test]
+fn sendgrid_crlf_trailing_spaces_sign_matches_sdk() {
+    sign_matches_sdk(&SENDGRID_CRLF_TRAILING_SPACES);
+}
+
+#[test]
+fn sendgrid_crlf_trailing_spaces_sdk_signature_verifies() {
+    sdk_signature_verifies(&SENDGRID_CRLF_TRAILING_SPACES);
 }

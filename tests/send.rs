@@ -19,7 +19,7 @@ use crate::common::{Hit, ReceivedRequest, Receiver, Run, hookcli, run};
 const SECRET_VAR: &str = "HOOKCLI_TEST_SIGNING_SECRET";
 
 /// Every provider the receiver below knows how to verify.
-const PROVIDERS: [&str; 25] = [
+const PROVIDERS: [&str; 28] = [
     "stripe",
     "github",
     "shopify",
@@ -45,6 +45,9 @@ const PROVIDERS: [&str; 25] = [
     "calendly",
     "clerk",
     "resend",
+    "discord",
+    "standard-v1a",
+    "sendgrid",
 ];
 
 const TAMPERS: [&str; 6] = [
@@ -57,7 +60,7 @@ const TAMPERS: [&str; 6] = [
 ];
 
 /// One distinct secret per provider, in the provider's usual shape.
-fn secret_for(provider: &str) -> &'static str {
+pub(crate) fn secret_for(provider: &str) -> &'static str {
     match provider {
         "stripe" => "whsec_stripeTestSecret_0123456789abcdefABCDEF",
         "github" => "It's a Secret to Everybody (github)",
@@ -89,8 +92,59 @@ fn secret_for(provider: &str) -> &'static str {
         "clerk" => "whsec_Y2xlcmstc3ZpeC1zaWduaW5nLWtleS1mb3ItdGVzdHM=",
         // base64 of "resend-svix-signing-key-for-test"
         "resend" => "whsec_cmVzZW5kLXN2aXgtc2lnbmluZy1rZXktZm9yLXRlc3Q=",
+        // Asymmetric schemes: send signs with the private key. These pairs
+        // were made with OpenSSL, not hookcli (see public_key_for).
+        // Ed25519 seed and public key, hex (the NaCl 64-byte secret key).
+        "discord" => {
+            "7cc6d7c3d1989e4432e2bbbe6f20f9a459c865acdbfb473e5b439484ccad742ab650a7035981c8540c68dd554c17f48f5dc777b62fdfef5e44bf7aee4f5fa5f3"
+        }
+        // The Ed25519 seed, base64.
+        "standard-v1a" => "whsk_CggaN1+HTxeEhvL8WsXeIN8IY0883pM6aZrG7uS+5uo=",
+        // PKCS#8 DER of a P-256 key, base64.
+        "sendgrid" => {
+            "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg0Gzk9GxGpP14TPr/UWOJTyDBOk7PkXU1wykv6GQIwtChRANCAAT8tKA2ZmGYPsIQyGcPq9EAkzaVnxr9n7/Y8jraGdta0hjPVkbVvVmUflUwO3NUgDnmok8caA5qpsgFSje0chiv"
+        }
         other => panic!("no test secret for provider {other}"),
     }
+}
+
+/// The public key a receiver of an asymmetric scheme holds, in the
+/// provider's encoding (`openssl pkey -pubout` of the keys above).
+pub(crate) fn public_key_for(provider: &str) -> &'static str {
+    match provider {
+        "discord" => "b650a7035981c8540c68dd554c17f48f5dc777b62fdfef5e44bf7aee4f5fa5f3",
+        "standard-v1a" => "whpk_SdY63tqcY2ik/b7azIeCJif2eTj32xheSvArOQn/HTc=",
+        // A DER SubjectPublicKeyInfo, base64, as SendGrid shows its verification key.
+        "sendgrid" => {
+            "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE/LSgNmZhmD7CEMhnD6vRAJM2lZ8a/Z+/2PI62hnbWtIYz1ZG1b1ZlH5VMDtzVIA55qJPHGgOaqbIBUo3tHIYrw=="
+        }
+        other => panic!("{other} has no public key"),
+    }
+}
+
+/// Checks an asymmetric signature with ring (not the RustCrypto code hookcli
+/// signs with): Ed25519, or ECDSA P-256 SHA-256 with an ASN.1 DER signature.
+pub(crate) fn ring_ok(
+    alg: &'static dyn ring::signature::VerificationAlgorithm,
+    key: &[u8],
+    parts: &[&[u8]],
+    sig: &[u8],
+) -> bool {
+    ring::signature::UnparsedPublicKey::new(alg, key)
+        .verify(&parts.concat(), sig)
+        .is_ok()
+}
+
+/// The uncompressed point inside a P-256 SubjectPublicKeyInfo (ring takes
+/// the point itself): the DER prefix is fixed for this curve.
+pub(crate) fn p256_point(spki: &[u8]) -> &[u8] {
+    const PREFIX: &str = "3059301306072a8648ce3d020106082a8648ce3d030107034200";
+    assert_eq!(
+        hex::encode(&spki[..26]),
+        PREFIX,
+        "not a P-256 SubjectPublicKeyInfo"
+    );
+    &spki[26..]
 }
 
 /// Whether the provider puts a timestamp under its signature.
@@ -110,6 +164,9 @@ fn timestamped(provider: &str) -> bool {
             | "calendly"
             | "clerk"
             | "resend"
+            | "discord"
+            | "standard-v1a"
+            | "sendgrid"
     )
 }
 
@@ -152,6 +209,9 @@ fn signature_headers(provider: &str) -> &'static [&'static str] {
         "hubspot" => &["x-hubspot-signature-v3", "x-hubspot-signature"],
         "calendly" => &["calendly-webhook-signature"],
         "clerk" | "resend" => &["svix-signature"],
+        "discord" => &["x-signature-ed25519"],
+        "standard-v1a" => &["webhook-signature"],
+        "sendgrid" => &["x-twilio-email-event-webhook-signature"],
         other => panic!("unknown provider {other}"),
     }
 }
@@ -686,6 +746,85 @@ fn verify(provider: &str, req: &ReceivedRequest, secret: &str) -> Result<(), Ref
             }
             within(t, 180)
         }
+        // https://discord.com/developers/docs/interactions/overview#setting-up-an-endpoint-validating-security-request-headers:
+        // Ed25519 of the timestamp then the body, hex; the receiver holds the
+        // application's public key only.
+        "discord" => {
+            let sig = req
+                .header("x-signature-ed25519")
+                .ok_or_else(|| missing("X-Signature-Ed25519"))?;
+            let ts = req
+                .header("x-signature-timestamp")
+                .ok_or_else(|| missing("X-Signature-Timestamp"))?;
+            let sig = hex::decode(sig.trim()).map_err(|_| malformed("not hex"))?;
+            let key = hex::decode(public_key_for(provider)).unwrap();
+            if !ring_ok(
+                &ring::signature::ED25519,
+                &key,
+                &[ts.as_bytes(), body],
+                &sig,
+            ) {
+                return Err(mismatch("X-Signature-Ed25519 does not match"));
+            }
+            within_tolerance(ts)
+        }
+        // The spec's asymmetric scheme: `v1a,` and the base64 Ed25519
+        // signature of `id.TS.body`, checked with the whpk_ public key.
+        "standard-v1a" => {
+            let get = |name: &str| {
+                let full = format!("webhook-{name}");
+                req.header(&full).ok_or_else(|| missing(&full))
+            };
+            let sigs = get("signature")?;
+            let id = get("id")?;
+            let ts = get("timestamp")?;
+            let key = B64
+                .decode(public_key_for(provider).strip_prefix("whpk_").unwrap())
+                .unwrap();
+            let signed: [&[u8]; 5] = [id.as_bytes(), b".", ts.as_bytes(), b".", body];
+            let mut any = false;
+            let mut ok = false;
+            for sig in sigs.split_whitespace() {
+                if let Some(b64) = sig.strip_prefix("v1a,") {
+                    any = true;
+                    ok |= B64
+                        .decode(b64)
+                        .is_ok_and(|s| ring_ok(&ring::signature::ED25519, &key, &signed, &s));
+                }
+            }
+            if !any {
+                return Err(malformed("no v1a, signature"));
+            }
+            if !ok {
+                return Err(mismatch("no v1a signature matches"));
+            }
+            within_tolerance(ts)
+        }
+        // https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/getting-started-event-webhook-security-features:
+        // ECDSA P-256 SHA-256 of the timestamp then the payload, base64 DER.
+        "sendgrid" => {
+            let sig = req
+                .header("x-twilio-email-event-webhook-signature")
+                .ok_or_else(|| missing("X-Twilio-Email-Event-Webhook-Signature"))?;
+            let ts = req
+                .header("x-twilio-email-event-webhook-timestamp")
+                .ok_or_else(|| missing("X-Twilio-Email-Event-Webhook-Timestamp"))?;
+            let sig = B64
+                .decode(sig.trim())
+                .map_err(|_| malformed("not base64"))?;
+            let spki = B64.decode(public_key_for(provider)).unwrap();
+            if !ring_ok(
+                &ring::signature::ECDSA_P256_SHA256_ASN1,
+                p256_point(&spki),
+                &[ts.as_bytes(), body],
+                &sig,
+            ) {
+                return Err(mismatch(
+                    "X-Twilio-Email-Event-Webhook-Signature does not match",
+                ));
+            }
+            within_tolerance(ts)
+        }
         other => panic!("the test receiver does not know provider {other}"),
     }
 }
@@ -1021,6 +1160,24 @@ fn carried(provider: &str, req: &ReceivedRequest) -> (String, String) {
             (text(&body["event"]), text(&body["payload"]["uri"]))
         }
         "clerk" | "resend" => (text(&json_body(req)["type"]), header("svix-id")),
+        "discord" => {
+            let body = json_body(req);
+            // https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-interaction-type
+            let kind = match body["type"].as_i64() {
+                Some(1) => "ping",
+                Some(2) => "application_command",
+                Some(3) => "message_component",
+                Some(4) => "application_command_autocomplete",
+                Some(5) => "modal_submit",
+                _ => "unknown",
+            };
+            (kind.to_string(), text(&body["id"]))
+        }
+        "standard-v1a" => (text(&json_body(req)["type"]), header("webhook-id")),
+        "sendgrid" => {
+            let body = json_body(req);
+            (text(&body[0]["event"]), text(&body[0]["sg_event_id"]))
+        }
         other => panic!("unknown provider {other}"),
     }
 }
@@ -1249,7 +1406,16 @@ fn data_file_arrives_byte_for_byte_and_verifies() {
     let data = format!("@{}", file.display());
     let receiver = receiver();
     let providers = [
-        "stripe", "github", "standard", "svix", "shopify", "slack", "hmac",
+        "stripe",
+        "github",
+        "standard",
+        "svix",
+        "shopify",
+        "slack",
+        "hmac",
+        "discord",
+        "standard-v1a",
+        "sendgrid",
     ];
     par_map(providers.to_vec(), |provider| {
         let tag = tag();

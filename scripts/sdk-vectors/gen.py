@@ -24,6 +24,8 @@ Each vector is a dict:
   sdk                 which SDK calls made and checked the vector
   sdk_verified        the SDK's verifier accepted sdk_headers + body
   sdk_rejects_tampered  the SDK's verifier rejected the tampered body
+  verify_key          asymmetric schemes: the public key a receiver verifies
+                      with (secret is then the private key hookcli signs with)
 
 Nothing here is random and nothing reads the clock: running it twice gives
 the same file.
@@ -40,10 +42,17 @@ from importlib.metadata import version
 from unittest import mock
 from urllib.parse import parse_qsl
 
+import hashlib
+
+import discord_interactions
+import ecdsa
+import ecdsa.util
+import nacl.signing
 import slack_sdk.signature
 import standardwebhooks.webhooks
 import stripe
 import svix.webhooks
+from sendgrid.helpers.eventwebhook import EventWebhook
 from twilio.request_validator import RequestValidator, get_signature_algorithm
 
 # Tests known to disagree with hookcli: (provider, case, "sign"|"verify") ->
@@ -386,6 +395,74 @@ def twilio_vectors():
     return out
 
 
+# ------------------------------------------------ Asymmetric: Discord, SendGrid
+#
+# Ed25519 and RFC 6979 ECDSA are deterministic, so these vectors are too. The
+# keys come from fixed seeds; the SDKs verify, the signatures are made with the
+# libraries the SDKs themselves build on (PyNaCl; python-ecdsa's RFC 6979
+# signer, checked by sendgrid's verifier, which uses pyca/cryptography).
+
+SENDGRID_BATCH = (
+    '[{"email":"jenny.rosen@example.com","timestamp":1700000000,"smtp-id":"<14c5d75ce93.dfd.64b469@ismtpd-555>",'
+    '"event":"delivered","category":["receipts"],"sg_event_id":"ZGVsaXZlcmVkLTAtMjQ5OTY2OTc",'
+    '"sg_message_id":"14c5d75ce93.dfd.64b469.recvd-5f7d9f6b6c-8xw2k-1-65A1B2C3-4.0","response":"250 OK"},'
+    '{"email":"sam@example.org","timestamp":1700000001,"event":"open","sg_machine_open":false,'
+    '"sg_event_id":"b3Blbi0wLTI0OTk2Njk3","useragent":"Mozilla/5.0 (caf\u00e9 ☕)"}]'
+)
+DISCORD_PING = ('{"app_permissions":"562949953601536","application_id":"1249558474725347370",'
+                '"id":"1249561010425184286","token":"aW50ZXJhY3Rpb246MTI0OTU2MTAxMDQyNTE4NDI4Ng","type":1,"version":1}')
+
+
+def discord_vectors():
+    ver, ver_nacl = version("discord-interactions"), version("PyNaCl")
+    seed = hashlib.sha256(b"hookcli discord sdk vector").digest()
+    sk = nacl.signing.SigningKey(seed)
+    public = sk.verify_key.encode().hex()
+    private = (seed + sk.verify_key.encode()).hex()
+    ts = str(TS)
+    out = []
+    for case, body in [("ping", DISCORD_PING), ("unicode_pretty_json", BODIES["unicode_pretty"]),
+                       ("crlf_trailing_spaces", BODIES["crlf_trailing_spaces"])]:
+        sig = sk.sign(ts.encode() + body.encode("utf-8")).signature.hex()
+        must(discord_interactions.verify_key(body.encode("utf-8"), sig, ts, public), f"discord {case}")
+        must(not discord_interactions.verify_key(tampered(body)[1].encode("utf-8"), sig, ts, public),
+             f"discord {case} tampered")
+        headers = [["X-Signature-Ed25519", sig], ["X-Signature-Timestamp", ts]]
+        out.append(vector("discord", case, private, body, verify_key=public,
+                          sdk_headers=headers, expected_sign=headers,
+                          sdk=f"discord-interactions (Python) {ver}: verify_key; signed by PyNaCl {ver_nacl} SigningKey"))
+    return out
+
+
+def sendgrid_vectors():
+    ver, ver_ecdsa = version("sendgrid"), version("ecdsa")
+    order = ecdsa.NIST256p.order
+    exponent = int.from_bytes(hashlib.sha256(b"hookcli sendgrid sdk vector").digest(), "big") % (order - 1) + 1
+    sk = ecdsa.SigningKey.from_secret_exponent(exponent, curve=ecdsa.NIST256p, hashfunc=hashlib.sha256)
+    # SEC1 DER (`openssl ecparam -genkey`'s form; keygen's PKCS#8 is tested
+    # elsewhere). python-ecdsa writes PKCS#8 as version 1 without the public
+    # key, which RFC 5958 does not allow and the pkcs8 crate refuses.
+    private = base64.b64encode(sk.to_der()).decode()
+    public = base64.b64encode(sk.get_verifying_key().to_der()).decode()
+    ew = EventWebhook()
+    key = ew.convert_public_key_to_ecdsa(public)
+    ts = str(TS)
+    out = []
+    for case, body in [("event_batch", SENDGRID_BATCH), ("unicode_pretty_json", BODIES["unicode_pretty"]),
+                       ("crlf_trailing_spaces", BODIES["crlf_trailing_spaces"])]:
+        der = sk.sign_deterministic((ts + body).encode("utf-8"), hashfunc=hashlib.sha256,
+                                    sigencode=ecdsa.util.sigencode_der)
+        sig = base64.b64encode(der).decode()
+        must(ew.verify_signature(body, sig, ts, key), f"sendgrid {case}")
+        must(not ew.verify_signature(tampered(body)[1], sig, ts, key), f"sendgrid {case} tampered")
+        headers = [["X-Twilio-Email-Event-Webhook-Signature", sig], ["X-Twilio-Email-Event-Webhook-Timestamp", ts]]
+        out.append(vector("sendgrid", case, private, body, verify_key=public,
+                          sdk_headers=headers, expected_sign=headers,
+                          sdk=f"sendgrid (Python) {ver}: EventWebhook.verify_signature; signed by ecdsa {ver_ecdsa} "
+                              "sign_deterministic (RFC 6979, SHA-256, DER)"))
+    return out
+
+
 # ---------------------------------------------------------------- Rust output
 
 
@@ -456,6 +533,9 @@ struct Vector {{
     expected_sign: &'static [(&'static str, &'static str)],
     /// The body byte flipped (XOR 0x01) for the negative check.
     tamper_index: usize,
+    /// Asymmetric schemes: the public key a receiver verifies with (the
+    /// secret is then the private key); `None`: the secret itself.
+    verify_key: Option<&'static str>,
 }}
 
 fn sign_matches_sdk(v: &Vector) {{
@@ -489,7 +569,7 @@ fn sdk_signature_verifies(v: &Vector) {{
     for (name, value) in v.sdk_headers {{
         req.headers.append(*name, *value);
     }}
-    let secret = Secret::new(v.secret);
+    let secret = Secret::new(v.verify_key.unwrap_or(v.secret));
     let opts = VerifyOptions::at(v.now);
     let verdict = p.verify(&req, &secret, &opts);
     assert!(verdict.is_valid(), "{{}}: SDK-made signature rejected: {{verdict:?}}", v.provider);
@@ -508,6 +588,7 @@ def render(vectors, sdks: str) -> str:
     for v in vectors:
         const = f"{v['provider']}_{v['case']}".upper()
         ct = f"Some({rust_str(v['content_type'])})" if v["content_type"] else "None"
+        vk = f"Some({rust_str(v['verify_key'])})" if v.get("verify_key") else "None"
         parts.append(f"""
 /// {v['sdk']}
 const {const}: Vector = Vector {{
@@ -523,6 +604,7 @@ const {const}: Vector = Vector {{
     sdk_headers: {rust_pairs(v['sdk_headers'])},
     expected_sign: {rust_pairs(v['expected_sign'])},
     tamper_index: {v['tamper_index']},
+    verify_key: {vk},
 }};
 """)
         for kind, fn, suffix in [("sign", "sign_matches_sdk", "sign_matches_sdk"),
@@ -549,15 +631,17 @@ def main():
         must(v["tamper_index"] == tamper_index(v["body"].encode("utf-8")), "node tamper index rule")
         must(v["sdk_verified"] and v["sdk_rejects_tampered"], "node vector checked")
 
-    vectors = stripe_vectors() + node["vectors"] + slack_vectors() + twilio_vectors() + standard_vectors()
-    order = ["stripe", "github", "shopify", "slack", "twilio", "standard", "svix"]
+    vectors = (stripe_vectors() + node["vectors"] + slack_vectors() + twilio_vectors() + standard_vectors()
+               + discord_vectors() + sendgrid_vectors())
+    order = ["stripe", "github", "shopify", "slack", "twilio", "standard", "svix", "discord", "sendgrid"]
     vectors.sort(key=lambda v: order.index(v["provider"]))  # stable: cases keep their order
     names = [f"{v['provider']}_{v['case']}" for v in vectors]
     must(len(names) == len(set(names)), "unique case names")
 
     sdks = ", ".join(
         [f"stripe {version('stripe')}", f"standardwebhooks {version('standardwebhooks')}",
-         f"svix {version('svix')}", f"slack_sdk {version('slack_sdk')}", f"twilio {version('twilio')} (PyPI)"]
+         f"svix {version('svix')}", f"slack_sdk {version('slack_sdk')}", f"twilio {version('twilio')}",
+         f"discord-interactions {version('discord-interactions')}", f"sendgrid {version('sendgrid')} (PyPI)"]
         + [f"{k} {val}" for k, val in node["versions"].items()] + ["(npm)"]
     ).replace(", (npm)", " (npm)")
     with open(args.out, "w", encoding="utf-8") as f:

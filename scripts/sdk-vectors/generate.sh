@@ -10,7 +10,8 @@ repo="$(cd "$here/../.." && pwd)"
 dir="${SDKV_DIR:-/tmp/sdkv}"
 
 # The SDK versions the committed vectors were made with.
-PY_SDKS=(stripe==16.1.0 standardwebhooks==1.1.0 svix==2.9.1 slack_sdk==3.48.0 twilio==9.13.0)
+PY_SDKS=(stripe==16.1.0 standardwebhooks==1.1.0 svix==2.9.1 slack_sdk==3.48.0 twilio==9.13.0
+         discord-interactions==0.4.0 PyNaCl==1.6.2 sendgrid==6.12.5 ecdsa==0.19.2)
 NPM_SDKS=(@octokit/webhooks-methods@6.0.0 octokit-webhooks-methods-v2@npm:@octokit/webhooks-methods@2.0.0 @shopify/shopify-api@13.1.0)
 
 mkdir -p "$dir/node"

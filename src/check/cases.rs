@@ -143,6 +143,7 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
         .iter()
         .find(|(n, _)| *n == CaseName::Valid)
         .map(|(_, a)| &a[0]);
+    let asymmetric = plan.provider.keygen().is_some();
     for (name, answers) in &answered {
         if let (CaseName::Handshake, Some((h, req))) = (name, &probe) {
             results.push(judge_handshake(h, req, plan, &answers[0]));
@@ -154,6 +155,7 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
             timeout_secs,
             &header,
             info.default_tolerance,
+            asymmetric,
         ));
     }
     if plan.cases.contains(&CaseName::ResponseTime) {
@@ -318,6 +320,7 @@ fn judge(
     timeout: u64,
     header: &str,
     tolerance: Option<u64>,
+    asymmetric: bool,
 ) -> CaseResult {
     let duration_ms = answers
         .iter()
@@ -386,7 +389,11 @@ fn judge(
         C::BadSignature | C::BodyModified => match s {
             401 | 403 => (Pass, None),
             _ if client_err => (Warn, Some(format!("refused with {s}; 401 or 403 says the signature is the problem"))),
-            _ if ok(s) && name == C::BadSignature => (Fail, Some(format!("accepts forged deliveries: verify the HMAC in {header} over the raw body and compare in constant time"))),
+            _ if ok(s) && name == C::BadSignature => (Fail, Some(if asymmetric {
+                format!("accepts forged deliveries: verify the signature in {header} over the raw body with the provider's public key")
+            } else {
+                format!("accepts forged deliveries: verify the HMAC in {header} over the raw body and compare in constant time")
+            })),
             _ if ok(s) => (Fail, Some("accepts a body that does not match its signature: verify the signature over the body actually received".into())),
             _ => (Fail, Some(format!("a bad signature makes the handler fail with {s}: answer 401 instead"))),
         },

@@ -58,7 +58,7 @@ fn write_string(s: &str, out: &mut String, depth: usize) {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            '/' if depth % 2 == 0 => out.push_str("\\/"),
+            '/' if depth.is_multiple_of(2) => out.push_str("\\/"),
             c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
             c if !c.is_ascii() && i % 2 == 0 => {
                 let mut buf = [0u16; 2];

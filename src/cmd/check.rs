@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::check::{self, CaseName, Plan, render};
 use crate::cli::{CheckArgs, ReportFormat};
 
-use super::{provider, require_secret, resolve_secret, usage};
+use super::{check_key, provider, require_secret, resolve_secret, usage};
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let name = args
@@ -19,7 +19,12 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let secret = match resolve_secret(&args.secret)? {
         // Zapier signs nothing: no secret to ask for.
         None if !provider.signed() => crate::secret::Secret::new(""),
-        s => require_secret(s, provider.as_ref())?,
+        s => {
+            let s = require_secret(s, provider.as_ref())?;
+            // Asymmetric schemes: check signs its deliveries, so it takes the private key.
+            check_key(&s, provider.as_ref(), crate::provider::KeyRole::Sign)?;
+            s
+        }
     };
     let cases: Vec<CaseName> = CaseName::ALL
         .into_iter()

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use crate::cli::ListenArgs;
 use crate::listen::{self, Config};
 
-use super::{provider, resolve_secret, usage};
+use super::{check_key, provider, resolve_secret, usage};
 
 pub fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
     let provider = match &args.provider {
@@ -14,6 +14,10 @@ pub fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let secret = resolve_secret(&args.secret)?;
+    // Asymmetric schemes: a receiver holds the public key.
+    if let (Some(p), Some(s)) = (&provider, &secret) {
+        check_key(s, p.as_ref(), crate::provider::KeyRole::Verify)?;
+    }
     if args.enforce && secret.is_none() {
         return Err(usage(
             "--enforce needs a secret to check signatures with (--secret-env VAR)",

@@ -4,6 +4,7 @@ pub mod check;
 pub mod completions;
 pub mod config;
 pub mod inspect;
+pub mod keygen;
 pub mod list;
 pub mod listen;
 pub mod providers;
@@ -19,7 +20,7 @@ use std::process::ExitCode;
 
 use crate::cli::{HmacArgs, SecretArgs};
 use crate::provider::hmac::{CustomHmac, HmacConfig};
-use crate::provider::{self, Provider};
+use crate::provider::{self, Failure, KeyRole, Provider};
 use crate::secret::Secret;
 
 /// An error in what the user asked for: exit status 2.
@@ -74,6 +75,26 @@ pub fn require_secret(secret: Option<Secret>, provider: &dyn Provider) -> anyhow
             "no secret given for {}: pass --secret-env VAR, set HOOKCLI_SECRET, or use --secret (find it at: {})",
             provider.name(),
             provider.info().secret_hint
+        ))
+    })
+}
+
+/// Refuses the wrong kind of key for an asymmetric scheme (a public key to
+/// sign with, a private one to verify with) before any work: exit 2, and the
+/// key itself is never shown. Shared secrets always pass.
+pub fn check_key(secret: &Secret, provider: &dyn Provider, role: KeyRole) -> anyhow::Result<()> {
+    provider.check_key(secret, role).map_err(|f| {
+        let reason = match f {
+            Failure::SecretFormat { reason } => reason,
+            other => other.to_string(),
+        };
+        let needs = match role {
+            KeyRole::Sign => "signs with the private key",
+            KeyRole::Verify => "verifies with the public key",
+        };
+        usage(format!(
+            "wrong key for {} (this command {needs}): {reason}",
+            provider.name()
         ))
     })
 }

@@ -23,6 +23,8 @@ pub fn run(args: ProvidersArgs) -> anyhow::Result<ExitCode> {
                 v["default_event"] = fixture::default_event(p.name()).into();
                 v["signed"] = p.signed().into();
                 v["handshake"] = p.handshake().map(|h| h.event).into();
+                // Asymmetric: sign with a private key, verify with a public one.
+                v["keygen"] = provider::KEYGEN_NAMES.contains(&p.name()).into();
                 v["events"] = events.into();
                 v
             })

@@ -13,7 +13,7 @@ use crate::provider::{self, Provider};
 use crate::replay::{self, Plan, Prepared, ReplayError, Summary};
 use crate::store::{self, AttemptKind, Filter, Lookup, Store, StoreError, Writer, now_ms};
 
-use super::{exit, require_secret, resolve_secret, usage};
+use super::{check_key, exit, require_secret, resolve_secret, usage};
 
 pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     let store = super::store::store(&args.store);
@@ -28,6 +28,10 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     } else {
         None
     };
+    // Re-signing takes the private key of an asymmetric scheme.
+    if let (Some(p), Some(Some(s))) = (&resign_provider, &secret) {
+        check_key(s, p.as_ref(), crate::provider::KeyRole::Sign)?;
+    }
     let data = match &args.data {
         Some(arg) => {
             Some(read_data(arg).map_err(|e| anyhow::anyhow!("cannot read --data {arg}: {e}"))?)
@@ -127,7 +131,11 @@ impl Ctx {
         };
         let resign = match (self.args.resign, provider, &self.secret) {
             (false, _, _) => None,
-            (true, Some(p), Some(s)) => Some((p, s.clone())),
+            (true, Some(p), Some(s)) => {
+                p.check_key(s, crate::provider::KeyRole::Sign)
+                    .map_err(|e| format!("cannot re-sign for {}: {e}", p.name()))?;
+                Some((p, s.clone()))
+            }
             (true, None, _) => return Err("its provider is unknown: pass --provider".into()),
             (true, Some(p), None) => return Err(require_secret(None, p).unwrap_err().to_string()),
         };

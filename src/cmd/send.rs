@@ -9,12 +9,12 @@ use colored::Colorize;
 use crate::cli::{SendArgs, read_data};
 use crate::fixture;
 use crate::output::{body_json, headers_json, shorten};
-use crate::provider::{WebhookRequest, now};
+use crate::provider::{KeyRole, WebhookRequest, now};
 use crate::secret::Secret;
 use crate::send::{self, Forge, Forged, Response};
 use crate::tamper::Tamper;
 
-use super::{exit, provider, require_secret, resolve_secret, usage};
+use super::{check_key, exit, provider, require_secret, resolve_secret, usage};
 
 pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
     if !args.from.is_empty() {
@@ -31,7 +31,11 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
         (None, Some(Tamper::MissingSignature)) => None,
         // Zapier signs nothing: no secret to ask for.
         (s, _) if !provider.signed() => s,
-        (s, _) => Some(require_secret(s, provider.as_ref())?),
+        (s, _) => {
+            let s = require_secret(s, provider.as_ref())?;
+            check_key(&s, provider.as_ref(), KeyRole::Sign)?;
+            Some(s)
+        }
     };
     let event = match &args.event {
         Some(e) => e.clone(),

@@ -13,7 +13,7 @@ use crate::provider::{self, Provider};
 use crate::replay::{self, Plan};
 use crate::store::portable;
 
-use super::{exit, require_secret, resolve_secret, usage};
+use super::{check_key, exit, require_secret, resolve_secret, usage};
 
 /// Every document named: files as given, folders' `*.json` in name order.
 fn documents(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
@@ -74,7 +74,11 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
                     file.display()
                 )));
             }
-            (true, Some(p)) => Some((p.as_ref(), require_secret(secret.clone(), p.as_ref())?)),
+            (true, Some(p)) => {
+                let s = require_secret(secret.clone(), p.as_ref())?;
+                check_key(&s, p.as_ref(), crate::provider::KeyRole::Sign)?;
+                Some((p.as_ref(), s))
+            }
         };
         let plan = Plan {
             to: Some(args.url.clone()),

@@ -10,7 +10,7 @@ use crate::provider::{self, Provider, Verdict, VerifyOptions, WebhookRequest};
 use crate::secret::Secret;
 use crate::store::{Delivery, portable::rfc3339_ms};
 
-use super::{exit, require_secret, resolve_secret, usage};
+use super::{check_key, exit, require_secret, resolve_secret, usage};
 
 pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let store = super::store::store(&args.store);
@@ -24,7 +24,11 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let secret = match resolve_secret(&args.secret)? {
         // Zapier signs nothing: the verdict is `unsigned` whatever the secret.
         None if !provider.signed() => Secret::new(""),
-        s => require_secret(s, provider.as_ref())?,
+        s => {
+            let s = require_secret(s, provider.as_ref())?;
+            check_key(&s, provider.as_ref(), crate::provider::KeyRole::Verify)?;
+            s
+        }
     };
     let request = request_of(&d);
     let now = if args.now {

@@ -4,11 +4,13 @@
 pub mod crypto;
 mod handshake;
 mod json_text;
+pub mod keys;
 mod request;
 mod verdict;
 
 mod bitbucket;
 mod calendly;
+mod discord;
 mod github;
 mod gitlab;
 pub mod hmac;
@@ -18,11 +20,13 @@ mod linear;
 mod mailgun;
 mod paddle;
 mod pagerduty;
+mod sendgrid;
 mod sentry;
 mod shopify;
 mod slack;
 mod square;
 mod standard;
+mod standard_v1a;
 mod stripe;
 mod twilio;
 mod twitch;
@@ -31,6 +35,7 @@ mod zapier;
 mod zoom;
 
 pub use handshake::{Handshake, HandshakeAnswer};
+pub use keys::{KeyPair, KeyRole};
 pub use request::{Headers, WebhookRequest};
 pub use verdict::{Failure, Verdict};
 
@@ -164,6 +169,18 @@ pub trait Provider: Send + Sync {
     fn handshake(&self) -> Option<Handshake> {
         None
     }
+    /// Asymmetric schemes: a fresh key pair in the provider's own
+    /// encodings. `None` for shared-secret schemes.
+    fn keygen(&self) -> Option<KeyPair> {
+        None
+    }
+
+    /// Whether `secret` is the kind of key `role` needs (asymmetric schemes:
+    /// the private key to sign, the public key to verify), checked before
+    /// any work so that a wrong key is a usage error. Shared secrets pass.
+    fn check_key(&self, _secret: &Secret, _role: KeyRole) -> Result<(), Failure> {
+        Ok(())
+    }
 }
 
 /// Every provider hookcli knows, in the order `providers` lists them.
@@ -193,7 +210,13 @@ pub const NAMES: &[&str] = &[
     "calendly",
     "clerk",
     "resend",
+    "discord",
+    "standard-v1a",
+    "sendgrid",
 ];
+
+/// The providers whose scheme is asymmetric: `hookcli keygen` makes their keys.
+pub const KEYGEN_NAMES: &[&str] = &["discord", "sendgrid", "standard-v1a"];
 
 /// The provider of this name, with the default custom-HMAC settings for `hmac`.
 pub fn by_name(name: &str) -> Option<Box<dyn Provider>> {
@@ -223,6 +246,9 @@ pub fn by_name(name: &str) -> Option<Box<dyn Provider>> {
         "calendly" => Box::new(calendly::Calendly),
         "clerk" => Box::new(standard::Standard::clerk()),
         "resend" => Box::new(standard::Standard::resend()),
+        "discord" => Box::new(discord::Discord),
+        "standard-v1a" => Box::new(standard_v1a::StandardV1a),
+        "sendgrid" => Box::new(sendgrid::SendGrid),
         _ => return None,
     };
     Some(p)
@@ -349,8 +375,13 @@ mod tests {
     /// verifies, and names the fixture's event.
     #[test]
     fn forged_events_detect_verify_and_name_themselves() {
-        let secret = Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        let shared = Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
         for p in all() {
+            // Asymmetric schemes sign with the private key, verify with the public one.
+            let (secret, public) = match p.keygen() {
+                Some(pair) => (pair.private, Secret::new(pair.public)),
+                None => (shared.clone(), shared.clone()),
+            };
             for f in crate::fixture::for_provider(p.name()) {
                 let forged = forge(&Forge {
                     provider: p.as_ref(),
@@ -366,7 +397,7 @@ mod tests {
                 .unwrap();
                 let req = &forged.request;
                 // Within Paddle's five seconds.
-                let v = p.verify(req, &secret, &VerifyOptions::at(1_700_000_003));
+                let v = p.verify(req, &public, &VerifyOptions::at(1_700_000_003));
                 let expected = if p.signed() {
                     v.is_valid()
                 } else {
@@ -418,6 +449,20 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn keygen_names_are_the_asymmetric_providers() {
+        let asymmetric: Vec<&str> = all()
+            .iter()
+            .filter(|p| p.keygen().is_some())
+            .map(|p| p.name())
+            .collect();
+        let mut listed = KEYGEN_NAMES.to_vec();
+        listed.sort();
+        let mut found = asymmetric.clone();
+        found.sort();
+        assert_eq!(listed, found);
     }
 
     #[test]

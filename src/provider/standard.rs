@@ -71,6 +71,21 @@ pub fn decode_secret(secret: &Secret) -> Result<Vec<u8>, Failure> {
     })
 }
 
+/// True when the signature header holds `v1a` (Ed25519) signatures and no
+/// `v1` (HMAC) one.
+pub(super) fn only_v1a(headers: &Headers, prefix: &str) -> bool {
+    let Some(value) = headers.get_str(&format!("{prefix}-signature")) else {
+        return false;
+    };
+    let versions = || {
+        value
+            .split(' ')
+            .filter_map(|s| s.split_once(','))
+            .map(|(v, _)| v)
+    };
+    versions().any(|v| v == "v1a") && !versions().any(|v| v == "v1")
+}
+
 fn signature(key: &[u8], id: &str, ts: &str, body: &[u8]) -> String {
     b64(&hmac_sha256(
         key,
@@ -79,7 +94,7 @@ fn signature(key: &[u8], id: &str, ts: &str, body: &[u8]) -> String {
 }
 
 /// Finds the header set (`webhook-*` first, then `svix-*`) the request uses.
-fn header_prefix(headers: &Headers) -> &'static str {
+pub(super) fn header_prefix(headers: &Headers) -> &'static str {
     PREFIXES
         .into_iter()
         .find(|p| {
@@ -206,13 +221,15 @@ impl Provider for Standard {
             .ok()
     }
 
+    /// Deliveries signed only with `v1a` (Ed25519) are `standard-v1a`'s.
     fn detect(&self, headers: &Headers) -> bool {
         if self.sender.is_some() {
             // Their headers are Svix's: detection names svix.
             return false;
         }
         let p = self.prefix;
-        headers.contains(&format!("{p}-signature")) || headers.contains(&format!("{p}-id"))
+        (headers.contains(&format!("{p}-signature")) || headers.contains(&format!("{p}-id")))
+            && !only_v1a(headers, p)
     }
 
     fn event_type(&self, req: &WebhookRequest) -> Option<String> {
