@@ -19,7 +19,6 @@ pub struct Discord;
 
 const SIGNATURE: &str = "X-Signature-Ed25519";
 const TIMESTAMP: &str = "X-Signature-Timestamp";
-const TOLERANCE: u64 = 300;
 const KEYGEN: &str = "`hookcli keygen --provider discord` prints a pair";
 
 /// Interaction types, as Discord numbers them.
@@ -88,7 +87,9 @@ impl Provider for Discord {
             scheme: "Ed25519 of `TS + body`, hex in `X-Signature-Ed25519`, TS in `X-Signature-Timestamp`; verified with the application's public key (hex)".into(),
             timestamped: true,
             signs_body: true,
-            default_tolerance: Some(TOLERANCE),
+            // Documents no window, and its SDKs check none: stale ones pass
+            // unless --tolerance asks (check warns about it).
+            default_tolerance: None,
             delivery_timeout_secs: Some(3),
             secret_hint: "listen/verify: Developer Portal > your application > General Information > Public Key; send/check: a private key from `hookcli keygen --provider discord`",
             docs: "https://discord.com/developers/docs/interactions/overview#setting-up-an-endpoint-validating-security-request-headers",
@@ -139,7 +140,9 @@ impl Provider for Discord {
             let key = verifying_key(secret)?;
             key.multipart_verify(&[ts_text.as_bytes(), &req.body], &sig)
                 .map_err(|_| Failure::mismatch(SIGNATURE))?;
-            check_window(ts, opts.now, self.tolerance(opts).unwrap_or(TOLERANCE))?;
+            if let Some(tolerance) = self.tolerance(opts) {
+                check_window(ts, opts.now, tolerance)?;
+            }
             Ok(Verdict::valid(format!(
                 "Ed25519 signature matches the public key, timestamp {} s old",
                 opts.now - ts
@@ -192,6 +195,14 @@ impl Provider for Discord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A window asked for with --tolerance: none applies by default.
+    fn windowed(now: i64) -> VerifyOptions {
+        VerifyOptions {
+            now,
+            tolerance: Some(300),
+        }
+    }
 
     /// RFC 8032 section 7.1, test 1: the secret key, its public key, and the
     /// signature of the empty message.
@@ -256,8 +267,14 @@ mod tests {
             Discord.verify(&req, &Secret::new(other), &VerifyOptions::at(1000)),
             Failure::mismatch(SIGNATURE).into()
         );
+        assert!(
+            Discord
+                .verify(&req, &public, &VerifyOptions::at(1000 + 86_400))
+                .is_valid(),
+            "no window unless asked, as the provider's SDK"
+        );
         assert_eq!(
-            Discord.verify(&req, &public, &VerifyOptions::at(1301)),
+            Discord.verify(&req, &public, &windowed(1301)),
             Failure::Stale {
                 age: 301,
                 tolerance: 300
@@ -265,7 +282,7 @@ mod tests {
             .into()
         );
         assert_eq!(
-            Discord.verify(&req, &public, &VerifyOptions::at(699)),
+            Discord.verify(&req, &public, &windowed(699)),
             Failure::Future {
                 ahead: 301,
                 tolerance: 300

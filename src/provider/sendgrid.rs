@@ -17,7 +17,6 @@ pub struct SendGrid;
 
 const SIGNATURE: &str = "X-Twilio-Email-Event-Webhook-Signature";
 const TIMESTAMP: &str = "X-Twilio-Email-Event-Webhook-Timestamp";
-const TOLERANCE: u64 = 300;
 const KEYGEN: &str = "`hookcli keygen --provider sendgrid` prints a pair";
 
 /// The DER inside a pasted key: base64, with or without PEM armour.
@@ -87,7 +86,9 @@ impl Provider for SendGrid {
             scheme: "ECDSA P-256 SHA-256 of `TS + body`, base64 DER in `X-Twilio-Email-Event-Webhook-Signature`, TS in `X-Twilio-Email-Event-Webhook-Timestamp`; verified with the base64 DER public key".into(),
             timestamped: true,
             signs_body: true,
-            default_tolerance: Some(TOLERANCE),
+            // Documents no window, and its SDKs check none: stale ones pass
+            // unless --tolerance asks (check warns about it).
+            default_tolerance: None,
             delivery_timeout_secs: None,
             secret_hint: "listen/verify: Settings > Mail Settings > Event Webhooks > your webhook > Signature verification: the Verification Key; send/check: a private key from `hookcli keygen --provider sendgrid`",
             docs: "https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/getting-started-event-webhook-security-features",
@@ -127,7 +128,9 @@ impl Provider for SendGrid {
             let key = verifying_key(secret)?;
             key.multipart_verify(&[ts_text.as_bytes(), &req.body], &sig)
                 .map_err(|_| Failure::mismatch(SIGNATURE))?;
-            check_window(ts, opts.now, self.tolerance(opts).unwrap_or(TOLERANCE))?;
+            if let Some(tolerance) = self.tolerance(opts) {
+                check_window(ts, opts.now, tolerance)?;
+            }
             Ok(Verdict::valid(format!(
                 "ECDSA signature matches the verification key, timestamp {} s old",
                 opts.now - ts
@@ -187,6 +190,14 @@ impl Provider for SendGrid {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A window asked for with --tolerance: none applies by default.
+    fn windowed(now: i64) -> VerifyOptions {
+        VerifyOptions {
+            now,
+            tolerance: Some(300),
+        }
+    }
 
     /// The example of @sendgrid/eventwebhook's own test suite
     /// (packages/eventwebhook/src/eventwebhook.spec.js).
@@ -282,8 +293,14 @@ mod tests {
             SendGrid.verify(&modified, &public, &VerifyOptions::at(1000)),
             Failure::mismatch(SIGNATURE).into()
         );
+        assert!(
+            SendGrid
+                .verify(&req, &public, &VerifyOptions::at(1000 + 86_400))
+                .is_valid(),
+            "no window unless asked, as the provider's SDK"
+        );
         assert_eq!(
-            SendGrid.verify(&req, &public, &VerifyOptions::at(1301)),
+            SendGrid.verify(&req, &public, &windowed(1301)),
             Failure::Stale {
                 age: 301,
                 tolerance: 300
@@ -291,7 +308,7 @@ mod tests {
             .into()
         );
         assert_eq!(
-            SendGrid.verify(&req, &public, &VerifyOptions::at(699)),
+            SendGrid.verify(&req, &public, &windowed(699)),
             Failure::Future {
                 ahead: 301,
                 tolerance: 300
