@@ -226,7 +226,7 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l format -d 'Rep
 json\t''
 junit\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -s o -l output -d 'Write the report here (the summary line still goes to stdout)' -r -F
-complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l case -d 'Run only these cases (repeatable)' -r -f -a "handshake\t'The provider\'s verification probe (Slack, Zoom, Twitch), answered exactly as the provider requires; skipped for the others'
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l case -d 'Run only these cases (repeatable)' -r -f -a "handshake\t'The provider\'s verification probe (Slack, Zoom, Twitch, Discord), answered exactly as the provider requires; skipped for the others'
 valid\t''
 valid-noncanonical\t''
 duplicate\t''
@@ -238,7 +238,7 @@ malformed-body\t''
 wrong-content-type\t''
 wrong-method\t''
 response-time\t''"
-complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l skip -d 'Leave out these cases (repeatable)' -r -f -a "handshake\t'The provider\'s verification probe (Slack, Zoom, Twitch), answered exactly as the provider requires; skipped for the others'
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l skip -d 'Leave out these cases (repeatable)' -r -f -a "handshake\t'The provider\'s verification probe (Slack, Zoom, Twitch, Discord), answered exactly as the provider requires; skipped for the others'
 valid\t''
 valid-noncanonical\t''
 duplicate\t''

@@ -239,7 +239,7 @@ const PROVIDERS: [&str; 19] = [
 
 /// Providers that probe an endpoint before delivering: their receivers
 /// answer the probe, and check runs the handshake case for them.
-const HANDSHAKES: [&str; 3] = ["slack", "zoom", "twitch"];
+const HANDSHAKES: [&str; 4] = ["slack", "zoom", "twitch", "discord"];
 
 /// The asymmetric schemes: check signs with the private key, the receiver
 /// holds only the public key (OpenSSL-made pairs, shared with the send tests).
@@ -887,6 +887,12 @@ impl Hook {
                     Reply::Body(200, "text/plain", challenge.into_bytes())
                 })
             }
+            // A PING is answered with a PONG; the bug: a generic "ok".
+            "discord" if doc["type"] == 1 => Some(if wrong {
+                Reply::Body(200, "text/plain", b"ok".to_vec())
+            } else {
+                Reply::Body(200, "application/json", br#"{"type":1}"#.to_vec())
+            }),
             _ => None,
         }
     }
@@ -1202,6 +1208,7 @@ fn wrong_answers_to_the_handshake_fail_it_with_a_hint() {
             "slack" => "echoed",
             "zoom" => "encryptedToken is wrong",
             "twitch" => "not JSON",
+            "discord" => "PONG",
             other => panic!("{other}"),
         };
         assert!(hint.contains(says), "{provider}: {hint}");

@@ -18,7 +18,7 @@ pub use cases::run;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CaseName {
-    /// The provider's verification probe (Slack, Zoom, Twitch), answered
+    /// The provider's verification probe (Slack, Zoom, Twitch, Discord), answered
     /// exactly as the provider requires; skipped for the others.
     Handshake,
     Valid,

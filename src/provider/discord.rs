@@ -2,17 +2,19 @@
 //! signature of `X-Signature-Timestamp` followed by the body, made with the
 //! application's private key; receivers hold its public key (64 hex
 //! characters, "Public Key" in the Developer Portal). Discord documents no
-//! timestamp window; hookcli applies five minutes (`--tolerance` changes it).
+//! timestamp window and its SDKs check none, so none applies unless
+//! `--tolerance` sets one.
 //!
 //! Discord checks an endpoint before saving it by sending a signed PING
-//! interaction (`{"type":1}`): the endpoint must answer `{"type":1}` (PONG),
-//! and must refuse a bad signature with 401. A `handshake` check case can
-//! send the `ping` fixture and expect exactly that answer.
+//! interaction (`{"type":1}`): the endpoint must answer 200 with the JSON
+//! `{"type":1}` (PONG), and must refuse a bad signature with 401. `check`
+//! sends the `ping` fixture as its `handshake` case.
 
 use ed25519_dalek::ed25519::signature::{MultipartSigner, MultipartVerifier};
 use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
 
 use super::crypto::{check_window, parse_timestamp};
+use super::handshake::shown;
 use super::*;
 
 pub struct Discord;
@@ -20,6 +22,39 @@ pub struct Discord;
 const SIGNATURE: &str = "X-Signature-Ed25519";
 const TIMESTAMP: &str = "X-Signature-Timestamp";
 const KEYGEN: &str = "`hookcli keygen --provider discord` prints a pair";
+
+/// The answer to a PING must be a PONG: 2xx, JSON, `{"type":1}`.
+fn judge(
+    _req: &WebhookRequest,
+    _secret: &Secret,
+    answer: &HandshakeAnswer<'_>,
+) -> Result<(), String> {
+    if !(200..300).contains(&answer.status) {
+        return Err(format!(
+            "the PING got {}: Discord needs 200 with {{\"type\":1}}, or it refuses to save the Interactions Endpoint URL",
+            answer.status
+        ));
+    }
+    let pong = serde_json::from_slice::<serde_json::Value>(answer.body)
+        .ok()
+        .is_some_and(|v| v.get("type").and_then(|t| t.as_i64()) == Some(1));
+    if !pong {
+        return Err(format!(
+            "the PING was answered {:?}: answer a type 1 interaction with the PONG {{\"type\":1}}",
+            shown(answer.body)
+        ));
+    }
+    let json = answer
+        .content_type
+        .is_some_and(|c| c.to_ascii_lowercase().starts_with("application/json"));
+    if !json {
+        return Err(format!(
+            "the PONG came as {}: send it with Content-Type: application/json",
+            answer.content_type.unwrap_or("no content type")
+        ));
+    }
+    Ok(())
+}
 
 /// Interaction types, as Discord numbers them.
 const TYPES: [(&str, &str); 5] = [
@@ -189,6 +224,14 @@ impl Provider for Discord {
             KeyRole::Sign => signing_key(secret).map(drop),
             KeyRole::Verify => verifying_key(secret).map(drop),
         }
+    }
+
+    fn handshake(&self) -> Option<Handshake> {
+        Some(Handshake {
+            event: "ping",
+            expected: "200, JSON {\"type\":1}",
+            judge,
+        })
     }
 }
 
@@ -364,5 +407,49 @@ mod tests {
         );
         let ping = signed(br#"{"type":1,"id":"2"}"#, 1);
         assert_eq!(Discord.event_type(&ping).as_deref(), Some("ping"));
+    }
+
+    #[test]
+    fn handshake_judge() {
+        let judge = Discord.handshake().unwrap().judge;
+        let req = WebhookRequest::post("https://example.com/i", br#"{"type":1}"#.to_vec());
+        let s = Secret::new("");
+        let answer = |status, ct: Option<&'static str>, body: &'static [u8]| {
+            judge(
+                &req,
+                &s,
+                &HandshakeAnswer {
+                    status,
+                    content_type: ct,
+                    body,
+                },
+            )
+        };
+        let json = Some("application/json");
+        assert_eq!(answer(200, json, br#"{"type":1}"#), Ok(()));
+        assert_eq!(
+            answer(
+                200,
+                Some("application/json; charset=utf-8"),
+                b"{\"type\": 1}\n"
+            ),
+            Ok(())
+        );
+        assert!(
+            answer(401, json, br#"{"type":1}"#)
+                .unwrap_err()
+                .contains("401")
+        );
+        assert!(
+            answer(200, json, br#"{"type":4}"#)
+                .unwrap_err()
+                .contains("PONG")
+        );
+        assert!(answer(200, json, b"ok").unwrap_err().contains("PONG"));
+        assert!(
+            answer(200, Some("text/plain"), br#"{"type":1}"#)
+                .unwrap_err()
+                .contains("application/json")
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Verification handshakes: the probe some providers send an endpoint
 //! before they deliver events (Slack's `url_verification`, Zoom's
-//! `endpoint.url_validation`, Twitch's `webhook_callback_verification`),
-//! and what a correct answer to it is.
+//! `endpoint.url_validation`, Twitch's `webhook_callback_verification`,
+//! Discord's PING), and what a correct answer to it is.
 
 use super::WebhookRequest;
 use crate::secret::Secret;

@@ -439,7 +439,7 @@ mod tests {
             .filter(|p| p.handshake().is_some())
             .map(|p| p.name())
             .collect();
-        assert_eq!(with, ["slack", "zoom", "twitch"]);
+        assert_eq!(with, ["slack", "zoom", "twitch", "discord"]);
         for p in all() {
             if let Some(h) = p.handshake() {
                 assert!(
