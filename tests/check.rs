@@ -215,7 +215,7 @@ async fn serve(
 // ---------------------------------------------------------------------------
 // Webhook receivers: each provider's scheme, verified independently
 
-const PROVIDERS: [&str; 19] = [
+const PROVIDERS: [&str; 26] = [
     "stripe",
     "github",
     "shopify",
@@ -235,6 +235,13 @@ const PROVIDERS: [&str; 19] = [
     "discord",
     "standard-v1a",
     "sendgrid",
+    "paddle",
+    "sentry",
+    "linear",
+    "bitbucket",
+    "pagerduty",
+    "typeform",
+    "intercom",
 ];
 
 /// Providers that probe an endpoint before delivering: their receivers
@@ -267,6 +274,14 @@ fn secret_for(provider: &str) -> &'static str {
         "resend" => "whsec_cmVzZW5kLWNoZWNrLXNpZ25pbmcta2V5LTAxMjM0NQ==",
         // The private key: check signs.
         "discord" | "standard-v1a" | "sendgrid" => crate::send::secret_for(provider),
+        // Paddle keys the HMAC with the whole secret key, prefix included.
+        "paddle" => "pdl_ntfset_01hcheckcase5secs7hq2lmzx9_Pv4RtKcQm3vX8rT2pLw5NkZq8Xv2",
+        "sentry" => "sentry-client-secret-check-3f9a1c7e5b2d",
+        "linear" => "lin_wh_checkSigningSecret4tKcQm3vX8rT2pL",
+        "bitbucket" => "bb-check-secret-Zq8Xv2LmPw4R",
+        "pagerduty" => "pd-check-secret-Hq2LmZx9PvR4tKc+8XIiDKZ7",
+        "typeform" => "tf-check-secret-9c1f4e7a2b8d",
+        "intercom" => "ic-check-client-secret-5f2a9c7e1b3d",
         other => panic!("no secret for {other}"),
     }
 }
@@ -743,6 +758,105 @@ impl Hook {
                 });
                 asymmetric_verdict(ok, check_ts, ts)
             }
+            // `Paddle-Signature: ts=TS;h1=HEX[;h1=HEX]`: HMAC-SHA256 of
+            // `TS:body`, within the SDKs' five seconds.
+            "paddle" => {
+                let Some(h) = req.header("paddle-signature") else {
+                    return Verdict::Missing;
+                };
+                let mut ts = None;
+                let mut sigs = Vec::new();
+                for part in h.split(';') {
+                    match part.trim().split_once('=') {
+                        Some(("ts", v)) => ts = Some(v.to_string()),
+                        Some(("h1", v)) => sigs.extend(hex::decode(v).ok()),
+                        _ => {}
+                    }
+                }
+                let Some(ts) = ts else { return Verdict::Bad };
+                let mac = hmac_sha256(key, &[ts.as_bytes(), b":", &body]);
+                let within = ts.parse::<i64>().is_ok_and(|t| (now() - t).abs() <= 5);
+                if !sigs.iter().any(|s| ct_eq(s, &mac)) {
+                    Verdict::Bad
+                } else if check_ts && !within {
+                    Verdict::Stale
+                } else {
+                    Verdict::Ok
+                }
+            }
+            // The bare hex HMAC-SHA256 of the body.
+            "sentry" => match req.header("sentry-hook-signature") {
+                None => Verdict::Missing,
+                Some(h) => match hex::decode(h.trim()) {
+                    Ok(g) if ct_eq(&g, &hmac_sha256(key, &[&body])) => Verdict::Ok,
+                    _ => Verdict::Bad,
+                },
+            },
+            // Hex HMAC-SHA256 of the body; the signed body's
+            // `webhookTimestamp` (Unix ms) must be within a minute.
+            "linear" => {
+                let Some(h) = req.header("linear-signature") else {
+                    return Verdict::Missing;
+                };
+                if !hex::decode(h.trim()).is_ok_and(|g| ct_eq(&g, &hmac_sha256(key, &[&body]))) {
+                    return Verdict::Bad;
+                }
+                let Ok(doc) = serde_json::from_slice::<Value>(&req.body) else {
+                    return Verdict::Unreadable;
+                };
+                let within = doc["webhookTimestamp"]
+                    .as_i64()
+                    .is_some_and(|ms| (now() * 1000 - ms).abs() <= 60_000);
+                if check_ts && !within {
+                    Verdict::Stale
+                } else {
+                    Verdict::Ok
+                }
+            }
+            // `X-Hub-Signature: sha256=HEX` of the body.
+            "bitbucket" => {
+                let Some(h) = req.header("x-hub-signature") else {
+                    return Verdict::Missing;
+                };
+                match h.strip_prefix("sha256=").and_then(|s| hex::decode(s).ok()) {
+                    Some(g) if ct_eq(&g, &hmac_sha256(key, &[&body])) => Verdict::Ok,
+                    _ => Verdict::Bad,
+                }
+            }
+            // `X-PagerDuty-Signature: v1=HEX[,v1=HEX]`: any one may match.
+            "pagerduty" => {
+                let Some(h) = req.header("x-pagerduty-signature") else {
+                    return Verdict::Missing;
+                };
+                let mac = hmac_sha256(key, &[&body]);
+                let ok = h.split(',').any(|s| {
+                    s.trim()
+                        .strip_prefix("v1=")
+                        .and_then(|s| hex::decode(s).ok())
+                        .is_some_and(|g| ct_eq(&g, &mac))
+                });
+                if ok { Verdict::Ok } else { Verdict::Bad }
+            }
+            // `Typeform-Signature: sha256=BASE64` of the body.
+            "typeform" => {
+                let Some(h) = req.header("typeform-signature") else {
+                    return Verdict::Missing;
+                };
+                match h.strip_prefix("sha256=").and_then(|s| B64.decode(s).ok()) {
+                    Some(g) if ct_eq(&g, &hmac_sha256(key, &[&body])) => Verdict::Ok,
+                    _ => Verdict::Bad,
+                }
+            }
+            // `X-Hub-Signature: sha1=HEX`, HMAC-SHA1 of the body.
+            "intercom" => {
+                let Some(h) = req.header("x-hub-signature") else {
+                    return Verdict::Missing;
+                };
+                match h.strip_prefix("sha1=").and_then(|s| hex::decode(s).ok()) {
+                    Some(g) if ct_eq(&g, &hmac_sha1(key, &body)) => Verdict::Ok,
+                    _ => Verdict::Bad,
+                }
+            }
             other => panic!("no receiver for {other}"),
         }
     }
@@ -803,6 +917,15 @@ impl Hook {
                 Parsed::Json(v) => v[0]["sg_event_id"].as_str().map(str::to_string),
                 Parsed::Form(_) => None,
             },
+            "paddle" | "typeform" => from_json("event_id"),
+            "sentry" => from_header("request-id"),
+            "linear" => from_header("linear-delivery"),
+            "bitbucket" => from_header("x-request-uuid"),
+            "pagerduty" => match parsed {
+                Parsed::Json(v) => v["event"]["id"].as_str().map(str::to_string),
+                Parsed::Form(_) => None,
+            },
+            "intercom" => from_json("id"),
             _ => None,
         };
         id.unwrap_or_else(|| hex::encode(sha2::Sha256::digest(&req.body)))
@@ -981,6 +1104,7 @@ fn not_applicable(provider: &str) -> &'static [&'static str] {
         ],
         "mailgun" => &["body-modified"],
         "square" => &["stale-timestamp"],
+        "sentry" | "bitbucket" | "pagerduty" | "typeform" | "intercom" => &["stale-timestamp"],
         _ => &[],
     }
 }
@@ -1163,6 +1287,82 @@ fn receivers_accepting_any_signature_fail_for_every_new_signed_provider() {
         );
     }
 }
+
+/// The HMAC providers added last (Paddle, Sentry, Linear, Bitbucket,
+/// PagerDuty, Typeform, Intercom): a receiver that never checks the
+/// signature is failed on bad-signature, and its siblings.
+#[test]
+fn receivers_accepting_any_signature_fail_for_the_last_hmac_providers() {
+    let results = par_map(LAST_HMAC.to_vec(), |provider| {
+        let bugs = Bugs {
+            no_signature_check: true,
+            ..Bugs::default()
+        };
+        let server = receiver(provider, bugs);
+        let report = caught(provider, &server, "bad-signature", true, &[]);
+        (provider, report)
+    });
+    for (provider, report) in results {
+        let c = case(&report, "bad-signature");
+        assert_eq!(c["got"], "200", "{provider}\n{report:#}");
+        for name in ["missing-signature", "body-modified"] {
+            assert_eq!(outcome(&report, name), "fail", "{provider}\n{report:#}");
+        }
+    }
+}
+
+/// Paddle (five seconds, `ts=` in the header) and Linear (a minute,
+/// `webhookTimestamp` in the signed body): a receiver that verifies the
+/// signature but not the time accepts a replay, and stale-timestamp fails.
+#[test]
+fn receivers_ignoring_the_timestamp_fail_stale_timestamp_for_paddle_and_linear() {
+    let results = par_map(vec!["paddle", "linear"], |provider| {
+        let bugs = Bugs {
+            ignore_timestamp: true,
+            ..Bugs::default()
+        };
+        let server = receiver(provider, bugs);
+        let report = caught(provider, &server, "stale-timestamp", true, &[]);
+        (provider, report)
+    });
+    for (provider, report) in results {
+        assert_eq!(
+            case(&report, "stale-timestamp")["got"],
+            "200",
+            "{provider}\n{report:#}"
+        );
+        assert_eq!(
+            report["summary"]["failed"], 1,
+            "only that case: {provider}\n{report:#}"
+        );
+    }
+}
+
+/// The same receivers, configured with another secret, refuse check's
+/// deliveries: they verify with the key, not just the header's shape.
+#[test]
+fn receivers_with_another_secret_fail_valid_for_the_last_hmac_providers() {
+    par_map(LAST_HMAC.to_vec(), |provider| {
+        let server = receiver_with_secret(provider, "another-endpoint-secret", Bugs::default());
+        let report = caught(provider, &server, "valid", false, &[]);
+        assert_eq!(
+            case(&report, "valid")["got"],
+            "401",
+            "{provider}\n{report:#}"
+        );
+    });
+}
+
+/// The HMAC providers added after the handshakes and the asymmetric schemes.
+const LAST_HMAC: [&str; 7] = [
+    "paddle",
+    "sentry",
+    "linear",
+    "bitbucket",
+    "pagerduty",
+    "typeform",
+    "intercom",
+];
 
 #[test]
 fn zapier_skips_the_signature_cases_saying_why_and_needs_no_secret() {
