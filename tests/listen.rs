@@ -925,6 +925,44 @@ fn new_providers_are_detected_and_verified_without_being_named() {
     assert_eq!(doc["verdict"]["cause"], "missing_field", "{doc:#}");
 }
 
+/// The last HMAC providers, detected from their own headers by a listen told
+/// no provider (Bitbucket and Intercom share GitHub's X-Hub-Signature name,
+/// so the other headers must tell them apart): verdict, provider, event;
+/// a bad signature is recorded as a mismatch under the same provider.
+#[test]
+fn last_hmac_providers_are_detected_and_verified_without_being_named() {
+    let (secret, _) = distinctive_secret();
+    let store = tempfile::tempdir().unwrap();
+    let listen = Listen::start(
+        store.path(),
+        &["--secret-env", SECRET_VAR],
+        &[(SECRET_VAR, &secret)],
+    );
+    let cases = [
+        ("paddle", "transaction.completed"),
+        ("sentry", "issue.created"),
+        ("linear", "Issue.create"),
+        ("bitbucket", "repo:push"),
+        ("pagerduty", "incident.triggered"),
+        ("typeform", "form_response"),
+        ("intercom", "conversation.user.created"),
+    ];
+    for (provider, event) in cases {
+        let url = format!("{}hooks/{provider}", listen.url());
+        let (_, status, id) = send(provider, &url, &secret, None);
+        assert_eq!(status, 200, "{provider}");
+        let doc = show_json(store.path(), &id);
+        assert_eq!(doc["provider"], provider, "{provider}: {doc:#}");
+        assert_eq!(doc["verdict"]["verdict"], "valid", "{provider}: {doc:#}");
+        assert_eq!(doc["event_type"], event, "{provider}: {doc:#}");
+
+        let (_, _, id) = send(provider, &url, &secret, Some("bad-signature"));
+        let doc = show_json(store.path(), &id);
+        assert_eq!(doc["provider"], provider, "{provider}: {doc:#}");
+        assert_eq!(doc["verdict"]["cause"], "mismatch", "{provider}: {doc:#}");
+    }
+}
+
 /// Square and HubSpot sign the URL they post to, as Twilio does: listen
 /// checks them against --public-url when given, else the URL rebuilt from
 /// the Host header.
