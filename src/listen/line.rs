@@ -21,6 +21,14 @@ pub struct LineInfo<'a> {
 }
 
 pub fn human(l: &LineInfo<'_>) -> String {
+    if colored::control::SHOULD_COLORIZE.should_colorize() {
+        coloured(l)
+    } else {
+        plain(l)
+    }
+}
+
+fn coloured(l: &LineInfo<'_>) -> String {
     let d = l.delivery;
     let time = rfc3339_ms(d.received_at);
     let time = &time[11..19];
@@ -57,6 +65,54 @@ pub fn human(l: &LineInfo<'_>) -> String {
         outcome,
         l.duration_ms
     )
+}
+
+/// The same line without colour, written straight into one string: this
+/// is what a piped or redirected listen prints for every delivery.
+fn plain(l: &LineInfo<'_>) -> String {
+    use std::fmt::Write;
+    let d = l.delivery;
+    let time = rfc3339_ms(d.received_at);
+    let mut out = String::with_capacity(128);
+    let _ = write!(
+        out,
+        "{} {} {} {} {} {} ",
+        &time[11..19],
+        short_id(&d.id),
+        d.method,
+        d.target,
+        d.provider.as_deref().unwrap_or("-"),
+        d.event_type.as_deref().unwrap_or("-"),
+    );
+    match d.verdict.word.as_str() {
+        "invalid" => {
+            let _ = write!(
+                out,
+                "invalid ({})",
+                d.verdict.cause.as_deref().unwrap_or("?")
+            );
+        }
+        other => out.push_str(other),
+    }
+    out.push(' ');
+    out.push_str(l.action);
+    match (l.status, l.error) {
+        (_, Some(err)) => {
+            let _ = write!(out, " {err}");
+        }
+        (Some(s), None) => {
+            let _ = write!(out, " {s}");
+        }
+        (None, None) => {}
+    }
+    let _ = write!(out, " {:.1} ms", l.duration_ms);
+    if d.source == "relay" {
+        out.push_str(" via relay");
+    }
+    if let Some(r) = d.rejected.as_deref() {
+        let _ = write!(out, "  {r}");
+    }
+    out
 }
 
 pub fn json_line(l: &LineInfo<'_>) -> String {
@@ -111,5 +167,77 @@ impl Printer {
 
     pub fn print(&self, line: String) {
         let _ = self.0.send(line);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::VerdictRecord;
+
+    fn delivery(verdict: &str, cause: Option<&str>, source: &str) -> Delivery {
+        Delivery {
+            id: "01m8fmww9jprv1y29c41206862".into(),
+            received_at: 1_795_821_564_209,
+            peer: None,
+            method: "POST".into(),
+            target: "/hooks?x=1".into(),
+            http_version: "HTTP/1.1".into(),
+            headers: Default::default(),
+            body: Vec::new(),
+            body_sha256: String::new(),
+            provider: Some("stripe".into()),
+            event_type: None,
+            event_id: None,
+            verdict: VerdictRecord {
+                word: verdict.into(),
+                cause: cause.map(str::to_string),
+                explanation: None,
+            },
+            source: source.into(),
+            public_url: None,
+            rejected: Some("body over --max-body".into()).filter(|_| verdict == "invalid"),
+        }
+    }
+
+    /// The plain line is the coloured one without colour (tests do not
+    /// colour: their stdout is no terminal).
+    #[test]
+    fn plain_is_the_coloured_line_without_colour() {
+        colored::control::set_override(false);
+        let cases = [
+            (delivery("valid", None, "direct"), Some(200), None),
+            (
+                delivery("invalid", Some("mismatch"), "relay"),
+                None,
+                Some("refused"),
+            ),
+            (delivery("unchecked", None, "direct"), Some(502), None),
+            (delivery("unknown", None, "direct"), None, None),
+        ];
+        for (d, status, error) in &cases {
+            let info = LineInfo {
+                delivery: d,
+                action: "forward",
+                target: None,
+                status: *status,
+                error: *error,
+                duration_ms: 1.25,
+            };
+            assert_eq!(plain(&info), coloured(&info));
+        }
+        let d = &cases[0].0;
+        let info = LineInfo {
+            delivery: d,
+            action: "respond",
+            target: None,
+            status: Some(200),
+            error: None,
+            duration_ms: 0.3,
+        };
+        assert_eq!(
+            plain(&info),
+            "23:19:24 41206862 POST /hooks?x=1 stripe - valid respond 200 0.3 ms"
+        );
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod crypto;
 mod handshake;
+mod json_fields;
 mod json_text;
 pub mod keys;
 mod request;
@@ -294,23 +295,12 @@ pub(crate) fn required_header<'a>(req: &'a WebhookRequest, name: &str) -> Result
     std::str::from_utf8(raw).map_err(|_| Failure::malformed(name, "not valid UTF-8"))
 }
 
-/// Several top-level JSON string (or number) fields of the body, read in
-/// one pass.
+/// Top-level string (or number) fields of a JSON body, read in one pass.
 pub(crate) fn json_top<const N: usize>(
     req: &WebhookRequest,
     keys: [&str; N],
 ) -> [Option<String>; N] {
-    use serde_json::value::RawValue;
-    let members: Option<std::collections::HashMap<std::borrow::Cow<'_, str>, &RawValue>> =
-        serde_json::from_slice(&req.body).ok();
-    keys.map(|k| {
-        let raw = members.as_ref()?.get(k)?;
-        match serde_json::from_str::<serde_json::Value>(raw.get()).ok()? {
-            serde_json::Value::String(s) => Some(s),
-            serde_json::Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        }
-    })
+    json_fields::top(&req.body, keys)
 }
 
 /// A JSON string (or number) field of the body, by dotted path. Only the
