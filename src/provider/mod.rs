@@ -142,6 +142,37 @@ pub trait Provider: Send + Sync {
         }
     }
 
+    /// Rewrites each signature value in place with `f` (check's malformed
+    /// and truncated signatures). The default rewrites every signature
+    /// header present; a scheme that carries its signature elsewhere (in
+    /// the body) overrides this. False when there was nothing to rewrite.
+    fn map_signature(&self, req: &mut WebhookRequest, f: &dyn Fn(&str) -> String) -> bool {
+        let mut changed = false;
+        for h in self.info().signature_headers {
+            if let Some(v) = req.headers.get_str(&h).map(f) {
+                req.headers.set(&h, v);
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// Schemes that carry several signatures while a secret is rolled
+    /// (Stripe, Standard Webhooks, Paddle, PagerDuty): puts the signature
+    /// of `older` (the same delivery signed with the outgoing secret) ahead
+    /// of `req`'s own, in the provider's format. False for a scheme that
+    /// carries one signature.
+    fn add_older_signature(&self, _req: &mut WebhookRequest, _older: &WebhookRequest) -> bool {
+        false
+    }
+
+    /// Whether the provider's documentation or SDK refuses timestamps more
+    /// than the tolerance in the future too (Slack, Standard Webhooks), not
+    /// only old ones (Stripe's SDKs).
+    fn rejects_future_timestamps(&self) -> bool {
+        false
+    }
+
     /// The Unix time the signature was made at, for timestamped schemes.
     fn signed_at(&self, _req: &WebhookRequest) -> Option<i64> {
         None
