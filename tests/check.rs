@@ -885,7 +885,8 @@ impl Hook {
     /// What a handler that indexes into `split` results and hex-decodes
     /// with a throwing decoder dies on: a present header that is garbage.
     fn naive_parse_throws(&self, req: &Req) -> bool {
-        let is_hex = |s: &str| s.len() % 2 == 0 && s.bytes().all(|c| c.is_ascii_hexdigit());
+        let is_hex =
+            |s: &str| s.len().is_multiple_of(2) && s.bytes().all(|c| c.is_ascii_hexdigit());
         match self.provider {
             "github" => req
                 .header("x-hub-signature-256")
@@ -954,9 +955,13 @@ fn signed_in_future(req: &Req) -> bool {
             .map(str::to_string)
     });
     let ts = stripe_t.or_else(|| {
-        ["x-slack-request-timestamp", "webhook-timestamp", "svix-timestamp"]
-            .iter()
-            .find_map(|n| req.header(n).map(str::to_string))
+        [
+            "x-slack-request-timestamp",
+            "webhook-timestamp",
+            "svix-timestamp",
+        ]
+        .iter()
+        .find_map(|n| req.header(n).map(str::to_string))
     });
     ts.and_then(|t| t.trim().parse::<i64>().ok())
         .is_some_and(|t| t > now())
@@ -1225,7 +1230,11 @@ fn human_report_of_a_correct_receiver_is_a_table_and_a_summary_line() {
     }
     let skips = skipped_for("slack");
     for name in cases_for("slack") {
-        let verdict = if skips.contains(&name) { "skip" } else { "pass" };
+        let verdict = if skips.contains(&name) {
+            "skip"
+        } else {
+            "pass"
+        };
         assert!(
             stdout
                 .lines()
@@ -1456,7 +1465,10 @@ fn bug_ignoring_timestamps_fails_stale_timestamp() {
     assert_eq!(case(&report, "stale-timestamp")["got"], "200");
     // Ignoring the timestamp lets a future one through too.
     assert_eq!(outcome(&report, "future-timestamp"), "fail", "{report:#}");
-    assert_eq!(report["summary"]["failed"], 2, "only those cases\n{report:#}");
+    assert_eq!(
+        report["summary"]["failed"], 2,
+        "only those cases\n{report:#}"
+    );
 }
 
 #[test]
@@ -1642,7 +1654,10 @@ fn caught_alone(provider: &'static str, bugs: Bugs, name: &str, hint: &str) -> V
     let server = receiver(provider, bugs);
     let report = caught(provider, &server, name, true, &[]);
     let h = case(&report, name)["hint"].as_str().unwrap();
-    assert!(h.contains(hint), "{provider}: {name} hint {h:?}\n{report:#}");
+    assert!(
+        h.contains(hint),
+        "{provider}: {name} hint {h:?}\n{report:#}"
+    );
     let skips = skipped_for(provider);
     for c in cases_for(provider).into_iter().filter(|c| *c != name) {
         let want = if skips.contains(&c) { "skip" } else { "pass" };
@@ -1660,7 +1675,10 @@ fn bug_checking_only_the_first_signature_fails_secret_rotation() {
             ..Bugs::default()
         };
         let hint = "accept the delivery if any matches";
-        (provider, caught_alone(provider, bugs, "secret-rotation", hint))
+        (
+            provider,
+            caught_alone(provider, bugs, "secret-rotation", hint),
+        )
     });
     for (provider, report) in reports {
         let c = case(&report, "secret-rotation");
@@ -1677,10 +1695,15 @@ fn bug_crashing_on_a_malformed_signature_header_fails_malformed_signature() {
             ..Bugs::default()
         };
         let hint = "parse defensively and answer 401";
-        (provider, caught_alone(provider, bugs, "malformed-signature", hint))
+        (
+            provider,
+            caught_alone(provider, bugs, "malformed-signature", hint),
+        )
     });
     for (provider, report) in reports {
-        let got = case(&report, "malformed-signature")["got"].as_str().unwrap();
+        let got = case(&report, "malformed-signature")["got"]
+            .as_str()
+            .unwrap();
         assert!(got.contains("500"), "{provider}: {got}\n{report:#}");
     }
 }
@@ -1705,10 +1728,17 @@ fn bug_accepting_future_timestamps_fails_where_the_provider_refuses_them() {
     };
     let reports = par_map(vec!["slack", "standard", "clerk"], |provider| {
         let hint = "compare the absolute difference";
-        (provider, caught_alone(provider, bugs.clone(), "future-timestamp", hint))
+        (
+            provider,
+            caught_alone(provider, bugs.clone(), "future-timestamp", hint),
+        )
     });
     for (provider, report) in reports {
-        assert_eq!(case(&report, "future-timestamp")["got"], "200", "{provider}");
+        assert_eq!(
+            case(&report, "future-timestamp")["got"],
+            "200",
+            "{provider}"
+        );
         // Old timestamps are still refused.
         assert_eq!(outcome(&report, "stale-timestamp"), "pass", "{provider}");
     }
@@ -1734,7 +1764,10 @@ fn accepting_future_timestamps_only_warns_where_the_sdk_accepts_them() {
         let c = case(&report, "future-timestamp");
         assert_eq!(c["outcome"], "warn", "{report:#}");
         assert!(
-            c["hint"].as_str().unwrap().contains("only for old timestamps"),
+            c["hint"]
+                .as_str()
+                .unwrap()
+                .contains("only for old timestamps"),
             "{report:#}"
         );
         assert_eq!(report["summary"]["warned"], 1, "{report:#}");

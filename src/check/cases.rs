@@ -286,12 +286,10 @@ fn skip_reason(name: CaseName, plan: &Plan<'_>, is_form: bool) -> Option<String>
             "{} does not sign its deliveries, so there is no signature to check: authenticate them with a shared token the sender adds (a header or query parameter)",
             info.title
         )),
-        CaseName::StaleTimestamp | CaseName::FutureTimestamp if !info.timestamped => {
-            Some(format!(
-                "{} signs no timestamp, so a replayed delivery cannot be told from a new one",
-                info.title
-            ))
-        }
+        CaseName::StaleTimestamp | CaseName::FutureTimestamp if !info.timestamped => Some(format!(
+            "{} signs no timestamp, so a replayed delivery cannot be told from a new one",
+            info.title
+        )),
         CaseName::BodyModified if !info.signs_body => Some(format!(
             "{} does not sign the body: a modified body is undetectable by design",
             info.title

@@ -3,8 +3,8 @@
 
 mod cases;
 mod noncanonical;
-mod signatures;
 pub mod render;
+mod signatures;
 
 use std::time::Duration;
 

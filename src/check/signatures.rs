@@ -31,14 +31,22 @@ fn mac_range(value: &str) -> Option<std::ops::Range<usize>> {
 /// `value` with its MAC replaced by `f(mac)`.
 fn replace_mac(value: &str, f: impl Fn(&str) -> String) -> String {
     match mac_range(value) {
-        Some(r) => format!("{}{}{}", &value[..r.start], f(&value[r.clone()]), &value[r.end..]),
+        Some(r) => format!(
+            "{}{}{}",
+            &value[..r.start],
+            f(&value[r.clone()]),
+            &value[r.end..]
+        ),
         None => f(value),
     }
 }
 
+/// One way of rewriting a signature value.
+pub type Rewrite = Box<dyn Fn(&str) -> String>;
+
 /// The malformed values sent: no structure at all, then the scheme's
 /// shape around a MAC that is neither hex nor base64 (`sha256=zz`).
-pub fn malformed() -> [Box<dyn Fn(&str) -> String>; 2] {
+pub fn malformed() -> [Rewrite; 2] {
     [
         Box::new(|_: &str| "garbage".to_string()),
         Box::new(|v: &str| replace_mac(v, |_| "zz!".into())),
@@ -47,7 +55,7 @@ pub fn malformed() -> [Box<dyn Fn(&str) -> String>; 2] {
 
 /// The truncated values sent: the MAC's first half, then an empty MAC
 /// (`v1=`), which a prefix compare or a falsy check lets through.
-pub fn truncated() -> [Box<dyn Fn(&str) -> String>; 2] {
+pub fn truncated() -> [Rewrite; 2] {
     [
         Box::new(|v: &str| replace_mac(v, |m| m[..m.len() / 2].to_string())),
         Box::new(|v: &str| replace_mac(v, |_| String::new())),
@@ -62,12 +70,18 @@ mod tests {
     fn the_mac_is_found_behind_each_scheme_prefix() {
         let hex = "a".repeat(64);
         let cut = |v: &str| (truncated()[0])(v);
-        assert_eq!(cut(&format!("sha256={hex}")), format!("sha256={}", "a".repeat(32)));
+        assert_eq!(
+            cut(&format!("sha256={hex}")),
+            format!("sha256={}", "a".repeat(32))
+        );
         assert_eq!(
             cut(&format!("t=1700000000,v1={hex}")),
             format!("t=1700000000,v1={}", "a".repeat(32))
         );
-        assert_eq!(cut("v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4="), "v1,K5oZfzN95Z9UVu1EsfQmfV");
+        assert_eq!(
+            cut("v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4="),
+            "v1,K5oZfzN95Z9UVu1EsfQmfV"
+        );
         assert_eq!((truncated()[1])(&format!("v0={hex}")), "v0=");
         assert_eq!((malformed()[1])(&format!("sha256={hex}")), "sha256=zz!");
         assert_eq!((malformed()[0])("anything"), "garbage");
