@@ -86,4 +86,41 @@ mod tests {
         assert_eq!((malformed()[1])(&format!("sha256={hex}")), "sha256=zz!");
         assert_eq!((malformed()[0])("anything"), "garbage");
     }
+
+    /// Every signed provider's value can be rewritten, and its own verify
+    /// refuses each rewrite (Mailgun's, in the body, too).
+    #[test]
+    fn every_rewrite_is_refused_by_each_provider_own_verify() {
+        use crate::provider::{VerifyOptions, all};
+        use crate::secret::Secret;
+        use crate::send::{Forge, forge};
+        let shared = Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        for p in all().into_iter().filter(|p| p.signed()) {
+            let (secret, public) = match p.keygen() {
+                Some(pair) => (pair.private, Secret::new(pair.public)),
+                None => (shared.clone(), shared.clone()),
+            };
+            let event = crate::fixture::default_event(p.name()).unwrap().to_string();
+            let signed = forge(&Forge {
+                provider: p.as_ref(),
+                event,
+                url: "https://example.com/hooks".into(),
+                secret: Some(secret),
+                data: None,
+                sets: vec![],
+                extra_headers: vec![],
+                tamper: None,
+                timestamp: 1_700_000_000,
+            })
+            .unwrap()
+            .request;
+            for rewrite in malformed().iter().chain(truncated().iter()) {
+                let mut req = signed.clone();
+                assert!(p.map_signature(&mut req, rewrite.as_ref()), "{}", p.name());
+                assert_ne!(req, signed, "{}", p.name());
+                let v = p.verify(&req, &public, &VerifyOptions::at(1_700_000_003));
+                assert!(!v.is_valid(), "{}: {v:?}", p.name());
+            }
+        }
+    }
 }

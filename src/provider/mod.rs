@@ -402,6 +402,80 @@ mod tests {
     use super::*;
     use crate::send::{Forge, forge};
 
+    /// The rotation format each provider sends: its own verify accepts the
+    /// delivery with the outgoing secret's signature first, and finds two;
+    /// schemes with a single signature have none.
+    #[test]
+    fn older_signatures_go_first_in_the_provider_format() {
+        let rotating = [
+            "stripe",
+            "standard",
+            "svix",
+            "clerk",
+            "resend",
+            "standard-v1a",
+            "paddle",
+            "pagerduty",
+        ];
+        let shared = Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        let outgoing = Secret::new("whsec_b3V0Z29pbmctc2VjcmV0LTAxMjM0NTY3");
+        for p in all().into_iter().filter(|p| p.signed()) {
+            let (secret, public, old) = match p.keygen() {
+                Some(pair) => (
+                    pair.private,
+                    Secret::new(pair.public),
+                    p.keygen().unwrap().private,
+                ),
+                None => (shared.clone(), shared.clone(), outgoing.clone()),
+            };
+            let event = crate::fixture::default_event(p.name()).unwrap().to_string();
+            let forged = forge(&Forge {
+                provider: p.as_ref(),
+                event,
+                url: "https://example.com/hooks".into(),
+                secret: Some(secret),
+                data: None,
+                sets: vec![],
+                extra_headers: vec![],
+                tamper: None,
+                timestamp: 1_700_000_000,
+            })
+            .unwrap();
+            let mut req = forged.request;
+            let header = &p.info().signature_headers[0];
+            // Mailgun's signature is in the body: no header value.
+            let own = req.headers.get_str(header).map(last_item);
+            let mut older = req.clone();
+            p.sign(&mut older, &old, &forged.ctx).unwrap();
+            let added = p.add_older_signature(&mut req, &older);
+            assert_eq!(added, rotating.contains(&p.name()), "{}", p.name());
+            if !added {
+                continue;
+            }
+            let v = p.verify(&req, &public, &VerifyOptions::at(1_700_000_003));
+            assert!(v.is_valid(), "{}: {v:?}", p.name());
+            // Only the outgoing secret's signature: refused.
+            let v = p.verify(&older, &public, &VerifyOptions::at(1_700_000_003));
+            assert!(!v.is_valid(), "{}: {v:?}", p.name());
+            let own = own.unwrap();
+            let value = req.headers.get_str(header).unwrap();
+            let old = last_item(older.headers.get_str(header).unwrap());
+            assert!(
+                value.ends_with(&own)
+                    && value
+                        .find(&old)
+                        .is_some_and(|i| i < value.len() - own.len()),
+                "{}: the outgoing signature first in {value}",
+                p.name()
+            );
+        }
+    }
+
+    /// The last item of a signature header value: its last signature.
+    fn last_item(value: &str) -> String {
+        value.rsplit([' ', ',', ';']).next().unwrap().to_string()
+    }
+
     /// Each provider's forged default event is recognised as that provider's,
     /// verifies, and names the fixture's event.
     #[test]
