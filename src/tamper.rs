@@ -59,7 +59,7 @@ impl Tamper {
     /// How far a timestamp fault moves the signing time: twice the tolerance,
     /// and at least ten minutes.
     pub fn shift_timestamp(self, ctx: &mut SignContext, tolerance: Option<u64>) {
-        let shift = (tolerance.unwrap_or(300) as i64 * 2).max(600);
+        let shift = timestamp_shift_secs(tolerance);
         match self {
             Tamper::StaleTimestamp => ctx.timestamp -= shift,
             Tamper::FutureTimestamp => ctx.timestamp += shift,
@@ -102,6 +102,11 @@ impl Tamper {
         }
         Ok(())
     }
+}
+
+/// How many seconds the timestamp faults move the signing time.
+pub fn timestamp_shift_secs(tolerance: Option<u64>) -> i64 {
+    (tolerance.unwrap_or(300) as i64 * 2).max(600)
 }
 
 /// Changes one digit, so that JSON and forms stay well-formed and the

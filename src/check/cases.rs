@@ -437,6 +437,7 @@ fn judge(
             .max_by_key(|(o, _)| severity(*o))
             .unwrap_or((Outcome::Fail, None))
     };
+    let minutes = crate::tamper::timestamp_shift_secs(tolerance) / 60;
     let (outcome, hint): (Outcome, Option<String>) = match name {
         C::Valid => match s {
             _ if ok(s) => (Pass, None),
@@ -494,15 +495,15 @@ fn judge(
             _ if client_err => (Pass, None),
             // The provider documents no window (Discord, SendGrid), so its
             // own SDK accepts this: worth saying, not worth failing CI over.
-            _ if ok(s) && tolerance.is_none() => (Warn, Some("accepts a delivery signed 10 minutes ago: the provider sets no window, but rejecting old timestamps (say over 5 minutes) stops replayed deliveries".into())),
-            _ if ok(s) => (Fail, Some(format!("accepts a delivery signed 10 minutes ago: replay attacks work; reject timestamps older than {} s", tolerance.unwrap_or(300)))),
+            _ if ok(s) && tolerance.is_none() => (Warn, Some(format!("accepts a delivery signed {minutes} minutes ago: the provider sets no window, but rejecting old timestamps (say over 5 minutes) stops replayed deliveries"))),
+            _ if ok(s) => (Fail, Some(format!("accepts a delivery signed {minutes} minutes ago: replay attacks work; reject timestamps older than {} s", tolerance.unwrap_or(300)))),
             _ => (Fail, Some(format!("an old timestamp makes the handler fail with {s}: answer 400 or 401"))),
         },
         C::FutureTimestamp => match s {
             _ if client_err => (Pass, None),
-            _ if ok(s) && rejects_future => (Fail, Some(format!("accepts a delivery signed 10 minutes in the future: the provider's own check refuses timestamps more than {} s off either way; compare the absolute difference", tolerance.unwrap_or(300)))),
+            _ if ok(s) && rejects_future => (Fail, Some(format!("accepts a delivery signed {minutes} minutes in the future: the provider's own check refuses timestamps more than {} s off either way; compare the absolute difference", tolerance.unwrap_or(300)))),
             // Stripe's SDKs, among others, check only for old timestamps.
-            _ if ok(s) => (Warn, Some("accepts a delivery signed 10 minutes in the future: the provider's SDK checks only for old timestamps, but a future one stays replayable for longer; compare the absolute difference".into())),
+            _ if ok(s) => (Warn, Some(format!("accepts a delivery signed {minutes} minutes in the future: the provider's SDK checks only for old timestamps, but a future one stays replayable for longer; compare the absolute difference"))),
             _ => (Fail, Some(format!("a future timestamp makes the handler fail with {s}: answer 400 or 401"))),
         },
         C::MalformedBody => match s {

@@ -92,9 +92,9 @@ impl CaseName {
             }
             CaseName::Duplicate => "2xx twice".into(),
             CaseName::BadSignature | CaseName::BodyModified => "401/403".into(),
-            CaseName::TruncatedSignature => "401/403 (both)".into(),
+            CaseName::TruncatedSignature => "401/403".into(),
             CaseName::MissingSignature => "400/401/403".into(),
-            CaseName::MalformedSignature => "400/401/403 (both)".into(),
+            CaseName::MalformedSignature => "400/401/403".into(),
             CaseName::StaleTimestamp | CaseName::FutureTimestamp => "4xx".into(),
             CaseName::MalformedBody => "400".into(),
             CaseName::WrongContentType => "415".into(),
