@@ -502,7 +502,8 @@ fn judge(
         C::FutureTimestamp => match s {
             _ if client_err => (Pass, None),
             _ if ok(s) && rejects_future => (Fail, Some(format!("accepts a delivery signed {minutes} minutes in the future: the provider's own check refuses timestamps more than {} s off either way; compare the absolute difference", tolerance.unwrap_or(300)))),
-            // Stripe's SDKs, among others, check only for old timestamps.
+            // Stripe's Node, Python and Ruby SDKs, among others, check only
+            // for old timestamps (stripe-php compares the absolute difference).
             _ if ok(s) => (Warn, Some(format!("accepts a delivery signed {minutes} minutes in the future: the provider's SDK checks only for old timestamps, but a future one stays replayable for longer; compare the absolute difference"))),
             _ => (Fail, Some(format!("a future timestamp makes the handler fail with {s}: answer 400 or 401"))),
         },

@@ -167,8 +167,9 @@ pub trait Provider: Send + Sync {
     }
 
     /// Whether the provider's documentation or SDK refuses timestamps more
-    /// than the tolerance in the future too (Slack, Standard Webhooks), not
-    /// only old ones (Stripe's SDKs).
+    /// than the tolerance in the future too (Slack's documented check and
+    /// Python SDK, the Standard Webhooks and Svix libraries), not only old
+    /// ones (Stripe's Node, Python and Ruby SDKs).
     fn rejects_future_timestamps(&self) -> bool {
         false
     }
