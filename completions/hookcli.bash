@@ -1036,7 +1036,7 @@ _hookcli() {
                     return 0
                     ;;
                 --tamper)
-                    COMPREPLY=($(compgen -W "bad-signature missing-signature stale-timestamp future-timestamp body-modified wrong-content-type" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "bad-signature missing-signature stale-timestamp future-timestamp malformed-signature truncated-signature body-modified wrong-content-type" -- "${cur}"))
                     return 0
                     ;;
                 --timestamp)

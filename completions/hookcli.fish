@@ -422,6 +422,8 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l tamper -d 'Send
 missing-signature\t'No signature header at all'
 stale-timestamp\t'Correctly signed ten minutes ago (past a five-minute tolerance)'
 future-timestamp\t'Correctly signed, ten minutes in the future'
+malformed-signature\t'The signature header present but garbage (`Stripe-Signature: garbage`)'
+truncated-signature\t'The real signature with its MAC cut to the first half'
 body-modified\t'A valid signature of another body'
 wrong-content-type\t'Correctly signed, sent as text/plain'"
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l timestamp -d 'Sign with this Unix time instead of now' -r

@@ -5,12 +5,10 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 
-use super::{
-    CaseName, CaseResult, DEFAULT_TIMEOUT_SECS, Outcome, Plan, Report, noncanonical, signatures,
-};
+use super::{CaseName, CaseResult, DEFAULT_TIMEOUT_SECS, Outcome, Plan, Report, noncanonical};
 use crate::provider::{Handshake, HandshakeAnswer, Headers, WebhookRequest, now};
 use crate::send::{DeliverError, Forge, Response, deliver, forge};
-use crate::tamper::Tamper;
+use crate::tamper::{Tamper, signatures};
 
 /// What one request came to.
 type Answer = Result<Response, DeliverError>;

@@ -4,7 +4,6 @@
 mod cases;
 mod noncanonical;
 pub mod render;
-mod signatures;
 
 use std::time::Duration;
 

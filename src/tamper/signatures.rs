@@ -1,4 +1,5 @@
-//! Signature values made wrong in the ways receivers mishandle: garbage a
+//! Signature values made wrong in the ways receivers mishandle (check's
+//! malformed- and truncated-signature cases, `send --tamper`): garbage a
 //! naive parser crashes on, and the real MAC cut short (prefix compares).
 
 /// Where the MAC is in a signature value: the longest run of hex or base64
