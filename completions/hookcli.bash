@@ -182,11 +182,11 @@ _hookcli() {
                     return 0
                     ;;
                 --case)
-                    COMPREPLY=($(compgen -W "handshake valid valid-noncanonical duplicate bad-signature missing-signature body-modified stale-timestamp malformed-body wrong-content-type wrong-method response-time" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "handshake valid valid-noncanonical secret-rotation duplicate bad-signature malformed-signature truncated-signature missing-signature body-modified stale-timestamp future-timestamp malformed-body wrong-content-type wrong-method response-time" -- "${cur}"))
                     return 0
                     ;;
                 --skip)
-                    COMPREPLY=($(compgen -W "handshake valid valid-noncanonical duplicate bad-signature missing-signature body-modified stale-timestamp malformed-body wrong-content-type wrong-method response-time" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "handshake valid valid-noncanonical secret-rotation duplicate bad-signature malformed-signature truncated-signature missing-signature body-modified stale-timestamp future-timestamp malformed-body wrong-content-type wrong-method response-time" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -1036,7 +1036,7 @@ _hookcli() {
                     return 0
                     ;;
                 --tamper)
-                    COMPREPLY=($(compgen -W "bad-signature missing-signature stale-timestamp future-timestamp body-modified wrong-content-type" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "bad-signature missing-signature stale-timestamp future-timestamp malformed-signature truncated-signature body-modified wrong-content-type" -- "${cur}"))
                     return 0
                     ;;
                 --timestamp)

@@ -151,8 +151,9 @@ Examples:
   hookcli check --provider github --url http://localhost:3000/gh --secret-env GH_SECRET --format junit --output check.xml
   hookcli check --provider slack --url http://localhost:3000/slack --secret-env SLACK_SIGNING_SECRET --case valid --case stale-timestamp
 
-Cases: valid, valid-noncanonical, duplicate, bad-signature, missing-signature, body-modified,
-stale-timestamp, malformed-body, wrong-content-type, wrong-method, response-time.
+Cases: handshake, valid, valid-noncanonical, secret-rotation, duplicate, bad-signature,
+malformed-signature, truncated-signature, missing-signature, body-modified, stale-timestamp,
+future-timestamp, malformed-body, wrong-content-type, wrong-method, response-time.
 Exit status: 0 nothing failed; 1 a case failed (with --strict, also one that warned);
 2 usage; 3 the endpoint could not be reached at all.";
 

@@ -47,6 +47,9 @@ pub struct Forged {
     pub request: WebhookRequest,
     pub event: String,
     pub event_id: Option<String>,
+    /// The timestamp and id it was signed with (check re-signs the same
+    /// delivery with another secret for its secret-rotation case).
+    pub ctx: SignContext,
 }
 
 pub fn forge(f: &Forge<'_>) -> Result<Forged, ForgeError> {
@@ -150,6 +153,7 @@ pub fn forge(f: &Forge<'_>) -> Result<Forged, ForgeError> {
         request: req,
         event: fixture.event,
         event_id,
+        ctx,
     })
 }
 

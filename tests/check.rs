@@ -320,6 +320,16 @@ struct Bugs {
     /// wrong: Slack's whole request echoed, Zoom's token in base64, Twitch's
     /// challenge wrapped in JSON.
     wrong_handshake: bool,
+    /// Verifies only the first of several signatures (the outgoing
+    /// secret's, during a rotation).
+    first_signature_only: bool,
+    /// Parses the signature header naively (`split(',')`, a hex decode
+    /// that throws) and answers 500 when it is garbage.
+    crash_on_malformed_signature: bool,
+    /// Accepts a signature the expected MAC starts with (`startsWith`).
+    prefix_compare: bool,
+    /// Refuses only old timestamps, not future ones.
+    accept_future: bool,
 }
 
 /// A receiver for one provider, configured with one secret.
@@ -943,7 +953,11 @@ impl Hook {
             return Reply::Status(b.wrong_type.unwrap_or(415));
         }
         if !b.no_signature_check {
-            match self.verify(req) {
+            let verdict = match self.verify_with_bugs(req) {
+                Ok(v) => v,
+                Err(reply) => return reply,
+            };
+            match verdict {
                 Verdict::Ok => {}
                 Verdict::Missing if b.crash_on_missing_signature => return Reply::Crash,
                 Verdict::Missing => return Reply::Status(401),
@@ -967,6 +981,113 @@ impl Hook {
             None => Reply::Status(200),
         }
     }
+}
+
+/// The signature bugs, acting before or instead of a correct verify.
+impl Hook {
+    /// The verdict with the configured signature bugs; `Err` answers at once.
+    fn verify_with_bugs(&self, req: &Req) -> Result<Verdict, Reply> {
+        let b = &self.bugs;
+        if b.crash_on_malformed_signature && self.naive_parse_throws(req) {
+            return Err(Reply::Status(500));
+        }
+        if b.prefix_compare && self.prefix_matches(req) {
+            return Ok(Verdict::Ok);
+        }
+        let verdict = if b.first_signature_only {
+            self.verify(&first_signature(req))
+        } else {
+            self.verify(req)
+        };
+        Ok(match verdict {
+            Verdict::Stale if b.accept_future && signed_in_future(req) => Verdict::Ok,
+            v => v,
+        })
+    }
+
+    /// What a handler that indexes into `split` results and hex-decodes
+    /// with a throwing decoder dies on: a present header that is garbage.
+    fn naive_parse_throws(&self, req: &Req) -> bool {
+        let is_hex =
+            |s: &str| s.len().is_multiple_of(2) && s.bytes().all(|c| c.is_ascii_hexdigit());
+        match self.provider {
+            "github" => req
+                .header("x-hub-signature-256")
+                .is_some_and(|h| !h.strip_prefix("sha256=").is_some_and(is_hex)),
+            "stripe" => req.header("stripe-signature").is_some_and(|h| {
+                let mut parts = h.split(',').map(|p| p.split_once('=').map(|(_, v)| v));
+                let (t, v1) = (parts.next().flatten(), parts.next().flatten());
+                !(t.is_some_and(|t| t.parse::<i64>().is_ok()) && v1.is_some_and(is_hex))
+            }),
+            other => panic!("no naive parser for {other}"),
+        }
+    }
+
+    /// `expected.startsWith(given)`: true for the whole MAC, half of it,
+    /// or nothing at all.
+    fn prefix_matches(&self, req: &Req) -> bool {
+        let key = self.secret.as_bytes();
+        match self.provider {
+            "github" => req
+                .header("x-hub-signature-256")
+                .and_then(|h| h.strip_prefix("sha256="))
+                .is_some_and(|given| {
+                    hex::encode(hmac_sha256(key, &[&req.body])).starts_with(given)
+                }),
+            other => panic!("no prefix compare for {other}"),
+        }
+    }
+}
+
+/// The request with only the first of its signatures, as a handler that
+/// reads one sees it.
+fn first_signature(req: &Req) -> Req {
+    let mut headers = req.headers.clone();
+    for name in ["stripe-signature", "webhook-signature", "svix-signature"] {
+        let Some(v) = req.header(name) else {
+            continue;
+        };
+        let first = if name == "stripe-signature" {
+            let mut seen = false;
+            v.split(',')
+                .filter(|p| !p.starts_with("v1=") || !std::mem::replace(&mut seen, true))
+                .collect::<Vec<_>>()
+                .join(",")
+        } else {
+            v.split(' ').next().unwrap_or_default().to_string()
+        };
+        headers.insert(
+            hyper::header::HeaderName::from_static(name),
+            first.parse().expect("a header value"),
+        );
+    }
+    Req {
+        method: req.method.clone(),
+        target: req.target.clone(),
+        headers,
+        body: req.body.clone(),
+        local: req.local,
+    }
+}
+
+/// Whether the request's signed timestamp lies ahead of now.
+fn signed_in_future(req: &Req) -> bool {
+    let stripe_t = req.header("stripe-signature").and_then(|h| {
+        h.split(',')
+            .find_map(|p| p.strip_prefix("t="))
+            .map(str::to_string)
+    });
+    let ts = stripe_t.or_else(|| {
+        [
+            "x-slack-request-timestamp",
+            "webhook-timestamp",
+            "svix-timestamp",
+        ]
+        .iter()
+        .find_map(|n| req.header(n).map(str::to_string))
+    });
+    ts.and_then(|t| t.trim().parse::<i64>().ok())
+        .is_some_and(|t| t > now())
 }
 
 impl Hook {
@@ -1109,6 +1230,35 @@ fn not_applicable(provider: &str) -> &'static [&'static str] {
     }
 }
 
+/// Providers whose scheme carries several signatures while a secret is rolled.
+const ROTATING: [&str; 8] = [
+    "stripe",
+    "standard",
+    "svix",
+    "clerk",
+    "resend",
+    "standard-v1a",
+    "paddle",
+    "pagerduty",
+];
+
+/// Every case that does not apply to a provider: [`not_applicable`] plus
+/// the signature cases its scheme cannot express (a rotation with one
+/// signature, a future timestamp without a timestamp).
+fn skipped_for(provider: &str) -> Vec<&'static str> {
+    let mut skips = not_applicable(provider).to_vec();
+    if !ROTATING.contains(&provider) {
+        skips.push("secret-rotation");
+    }
+    if skips.contains(&"stale-timestamp") {
+        skips.push("future-timestamp");
+    }
+    if provider == "zapier" {
+        skips.extend(["malformed-signature", "truncated-signature"]);
+    }
+    skips
+}
+
 /// The cases check reports for a provider: the handshake only for those
 /// that have one.
 fn cases_for(provider: &str) -> Vec<&'static str> {
@@ -1119,14 +1269,18 @@ fn cases_for(provider: &str) -> Vec<&'static str> {
     names
 }
 
-const ALL_CASES: [&str; 11] = [
+const ALL_CASES: [&str; 15] = [
     "valid",
     "valid-noncanonical",
+    "secret-rotation",
     "duplicate",
     "bad-signature",
+    "malformed-signature",
+    "truncated-signature",
     "missing-signature",
     "body-modified",
     "stale-timestamp",
+    "future-timestamp",
     "malformed-body",
     "wrong-content-type",
     "wrong-method",
@@ -1153,7 +1307,7 @@ fn correct_receivers_pass_every_applicable_case_for_every_provider() {
             expected,
             "{provider}: every case, in order"
         );
-        let skips = not_applicable(provider);
+        let skips = skipped_for(provider);
         for name in expected.iter().copied() {
             let c = case(&report, name);
             let want = if skips.contains(&name) {
@@ -1198,18 +1352,24 @@ fn human_report_of_a_correct_receiver_is_a_table_and_a_summary_line() {
     for header in ["CASE", "EXPECTED", "GOT", "VERDICT", "TIME", "HINT"] {
         assert!(stdout.contains(header), "table header {header}\n{out}");
     }
+    let skips = skipped_for("slack");
     for name in cases_for("slack") {
+        let verdict = if skips.contains(&name) {
+            "skip"
+        } else {
+            "pass"
+        };
         assert!(
             stdout
                 .lines()
-                .any(|l| l.starts_with(name) && l.contains("pass")),
-            "a passing row for {name}\n{out}"
+                .any(|l| l.starts_with(name) && l.contains(verdict)),
+            "a {verdict} row for {name}\n{out}"
         );
     }
-    // Slack's handshake makes twelve.
+    // Slack's handshake makes sixteen; it sends one signature, so no rotation.
     assert_eq!(
         stdout.lines().last(),
-        Some("12 passed, 0 warned, 0 failed, 0 skipped"),
+        Some("15 passed, 0 warned, 0 failed, 1 skipped"),
         "{out}"
     );
 }
@@ -1466,11 +1626,14 @@ fn asymmetric_receivers_that_skip_the_check_are_failed() {
         // Discord and SendGrid set no window: accepting it is a warning.
         if provider == "standard-v1a" {
             let report = caught(provider, &server, "stale-timestamp", true, &[]);
-            assert_eq!(report["summary"]["failed"], 1, "{provider}\n{report:#}");
+            // Standard Webhooks refuses a timestamp too far ahead as well.
+            assert_eq!(outcome(&report, "future-timestamp"), "fail", "{report:#}");
+            assert_eq!(report["summary"]["failed"], 2, "{provider}\n{report:#}");
         } else {
             let (out, report) = check_json(provider, &server.url(&path_for(provider)), &[]);
             out.assert_code(0);
             assert_eq!(outcome(&report, "stale-timestamp"), "warn", "{report:#}");
+            assert_eq!(outcome(&report, "future-timestamp"), "warn", "{report:#}");
             assert_eq!(report["summary"]["failed"], 0, "{provider}\n{report:#}");
         }
     });
@@ -1500,7 +1663,12 @@ fn bug_ignoring_timestamps_fails_stale_timestamp() {
     let server = receiver("slack", bugs);
     let report = caught("slack", &server, "stale-timestamp", true, &[]);
     assert_eq!(case(&report, "stale-timestamp")["got"], "200");
-    assert_eq!(report["summary"]["failed"], 1, "only that case\n{report:#}");
+    // Ignoring the timestamp lets a future one through too.
+    assert_eq!(outcome(&report, "future-timestamp"), "fail", "{report:#}");
+    assert_eq!(
+        report["summary"]["failed"], 2,
+        "only those cases\n{report:#}"
+    );
 }
 
 #[test]
@@ -1679,6 +1847,134 @@ fn bug_get_answered_500_fails_wrong_method() {
 
 /// A GitHub receiver with one fail (500 on malformed JSON) and one warn
 /// (400 instead of 415); stale-timestamp is skipped for GitHub.
+/// The receiver with `bugs` is caught by `name` alone: check exits 1,
+/// `name` fails with a hint containing `hint`, every other case passes or
+/// is skipped as for a correct receiver.
+fn caught_alone(provider: &'static str, bugs: Bugs, name: &str, hint: &str) -> Value {
+    let server = receiver(provider, bugs);
+    let report = caught(provider, &server, name, true, &[]);
+    let h = case(&report, name)["hint"].as_str().unwrap();
+    assert!(
+        h.contains(hint),
+        "{provider}: {name} hint {h:?}\n{report:#}"
+    );
+    let skips = skipped_for(provider);
+    for c in cases_for(provider).into_iter().filter(|c| *c != name) {
+        let want = if skips.contains(&c) { "skip" } else { "pass" };
+        assert_eq!(outcome(&report, c), want, "{provider}: {c}\n{report:#}");
+    }
+    report
+}
+
+#[test]
+fn bug_checking_only_the_first_signature_fails_secret_rotation() {
+    let providers = ["stripe", "standard", "clerk", "resend", "standard-v1a"];
+    let reports = par_map(providers.to_vec(), |provider| {
+        let bugs = Bugs {
+            first_signature_only: true,
+            ..Bugs::default()
+        };
+        let hint = "accept the delivery if any matches";
+        (
+            provider,
+            caught_alone(provider, bugs, "secret-rotation", hint),
+        )
+    });
+    for (provider, report) in reports {
+        let c = case(&report, "secret-rotation");
+        assert_eq!(c["got"], "401", "{provider}\n{report:#}");
+        assert_eq!(c["expected"], "2xx");
+    }
+}
+
+#[test]
+fn bug_crashing_on_a_malformed_signature_header_fails_malformed_signature() {
+    let reports = par_map(vec!["github", "stripe"], |provider| {
+        let bugs = Bugs {
+            crash_on_malformed_signature: true,
+            ..Bugs::default()
+        };
+        let hint = "parse defensively and answer 401";
+        (
+            provider,
+            caught_alone(provider, bugs, "malformed-signature", hint),
+        )
+    });
+    for (provider, report) in reports {
+        let got = case(&report, "malformed-signature")["got"]
+            .as_str()
+            .unwrap();
+        assert!(got.contains("500"), "{provider}: {got}\n{report:#}");
+    }
+}
+
+#[test]
+fn bug_comparing_a_prefix_of_the_mac_fails_truncated_signature() {
+    let bugs = Bugs {
+        prefix_compare: true,
+        ..Bugs::default()
+    };
+    let hint = "compare the whole MAC, in constant time";
+    let report = caught_alone("github", bugs, "truncated-signature", hint);
+    // Both the half MAC and the empty one got through.
+    assert_eq!(case(&report, "truncated-signature")["got"], "200, 200");
+}
+
+#[test]
+fn bug_accepting_future_timestamps_fails_where_the_provider_refuses_them() {
+    let bugs = Bugs {
+        accept_future: true,
+        ..Bugs::default()
+    };
+    let reports = par_map(vec!["slack", "standard", "clerk"], |provider| {
+        let hint = "compare the absolute difference";
+        (
+            provider,
+            caught_alone(provider, bugs.clone(), "future-timestamp", hint),
+        )
+    });
+    for (provider, report) in reports {
+        assert_eq!(
+            case(&report, "future-timestamp")["got"],
+            "200",
+            "{provider}"
+        );
+        // Old timestamps are still refused.
+        assert_eq!(outcome(&report, "stale-timestamp"), "pass", "{provider}");
+    }
+}
+
+#[test]
+fn accepting_future_timestamps_only_warns_where_the_sdk_accepts_them() {
+    // Stripe's SDKs reject only old timestamps: a warning, fatal with --strict.
+    let server = receiver(
+        "stripe",
+        Bugs {
+            accept_future: true,
+            ..Bugs::default()
+        },
+    );
+    let url = server.url(&path_for("stripe"));
+    let runs = par_map(vec![false, true], |strict| {
+        let args: &[&str] = if strict { &["--strict"] } else { &[] };
+        (strict, check_json("stripe", &url, args))
+    });
+    for (strict, (out, report)) in runs {
+        out.assert_code(if strict { 1 } else { 0 });
+        let c = case(&report, "future-timestamp");
+        assert_eq!(c["outcome"], "warn", "{report:#}");
+        assert!(
+            c["hint"]
+                .as_str()
+                .unwrap()
+                .contains("only for old timestamps"),
+            "{report:#}"
+        );
+        assert_eq!(report["summary"]["warned"], 1, "{report:#}");
+        assert_eq!(report["summary"]["failed"], 0, "{report:#}");
+    }
+}
+
 fn mixed_github() -> Server {
     receiver(
         "github",
@@ -1727,25 +2023,25 @@ fn junit_output_file_parses_back_with_the_right_counts() {
         // stdout is the summary line, not the XML.
         assert_eq!(
             out.stdout().trim_end(),
-            "8 passed, 1 warned, 1 failed, 1 skipped",
+            "10 passed, 1 warned, 1 failed, 3 skipped",
             "{out}"
         );
         assert!(xml.trim_start().starts_with("<?xml"), "{xml}");
         let failures: u64 = if strict { 2 } else { 1 };
-        assert_eq!(xml.matches("<testcase ").count(), 11, "{xml}");
+        assert_eq!(xml.matches("<testcase ").count(), 15, "{xml}");
         assert_eq!(xml.matches("<failure").count() as u64, failures, "{xml}");
-        assert_eq!(xml.matches("<skipped").count(), 1, "{xml}");
+        assert_eq!(xml.matches("<skipped").count(), 3, "{xml}");
         for tag in [
             opening_tag(&xml, "testsuites"),
             opening_tag(&xml, "testsuite"),
         ] {
-            assert_eq!(attr(tag, "tests"), Some(11), "{tag}");
+            assert_eq!(attr(tag, "tests"), Some(15), "{tag}");
             assert_eq!(attr(tag, "failures"), Some(failures), "{tag}");
             assert_eq!(attr(tag, "errors"), Some(0), "{tag}");
         }
         assert_eq!(
             attr(opening_tag(&xml, "testsuite"), "skipped"),
-            Some(1),
+            Some(3),
             "{xml}"
         );
         for name in ALL_CASES {
@@ -1840,7 +2136,7 @@ fn json_report_matches_the_documented_schema() {
         .map(|v| v.as_u64().unwrap()),
         tally
     );
-    assert_eq!(tally, [8, 1, 1, 1], "{report:#}");
+    assert_eq!(tally, [10, 1, 1, 3], "{report:#}");
     assert_eq!(case(&report, "wrong-content-type")["outcome"], "warn");
     assert_eq!(case(&report, "wrong-content-type")["expected"], "415");
     assert_eq!(case(&report, "stale-timestamp")["got"], "-");
@@ -1877,7 +2173,7 @@ fn strict_turns_a_warn_into_exit_1() {
         );
         assert_eq!(
             stdout.lines().last(),
-            Some("9 passed, 1 warned, 0 failed, 1 skipped"),
+            Some("11 passed, 1 warned, 0 failed, 3 skipped"),
             "{out}"
         );
     }
@@ -1977,7 +2273,7 @@ fn connection_reset_on_every_request_fails_every_case_without_a_panic() {
     let (out, report) = check_json("github", &server.url("/webhooks/github"), &[]);
     out.assert_code(1).assert_hides(secret_for("github"));
     for c in report["cases"].as_array().unwrap() {
-        if c["name"] == "stale-timestamp" {
+        if skipped_for("github").contains(&c["name"].as_str().unwrap()) {
             assert_eq!(c["outcome"], "skip");
             continue;
         }

@@ -50,9 +50,11 @@ const PROVIDERS: [&str; 28] = [
     "sendgrid",
 ];
 
-const TAMPERS: [&str; 6] = [
+const TAMPERS: [&str; 8] = [
     "bad-signature",
     "missing-signature",
+    "malformed-signature",
+    "truncated-signature",
     "stale-timestamp",
     "future-timestamp",
     "body-modified",
@@ -1278,10 +1280,24 @@ fn expected_rejection(provider: &str, tamper: &str) -> Option<(u16, &'static str
         _ if !signed(provider) => None,
         "bad-signature" => Some((401, "mismatch")),
         "missing-signature" => Some((401, "missing")),
+        // GitLab's token is compared whole: garbage is just a wrong token.
+        "malformed-signature" if provider == "gitlab" => Some((401, "mismatch")),
+        "malformed-signature" => Some((401, "malformed")),
+        "truncated-signature" => Some((401, truncated_reason(provider))),
         "stale-timestamp" if timestamped(provider) => Some((401, "stale")),
         "future-timestamp" if timestamped(provider) => Some((401, "future")),
         "body-modified" if signs_body(provider) => Some((401, "mismatch")),
         _ => None,
+    }
+}
+
+/// The verifiers' word for half a MAC: where base64 is decoded before the
+/// compare, half of it no longer decodes (malformed); everywhere else the
+/// cut MAC is a mismatch.
+fn truncated_reason(provider: &str) -> &'static str {
+    match provider {
+        "shopify" | "twilio" | "typeform" | "square" | "hubspot" => "malformed",
+        _ => "mismatch",
     }
 }
 

@@ -8,7 +8,7 @@ use tokio::task::JoinSet;
 use super::{CaseName, CaseResult, DEFAULT_TIMEOUT_SECS, Outcome, Plan, Report, noncanonical};
 use crate::provider::{Handshake, HandshakeAnswer, Headers, WebhookRequest, now};
 use crate::send::{DeliverError, Forge, Response, deliver, forge};
-use crate::tamper::Tamper;
+use crate::tamper::{Tamper, signatures};
 
 /// What one request came to.
 type Answer = Result<Response, DeliverError>;
@@ -91,6 +91,51 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
                     Some(odd.ok_or("the sample event cannot be re-encoded")?),
                 )?]
             }
+            CaseName::SecretRotation => {
+                let forged = forge(&base(None, None)).map_err(|e| e.to_string())?;
+                let mut req = forged.request;
+                // The same delivery signed with the outgoing secret.
+                let mut older = req.clone();
+                let outgoing = Tamper::BadSignature.signing_secret(plan.provider, &plan.secret);
+                plan.provider
+                    .sign(&mut older, &outgoing, &forged.ctx)
+                    .map_err(|e| e.to_string())?;
+                if !plan.provider.add_older_signature(&mut req, &older) {
+                    results.push(skipped(
+                        name,
+                        timeout_secs,
+                        format!(
+                            "{} sends one signature per delivery, so a secret rotation cannot show in one",
+                            info.title
+                        ),
+                    ));
+                    continue;
+                }
+                vec![req]
+            }
+            CaseName::MalformedSignature | CaseName::TruncatedSignature => {
+                let rewrites = if name == CaseName::MalformedSignature {
+                    signatures::malformed()
+                } else {
+                    signatures::truncated()
+                };
+                let mut requests = Vec::new();
+                for rewrite in &rewrites {
+                    let mut req = make(None, None)?;
+                    if plan.provider.map_signature(&mut req, rewrite.as_ref()) {
+                        requests.push(req);
+                    }
+                }
+                if requests.is_empty() {
+                    results.push(skipped(
+                        name,
+                        timeout_secs,
+                        format!("{} sends no signature value to alter", info.title),
+                    ));
+                    continue;
+                }
+                requests
+            }
             CaseName::Duplicate => {
                 let r = make(None, None)?;
                 vec![r.clone(), r]
@@ -99,6 +144,7 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
             CaseName::MissingSignature => vec![make(Some(Tamper::MissingSignature), None)?],
             CaseName::BodyModified => vec![make(Some(Tamper::BodyModified), None)?],
             CaseName::StaleTimestamp => vec![make(Some(Tamper::StaleTimestamp), None)?],
+            CaseName::FutureTimestamp => vec![make(Some(Tamper::FutureTimestamp), None)?],
             CaseName::MalformedBody => {
                 let body = make(None, None)?.body;
                 let cut = body[..body.len() / 2].to_vec();
@@ -156,6 +202,7 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
             &header,
             info.default_tolerance,
             asymmetric,
+            plan.provider.rejects_future_timestamps(),
         ));
     }
     if plan.cases.contains(&CaseName::ResponseTime) {
@@ -219,10 +266,14 @@ fn skip_reason(name: CaseName, plan: &Plan<'_>, is_form: bool) -> Option<String>
     let info = plan.provider.info();
     let about_signatures = matches!(
         name,
-        CaseName::BadSignature
+        CaseName::SecretRotation
+            | CaseName::BadSignature
+            | CaseName::MalformedSignature
+            | CaseName::TruncatedSignature
             | CaseName::MissingSignature
             | CaseName::BodyModified
             | CaseName::StaleTimestamp
+            | CaseName::FutureTimestamp
     );
     match name {
         CaseName::Handshake if plan.provider.handshake().is_none() => Some(format!(
@@ -233,7 +284,7 @@ fn skip_reason(name: CaseName, plan: &Plan<'_>, is_form: bool) -> Option<String>
             "{} does not sign its deliveries, so there is no signature to check: authenticate them with a shared token the sender adds (a header or query parameter)",
             info.title
         )),
-        CaseName::StaleTimestamp if !info.timestamped => Some(format!(
+        CaseName::StaleTimestamp | CaseName::FutureTimestamp if !info.timestamped => Some(format!(
             "{} signs no timestamp, so a replayed delivery cannot be told from a new one",
             info.title
         )),
@@ -321,6 +372,7 @@ fn judge(
     header: &str,
     tolerance: Option<u64>,
     asymmetric: bool,
+    rejects_future: bool,
 ) -> CaseResult {
     let duration_ms = answers
         .iter()
@@ -346,6 +398,14 @@ fn judge(
     // A request that got no answer fails its case, with the cause.
     if let Some(Err(e)) = answers.iter().find(|a| a.is_err()) {
         let hint = match e {
+            DeliverError::Connect { .. } | DeliverError::Other { .. }
+                if name == CaseName::MalformedSignature =>
+            {
+                format!(
+                    "a malformed signature header makes the handler crash ({}): parse defensively and answer 401",
+                    transport(e)
+                )
+            }
             DeliverError::Timeout { .. } => format!(
                 "the endpoint did not answer in time ({}); answer first, work later",
                 transport(e)
@@ -367,6 +427,15 @@ fn judge(
     let server_err = s >= 500;
     use CaseName as C;
     use Outcome::{Fail, Pass, Warn};
+    // Cases of several deliveries, each to be refused: the worst answer counts.
+    let worst = |each: &dyn Fn(u16) -> (Outcome, Option<String>)| {
+        statuses
+            .iter()
+            .map(|s| each(*s))
+            .max_by_key(|(o, _)| severity(*o))
+            .unwrap_or((Outcome::Fail, None))
+    };
+    let minutes = crate::tamper::timestamp_shift_secs(tolerance) / 60;
     let (outcome, hint): (Outcome, Option<String>) = match name {
         C::Valid => match s {
             _ if ok(s) => (Pass, None),
@@ -380,6 +449,11 @@ fn judge(
         C::ValidNoncanonical => match s {
             _ if ok(s) => (Pass, None),
             _ => (Fail, Some("the same event in other bytes (spacing, \\u escapes, key order) was refused: the signature is checked on re-serialized data, not the raw body; verify over the exact bytes received".into())),
+        },
+        C::SecretRotation => match s {
+            _ if ok(s) => (Pass, None),
+            _ if server_err => (Fail, Some(format!("several signatures in {header} make the handler fail with {s}: parse each one and accept the delivery if any matches"))),
+            _ => (Fail, Some(format!("checks only one of the signatures in {header} (the outgoing secret's came first): while a secret is rolled the provider sends several; accept the delivery if any matches"))),
         },
         C::Duplicate => match statuses.as_slice() {
             [a, b] if ok(*a) && ok(*b) => (Pass, None),
@@ -397,6 +471,18 @@ fn judge(
             _ if ok(s) => (Fail, Some("accepts a body that does not match its signature: verify the signature over the body actually received".into())),
             _ => (Fail, Some(format!("a bad signature makes the handler fail with {s}: answer 401 instead"))),
         },
+        C::MalformedSignature => worst(&|s| match s {
+            400 | 401 | 403 => (Pass, None),
+            _ if (400..500).contains(&s) => (Warn, Some(format!("refused with {s}; 401 says the signature is the problem"))),
+            _ if ok(s) => (Fail, Some(format!("accepts a delivery whose {header} is garbage: verify it and refuse what does not parse"))),
+            _ => (Fail, Some(format!("a malformed signature header makes the handler fail with {s}: parse defensively and answer 401"))),
+        }),
+        C::TruncatedSignature => worst(&|s| match s {
+            401 | 403 => (Pass, None),
+            _ if (400..500).contains(&s) => (Warn, Some(format!("refused with {s}; 401 or 403 says the signature is the problem"))),
+            _ if ok(s) => (Fail, Some("accepts a truncated signature (half the MAC, or none): compare the whole MAC, in constant time".into())),
+            _ => (Fail, Some(format!("a truncated signature makes the handler fail with {s} (a length mismatch in the compare?): check the length and answer 401"))),
+        }),
         C::MissingSignature => match s {
             400 | 401 | 403 => (Pass, None),
             _ if client_err => (Warn, Some(format!("refused with {s}; 400, 401 or 403 says what is wrong"))),
@@ -407,9 +493,17 @@ fn judge(
             _ if client_err => (Pass, None),
             // The provider documents no window (Discord, SendGrid), so its
             // own SDK accepts this: worth saying, not worth failing CI over.
-            _ if ok(s) && tolerance.is_none() => (Warn, Some("accepts a delivery signed 10 minutes ago: the provider sets no window, but rejecting old timestamps (say over 5 minutes) stops replayed deliveries".into())),
-            _ if ok(s) => (Fail, Some(format!("accepts a delivery signed 10 minutes ago: replay attacks work; reject timestamps older than {} s", tolerance.unwrap_or(300)))),
+            _ if ok(s) && tolerance.is_none() => (Warn, Some(format!("accepts a delivery signed {minutes} minutes ago: the provider sets no window, but rejecting old timestamps (say over 5 minutes) stops replayed deliveries"))),
+            _ if ok(s) => (Fail, Some(format!("accepts a delivery signed {minutes} minutes ago: replay attacks work; reject timestamps older than {} s", tolerance.unwrap_or(300)))),
             _ => (Fail, Some(format!("an old timestamp makes the handler fail with {s}: answer 400 or 401"))),
+        },
+        C::FutureTimestamp => match s {
+            _ if client_err => (Pass, None),
+            _ if ok(s) && rejects_future => (Fail, Some(format!("accepts a delivery signed {minutes} minutes in the future: the provider's own check refuses timestamps more than {} s off either way; compare the absolute difference", tolerance.unwrap_or(300)))),
+            // Stripe's Node, Python and Ruby SDKs, among others, check only
+            // for old timestamps (stripe-php compares the absolute difference).
+            _ if ok(s) => (Warn, Some(format!("accepts a delivery signed {minutes} minutes in the future: the provider's SDK checks only for old timestamps, but a future one stays replayable for longer; compare the absolute difference"))),
+            _ => (Fail, Some(format!("a future timestamp makes the handler fail with {s}: answer 400 or 401"))),
         },
         C::MalformedBody => match s {
             400 => (Pass, None),
@@ -431,6 +525,16 @@ fn judge(
         C::ResponseTime | C::Handshake => (Pass, None),
     };
     result(outcome, hint)
+}
+
+/// How bad an outcome is, for the worst of several answers.
+fn severity(o: Outcome) -> u8 {
+    match o {
+        Outcome::Skip => 0,
+        Outcome::Pass => 1,
+        Outcome::Warn => 2,
+        Outcome::Fail => 3,
+    }
 }
 
 fn response_time(

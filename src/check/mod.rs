@@ -23,11 +23,17 @@ pub enum CaseName {
     Handshake,
     Valid,
     ValidNoncanonical,
+    /// Two signatures, the outgoing secret's then the real one's, as
+    /// providers send while a secret is rolled.
+    SecretRotation,
     Duplicate,
     BadSignature,
+    MalformedSignature,
+    TruncatedSignature,
     MissingSignature,
     BodyModified,
     StaleTimestamp,
+    FutureTimestamp,
     MalformedBody,
     WrongContentType,
     WrongMethod,
@@ -35,15 +41,19 @@ pub enum CaseName {
 }
 
 impl CaseName {
-    pub const ALL: [CaseName; 12] = [
+    pub const ALL: [CaseName; 16] = [
         CaseName::Handshake,
         CaseName::Valid,
         CaseName::ValidNoncanonical,
+        CaseName::SecretRotation,
         CaseName::Duplicate,
         CaseName::BadSignature,
+        CaseName::MalformedSignature,
+        CaseName::TruncatedSignature,
         CaseName::MissingSignature,
         CaseName::BodyModified,
         CaseName::StaleTimestamp,
+        CaseName::FutureTimestamp,
         CaseName::MalformedBody,
         CaseName::WrongContentType,
         CaseName::WrongMethod,
@@ -55,11 +65,15 @@ impl CaseName {
             CaseName::Handshake => "handshake",
             CaseName::Valid => "valid",
             CaseName::ValidNoncanonical => "valid-noncanonical",
+            CaseName::SecretRotation => "secret-rotation",
             CaseName::Duplicate => "duplicate",
             CaseName::BadSignature => "bad-signature",
+            CaseName::MalformedSignature => "malformed-signature",
+            CaseName::TruncatedSignature => "truncated-signature",
             CaseName::MissingSignature => "missing-signature",
             CaseName::BodyModified => "body-modified",
             CaseName::StaleTimestamp => "stale-timestamp",
+            CaseName::FutureTimestamp => "future-timestamp",
             CaseName::MalformedBody => "malformed-body",
             CaseName::WrongContentType => "wrong-content-type",
             CaseName::WrongMethod => "wrong-method",
@@ -72,11 +86,15 @@ impl CaseName {
         match self {
             // The provider's own words replace this in the report.
             CaseName::Handshake => "the provider's answer".into(),
-            CaseName::Valid | CaseName::ValidNoncanonical => "2xx".into(),
+            CaseName::Valid | CaseName::ValidNoncanonical | CaseName::SecretRotation => {
+                "2xx".into()
+            }
             CaseName::Duplicate => "2xx twice".into(),
             CaseName::BadSignature | CaseName::BodyModified => "401/403".into(),
+            CaseName::TruncatedSignature => "401/403".into(),
             CaseName::MissingSignature => "400/401/403".into(),
-            CaseName::StaleTimestamp => "4xx".into(),
+            CaseName::MalformedSignature => "400/401/403".into(),
+            CaseName::StaleTimestamp | CaseName::FutureTimestamp => "4xx".into(),
             CaseName::MalformedBody => "400".into(),
             CaseName::WrongContentType => "415".into(),
             CaseName::WrongMethod => "404/405".into(),

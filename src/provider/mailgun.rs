@@ -159,6 +159,22 @@ impl Provider for Mailgun {
         }
     }
 
+    /// The signature is a field of the body: rewritten there, the rest of
+    /// the body byte for byte.
+    fn map_signature(&self, req: &mut WebhookRequest, f: &dyn Fn(&str) -> String) -> bool {
+        let Some((range, s)) = signed_part(&req.body) else {
+            return false;
+        };
+        let Some(sig) = s.signature.as_ref().and_then(text) else {
+            return false;
+        };
+        let token = s.token.as_ref().and_then(text).unwrap_or_default();
+        let ts = s.timestamp.as_ref().and_then(text).unwrap_or_default();
+        let new = f(&sig);
+        req.body = splice(&req.body, range, object(&token, &ts, Some(&new)).as_bytes());
+        true
+    }
+
     fn signed_at(&self, req: &WebhookRequest) -> Option<i64> {
         signed_part(&req.body)?
             .1

@@ -143,6 +143,38 @@ pub trait Provider: Send + Sync {
         }
     }
 
+    /// Rewrites each signature value in place with `f` (check's malformed
+    /// and truncated signatures). The default rewrites every signature
+    /// header present; a scheme that carries its signature elsewhere (in
+    /// the body) overrides this. False when there was nothing to rewrite.
+    fn map_signature(&self, req: &mut WebhookRequest, f: &dyn Fn(&str) -> String) -> bool {
+        let mut changed = false;
+        for h in self.info().signature_headers {
+            if let Some(v) = req.headers.get_str(&h).map(f) {
+                req.headers.set(&h, v);
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// Schemes that carry several signatures while a secret is rolled
+    /// (Stripe, Standard Webhooks, Paddle, PagerDuty): puts the signature
+    /// of `older` (the same delivery signed with the outgoing secret) ahead
+    /// of `req`'s own, in the provider's format. False for a scheme that
+    /// carries one signature.
+    fn add_older_signature(&self, _req: &mut WebhookRequest, _older: &WebhookRequest) -> bool {
+        false
+    }
+
+    /// Whether the provider's documentation or SDK refuses timestamps more
+    /// than the tolerance in the future too (Slack's documented check and
+    /// Python SDK, the Standard Webhooks and Svix libraries), not only old
+    /// ones (Stripe's Node, Python and Ruby SDKs).
+    fn rejects_future_timestamps(&self) -> bool {
+        false
+    }
+
     /// The Unix time the signature was made at, for timestamped schemes.
     fn signed_at(&self, _req: &WebhookRequest) -> Option<i64> {
         None
@@ -360,6 +392,80 @@ pub(crate) fn check_body_mac(
 mod tests {
     use super::*;
     use crate::send::{Forge, forge};
+
+    /// The rotation format each provider sends: its own verify accepts the
+    /// delivery with the outgoing secret's signature first, and finds two;
+    /// schemes with a single signature have none.
+    #[test]
+    fn older_signatures_go_first_in_the_provider_format() {
+        let rotating = [
+            "stripe",
+            "standard",
+            "svix",
+            "clerk",
+            "resend",
+            "standard-v1a",
+            "paddle",
+            "pagerduty",
+        ];
+        let shared = Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        let outgoing = Secret::new("whsec_b3V0Z29pbmctc2VjcmV0LTAxMjM0NTY3");
+        for p in all().into_iter().filter(|p| p.signed()) {
+            let (secret, public, old) = match p.keygen() {
+                Some(pair) => (
+                    pair.private,
+                    Secret::new(pair.public),
+                    p.keygen().unwrap().private,
+                ),
+                None => (shared.clone(), shared.clone(), outgoing.clone()),
+            };
+            let event = crate::fixture::default_event(p.name()).unwrap().to_string();
+            let forged = forge(&Forge {
+                provider: p.as_ref(),
+                event,
+                url: "https://example.com/hooks".into(),
+                secret: Some(secret),
+                data: None,
+                sets: vec![],
+                extra_headers: vec![],
+                tamper: None,
+                timestamp: 1_700_000_000,
+            })
+            .unwrap();
+            let mut req = forged.request;
+            let header = &p.info().signature_headers[0];
+            // Mailgun's signature is in the body: no header value.
+            let own = req.headers.get_str(header).map(last_item);
+            let mut older = req.clone();
+            p.sign(&mut older, &old, &forged.ctx).unwrap();
+            let added = p.add_older_signature(&mut req, &older);
+            assert_eq!(added, rotating.contains(&p.name()), "{}", p.name());
+            if !added {
+                continue;
+            }
+            let v = p.verify(&req, &public, &VerifyOptions::at(1_700_000_003));
+            assert!(v.is_valid(), "{}: {v:?}", p.name());
+            // Only the outgoing secret's signature: refused.
+            let v = p.verify(&older, &public, &VerifyOptions::at(1_700_000_003));
+            assert!(!v.is_valid(), "{}: {v:?}", p.name());
+            let own = own.unwrap();
+            let value = req.headers.get_str(header).unwrap();
+            let old = last_item(older.headers.get_str(header).unwrap());
+            assert!(
+                value.ends_with(&own)
+                    && value
+                        .find(&old)
+                        .is_some_and(|i| i < value.len() - own.len()),
+                "{}: the outgoing signature first in {value}",
+                p.name()
+            );
+        }
+    }
+
+    /// The last item of a signature header value: its last signature.
+    fn last_item(value: &str) -> String {
+        value.rsplit([' ', ',', ';']).next().unwrap().to_string()
+    }
 
     /// Each provider's forged default event is recognised as that provider's,
     /// verifies, and names the fixture's event.

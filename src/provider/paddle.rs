@@ -100,6 +100,21 @@ impl Provider for Paddle {
         run().unwrap_or_else(Verdict::from)
     }
 
+    /// During a roll Paddle sends `ts=…;h1=OLD;h1=NEW`.
+    fn add_older_signature(&self, req: &mut WebhookRequest, older: &WebhookRequest) -> bool {
+        let (Some(new), Some(old)) = (req.headers.get_str(HEADER), older.headers.get_str(HEADER))
+        else {
+            return false;
+        };
+        let (Some((ts, sig)), Some((_, old_sig))) = (new.split_once(';'), old.split_once(';'))
+        else {
+            return false;
+        };
+        let merged = format!("{ts};{old_sig};{sig}");
+        req.headers.set(HEADER, merged);
+        true
+    }
+
     fn signed_at(&self, req: &WebhookRequest) -> Option<i64> {
         let (ts, _) = parse(req.headers.get_str(HEADER)?).ok()?;
         ts.parse().ok()

@@ -85,6 +85,17 @@ impl Provider for PagerDuty {
         run().unwrap_or_else(Verdict::from)
     }
 
+    /// During a rotation PagerDuty sends `v1=OLD,v1=NEW`.
+    fn add_older_signature(&self, req: &mut WebhookRequest, older: &WebhookRequest) -> bool {
+        let (Some(new), Some(old)) = (req.headers.get_str(HEADER), older.headers.get_str(HEADER))
+        else {
+            return false;
+        };
+        let merged = format!("{old},{new}");
+        req.headers.set(HEADER, merged);
+        true
+    }
+
     fn detect(&self, headers: &Headers) -> bool {
         headers.contains(HEADER)
     }

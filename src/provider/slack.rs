@@ -124,6 +124,12 @@ impl Provider for Slack {
         run().unwrap_or_else(Verdict::from)
     }
 
+    /// Slack's documented check and its Python SDK compare the absolute
+    /// difference with five minutes.
+    fn rejects_future_timestamps(&self) -> bool {
+        true
+    }
+
     fn signed_at(&self, req: &WebhookRequest) -> Option<i64> {
         req.headers.get_str(TS_HEADER)?.trim().parse().ok()
     }

@@ -212,6 +212,23 @@ impl Provider for Standard {
         run().unwrap_or_else(Verdict::from)
     }
 
+    /// Several `v1,` signatures, space-separated, while a secret is rolled.
+    fn add_older_signature(&self, req: &mut WebhookRequest, older: &WebhookRequest) -> bool {
+        let h = format!("{}-signature", self.prefix);
+        let (Some(new), Some(old)) = (req.headers.get_str(&h), older.headers.get_str(&h)) else {
+            return false;
+        };
+        let merged = format!("{old} {new}");
+        req.headers.set(&h, merged);
+        true
+    }
+
+    /// The Standard Webhooks and Svix libraries refuse a timestamp too far
+    /// ahead as well as too old.
+    fn rejects_future_timestamps(&self) -> bool {
+        true
+    }
+
     fn signed_at(&self, req: &WebhookRequest) -> Option<i64> {
         let p = header_prefix(&req.headers);
         req.headers

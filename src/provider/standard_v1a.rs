@@ -181,6 +181,22 @@ impl Provider for StandardV1a {
         run().unwrap_or_else(Verdict::from)
     }
 
+    /// Several `v1a,` signatures, space-separated, while a key is rolled.
+    fn add_older_signature(&self, req: &mut WebhookRequest, older: &WebhookRequest) -> bool {
+        let h = "webhook-signature";
+        let (Some(new), Some(old)) = (req.headers.get_str(h), older.headers.get_str(h)) else {
+            return false;
+        };
+        let merged = format!("{old} {new}");
+        req.headers.set(h, merged);
+        true
+    }
+
+    /// As Standard Webhooks: too far ahead is refused like too old.
+    fn rejects_future_timestamps(&self) -> bool {
+        true
+    }
+
     fn signed_at(&self, req: &WebhookRequest) -> Option<i64> {
         let p = header_prefix(&req.headers);
         req.headers

@@ -106,6 +106,21 @@ impl Provider for Stripe {
         run().unwrap_or_else(Verdict::from)
     }
 
+    /// During a roll Stripe sends `t=…,v1=OLD,v1=NEW`.
+    fn add_older_signature(&self, req: &mut WebhookRequest, older: &WebhookRequest) -> bool {
+        let (Some(new), Some(old)) = (req.headers.get_str(HEADER), older.headers.get_str(HEADER))
+        else {
+            return false;
+        };
+        let (Some((ts, sig)), Some((_, old_sig))) = (new.split_once(','), old.split_once(','))
+        else {
+            return false;
+        };
+        let merged = format!("{ts},{old_sig},{sig}");
+        req.headers.set(HEADER, merged);
+        true
+    }
+
     fn signed_at(&self, req: &WebhookRequest) -> Option<i64> {
         let value = req.headers.get_str(HEADER)?;
         value

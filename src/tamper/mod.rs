@@ -1,6 +1,8 @@
 //! Deliberate faults for `send --tamper` and `check`: each one makes a
 //! delivery that a correct receiver must reject.
 
+pub mod signatures;
+
 use crate::provider::{Failure, Provider, SignContext, WebhookRequest};
 use crate::secret::Secret;
 
@@ -15,6 +17,10 @@ pub enum Tamper {
     StaleTimestamp,
     /// Correctly signed, ten minutes in the future.
     FutureTimestamp,
+    /// The signature header present but garbage (`Stripe-Signature: garbage`).
+    MalformedSignature,
+    /// The real signature with its MAC cut to the first half.
+    TruncatedSignature,
     /// A valid signature of another body.
     BodyModified,
     /// Correctly signed, sent as text/plain.
@@ -51,6 +57,8 @@ impl Tamper {
             Tamper::MissingSignature => "missing-signature",
             Tamper::StaleTimestamp => "stale-timestamp",
             Tamper::FutureTimestamp => "future-timestamp",
+            Tamper::MalformedSignature => "malformed-signature",
+            Tamper::TruncatedSignature => "truncated-signature",
             Tamper::BodyModified => "body-modified",
             Tamper::WrongContentType => "wrong-content-type",
         }
@@ -59,7 +67,7 @@ impl Tamper {
     /// How far a timestamp fault moves the signing time: twice the tolerance,
     /// and at least ten minutes.
     pub fn shift_timestamp(self, ctx: &mut SignContext, tolerance: Option<u64>) {
-        let shift = (tolerance.unwrap_or(300) as i64 * 2).max(600);
+        let shift = timestamp_shift_secs(tolerance);
         match self {
             Tamper::StaleTimestamp => ctx.timestamp -= shift,
             Tamper::FutureTimestamp => ctx.timestamp += shift,
@@ -98,10 +106,21 @@ impl Tamper {
             Tamper::MissingSignature => provider.strip_signature(req),
             Tamper::BodyModified => modify_body(&mut req.body),
             Tamper::WrongContentType => req.headers.set("Content-Type", "text/plain"),
+            Tamper::MalformedSignature => {
+                provider.map_signature(req, signatures::malformed()[0].as_ref());
+            }
+            Tamper::TruncatedSignature => {
+                provider.map_signature(req, signatures::truncated()[0].as_ref());
+            }
             _ => {}
         }
         Ok(())
     }
+}
+
+/// How many seconds the timestamp faults move the signing time.
+pub fn timestamp_shift_secs(tolerance: Option<u64>) -> i64 {
+    (tolerance.unwrap_or(300) as i64 * 2).max(600)
 }
 
 /// Changes one digit, so that JSON and forms stay well-formed and the
@@ -147,6 +166,8 @@ mod tests {
             Tamper::MissingSignature,
             Tamper::StaleTimestamp,
             Tamper::FutureTimestamp,
+            Tamper::MalformedSignature,
+            Tamper::TruncatedSignature,
             Tamper::BodyModified,
         ] {
             let why = t.not_applicable(zapier.as_ref()).unwrap();

@@ -1,0 +1,127 @@
+//! Signature values made wrong in the ways receivers mishandle (check's
+//! malformed- and truncated-signature cases, `send --tamper`): garbage a
+//! naive parser crashes on, and the real MAC cut short (prefix compares).
+
+/// Where the MAC is in a signature value: the longest run of hex or base64
+/// characters (with its `=` padding), so that `t=…,v1=`, `sha256=`, `v0=`
+/// and `v1,` prefixes stay as they are.
+fn mac_range(value: &str) -> Option<std::ops::Range<usize>> {
+    let b = value.as_bytes();
+    let is_mac = |c: u8| c.is_ascii_alphanumeric() || c == b'+' || c == b'/';
+    let mut best: Option<std::ops::Range<usize>> = None;
+    let mut i = 0;
+    while i < b.len() {
+        if !is_mac(b[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && is_mac(b[i]) {
+            i += 1;
+        }
+        while i < b.len() && b[i] == b'=' {
+            i += 1;
+        }
+        if best.as_ref().is_none_or(|r| i - start > r.len()) {
+            best = Some(start..i);
+        }
+    }
+    best
+}
+
+/// `value` with its MAC replaced by `f(mac)`.
+fn replace_mac(value: &str, f: impl Fn(&str) -> String) -> String {
+    match mac_range(value) {
+        Some(r) => format!(
+            "{}{}{}",
+            &value[..r.start],
+            f(&value[r.clone()]),
+            &value[r.end..]
+        ),
+        None => f(value),
+    }
+}
+
+/// One way of rewriting a signature value.
+pub type Rewrite = Box<dyn Fn(&str) -> String>;
+
+/// The malformed values sent: no structure at all, then the scheme's
+/// shape around a MAC that is neither hex nor base64 (`sha256=zz`).
+pub fn malformed() -> [Rewrite; 2] {
+    [
+        Box::new(|_: &str| "garbage".to_string()),
+        Box::new(|v: &str| replace_mac(v, |_| "zz!".into())),
+    ]
+}
+
+/// The truncated values sent: the MAC's first half, then an empty MAC
+/// (`v1=`), which a prefix compare or a falsy check lets through.
+pub fn truncated() -> [Rewrite; 2] {
+    [
+        Box::new(|v: &str| replace_mac(v, |m| m[..m.len() / 2].to_string())),
+        Box::new(|v: &str| replace_mac(v, |_| String::new())),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mac_is_found_behind_each_scheme_prefix() {
+        let hex = "a".repeat(64);
+        let cut = |v: &str| (truncated()[0])(v);
+        assert_eq!(
+            cut(&format!("sha256={hex}")),
+            format!("sha256={}", "a".repeat(32))
+        );
+        assert_eq!(
+            cut(&format!("t=1700000000,v1={hex}")),
+            format!("t=1700000000,v1={}", "a".repeat(32))
+        );
+        assert_eq!(
+            cut("v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4="),
+            "v1,K5oZfzN95Z9UVu1EsfQmfV"
+        );
+        assert_eq!((truncated()[1])(&format!("v0={hex}")), "v0=");
+        assert_eq!((malformed()[1])(&format!("sha256={hex}")), "sha256=zz!");
+        assert_eq!((malformed()[0])("anything"), "garbage");
+    }
+
+    /// Every signed provider's value can be rewritten, and its own verify
+    /// refuses each rewrite (Mailgun's, in the body, too).
+    #[test]
+    fn every_rewrite_is_refused_by_each_provider_own_verify() {
+        use crate::provider::{VerifyOptions, all};
+        use crate::secret::Secret;
+        use crate::send::{Forge, forge};
+        let shared = Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        for p in all().into_iter().filter(|p| p.signed()) {
+            let (secret, public) = match p.keygen() {
+                Some(pair) => (pair.private, Secret::new(pair.public)),
+                None => (shared.clone(), shared.clone()),
+            };
+            let event = crate::fixture::default_event(p.name()).unwrap().to_string();
+            let signed = forge(&Forge {
+                provider: p.as_ref(),
+                event,
+                url: "https://example.com/hooks".into(),
+                secret: Some(secret),
+                data: None,
+                sets: vec![],
+                extra_headers: vec![],
+                tamper: None,
+                timestamp: 1_700_000_000,
+            })
+            .unwrap()
+            .request;
+            for rewrite in malformed().iter().chain(truncated().iter()) {
+                let mut req = signed.clone();
+                assert!(p.map_signature(&mut req, rewrite.as_ref()), "{}", p.name());
+                assert_ne!(req, signed, "{}", p.name());
+                let v = p.verify(&req, &public, &VerifyOptions::at(1_700_000_003));
+                assert!(!v.is_valid(), "{}: {v:?}", p.name());
+            }
+        }
+    }
+}
