@@ -1,0 +1,234 @@
+//! A small HTTP/1.1 client for `http://` targets that writes the request
+//! head exactly as given: header names in their case, in their order,
+//! repeated names where they stood, and nothing added but `Host` (when the
+//! headers have none) and `Content-Length`. reqwest's HeaderMap regroups
+//! repeated names and adds `Accept: */*`, which breaks byte-exact forwards
+//! and replays; `https://` targets still go through reqwest (TLS).
+
+mod pool;
+pub mod response;
+
+use std::time::Duration;
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+
+pub use pool::Pool;
+pub use response::{Answer, ReadError};
+
+/// Why a request got no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    BadRequest(String),
+    /// Refused, unreachable, or the name did not resolve.
+    #[error("{0}")]
+    Connect(std::io::Error),
+    #[error("no answer within the timeout")]
+    Timeout,
+    /// Writing the request failed: no byte of an answer was read.
+    #[error("{0}")]
+    Io(std::io::Error),
+    #[error("{0}")]
+    Read(ReadError),
+}
+
+/// Headers that frame the message: the body decides them, never the caller.
+const FRAMING: &[&str] = &["content-length", "transfer-encoding"];
+
+/// Sends one request to an `http://` URL and reads the answer, all within
+/// `timeout`. Connections are kept in `pool` for the next request.
+pub async fn send<'h>(
+    pool: &Pool,
+    method: &str,
+    url: &url::Url,
+    headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
+    body: &[u8],
+    timeout: Duration,
+) -> Result<Answer, Error> {
+    let head = request_head(method, url, headers, body)?;
+    let close = head.close;
+    let key = authority(url)?;
+    let exchange = async {
+        // A reused connection the server closed meanwhile fails before any
+        // byte of the answer: send once more on a fresh one.
+        if let Some(conn) = pool.take(&key) {
+            match exchange(conn, &head.bytes, body, method).await {
+                Ok((answer, conn)) => return Ok(keep(pool, &key, answer, conn, close)),
+                Err(Error::Read(ReadError::ClosedBeforeAnswer(_)) | Error::Io(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let conn = connect(url).await?;
+        let (answer, conn) = exchange(conn, &head.bytes, body, method).await?;
+        Ok(keep(pool, &key, answer, conn, close))
+    };
+    tokio::time::timeout(timeout, exchange)
+        .await
+        .map_err(|_| Error::Timeout)?
+}
+
+fn keep(pool: &Pool, key: &str, answer: Answer, conn: Option<TcpStream>, close: bool) -> Answer {
+    if let Some(conn) = conn
+        && !close
+    {
+        pool.put(key, conn);
+    }
+    answer
+}
+
+/// Writes the request and reads the answer; hands the connection back when
+/// it can carry another request.
+async fn exchange(
+    mut conn: TcpStream,
+    head: &[u8],
+    body: &[u8],
+    method: &str,
+) -> Result<(Answer, Option<TcpStream>), Error> {
+    conn.write_all(head).await.map_err(Error::Io)?;
+    conn.write_all(body).await.map_err(Error::Io)?;
+    conn.flush().await.map_err(Error::Io)?;
+    let head_request = method.eq_ignore_ascii_case("HEAD");
+    let (answer, reusable) = response::read(&mut conn, head_request)
+        .await
+        .map_err(Error::Read)?;
+    Ok((answer, reusable.then_some(conn)))
+}
+
+async fn connect(url: &url::Url) -> Result<TcpStream, Error> {
+    let port = url.port_or_known_default().unwrap_or(80);
+    let conn = match url.host() {
+        Some(url::Host::Ipv4(ip)) => TcpStream::connect((ip, port)).await,
+        Some(url::Host::Ipv6(ip)) => TcpStream::connect((ip, port)).await,
+        Some(url::Host::Domain(name)) => TcpStream::connect((name, port)).await,
+        None => return Err(Error::BadRequest("the URL has no host".into())),
+    }
+    .map_err(Error::Connect)?;
+    // Small writes (head, then body) must not wait for Nagle.
+    let _ = conn.set_nodelay(true);
+    Ok(conn)
+}
+
+/// `host:port` as written in the URL (the default port left out).
+fn authority(url: &url::Url) -> Result<String, Error> {
+    let host = url
+        .host_str()
+        .ok_or_else(|| Error::BadRequest("the URL has no host".into()))?;
+    Ok(match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    })
+}
+
+struct Head {
+    bytes: Vec<u8>,
+    /// The caller asked for `Connection: close`.
+    close: bool,
+}
+
+fn request_head<'h>(
+    method: &str,
+    url: &url::Url,
+    headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
+    body: &[u8],
+) -> Result<Head, Error> {
+    if method.is_empty()
+        || !method
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    {
+        return Err(Error::BadRequest(format!(
+            "method {method:?} is not a token"
+        )));
+    }
+    let mut out = Vec::with_capacity(512);
+    out.extend_from_slice(method.as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(url.path().as_bytes());
+    if let Some(q) = url.query() {
+        out.push(b'?');
+        out.extend_from_slice(q.as_bytes());
+    }
+    out.extend_from_slice(b" HTTP/1.1\r\n");
+    let headers: Vec<(&str, &[u8])> = headers.into_iter().collect();
+    // The recorded Host names where the delivery first arrived; the target
+    // is this URL. A Host the caller chose (send -H Host:…) is kept.
+    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+        out.extend_from_slice(b"Host: ");
+        out.extend_from_slice(authority(url)?.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    let mut close = false;
+    for (name, value) in headers {
+        if FRAMING.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+            continue;
+        }
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
+            return Err(Error::BadRequest(format!(
+                "header name {name:?} is not a token"
+            )));
+        }
+        if value.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0) {
+            return Err(Error::BadRequest(format!(
+                "header {name}: the value holds a line break"
+            )));
+        }
+        if name.eq_ignore_ascii_case("connection")
+            && value
+                .split(|&b| b == b',')
+                .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
+        {
+            close = true;
+        }
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value);
+        out.extend_from_slice(b"\r\n");
+    }
+    // A body is framed by its length; a bodiless GET or HEAD says nothing.
+    let bodiless = matches!(method, "GET" | "HEAD" | "DELETE" | "OPTIONS" | "TRACE");
+    if !body.is_empty() || !bodiless {
+        out.extend_from_slice(format!("Content-Length: {}\r\n", body.len()).as_bytes());
+    }
+    out.extend_from_slice(b"\r\n");
+    Ok(Head { bytes: out, close })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(headers: &[(&str, &[u8])], body: &[u8]) -> String {
+        let url = url::Url::parse("http://127.0.0.1:8080/hooks/a?x=1&x=2").unwrap();
+        let h = request_head("POST", &url, headers.iter().copied(), body).unwrap();
+        String::from_utf8(h.bytes).unwrap()
+    }
+
+    #[test]
+    fn writes_headers_as_given_with_host_and_length() {
+        let got = head(
+            &[
+                ("X-Dup", b"a"),
+                ("x-between", b"z"),
+                ("X-Dup", b"b"),
+                ("Content-Length", b"999"),
+            ],
+            b"{}",
+        );
+        assert_eq!(
+            got,
+            "POST /hooks/a?x=1&x=2 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nX-Dup: a\r\n\
+             x-between: z\r\nX-Dup: b\r\nContent-Length: 2\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn a_given_host_is_kept_and_line_breaks_are_refused() {
+        assert!(head(&[("Host", b"example.test")], b"").starts_with(
+            "POST /hooks/a?x=1&x=2 HTTP/1.1\r\nHost: example.test\r\nContent-Length: 0\r\n"
+        ));
+        let url = url::Url::parse("http://h/").unwrap();
+        let bad: &[(&str, &[u8])] = &[("X-A", b"1\r\nX-Injected: 1")];
+        assert!(request_head("POST", &url, bad.iter().copied(), b"").is_err());
+    }
+}
