@@ -222,6 +222,124 @@ mod tests {
         );
     }
 
+    /// Reads one request head and its Content-Length body; false at EOF.
+    async fn read_request(conn: &mut TcpStream) -> bool {
+        use tokio::io::AsyncReadExt;
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            let mut headers = [httparse::EMPTY_HEADER; 32];
+            let mut req = httparse::Request::new(&mut headers);
+            if let Ok(httparse::Status::Complete(len)) = req.parse(&buf) {
+                let body: usize = req
+                    .headers
+                    .iter()
+                    .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+                    .map_or(0, |h| {
+                        std::str::from_utf8(h.value).unwrap().parse().unwrap()
+                    });
+                while buf.len() < len + body {
+                    let n = conn.read(&mut chunk).await.unwrap();
+                    buf.extend_from_slice(&chunk[..n]);
+                }
+                return true;
+            }
+            match conn.read(&mut chunk).await {
+                Ok(0) | Err(_) => return false,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    }
+
+    async fn answer(conn: &mut TcpStream, body: &str) {
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        conn.write_all(head.as_bytes()).await.unwrap();
+    }
+
+    async fn post(pool: &Pool, addr: std::net::SocketAddr) -> Result<Answer, Error> {
+        let url = url::Url::parse(&format!("http://{addr}/")).unwrap();
+        send(
+            pool,
+            "POST",
+            &url,
+            [("X-A", &b"1"[..])],
+            b"{}",
+            Duration::from_secs(5),
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn keep_alive_connections_are_reused() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut conn, _) = listener.accept().await.unwrap();
+            let mut served = 0;
+            while read_request(&mut conn).await {
+                served += 1;
+                answer(&mut conn, &served.to_string()).await;
+            }
+            served
+        });
+        let pool = Pool::new(4);
+        for want in ["1", "2", "3"] {
+            assert_eq!(post(&pool, addr).await.unwrap().body, want.as_bytes());
+        }
+        drop(pool);
+        assert_eq!(server.await.unwrap(), 3, "three requests on one connection");
+    }
+
+    #[tokio::test]
+    async fn a_reused_connection_closed_before_answering_is_retried_once() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut first, _) = listener.accept().await.unwrap();
+            assert!(read_request(&mut first).await);
+            answer(&mut first, "first").await;
+            // The keep-alive race: the next request arrives as the server
+            // gives the connection up, unanswered.
+            assert!(read_request(&mut first).await);
+            drop(first);
+            let (mut second, _) = listener.accept().await.unwrap();
+            assert!(read_request(&mut second).await);
+            answer(&mut second, "second").await;
+        });
+        let pool = Pool::new(4);
+        assert_eq!(post(&pool, addr).await.unwrap().body, b"first");
+        assert_eq!(post(&pool, addr).await.unwrap().body, b"second");
+        server.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn refused_and_silent_servers_are_told_apart() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        let err = post(&Pool::new(1), addr).await.unwrap_err();
+        assert!(matches!(err, Error::Connect(_)), "{err:?}");
+        assert!(err.to_string().contains("refused"), "{err}");
+
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = url::Url::parse(&format!("http://{}/", silent.local_addr().unwrap())).unwrap();
+        let none: [(&str, &[u8]); 0] = [];
+        let err = send(
+            &Pool::new(1),
+            "GET",
+            &url,
+            none,
+            b"",
+            Duration::from_millis(200),
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, Error::Timeout), "{err:?}");
+    }
+
     #[test]
     fn a_given_host_is_kept_and_line_breaks_are_refused() {
         assert!(head(&[("Host", b"example.test")], b"").starts_with(
