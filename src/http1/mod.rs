@@ -85,10 +85,20 @@ async fn exchange(
     body: &[u8],
     method: &str,
 ) -> Result<(Answer, Option<TcpStream>), Error> {
-    conn.write_all(head).await.map_err(Error::Io)?;
-    conn.write_all(body).await.map_err(Error::Io)?;
-    conn.flush().await.map_err(Error::Io)?;
     let head_request = method.eq_ignore_ascii_case("HEAD");
+    let written = async {
+        conn.write_all(head).await?;
+        conn.write_all(body).await?;
+        conn.flush().await
+    }
+    .await;
+    if let Err(e) = written {
+        // A server may answer (413) and close before taking the whole body.
+        return match response::read(&mut conn, head_request).await {
+            Ok((answer, _)) => Ok((answer, None)),
+            Err(_) => Err(Error::Io(e)),
+        };
+    }
     let (answer, reusable) = response::read(&mut conn, head_request)
         .await
         .map_err(Error::Read)?;
