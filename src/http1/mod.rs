@@ -33,6 +33,9 @@ pub enum Error {
     Read(ReadError),
 }
 
+/// Bodies up to this size are sent in the same write as the head.
+const SMALL_BODY: usize = 64 * 1024;
+
 /// Headers that frame the message: the body decides them, never the caller.
 const FRAMING: &[&str] = &["content-length", "transfer-encoding"];
 
@@ -87,8 +90,16 @@ async fn exchange(
 ) -> Result<(Answer, Option<TcpStream>), Error> {
     let head_request = method.eq_ignore_ascii_case("HEAD");
     let written = async {
-        conn.write_all(head).await?;
-        conn.write_all(body).await?;
+        if body.len() <= SMALL_BODY {
+            // One write, one packet: head and a webhook-sized body together.
+            let mut all = Vec::with_capacity(head.len() + body.len());
+            all.extend_from_slice(head);
+            all.extend_from_slice(body);
+            conn.write_all(&all).await?;
+        } else {
+            conn.write_all(head).await?;
+            conn.write_all(body).await?;
+        }
         conn.flush().await
     }
     .await;
@@ -301,6 +312,49 @@ mod tests {
         }
         drop(pool);
         assert_eq!(server.await.unwrap(), 3, "three requests on one connection");
+    }
+
+    #[test]
+    fn the_portable_pool_carries_a_connection_from_one_runtime_to_the_next() {
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+        };
+        let server_rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = server_rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = server_rt.spawn(async move {
+            let mut connections = 0;
+            let mut served = 0;
+            while served < 2 {
+                let (mut conn, _) = listener.accept().await.unwrap();
+                connections += 1;
+                while served < 2 && read_request(&mut conn).await {
+                    served += 1;
+                    answer(&mut conn, "ok").await;
+                }
+            }
+            connections
+        });
+        let pool = Pool::portable(4);
+        for _ in 0..2 {
+            // Each send in its own runtime, dropped afterwards, as send and replay do.
+            let answer = runtime().block_on(post(&pool, addr)).unwrap();
+            assert_eq!(answer.body, b"ok");
+        }
+        assert_eq!(
+            server_rt.block_on(server).unwrap(),
+            1,
+            "one connection for both"
+        );
     }
 
     #[tokio::test]
