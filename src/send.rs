@@ -234,6 +234,9 @@ pub async fn deliver(
             reason: "only http and https are supported".into(),
         });
     }
+    if parsed.scheme() == "http" {
+        return deliver_exact(req, &parsed, timeout).await;
+    }
     let method =
         reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|e| DeliverError::Other {
             url: url.clone(),
@@ -278,6 +281,54 @@ pub async fn deliver(
         reason: status.canonical_reason().unwrap_or("").to_string(),
         headers,
         body,
+        elapsed: start.elapsed(),
+    })
+}
+
+/// An `http://` target gets the headers exactly as given (order, case,
+/// repeated names in place, nothing added), which reqwest cannot do.
+async fn deliver_exact(
+    req: &WebhookRequest,
+    url: &url::Url,
+    timeout: Duration,
+) -> Result<Response, DeliverError> {
+    let start = Instant::now();
+    let answer = crate::http1::send(
+        crate::http1::Pool::shared(),
+        &req.method,
+        url,
+        req.headers.iter(),
+        &req.body,
+        timeout,
+    )
+    .await
+    .map_err(|e| {
+        let url = req.url.clone();
+        match e {
+            crate::http1::Error::Connect(e) => DeliverError::Connect {
+                url,
+                reason: e.to_string(),
+            },
+            crate::http1::Error::Timeout => DeliverError::Timeout {
+                url,
+                secs: timeout.as_secs_f64(),
+            },
+            e => DeliverError::Other {
+                url,
+                reason: e.to_string(),
+            },
+        }
+    })?;
+    let reason = http::StatusCode::from_u16(answer.status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("")
+        .to_string();
+    Ok(Response {
+        status: answer.status,
+        reason,
+        headers: answer.headers,
+        body: answer.body,
         elapsed: start.elapsed(),
     })
 }

@@ -1815,9 +1815,6 @@ fn forwarded_targets_stay_under_the_forward_path() {
 }
 
 #[test]
-#[ignore = "limitation: forwarded headers go through a reqwest HeaderMap, which regroups a name's \
-            values: `X-Dup: a, X-Between: z, X-Dup: b` reaches the app as \
-            `x-dup: a, x-dup: b, x-between: z` (src/listen/forward.rs try_send)"]
 fn interleaved_repeated_headers_reach_the_app_in_order() {
     let app = SlowApp::start(Duration::ZERO);
     let store = tempfile::tempdir().unwrap();

@@ -43,8 +43,11 @@ pub enum Outcome {
     TimedOut(Duration),
 }
 
+/// `http://` apps get the exact header list over [`crate::http1`];
+/// `https://` ones go through reqwest for TLS.
 pub struct Forwarder {
     client: reqwest::Client,
+    exact: crate::http1::Pool,
     timeout: Duration,
 }
 
@@ -74,7 +77,11 @@ impl Forwarder {
         let client = builder
             .build()
             .map_err(|e| anyhow::anyhow!("cannot build the forwarding client: {e}"))?;
-        Ok(Self { client, timeout })
+        Ok(Self {
+            client,
+            exact: crate::http1::Pool::new(256),
+            timeout,
+        })
     }
 
     /// Sends the request on; never fails, the outcome says what happened.
@@ -91,6 +98,11 @@ impl Forwarder {
     }
 
     async fn try_send(&self, method: &str, url: &str, headers: &Headers, body: Vec<u8>) -> Outcome {
+        if let Ok(parsed) = url::Url::parse(url)
+            && parsed.scheme() == "http"
+        {
+            return self.send_exact(method, &parsed, headers, &body).await;
+        }
         let Ok(method) = reqwest::Method::from_bytes(method.as_bytes()) else {
             return Outcome::Unreachable(format!("method {method:?} cannot be forwarded"));
         };
@@ -131,6 +143,28 @@ impl Forwarder {
                 body: body.to_vec(),
             },
             Err(e) => self.failure(e),
+        }
+    }
+
+    async fn send_exact(
+        &self,
+        method: &str,
+        url: &url::Url,
+        headers: &Headers,
+        body: &[u8],
+    ) -> Outcome {
+        let connection = headers.get_str("connection");
+        let passed = headers
+            .iter()
+            .filter(|(name, _)| !is_hop_by_hop(name, connection));
+        match crate::http1::send(&self.exact, method, url, passed, body, self.timeout).await {
+            Ok(answer) => Outcome::Answered {
+                status: answer.status,
+                headers: answer.headers.into_iter().collect(),
+                body: answer.body,
+            },
+            Err(crate::http1::Error::Timeout) => Outcome::TimedOut(self.timeout),
+            Err(e) => Outcome::Unreachable(e.to_string()),
         }
     }
 
