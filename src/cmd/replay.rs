@@ -11,7 +11,7 @@ use crate::cli::{ReplayArgs, read_data};
 use crate::listen::line::{LineInfo, human, json_line};
 use crate::provider::{self, Provider};
 use crate::replay::{self, Plan, Prepared, ReplayError, Summary};
-use crate::store::{self, AttemptKind, Filter, Lookup, Store, StoreError, Writer, now_ms};
+use crate::store::{self, Filter, Lookup, Store, StoreError, Writer, now_ms};
 
 use super::{check_key, exit, require_secret, resolve_secret, usage};
 
@@ -164,12 +164,7 @@ fn load(conn: &Connection, id: &str, need_target: bool) -> Result<Loaded, String
         .map_err(|e| e.to_string())?
         .ok_or("the delivery is gone")?;
     let target = if need_target {
-        store::query::attempts(conn, id)
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .rev()
-            .find(|a| a.kind == AttemptKind::Forward)
-            .and_then(|a| a.target)
+        store::query::last_forward_target(conn, id).map_err(|e| e.to_string())?
     } else {
         None
     };

@@ -154,6 +154,21 @@ pub fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<Delivery>> {
     .optional()
 }
 
+/// Where a delivery was last forwarded to, without reading its attempts'
+/// bodies: replay asks this once per delivery it re-sends.
+pub fn last_forward_target(
+    conn: &Connection,
+    delivery_id: &str,
+) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached(
+        "SELECT target FROM attempts WHERE delivery_id = ?1 AND kind = 'forward'
+         ORDER BY seq DESC LIMIT 1",
+    )?
+    .query_row(params![delivery_id], |r| r.get(0))
+    .optional()
+    .map(Option::flatten)
+}
+
 /// Every attempt of a delivery, oldest first.
 pub fn attempts(conn: &Connection, delivery_id: &str) -> rusqlite::Result<Vec<Attempt>> {
     let mut stmt = conn.prepare_cached(
