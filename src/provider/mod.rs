@@ -32,6 +32,7 @@ mod stripe;
 mod twilio;
 mod twitch;
 mod typeform;
+mod v0;
 mod zapier;
 mod zoom;
 

@@ -4,22 +4,22 @@
 //! Zoom posts an `endpoint.url_validation` challenge: the answer is JSON
 //! `{"plainToken": P, "encryptedToken": hex HMAC-SHA256(secret, P)}`.
 
-use super::crypto::{check_window, ct_eq, hmac_sha256, parse_timestamp};
+use super::crypto::{ct_eq, hmac_sha256};
 use super::handshake::shown;
+use super::v0::V0;
 use super::*;
 
 pub struct Zoom;
 
 const SIG_HEADER: &str = "x-zm-signature";
+const SCHEME: V0 = V0 {
+    signature: SIG_HEADER,
+    timestamp: TS_HEADER,
+};
 const TS_HEADER: &str = "x-zm-request-timestamp";
 const TRACKING_HEADER: &str = "x-zm-trackingid";
 const TOLERANCE: u64 = 300;
 const VALIDATION: &str = "endpoint.url_validation";
-
-fn signature(secret: &Secret, ts: &str, body: &[u8]) -> String {
-    let mac = hmac_sha256(secret.as_bytes(), &[b"v0:", ts.as_bytes(), b":", body]);
-    format!("v0={}", hex::encode(mac))
-}
 
 /// The token Zoom expects back for a plain token.
 pub fn encrypted_token(secret: &Secret, plain: &str) -> String {
@@ -106,39 +106,17 @@ impl Provider for Zoom {
         secret: &Secret,
         ctx: &SignContext,
     ) -> Result<(), Failure> {
-        let ts = ctx.timestamp.to_string();
-        let sig = signature(secret, &ts, &req.body);
-        req.headers.set(TS_HEADER, ts);
-        req.headers.set(SIG_HEADER, sig);
+        SCHEME.sign(req, secret, ctx);
         Ok(())
     }
 
     fn verify(&self, req: &WebhookRequest, secret: &Secret, opts: &VerifyOptions) -> Verdict {
-        let run = || -> Result<Verdict, Failure> {
-            let given = required_header(req, SIG_HEADER)?.trim();
-            let ts_text = required_header(req, TS_HEADER)?.trim();
-            let ts = parse_timestamp(TS_HEADER, ts_text)?;
-            if !given.starts_with("v0=") {
-                return Err(Failure::malformed(
-                    SIG_HEADER,
-                    "does not start with \"v0=\"",
-                ));
-            }
-            let expected = signature(secret, ts_text, &req.body);
-            if !ct_eq(given.as_bytes(), expected.as_bytes()) {
-                return Err(Failure::mismatch(SIG_HEADER));
-            }
-            check_window(ts, opts.now, self.tolerance(opts).unwrap_or(TOLERANCE))?;
-            Ok(Verdict::valid(format!(
-                "v0 signature matches, timestamp {} s old",
-                opts.now - ts
-            )))
-        };
-        run().unwrap_or_else(Verdict::from)
+        let tolerance = self.tolerance(opts).unwrap_or(TOLERANCE);
+        SCHEME.verify(req, secret, opts.now, tolerance)
     }
 
     fn signed_at(&self, req: &WebhookRequest) -> Option<i64> {
-        req.headers.get_str(TS_HEADER)?.trim().parse().ok()
+        SCHEME.signed_at(req)
     }
 
     fn detect(&self, headers: &Headers) -> bool {
