@@ -94,6 +94,55 @@ fn signature(key: &[u8], id: &str, ts: &str, body: &[u8]) -> String {
 }
 
 /// Finds the header set (`webhook-*` first, then `svix-*`) the request uses.
+/// The headers a Standard Webhooks receiver reads before any signature:
+/// the message id, the timestamp, and the space-separated signatures.
+pub(super) struct Signed<'a> {
+    pub id: &'a str,
+    /// As sent, trimmed: the signed bytes.
+    pub ts_text: &'a str,
+    pub ts: i64,
+    /// `webhook-signature` or `svix-signature`, for failures.
+    pub signature_header: String,
+    value: &'a str,
+}
+
+impl<'a> Signed<'a> {
+    pub fn read(req: &'a WebhookRequest) -> Result<Self, Failure> {
+        let p = header_prefix(&req.headers);
+        let ts_h = format!("{p}-timestamp");
+        let signature_header = format!("{p}-signature");
+        let id = required_header(req, &format!("{p}-id"))?;
+        let ts_text = required_header(req, &ts_h)?;
+        let ts = parse_timestamp(&ts_h, ts_text)?;
+        let value = required_header(req, &signature_header)?;
+        Ok(Self {
+            id,
+            ts_text: ts_text.trim(),
+            ts,
+            signature_header,
+            value,
+        })
+    }
+
+    /// The signatures of one version (`v1`, `v1a`); none is malformed.
+    pub fn candidates(&self, version: &str) -> Result<Vec<&'a str>, Failure> {
+        let found: Vec<&str> = self
+            .value
+            .split(' ')
+            .filter_map(|part| part.split_once(','))
+            .filter(|(v, _)| *v == version)
+            .map(|(_, sig)| sig)
+            .collect();
+        if found.is_empty() {
+            return Err(Failure::malformed(
+                &self.signature_header,
+                format!("no `{version},` signature"),
+            ));
+        }
+        Ok(found)
+    }
+}
+
 pub(super) fn header_prefix(headers: &Headers) -> &'static str {
     PREFIXES
         .into_iter()
@@ -176,31 +225,15 @@ impl Provider for Standard {
 
     fn verify(&self, req: &WebhookRequest, secret: &Secret, opts: &VerifyOptions) -> Verdict {
         let run = || -> Result<Verdict, Failure> {
-            let p = header_prefix(&req.headers);
-            let (id_h, ts_h, sig_h) = (
-                format!("{p}-id"),
-                format!("{p}-timestamp"),
-                format!("{p}-signature"),
-            );
-            let id = required_header(req, &id_h)?;
-            let ts_text = required_header(req, &ts_h)?;
-            let ts = parse_timestamp(&ts_h, ts_text)?;
-            let value = required_header(req, &sig_h)?;
+            let h = Signed::read(req)?;
             let key = decode_secret(secret)?;
-            let candidates: Vec<&str> = value
-                .split(' ')
-                .filter_map(|part| part.split_once(','))
-                .filter(|(version, _)| *version == "v1")
-                .map(|(_, sig)| sig)
-                .collect();
-            if candidates.is_empty() {
-                return Err(Failure::malformed(&sig_h, "no `v1,` signature"));
-            }
-            let expected = signature(&key, id, ts_text.trim(), &req.body);
+            let candidates = h.candidates("v1")?;
+            let (ts, sig_h) = (h.ts, &h.signature_header);
+            let expected = signature(&key, h.id, h.ts_text, &req.body);
             let matched = candidates
                 .iter()
                 .position(|c| ct_eq(c.as_bytes(), expected.as_bytes()))
-                .ok_or_else(|| Failure::mismatch(&sig_h))?;
+                .ok_or_else(|| Failure::mismatch(sig_h))?;
             check_window(ts, opts.now, self.tolerance(opts).unwrap_or(300))?;
             Ok(Verdict::valid(format!(
                 "v1 signature {} of {} matches, timestamp {} s old",

@@ -8,8 +8,8 @@
 use ed25519_dalek::ed25519::signature::{MultipartSigner, MultipartVerifier};
 use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
 
-use super::crypto::{b64, b64_decode, check_window, parse_timestamp};
-use super::standard::header_prefix;
+use super::crypto::{b64, b64_decode, check_window};
+use super::standard::{Signed, header_prefix};
 use super::*;
 
 pub struct StandardV1a;
@@ -132,33 +132,11 @@ impl Provider for StandardV1a {
 
     fn verify(&self, req: &WebhookRequest, secret: &Secret, opts: &VerifyOptions) -> Verdict {
         let run = || -> Result<Verdict, Failure> {
-            let p = header_prefix(&req.headers);
-            let (id_h, ts_h, sig_h) = (
-                format!("{p}-id"),
-                format!("{p}-timestamp"),
-                format!("{p}-signature"),
-            );
-            let id = required_header(req, &id_h)?;
-            let ts_text = required_header(req, &ts_h)?;
-            let ts = parse_timestamp(&ts_h, ts_text)?;
-            let value = required_header(req, &sig_h)?;
+            let h = Signed::read(req)?;
             let key = verifying_key(secret)?;
-            let candidates: Vec<&str> = value
-                .split(' ')
-                .filter_map(|part| part.split_once(','))
-                .filter(|(version, _)| *version == "v1a")
-                .map(|(_, sig)| sig)
-                .collect();
-            if candidates.is_empty() {
-                return Err(Failure::malformed(&sig_h, "no `v1a,` signature"));
-            }
-            let signed: [&[u8]; 5] = [
-                id.as_bytes(),
-                b".",
-                ts_text.trim().as_bytes(),
-                b".",
-                &req.body,
-            ];
+            let candidates = h.candidates("v1a")?;
+            let (ts, sig_h) = (h.ts, &h.signature_header);
+            let signed: [&[u8]; 5] = [h.id.as_bytes(), b".", h.ts_text.as_bytes(), b".", &req.body];
             let matched = candidates
                 .iter()
                 .position(|c| {
@@ -169,7 +147,7 @@ impl Provider for StandardV1a {
                                 .is_ok()
                         })
                 })
-                .ok_or_else(|| Failure::mismatch(&sig_h))?;
+                .ok_or_else(|| Failure::mismatch(sig_h))?;
             check_window(ts, opts.now, self.tolerance(opts).unwrap_or(TOLERANCE))?;
             Ok(Verdict::valid(format!(
                 "v1a signature {} of {} matches the public key, timestamp {} s old",
