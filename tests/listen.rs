@@ -1308,6 +1308,44 @@ fn a_store_that_is_not_hookcli_s_is_refused_and_left_untouched() {
     }
 }
 
+/// A real store damaged in the middle (a disk error, a bad copy): every
+/// command that reads it says the file is damaged and what to do, exit 3,
+/// no panic, and the file is left as it was.
+#[test]
+fn a_damaged_store_is_named_as_damaged_and_left_untouched() {
+    let store = tempfile::tempdir().unwrap();
+    let mut listen = Listen::start(store.path(), &[], &[]);
+    let addr = listen.addr();
+    for i in 0..60 {
+        let body = format!("{{\"n\":{i},\"pad\":\"{}\"}}", "x".repeat(3000)).into_bytes();
+        let head = simple_request("POST", "/", &addr.to_string(), &[], &body);
+        raw_request(addr, &head, &body).expect("an answer");
+    }
+    // A clean stop folds the WAL into the file, which is then damaged.
+    let status = listen.terminate(Duration::from_secs(10));
+    assert!(status.is_some_and(|s| s.success()), "{status:?}");
+    let db = store.path().join("hookcli.db");
+    let mut bytes = std::fs::read(&db).unwrap();
+    let mid = bytes.len() / 2;
+    for b in &mut bytes[mid..mid + 8192] {
+        *b = 0xde;
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    for args in [
+        &["list", "--limit", "100"][..],
+        &[
+            "replay",
+            "--all",
+            "--to",
+            "http://127.0.0.1:9/",
+            "--dry-run",
+        ][..],
+    ] {
+        cli(store.path(), args).assert_error(3, &["hookcli.db is damaged", ".recover"]);
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), bytes, "the file is untouched");
+}
+
 // ---------------------------------------------------------------------------
 // 9: no secret anywhere
 

@@ -18,10 +18,7 @@ pub fn run(args: ListArgs) -> anyhow::Result<ExitCode> {
         since: args.since.map(|d| now_ms() - d.as_millis() as i64),
     };
     let rows = match store.open_read() {
-        Ok(conn) => store::query::list(&conn, &filter).map_err(|source| StoreError::Sqlite {
-            path: store.path.clone(),
-            source,
-        })?,
+        Ok(conn) => store::query::list(&conn, &filter).map_err(store.sqlite_err())?,
         // Nothing recorded yet is an empty list, not an error.
         Err(StoreError::Missing { .. }) => Vec::new(),
         Err(e) => return Err(e.into()),

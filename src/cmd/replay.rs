@@ -11,7 +11,7 @@ use crate::cli::{ReplayArgs, read_data};
 use crate::listen::line::{LineInfo, human, json_line};
 use crate::provider::{self, Provider};
 use crate::replay::{self, Plan, Prepared, ReplayError, Summary};
-use crate::store::{self, Filter, Lookup, Store, StoreError, Writer, now_ms};
+use crate::store::{self, Filter, Lookup, Store, Writer, now_ms};
 
 use super::{check_key, exit, require_secret, resolve_secret, usage};
 
@@ -60,14 +60,11 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
 
 /// The deliveries to replay, oldest first.
 fn select(store: &Store, conn: &Connection, args: &ReplayArgs) -> anyhow::Result<Vec<String>> {
-    let sql_err = |source| StoreError::Sqlite {
-        path: store.path.clone(),
-        source,
-    };
+    let sql_err = store.sqlite_err();
     if !args.ids.is_empty() {
         let mut ids = Vec::new();
         for key in &args.ids {
-            match store::query::lookup(conn, key).map_err(sql_err)? {
+            match store::query::lookup(conn, key).map_err(&sql_err)? {
                 Lookup::Found(d) => ids.push(d.id),
                 _ => {
                     // Let the shared loader phrase the not-found or ambiguous error.
@@ -89,7 +86,7 @@ fn select(store: &Store, conn: &Connection, args: &ReplayArgs) -> anyhow::Result
         failed: args.failed,
         since: args.since.map(|d| now_ms() - d.as_millis() as i64),
     };
-    let mut rows = store::query::list(conn, &filter).map_err(sql_err)?;
+    let mut rows = store::query::list(conn, &filter).map_err(&sql_err)?;
     rows.reverse();
     Ok(rows.into_iter().map(|r| r.id).collect())
 }

@@ -13,18 +13,10 @@ pub fn store(args: &StoreArgs) -> Store {
 /// are usage errors that say what there is.
 pub fn load(store: &Store, key: &str) -> anyhow::Result<(Delivery, Vec<Attempt>)> {
     let conn = store.open_read()?;
-    let found = store::query::lookup(&conn, key).map_err(|source| store::StoreError::Sqlite {
-        path: store.path.clone(),
-        source,
-    })?;
+    let found = store::query::lookup(&conn, key).map_err(store.sqlite_err())?;
     match found {
         Lookup::Found(d) => {
-            let attempts = store::query::attempts(&conn, &d.id).map_err(|source| {
-                store::StoreError::Sqlite {
-                    path: store.path.clone(),
-                    source,
-                }
-            })?;
+            let attempts = store::query::attempts(&conn, &d.id).map_err(store.sqlite_err())?;
             Ok((*d, attempts))
         }
         Lookup::NotFound => Err(usage(format!(

@@ -50,12 +50,8 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
 }
 
 fn store_err(store: &Store) -> impl Fn(rusqlite::Error) -> ApiError + '_ {
-    move |source| {
-        internal(store::StoreError::Sqlite {
-            path: store.path.clone(),
-            source,
-        })
-    }
+    let to_store_err = store.sqlite_err();
+    move |source| internal(to_store_err(source))
 }
 
 /// `GET /api/info`: what the page needs to know about this launch. The

@@ -447,12 +447,7 @@ async fn drain(state: Arc<State>, channel: String, a: Arc<Attached>) {
     let mut passed_over = std::collections::HashSet::new();
     loop {
         let batch = match store.open_read().and_then(|c| {
-            crate::store::query::pending(&c, &channel, 100).map_err(|source| {
-                crate::store::StoreError::Sqlite {
-                    path: store.path.clone(),
-                    source,
-                }
-            })
+            crate::store::query::pending(&c, &channel, 100).map_err(store.sqlite_err())
         }) {
             Ok(b) => b
                 .into_iter()

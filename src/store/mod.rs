@@ -39,6 +39,10 @@ pub enum StoreError {
         found: i32,
         known: i32,
     },
+    #[error(
+        "{path} is damaged ({detail}); nothing was changed: move it aside (`sqlite3 FILE .recover` salvages what is readable) and hookcli starts a new store there"
+    )]
+    Damaged { path: PathBuf, detail: String },
     #[error("no store at {path}: nothing has been recorded there yet")]
     Missing { path: PathBuf },
     #[error("cannot create the store folder {path}: {source}")]
@@ -46,10 +50,12 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("store {path}: {source}")]
+    // `cause`, not `source`: SQLite's text already says it all, and a
+    // source would be printed again after it.
+    #[error("store {path}: {cause}")]
     Sqlite {
         path: PathBuf,
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
     #[error("the store's writer has stopped")]
     WriterGone,
@@ -81,10 +87,32 @@ impl Store {
         Self { dir, path }
     }
 
-    fn sqlite_err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        move |source| StoreError::Sqlite {
-            path: self.path.clone(),
-            source,
+    /// Turns an SQLite failure on this store into its error: a damaged
+    /// file says so, and what to do.
+    pub fn sqlite_err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        move |source| {
+            use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+            let detail = match (&source, source.sqlite_error_code()) {
+                (_, Some(NotADatabase | DatabaseCorrupt)) => Some("SQLite cannot read it".into()),
+                // Bytes that are not what hookcli wrote: a damaged page.
+                (
+                    rusqlite::Error::Utf8Error(..)
+                    | rusqlite::Error::FromSqlConversionFailure(..)
+                    | rusqlite::Error::InvalidColumnType(..),
+                    _,
+                ) => Some(format!("a row cannot be read: {source}")),
+                _ => None,
+            };
+            match detail {
+                Some(detail) => StoreError::Damaged {
+                    path: self.path.clone(),
+                    detail,
+                },
+                None => StoreError::Sqlite {
+                    path: self.path.clone(),
+                    cause: source,
+                },
+            }
         }
     }
 
@@ -96,7 +124,7 @@ impl Store {
             Err(source) => {
                 return Err(StoreError::Sqlite {
                     path: self.path.clone(),
-                    source: rusqlite::Error::InvalidPath(
+                    cause: rusqlite::Error::InvalidPath(
                         format!("{}: {source}", self.path.display()).into(),
                     ),
                 });
@@ -331,6 +359,20 @@ mod tests {
             self.received_at = t;
             self
         }
+    }
+
+    #[test]
+    fn a_damaged_file_is_named_as_such_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path());
+        let bytes = b"SQLite format 3\0 and then nothing SQLite can read".to_vec();
+        std::fs::write(&store.path, &bytes).unwrap();
+        for err in [store.open_read().err(), store.open_write().err()] {
+            let err = err.expect("refused");
+            assert!(matches!(err, StoreError::Damaged { .. }), "{err}");
+            assert!(err.to_string().contains(".recover"), "{err}");
+        }
+        assert_eq!(std::fs::read(&store.path).unwrap(), bytes);
     }
 
     #[test]
