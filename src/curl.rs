@@ -21,7 +21,13 @@ pub fn command(d: &Delivery) -> String {
         "curl".to_string(),
         "-sS".into(),
         "-X".into(),
-        d.method.clone(),
+        // A method is any HTTP token, and tokens may hold `&`, `|` or `$`:
+        // only plain letters go unquoted.
+        if d.method.bytes().all(|b| b.is_ascii_alphabetic()) {
+            d.method.clone()
+        } else {
+            quote(&d.method)
+        },
         quote(&url),
     ];
     for (n, v) in d.headers.iter() {
@@ -45,5 +51,59 @@ pub fn command(d: &Delivery) -> String {
             quote(&b64(&d.body)),
             parts.join(" ")
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::VerdictRecord;
+
+    fn delivery(method: &str) -> Delivery {
+        Delivery {
+            id: "01m8fmww9jprv1y29c41206862".into(),
+            received_at: 0,
+            peer: None,
+            method: method.into(),
+            target: "/hooks".into(),
+            http_version: "HTTP/1.1".into(),
+            headers: vec![("Host".to_string(), b"127.0.0.1:8787".to_vec())]
+                .into_iter()
+                .collect(),
+            body: b"{}".to_vec(),
+            body_sha256: String::new(),
+            provider: None,
+            event_type: None,
+            event_id: None,
+            verdict: VerdictRecord {
+                word: "unknown".into(),
+                cause: None,
+                explanation: None,
+            },
+            source: "direct".into(),
+            public_url: None,
+            rejected: None,
+        }
+    }
+
+    /// A sender picks the method; a token may hold shell syntax, which
+    /// must reach curl as one quoted argument, never run.
+    #[test]
+    fn a_hostile_method_is_quoted() {
+        assert!(command(&delivery("POST")).starts_with("curl -sS -X POST 'http://"));
+        let cmd = command(&delivery("X&touch$IFS'pwned'&"));
+        assert!(
+            cmd.starts_with(r"curl -sS -X 'X&touch$IFS'\''pwned'\''&' 'http://"),
+            "{cmd}"
+        );
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "set -- {}; printf '%s' \"$3\"",
+                cmd.trim_start_matches("curl ")
+            ))
+            .output()
+            .expect("sh");
+        assert_eq!(out.stdout, b"X&touch$IFS'pwned'&", "one argument, as sent");
     }
 }
