@@ -27,6 +27,9 @@ pub struct Prepared {
     pub delivery_id: String,
     pub request: WebhookRequest,
     pub resigned: bool,
+    /// The headers sent, as they may be stored: a secret sent as a header
+    /// value (GitLab's token) is redacted.
+    pub stored_headers: crate::provider::Headers,
     pub warnings: Vec<String>,
 }
 
@@ -125,7 +128,7 @@ pub fn prepare(
         if req
             .headers
             .iter()
-            .any(|(_, v)| v == b"(redacted by hookcli)")
+            .any(|(_, v)| v == crate::secret::REDACTED)
         {
             warnings.push(format!(
                 "delivery {} carried its secret in a header, which was not stored: pass --resign with the secret",
@@ -134,6 +137,7 @@ pub fn prepare(
         }
         return Ok(Prepared {
             delivery_id: d.id.clone(),
+            stored_headers: req.headers.clone(),
             request: req,
             resigned: false,
             warnings,
@@ -152,6 +156,7 @@ pub fn prepare(
         .map_err(|e| ReplayError::Sign(d.id.clone(), e.to_string()))?;
     Ok(Prepared {
         delivery_id: d.id.clone(),
+        stored_headers: crate::secret::redact(&req.headers, Some(secret)),
         request: req,
         resigned: true,
         warnings,
@@ -206,7 +211,7 @@ pub fn attempt(
         error: None,
         // Re-signed or edited: keep what actually went out.
         sent: p.resigned.then(|| crate::store::Sent {
-            headers: p.request.headers.clone(),
+            headers: p.stored_headers.clone(),
             body: p.request.body.clone(),
         }),
     };

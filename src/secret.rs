@@ -21,6 +21,31 @@ impl Secret {
     }
 }
 
+/// What a header that carried a secret is stored as.
+pub const REDACTED: &[u8] = b"(redacted by hookcli)";
+
+/// `headers` with every value that contains the secret replaced by
+/// [`REDACTED`]: a scheme that sends the secret itself (GitLab's token)
+/// must not put it in the store.
+pub fn redact(
+    headers: &crate::provider::Headers,
+    secret: Option<&Secret>,
+) -> crate::provider::Headers {
+    let Some(secret) = secret.map(Secret::as_bytes).filter(|s| !s.is_empty()) else {
+        return headers.clone();
+    };
+    headers
+        .iter()
+        .map(|(n, v)| {
+            let hides = v.windows(secret.len()).any(|w| w == secret);
+            (
+                n.to_string(),
+                if hides { REDACTED.to_vec() } else { v.to_vec() },
+            )
+        })
+        .collect()
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("(redacted)")

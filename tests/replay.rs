@@ -1566,3 +1566,46 @@ fn unknown_ids_and_no_selection_are_usage_errors() {
         .hit_count()
         > 0));
 }
+
+/// GitLab's "signature" is the secret itself: a re-signed replay sends it,
+/// and the attempt records what was sent, with that value redacted. The
+/// secret is in no output, no exported document and nowhere in the file.
+#[test]
+fn a_resigned_gitlab_replay_stores_no_secret() {
+    let store = tempdir();
+    let st = path_str(store.path());
+    let ids = record(
+        store.path(),
+        &["--secret-env", SECRET_VAR],
+        &["gitlab"],
+        now(),
+    );
+    let app = Receiver::start(|_| (200, b"ok".to_vec()));
+    let out = hk(&[
+        "replay",
+        &ids["gitlab"],
+        "--resign",
+        "--secret-env",
+        SECRET_VAR,
+        "--to",
+        &app.url(),
+        "--store",
+        st,
+        "--json",
+    ]);
+    out.assert_code(0).assert_hides(&secret());
+    let sent = &app.requests()[0];
+    assert_eq!(sent.header("x-gitlab-token"), Some(secret().as_str()));
+    let doc = hk(&["show", &ids["gitlab"], "--json", "--store", st]);
+    doc.assert_code(0).assert_hides(&secret());
+    assert!(doc.stdout().contains("(redacted by hookcli)"), "{doc}");
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(store.path()).unwrap() {
+        bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
+    }
+    let needle = secret().into_bytes();
+    assert!(
+        !bytes.windows(needle.len()).any(|w| w == needle.as_slice()),
+        "the secret is in the store's files"
+    );
+}

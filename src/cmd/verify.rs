@@ -120,7 +120,7 @@ fn findings(
     if req
         .headers
         .iter()
-        .any(|(_, v)| v == b"(redacted by hookcli)")
+        .any(|(_, v)| v == crate::secret::REDACTED)
     {
         out.push(format!(
             "a header carried the secret itself and was not stored; the verdict recorded at arrival was: {}",

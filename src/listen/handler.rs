@@ -175,7 +175,7 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
         method: method.clone(),
         target: target.clone(),
         http_version: version,
-        headers: redact(&request.headers, cfg.secret.as_ref().map(|s| s.as_bytes())),
+        headers: crate::secret::redact(&request.headers, cfg.secret.as_ref()),
         body_sha256: sha256_hex(&request.body),
         body: request.body.clone(),
         provider: provider.map(|p| p.name().to_string()),
@@ -311,28 +311,6 @@ fn public_url(base: Option<&str>, parts: &hyper::http::request::Parts, target: &
         .and_then(|h| h.to_str().ok())
         .unwrap_or("http");
     format!("{scheme}://{host}{target}")
-}
-
-/// Header values that carry the secret (GitLab sends its token as is) are
-/// replaced before anything is stored.
-fn redact(headers: &Headers, secret: Option<&[u8]>) -> Headers {
-    let Some(secret) = secret.filter(|s| !s.is_empty()) else {
-        return headers.clone();
-    };
-    headers
-        .iter()
-        .map(|(n, v)| {
-            let hides = v.windows(secret.len()).any(|w| w == secret);
-            (
-                n.to_string(),
-                if hides {
-                    b"(redacted by hookcli)".to_vec()
-                } else {
-                    v.to_vec()
-                },
-            )
-        })
-        .collect()
 }
 
 fn local_answer(
