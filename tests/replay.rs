@@ -1555,6 +1555,11 @@ fn unknown_ids_and_no_selection_are_usage_errors() {
     ]);
     out.assert_error(2, &["zzzzzzzzzz"]);
 
+    // Fewer than 4 characters name nothing, even with one delivery stored.
+    for short in ["", "0", "01m"] {
+        hk(&["show", short, "--store", st]).assert_error(2, &["too short"]);
+    }
+
     let out = hk(&["replay", "--to", &receiver.url(), "--store", st]);
     out.assert_error(2, &["--failed", "--all"]);
 

@@ -19,6 +19,9 @@ pub fn load(store: &Store, key: &str) -> anyhow::Result<(Delivery, Vec<Attempt>)
             let attempts = store::query::attempts(&conn, &d.id).map_err(store.sqlite_err())?;
             Ok((*d, attempts))
         }
+        Lookup::NotFound if key.trim().len() < 4 && key.trim() != "last" => Err(usage(format!(
+            "{key:?} is too short to name a delivery: give 4 or more characters of its id, its short id, or `last`"
+        ))),
         Lookup::NotFound => Err(usage(format!(
             "no delivery {key:?} in {} (ids are listed by `hookcli list`)",
             store.path.display()

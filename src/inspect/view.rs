@@ -14,6 +14,37 @@ use crate::store::{Attempt, Delivery, short_id};
 /// portable document keep every byte).
 const SHOWN: usize = 1 << 20;
 
+/// Bodies up to this size are also shown pretty-printed or as form fields.
+/// A sender picks the body, and pretty-printing can grow it a hundredfold
+/// (deeply nested arrays), so both the input and the output are bounded.
+const PRETTY_INPUT: usize = 256 << 10;
+const PRETTY_OUTPUT: usize = 2 << 20;
+const FORM_FIELDS: usize = 10_000;
+
+/// An in-memory writer that refuses to grow past its limit.
+struct Bounded(Vec<u8>, usize);
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + buf.len() > self.1 {
+            return Err(std::io::Error::other("over the display limit"));
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The pretty form of a JSON document, unless it would be too large to show.
+fn pretty(doc: &Value) -> Option<String> {
+    let mut out = Bounded(Vec::new(), PRETTY_OUTPUT);
+    serde_json::to_writer_pretty(&mut out, doc).ok()?;
+    String::from_utf8(out.0).ok()
+}
+
 fn headers(h: &Headers) -> Value {
     h.iter()
         .map(|(n, v)| json!([n, String::from_utf8_lossy(v)]))
@@ -33,14 +64,17 @@ pub fn body(bytes: &[u8], content_type: Option<&str>) -> Value {
         Ok(text) => {
             v["text"] = String::from_utf8_lossy(shown).into();
             let trimmed = text.trim_start();
-            if (trimmed.starts_with('{') || trimmed.starts_with('['))
+            let small = bytes.len() <= PRETTY_INPUT;
+            if small
+                && (trimmed.starts_with('{') || trimmed.starts_with('['))
                 && let Ok(doc) = serde_json::from_str::<Value>(text)
             {
-                v["json"] = serde_json::to_string_pretty(&doc)
-                    .unwrap_or_default()
-                    .into();
-            } else if content_type.is_some_and(|ct| ct.contains("x-www-form-urlencoded")) {
+                if let Some(p) = pretty(&doc) {
+                    v["json"] = p.into();
+                }
+            } else if small && content_type.is_some_and(|ct| ct.contains("x-www-form-urlencoded")) {
                 v["form"] = url::form_urlencoded::parse(bytes)
+                    .take(FORM_FIELDS)
                     .map(|(k, val)| json!([k, val]))
                     .collect();
             }
@@ -118,6 +152,32 @@ pub fn detail(d: &Delivery, attempts: &[Attempt]) -> Value {
 
 #[cfg(test)]
 mod tests {
+
+    /// A sender picks the body: a nested JSON that pretty-prints a
+    /// hundredfold, or a form of a hundred thousand fields, stays bounded.
+    #[test]
+    fn hostile_bodies_stay_bounded() {
+        let mut nested = "[".repeat(120);
+        nested.push_str(&"0,".repeat(100_000));
+        nested.push('0');
+        nested.push_str(&"]".repeat(120));
+        let v = body(nested.as_bytes(), Some("application/json"));
+        assert!(v.get("json").is_none(), "too large to pretty-print");
+        assert_eq!(v["text"].as_str().unwrap().len(), nested.len());
+
+        let small = "[[[1, 2]]]";
+        let v = body(small.as_bytes(), Some("application/json"));
+        assert!(v["json"].as_str().unwrap().contains("\n"));
+
+        let form = "a=1&".repeat(20_000);
+        let v = body(form.as_bytes(), Some("application/x-www-form-urlencoded"));
+        assert_eq!(v["form"].as_array().unwrap().len(), FORM_FIELDS);
+
+        let big = "a".repeat(PRETTY_INPUT + 1);
+        let v = body(format!("[\"{big}\"]").as_bytes(), None);
+        assert!(v.get("json").is_none());
+    }
+
     use super::*;
 
     #[test]

@@ -79,6 +79,11 @@ pub fn list(conn: &Connection, f: &Filter) -> rusqlite::Result<Vec<Summary>> {
 /// (the last characters, as listen prints them) or `last`.
 pub fn lookup(conn: &Connection, key: &str) -> rusqlite::Result<Lookup> {
     let key = key.trim().to_ascii_lowercase();
+    // A prefix names a delivery from 4 characters on (an empty one would
+    // name whichever came last).
+    if key != "last" && key.len() < 4 {
+        return Ok(Lookup::NotFound);
+    }
     let candidates: Vec<Summary> = if key == "last" {
         let mut stmt = conn.prepare(&format!(
             "SELECT {SUMMARY_COLUMNS} FROM deliveries ORDER BY seq DESC LIMIT 1"
