@@ -33,6 +33,10 @@ pub enum Error {
     Read(ReadError),
 }
 
+/// The longest answer body taken: listen's default --max-body. A longer
+/// one fails the request, and its connection is dropped.
+pub const MAX_ANSWER_BODY: usize = 25 * 1024 * 1024;
+
 /// Bodies up to this size are sent in the same write as the head.
 const SMALL_BODY: usize = 64 * 1024;
 
@@ -53,12 +57,14 @@ pub async fn send<'h>(
     let close = head.close;
     let key = authority(url)?;
     let exchange = async {
-        // A reused connection the server closed meanwhile fails before any
-        // byte of the answer: send once more on a fresh one.
+        // A reused connection the server closed meanwhile fails the write,
+        // or ends cleanly before any byte of the answer: send once more on
+        // a fresh one. A reset after the whole request was written may come
+        // after the server acted on it, so it is not retried.
         if let Some(conn) = pool.take(&key) {
             match exchange(conn, &head.bytes, body, method).await {
                 Ok((answer, conn)) => return Ok(keep(pool, &key, answer, conn, close)),
-                Err(Error::Read(ReadError::ClosedBeforeAnswer(_)) | Error::Io(_)) => {}
+                Err(Error::Read(ReadError::ClosedBeforeAnswer(None)) | Error::Io(_)) => {}
                 Err(e) => return Err(e),
             }
         }
@@ -105,12 +111,12 @@ async fn exchange(
     .await;
     if let Err(e) = written {
         // A server may answer (413) and close before taking the whole body.
-        return match response::read(&mut conn, head_request).await {
+        return match response::read(&mut conn, head_request, MAX_ANSWER_BODY).await {
             Ok((answer, _)) => Ok((answer, None)),
             Err(_) => Err(Error::Io(e)),
         };
     }
-    let (answer, reusable) = response::read(&mut conn, head_request)
+    let (answer, reusable) = response::read(&mut conn, head_request, MAX_ANSWER_BODY)
         .await
         .map_err(Error::Read)?;
     Ok((answer, reusable.then_some(conn)))
