@@ -419,4 +419,137 @@ mod tests {
         let bad: &[(&str, &[u8])] = &[("X-A", b"1\r\nX-Injected: 1")];
         assert!(request_head("POST", &url, bad.iter().copied(), b"").is_err());
     }
+
+    #[tokio::test]
+    async fn a_reset_after_the_whole_request_is_not_retried() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut first, _) = listener.accept().await.unwrap();
+            assert!(read_request(&mut first).await);
+            answer(&mut first, "first").await;
+            // The server took the whole second request, maybe acted on it,
+            // then reset the connection: sending it again could repeat it.
+            assert!(read_request(&mut first).await);
+            first.set_zero_linger().unwrap();
+            drop(first);
+            // A retry would arrive here and be answered.
+            match tokio::time::timeout(Duration::from_millis(500), listener.accept()).await {
+                Ok(Ok((mut again, _))) => {
+                    read_request(&mut again).await;
+                    answer(&mut again, "again").await;
+                    true
+                }
+                _ => false,
+            }
+        });
+        let pool = Pool::new(4);
+        assert_eq!(post(&pool, addr).await.unwrap().body, b"first");
+        let err = post(&pool, addr).await.unwrap_err();
+        assert!(
+            matches!(err, Error::Read(ReadError::ClosedBeforeAnswer(Some(_)))),
+            "{err:?}"
+        );
+        assert!(!server.await.unwrap(), "the request was sent twice");
+    }
+
+    /// Serves each connection with `reply` after reading one request; counts connections.
+    fn serve_raw(
+        listener: tokio::net::TcpListener,
+        reply: impl Fn(usize) -> Vec<u8> + Send + Sync + 'static,
+    ) -> tokio::task::JoinHandle<()> {
+        let reply = std::sync::Arc::new(reply);
+        tokio::spawn(async move {
+            let mut n = 0;
+            while let Ok((mut conn, _)) = listener.accept().await {
+                n += 1;
+                let reply = reply.clone();
+                tokio::spawn(async move {
+                    while read_request(&mut conn).await {
+                        if conn.write_all(&reply(n)).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        })
+    }
+
+    #[tokio::test]
+    async fn a_huge_chunk_size_is_an_invalid_answer_not_a_panic() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = serve_raw(listener, |_| {
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nabc".to_vec()
+        });
+        let err = post(&Pool::new(1), addr).await.unwrap_err();
+        assert_eq!(err.to_string(), "the answer is over 25 MiB");
+        server.abort();
+    }
+
+    #[tokio::test]
+    async fn an_endless_answer_stops_at_the_limit_and_is_not_pooled() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        // A declared length past the limit fails before reading it.
+        let declared = serve_raw(listener, |n| {
+            if n == 1 {
+                b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\nxxxx".to_vec()
+            } else {
+                format!("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n{n}").into_bytes()
+            }
+        });
+        let pool = Pool::new(4);
+        let err = post(&pool, addr).await.unwrap_err();
+        assert!(matches!(err, Error::Read(ReadError::TooLarge(MAX_ANSWER_BODY))), "{err:?}");
+        assert_eq!(post(&pool, addr).await.unwrap().body, b"2", "a new connection");
+        declared.abort();
+
+        // Chunked and close-delimited bodies are cut past the limit.
+        for chunked in [true, false] {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = tokio::spawn(async move {
+                let (mut conn, _) = listener.accept().await.unwrap();
+                read_request(&mut conn).await;
+                let head: &[u8] = if chunked {
+                    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                } else {
+                    b"HTTP/1.1 200 OK\r\n\r\n"
+                };
+                conn.write_all(head).await.unwrap();
+                let block = vec![b'x'; 1 << 20];
+                let mut framed = format!("{:x}\r\n", block.len()).into_bytes();
+                framed.extend_from_slice(&block);
+                framed.extend_from_slice(b"\r\n");
+                let piece = if chunked { &framed } else { &block };
+                let mut sent = 0;
+                while conn.write_all(piece).await.is_ok() {
+                    sent += 1;
+                }
+                sent
+            });
+            let err = post(&Pool::new(1), addr).await.unwrap_err();
+            assert!(matches!(err, Error::Read(ReadError::TooLarge(MAX_ANSWER_BODY))), "{err:?}");
+            let sent = server.await.unwrap();
+            assert!(sent < 64, "stopped reading after {sent} MiB");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_switching_protocols_connection_is_not_pooled() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = serve_raw(listener, |n| {
+            if n == 1 {
+                b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n".to_vec()
+            } else {
+                format!("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n{n}").into_bytes()
+            }
+        });
+        let pool = Pool::new(4);
+        assert_eq!(post(&pool, addr).await.unwrap().status, 101);
+        assert_eq!(post(&pool, addr).await.unwrap().body, b"2", "a new connection");
+        server.abort();
+    }
 }
