@@ -271,11 +271,15 @@ pub async fn deliver(
         .iter()
         .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
         .collect();
-    let body = resp
-        .bytes()
+    let body = read_capped(resp, crate::http1::MAX_ANSWER_BODY)
         .await
-        .map_err(|e| classify(&url, timeout, e))?
-        .to_vec();
+        .map_err(|e| match e {
+            CappedError::TooLarge(max) => DeliverError::Other {
+                url: url.clone(),
+                reason: crate::http1::ReadError::TooLarge(max).to_string(),
+            },
+            CappedError::Http(e) => classify(&url, timeout, e),
+        })?;
     Ok(Response {
         status: status.as_u16(),
         reason: status.canonical_reason().unwrap_or("").to_string(),
@@ -283,6 +287,31 @@ pub async fn deliver(
         body,
         elapsed: start.elapsed(),
     })
+}
+
+/// Why a capped body could not be read.
+pub enum CappedError {
+    TooLarge(usize),
+    Http(reqwest::Error),
+}
+
+/// Reads a reqwest answer's body chunk by chunk, stopping past `max` bytes
+/// instead of holding whatever the server streams.
+pub async fn read_capped(
+    mut resp: reqwest::Response,
+    max: usize,
+) -> Result<Vec<u8>, CappedError> {
+    if resp.content_length().is_some_and(|n| n > max as u64) {
+        return Err(CappedError::TooLarge(max));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(CappedError::Http)? {
+        if chunk.len() > max - body.len() {
+            return Err(CappedError::TooLarge(max));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// An `http://` target gets the headers exactly as given (order, case,
