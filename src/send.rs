@@ -297,10 +297,7 @@ pub enum CappedError {
 
 /// Reads a reqwest answer's body chunk by chunk, stopping past `max` bytes
 /// instead of holding whatever the server streams.
-pub async fn read_capped(
-    mut resp: reqwest::Response,
-    max: usize,
-) -> Result<Vec<u8>, CappedError> {
+pub async fn read_capped(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, CappedError> {
     if resp.content_length().is_some_and(|n| n > max as u64) {
         return Err(CappedError::TooLarge(max));
     }

@@ -501,8 +501,15 @@ mod tests {
         });
         let pool = Pool::new(4);
         let err = post(&pool, addr).await.unwrap_err();
-        assert!(matches!(err, Error::Read(ReadError::TooLarge(MAX_ANSWER_BODY))), "{err:?}");
-        assert_eq!(post(&pool, addr).await.unwrap().body, b"2", "a new connection");
+        assert!(
+            matches!(err, Error::Read(ReadError::TooLarge(MAX_ANSWER_BODY))),
+            "{err:?}"
+        );
+        assert_eq!(
+            post(&pool, addr).await.unwrap().body,
+            b"2",
+            "a new connection"
+        );
         declared.abort();
 
         // Chunked and close-delimited bodies are cut past the limit.
@@ -530,7 +537,10 @@ mod tests {
                 sent
             });
             let err = post(&Pool::new(1), addr).await.unwrap_err();
-            assert!(matches!(err, Error::Read(ReadError::TooLarge(MAX_ANSWER_BODY))), "{err:?}");
+            assert!(
+                matches!(err, Error::Read(ReadError::TooLarge(MAX_ANSWER_BODY))),
+                "{err:?}"
+            );
             let sent = server.await.unwrap();
             assert!(sent < 64, "stopped reading after {sent} MiB");
         }
@@ -549,7 +559,11 @@ mod tests {
         });
         let pool = Pool::new(4);
         assert_eq!(post(&pool, addr).await.unwrap().status, 101);
-        assert_eq!(post(&pool, addr).await.unwrap().body, b"2", "a new connection");
+        assert_eq!(
+            post(&pool, addr).await.unwrap().body,
+            b"2",
+            "a new connection"
+        );
         server.abort();
     }
 }

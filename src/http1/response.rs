@@ -270,9 +270,7 @@ async fn read_chunked<R: AsyncRead + Unpin>(
             .ok()
             .filter(|&s| s <= max_body - body.len())
             .ok_or(ReadError::TooLarge(max_body))?;
-        let end = size
-            .checked_add(2)
-            .ok_or(ReadError::TooLarge(max_body))?;
+        let end = size.checked_add(2).ok_or(ReadError::TooLarge(max_body))?;
         while buf.len() < end {
             if fill(conn, buf).await? == 0 {
                 return Err(closed());
@@ -465,8 +463,7 @@ mod tests {
         );
         let err = parse(line.as_bytes()).await.unwrap_err().to_string();
         assert!(err.contains("chunk-size line too long"), "{err}");
-        let mut trailers =
-            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n".to_string();
+        let mut trailers = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n".to_string();
         for _ in 0..2000 {
             trailers.push_str("X-Trailer: 0123456789012345678901234567890123456789\r\n");
         }
