@@ -290,6 +290,7 @@ pub async fn deliver(
 }
 
 /// Why a capped body could not be read.
+#[derive(Debug)]
 pub enum CappedError {
     TooLarge(usize),
     Http(reqwest::Error),
@@ -436,7 +437,7 @@ mod tests {
         ] {
             let url = streaming_server(head).await;
             let resp = client.get(&url).send().await.unwrap();
-            let err = read_capped(resp, 64 * 1024).await.err().expect("too large");
+            let err = read_capped(resp, 64 * 1024).await.expect_err("too large");
             assert!(matches!(err, CappedError::TooLarge(65536)));
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -450,6 +451,6 @@ mod tests {
                 .await;
         });
         let resp = client.get(&url).send().await.unwrap();
-        assert_eq!(read_capped(resp, 5).await.ok().unwrap(), b"hello");
+        assert_eq!(read_capped(resp, 5).await.unwrap(), b"hello");
     }
 }
