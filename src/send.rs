@@ -271,11 +271,15 @@ pub async fn deliver(
         .iter()
         .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
         .collect();
-    let body = resp
-        .bytes()
+    let body = read_capped(resp, crate::http1::MAX_ANSWER_BODY)
         .await
-        .map_err(|e| classify(&url, timeout, e))?
-        .to_vec();
+        .map_err(|e| match e {
+            CappedError::TooLarge(max) => DeliverError::Other {
+                url: url.clone(),
+                reason: crate::http1::ReadError::TooLarge(max).to_string(),
+            },
+            CappedError::Http(e) => classify(&url, timeout, e),
+        })?;
     Ok(Response {
         status: status.as_u16(),
         reason: status.canonical_reason().unwrap_or("").to_string(),
@@ -283,6 +287,29 @@ pub async fn deliver(
         body,
         elapsed: start.elapsed(),
     })
+}
+
+/// Why a capped body could not be read.
+#[derive(Debug)]
+pub enum CappedError {
+    TooLarge(usize),
+    Http(reqwest::Error),
+}
+
+/// Reads a reqwest answer's body chunk by chunk, stopping past `max` bytes
+/// instead of holding whatever the server streams.
+pub async fn read_capped(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, CappedError> {
+    if resp.content_length().is_some_and(|n| n > max as u64) {
+        return Err(CappedError::TooLarge(max));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(CappedError::Http)? {
+        if chunk.len() > max - body.len() {
+            return Err(CappedError::TooLarge(max));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// An `http://` target gets the headers exactly as given (order, case,
@@ -371,5 +398,59 @@ fn classify(url: &str, timeout: Duration, e: reqwest::Error) -> DeliverError {
         DeliverError::Connect { url, reason }
     } else {
         DeliverError::Other { url, reason }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Answers each connection with `head`, then streams `x` until the client leaves.
+    async fn streaming_server(head: &'static [u8]) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((mut conn, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    let _ = conn.read(&mut buf).await;
+                    if conn.write_all(head).await.is_err() {
+                        return;
+                    }
+                    let block = vec![b'x'; 4096];
+                    while conn.write_all(&block).await.is_ok() {}
+                });
+            }
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn reqwest_bodies_are_read_up_to_the_cap_only() {
+        // The https paths' reader, over plain HTTP: the cap does not care.
+        let client = client(Duration::from_secs(5));
+        for head in [
+            &b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n"[..],
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n100000\r\n",
+            b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n",
+        ] {
+            let url = streaming_server(head).await;
+            let resp = client.get(&url).send().await.unwrap();
+            let err = read_capped(resp, 64 * 1024).await.expect_err("too large");
+            assert!(matches!(err, CappedError::TooLarge(65536)));
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut conn, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf).await;
+            let _ = conn
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+                .await;
+        });
+        let resp = client.get(&url).send().await.unwrap();
+        assert_eq!(read_capped(resp, 5).await.unwrap(), b"hello");
     }
 }

@@ -1211,6 +1211,38 @@ fn app_down_is_502_and_the_delivery_is_kept_as_failed() {
 }
 
 #[test]
+fn an_app_answering_a_huge_chunk_size_is_502_with_the_attempt_kept() {
+    let app = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let app_url = format!("http://{}", app.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in app.incoming() {
+            let Ok(mut stream) = stream else { return };
+            if read_request(&mut stream).is_some() {
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nabc",
+                );
+            }
+        }
+    });
+    let store = tempfile::tempdir().unwrap();
+    let listen = Listen::start(store.path(), &["--forward-to", &app_url], &[]);
+    let body = b"{\"id\":\"evt_chunk\"}";
+    let r = raw_request(
+        listen.addr(),
+        &simple_request("POST", "/hooks/x", &listen.addr().to_string(), &[], body),
+        body,
+    )
+    .unwrap();
+    assert_eq!(r.status, 502, "{}", String::from_utf8_lossy(&r.body));
+    let id = r.header("x-hookcli-delivery").expect("id").to_string();
+    let doc = show_json(store.path(), &id);
+    let attempt = &doc["attempts"][0];
+    assert_eq!(attempt["kind"], "forward");
+    let error = attempt["error"].as_str().expect("the attempt's error");
+    assert!(error.contains("over 25 MiB"), "{error}");
+}
+
+#[test]
 fn app_slower_than_forward_timeout_is_504() {
     let app = SlowApp::start(Duration::from_secs(3));
     let store = tempfile::tempdir().unwrap();

@@ -1611,6 +1611,59 @@ fn silent_receiver_times_out() {
     drop(silent);
 }
 
+/// A receiver that reads one request head and answers `answer` raw, then
+/// keeps writing `x` until the client goes away.
+fn hostile_receiver(answer: &'static [u8], stream_after: bool) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hooks/stripe", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 8192];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match conn.read(&mut chunk) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                if conn.write_all(answer).is_err() || !stream_after {
+                    return;
+                }
+                let block = vec![b'x'; 1 << 16];
+                while conn.write_all(&block).is_ok() {}
+            });
+        }
+    });
+    url
+}
+
+#[test]
+fn a_chunk_size_near_u64_max_is_a_clear_error_not_a_crash() {
+    let url = hostile_receiver(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nabc",
+        false,
+    );
+    let out = send("stripe", &url, &["--timeout", "5s"]);
+    out.assert_error(3, &["over 25 MiB", &url]);
+}
+
+#[test]
+fn an_endless_answer_stops_at_25_mib() {
+    for answer in [
+        &b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n"[..],
+        b"HTTP/1.1 200 OK\r\n\r\n",
+    ] {
+        let url = hostile_receiver(answer, true);
+        let started = std::time::Instant::now();
+        let out = send("stripe", &url, &["--timeout", "20s"]);
+        out.assert_error(3, &["the answer is over 25 MiB"]);
+        assert!(started.elapsed() < std::time::Duration::from_secs(15));
+    }
+}
+
 // ---------------------------------------------------------------------------
 // 6. --print, --json, --expect-status
 // ---------------------------------------------------------------------------

@@ -33,6 +33,10 @@ pub enum Error {
     Read(ReadError),
 }
 
+/// The longest answer body taken: listen's default --max-body. A longer
+/// one fails the request, and its connection is dropped.
+pub const MAX_ANSWER_BODY: usize = 25 * 1024 * 1024;
+
 /// Bodies up to this size are sent in the same write as the head.
 const SMALL_BODY: usize = 64 * 1024;
 
@@ -53,12 +57,14 @@ pub async fn send<'h>(
     let close = head.close;
     let key = authority(url)?;
     let exchange = async {
-        // A reused connection the server closed meanwhile fails before any
-        // byte of the answer: send once more on a fresh one.
+        // A reused connection the server closed meanwhile fails the write,
+        // or ends cleanly before any byte of the answer: send once more on
+        // a fresh one. A reset after the whole request was written may come
+        // after the server acted on it, so it is not retried.
         if let Some(conn) = pool.take(&key) {
             match exchange(conn, &head.bytes, body, method).await {
                 Ok((answer, conn)) => return Ok(keep(pool, &key, answer, conn, close)),
-                Err(Error::Read(ReadError::ClosedBeforeAnswer(_)) | Error::Io(_)) => {}
+                Err(Error::Read(ReadError::ClosedBeforeAnswer(None)) | Error::Io(_)) => {}
                 Err(e) => return Err(e),
             }
         }
@@ -105,12 +111,12 @@ async fn exchange(
     .await;
     if let Err(e) = written {
         // A server may answer (413) and close before taking the whole body.
-        return match response::read(&mut conn, head_request).await {
+        return match response::read(&mut conn, head_request, MAX_ANSWER_BODY).await {
             Ok((answer, _)) => Ok((answer, None)),
             Err(_) => Err(Error::Io(e)),
         };
     }
-    let (answer, reusable) = response::read(&mut conn, head_request)
+    let (answer, reusable) = response::read(&mut conn, head_request, MAX_ANSWER_BODY)
         .await
         .map_err(Error::Read)?;
     Ok((answer, reusable.then_some(conn)))
@@ -412,5 +418,152 @@ mod tests {
         let url = url::Url::parse("http://h/").unwrap();
         let bad: &[(&str, &[u8])] = &[("X-A", b"1\r\nX-Injected: 1")];
         assert!(request_head("POST", &url, bad.iter().copied(), b"").is_err());
+    }
+
+    #[tokio::test]
+    async fn a_reset_after_the_whole_request_is_not_retried() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut first, _) = listener.accept().await.unwrap();
+            assert!(read_request(&mut first).await);
+            answer(&mut first, "first").await;
+            // The server took the whole second request, maybe acted on it,
+            // then reset the connection: sending it again could repeat it.
+            assert!(read_request(&mut first).await);
+            first.set_zero_linger().unwrap();
+            drop(first);
+            // A retry would arrive here and be answered.
+            match tokio::time::timeout(Duration::from_millis(500), listener.accept()).await {
+                Ok(Ok((mut again, _))) => {
+                    read_request(&mut again).await;
+                    answer(&mut again, "again").await;
+                    true
+                }
+                _ => false,
+            }
+        });
+        let pool = Pool::new(4);
+        assert_eq!(post(&pool, addr).await.unwrap().body, b"first");
+        let err = post(&pool, addr).await.unwrap_err();
+        assert!(
+            matches!(err, Error::Read(ReadError::ClosedBeforeAnswer(Some(_)))),
+            "{err:?}"
+        );
+        assert!(!server.await.unwrap(), "the request was sent twice");
+    }
+
+    /// Serves each connection with `reply` after reading one request; counts connections.
+    fn serve_raw(
+        listener: tokio::net::TcpListener,
+        reply: impl Fn(usize) -> Vec<u8> + Send + Sync + 'static,
+    ) -> tokio::task::JoinHandle<()> {
+        let reply = std::sync::Arc::new(reply);
+        tokio::spawn(async move {
+            let mut n = 0;
+            while let Ok((mut conn, _)) = listener.accept().await {
+                n += 1;
+                let reply = reply.clone();
+                tokio::spawn(async move {
+                    while read_request(&mut conn).await {
+                        if conn.write_all(&reply(n)).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        })
+    }
+
+    #[tokio::test]
+    async fn a_huge_chunk_size_is_an_invalid_answer_not_a_panic() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = serve_raw(listener, |_| {
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nabc".to_vec()
+        });
+        let err = post(&Pool::new(1), addr).await.unwrap_err();
+        assert_eq!(err.to_string(), "the answer is over 25 MiB");
+        server.abort();
+    }
+
+    #[tokio::test]
+    async fn an_endless_answer_stops_at_the_limit_and_is_not_pooled() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        // A declared length past the limit fails before reading it.
+        let declared = serve_raw(listener, |n| {
+            if n == 1 {
+                b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\nxxxx".to_vec()
+            } else {
+                format!("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n{n}").into_bytes()
+            }
+        });
+        let pool = Pool::new(4);
+        let err = post(&pool, addr).await.unwrap_err();
+        assert!(
+            matches!(err, Error::Read(ReadError::TooLarge(MAX_ANSWER_BODY))),
+            "{err:?}"
+        );
+        assert_eq!(
+            post(&pool, addr).await.unwrap().body,
+            b"2",
+            "a new connection"
+        );
+        declared.abort();
+
+        // Chunked and close-delimited bodies are cut past the limit.
+        for chunked in [true, false] {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = tokio::spawn(async move {
+                let (mut conn, _) = listener.accept().await.unwrap();
+                read_request(&mut conn).await;
+                let head: &[u8] = if chunked {
+                    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                } else {
+                    b"HTTP/1.1 200 OK\r\n\r\n"
+                };
+                conn.write_all(head).await.unwrap();
+                let block = vec![b'x'; 1 << 20];
+                let mut framed = format!("{:x}\r\n", block.len()).into_bytes();
+                framed.extend_from_slice(&block);
+                framed.extend_from_slice(b"\r\n");
+                let piece = if chunked { &framed } else { &block };
+                let mut sent = 0;
+                while conn.write_all(piece).await.is_ok() {
+                    sent += 1;
+                }
+                sent
+            });
+            let err = post(&Pool::new(1), addr).await.unwrap_err();
+            assert!(
+                matches!(err, Error::Read(ReadError::TooLarge(MAX_ANSWER_BODY))),
+                "{err:?}"
+            );
+            let sent = server.await.unwrap();
+            assert!(sent < 64, "stopped reading after {sent} MiB");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_switching_protocols_connection_is_not_pooled() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = serve_raw(listener, |n| {
+            if n == 1 {
+                b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n".to_vec()
+            } else {
+                format!("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n{n}").into_bytes()
+            }
+        });
+        let pool = Pool::new(4);
+        assert_eq!(post(&pool, addr).await.unwrap().status, 101);
+        assert_eq!(
+            post(&pool, addr).await.unwrap().body,
+            b"2",
+            "a new connection"
+        );
+        server.abort();
     }
 }

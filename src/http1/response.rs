@@ -25,16 +25,34 @@ pub enum ReadError {
     Io(#[from] std::io::Error),
     #[error("invalid HTTP answer: {0}")]
     Malformed(String),
+    /// The body is longer than the reader takes.
+    #[error("the answer is over {}", size_text(*.0))]
+    TooLarge(usize),
+}
+
+/// "25 MiB" for whole mebibytes, else the byte count.
+pub fn size_text(bytes: usize) -> String {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
 const MAX_HEADERS: usize = 128;
 const MAX_HEAD: usize = 64 * 1024;
+/// A chunk-size line with its extensions; real ones are a few bytes.
+const MAX_CHUNK_LINE: usize = 4 * 1024;
+/// All trailer lines together, as for the head.
+const MAX_TRAILERS: usize = MAX_HEAD;
 
-/// Reads one answer; `head_request` answers carry no body. The flag says
-/// whether the connection may carry another request.
+/// Reads one answer whose body is at most `max_body` bytes; `head_request`
+/// answers carry no body. The flag says whether the connection may carry
+/// another request.
 pub async fn read<R: AsyncRead + Unpin>(
     conn: &mut R,
     head_request: bool,
+    max_body: usize,
 ) -> Result<(Answer, bool), ReadError> {
     let mut buf = Vec::with_capacity(4096);
     loop {
@@ -45,20 +63,32 @@ pub async fn read<R: AsyncRead + Unpin>(
             continue;
         }
         let mut answer = answer;
-        let mut reusable = version == 1 && !close;
+        // After 101 the connection speaks another protocol.
+        let mut reusable = version == 1 && !close && answer.status != 101;
         let no_body =
             head_request || answer.status == 204 || answer.status == 304 || answer.status < 200;
+        let coding = transfer_coding(&answer.headers);
+        let length = content_length(&answer.headers)?;
+        if coding.is_some() && length.is_some() {
+            // Both framings: a smuggling shape; the coding wins, once.
+            reusable = false;
+        }
         if no_body {
             // Anything the server sent past the head belongs to no answer.
             reusable &= buf.is_empty();
-        } else if is_chunked(&answer.headers) {
-            answer.body = read_chunked(conn, &mut buf).await?;
+        } else if coding == Some(Coding::Chunked) {
+            answer.body = read_chunked(conn, &mut buf, max_body).await?;
             reusable &= buf.is_empty();
-        } else if let Some(len) = content_length(&answer.headers)? {
+        } else if let (None, Some(len)) = (coding, length) {
+            if len > max_body {
+                return Err(ReadError::TooLarge(max_body));
+            }
             answer.body = read_exact_len(conn, &mut buf, len).await?;
             reusable &= buf.is_empty();
         } else {
-            conn.read_to_end(&mut buf).await?;
+            // No framing, or a coding that is not chunked last: the body
+            // ends where the connection does.
+            read_to_close(conn, &mut buf, max_body).await?;
             answer.body = buf;
             reusable = false;
         }
@@ -126,19 +156,35 @@ fn has_token(value: &[u8], token: &str) -> bool {
         .any(|t| t.trim().eq_ignore_ascii_case(token))
 }
 
-fn is_chunked(headers: &[(String, Vec<u8>)]) -> bool {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Coding {
+    /// Chunked is the last coding: the chunks frame the body.
+    Chunked,
+    /// Some other last coding: the body runs until the server closes.
+    UntilClose,
+}
+
+fn transfer_coding(headers: &[(String, Vec<u8>)]) -> Option<Coding> {
     // Chunked framing counts only when it is the last coding applied.
-    headers
+    let last = headers
         .iter()
         .filter(|(n, _)| n.eq_ignore_ascii_case("transfer-encoding"))
         .flat_map(|(_, v)| {
             String::from_utf8_lossy(v)
                 .split(',')
                 .map(|t| t.trim().to_ascii_lowercase())
+                .filter(|t| !t.is_empty())
                 .collect::<Vec<_>>()
         })
-        .last()
-        .is_some_and(|t| t == "chunked")
+        .last();
+    let present = headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("transfer-encoding"));
+    match last {
+        Some(t) if t == "chunked" => Some(Coding::Chunked),
+        _ if present => Some(Coding::UntilClose),
+        _ => None,
+    }
 }
 
 fn content_length(headers: &[(String, Vec<u8>)]) -> Result<Option<usize>, ReadError> {
@@ -177,9 +223,23 @@ async fn read_exact_len<R: AsyncRead + Unpin>(
     Ok(buf.drain(..len).collect())
 }
 
+async fn read_to_close<R: AsyncRead + Unpin>(
+    conn: &mut R,
+    buf: &mut Vec<u8>,
+    max_body: usize,
+) -> Result<(), ReadError> {
+    while buf.len() <= max_body {
+        if fill(conn, buf).await? == 0 {
+            return Ok(());
+        }
+    }
+    Err(ReadError::TooLarge(max_body))
+}
+
 async fn read_chunked<R: AsyncRead + Unpin>(
     conn: &mut R,
     buf: &mut Vec<u8>,
+    max_body: usize,
 ) -> Result<Vec<u8>, ReadError> {
     let closed = || ReadError::Malformed("connection closed inside a chunked body".into());
     let mut body = Vec::new();
@@ -191,6 +251,9 @@ async fn read_chunked<R: AsyncRead + Unpin>(
                     break size;
                 }
                 Ok(httparse::Status::Partial) => {
+                    if buf.len() > MAX_CHUNK_LINE {
+                        return Err(ReadError::Malformed("chunk-size line too long".into()));
+                    }
                     if fill(conn, buf).await? == 0 {
                         return Err(closed());
                     }
@@ -199,30 +262,59 @@ async fn read_chunked<R: AsyncRead + Unpin>(
             }
         };
         if size == 0 {
-            // Trailers (ignored) up to the empty line.
-            loop {
-                if let Some(end) = find(buf, b"\r\n") {
-                    buf.drain(..end + 2);
-                    if end == 0 {
-                        return Ok(body);
-                    }
-                } else if fill(conn, buf).await? == 0 {
-                    return Err(closed());
-                }
-            }
+            return read_trailers(conn, buf).await.map(|()| body);
         }
-        let size =
-            usize::try_from(size).map_err(|_| ReadError::Malformed("chunk too large".into()))?;
-        while buf.len() < size + 2 {
+        // The server chooses the size (up to u64::MAX): checked, and
+        // within what is left of the limit before any byte is read.
+        let size = usize::try_from(size)
+            .ok()
+            .filter(|&s| s <= max_body - body.len())
+            .ok_or(ReadError::TooLarge(max_body))?;
+        let end = size.checked_add(2).ok_or(ReadError::TooLarge(max_body))?;
+        while buf.len() < end {
             if fill(conn, buf).await? == 0 {
                 return Err(closed());
             }
         }
-        if &buf[size..size + 2] != b"\r\n" {
+        if &buf[size..end] != b"\r\n" {
             return Err(ReadError::Malformed("chunk not followed by CRLF".into()));
         }
         body.extend_from_slice(&buf[..size]);
-        buf.drain(..size + 2);
+        buf.drain(..end);
+    }
+}
+
+/// Trailer lines (ignored) up to the empty line, within [`MAX_TRAILERS`].
+async fn read_trailers<R: AsyncRead + Unpin>(
+    conn: &mut R,
+    buf: &mut Vec<u8>,
+) -> Result<(), ReadError> {
+    let mut taken = 0;
+    // Where the search for the line end resumes: each byte is scanned once.
+    let mut scanned = 0;
+    loop {
+        if let Some(end) = find(&buf[scanned..], b"\r\n").map(|i| i + scanned) {
+            buf.drain(..end + 2);
+            scanned = 0;
+            if end == 0 {
+                return Ok(());
+            }
+            taken += end + 2;
+        } else {
+            // A CR at the end may be the first half of the CRLF.
+            scanned = buf.len().saturating_sub(1);
+            if taken + buf.len() > MAX_TRAILERS {
+                return Err(ReadError::Malformed("trailers longer than 64 KiB".into()));
+            }
+            if fill(conn, buf).await? == 0 {
+                return Err(ReadError::Malformed(
+                    "connection closed inside a chunked body".into(),
+                ));
+            }
+        }
+        if taken > MAX_TRAILERS {
+            return Err(ReadError::Malformed("trailers longer than 64 KiB".into()));
+        }
     }
 }
 
@@ -236,7 +328,7 @@ mod tests {
 
     async fn parse(raw: &[u8]) -> Result<(Answer, bool), ReadError> {
         let mut r = raw;
-        read(&mut r, false).await
+        read(&mut r, false, 1024).await
     }
 
     #[tokio::test]
@@ -325,5 +417,90 @@ mod tests {
             parse(b"").await.unwrap_err(),
             ReadError::ClosedBeforeAnswer(None)
         ));
+    }
+
+    #[tokio::test]
+    async fn a_chunk_size_near_u64_max_is_refused_not_a_panic() {
+        let raw = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nabc";
+        for max in [1024, usize::MAX] {
+            let mut r = &raw[..];
+            let err = read(&mut r, false, max).await.unwrap_err();
+            assert!(matches!(err, ReadError::TooLarge(_)), "{err:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn bodies_over_the_limit_are_refused() {
+        let big = "x".repeat(1025);
+        let chunked = format!(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n{}\r\n1\r\nx\r\n0\r\n\r\n",
+            &big[..1024]
+        );
+        let close = format!("HTTP/1.1 200 OK\r\n\r\n{big}");
+        for raw in [
+            "HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\nxx".to_string(),
+            chunked,
+            close,
+        ] {
+            let err = parse(raw.as_bytes()).await.unwrap_err();
+            assert!(matches!(err, ReadError::TooLarge(1024)), "{err:?}");
+            assert_eq!(err.to_string(), "the answer is over 1024 bytes");
+        }
+        // Exactly at the limit is fine.
+        let at = format!("HTTP/1.1 200 OK\r\n\r\n{}", &big[..1024]);
+        assert_eq!(parse(at.as_bytes()).await.unwrap().0.body.len(), 1024);
+        assert_eq!(
+            ReadError::TooLarge(25 << 20).to_string(),
+            "the answer is over 25 MiB"
+        );
+    }
+
+    #[tokio::test]
+    async fn chunk_lines_and_trailers_are_bounded() {
+        let line = format!(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;{}",
+            "e".repeat(8000)
+        );
+        let err = parse(line.as_bytes()).await.unwrap_err().to_string();
+        assert!(err.contains("chunk-size line too long"), "{err}");
+        let mut trailers = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n".to_string();
+        for _ in 0..2000 {
+            trailers.push_str("X-Trailer: 0123456789012345678901234567890123456789\r\n");
+        }
+        trailers.push_str("\r\n");
+        let err = parse(trailers.as_bytes()).await.unwrap_err().to_string();
+        assert!(err.contains("trailers longer than 64 KiB"), "{err}");
+        // One long trailer line without its end, fed a byte at a time.
+        let long = format!(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: {}",
+            "v".repeat(70_000)
+        );
+        let err = parse(long.as_bytes()).await.unwrap_err().to_string();
+        assert!(err.contains("trailers longer than 64 KiB"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_switching_protocols_answer_is_not_reused() {
+        let (a, reusable) =
+            parse(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+                .await
+                .unwrap();
+        assert_eq!(a.status, 101);
+        assert!(!reusable);
+    }
+
+    #[tokio::test]
+    async fn ambiguous_framing_is_never_reused() {
+        // Both framings: the chunks are the body, and the connection ends.
+        let raw = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n\
+                    5\r\nhello\r\n0\r\n\r\n";
+        let (a, reusable) = parse(raw).await.unwrap();
+        assert_eq!(a.body, b"hello");
+        assert!(!reusable);
+        // A last coding other than chunked: read until close, not by length.
+        let raw = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 2\r\n\r\nabcdef";
+        let (a, reusable) = parse(raw).await.unwrap();
+        assert_eq!(a.body, b"abcdef");
+        assert!(!reusable);
     }
 }

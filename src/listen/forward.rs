@@ -92,8 +92,16 @@ impl Forwarder {
         headers: &Headers,
         body: Vec<u8>,
     ) -> (Outcome, Duration) {
+        use futures_util::FutureExt;
         let start = Instant::now();
-        let outcome = self.try_send(method, url, headers, body).await;
+        // A bug reached by some answer must still leave a recorded attempt
+        // and a 502 for the sender, not a dropped handler.
+        let outcome = std::panic::AssertUnwindSafe(self.try_send(method, url, headers, body))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| {
+                Outcome::Unreachable(format!("forwarding to {url} failed: internal error"))
+            });
         (outcome, start.elapsed())
     }
 
@@ -136,13 +144,17 @@ impl Forwarder {
             .iter()
             .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
             .collect();
-        match resp.bytes().await {
+        match crate::send::read_capped(resp, crate::http1::MAX_ANSWER_BODY).await {
             Ok(body) => Outcome::Answered {
                 status,
                 headers,
-                body: body.to_vec(),
+                body,
             },
-            Err(e) => self.failure(e),
+            Err(crate::send::CappedError::TooLarge(max)) => Outcome::Unreachable(format!(
+                "the answer from {url} is over {}",
+                crate::http1::response::size_text(max)
+            )),
+            Err(crate::send::CappedError::Http(e)) => self.failure(e),
         }
     }
 
@@ -164,6 +176,12 @@ impl Forwarder {
                 body: answer.body,
             },
             Err(crate::http1::Error::Timeout) => Outcome::TimedOut(self.timeout),
+            Err(crate::http1::Error::Read(crate::http1::ReadError::TooLarge(max))) => {
+                Outcome::Unreachable(format!(
+                    "the answer from {url} is over {}",
+                    crate::http1::response::size_text(max)
+                ))
+            }
             Err(e) => Outcome::Unreachable(e.to_string()),
         }
     }
