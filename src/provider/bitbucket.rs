@@ -90,21 +90,20 @@ mod tests {
     const SECRET: &str = "bb-webhook-secret-4c1e9a7f2d";
 
     fn signed(body: &[u8]) -> WebhookRequest {
-        let mut req = WebhookRequest::post("https://example.com/bitbucket", body.to_vec());
         let ctx = SignContext {
             timestamp: 1_700_000_000,
             id: "5b2d0e1a-7c3f-4a9e-8d61-2f4b6c8e0a13".into(),
         };
-        for (n, v) in Bitbucket.default_headers(&ctx) {
-            req.headers.set(&n, v);
-        }
-        req.headers.set(EVENT_KEY, "repo:push");
-        req.headers
-            .set("X-Hook-UUID", "{d2c1a4b7-3e5f-4a6b-9c8d-7e6f5a4b3c2d}");
-        Bitbucket
-            .sign(&mut req, &Secret::new(SECRET), &ctx)
-            .unwrap();
-        req
+        signed_for_test(
+            &Bitbucket,
+            body,
+            SECRET,
+            &ctx,
+            &[
+                (EVENT_KEY, "repo:push"),
+                ("X-Hook-UUID", "{d2c1a4b7-3e5f-4a6b-9c8d-7e6f5a4b3c2d}"),
+            ],
+        )
     }
 
     #[test]

@@ -105,16 +105,11 @@ mod tests {
     const SECRET: &str = "ic-client-secret-0f3b9d2e7a";
 
     fn signed(body: &[u8]) -> WebhookRequest {
-        let mut req = WebhookRequest::post("https://example.com/intercom", body.to_vec());
         let ctx = SignContext {
             timestamp: 1_700_000_000,
             id: "notif_1".into(),
         };
-        for (n, v) in Intercom.default_headers(&ctx) {
-            req.headers.set(&n, v);
-        }
-        Intercom.sign(&mut req, &Secret::new(SECRET), &ctx).unwrap();
-        req
+        signed_for_test(&Intercom, body, SECRET, &ctx, &[])
     }
 
     const BODY: &[u8] = br#"{"type":"notification_event","topic":"conversation.user.created","id":"notif_ccd8a4d2-c2a9-4a8f-a5b4-5e2d6c3b1a90","data":{"type":"notification_event_data","item":{}}}"#;

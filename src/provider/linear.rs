@@ -139,16 +139,11 @@ mod tests {
     const SECRET: &str = "lin_wh_Zq3vPp6mLr2kT9xW4bN8cY1dF5gH7jK0sA";
 
     fn signed(body: &str, ts: i64) -> WebhookRequest {
-        let mut req = WebhookRequest::post("https://example.com/linear", body.as_bytes().to_vec());
         let ctx = SignContext {
             timestamp: ts,
             id: "5b5a2a0e-7a4f-4c57-a3f6-0d6e1b0f4a11".into(),
         };
-        for (n, v) in Linear.default_headers(&ctx) {
-            req.headers.set(&n, v);
-        }
-        Linear.sign(&mut req, &Secret::new(SECRET), &ctx).unwrap();
-        req
+        signed_for_test(&Linear, body.as_bytes(), SECRET, &ctx, &[])
     }
 
     /// Checked with the official @linear/sdk 98.0.0: its

@@ -389,6 +389,28 @@ pub(crate) fn check_body_mac(
     }
 }
 
+/// A request signed the way the provider sends it, for the providers'
+/// unit tests: its usual headers, `extra` ones, then the signature.
+#[cfg(test)]
+pub(crate) fn signed_for_test(
+    p: &dyn Provider,
+    body: &[u8],
+    secret: &str,
+    ctx: &SignContext,
+    extra: &[(&str, &str)],
+) -> WebhookRequest {
+    let mut req = WebhookRequest::post(format!("https://example.com/{}", p.name()), body.to_vec());
+    for (n, v) in p.default_headers(ctx) {
+        req.headers.set(&n, v);
+    }
+    for (n, v) in extra {
+        req.headers.set(n, *v);
+    }
+    p.sign(&mut req, &Secret::new(secret), ctx)
+        .expect("a test secret signs");
+    req
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -89,17 +89,11 @@ mod tests {
     const SECRET: &str = "7f0c8d3e4b5a69788a9b0c1d2e3f40516273849506a7b8c9d0e1f2a3b4c5d6e7";
 
     fn signed(body: &[u8]) -> WebhookRequest {
-        let mut req = WebhookRequest::post("https://example.com/sentry", body.to_vec());
         let ctx = SignContext {
             timestamp: 1_700_000_000,
             id: "c1f9b2e4-8d1a-4f0b-9a33-0f2d6c1b7e55".into(),
         };
-        for (n, v) in Sentry.default_headers(&ctx) {
-            req.headers.set(&n, v);
-        }
-        req.headers.set(RESOURCE, "issue");
-        Sentry.sign(&mut req, &Secret::new(SECRET), &ctx).unwrap();
-        req
+        signed_for_test(&Sentry, body, SECRET, &ctx, &[(RESOURCE, "issue")])
     }
 
     #[test]

@@ -194,18 +194,17 @@ mod tests {
     const SECRET: &str = "twitch-eventsub-secret-0123456789";
 
     fn signed(body: &[u8], ts: i64, kind: &str) -> WebhookRequest {
-        let mut req = WebhookRequest::post("https://example.com/twitch", body.to_vec());
         let ctx = SignContext {
             timestamp: ts,
             id: "befa7b53-d79d-478f-86b9-120f112b044e".into(),
         };
-        for (n, v) in Twitch.default_headers(&ctx) {
-            req.headers.set(&n, v);
-        }
-        req.headers.set(TYPE_HEADER, kind);
-        req.headers.set(SUB_TYPE_HEADER, "channel.follow");
-        Twitch.sign(&mut req, &Secret::new(SECRET), &ctx).unwrap();
-        req
+        signed_for_test(
+            &Twitch,
+            body,
+            SECRET,
+            &ctx,
+            &[(TYPE_HEADER, kind), (SUB_TYPE_HEADER, "channel.follow")],
+        )
     }
 
     /// Twitch's docs give the recipe (id + timestamp + body, `sha256=` hex)

@@ -95,16 +95,11 @@ mod tests {
     const SECRET: &str = "tf-webhook-secret-8d2a61c4e0";
 
     fn signed(body: &[u8]) -> WebhookRequest {
-        let mut req = WebhookRequest::post("https://example.com/typeform", body.to_vec());
         let ctx = SignContext {
             timestamp: 1_700_000_000,
             id: "01HZ6N3Q4R5S6T7V8W9X0Y1Z2A".into(),
         };
-        for (n, v) in Typeform.default_headers(&ctx) {
-            req.headers.set(&n, v);
-        }
-        Typeform.sign(&mut req, &Secret::new(SECRET), &ctx).unwrap();
-        req
+        signed_for_test(&Typeform, body, SECRET, &ctx, &[])
     }
 
     #[test]

@@ -152,16 +152,11 @@ mod tests {
     const SECRET: &str = "zoom-secret-token-4f1c2a9b7e";
 
     fn signed(body: &[u8], ts: i64) -> WebhookRequest {
-        let mut req = WebhookRequest::post("https://example.com/zoom", body.to_vec());
         let ctx = SignContext {
             timestamp: ts,
             id: "0d2f4c6e-8a1b-4c3d-9e5f-7a9b1c3d5e7f".into(),
         };
-        for (n, v) in Zoom.default_headers(&ctx) {
-            req.headers.set(&n, v);
-        }
-        Zoom.sign(&mut req, &Secret::new(SECRET), &ctx).unwrap();
-        req
+        signed_for_test(&Zoom, body, SECRET, &ctx, &[])
     }
 
     /// Zoom publishes no signed example; the message and the validation
