@@ -2,6 +2,8 @@
 //! embedded in the binary. Rendering fills in fresh ids and times so that
 //! no two sends look like the same event.
 
+use std::collections::HashMap;
+
 use include_dir::{Dir, include_dir};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -28,6 +30,13 @@ pub enum Style {
 pub struct Fixture {
     pub event: String,
     pub description: String,
+    /// Where the event's shape comes from, with the source's version.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Chosen when only the event's name is given (`pull_request` for
+    /// `pull_request.opened`); otherwise the first action is.
+    #[serde(default)]
+    pub primary: bool,
     pub content_type: String,
     #[serde(default)]
     pub style: Style,
@@ -110,13 +119,56 @@ pub fn for_provider(provider: &str) -> Vec<Fixture> {
     };
     let mut all: Vec<Fixture> = dir
         .files()
-        .filter(|f| f.path().extension().is_some_and(|e| e == "json"))
+        .filter(|f| is_fixture_file(f.path()))
         .map(|f| {
             parse(f.path().display().to_string(), f.contents()).unwrap_or_else(|e| panic!("{e}"))
         })
         .collect();
     all.sort_by(|a, b| a.event.cmp(&b.event));
     all
+}
+
+/// Event files; `_`-prefixed files hold a provider's entities and flows.
+fn is_fixture_file(path: &std::path::Path) -> bool {
+    path.extension().is_some_and(|e| e == "json")
+        && !path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('_'))
+}
+
+/// Values shared by every event of one send or flow. `{@name}` in a
+/// template is generated once, from the provider's `_entities.json`
+/// (name -> template), and the same value is used wherever it recurs, so
+/// an invoice names the customer and subscription sent beside it.
+#[derive(Debug, Default)]
+pub struct Session {
+    templates: Map<String, Value>,
+    values: HashMap<String, String>,
+}
+
+impl Session {
+    pub fn new(provider: &str) -> Session {
+        let templates = FIXTURES
+            .get_file(format!("{}/_entities.json", fixture_dir(provider)))
+            .and_then(|f| serde_json::from_slice(f.contents()).ok())
+            .unwrap_or_default();
+        Session {
+            templates,
+            values: HashMap::new(),
+        }
+    }
+
+    /// The value of entity `name` for this session, made on first use.
+    fn entity(&mut self, name: &str, ctx: &SignContext) -> Option<String> {
+        if let Some(v) = self.values.get(name) {
+            return Some(v.clone());
+        }
+        let template = self.templates.get(name)?.as_str()?;
+        let value = expand(template, ctx);
+        self.values.insert(name.to_string(), value.clone());
+        Some(value)
+    }
 }
 
 /// Parses one fixture file, checking that its fresh paths exist.
@@ -143,7 +195,9 @@ pub fn parse(path: String, bytes: &[u8]) -> Result<Fixture, String> {
     Ok(f)
 }
 
-/// The fixture of this event, or an error listing the events there are.
+/// The fixture of this event. `EVENT` alone names the event's primary
+/// action where names are `EVENT.ACTION` (GitHub's `pull_request` is
+/// `pull_request.opened`). Unknown: an error naming the closest events.
 pub fn find(provider: &str, event: &str) -> Result<Fixture, String> {
     let all = for_provider(provider);
     if let Some(f) = all
@@ -152,20 +206,58 @@ pub fn find(provider: &str, event: &str) -> Result<Fixture, String> {
     {
         return Ok(f.clone());
     }
+    let prefix = format!("{event}.");
+    let actions: Vec<&Fixture> = all
+        .iter()
+        .filter(|f| f.event.starts_with(&prefix))
+        .collect();
+    if let Some(f) = actions.iter().find(|f| f.primary).or(actions.first()) {
+        return Ok((*f).clone());
+    }
     let names: Vec<&str> = all.iter().map(|f| f.event.as_str()).collect();
-    Err(format!(
-        "{provider} has no sample event {event:?}; its events are: {}",
-        names.join(", ")
-    ))
+    Err(unknown(provider, "event", event, &names))
+}
+
+/// "X has no event Y; did you mean A, B or C? (`hookcli providers X` lists all N)".
+pub fn unknown(provider: &str, what: &str, given: &str, names: &[&str]) -> String {
+    if names.is_empty() {
+        return format!("{provider} has no sample {what}s; pass --data");
+    }
+    let mut scored: Vec<(f64, &str)> = names
+        .iter()
+        .map(|n| (strsim::jaro_winkler(given, n), *n))
+        .filter(|(score, _)| *score > 0.75)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    let close: Vec<&str> = scored.iter().take(3).map(|(_, n)| *n).collect();
+    let hint = match close.as_slice() {
+        [] => String::new(),
+        [one] => format!("; did you mean {one}?"),
+        [init @ .., last] => format!("; did you mean {} or {last}?", init.join(", ")),
+    };
+    format!(
+        "{provider} has no {what} {given:?}{hint} (`hookcli providers {provider}` lists all {})",
+        names.len()
+    )
 }
 
 impl Fixture {
     /// Fills in fresh values for one send.
     pub fn render(&self, ctx: &SignContext) -> Rendered {
+        self.render_in(ctx, &mut Session::default())
+    }
+
+    /// Fills in fresh values, sharing the session's entities.
+    pub fn render_in(&self, ctx: &SignContext, session: &mut Session) -> Rendered {
         let headers = self
             .headers
             .iter()
-            .map(|(k, v)| (k.clone(), expand(v.as_str().unwrap_or_default(), ctx)))
+            .map(|(k, v)| {
+                let value = expand_with(v.as_str().unwrap_or_default(), ctx, &mut |token| {
+                    session.entity(token.strip_prefix('@')?, ctx)
+                });
+                (k.clone(), value)
+            })
             .collect();
         let mut doc = match (&self.body, &self.form) {
             (Some(b), _) => b.clone(),
@@ -174,11 +266,15 @@ impl Fixture {
         };
         for (path, template) in &self.fresh {
             let template = template.as_str().unwrap_or_default();
-            let fresh = expand_with(template, ctx, &|p| match get_path(&doc, p)
-                .or_else(|| form_json_get(&doc, p))?
-            {
-                Value::String(s) => Some(s.clone()),
-                other => Some(other.to_string()),
+            let fresh = expand_with(template, ctx, &mut |token| {
+                if let Some(name) = token.strip_prefix('@') {
+                    return session.entity(name, ctx);
+                }
+                let p = token.strip_prefix("ref:")?;
+                match get_path(&doc, p).or_else(|| form_json_get(&doc, p))? {
+                    Value::String(s) => Some(s.clone()),
+                    other => Some(other.to_string()),
+                }
             });
             let numeric = matches!(
                 get_path(&doc, path).or_else(|| form_json_get(&doc, path)),
@@ -268,14 +364,15 @@ pub fn encode_json(doc: &Value, style: Style) -> Vec<u8> {
 
 /// Expands the generators in a template (see the README's Fixtures section).
 pub fn expand(template: &str, ctx: &SignContext) -> String {
-    expand_with(template, ctx, &|_| None)
+    expand_with(template, ctx, &mut |_| None)
 }
 
-/// Expands a template; `{ref:PATH}` asks `lookup` for a value already rendered.
+/// Expands a template; tokens that are not generators (`{ref:PATH}`,
+/// `{@entity}`) are asked of `lookup`.
 fn expand_with(
     template: &str,
     ctx: &SignContext,
-    lookup: &dyn Fn(&str) -> Option<String>,
+    lookup: &mut dyn FnMut(&str) -> Option<String>,
 ) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
@@ -285,10 +382,7 @@ fn expand_with(
         };
         out.push_str(&rest[..start]);
         let token = &rest[start + 1..start + len];
-        let value = match token.strip_prefix("ref:") {
-            Some(path) => lookup(path),
-            None => generate(token, ctx),
-        };
+        let value = generate(token, ctx).or_else(|| lookup(token));
         match value {
             Some(v) => out.push_str(&v),
             None => out.push_str(&rest[start..=start + len]),
@@ -355,7 +449,7 @@ mod tests {
     fn every_embedded_fixture_parses_and_renders() {
         let mut count = 0;
         for dir in FIXTURES.dirs() {
-            for file in dir.files() {
+            for file in dir.files().filter(|f| is_fixture_file(f.path())) {
                 let f = parse(file.path().display().to_string(), file.contents()).unwrap();
                 let r = f.render(&ctx());
                 assert!(!r.encode().is_empty());
@@ -402,7 +496,8 @@ mod tests {
 
     #[test]
     fn unknown_event_lists_the_known_ones() {
-        let err = find("stripe", "nope").unwrap_err();
-        assert!(err.contains("invoice.paid"), "{err}");
+        let err = find("stripe", "invoice.payed").unwrap_err();
+        assert!(err.contains("did you mean invoice.paid"), "{err}");
+        assert!(err.contains("hookcli providers stripe"), "{err}");
     }
 }

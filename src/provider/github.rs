@@ -101,8 +101,15 @@ impl Provider for GitHub {
         headers.contains("X-GitHub-Event") || headers.contains("X-GitHub-Delivery")
     }
 
+    /// `X-GitHub-Event`, with the body's `action` where it has one
+    /// (`pull_request.closed`): the pair is what a handler switches on.
     fn event_type(&self, req: &WebhookRequest) -> Option<String> {
-        req.headers.get_str("X-GitHub-Event").map(str::to_string)
+        let event = req.headers.get_str("X-GitHub-Event")?;
+        let [action] = json_top(req, ["action"]);
+        Some(match action {
+            Some(action) => format!("{event}.{action}"),
+            None => event.to_string(),
+        })
     }
 
     fn event_id(&self, req: &WebhookRequest) -> Option<String> {
