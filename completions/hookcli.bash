@@ -791,7 +791,7 @@ _hookcli() {
             return 0
             ;;
         hookcli__subcmd__providers)
-            opts="-h --json --color --help"
+            opts="-h --json --color --help stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend discord standard-v1a sendgrid"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -973,7 +973,7 @@ _hookcli() {
             return 0
             ;;
         hookcli__subcmd__send)
-            opts="-p -e -u -d -H -h --provider --from --resign --event --url --secret --secret-env --data --set --header --tamper --timestamp --expect-status --print --json --timeout --insecure --ca --hmac-header --hmac-prefix --hmac-algorithm --hmac-encoding --hmac-template --hmac-timestamp-header --color --help"
+            opts="-p -e -u -d -H -h --provider --from --resign --event --flow --delay --base --url --secret --secret-env --data --set --header --tamper --timestamp --expect-status --print --json --timeout --insecure --ca --hmac-header --hmac-prefix --hmac-algorithm --hmac-encoding --hmac-template --hmac-timestamp-header --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -996,6 +996,18 @@ _hookcli() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --flow)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -8,6 +8,7 @@ pub mod config;
 pub mod curl;
 pub mod edit;
 pub mod fixture;
+pub mod glob;
 pub mod http1;
 pub mod inspect;
 pub mod listen;
