@@ -279,6 +279,8 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
         'hookcli;providers' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours only a terminal, and never under NO_COLOR')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document instead of a table')
+            [CompletionResult]::new('--names', '--names', [CompletionResultType]::ParameterName, 'Print the event names alone, one a line (for shell completion)')
+            [CompletionResult]::new('--flow-names', '--flow-names', [CompletionResultType]::ParameterName, 'Print the flow names alone, one a line (for shell completion)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

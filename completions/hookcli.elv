@@ -265,6 +265,8 @@ set edit:completion:arg-completer[hookcli] = {|@words|
         &'hookcli;providers'= {
             cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
             cand --json 'Print one JSON document instead of a table'
+            cand --names 'Print the event names alone, one a line (for shell completion)'
+            cand --flow-names 'Print the flow names alone, one a line (for shell completion)'
             cand -h 'Print help'
             cand --help 'Print help'
         }

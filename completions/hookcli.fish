@@ -462,6 +462,8 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand providers" -l color -d '
 always\t''
 never\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand providers" -l json -d 'Print one JSON document instead of a table'
+complete -c hookcli -n "__fish_hookcli_using_subcommand providers" -l names -d 'Print the event names alone, one a line (for shell completion)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand providers" -l flow-names -d 'Print the flow names alone, one a line (for shell completion)'
 complete -c hookcli -n "__fish_hookcli_using_subcommand providers" -s h -l help -d 'Print help'
 complete -c hookcli -n "__fish_hookcli_using_subcommand completions" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -491,3 +493,20 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_see
 complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "config" -d 'Show the settings in force and where each comes from (flags aside)'
 complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "man" -d 'Print the man page (roff)'
 complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+
+# Events and flows of the provider on the line, asked of hookcli itself.
+function __hookcli_provider
+    set -l words (commandline -opc)
+    for i in (seq (count $words))
+        if contains -- $words[$i] --provider -p
+            echo $words[(math $i + 1)]
+            return
+        end
+        if string match -qr -- '^--provider=' $words[$i]
+            string replace -- '--provider=' '' $words[$i]
+            return
+        end
+    end
+end
+complete -c hookcli -n "__fish_hookcli_using_subcommand send; or __fish_hookcli_using_subcommand check" -s e -l event -f -a "(hookcli providers (__hookcli_provider) --names 2>/dev/null)"
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l flow -f -a "(hookcli providers (__hookcli_provider) --flow-names 2>/dev/null)"

@@ -258,7 +258,7 @@ pub struct SendArgs {
     pub event: Vec<String>,
 
     /// Send the events of one real action in order, ids consistent (`--flow` alone lists them).
-    #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "", conflicts_with_all = ["event", "data"])]
+    #[arg(long, value_name = "FLOW", num_args = 0..=1, default_missing_value = "", conflicts_with_all = ["event", "data"])]
     pub flow: Option<String>,
 
     /// Pause between the events of a flow or series.
@@ -472,7 +472,7 @@ pub struct ListArgs {
     #[arg(long, short = 'p')]
     pub provider: Option<String>,
     /// Only these event types (`*` matches anything: 'invoice.*').
-    #[arg(long, short = 'e')]
+    #[arg(long, short = 'e', value_name = "GLOB")]
     pub event: Option<String>,
     /// Only deliveries whose last attempt failed (non-2xx or no answer).
     #[arg(long)]
@@ -548,7 +548,7 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub secret: SecretArgs,
     /// Sample event to use (default: the provider's most common one).
-    #[arg(long, short = 'e')]
+    #[arg(long, short = 'e', value_name = "EVENT")]
     pub event: Option<String>,
     /// Report format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
@@ -612,7 +612,7 @@ pub struct ReplayArgs {
     #[arg(long, short = 'p', value_parser = clap::builder::PossibleValuesParser::new(crate::provider::NAMES))]
     pub provider: Option<String>,
     /// Only these event types (`*` matches anything).
-    #[arg(long, short = 'e')]
+    #[arg(long, short = 'e', value_name = "GLOB")]
     pub event: Option<String>,
     /// Send here instead of the original forward target (the delivery's path is appended).
     #[arg(long, value_name = "URL")]
@@ -682,6 +682,12 @@ pub struct ProvidersArgs {
     /// Print one JSON document instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Print the event names alone, one a line (for shell completion).
+    #[arg(long, hide = true, requires = "provider")]
+    pub names: bool,
+    /// Print the flow names alone, one a line (for shell completion).
+    #[arg(long, hide = true, requires = "provider", conflicts_with = "names")]
+    pub flow_names: bool,
 }
 
 #[derive(Debug, Args)]

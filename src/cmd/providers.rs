@@ -32,6 +32,19 @@ pub fn run(args: ProvidersArgs) -> anyhow::Result<ExitCode> {
             &names,
         )));
     }
+    if args.names || args.flow_names {
+        let mut out = std::io::stdout().lock();
+        for p in &providers {
+            let names: Vec<String> = match args.flow_names {
+                true => flow::flows(p.name()).into_iter().map(|f| f.name).collect(),
+                false => events_of(p.as_ref()).iter().map(|e| e.event.to_string()).collect(),
+            };
+            for name in names {
+                writeln!(out, "{name}")?;
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     if args.json {
         let list: Vec<serde_json::Value> = providers
             .iter()
