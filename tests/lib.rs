@@ -1,6 +1,8 @@
 //! hookcli's integration tests: one binary, so it links once.
 
 mod browser;
+mod catalogue_slack;
+mod catalogue_twitch;
 mod check;
 mod common;
 mod completions;
