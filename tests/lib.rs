@@ -2,6 +2,8 @@
 
 mod browser;
 mod catalogue;
+mod catalogue_slack;
+mod catalogue_twitch;
 mod check;
 mod common;
 mod completions;
