@@ -1,6 +1,7 @@
 //! hookcli's integration tests: one binary, so it links once.
 
 mod browser;
+mod catalogue_stripe;
 mod check;
 mod common;
 mod completions;

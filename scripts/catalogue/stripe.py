@@ -357,6 +357,7 @@ class Schemas:
         self.resources_dir = os.path.normpath(resources_dir)
         self.components = {}
         self.decl_names = {}
+        self.resource_names = set()
 
     def qualname(self, decl):
         rel = os.path.relpath(decl.file, self.resources_dir)
@@ -372,6 +373,9 @@ class Schemas:
         name = self.qualname(decl)
         self.decl_names[key] = name
         self.components[name] = None  # placeholder against recursion
+        fields = {f[0]: f[2] for f in decl.fields}
+        if "id" in fields and fields.get("object", "").startswith("'"):
+            self.resource_names.add(name)
         props, required = {}, []
         fields = list(decl.fields)
         for base in decl.extends:
@@ -431,7 +435,7 @@ class Schemas:
         elif open_string and not string_alt:
             schemas.append({"type": "string"})
         refs = [self.single(a, scope) for a in alts]
-        resources = [r for r in refs if "$ref" in r and self.is_resource(r["$ref"])]
+        resources = [r for r in refs if "$ref" in r and r["$ref"].rsplit("/", 1)[1] in self.resource_names]
         if string_alt and resources:
             # an expandable reference: the id, or (expanded) the object
             # (sent as the id unless the webhook endpoint expands it, which it cannot)
@@ -707,6 +711,23 @@ INCLUDE_ONLY = {
     "issuing.card": {"number", "cvc"},
     "credit_note": set(),
 }
+# For the common resources, the nullable sub-objects that are set in a typical
+# event; every other nullable sub-object is sent as null.
+KEEP_OBJECTS = {
+    "charge": {"outcome", "payment_method_details", "fraud_details", "radar_options"},
+    "payment_intent": {"automatic_payment_methods", "payment_method_options", "amount_details"},
+    "subscription": {"payment_settings", "cancellation_details", "trial_settings"},
+    "invoice": {"payment_settings", "rendering", "parent"},
+    "checkout.session": {"customer_details", "automatic_tax", "total_details", "invoice_creation",
+                         "phone_number_collection", "custom_text", "payment_method_options",
+                         "collected_information"},
+    "customer": {"invoice_settings"},
+    "setup_intent": {"payment_method_options", "automatic_payment_methods"},
+    "payment_method": {"billing_details", "card"},
+    "refund": set(), "dispute": {"evidence", "evidence_details"}, "payout": set(),
+    "price": {"recurring"}, "product": set(), "subscription_item": set(),
+    "line_item": {"parent", "pricing"}, "plan": set(),
+}
 PLACEHOLDERS = {"obj_123", "string", "type", "https://example.com", "example"}
 TEXT = {
     "email": "jenny.rosen@example.com", "receipt_email": "jenny.rosen@example.com",
@@ -801,6 +822,7 @@ class Maker:
         if "type" in props and isinstance(ex_d.get("type"), str):
             chosen_type = ex_d["type"]
         skip = INCLUDE_ONLY.get(rid, set())
+        keep = KEEP_OBJECTS.get(rid)
         for name, sub in props.items():
             if name in skip:
                 continue
@@ -822,7 +844,12 @@ class Maker:
             if name == "object" and "enum" in sub:
                 out[name] = sub["enum"][0]
                 continue
-            out[name] = self.make(sub, ex_d.get(name, MISSING), name, path + (name,))
+            value = ex_d.get(name, MISSING)
+            if keep is not None and name not in keep and sub.get("nullable") and (
+                "anyOf" in sub or sub.get("type") == "object"
+            ):
+                value = None  # Stripe sends unused sub-objects as null
+            out[name] = self.make(sub, value, name, path + (name,))
         if "additionalProperties" in schema and schema["additionalProperties"] not in (False, {}) and not props:
             if isinstance(ex, dict):
                 return {k: v for k, v in ex.items() if isinstance(v, str)} if schema["additionalProperties"].get("type") == "string" else {}
@@ -913,6 +940,20 @@ def put(obj, path, value):
     return False
 
 
+def shaped(mk, name, values):
+    """An object of schema `name` with these values (fields it lacks are dropped)."""
+    obj = mk.make({"$ref": "#/components/schemas/" + name}, values)
+    schema = mk.s.components[name]
+    for k, v in values.items():
+        if k in obj:
+            obj[k] = v
+    for k in list(obj):
+        prop = schema["properties"].get(k, {})
+        if obj[k] is None and not prop.get("nullable") and k not in schema.get("required", []):
+            del obj[k]  # optional and never null: absent
+    return obj
+
+
 def ids(rid):
     name, template = ENTITIES[rid]
     return sample_id(name, template)
@@ -960,14 +1001,14 @@ def tune_payment_intent(o, action, mk):
         put(o, "cancellation_reason", "requested_by_customer")
     if action == "payment_failed":
         put(o, "latest_charge", ids("charge"))
-        o["last_payment_error"] = {
+        o["last_payment_error"] = shaped(mk, "PaymentIntent.LastPaymentError", {
             "advice_code": "try_again_later", "charge": ids("charge"), "code": "card_declined",
             "decline_code": "generic_decline",
             "doc_url": "https://stripe.com/docs/error-codes/card-declined",
             "message": "Your card was declined.", "network_advice_code": None,
             "network_decline_code": None, "param": None, "payment_method": None,
             "payment_method_type": None, "type": "card_error",
-        }
+        })
     if action == "requires_action":
         o["next_action"] = {
             "type": "use_stripe_sdk",
@@ -1111,14 +1152,12 @@ def tune_invoice(o, action, mk):
         if status == "uncollectible":
             st["marked_uncollectible_at"] = BASE_TIME
     if action == "finalization_failed":
-        o["last_finalization_error"] = {
+        o["last_finalization_error"] = shaped(mk, "Invoice.LastFinalizationError", {
             "code": "customer_tax_location_invalid",
             "doc_url": "https://stripe.com/docs/error-codes/customer-tax-location-invalid",
             "message": "The customer's location isn't recognized.", "param": "customer_address",
             "type": "invalid_request_error",
-        }
-        allowed = mk.s.components["Invoice.LastFinalizationError"]["properties"]
-        o["last_finalization_error"] = {k: o["last_finalization_error"].get(k) for k in allowed if k in o["last_finalization_error"] or k in ("payment_method_type",)}
+        })
     parent = o.get("parent")
     if "parent" in o:
         sd = mk.make({"$ref": "#/components/schemas/Invoice.Parent"}, {
@@ -1187,7 +1226,8 @@ def tune_subscription(o, action, mk):
     put(o, "test_clock", None)
     put(o, "description", None)
     if status == "canceled" and isinstance(o.get("cancellation_details"), dict):
-        put(o, "cancellation_details", {"comment": None, "feedback": None, "reason": "payment_failed"})
+        put(o, "cancellation_details", shaped(mk, "Subscription.CancellationDetails",
+                                              {"comment": None, "feedback": None, "reason": "payment_failed"}))
     items = o.get("items")
     if isinstance(items, dict) and items.get("data"):
         it = items["data"][0]
@@ -1334,10 +1374,62 @@ def tune_setup_intent(o, action, mk):
             put(o["last_setup_error"], k, None)
 
 
+def tidy(node):
+    """Test-mode object: livemode false everywhere; disabled automatic tax names no liable party."""
+    if isinstance(node, dict):
+        if node.get("enabled") is False and isinstance(node.get("liability"), dict):
+            node["liability"] = None
+        for k, v in node.items():
+            if k == "livemode" and isinstance(v, bool):
+                node[k] = False
+            else:
+                tidy(v)
+    elif isinstance(node, list):
+        for v in node:
+            tidy(v)
+
+
+def tune_subscription_extra(o, action, mk):
+    tune_subscription(o, action, mk)
+    put(o, "billing_schedules", [])
+    put(o, "next_pending_invoice_item_invoice", None)
+    items = o.get("items")
+    if isinstance(items, dict) and items.get("data"):
+        it = items["data"][0]
+        put(it, "billed_until", None)
+        plan = it.get("plan")
+        if isinstance(plan, dict):
+            for k, v in (("amount", 2000), ("amount_decimal", "2000"), ("billing_scheme", "per_unit"),
+                         ("product", ids("product")), ("metadata", {}), ("tiers", None)):
+                put(plan, k, v)
+            plan.pop("tiers", None) if plan.get("tiers") is None and "tiers" not in mk.s.components["Plan"].get("required", []) else None
+
+
+def tune_checkout_extra(o, action, mk):
+    tune_checkout_session(o, action, mk)
+    ct = o.get("custom_text")
+    if isinstance(ct, dict):
+        for k in ct:
+            ct[k] = None
+    ic = o.get("invoice_creation")
+    if isinstance(ic, dict):
+        put(ic, "enabled", False)
+        data = ic.get("invoice_data")
+        if isinstance(data, dict):
+            for k in ("account_tax_ids", "custom_fields", "description", "footer", "metadata", "rendering_options"):
+                put(data, k, None)
+            put(data, "metadata", {})
+            put(data, "issuer", None)
+    put(o, "return_url", None)
+    put(o, "redirect_on_completion", None)
+    put(o, "collected_information", None)
+    put(o, "payment_method_types", ["card"])
+
+
 TUNERS = {
     "payment_intent": tune_payment_intent, "charge": tune_charge, "refund": tune_refund,
-    "dispute": tune_dispute, "invoice": tune_invoice, "subscription": tune_subscription,
-    "checkout.session": tune_checkout_session, "customer": tune_customer, "payout": tune_payout,
+    "dispute": tune_dispute, "invoice": tune_invoice, "subscription": tune_subscription_extra,
+    "checkout.session": tune_checkout_extra, "customer": tune_customer, "payout": tune_payout,
     "price": tune_price, "plan": None, "product": tune_product, "payment_method": tune_payment_method,
     "setup_intent": tune_setup_intent,
 }
@@ -1638,8 +1730,7 @@ def main():
         tune = TUNERS.get(rid)
         if tune:
             tune(obj, action, maker)
-        if "livemode" in obj:
-            obj["livemode"] = False
+        tidy(obj)
         if "created" in obj:
             obj["created"] = BASE_TIME
         data = {"object": obj}
