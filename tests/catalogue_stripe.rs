@@ -98,9 +98,24 @@ impl Validators {
     fn errors(&mut self, name: &str, instance: &Value) -> Vec<String> {
         let components = &self.components;
         let validator = self.compiled.entry(name.to_string()).or_insert_with(|| {
+            // only the schemas this resource reaches: compiling stays quick
+            let all = components["schemas"].as_object().expect("schemas");
+            let mut used = Map::new();
+            let mut todo = vec![name.to_string()];
+            while let Some(next) = todo.pop() {
+                if used.contains_key(&next) {
+                    continue;
+                }
+                let schema = all.get(&next).unwrap_or_else(|| panic!("no schema {next}"));
+                let text = schema.to_string();
+                for part in text.split("\"#/components/schemas/").skip(1) {
+                    todo.push(part.split('"').next().unwrap_or_default().to_string());
+                }
+                used.insert(next, schema.clone());
+            }
             let root = json!({
                 "$ref": format!("#/components/schemas/{name}"),
-                "components": components,
+                "components": { "schemas": used },
             });
             jsonschema::validator_for(&root).expect("the schema compiles")
         });

@@ -1396,7 +1396,7 @@ def tune_subscription_extra(o, action, mk):
     items = o.get("items")
     if isinstance(items, dict) and items.get("data"):
         it = items["data"][0]
-        put(it, "billed_until", None)
+        it.pop("billed_until", None)
         plan = it.get("plan")
         if isinstance(plan, dict):
             for k, v in (("amount", 2000), ("amount_decimal", "2000"), ("billing_scheme", "per_unit"),
@@ -1420,8 +1420,8 @@ def tune_checkout_extra(o, action, mk):
                 put(data, k, None)
             put(data, "metadata", {})
             put(data, "issuer", None)
-    put(o, "return_url", None)
-    put(o, "redirect_on_completion", None)
+    o.pop("return_url", None)  # embedded and custom UI sessions only
+    o.pop("redirect_on_completion", None)
     put(o, "collected_information", None)
     put(o, "payment_method_types", ["card"])
 
