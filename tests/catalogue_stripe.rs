@@ -147,7 +147,10 @@ fn every_stripe_event_carries_its_resource_as_the_schema_says() {
         assert!(body["api_version"].is_string());
         assert!(body["request"].is_object());
         let text = body.to_string();
-        assert!(!text.contains("{@"), "{event}: an entity was left unexpanded");
+        assert!(
+            !text.contains("{@"),
+            "{event}: an entity was left unexpanded"
+        );
         if event.ends_with(".updated") {
             assert!(
                 body["data"]["previous_attributes"].is_object(),
@@ -213,7 +216,10 @@ fn common_stripe_events_read_like_what_happened() {
     assert_eq!(charge["refunded"], true);
     assert_eq!(charge["amount_refunded"], charge["amount"]);
     assert_eq!(object("charge.failed")["status"], "failed");
-    assert_eq!(object("customer.subscription.deleted")["status"], "canceled");
+    assert_eq!(
+        object("customer.subscription.deleted")["status"],
+        "canceled"
+    );
     assert_eq!(object("invoice.payment_failed")["status"], "open");
     assert_eq!(object("invoice.voided")["status"], "void");
     let session_obj = object("checkout.session.completed");
@@ -265,16 +271,19 @@ fn stripe_flows_chain_real_events_with_agreeing_ids() {
             let body = rendered_body(&f, &mut session);
             steps.push((f, body, step.get("set").cloned()));
         }
-        let plain: Vec<(Fixture, Value)> =
-            steps.iter().map(|(f, b, _)| (f.clone(), b.clone())).collect();
+        let plain: Vec<(Fixture, Value)> = steps
+            .iter()
+            .map(|(f, b, _)| (f.clone(), b.clone()))
+            .collect();
         let entities = entity_values(&plain);
         let mut customers = Vec::new();
         for (f, mut body, set) in steps {
             for (path, value) in set.iter().flat_map(|s| s.as_object().unwrap()) {
                 // `{@name}` in a set value is the flow's entity
-                let value = match value.as_str().and_then(|s| {
-                    s.strip_prefix("{@").and_then(|r| r.strip_suffix('}'))
-                }) {
+                let value = match value
+                    .as_str()
+                    .and_then(|s| s.strip_prefix("{@").and_then(|r| r.strip_suffix('}')))
+                {
                     Some(name) => entities
                         .get(name)
                         .cloned()
@@ -286,7 +295,12 @@ fn stripe_flows_chain_real_events_with_agreeing_ids() {
             }
             let object = &body["data"]["object"];
             let errors = validators.errors(&documented[&f.event], object);
-            assert!(errors.is_empty(), "{} {}: {errors:?}", flow["name"], f.event);
+            assert!(
+                errors.is_empty(),
+                "{} {}: {errors:?}",
+                flow["name"],
+                f.event
+            );
             if let Some(c) = object["customer"].as_str() {
                 customers.push(c.to_string());
             }
@@ -328,7 +342,11 @@ fn the_binary_forges_signed_stripe_events_from_the_catalogue() {
         assert!(out.status.success(), "{event}: {out:?}");
         let text = String::from_utf8(out.stdout).expect("utf-8");
         assert!(text.contains("Stripe-Signature: t="), "{event}: {text}");
-        let body = text.split_once("\r\n\r\n").or(text.split_once("\n\n")).unwrap().1;
+        let body = text
+            .split_once("\r\n\r\n")
+            .or(text.split_once("\n\n"))
+            .unwrap()
+            .1;
         let doc: Value = serde_json::from_str(body).expect("a JSON body");
         assert_eq!(doc["type"], event);
         let mut validators = Validators::new();
