@@ -55,6 +55,7 @@ fn every_fixture_forges_verifies_and_names_itself() {
             url: "https://example.com/slack/events".into(),
             secret: Some(secret.clone()),
             data: None,
+            base: None,
             sets: vec![],
             extra_headers: vec![],
             tamper: None,

@@ -63,6 +63,7 @@ fn every_fixture_forges_verifies_and_names_itself() {
             url: "https://example.com/webhooks/twitch".into(),
             secret: Some(secret.clone()),
             data: None,
+            base: None,
             sets: vec![],
             extra_headers: vec![],
             tamper: None,

@@ -3,6 +3,7 @@
 mod browser;
 mod catalogue;
 mod catalogue_slack;
+mod catalogue_stripe;
 mod catalogue_twitch;
 mod check;
 mod common;
