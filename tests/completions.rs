@@ -65,7 +65,11 @@ fn bash_completes_the_providers_events_and_flows() {
         let words: Vec<&str> = line.split(' ').collect();
         let program = format!(
             "source {script:?}; COMP_WORDS=({}); COMP_CWORD={}; _hookcli_names hookcli; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
-            words.iter().map(|w| format!("'{w}'")).collect::<Vec<_>>().join(" "),
+            words
+                .iter()
+                .map(|w| format!("'{w}'"))
+                .collect::<Vec<_>>()
+                .join(" "),
             words.len() - 1
         );
         let path = format!(
@@ -86,7 +90,10 @@ fn bash_completes_the_providers_events_and_flows() {
     };
     let events = complete("hookcli send --provider stripe --event invoice.pa");
     assert!(events.contains(&"invoice.paid".to_string()), "{events:?}");
-    assert!(events.iter().all(|e| e.starts_with("invoice.pa")), "{events:?}");
+    assert!(
+        events.iter().all(|e| e.starts_with("invoice.pa")),
+        "{events:?}"
+    );
     let events = complete("hookcli send -p github -e pull_request.cl");
     assert_eq!(events, ["pull_request.closed"]);
     let flows = complete("hookcli send --provider=stripe --flow sub");

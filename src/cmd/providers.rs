@@ -37,7 +37,10 @@ pub fn run(args: ProvidersArgs) -> anyhow::Result<ExitCode> {
         for p in &providers {
             let names: Vec<String> = match args.flow_names {
                 true => flow::flows(p.name()).into_iter().map(|f| f.name).collect(),
-                false => events_of(p.as_ref()).iter().map(|e| e.event.to_string()).collect(),
+                false => events_of(p.as_ref())
+                    .iter()
+                    .map(|e| e.event.to_string())
+                    .collect(),
             };
             for name in names {
                 writeln!(out, "{name}")?;

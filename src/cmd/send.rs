@@ -63,6 +63,16 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
     // One session for the whole command: a flow's ids agree step to step.
     let mut session = fixture::Session::new(provider.name());
     let mut forge_step = |step: &Planned| {
+        let timestamp = args.timestamp.unwrap_or_else(now);
+        let ctx = crate::provider::SignContext {
+            timestamp,
+            id: String::new(),
+        };
+        let mut sets = match &step.step {
+            Some(s) => s.edits(&mut session, &ctx),
+            None => Vec::new(),
+        };
+        sets.extend(args.sets.iter().cloned());
         send::forge_in(
             &Forge {
                 provider: provider.as_ref(),
@@ -71,10 +81,10 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
                 secret: secret.clone(),
                 data: data.clone(),
                 base: base.clone(),
-                sets: step.sets.iter().chain(&args.sets).cloned().collect(),
+                sets,
                 extra_headers: extra_headers.clone(),
                 tamper: args.tamper,
-                timestamp: args.timestamp.unwrap_or_else(now),
+                timestamp,
             },
             &mut session,
         )
@@ -135,10 +145,10 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
     Ok(exit(outcomes.iter().all(|o| o.ok)))
 }
 
-/// One event to send, with the edits its place in a flow needs.
+/// One event to send, with the flow step (and its edits) it stands for.
 struct Planned {
     event: String,
-    sets: Vec<crate::edit::SetEdit>,
+    step: Option<fixture::flow::Step>,
 }
 
 /// What was answered to one event of a series.
@@ -159,7 +169,7 @@ fn plan(provider: &str, args: &SendArgs) -> anyhow::Result<Vec<Planned>> {
             .iter()
             .map(|s| Planned {
                 event: s.event.clone(),
-                sets: s.edits(),
+                step: Some(s.clone()),
             })
             .collect());
     }
@@ -182,10 +192,7 @@ fn plan(provider: &str, args: &SendArgs) -> anyhow::Result<Vec<Planned>> {
     }
     Ok(events
         .into_iter()
-        .map(|event| Planned {
-            event,
-            sets: Vec::new(),
-        })
+        .map(|event| Planned { event, step: None })
         .collect())
 }
 
