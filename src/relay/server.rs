@@ -526,6 +526,15 @@ async fn drain(state: Arc<State>, channel: String, a: Arc<Attached>) {
     a.draining.store(false, Ordering::SeqCst);
 }
 
+/// The token of an `Authorization: Bearer TOKEN` value. The scheme is
+/// case-insensitive (RFC 7235), so `bearer` from a hand-written client counts.
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim_start_matches(' '))
+}
+
 /// The WebSocket upgrade of a client: token first, then the channel.
 fn connect(state: Arc<State>, mut req: Request<Incoming>, peer: SocketAddr) -> Reply {
     let channel = req
@@ -541,7 +550,7 @@ fn connect(state: Arc<State>, mut req: Request<Incoming>, peer: SocketAddr) -> R
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(bearer)
         .unwrap_or("");
     if !ct_eq(token.as_bytes(), state.config.token.as_bytes()) {
         eprintln!(
