@@ -19,9 +19,10 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 
-use super::frame::Frame;
+use super::frame::{Frame, message_cap};
 use crate::listen::capture::{CaptureIo, HeadCapture, original_headers};
 use crate::provider::Headers;
 use crate::provider::crypto::{ct_eq, sha256_hex};
@@ -582,10 +583,12 @@ fn connect(state: Arc<State>, mut req: Request<Incoming>, peer: SocketAddr) -> R
     tokio::spawn(async move {
         match upgrade.await {
             Ok(upgraded) => {
+                // The client sends answers, capped by listen; a frame header
+                // declaring more than the cap closes this session, not the relay.
+                let cap = message_cap(state.config.max_body);
                 let mut config = WebSocketConfig::default();
-                // Answers are the app's, of any size; --max-body bounds requests.
-                config.max_message_size = None;
-                config.max_frame_size = None;
+                config.max_message_size = Some(cap);
+                config.max_frame_size = Some(cap);
                 let ws = WebSocketStream::from_raw_socket(
                     TokioIo::new(upgraded),
                     Role::Server,
@@ -627,12 +630,10 @@ where
         .unwrap_or_else(|p| p.into_inner())
         .insert(channel.clone(), attached.clone());
     if let Some(old) = previous {
-        let _ = old.tx.send(Message::Close(Some(
-            tokio_tungstenite::tungstenite::protocol::CloseFrame {
-                code: super::TAKEOVER_CODE.into(),
-                reason: "another client took over this channel".into(),
-            },
-        )));
+        let _ = old.tx.send(Message::Close(Some(CloseFrame {
+            code: super::TAKEOVER_CODE.into(),
+            reason: "another client took over this channel".into(),
+        })));
         eprintln!(
             "hookcli relay: channel {channel}: client {} takes over from {}",
             attached.peer, old.peer
@@ -665,16 +666,16 @@ where
     // its channel buffers (or answers 503) instead of timing out.
     let mut heartbeat = tokio::time::interval(Duration::from_secs(10));
     let mut last_seen = std::time::Instant::now();
-    loop {
+    let close = loop {
         let msg = tokio::select! {
             msg = stream.next() => match msg {
                 Some(m) => m,
-                None => break,
+                None => break None,
             },
             _ = heartbeat.tick() => {
                 if last_seen.elapsed() > Duration::from_secs(30) {
                     eprintln!("hookcli relay: channel {channel}: client {peer} silent for 30 s, detaching");
-                    break;
+                    break None;
                 }
                 let _ = attached.tx.send(Message::Ping(Vec::new().into()));
                 continue;
@@ -711,10 +712,19 @@ where
             Ok(Message::Ping(p)) => {
                 let _ = attached.tx.send(Message::Pong(p));
             }
-            Ok(Message::Close(_)) | Err(_) => break,
+            Err(tokio_tungstenite::tungstenite::Error::Capacity(e)) => {
+                eprintln!(
+                    "hookcli relay: channel {channel}: client {peer} sent a message over the relay's cap ({e}); closing its connection"
+                );
+                break Some(CloseFrame {
+                    code: CloseCode::Size,
+                    reason: "message over the relay's cap".into(),
+                });
+            }
+            Ok(Message::Close(_)) | Err(_) => break None,
             Ok(_) => {}
         }
-    }
+    };
     {
         let mut channels = state.channels.lock().unwrap_or_else(|p| p.into_inner());
         if channels
@@ -731,6 +741,6 @@ where
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .clear();
-    let _ = attached.tx.send(Message::Close(None));
+    let _ = attached.tx.send(Message::Close(close));
     let _ = writer.await;
 }
