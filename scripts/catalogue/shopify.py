@@ -348,8 +348,14 @@ def graphql_body(types, type_name, depth=0):
         "address2": None, "city": "San Francisco", "zip": "94107", "province": "California",
         "province_code": "CA", "country": "United States", "country_code_v2": "US", "country_code": "US",
         "company": None, "latitude": 37.7749, "longitude": -122.4194, "legal_name": "Example Shop LLC",
-        "initials": ["JR"],
+        "initials": ["JR"], "active": True, "exists": True, "postal_code": "94107",
+        "address_line1": "123 Example Street", "address_line2": None, "zone": "CA",
+        "time_zone": "America/Los_Angeles", "formatted_area": "San Francisco CA, United States",
+        "alt_text": None, "thumbhash": None, "height": 96, "width": 96,
+        "url": "https://cdn.shopify.com/s/files/1/0000/0001/files/avatar.png",
     }
+    # Enum values a typical record has (else the first the schema lists).
+    usual = {"REGULAR", "NO_ISSUES", "LLC", "EIN"}
     for f in t.get("fields") or []:
         ft = f["type"]
         while ft.get("ofType"):
@@ -369,7 +375,8 @@ def graphql_body(types, type_name, depth=0):
             out[key] = {"Boolean": False, "Int": 0, "Float": 0.0, "DateTime": "2026-07-01T12:00:00Z",
                         "URL": "https://example.com"}.get(tname, "Example")
         elif kind == "ENUM":
-            out[key] = types[tname]["enumValues"][0]["name"]
+            values = [v["name"] for v in types[tname]["enumValues"]]
+            out[key] = next((v for v in values if v in usual), values[0])
         elif kind == "OBJECT" and depth == 0 and not tname.endswith("Connection"):
             out[key] = graphql_body(types, tname, depth + 1)
     return out
