@@ -62,7 +62,12 @@ fn every_event_forges_with_gitlab_headers_and_the_documented_shape() {
         let event = example["event"].as_str().unwrap();
         let mut cmd = hookcli();
         cmd.args(["send", "--provider", "gitlab", "--event", event, "--print"])
-            .args(["--url", "http://127.0.0.1:9/hooks", "--secret-env", SECRET_VAR])
+            .args([
+                "--url",
+                "http://127.0.0.1:9/hooks",
+                "--secret-env",
+                SECRET_VAR,
+            ])
             .env(SECRET_VAR, SECRET);
         let out = run(&mut cmd);
         if out.code != Some(0) {
@@ -72,9 +77,16 @@ fn every_event_forges_with_gitlab_headers_and_the_documented_shape() {
         let (headers, body) = split_printed(&out.stdout);
         let header = |n: &str| headers.get(n).cloned().unwrap_or_default();
         if header("x-gitlab-event") != example["header"].as_str().unwrap() {
-            failures.push(format!("{event}: X-Gitlab-Event {:?}", header("x-gitlab-event")));
+            failures.push(format!(
+                "{event}: X-Gitlab-Event {:?}",
+                header("x-gitlab-event")
+            ));
         }
-        for h in ["x-gitlab-event-uuid", "x-gitlab-webhook-uuid", "x-gitlab-instance"] {
+        for h in [
+            "x-gitlab-event-uuid",
+            "x-gitlab-webhook-uuid",
+            "x-gitlab-instance",
+        ] {
             if header(h).is_empty() {
                 failures.push(format!("{event}: no {h}"));
             }

@@ -139,7 +139,12 @@ fn every_topic_forges_with_shopify_headers_and_validates_against_its_schema() {
 fn forge_and_check(topic: &str, version: &str, schemas: &Value) -> Result<(), String> {
     let mut cmd = hookcli();
     cmd.args(["send", "--provider", "shopify", "--event", topic, "--print"])
-        .args(["--url", "http://127.0.0.1:9/hooks", "--secret-env", SECRET_VAR])
+        .args([
+            "--url",
+            "http://127.0.0.1:9/hooks",
+            "--secret-env",
+            SECRET_VAR,
+        ])
         .env(SECRET_VAR, SECRET);
     let out = run(&mut cmd);
     if out.code != Some(0) {
