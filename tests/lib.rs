@@ -2,6 +2,8 @@
 
 mod browser;
 mod catalogue;
+mod catalogue_gitlab;
+mod catalogue_shopify;
 mod catalogue_slack;
 mod catalogue_stripe;
 mod catalogue_twitch;
