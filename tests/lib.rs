@@ -2,6 +2,7 @@
 
 mod browser;
 mod catalogue;
+mod catalogue_github;
 mod catalogue_slack;
 mod catalogue_stripe;
 mod catalogue_twitch;
