@@ -234,13 +234,15 @@ const HINTS = {
   "*.old_property_values": [{ property_name: "environment", value: "staging" }],
   "*.fix_reason": "The vulnerable dependency was upgraded to a patched version.",
   "custom-property-value.value": "production",
-  "*.slug": "octo-org",
-  "*.from": "octo-org-old",
   "*.path": "README.md",
   "*.blob_sha": "af5626b4a114abcb82d63db7c8082c3c4756e51b",
   "*.blob_url": `${REPO_API}/git/blobs/af5626b4a114abcb82d63db7c8082c3c4756e51b`,
   "*.commit_sha": "f95f852bd8fca8fcc58a9a2d6c842781e32a215e",
   "*.commit_url": `${REPO_API}/git/commits/f95f852bd8fca8fcc58a9a2d6c842781e32a215e`,
+  // The schema says only "string" and no example has one: wording of our own.
+  "pull_request$dequeued.reason": "removed from the merge queue by a user",
+  "pull_request$auto_merge_enabled.reason": "enabled by a user",
+  "pull_request$auto_merge_disabled.reason": "disabled by a user",
   "*.start_line": 3,
   "*.end_line": 3,
   "*.start_column": 12,
@@ -255,6 +257,7 @@ function hint(def, prop) {
 // Conforming a value to a schema, and making one up where there is none.
 
 const made = []; // made-up leaves, for the generator's own report
+const borrowed = []; // values taken from another example by property name (GH_DEBUG=1 lists them)
 function nullable(s) {
   if (s.type && [].concat(s.type).includes("null")) return true;
   if (s.enum && s.enum.includes(null)) return true;
@@ -277,7 +280,12 @@ function fromRefPool(name) {
 function fromPropPool(cx, s) {
   if (!cx.prop) return undefined;
   for (const key of [`${cx.def}.${cx.prop}`, `*.${cx.prop}`]) {
-    for (const { v } of propPool[key] || []) if (v !== null && valid(v, s)) return clone(v);
+    for (const { v } of propPool[key] || []) {
+      if (v !== null && valid(v, s)) {
+        if (process.env.GH_DEBUG) borrowed.push(`${cx.path} <- ${key} ${JSON.stringify(v).slice(0, 60)}`);
+        return clone(v);
+      }
+    }
   }
   return undefined;
 }
@@ -471,6 +479,15 @@ const PATCH = {
   },
   "pull_request_review$submitted": { "review.state": "approved" },
   "installation_target$renamed": { changes: { login: { from: "Codertocat-old" } } },
+  "milestone$edited": { changes: { description: { from: "Tracking milestone for version 1.0" } } },
+  "sponsorship$edited": { changes: { privacy_level: { from: "public" } } },
+  "project_card$converted": { changes: { note: { from: "Add a README" } } },
+  "project_card$edited": { changes: { note: { from: "Add a README" } } },
+  "pull_request$edited": { changes: { title: { from: "Update the README" } } },
+  "pull_request$auto_merge_enabled": {
+    "pull_request.auto_merge": (x) => ({ enabled_by: x.sender, merge_method: "squash", commit_title: "Update the README with new information. (#2)", commit_message: "" }),
+  },
+  ping: { "hook.deliveries_url": (x) => `${REPO_API}/hooks/${x.hook_id}/deliveries` },
   // The issue flow's order: opened, commented on, labeled, assigned, closed.
   "issues$opened": { "issue.labels": [], "issue.assignee": null, "issue.assignees": [] },
   "issue_comment$created": { "issue.labels": [], "issue.assignee": null, "issue.assignees": [], "issue.comments": 1 },
@@ -552,6 +569,14 @@ const APP_ONLY = new Set([
   "check_suite$requested", "check_suite$rerequested", "check_run$requested_action", "check_run$rerequested",
   "github_app_authorization$revoked",
 ]);
+
+for (const a of ["created", "deleted", "edited", "prereleased", "published", "released", "unpublished"]) {
+  PATCH[`release$${a}`] = {
+    ...PATCH[`release$${a}`],
+    "release.name": (x) => x.release.name ?? `v${x.release.tag_name}`,
+    "release.body": (x) => x.release.body ?? "The first release of Hello-World.",
+  };
+}
 
 function startFor(p) {
   const key = p.action ? `${p.event}$${p.action}` : p.event;
@@ -975,7 +1000,7 @@ for (const p of pairs) {
     event: name,
     description: describe(p, name),
     source: source(from, p),
-    ...(p.action && primaryAction(p.event) === p.action ? { primary: true } : {}),
+    ...(action && (!p.action || primaryAction(p.event) === p.action) ? { primary: true } : {}),
     content_type: "application/json",
     style: "compact",
     headers: headersFor(p, body, keepInstallation && isObj(body.installation)),
@@ -1105,3 +1130,4 @@ const built = fixtures.filter((f) => f.fx.source.includes("no example")).length;
 const adapted = fixtures.filter((f) => f.fx.source.includes(", from an ")).length;
 console.log(`${fixtures.length} fixtures (${fixtures.length - built - adapted} from their example, ${adapted} adapted from another action's, ${built} from the schema), ${Object.keys(ENTITIES).length} entities, ${flows.flows.length} flows`);
 for (const f of fixtures) if (f.made.length) console.log(`  ${f.fx.event}: made up ${f.made.join(", ")}`);
+if (process.env.GH_DEBUG) for (const b of new Set(borrowed)) console.log(`  borrowed ${b}`);
