@@ -9,15 +9,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
-use hookcli::edit::SetEdit;
-use hookcli::fixture::{self, Fixture, Payload, Rendered, Session};
+use hookcli::fixture::{self, Fixture, Payload, Rendered, Session, flow};
 use hookcli::provider::SignContext;
 use jsonschema::{Registry, Validator};
 use serde_json::Value;
 
 const SCHEMA: &str = include_str!("data/github/schema.json");
 const PAIRS: &str = include_str!("data/github/pairs.json");
-const FLOWS: &str = include_str!("../fixtures/github/_flows.json");
 const BASE: &str = "urn:hookcli:octokit-webhooks-schemas";
 
 /// The one contradiction in @octokit/webhooks-schemas 7.6.1:
@@ -88,7 +86,7 @@ fn ctx(n: usize) -> SignContext {
 
 /// A fixture rendered as one send renders it: fresh values, its own entities.
 fn send(f: &Fixture, n: usize) -> Rendered {
-    f.render_in(&ctx(n), &mut Session::new("github"))
+    f.render(&ctx(n))
 }
 
 fn body(r: &Rendered) -> &Value {
@@ -266,29 +264,19 @@ fn the_former_github_events_still_resolve() {
     }
 }
 
-/// One flow's bodies, rendered as one session with its `set` edits.
+/// One flow's bodies, rendered as `send --flow` renders them: one session
+/// for every step, then the step's edits (which may name its entities).
 fn render_flow(name: &str, all: &[Fixture]) -> Vec<(String, Value)> {
-    let flows: Value = serde_json::from_str(FLOWS).unwrap();
-    let flow = flows["flows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["name"] == name)
-        .unwrap_or_else(|| panic!("no flow {name}"));
+    let flow = flow::find("github", name).unwrap();
     let mut session = Session::new("github");
     let mut out = Vec::new();
-    for (n, step) in flow["steps"].as_array().unwrap().iter().enumerate() {
-        let event = step["event"].as_str().unwrap();
-        let f = all.iter().find(|f| f.event == event).unwrap();
+    for (n, step) in flow.steps.iter().enumerate() {
+        let f = all.iter().find(|f| f.event == step.event).unwrap();
         let mut r = f.render_in(&ctx(n), &mut session);
-        for (path, value) in step["set"].as_object().into_iter().flatten() {
-            r.apply(&SetEdit {
-                path: path.clone(),
-                value: value.clone(),
-            })
-            .unwrap();
+        for edit in step.edits(&mut session, &ctx(n)) {
+            r.apply(&edit).unwrap();
         }
-        out.push((event.to_string(), body(&r).clone()));
+        out.push((step.event.clone(), body(&r).clone()));
     }
     out
 }
@@ -297,15 +285,9 @@ fn render_flow(name: &str, all: &[Fixture]) -> Vec<(String, Value)> {
 fn github_flows_validate_and_agree() {
     let mut validators = Validators::default();
     let all = fixture::for_provider("github");
-    let flows: Value = serde_json::from_str(FLOWS).unwrap();
-    let names: Vec<&str> = flows["flows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["name"].as_str().unwrap())
-        .collect();
+    let names: Vec<String> = flow::flows("github").into_iter().map(|f| f.name).collect();
     assert_eq!(names, ["pull-request", "push-ci", "issue"]);
-    for name in names {
+    for name in &names {
         for (event, b) in render_flow(name, &all) {
             let (e, a) = event.split_once('.').unwrap_or((&event, "event"));
             let errors = validators.errors(&format!("{e}${a}"), &b);

@@ -738,6 +738,8 @@ function freshFor(p, body) {
     for (const k of TIME_KEYS) if (k in main) stamp(prefix + k, main[k]);
     if (isObj(main.head_commit)) stamp(`${prefix}head_commit.timestamp`, main.head_commit.timestamp);
   }
+  // A push to a pull request's branch moves its head from the commit before.
+  if (p.def === "pull_request$synchronize" && SHA.test(body.before)) fresh.before = entity("previous_head_sha", "{hex:40}");
   if (p.event === "push") {
     body.commits.forEach((c, i) => stamp(`commits.${i}.timestamp`, c.timestamp));
     if (body.head_commit) stamp("head_commit.timestamp", body.head_commit.timestamp);
@@ -1018,7 +1020,7 @@ for (const p of pairs) {
 // Flows: what one real piece of work sends, in order.
 
 const byName = Object.fromEntries(fixtures.map(({ fx }) => [fx.event, fx]));
-/** `set` edits giving a step an earlier head commit than the flow's `{@head_sha}`. */
+/** `set` edits giving a step an earlier head commit than the flow's `{@head_sha}` (edits may name entities). */
 function earlierHead(event, sha, extra = {}) {
   const set = {};
   for (const [at, t] of Object.entries(byName[event].fresh)) {
@@ -1029,7 +1031,6 @@ function earlierHead(event, sha, extra = {}) {
   }
   return { event, set: { ...set, ...extra } };
 }
-const FIRST_HEAD = seedHex("pull-request flow: the head before the second push", 40);
 const flows = {
   source: `${EXAMPLES_ID} examples conformed to ${SCHEMA_ID}; order as GitHub sends them`,
   flows: [
@@ -1037,8 +1038,9 @@ const flows = {
       name: "pull-request",
       description: "A pull request's life: opened, a second push to its branch, an approving review, merged.",
       steps: [
-        earlierHead("pull_request.opened", FIRST_HEAD),
-        { event: "pull_request.synchronize", set: { before: FIRST_HEAD } },
+        // Opened on the commit the synchronize push moves away from.
+        earlierHead("pull_request.opened", "{@previous_head_sha}"),
+        { event: "pull_request.synchronize" },
         { event: "pull_request_review.submitted" },
         { event: "pull_request.closed" },
       ],
@@ -1078,7 +1080,7 @@ for (const flow of flows.flows) {
     const body = render(fx, session);
     for (const [at, v] of Object.entries(s.set ?? {})) {
       if (get(body, at) === undefined) throw new Error(`flow ${flow.name}: ${s.event} has no ${at}`);
-      put(body, at, v);
+      put(body, at, typeof v === "string" ? expand(v, session) : v);
     }
     const e = errors(body, D[p.def]);
     if (e.length) throw new Error(`flow ${flow.name}: ${s.event}: ${e.join("; ")}`);
