@@ -2,6 +2,7 @@
 
 mod browser;
 mod catalogue;
+mod catalogue_github;
 mod catalogue_gitlab;
 mod catalogue_shopify;
 mod catalogue_slack;
