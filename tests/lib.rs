@@ -2,6 +2,7 @@
 
 mod browser;
 mod catalogue;
+mod catalogue_others;
 mod check;
 mod common;
 mod completions;

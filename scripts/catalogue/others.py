@@ -262,6 +262,8 @@ def paddle_hook(b, path, name, t):
         return "pdl_live_apikey_" + render_template("{alnum:26}", b.rng) + "_" + render_template("{base62:22}", b.rng) + "_" + render_template("{alnum:3}", b.rng)
     if w in ("name",) and len(path) >= 2 and path[-2] == "data" and b.resource in ("product",):
         return "AeroEdit Pro"
+    if w in ("name",) and len(path) >= 2 and path[-2] in ("product",):
+        return "AeroEdit Pro"
     if w in ("name",) and len(path) >= 2 and path[-2] in ("price",):
         return "Monthly (per seat)"
     if w == "description" and len(path) >= 2 and path[-2] in ("price",):
@@ -421,7 +423,7 @@ def gen_square(args):
         note = {"BETA": " (beta)", "DEPRECATED": " (deprecated)"}.get(status, "")
         fx = {
             "event": event,
-            "description": square_description(event) + note,
+            "description": square_description(event)[:-1] + note + ".",
             "source": f"{label}: {name}",
             "content_type": "application/json",
             "style": "compact",
@@ -633,6 +635,8 @@ def clerk_hook(b, path, name, t):
         return "org:member"
     if w == "strategy":
         return "email_code"
+    if w == "status" and "verification" in path:
+        return "verified"
     if w.endswith("_at") or w == "timestamp" or w.endswith("_at_client"):
         if d in (("kw", "number"),) or (d[0] == "union" and ("kw", "number") in [b.deref(x) for x in d[1]]):
             if re.search(r"expire|abandon|lockout|period_end|next|until", w):
@@ -1132,6 +1136,10 @@ def zoom_hook(b, path, name, t):
         return "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.download-token"
     if w == "file_type" and d[0] == "kw":
         return "MP4"
+    if w == "file_extension":
+        return "MP4"
+    if w == "file_name" and res in ("recording", "meeting", "webinar"):
+        return "Weekly sync.mp4"
     if w == "type" and len(path) >= 2 and path[-2] == "object" and res in ("meeting", "webinar"):
         lits = b.literals(t)
         for want in (2, 5):
@@ -1165,8 +1173,17 @@ def gen_zoom(args):
             per_event.setdefault(event, (mod, tname))
     events = sorted(per_event)
     cat = Catalogue("zoom", pkg.label(), pkg.version, events + ["endpoint.url_validation"])
-    cat.keep = ["endpoint.url_validation.json"]
-    cat.notes.append("endpoint.url_validation is the documented URL validation challenge (kept as written)")
+    cat.notes.append("endpoint.url_validation is the URL validation challenge of Zoom's webhook docs")
+    cat.add({
+        "event": "endpoint.url_validation",
+        "description": "Zoom checks that the endpoint holds the secret token (on setup and every 72 hours).",
+        "source": "Zoom webhook docs https://developers.zoom.us/docs/api/webhooks/#validate-your-webhook-endpoint",
+        "content_type": "application/json",
+        "style": "compact",
+        "fresh": {"payload.plainToken": "{base62:22}", "event_ts": "{unix_ms}"},
+        "body": {"payload": {"plainToken": "qgg8vlvZRS6UYooatFL8Aw"}, "event_ts": 1654503849680,
+                 "event": "endpoint.url_validation"},
+    })
     ids = Ids("zoom", ZOOM_IDS)
     for event in events:
         mod, tname = per_event[event]
@@ -2110,6 +2127,8 @@ def intercom_description(topic):
         "contact.email.updated": "A contact's email address changed.",
         "contact.merged": "A lead was merged into a user.",
         "contact.subscribed": "A contact subscribed to emails.",
+        "contact.lead.updated": "A lead's details changed.",
+        "contact.user.updated": "A user contact's details changed.",
         "contact.unsubscribed": "A contact unsubscribed from emails.",
         "visitor.signed_up": "A website visitor signed up and became a user.",
         "admin.added_to_workspace": "A teammate was added to the workspace.",

@@ -116,7 +116,7 @@ NULLISH_WORDS = re.compile(
     r"merg|removed|dismiss|abandon|declin|fail|error|reject|expired|suspend|block|"
     r"resolved|completed|closed|ended|stopped|canceled|reopen|escalat|auto_?clos|"
     r"auto_?archiv|hidden|muted|deprecat|import|scheduled_change|parent|replaced|"
-    r"previous|former|original|old_|prior|override|discount|trial)",
+    r"previous|former|original|old_|prior|override|discount|trial|suppress)",
     re.I,
 )
 
@@ -417,7 +417,7 @@ class Builder:
 
     def string(self, w, path, hint=""):
         fn, ln, email = self.person
-        if w == "id" or w.endswith("_id") or w.endswith("_ids"):
+        if w == "id" or w.endswith("_id") or w.endswith("_ids") or w.endswith("uuid"):
             return render_template("{uuid}", self.rng)
         if "email" in w:
             return email
@@ -462,8 +462,15 @@ class Builder:
             return "#5e6ad2"
         if w in ("title", "subject", "topic", "summary", "headline"):
             return "Quarterly planning review"
-        if w in ("description", "body", "message", "text", "content", "comment", "note", "reason", "details"):
+        if w in ("description", "body", "message", "text", "content", "comment", "note", "reason", "details") \
+                or re.search(r"(^|_)(body|text|description|message)(_|$)", w):
             return "Example text for this field."
+        if "extension" in w:
+            return "pdf"
+        if w in ("file_name", "filename", "name_of_file"):
+            return "report.pdf"
+        if w == "file_path":
+            return "/files/report.pdf"
         if re.search(r"amount|total|price|cost|(^|_)(tax|fee|discount|credit|balance|earnings|"
                      r"refund|payout|charge|spend|revenue)(_|$)", w):
             return "4900"
@@ -660,12 +667,19 @@ VERBS = {
 }
 
 
+def an(word):
+    w = word.lower()
+    if w[:1] in "aeio" or (w[:1] == "u" and not re.match(r"u(s|ni|ti|ri)", w)):
+        return "An"
+    return "A"
+
+
 def describe(resource, action, article=True):
     """A one-line description built from an event's resource and action."""
     res = resource.replace("_", " ").replace(".", " ").strip()
     act = action.replace("_", " ")
     verb = VERBS.get(action) or VERBS.get(action.replace(" ", "_"))
-    subject = (("An " if res[:1].lower() in "aeiou" else "A ") + res) if article else res.capitalize()
+    subject = ((an(res) + " " + res) if article else res.capitalize())
     if verb:
         return f"{subject} {verb}."
     if re.fullmatch(r"[a-z]+ed", action):
