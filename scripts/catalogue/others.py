@@ -185,7 +185,33 @@ def check(cat):
         raise SystemExit(f"{cat.provider}:\n  " + "\n  ".join(problems[:40]))
 
 
+# The event `--event PREFIX` picks among PREFIX.* (otherwise the first by name).
+PRIMARY = {
+    "paddle": {"transaction.completed", "subscription.created"},
+    "square": {"invoice.created", "subscription.created"},
+    "sentry": {"issue.created", "comment.created", "installation.created", "metric_alert.critical",
+               "seer.root_cause_started"},
+    "pagerduty": {"incident.triggered", "service.created", "incident.task.created",
+                  "incident.action_invocation.created", "incident.workflow.started"},
+    "zoom": {"meeting.started", "webinar.started", "recording.completed", "user.created",
+             "session.started", "account.updated", "phone.caller_ringing", "chat_message.sent",
+             "chat_channel.created"},
+    "hubspot": {f"{o}.creation" for o in ("contact", "company", "deal", "ticket", "product", "line_item",
+                                          "object", "conversation")},
+    "intercom": {"conversation.user.created", "contact.user.created", "ticket.created", "company.created",
+                 "admin.logged_in", "conversation.admin.replied"},
+    "clerk": {"subscription.created", "subscriptionItem.created"},
+    "resend": {"email.sent"},
+    "calendly": {"invitee.created"},
+    "standard": {"subscription.created"},
+    "standard-v1a": {"subscription.created"},
+}
+
+
 def finish(cat, keep=()):
+    for fx in cat.fixtures:
+        if fx["event"] in PRIMARY.get(cat.provider, ()):
+            fx["primary"] = True
     check(cat)
     out = os.path.join(FIXTURES, cat.provider)
     clean_dir(out, keep=set(keep))
@@ -250,7 +276,6 @@ def paddle_hook(b, path, name, t):
             return b.ids.get(ent)
         return Builder.NO
     if w.endswith("_id") and w[:-3] in PADDLE_IDS:
-        d = b.deref(t)
         return b.ids.get(w[:-3])
     if w in ("event_type",):
         return b.event
@@ -277,8 +302,6 @@ def paddle_hook(b, path, name, t):
         return v if v is None or b.deref(t)[0] != "kw" or b.deref(t)[1] == "string" else v
     if w == "invoice_number":
         return "325-10566"
-    if w == "checkout" and False:
-        return Builder.NO
     if w == "url" and "checkout" in path:
         return "https://aeroedit.com/pay?_ptxn=" + b.ids.get("transaction")
     return Builder.NO
@@ -346,7 +369,7 @@ def gen_paddle(args):
             "data": data,
         }
         fresh = {"event_id": "evt_{alnum:26}", "notification_id": "{id}", "occurred_at": "{iso_ms}"}
-        fresh.update(freshen(data_wrap(body), ids, default_fresh_time, skip=("event_id", "notification_id", "occurred_at")))
+        fresh.update(freshen(body, ids, default_fresh_time, skip=("event_id", "notification_id", "occurred_at")))
         cat.add({
             "event": event,
             "description": paddle_description(resource, action),
@@ -358,10 +381,6 @@ def gen_paddle(args):
         })
     cat.entities = {k: PADDLE_IDS[k] for k in sorted(set(ids.values))}
     return cat
-
-
-def data_wrap(body):
-    return body
 
 
 def paddle_description(resource, action):
@@ -389,8 +408,6 @@ def paddle_description(resource, action):
 
 def example_fixture(provider, ex_ids, body, extra, skip=(), fresh_time=default_fresh_time):
     found = ex_ids.discover(body)
-    for k in skip:
-        found = {v: e for v, e in found.items() if True}
     fresh = dict(extra)
     fresh.update(freshen(body, None, fresh_time, skip=tuple(extra) + tuple(skip), id_values=found))
     return fresh
@@ -519,8 +536,6 @@ def gen_pagerduty(args):
                 data["resolve_reason"] = None
         if data_type == "incident_task" and action == "completed":
             data["status"] = "done"
-        if data_type == "incident_workflow_instance" and False:
-            pass
         if data_type == "incident_action_invocation":
             data["state"] = {"created": "created", "updated": "running", "terminated": "completed"}[action.split(".")[-1]]
         rng = rng_for("pagerduty", event)
@@ -666,11 +681,6 @@ def gen_clerk(args):
                 lits = [x[1] for x in (lits[1] if lits[0] == "union" else [lits])]
                 for lit in lits:
                     mapping[lit] = part[2][1][1]
-    order = decls.types["WebhookEvent"][1]
-    events = []
-    for ref in order[1]:
-        for e, _ in sorted(mapping.items()):
-            pass
     events = sorted(mapping)
     cat = Catalogue("clerk", pkg.label(), pkg.version, events)
     ids = Ids("clerk", CLERK_IDS)
@@ -979,7 +989,6 @@ def gen_linear(args):
         b.resource = {"issue_sla": "issue", "o_auth_app": "oauth_client",
                       "app_user_notification": "notification", "permission_change": "app_user",
                       "agent_session_event": "agent_session"}.get(resource, resource)
-        envelope = decls.types.get(tname)
         if tname.startswith("EntityWebhookPayloadWith"):
             env = b.as_obj(("ref", "EntityWebhookPayload", []))
             data_t = b.as_obj(("ref", tname, []))
@@ -2590,9 +2599,6 @@ def bb_body(ids, key):
 
 def gen_bitbucket(args):
     pkg = Npm(args.src, "bitbucket")
-    decls = others_ts.Decls()
-    decls.add_text(open(pkg.path("lib", "bitbucket.d.ts"), encoding="utf-8").read())
-    hook = decls.types.get("HookEvent") or decls.types.get("Schema.HookEvent")
     text = open(pkg.path("lib", "bitbucket.d.ts"), encoding="utf-8").read()
     block = text.split("export interface HookEvent", 1)[1].split("label?:", 1)[0]
     events = re.findall(r"'([a-z_]+:[a-z_]+)'", block)

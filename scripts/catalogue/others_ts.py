@@ -247,7 +247,6 @@ class Parser:
             self.take()
             if self.at("{"):
                 self.take()
-                depth_end = None
                 while not self.at("}") and self.peek()[0] != "eof":
                     start = self.i
                     try:
@@ -293,9 +292,6 @@ class Parser:
                 self.take()
                 parts.append(self.intersection())
             t = ("union", parts)
-        # conditional type: A extends B ? C : D -> take C | D
-        if self.at("extends") and self.at("?", 0) is False:
-            pass
         return t
 
     def intersection(self):
@@ -310,7 +306,7 @@ class Parser:
 
     def postfix(self):
         t = self.type_atom()
-        while self.at("[") :
+        while self.at("["):
             if self.at("]", 1):
                 self.take()
                 self.take()
