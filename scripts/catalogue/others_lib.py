@@ -417,6 +417,22 @@ class Builder:
 
     def string(self, w, path, hint=""):
         fn, ln, email = self.person
+        if w in COMMON_STRINGS:
+            v = COMMON_STRINGS[w]
+            if isinstance(v, str):
+                v = v.replace("{fn}", fn).replace("{ln}", ln).replace("{email}", email)
+            return v
+        if re.search(r"(caller|callee|inviter|invitee|sender|recipient|operator|cardholder|user|"
+                     r"host|participant|member|author|owner|assignee|contact|customer|agent)_name$", w):
+            return f"{fn} {ln}"
+        if re.search(r"(organization|org|account|company|workspace|team)_name$", w):
+            return "Acme Inc"
+        if re.search(r"(channel|space|group)_name$", w):
+            return "product-launch"
+        if re.search(r"(device|browser)_name$", w):
+            return "MacBook Pro" if "device" in w else "Chrome"
+        if w.endswith("_jid"):
+            return f"{render_template('{alnum:22}', self.rng)}@xmpp.zoom.us"
         if w == "id" or w.endswith("_id") or w.endswith("_ids") or w.endswith("uuid"):
             return render_template("{uuid}", self.rng)
         if "email" in w:
@@ -462,9 +478,12 @@ class Builder:
             return "#5e6ad2"
         if w in ("title", "subject", "topic", "summary", "headline"):
             return "Quarterly planning review"
-        if w in ("description", "body", "message", "text", "content", "comment", "note", "reason", "details") \
-                or re.search(r"(^|_)(body|text|description|message)(_|$)", w):
-            return "Example text for this field."
+        if "description" in w or w in ("desc", "agenda", "summary_overview", "summary_content"):
+            return "Planning for the Q1 launch: scope, owners and dates."
+        if re.search(r"(^|_)(body|text|message|content|comment|note|quoted_text)(_|$)", w) or w == "details":
+            return "Thanks, this is fixed in the latest release."
+        if "reason" in w:
+            return "Requested by the customer."
         if "extension" in w:
             return "pdf"
         if w in ("file_name", "filename", "name_of_file"):
@@ -513,6 +532,33 @@ class Builder:
         if w.endswith("s") and not w.endswith("ss"):
             return w[:-1]
         return w.replace("_", " ") or "value"
+
+
+COMMON_STRINGS = {
+    "currency_symbol": "$", "nonce": "b0d8b2c4f6e84a1c", "verified_at_client": None,
+    "additional_information": "Please quote PO 4500123 on every invoice.", "provider": "google",
+    "health": "onTrack", "protocol": "H.323", "synced_with": None, "folder": "inbox",
+    "created_by": "{email}", "last4": "4242", "icon": "Rocket", "call_type": "voice",
+    "device_type": "Mac", "format_attr": "bold", "subtitle": "Week 48 update",
+    "target_date_resolution": "quarter", "start_date_resolution": "month",
+    "frequency_resolution": "weekly", "sla_type": "all", "diff_markdown": "- Title changed",
+    "meeting_topic": "Weekly sync", "summary_title": "Weekly sync summary", "regular_expression": "^\\d{4}$",
+    "failure_reason": "network_error", "recording_type": "shared_screen_with_speaker_view",
+    "policy_name": "Default retention", "stream_name": "Town hall", "audio_type": "voip",
+    "reply_to": "support@example.com", "resolution": "1080p", "leave_reason": "left the meeting",
+    "authentication_option": "signIn_D8cJuqWVQ623CI4Q8yQK0Q", "authentication_name": "Sign in to Zoom",
+    "sign_language": "American", "location": "San Francisco", "country_name": "United States",
+    "industry": "Software", "org": "Acme Inc", "company": "Acme Inc", "job_title": "Engineering manager",
+    "department": "Engineering", "dept": "Engineering", "emoji": "thumbsup", "reaction_emoji": "👍",
+    "first_line": "510 Townsend St", "second_line": "Floor 4", "web3_wallet": "0x0123456789abcdef0123456789abcdef01234567",
+    "card_type": "credit", "gateway": "stripe", "gateway_type": "stripe", "field": "name",
+    "from_name": "Acme", "sender": "{email}", "vanity_name": "acme", "prompt_context": None,
+    "cardholder_name": "{fn} {ln}", "session_name": "Customer onboarding", "audio_name": "Welcome chime",
+    "space_name": "Product", "ttl": "Auto", "record": "SPF", "last_received": None,
+    "caller_location": "San Francisco, CA", "callee_location": "New York, NY",
+    "result": "success", "handup_result": "hang up", "signal": "strong", "min": "1", "max": "10",
+    "ports_range": "8801-8810",
+}
 
 
 # --- fresh values ------------------------------------------------------------
