@@ -16,6 +16,7 @@ Inputs under --src (nothing is downloaded by this script):
       @clerk/backend@3.25.0            resend@6.38.0
       @hubspot/api-client@14.0.1       @zoom/rivet@0.4.0
       bitbucket@2.12.0                 discord-api-types@0.38.57
+      mailgun.js@14.0.1
     e.g.  mkdir -p /tmp/cat/npm/@zoom/rivet && cd /tmp/cat/npm/@zoom/rivet &&
           npm pack @zoom/rivet@0.4.0 && tar xzf zoom-rivet-0.4.0.tgz
   square/  a git directory of github.com/square/connect-api-specification
@@ -23,8 +24,14 @@ Inputs under --src (nothing is downloaded by this script):
   pagerduty/  a git directory of github.com/PagerDuty/developer-docs
            (docs/webhooks/01-Overview.md: the v3 event type table and the
            event data examples)
+  (both fetched with the search tool's `fetch`, which gives a git directory)
 Providers whose only description is documentation prose read their event
 lists from scripts/catalogue/data/<provider>.json (each records the page).
+
+TWILIO_ALL_NAMES=1 writes every Twilio callback under its own name
+(sms.status.delivered, voice.recording...), for when hookcli's Twilio
+event_type tells them apart; by default only the names it reads back today
+(sms.incoming, sms.status, voice.call) are written.
 """
 
 import argparse
