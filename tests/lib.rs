@@ -4,6 +4,7 @@ mod browser;
 mod catalogue;
 mod catalogue_github;
 mod catalogue_gitlab;
+mod catalogue_others;
 mod catalogue_shopify;
 mod catalogue_slack;
 mod catalogue_stripe;
