@@ -1054,7 +1054,22 @@ pub(crate) fn carried(provider: &str, req: &ReceivedRequest) -> (String, String)
             if media_type(req) == "application/x-www-form-urlencoded" {
                 if let Some(payload) = form_value(req, "payload") {
                     let payload: Value = serde_json::from_str(&payload).expect("payload JSON");
-                    (text(&payload["type"]), text(&payload["trigger_id"]))
+                    // view_closed, dialog_submission and the options requests
+                    // carry no trigger_id: the action's time, else the view's
+                    // id and hash, else the request's timestamp.
+                    let id = [&payload["trigger_id"], &payload["action_ts"]]
+                        .into_iter()
+                        .find_map(|v| v.as_str().map(str::to_string))
+                        .or_else(|| {
+                            let view = &payload["view"];
+                            Some(format!(
+                                "{}:{}",
+                                view["id"].as_str()?,
+                                view["hash"].as_str()?
+                            ))
+                        })
+                        .unwrap_or_else(|| header("x-slack-request-timestamp"));
+                    (text(&payload["type"]), id)
                 } else {
                     let kind = if form_value(req, "command").is_some() {
                         "slash_command"
@@ -1068,14 +1083,28 @@ pub(crate) fn carried(provider: &str, req: &ReceivedRequest) -> (String, String)
                 }
             } else {
                 let body = json_body(req);
-                if body["type"] == "event_callback" {
-                    (text(&body["event"]["type"]), text(&body["event_id"]))
-                } else {
-                    (text(&body["type"]), text(&body["challenge"]))
+                let event = &body["event"];
+                match body["type"].as_str() {
+                    // A message's subtype (bot_message, message_changed) is what a handler switches on.
+                    Some("event_callback") => match event["subtype"].as_str() {
+                        Some(sub) if event["type"] == "message" => {
+                            (format!("message.{sub}"), text(&body["event_id"]))
+                        }
+                        _ => (text(&event["type"]), text(&body["event_id"])),
+                    },
+                    // One per team and minute: that pair names it.
+                    Some("app_rate_limited") => (
+                        "app_rate_limited".into(),
+                        format!("{}:{}", text(&body["team_id"]), body["minute_rate_limited"]),
+                    ),
+                    _ => (text(&body["type"]), text(&body["challenge"])),
                 }
             }
         }
         "twilio" => {
+            if let Some(call) = form_value(req, "CallSid") {
+                return ("voice.call".into(), call);
+            }
             let kind = if form_value(req, "MessageStatus").is_some() {
                 "sms.status"
             } else if form_value(req, "SmsStatus").as_deref() == Some("received") {
@@ -1088,9 +1117,15 @@ pub(crate) fn carried(provider: &str, req: &ReceivedRequest) -> (String, String)
                 form_value(req, "MessageSid").unwrap_or_default(),
             )
         }
+        // The body's kind, else its event name (member, project and
+        // subgroup hooks), else the header.
         "gitlab" => {
             let body = json_body(req);
-            (text(&body["object_kind"]), header("x-gitlab-event-uuid"))
+            let kind = [&body["object_kind"], &body["event_name"]]
+                .into_iter()
+                .find_map(|v| v.as_str().map(str::to_string))
+                .unwrap_or_else(|| header("x-gitlab-event"));
+            (kind, header("x-gitlab-event-uuid"))
         }
         "standard" => (text(&json_body(req)["type"]), header("webhook-id")),
         "svix" => (text(&json_body(req)["type"]), header("svix-id")),
