@@ -13,6 +13,8 @@ mod check;
 mod common;
 mod completions;
 mod config;
+mod deliver;
+mod escapes;
 mod inspect;
 mod keys;
 mod listen;
