@@ -22,5 +22,6 @@ mod readme;
 mod relay;
 mod replay;
 mod sdk_vectors;
+mod secrets_by_name;
 mod send;
 mod tour;

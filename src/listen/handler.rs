@@ -167,6 +167,18 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
             VerdictRecord::from_verdict(&p.verify(&request, secret, &opts))
         }
     };
+    // A secret header that arrives as hookcli's own mark (a relay's buffer
+    // keeps no secret) cannot be checked: invalid, so --enforce refuses
+    // it, but saying why rather than "the secret is wrong".
+    let verdict = match provider.and_then(|p| redacted_header(p, &request.headers)) {
+        Some(header) if cfg.secret.is_some() => {
+            VerdictRecord::from_verdict(&provider::Verdict::from(provider::Failure::MalformedHeader {
+                header,
+                reason: "it holds hookcli's redaction mark (a relay's buffer keeps no secret), so there is nothing to check".into(),
+            }))
+        }
+        _ => verdict,
+    };
     let (event_type, event_id) = provider.map(|p| p.event(&request)).unwrap_or_default();
     let delivery = Delivery {
         id: new_id(),
@@ -422,15 +434,27 @@ fn json_reply(status: u16, body: &str, id: Option<&str>) -> Reply {
 }
 
 /// The delivery could not be recorded: say so with a 500, so the provider
-/// retries later, rather than pretend it was kept.
+/// retries later, rather than pretend it was kept. Why (the store's path,
+/// SQLite's words) goes to the local stderr, not to the sender.
 fn store_failure(e: &crate::store::StoreError) -> Reply {
-    eprintln!("hookcli: error: {e}");
-    json_reply(
-        500,
-        &serde_json::json!({ "error": format!("hookcli could not record the delivery: {e}") })
-            .to_string(),
-        None,
-    )
+    eprintln!(
+        "hookcli: error: could not record a delivery: {}",
+        crate::output::one_line(&e.to_string())
+    );
+    json_reply(500, r#"{"error":"could not record the delivery"}"#, None)
+}
+
+/// The provider's secret header that arrived as hookcli's redaction mark,
+/// if one did.
+fn redacted_header(p: &dyn provider::Provider, headers: &Headers) -> Option<String> {
+    let redacted = Some(crate::secret::REDACTED);
+    if !headers.iter().any(|(_, v)| Some(v) == redacted) {
+        return None;
+    }
+    p.info()
+        .signature_headers
+        .into_iter()
+        .find(|h| headers.get(h) == redacted)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use tokio::sync::oneshot;
 
 use super::codec::encode_headers;
 use super::{Attempt, Delivery, Result, Store, StoreError};
+use crate::secret::redact_credentials;
 
 /// The most rows one transaction takes; more wait for the next one.
 const MAX_BATCH: usize = 1024;
@@ -249,7 +250,8 @@ fn insert_delivery(
         d.method,
         d.target,
         d.http_version,
-        encode_headers(&d.headers),
+        // A credential is never written, whoever recorded the delivery.
+        encode_headers(&redact_credentials(&d.headers)),
         d.body,
         d.body.len() as i64,
         d.body_sha256,
@@ -294,7 +296,9 @@ fn insert_attempt_row(tx: &Transaction<'_>, a: &Attempt) -> rusqlite::Result<()>
         a.body,
         a.duration_ms,
         a.error,
-        a.sent.as_ref().map(|s| encode_headers(&s.headers)),
+        a.sent
+            .as_ref()
+            .map(|s| encode_headers(&redact_credentials(&s.headers))),
         a.sent.as_ref().map(|s| s.body.clone()),
     ])?;
     Ok(())
