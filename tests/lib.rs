@@ -24,4 +24,5 @@ mod replay;
 mod sdk_vectors;
 mod secrets_by_name;
 mod send;
+mod store_files;
 mod tour;

@@ -80,6 +80,8 @@ pub enum ListenError {
 /// Binds, prints the banner, serves until Ctrl-C or SIGTERM, then finishes
 /// the deliveries in flight and commits them.
 pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
+    // The store first: a damaged one is refused before the port is taken.
+    let (writer, writer_thread) = Writer::start(&store)?;
     let listener = TcpListener::bind(config.bind)
         .await
         .map_err(|source| match source.kind() {
@@ -90,7 +92,6 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
             },
         })?;
     let local = listener.local_addr()?;
-    let (writer, writer_thread) = Writer::start(&store)?;
     let forwarder = if config.forward_to.is_some() || !config.routes.is_empty() {
         Some(Forwarder::new(
             config.forward_timeout,
