@@ -24,5 +24,6 @@ mod replay;
 mod sdk_vectors;
 mod secrets_by_name;
 mod send;
+mod sender_answers;
 mod store_files;
 mod tour;

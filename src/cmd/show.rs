@@ -107,7 +107,10 @@ fn human(out: &mut impl Write, d: &Delivery, attempts: &[Attempt]) -> std::io::R
             "  {}. {} {}  {status}  {:.1} ms  {}",
             i + 1,
             a.kind.as_str(),
-            a.target.as_deref().unwrap_or("(hookcli answered)"),
+            // The app's credentials and query stay out of what is shown.
+            a.target
+                .as_deref()
+                .map_or("(hookcli answered)".into(), crate::secret::redact_url),
             a.duration_ms,
             portable::rfc3339_ms(a.started_at).dimmed()
         )?;

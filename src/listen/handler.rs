@@ -226,12 +226,19 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
     } else {
         None
     };
+    // What the sender is told stays generic; the detail (the app's URL,
+    // redacted) is for the local line only.
+    let mut detail = None;
     if let Some((base, url)) = &forward_to
         && escapes(base, url)
     {
         refusal = Some((
             400,
-            format!("the path {target} would leave the forward target {base}"),
+            format!("the path {target} would leave the forward target"),
+        ));
+        detail = Some(format!(
+            "the path {target} would leave the forward target {}",
+            crate::secret::redact_url(base)
         ));
         forward_to = None;
     }
@@ -273,7 +280,7 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
         action,
         target: forward_to.as_deref(),
         status: attempt.status,
-        error: attempt.error.as_deref(),
+        error: attempt.error.as_deref().or(detail.as_deref()),
         duration_ms: start.elapsed().as_secs_f64() * 1000.0,
     };
     let line = if cfg.json {
@@ -396,24 +403,29 @@ fn forwarded(
             attempt.body = body;
             reply
         }
+        // The sender (maybe on the internet, through the relay) learns only
+        // that the app failed; where the app is, with which credentials,
+        // stays in the local record, its URL redacted.
         Outcome::Unreachable(why) => {
-            let msg = format!("the app at {url} is unreachable: {why}");
-            attempt.error = Some(msg.clone());
+            let shown = crate::secret::redact_url(url);
+            let why = why.replace(url, &shown);
+            attempt.error = Some(format!("the app at {shown} is unreachable: {why}"));
             json_reply(
                 502,
-                &serde_json::json!({ "error": msg, "id": id }).to_string(),
+                &serde_json::json!({ "error": "the app is unreachable", "id": id }).to_string(),
                 Some(id),
             )
         }
         Outcome::TimedOut(after) => {
-            let msg = format!(
-                "the app at {url} did not answer within {} s",
+            attempt.error = Some(format!(
+                "the app at {} did not answer within {} s",
+                crate::secret::redact_url(url),
                 after.as_secs_f64()
-            );
-            attempt.error = Some(msg.clone());
+            ));
             json_reply(
                 504,
-                &serde_json::json!({ "error": msg, "id": id }).to_string(),
+                &serde_json::json!({ "error": "the app did not answer in time", "id": id })
+                    .to_string(),
                 Some(id),
             )
         }

@@ -138,7 +138,8 @@ pub fn json_line(l: &LineInfo<'_>) -> String {
         "body_size": d.body.len(),
         "body_sha256": d.body_sha256,
         "action": l.action,
-        "target": l.target,
+        // A log line: the app's credentials and query stay out of it.
+        "target": l.target.map(crate::secret::redact_url),
         "status": l.status,
         "error": l.error,
         "duration_ms": l.duration_ms,

@@ -18,7 +18,7 @@ use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 
 use crate::provider::Provider;
-use crate::secret::Secret;
+use crate::secret::{Secret, redact_url};
 use crate::store::{Store, Writer};
 
 use capture::{CaptureIo, HeadCapture};
@@ -232,8 +232,8 @@ fn banner(config: &Config, local: SocketAddr, store: &Store, inspect: Option<&st
         return serde_json::json!({
             "type": "listening",
             "url": url,
-            "forward_to": config.forward_to,
-            "routes": config.routes.iter().map(|r| r.url.clone()).collect::<Vec<_>>(),
+            "forward_to": config.forward_to.as_deref().map(redact_url),
+            "routes": config.routes.iter().map(|r| redact_url(&r.url)).collect::<Vec<_>>(),
             "store": store.path,
             "provider": config.provider.as_ref().map(|p| p.name()),
             "verifying": config.secret.is_some(),
@@ -251,11 +251,12 @@ fn banner(config: &Config, local: SocketAddr, store: &Store, inspect: Option<&st
         ));
     }
     for r in &config.routes {
-        lines.push(format!("  route    {:?} -> {}", r.when, r.url));
+        lines.push(format!("  route    {:?} -> {}", r.when, redact_url(&r.url)));
     }
     match &config.forward_to {
         Some(to) => lines.push(format!(
-            "  forward  {to} (timeout {:?})",
+            "  forward  {} (timeout {:?})",
+            redact_url(to),
             config.forward_timeout
         )),
         None if config.routes.is_empty() => {
