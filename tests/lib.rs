@@ -15,6 +15,7 @@ mod completions;
 mod config;
 mod deliver;
 mod escapes;
+mod fuzz;
 mod inspect;
 mod keys;
 mod listen;

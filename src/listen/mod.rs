@@ -2,6 +2,8 @@
 //! delivery before answering it, and forwards it to the app when asked.
 
 pub(crate) mod capture;
+#[cfg(test)]
+mod capture_fuzz;
 pub mod forward;
 pub(crate) mod handler;
 pub mod line;
