@@ -2,6 +2,7 @@
 //! that `list` and `show` read while `listen` writes.
 
 pub(crate) mod codec;
+mod integrity;
 mod model;
 pub mod query;
 mod readonly;
@@ -218,32 +219,6 @@ impl Store {
             .map_err(&err)?;
         schema::migrate(&mut conn).map_err(&err)?;
         Ok(conn)
-    }
-
-    /// SQLite's own check of every page (`PRAGMA quick_check`, stopping at
-    /// the first fault): a damaged file is refused before a writer adds to
-    /// it. It reads the whole file once; `benches/store_check.rs` measures it.
-    pub fn check_integrity(&self, conn: &Connection) -> Result<()> {
-        let first: String = conn
-            .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
-            .map_err(self.sqlite_err())?;
-        if first == "ok" {
-            return Ok(());
-        }
-        Err(StoreError::Damaged {
-            path: self.path.clone(),
-            // Its first line only names the database ("*** in database main ***").
-            detail: format!(
-                "SQLite's check found: {}",
-                crate::output::one_line(
-                    &first
-                        .lines()
-                        .filter(|l| !l.starts_with("***"))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                )
-            ),
-        })
     }
 
     /// Opens an existing store for reading, read-only: a store in a folder
