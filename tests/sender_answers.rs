@@ -126,9 +126,9 @@ fn a_store_failure_tells_the_sender_only_that_it_was_not_recorded() {
     lock.execute_batch("ROLLBACK").unwrap();
     drop(lock);
 
-    // Written before the answer; read off the pipe by a thread.
+    // Written before the answer, maybe in pieces; read off the pipe by a thread.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while listen.stderr().is_empty() && std::time::Instant::now() < deadline {
+    while !listen.stderr().ends_with('\n') && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let stderr = listen.stderr();
