@@ -38,7 +38,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("hookcli: error: {err:#}");
+            eprintln!("hookcli: error: {}", hookcli::output::error_line(&err));
             if err.downcast_ref::<cmd::UsageError>().is_some() {
                 ExitCode::from(2)
             } else {

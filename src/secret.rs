@@ -46,6 +46,60 @@ pub fn redact(
         .collect()
 }
 
+/// Headers whose value is itself a credential, not a signature over the
+/// request: HTTP's own (a Basic or Bearer `Authorization`, which Twilio sends
+/// for credentials in the webhook URL and Zoom's legacy verification token
+/// used; a proxy's; cookies) and GitLab's token. Kept by name, whatever
+/// secret listen was given, or none.
+pub const CREDENTIAL_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "x-gitlab-token",
+];
+
+pub fn is_credential_header(name: &str) -> bool {
+    CREDENTIAL_HEADERS
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(name))
+}
+
+/// `headers` with every credential header's value replaced by
+/// [`REDACTED`]; borrowed when there is none, as for most deliveries.
+pub fn redact_credentials(
+    headers: &crate::provider::Headers,
+) -> std::borrow::Cow<'_, crate::provider::Headers> {
+    if !headers.iter().any(|(n, _)| is_credential_header(n)) {
+        return std::borrow::Cow::Borrowed(headers);
+    }
+    std::borrow::Cow::Owned(
+        headers
+            .iter()
+            .map(|(n, v)| {
+                let v = if is_credential_header(n) { REDACTED } else { v };
+                (n.to_string(), v.to_vec())
+            })
+            .collect(),
+    )
+}
+
+/// A URL for logs and error texts: its userinfo and query, which may hold
+/// credentials (`http://admin:pw@app/?apikey=…`), shown as `***`.
+pub fn redact_url(raw: &str) -> String {
+    let Ok(mut url) = url::Url::parse(raw) else {
+        return "(a URL that does not parse)".into();
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        let _ = url.set_password(None);
+        let _ = url.set_username("***");
+    }
+    if url.query().is_some() {
+        url.set_query(Some("***"));
+    }
+    url.set_fragment(None);
+    url.to_string()
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("(redacted)")
@@ -66,5 +120,43 @@ mod tests {
     fn never_prints_itself() {
         let s = Secret::new("whsec_topsecret");
         assert_eq!(format!("{s:?} {s}"), "(redacted) (redacted)");
+    }
+
+    #[test]
+    fn urls_in_logs_lose_userinfo_and_query() {
+        assert_eq!(
+            redact_url("http://admin:hunter2@127.0.0.1:9/base?apikey=SECRETKEY#f"),
+            "http://***@127.0.0.1:9/base?***"
+        );
+        assert_eq!(redact_url("http://app:3000/x/y"), "http://app:3000/x/y");
+        assert_eq!(redact_url("not a url"), "(a URL that does not parse)");
+    }
+
+    #[test]
+    fn credential_headers_are_redacted_by_name_in_place() {
+        let h: crate::provider::Headers = vec![
+            ("Host", b"x".to_vec()),
+            ("X-Gitlab-Token", b"glpat-1".to_vec()),
+            ("AUTHORIZATION", b"Basic dTpw".to_vec()),
+            ("X-Hub-Signature", b"sha1=00".to_vec()),
+        ]
+        .into_iter()
+        .collect();
+        let r = redact_credentials(&h);
+        let got: Vec<(&str, &[u8])> = r.iter().collect();
+        assert_eq!(
+            got,
+            [
+                ("Host", b"x".as_slice()),
+                ("X-Gitlab-Token", REDACTED),
+                ("AUTHORIZATION", REDACTED),
+                ("X-Hub-Signature", b"sha1=00".as_slice()),
+            ]
+        );
+        let plain: crate::provider::Headers = vec![("Host", b"x".to_vec())].into_iter().collect();
+        assert!(matches!(
+            redact_credentials(&plain),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }

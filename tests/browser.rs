@@ -5,7 +5,8 @@
 //! the new attempt appears. Screenshots land in target/inspect-screenshots/.
 //!
 //! Skipped, saying so, only where no Chromium and chromedriver are
-//! installed (`.ci/run` installs the Debian packages when they are missing).
+//! installed (`.ci/run` installs the Debian packages when they are missing);
+//! under `CI=true` their absence fails the test instead.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -24,9 +25,12 @@ const SCRIPT_BODY: &str = "<script>alert('owned')</script><b>bold?</b>";
 /// W3C WebDriver's key for an element reference.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// The program `env` names (a path must exist; a bare name is looked up
+/// on PATH when run), else the first candidate that exists.
 fn find(env: &str, candidates: &[&str]) -> Option<PathBuf> {
     if let Some(p) = std::env::var_os(env).filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(p));
+        let p = PathBuf::from(p);
+        return (p.components().count() == 1 || p.is_file()).then_some(p);
     }
     candidates.iter().map(PathBuf::from).find(|p| p.is_file())
 }
@@ -294,9 +298,13 @@ fn the_page_shows_deliveries_live_and_replays_them_in_chromium() {
         ),
         find("HOOKCLI_CHROMEDRIVER", &["/usr/bin/chromedriver"]),
     ) else {
-        eprintln!(
-            "skipped: no Chromium and chromedriver here (apt-get install chromium chromium-driver; .ci/run installs them)"
-        );
+        let why = "no Chromium and chromedriver here (apt-get install chromium chromium-driver; .ci/run installs them)";
+        // CI installs them: there a missing one is a broken install step,
+        // which must show as a failure, not pass as a skip.
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("{why}, and CI=true: the install step did not provide them");
+        }
+        eprintln!("skipped: {why}");
         return;
     };
     let store = tempdir();
@@ -452,4 +460,42 @@ fn the_page_shows_deliveries_live_and_replays_them_in_chromium() {
     ] {
         eprintln!("screenshot: {}", png.display());
     }
+}
+
+/// Issue 14: under `CI=true` a missing Chromium fails the browser test (a
+/// broken install step shows); elsewhere it is skipped, saying so. Runs
+/// this test binary on that one test, with Chromium pointed nowhere.
+#[test]
+fn a_missing_chromium_fails_the_browser_test_under_ci_only() {
+    let run = |ci: Option<&str>| {
+        let mut cmd = Command::new(std::env::current_exe().expect("this test binary"));
+        cmd.args([
+            "browser::the_page_shows_deliveries_live_and_replays_them_in_chromium",
+            "--exact",
+            "--nocapture",
+        ])
+        .env("HOOKCLI_CHROMIUM", "/nonexistent/chromium")
+        .env("HOOKCLI_CHROMEDRIVER", "/nonexistent/chromedriver")
+        .env_remove("CI");
+        if let Some(v) = ci {
+            cmd.env("CI", v);
+        }
+        let out = cmd.output().expect("run the test binary");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    };
+    let (ok, text) = run(Some("true"));
+    assert!(
+        !ok && text.contains("CI=true"),
+        "must fail under CI=true\n{text}"
+    );
+    let (ok, text) = run(None);
+    assert!(
+        ok && text.contains("skipped:"),
+        "must skip elsewhere\n{text}"
+    );
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use colored::Colorize;
 
 use crate::cli::ListArgs;
+use crate::output::one_line;
 use crate::store::{self, Filter, StoreError, Summary, now_ms, portable::rfc3339_ms, short_id};
 
 pub fn run(args: ListArgs) -> anyhow::Result<ExitCode> {
@@ -56,9 +57,11 @@ fn status(r: &Summary) -> String {
     }
 }
 
+/// A column's text: escaped first (a sender wrote it), then cut to width.
 fn cut(s: &str, n: usize) -> String {
+    let s = one_line(s);
     if s.chars().count() <= n {
-        s.to_string()
+        s.into_owned()
     } else {
         format!("{}…", s.chars().take(n - 1).collect::<String>())
     }
@@ -69,7 +72,7 @@ fn human(r: &Summary) -> String {
     let verdict = match r.verdict.as_str() {
         "valid" => format!("{:<9}", "valid").green(),
         "invalid" => format!("{:<9}", "invalid").red(),
-        other => format!("{other:<9}").yellow(),
+        other => format!("{:<9}", one_line(other)).yellow(),
     };
     let st = status(r);
     let st = if st.starts_with('2') {
@@ -79,11 +82,11 @@ fn human(r: &Summary) -> String {
     };
     format!(
         "{:<8}  {:<19}  {:<6} {:<24} {:<9} {:<32} {verdict} {st}",
-        short_id(&r.id).bold(),
+        one_line(short_id(&r.id)).bold(),
         &time[..19].replace('T', " "),
-        r.method,
+        one_line(&r.method),
         cut(&r.target, 24),
-        r.provider.as_deref().unwrap_or("-"),
+        one_line(r.provider.as_deref().unwrap_or("-")),
         cut(r.event_type.as_deref().unwrap_or("-"), 32),
     )
 }

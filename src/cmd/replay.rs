@@ -9,6 +9,7 @@ use rusqlite::Connection;
 
 use crate::cli::{ReplayArgs, read_data};
 use crate::listen::line::{LineInfo, human, json_line};
+use crate::output::{one_line, one_line_bytes};
 use crate::provider::{self, Provider};
 use crate::replay::{self, Plan, Prepared, ReplayError, Summary};
 use crate::store::{self, Filter, Lookup, Store, Writer, now_ms};
@@ -316,12 +317,12 @@ async fn replay_one(
     let (d, prepared) = match loaded.and_then(|l| ctx.build(l)) {
         Ok(p) => p,
         Err(why) => {
-            say(format!("hookcli: skipped {id}: {why}"), true);
+            say(format!("hookcli: skipped {id}: {}", one_line(&why)), true);
             return (Done::Skipped, None);
         }
     };
     for w in &prepared.warnings {
-        say(format!("hookcli: warning: {w}"), true);
+        say(format!("hookcli: warning: {}", one_line(w)), true);
     }
     let started_at = now_ms();
     let start = Instant::now();
@@ -378,22 +379,26 @@ fn dry_run(ctx: &Ctx, ids: &[String]) -> anyhow::Result<ExitCode> {
                     let how = if p.resigned { "re-signed" } else { "exact" };
                     writeln!(
                         out,
-                        "would send {} {} ({how}, {} bytes) for {id}",
-                        r.method,
-                        r.url,
-                        r.body.len()
+                        "would send {} {} ({how}, {} bytes) for {}",
+                        one_line(&r.method),
+                        one_line(&r.url),
+                        r.body.len(),
+                        one_line(id)
                     )?;
                     for (n, v) in r.headers.iter() {
-                        writeln!(out, "  {n}: {}", String::from_utf8_lossy(v))?;
+                        writeln!(out, "  {}: {}", one_line(n), one_line_bytes(v))?;
                     }
                     for w in &p.warnings {
-                        writeln!(out, "  warning: {w}")?;
+                        writeln!(out, "  warning: {}", one_line(w))?;
                     }
                 }
             }
             Err(why) => {
                 ok = false;
-                eprintln!("hookcli: cannot replay {id}: {why}");
+                eprintln!(
+                    "hookcli: cannot replay {id}: {}",
+                    one_line(&why.to_string())
+                );
             }
         }
     }

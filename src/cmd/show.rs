@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use colored::Colorize;
 
 use crate::cli::ShowArgs;
-use crate::output::shorten;
+use crate::output::{block, one_line, one_line_bytes, shorten};
 use crate::store::{Attempt, Delivery, portable, short_id};
 
 pub fn run(args: ShowArgs) -> anyhow::Result<ExitCode> {
@@ -18,11 +18,10 @@ pub fn run(args: ShowArgs) -> anyhow::Result<ExitCode> {
     } else if args.body {
         out.write_all(&d.body)?;
     } else if args.headers {
+        // One `Name: value` a line, as the sender wrote them; a control
+        // character in a value cannot drive the terminal.
         for (n, v) in d.headers.iter() {
-            out.write_all(n.as_bytes())?;
-            out.write_all(b": ")?;
-            out.write_all(v)?;
-            out.write_all(b"\n")?;
+            writeln!(out, "{}: {}", one_line(n), one_line_bytes(v))?;
         }
     } else if args.curl {
         writeln!(out, "{}", crate::curl::command(&d))?;
@@ -38,33 +37,34 @@ fn human(out: &mut impl Write, d: &Delivery, attempts: &[Attempt]) -> std::io::R
         out,
         "{} {}  (short id {})",
         "delivery".bold(),
-        d.id,
-        short_id(&d.id).bold()
+        one_line(&d.id),
+        one_line(short_id(&d.id)).bold()
     )?;
     writeln!(
         out,
         "  received  {} from {} ({}, {})",
         portable::rfc3339_ms(d.received_at),
-        d.peer.as_deref().unwrap_or("?"),
-        d.http_version,
-        d.source
+        one_line(d.peer.as_deref().unwrap_or("?")),
+        one_line(&d.http_version),
+        one_line(&d.source)
     )?;
-    writeln!(out, "  request   {} {}", d.method, d.target)?;
+    writeln!(
+        out,
+        "  request   {} {}",
+        one_line(&d.method),
+        one_line(&d.target)
+    )?;
     if let Some(url) = &d.public_url {
-        writeln!(out, "  public    {url}")?;
+        writeln!(out, "  public    {}", one_line(url))?;
     }
     writeln!(
         out,
         "  event     {} {} {}",
-        d.provider.as_deref().unwrap_or("-").cyan(),
-        d.event_type.as_deref().unwrap_or("-"),
-        d.event_id.as_deref().unwrap_or("").dimmed()
+        one_line(d.provider.as_deref().unwrap_or("-")).cyan(),
+        one_line(d.event_type.as_deref().unwrap_or("-")),
+        one_line(d.event_id.as_deref().unwrap_or("")).dimmed()
     )?;
-    let verdict = d
-        .verdict
-        .explanation
-        .clone()
-        .unwrap_or_else(|| d.verdict.word.clone());
+    let verdict = one_line(d.verdict.explanation.as_deref().unwrap_or(&d.verdict.word));
     let verdict = match d.verdict.word.as_str() {
         "valid" => verdict.green(),
         "invalid" => verdict.red(),
@@ -72,21 +72,21 @@ fn human(out: &mut impl Write, d: &Delivery, attempts: &[Attempt]) -> std::io::R
     };
     writeln!(out, "  verdict   {verdict}")?;
     if let Some(r) = &d.rejected {
-        writeln!(out, "  rejected  {}", r.red())?;
+        writeln!(out, "  rejected  {}", one_line(r).red())?;
     }
     writeln!(
         out,
         "  body      {} bytes, sha256 {}",
         d.body.len(),
-        d.body_sha256
+        one_line(&d.body_sha256)
     )?;
     writeln!(out, "\n{}", "headers".bold())?;
     for (n, v) in d.headers.iter() {
-        writeln!(out, "  {n}: {}", String::from_utf8_lossy(v))?;
+        writeln!(out, "  {}: {}", one_line(n), one_line_bytes(v))?;
     }
     writeln!(out, "\n{}", "body".bold())?;
     match std::str::from_utf8(&d.body) {
-        Ok(text) => writeln!(out, "{}", text.trim_end())?,
+        Ok(text) => writeln!(out, "{}", block(text.trim_end()))?,
         Err(_) => writeln!(
             out,
             "  ({} bytes, not UTF-8: `hookcli show {} --body` writes them raw)",
@@ -97,7 +97,7 @@ fn human(out: &mut impl Write, d: &Delivery, attempts: &[Attempt]) -> std::io::R
     writeln!(out, "\n{} ({})", "attempts".bold(), attempts.len())?;
     for (i, a) in attempts.iter().enumerate() {
         let status = match (&a.error, a.status) {
-            (Some(e), _) => e.red(),
+            (Some(e), _) => one_line(e).red(),
             (None, Some(s)) if (200..300).contains(&s) => s.to_string().green(),
             (None, Some(s)) => s.to_string().red(),
             (None, None) => "-".normal(),
@@ -107,7 +107,10 @@ fn human(out: &mut impl Write, d: &Delivery, attempts: &[Attempt]) -> std::io::R
             "  {}. {} {}  {status}  {:.1} ms  {}",
             i + 1,
             a.kind.as_str(),
-            a.target.as_deref().unwrap_or("(hookcli answered)"),
+            // The app's credentials and query stay out of what is shown.
+            a.target
+                .as_deref()
+                .map_or("(hookcli answered)".into(), crate::secret::redact_url),
             a.duration_ms,
             portable::rfc3339_ms(a.started_at).dimmed()
         )?;

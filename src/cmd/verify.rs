@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use colored::Colorize;
 
 use crate::cli::VerifyArgs;
+use crate::output::{one_line, one_line_bytes};
 use crate::provider::{self, Provider, Verdict, VerifyOptions, WebhookRequest};
 use crate::secret::Secret;
 use crate::store::{Delivery, portable::rfc3339_ms};
@@ -59,15 +60,15 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             out,
             "{} {} ({} {})",
             "delivery".bold(),
-            d.id,
+            one_line(&d.id),
             provider.name(),
-            d.event_type.as_deref().unwrap_or("-")
+            one_line(d.event_type.as_deref().unwrap_or("-"))
         )?;
         for h in provider.info().signature_headers {
-            let value = d.headers.get_str(&h).unwrap_or("(absent)");
+            let value = d.headers.get(&h).map_or("(absent)".into(), one_line_bytes);
             writeln!(out, "  {h}: {value}")?;
         }
-        let line = verdict.explain();
+        let line = one_line(&verdict.explain()).into_owned();
         writeln!(
             out,
             "  {}",
@@ -78,7 +79,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             }
         )?;
         for f in &findings {
-            writeln!(out, "  - {f}")?;
+            writeln!(out, "  - {}", one_line(f))?;
         }
     }
     // Nothing to fail for a provider that signs nothing: the verdict says

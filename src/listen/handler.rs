@@ -167,6 +167,18 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
             VerdictRecord::from_verdict(&p.verify(&request, secret, &opts))
         }
     };
+    // A secret header that arrives as hookcli's own mark (a relay's buffer
+    // keeps no secret) cannot be checked: invalid, so --enforce refuses
+    // it, but saying why rather than "the secret is wrong".
+    let verdict = match provider.and_then(|p| redacted_header(p, &request.headers)) {
+        Some(header) if cfg.secret.is_some() => {
+            VerdictRecord::from_verdict(&provider::Verdict::from(provider::Failure::MalformedHeader {
+                header,
+                reason: "it holds hookcli's redaction mark (a relay's buffer keeps no secret), so there is nothing to check".into(),
+            }))
+        }
+        _ => verdict,
+    };
     let (event_type, event_id) = provider.map(|p| p.event(&request)).unwrap_or_default();
     let delivery = Delivery {
         id: new_id(),
@@ -214,12 +226,19 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
     } else {
         None
     };
+    // What the sender is told stays generic; the detail (the app's URL,
+    // redacted) is for the local line only.
+    let mut detail = None;
     if let Some((base, url)) = &forward_to
         && escapes(base, url)
     {
         refusal = Some((
             400,
-            format!("the path {target} would leave the forward target {base}"),
+            format!("the path {target} would leave the forward target"),
+        ));
+        detail = Some(format!(
+            "the path {target} would leave the forward target {}",
+            crate::secret::redact_url(base)
         ));
         forward_to = None;
     }
@@ -261,7 +280,7 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
         action,
         target: forward_to.as_deref(),
         status: attempt.status,
-        error: attempt.error.as_deref(),
+        error: attempt.error.as_deref().or(detail.as_deref()),
         duration_ms: start.elapsed().as_secs_f64() * 1000.0,
     };
     let line = if cfg.json {
@@ -384,24 +403,29 @@ fn forwarded(
             attempt.body = body;
             reply
         }
+        // The sender (maybe on the internet, through the relay) learns only
+        // that the app failed; where the app is, with which credentials,
+        // stays in the local record, its URL redacted.
         Outcome::Unreachable(why) => {
-            let msg = format!("the app at {url} is unreachable: {why}");
-            attempt.error = Some(msg.clone());
+            let shown = crate::secret::redact_url(url);
+            let why = why.replace(url, &shown);
+            attempt.error = Some(format!("the app at {shown} is unreachable: {why}"));
             json_reply(
                 502,
-                &serde_json::json!({ "error": msg, "id": id }).to_string(),
+                &serde_json::json!({ "error": "the app is unreachable", "id": id }).to_string(),
                 Some(id),
             )
         }
         Outcome::TimedOut(after) => {
-            let msg = format!(
-                "the app at {url} did not answer within {} s",
+            attempt.error = Some(format!(
+                "the app at {} did not answer within {} s",
+                crate::secret::redact_url(url),
                 after.as_secs_f64()
-            );
-            attempt.error = Some(msg.clone());
+            ));
             json_reply(
                 504,
-                &serde_json::json!({ "error": msg, "id": id }).to_string(),
+                &serde_json::json!({ "error": "the app did not answer in time", "id": id })
+                    .to_string(),
                 Some(id),
             )
         }
@@ -422,15 +446,27 @@ fn json_reply(status: u16, body: &str, id: Option<&str>) -> Reply {
 }
 
 /// The delivery could not be recorded: say so with a 500, so the provider
-/// retries later, rather than pretend it was kept.
+/// retries later, rather than pretend it was kept. Why (the store's path,
+/// SQLite's words) goes to the local stderr, not to the sender.
 fn store_failure(e: &crate::store::StoreError) -> Reply {
-    eprintln!("hookcli: error: {e}");
-    json_reply(
-        500,
-        &serde_json::json!({ "error": format!("hookcli could not record the delivery: {e}") })
-            .to_string(),
-        None,
-    )
+    eprintln!(
+        "hookcli: error: could not record a delivery: {}",
+        crate::output::one_line(&e.to_string())
+    );
+    json_reply(500, r#"{"error":"could not record the delivery"}"#, None)
+}
+
+/// The provider's secret header that arrived as hookcli's redaction mark,
+/// if one did.
+fn redacted_header(p: &dyn provider::Provider, headers: &Headers) -> Option<String> {
+    let redacted = Some(crate::secret::REDACTED);
+    if !headers.iter().any(|(_, v)| Some(v) == redacted) {
+        return None;
+    }
+    p.info()
+        .signature_headers
+        .into_iter()
+        .find(|h| headers.get(h) == redacted)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::sync::mpsc;
 use colored::Colorize;
 use serde_json::json;
 
+use crate::output::one_line;
 use crate::store::{Delivery, portable::rfc3339_ms, short_id};
 
 /// What one delivery came to, for its line.
@@ -20,6 +21,8 @@ pub struct LineInfo<'a> {
     pub duration_ms: f64,
 }
 
+/// Every field a line prints comes from the delivery (its sender), the
+/// app, or the store: each goes through [`one_line`] first.
 pub fn human(l: &LineInfo<'_>) -> String {
     if colored::control::SHOULD_COLORIZE.should_colorize() {
         coloured(l)
@@ -34,11 +37,15 @@ fn coloured(l: &LineInfo<'_>) -> String {
     let time = &time[11..19];
     let verdict = match d.verdict.word.as_str() {
         "valid" => "valid".green(),
-        "invalid" => format!("invalid ({})", d.verdict.cause.as_deref().unwrap_or("?")).red(),
-        other => other.yellow(),
+        "invalid" => format!(
+            "invalid ({})",
+            one_line(d.verdict.cause.as_deref().unwrap_or("?"))
+        )
+        .red(),
+        other => one_line(other).yellow(),
     };
     let outcome = match (l.status, l.error) {
-        (_, Some(err)) => format!("{} {err}", l.action).red(),
+        (_, Some(err)) => format!("{} {}", l.action, one_line(err)).red(),
         (Some(s), None) if (200..300).contains(&s) => format!("{} {s}", l.action).green(),
         (Some(s), None) => format!("{} {s}", l.action).red(),
         (None, None) => l.action.normal(),
@@ -51,16 +58,16 @@ fn coloured(l: &LineInfo<'_>) -> String {
     let rejected = d
         .rejected
         .as_deref()
-        .map(|r| format!("  {}", r.red()))
+        .map(|r| format!("  {}", one_line(r).red()))
         .unwrap_or_default();
     format!(
         "{} {} {} {} {} {} {} {} {:.1} ms{via}{rejected}",
         time.dimmed(),
-        short_id(&d.id).bold(),
-        d.method,
-        d.target,
-        d.provider.as_deref().unwrap_or("-").cyan(),
-        d.event_type.as_deref().unwrap_or("-"),
+        one_line(short_id(&d.id)).bold(),
+        one_line(&d.method),
+        one_line(&d.target),
+        one_line(d.provider.as_deref().unwrap_or("-")).cyan(),
+        one_line(d.event_type.as_deref().unwrap_or("-")),
         verdict,
         outcome,
         l.duration_ms
@@ -78,27 +85,27 @@ fn plain(l: &LineInfo<'_>) -> String {
         out,
         "{} {} {} {} {} {} ",
         &time[11..19],
-        short_id(&d.id),
-        d.method,
-        d.target,
-        d.provider.as_deref().unwrap_or("-"),
-        d.event_type.as_deref().unwrap_or("-"),
+        one_line(short_id(&d.id)),
+        one_line(&d.method),
+        one_line(&d.target),
+        one_line(d.provider.as_deref().unwrap_or("-")),
+        one_line(d.event_type.as_deref().unwrap_or("-")),
     );
     match d.verdict.word.as_str() {
         "invalid" => {
             let _ = write!(
                 out,
                 "invalid ({})",
-                d.verdict.cause.as_deref().unwrap_or("?")
+                one_line(d.verdict.cause.as_deref().unwrap_or("?"))
             );
         }
-        other => out.push_str(other),
+        other => out.push_str(&one_line(other)),
     }
     out.push(' ');
     out.push_str(l.action);
     match (l.status, l.error) {
         (_, Some(err)) => {
-            let _ = write!(out, " {err}");
+            let _ = write!(out, " {}", one_line(err));
         }
         (Some(s), None) => {
             let _ = write!(out, " {s}");
@@ -110,7 +117,7 @@ fn plain(l: &LineInfo<'_>) -> String {
         out.push_str(" via relay");
     }
     if let Some(r) = d.rejected.as_deref() {
-        let _ = write!(out, "  {r}");
+        let _ = write!(out, "  {}", one_line(r));
     }
     out
 }
@@ -131,7 +138,8 @@ pub fn json_line(l: &LineInfo<'_>) -> String {
         "body_size": d.body.len(),
         "body_sha256": d.body_sha256,
         "action": l.action,
-        "target": l.target,
+        // A log line: the app's credentials and query stay out of it.
+        "target": l.target.map(crate::secret::redact_url),
         "status": l.status,
         "error": l.error,
         "duration_ms": l.duration_ms,
@@ -239,5 +247,29 @@ mod tests {
             plain(&info),
             "23:19:24 41206862 POST /hooks?x=1 stripe - valid respond 200 0.3 ms"
         );
+    }
+
+    /// A sender's event type cannot set the title, erase or fake a line.
+    #[test]
+    fn fields_from_the_sender_are_escaped_in_both_lines() {
+        let mut d = delivery("invalid", Some("mis\u{1b}[2Kmatch"), "direct");
+        d.event_type = Some("\u{1b}]0;PWNED\u{7}\u{1b}[1AFAKE LINE".into());
+        d.target = "/h\u{202e}x".into();
+        let info = LineInfo {
+            delivery: &d,
+            action: "forward",
+            target: None,
+            status: None,
+            error: Some("app said \u{1b}[31mred\nnext"),
+            duration_ms: 1.0,
+        };
+        for line in [plain(&info), coloured(&info)] {
+            assert!(line.contains(r"\x1b]0;PWNED\x07\x1b[1AFAKE LINE"), "{line}");
+            assert!(
+                line.contains(r"/h\u{202e}x") && line.contains(r"red\x0anext"),
+                "{line}"
+            );
+            assert!(!line.contains('\u{7}') && !line.contains('\n'), "{line}");
+        }
     }
 }

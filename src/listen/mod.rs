@@ -2,6 +2,8 @@
 //! delivery before answering it, and forwards it to the app when asked.
 
 pub(crate) mod capture;
+#[cfg(test)]
+mod capture_fuzz;
 pub mod forward;
 pub(crate) mod handler;
 pub mod line;
@@ -18,7 +20,7 @@ use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 
 use crate::provider::Provider;
-use crate::secret::Secret;
+use crate::secret::{Secret, redact_url};
 use crate::store::{Store, Writer};
 
 use capture::{CaptureIo, HeadCapture};
@@ -80,6 +82,8 @@ pub enum ListenError {
 /// Binds, prints the banner, serves until Ctrl-C or SIGTERM, then finishes
 /// the deliveries in flight and commits them.
 pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
+    // The store first: a damaged one is refused before the port is taken.
+    let (writer, writer_thread) = Writer::start(&store)?;
     let listener = TcpListener::bind(config.bind)
         .await
         .map_err(|source| match source.kind() {
@@ -90,7 +94,6 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
             },
         })?;
     let local = listener.local_addr()?;
-    let (writer, writer_thread) = Writer::start(&store)?;
     let forwarder = if config.forward_to.is_some() || !config.routes.is_empty() {
         Some(Forwarder::new(
             config.forward_timeout,
@@ -231,8 +234,8 @@ fn banner(config: &Config, local: SocketAddr, store: &Store, inspect: Option<&st
         return serde_json::json!({
             "type": "listening",
             "url": url,
-            "forward_to": config.forward_to,
-            "routes": config.routes.iter().map(|r| r.url.clone()).collect::<Vec<_>>(),
+            "forward_to": config.forward_to.as_deref().map(redact_url),
+            "routes": config.routes.iter().map(|r| redact_url(&r.url)).collect::<Vec<_>>(),
             "store": store.path,
             "provider": config.provider.as_ref().map(|p| p.name()),
             "verifying": config.secret.is_some(),
@@ -250,11 +253,12 @@ fn banner(config: &Config, local: SocketAddr, store: &Store, inspect: Option<&st
         ));
     }
     for r in &config.routes {
-        lines.push(format!("  route    {:?} -> {}", r.when, r.url));
+        lines.push(format!("  route    {:?} -> {}", r.when, redact_url(&r.url)));
     }
     match &config.forward_to {
         Some(to) => lines.push(format!(
-            "  forward  {to} (timeout {:?})",
+            "  forward  {} (timeout {:?})",
+            redact_url(to),
             config.forward_timeout
         )),
         None if config.routes.is_empty() => {

@@ -451,10 +451,18 @@ async fn buffer(state: &Arc<State>, channel: &str, frame: Frame) -> Reply {
                 serde_json::json!({ "buffered": true, "id": id, "channel": channel }),
             )
         }
-        Err(e) => reply(
-            500,
-            serde_json::json!({ "error": format!("the relay could not keep the delivery: {e}") }),
-        ),
+        // The store's path and SQLite's words stay on the relay's stderr:
+        // the sender is on the internet.
+        Err(e) => {
+            eprintln!(
+                "hookcli relay: channel {channel}: could not keep a delivery: {}",
+                crate::output::one_line(&e.to_string())
+            );
+            reply(
+                500,
+                serde_json::json!({ "error": "the relay could not keep the delivery" }),
+            )
+        }
     }
 }
 

@@ -2,8 +2,10 @@
 //! that `list` and `show` read while `listen` writes.
 
 pub(crate) mod codec;
+mod integrity;
 mod model;
 pub mod query;
+mod readonly;
 mod schema;
 mod writer;
 
@@ -16,7 +18,7 @@ pub use writer::Writer;
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 
 pub const FILE_NAME: &str = "hookcli.db";
 
@@ -45,10 +47,23 @@ pub enum StoreError {
     Damaged { path: PathBuf, detail: String },
     #[error("no store at {path}: nothing has been recorded there yet")]
     Missing { path: PathBuf },
-    #[error("cannot create the store folder {path}: {source}")]
+    // `cause`, not `source`, here too: the OS's text is said once.
+    #[error("cannot create the store folder {path}: {cause}")]
     CreateDir {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
+    },
+    #[error("cannot open the store {path}: {cause}")]
+    Open {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
+    #[error(
+        "{path} was written by an older hookcli and must be upgraded, which needs write access to it ({cause})"
+    )]
+    NeedsUpgrade {
+        path: PathBuf,
+        cause: rusqlite::Error,
     },
     // `cause`, not `source`: SQLite's text already says it all, and a
     // source would be printed again after it.
@@ -121,12 +136,10 @@ impl Store {
         use std::io::Read;
         let mut file = match std::fs::File::open(&self.path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-            Err(source) => {
-                return Err(StoreError::Sqlite {
+            Err(cause) => {
+                return Err(StoreError::Open {
                     path: self.path.clone(),
-                    cause: rusqlite::Error::InvalidPath(
-                        format!("{}: {source}", self.path.display()).into(),
-                    ),
+                    cause,
                 });
             }
             Ok(f) => f,
@@ -172,9 +185,20 @@ impl Store {
 
     /// Opens the store for writing, creating and migrating it as needed.
     pub fn open_write(&self) -> Result<Connection> {
-        std::fs::create_dir_all(&self.dir).map_err(|source| StoreError::CreateDir {
+        self.open_write_checked(false)
+    }
+
+    /// [`Store::open_write`] for a writer that is about to take deliveries:
+    /// an existing file must also pass [`Store::check_integrity`] before
+    /// anything is written to it.
+    pub fn open_writer(&self) -> Result<Connection> {
+        self.open_write_checked(true)
+    }
+
+    fn open_write_checked(&self, check: bool) -> Result<Connection> {
+        std::fs::create_dir_all(&self.dir).map_err(|cause| StoreError::CreateDir {
             path: self.dir.clone(),
-            source,
+            cause,
         })?;
         let existed = self.check_header()?;
         let err = self.sqlite_err();
@@ -183,6 +207,9 @@ impl Store {
             .map_err(&err)?;
         if existed {
             self.check_identity(&conn)?;
+            if check {
+                self.check_integrity(&conn)?;
+            }
         }
         // WAL lets readers work while listen writes; NORMAL syncs the WAL at
         // checkpoints, which survives a killed process (not a power cut).
@@ -194,7 +221,8 @@ impl Store {
         Ok(conn)
     }
 
-    /// Opens an existing store for reading.
+    /// Opens an existing store for reading, read-only: a store in a folder
+    /// or file this user may not write still lists and shows.
     pub fn open_read(&self) -> Result<Connection> {
         if !self.check_header()? {
             return Err(StoreError::Missing {
@@ -202,21 +230,19 @@ impl Store {
             });
         }
         let err = self.sqlite_err();
-        let conn = Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(&err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(&err)?;
-        self.check_identity(&conn)?;
+        let conn = readonly::open(self)?;
         let version: i32 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(&err)?;
         if version < schema::CURRENT {
             // An older store: let a writer migrate it, then read.
             drop(conn);
-            drop(self.open_write()?);
+            drop(self.open_write().map_err(|e| match e {
+                StoreError::Sqlite { path, cause } if readonly::unwritable(&cause) => {
+                    StoreError::NeedsUpgrade { path, cause }
+                }
+                other => other,
+            })?);
             return self.open_read();
         }
         conn.pragma_update(None, "query_only", true).map_err(&err)?;
@@ -226,6 +252,13 @@ impl Store {
     pub fn exists(&self) -> bool {
         Path::new(&self.path).exists()
     }
+}
+
+/// SQLite's files beside the database: `hookcli.db-wal`, `hookcli.db-shm`.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 /// A fresh, time-sortable delivery id. Monotonic within this process, so

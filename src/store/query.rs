@@ -124,6 +124,17 @@ pub fn lookup(conn: &Connection, key: &str) -> rusqlite::Result<Lookup> {
     }
 }
 
+/// A recorded request's headers. A store written before credentials were
+/// redacted by name may still hold one: it is hidden here, so no output
+/// (show, curl, the portable document, the inspector) carries it.
+fn request_headers(text: &str) -> crate::provider::Headers {
+    let headers = decode_headers(text);
+    match crate::secret::redact_credentials(&headers) {
+        std::borrow::Cow::Borrowed(_) => headers,
+        std::borrow::Cow::Owned(redacted) => redacted,
+    }
+}
+
 /// The delivery with exactly this id.
 pub fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<Delivery>> {
     conn.prepare_cached(
@@ -140,7 +151,7 @@ pub fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<Delivery>> {
             method: r.get(3)?,
             target: r.get(4)?,
             http_version: r.get(5)?,
-            headers: decode_headers(&r.get::<_, String>(6)?),
+            headers: request_headers(&r.get::<_, String>(6)?),
             body: r.get(7)?,
             body_sha256: r.get(8)?,
             provider: r.get(9)?,
@@ -197,7 +208,7 @@ pub fn attempts(conn: &Connection, delivery_id: &str) -> rusqlite::Result<Vec<At
                 r.get::<_, Option<Vec<u8>>>(10)?,
             ) {
                 (Some(h), Some(body)) => Some(super::Sent {
-                    headers: decode_headers(&h),
+                    headers: request_headers(&h),
                     body,
                 }),
                 _ => None,

@@ -11,6 +11,7 @@ use tokio::sync::oneshot;
 
 use super::codec::encode_headers;
 use super::{Attempt, Delivery, Result, Store, StoreError};
+use crate::secret::redact_credentials;
 
 /// The most rows one transaction takes; more wait for the next one.
 const MAX_BATCH: usize = 1024;
@@ -18,23 +19,16 @@ const MAX_BATCH: usize = 1024;
 /// How long a commit under load waits for more rows to join it.
 const LINGER: std::time::Duration = std::time::Duration::from_micros(300);
 
-type Reply = oneshot::Sender<std::result::Result<(), String>>;
+type Reply = oneshot::Sender<Result<()>>;
 
 enum Job {
     /// A delivery, with the answer hookcli gave it when that is known already.
-    Delivery(
-        Box<Delivery>,
-        Option<Box<Attempt>>,
-        oneshot::Sender<std::result::Result<(), String>>,
-    ),
+    Delivery(Box<Delivery>, Option<Box<Attempt>>, Reply),
     /// A relay delivery kept for a channel with no client attached.
     Buffer(Box<Delivery>, String, Reply),
     /// A buffered delivery the client has answered.
     Delivered(Box<Attempt>, Reply),
-    Attempt(
-        Box<Attempt>,
-        oneshot::Sender<std::result::Result<(), String>>,
-    ),
+    Attempt(Box<Attempt>, Reply),
 }
 
 /// A handle to the writer; cheap to clone, one per task.
@@ -77,17 +71,20 @@ impl Writer {
     /// Opens the store for writing (errors surface here, not later) and
     /// starts the writer thread.
     pub fn start(store: &Store) -> Result<(Writer, WriterThread)> {
-        let conn = store.open_write()?;
+        // A damaged file is refused here, before listen binds its port:
+        // SQLite would otherwise write new rows into it that no reader can
+        // get back.
+        let conn = store.open_writer()?;
         // Checkpoints run beside the writer, never inside its commits: an
         // automatic one stalls every delivery waiting on that commit.
         let _ = conn.pragma_update(None, "wal_autocheckpoint", 0);
         let checkpointer = store.open_write()?;
         let stop = Arc::new(AtomicBool::new(false));
         let (tx, rx) = mpsc::channel();
-        let path = store.path.clone();
+        let owner = store.clone();
         let handle = std::thread::Builder::new()
             .name("hookcli-store-writer".into())
-            .spawn(move || run(conn, rx, &path))
+            .spawn(move || run(conn, rx, &owner))
             .map_err(|e| StoreError::Write(format!("cannot start the writer thread: {e}")))?;
         let stop2 = stop.clone();
         let checkpoints = std::thread::Builder::new()
@@ -145,16 +142,14 @@ impl Writer {
         Self::wait(rx).await
     }
 
-    async fn wait(rx: oneshot::Receiver<std::result::Result<(), String>>) -> Result<()> {
-        match rx.await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(msg)) => Err(StoreError::Write(msg)),
-            Err(_) => Err(StoreError::WriterGone),
-        }
+    async fn wait(rx: oneshot::Receiver<Result<()>>) -> Result<()> {
+        rx.await.unwrap_or(Err(StoreError::WriterGone))
     }
 }
 
-fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, path: &std::path::Path) {
+fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, store: &Store) {
+    // SQLite's failure, worded as the store's: a damaged file says so.
+    let to_err = store.sqlite_err();
     // Under load, a commit that waits a moment for more rows costs each
     // row far less: the pages they share are written once.
     let mut busy = false;
@@ -182,7 +177,7 @@ fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, path: &std::path::Path) {
                 | Job::Buffer(_, _, r)
                 | Job::Delivered(_, r) => r,
             };
-            let _ = reply.send(result.map_err(|e| format!("{}: {e}", path.display())));
+            let _ = reply.send(result.map_err(&to_err));
         }
     }
     // Every sender is gone: fold the WAL back so the file stands alone.
@@ -224,8 +219,19 @@ fn commit_batch(conn: &mut Connection, batch: &[Job]) -> Vec<rusqlite::Result<()
     }
 }
 
+/// One failure for every row of a batch, keeping SQLite's code (so a
+/// damaged file is still named as one) and its text, nothing more.
 fn clone_err(e: &rusqlite::Error) -> rusqlite::Error {
-    rusqlite::Error::InvalidParameterName(e.to_string())
+    use rusqlite::ffi;
+    match e {
+        rusqlite::Error::SqliteFailure(code, text) => {
+            rusqlite::Error::SqliteFailure(*code, text.clone())
+        }
+        other => rusqlite::Error::SqliteFailure(
+            ffi::Error::new(ffi::SQLITE_ERROR),
+            Some(other.to_string()),
+        ),
+    }
 }
 
 /// Inserts a delivery; with its first attempt already known, the row is
@@ -249,7 +255,8 @@ fn insert_delivery(
         d.method,
         d.target,
         d.http_version,
-        encode_headers(&d.headers),
+        // A credential is never written, whoever recorded the delivery.
+        encode_headers(&redact_credentials(&d.headers)),
         d.body,
         d.body.len() as i64,
         d.body_sha256,
@@ -294,7 +301,9 @@ fn insert_attempt_row(tx: &Transaction<'_>, a: &Attempt) -> rusqlite::Result<()>
         a.body,
         a.duration_ms,
         a.error,
-        a.sent.as_ref().map(|s| encode_headers(&s.headers)),
+        a.sent
+            .as_ref()
+            .map(|s| encode_headers(&redact_credentials(&s.headers))),
         a.sent.as_ref().map(|s| s.body.clone()),
     ])?;
     Ok(())
