@@ -5,6 +5,7 @@ mod check;
 mod common;
 mod completions;
 mod config;
+mod conn;
 mod inspect;
 mod keys;
 mod listen;
