@@ -263,3 +263,57 @@ impl<B: Body + Unpin> Body for Tracked<B> {
         self.body.size_hint()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LONG: Duration = Duration::from_secs(60);
+
+    #[tokio::test]
+    async fn a_newcomer_evicts_the_longest_idle_never_a_busy_one() {
+        let gate = Gate::new(2);
+        let oldest = gate.admit(LONG).await;
+        let busy = gate.admit(LONG).await;
+        let in_flight = busy.activity().begin();
+        let oldest = tokio::spawn(oldest.run(std::future::pending::<()>()));
+        let busy = tokio::spawn(busy.run(std::future::pending::<()>()));
+        // Full: the idle one goes, the busy one stays.
+        let third = tokio::time::timeout(Duration::from_secs(5), gate.admit(LONG))
+            .await
+            .expect("admitted by evicting the idle one");
+        tokio::time::timeout(Duration::from_secs(5), oldest)
+            .await
+            .expect("the evicted connection ended")
+            .unwrap();
+        assert!(!busy.is_finished());
+        // Full again, and the only idle one is the newcomer itself.
+        let _third = tokio::spawn(third.run(std::future::pending::<()>()));
+        tokio::task::yield_now().await;
+        let fourth = tokio::time::timeout(Duration::from_secs(5), gate.admit(LONG)).await;
+        assert!(fourth.is_ok(), "the third, idle, made room");
+        assert!(!busy.is_finished());
+        drop(in_flight);
+    }
+
+    #[tokio::test]
+    async fn an_idle_connection_ends_at_its_deadline_a_busy_one_does_not() {
+        let gate = Gate::new(4);
+        let t = gate.admit(Duration::from_millis(100)).await;
+        let started = Instant::now();
+        t.run(std::future::pending::<()>()).await;
+        assert!(started.elapsed() >= Duration::from_millis(100));
+
+        let t = gate.admit(Duration::from_millis(100)).await;
+        let busy = t.activity().begin();
+        let run = tokio::spawn(t.run(std::future::pending::<()>()));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!run.is_finished(), "a request in flight is never timed out");
+        drop(busy);
+        tokio::time::timeout(Duration::from_secs(5), run)
+            .await
+            .expect("idle again, it times out")
+            .unwrap();
+        assert_eq!(gate.idle_count(), 0);
+    }
+}
