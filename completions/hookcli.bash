@@ -811,7 +811,7 @@ _hookcli() {
             return 0
             ;;
         hookcli__subcmd__providers)
-            opts="-h --json --color --help"
+            opts="-h --json --names --flow-names --color --help stripe github shopify slack twilio gitlab standard svix hmac paddle sentry linear bitbucket pagerduty typeform intercom zapier mailgun square zoom twitch hubspot calendly clerk resend discord standard-v1a sendgrid"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1009,7 +1009,7 @@ _hookcli() {
             return 0
             ;;
         hookcli__subcmd__send)
-            opts="-p -e -u -d -H -h --provider --from --resign --event --url --secret --secret-env --data --set --header --tamper --timestamp --expect-status --print --json --timeout --insecure --ca --hmac-header --hmac-prefix --hmac-algorithm --hmac-encoding --hmac-template --hmac-timestamp-header --color --help"
+            opts="-p -e -u -d -H -h --provider --from --resign --event --flow --delay --base --url --secret --secret-env --data --set --header --tamper --timestamp --expect-status --print --json --timeout --insecure --ca --hmac-header --hmac-prefix --hmac-algorithm --hmac-encoding --hmac-template --hmac-timestamp-header --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1032,6 +1032,18 @@ _hookcli() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --flow)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1221,4 +1233,30 @@ if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERS
     complete -F _hookcli -o nosort -o bashdefault -o default hookcli
 else
     complete -F _hookcli -o bashdefault -o default hookcli
+fi
+
+# Events and flows of the provider on the line, asked of hookcli itself.
+_hookcli_names() {
+    local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" provider="" i kind
+    case "$prev" in
+        --event|-e) kind=--names ;;
+        --flow) kind=--flow-names ;;
+        *) _hookcli "$@"; return ;;
+    esac
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        case "${COMP_WORDS[i]}" in
+            --provider|-p) provider="${COMP_WORDS[i+1]}" ;;
+            --provider=*) provider="${COMP_WORDS[i]#--provider=}" ;;
+        esac
+    done
+    if [[ -z "$provider" ]]; then
+        _hookcli "$@"
+        return
+    fi
+    COMPREPLY=($(compgen -W "$(hookcli providers "$provider" "$kind" 2>/dev/null)" -- "$cur"))
+}
+if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then
+    complete -F _hookcli_names -o nosort -o bashdefault -o default hookcli
+else
+    complete -F _hookcli_names -o bashdefault -o default hookcli
 fi

@@ -39,7 +39,7 @@ complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "replay" -d 'Re-send
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "inspect" -d 'Open a local web page over the store: a live list, each delivery\'s story, replay and edit-then-replay'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "send" -d 'Send a realistic, correctly signed sample event to a URL'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "keygen" -d 'Make a key pair for an asymmetric scheme: the private key signs (send, check), the public key verifies (listen, verify)'
-complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "providers" -d 'List the providers, their events, signature schemes and tolerances'
+complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "providers" -d 'List the providers and their schemes; or one provider\'s events and flows'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "config" -d 'Show the settings in force and where each comes from (flags aside)'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "man" -d 'Print the man page (roff)'
@@ -420,7 +420,10 @@ discord\t''
 standard-v1a\t''
 sendgrid\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l from -d 'Re-send exported deliveries (`hookcli show ID --json`): files, or folders of *.json in name order' -r -F
-complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s e -l event -d 'Sample event to send (default: the provider\'s most common one)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s e -l event -d 'Event to send: a name (invoice.paid), EVENT for its main action (pull_request), or a glob (\'invoice.*\'); repeatable, sent in order. Default: the provider\'s most common event. `hookcli providers PROVIDER` lists them' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l flow -d 'Send the events of one real action in order, ids consistent (`--flow` alone lists them)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l delay -d 'Pause between the events of a flow or series' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l base -d 'Merge this partial JSON document over each generated event: your fields win, the rest stays realistic' -r -F
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s u -l url -d 'Where to send it (default: a local `hookcli listen`, on hookcli.toml\'s port if it sets one)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l secret -d 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l secret-env -d 'Read the signing secret from this environment variable' -r
@@ -453,7 +456,7 @@ always\t''
 never\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l resign -d 'With --from: sign again with a fresh timestamp (needs the secret)'
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l print -d 'Print the exact request (headers and body) and send nothing'
-complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l json -d 'Print one JSON object describing the request and the response'
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l json -d 'Print one JSON object describing the request and the response (one per line for a series or flow, then a summary)'
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l insecure -d 'Accept any certificate from an HTTPS endpoint (a local self-signed one)'
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hookcli -n "__fish_hookcli_using_subcommand keygen" -s p -l provider -d 'The asymmetric scheme to make keys for' -r -f -a "discord\t''
@@ -468,6 +471,8 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand providers" -l color -d '
 always\t''
 never\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand providers" -l json -d 'Print one JSON document instead of a table'
+complete -c hookcli -n "__fish_hookcli_using_subcommand providers" -l names -d 'Print the event names alone, one a line (for shell completion)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand providers" -l flow-names -d 'Print the flow names alone, one a line (for shell completion)'
 complete -c hookcli -n "__fish_hookcli_using_subcommand providers" -s h -l help -d 'Print help'
 complete -c hookcli -n "__fish_hookcli_using_subcommand completions" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
 always\t''
@@ -492,8 +497,25 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_see
 complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "inspect" -d 'Open a local web page over the store: a live list, each delivery\'s story, replay and edit-then-replay'
 complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "send" -d 'Send a realistic, correctly signed sample event to a URL'
 complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "keygen" -d 'Make a key pair for an asymmetric scheme: the private key signs (send, check), the public key verifies (listen, verify)'
-complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "providers" -d 'List the providers, their events, signature schemes and tolerances'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "providers" -d 'List the providers and their schemes; or one provider\'s events and flows'
 complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "completions" -d 'Print a shell completion script'
 complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "config" -d 'Show the settings in force and where each comes from (flags aside)'
 complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "man" -d 'Print the man page (roff)'
 complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+
+# Events and flows of the provider on the line, asked of hookcli itself.
+function __hookcli_provider
+    set -l words (commandline -opc)
+    for i in (seq (count $words))
+        if contains -- $words[$i] --provider -p
+            echo $words[(math $i + 1)]
+            return
+        end
+        if string match -qr -- '^--provider=' $words[$i]
+            string replace -- '--provider=' '' $words[$i]
+            return
+        end
+    end
+end
+complete -c hookcli -n "__fish_hookcli_using_subcommand send; or __fish_hookcli_using_subcommand check" -s e -l event -f -a "(hookcli providers (__hookcli_provider) --names 2>/dev/null)"
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l flow -f -a "(hookcli providers (__hookcli_provider) --flow-names 2>/dev/null)"

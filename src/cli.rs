@@ -72,10 +72,8 @@ pub enum Command {
     /// Make a key pair for an asymmetric scheme: the private key signs (send, check), the public key verifies (listen, verify).
     #[command(after_help = KEYGEN_EXAMPLES)]
     Keygen(KeygenArgs),
-    /// List the providers, their events, signature schemes and tolerances.
-    #[command(
-        after_help = "Examples:\n  hookcli providers\n  hookcli providers --json | jq '.providers[].name'"
-    )]
+    /// List the providers and their schemes; or one provider's events and flows.
+    #[command(after_help = PROVIDERS_EXAMPLES)]
     Providers(ProvidersArgs),
     /// Print a shell completion script.
     #[command(
@@ -101,6 +99,13 @@ Examples:
 Every request under --path is recorded in the store before it is answered.
 Without --forward-to it is answered with --respond and a JSON body naming its id;
 with it, the app's own answer goes back (502 if the app is down, 504 if it is slow).";
+
+const PROVIDERS_EXAMPLES: &str = "\
+Examples:
+  hookcli providers
+  hookcli providers stripe
+  hookcli providers stripe 'invoice.*'
+  hookcli providers github --json | jq -r '.providers[0].events[].name'";
 
 const KEYGEN_EXAMPLES: &str = "\
 Examples:
@@ -184,7 +189,10 @@ The re-signing secret comes only from --secret-env VAR: the page never takes or 
 const SEND_EXAMPLES: &str = "\
 Examples:
   hookcli send --provider stripe --url http://localhost:3000/webhooks --secret-env STRIPE_WEBHOOK_SECRET
-  hookcli send --provider github --event pull_request --set action=closed --url http://localhost:3000/gh
+  hookcli send --provider github --event pull_request.closed --url http://localhost:3000/gh
+  hookcli send --provider stripe --event 'invoice.*' --event customer.created --secret-env STRIPE_WEBHOOK_SECRET
+  hookcli send --provider stripe --flow subscription-signup --delay 200ms --secret-env STRIPE_WEBHOOK_SECRET
+  hookcli send --provider stripe --event invoice.paid --base my-invoice.json --set data.object.amount_paid=4200
   hookcli send --provider slack --tamper stale-timestamp --expect-status 401 --url http://localhost:3000/slack
   hookcli send --provider shopify --data @order.json --print
   hookcli send --from fixtures/recorded/ --resign --secret-env STRIPE_WEBHOOK_SECRET --url http://localhost:3000/webhooks
@@ -243,9 +251,23 @@ pub struct SendArgs {
     #[arg(long, requires = "from")]
     pub resign: bool,
 
-    /// Sample event to send (default: the provider's most common one).
-    #[arg(long, short = 'e')]
-    pub event: Option<String>,
+    /// Event to send: a name (invoice.paid), EVENT for its main action (pull_request), or a glob
+    /// ('invoice.*'); repeatable, sent in order. Default: the provider's most common event.
+    /// `hookcli providers PROVIDER` lists them.
+    #[arg(long, short = 'e', value_name = "EVENT")]
+    pub event: Vec<String>,
+
+    /// Send the events of one real action in order, ids consistent (`--flow` alone lists them).
+    #[arg(long, value_name = "FLOW", num_args = 0..=1, default_missing_value = "", conflicts_with_all = ["event", "data"])]
+    pub flow: Option<String>,
+
+    /// Pause between the events of a flow or series.
+    #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
+    pub delay: Duration,
+
+    /// Merge this partial JSON document over each generated event: your fields win, the rest stays realistic.
+    #[arg(long, value_name = "FILE", conflicts_with = "data")]
+    pub base: Option<PathBuf>,
 
     /// Where to send it (default: a local `hookcli listen`, on hookcli.toml's port if it sets one).
     #[arg(long, short = 'u', default_value = "http://127.0.0.1:8787/")]
@@ -282,7 +304,8 @@ pub struct SendArgs {
     #[arg(long)]
     pub print: bool,
 
-    /// Print one JSON object describing the request and the response.
+    /// Print one JSON object describing the request and the response (one per line for a series
+    /// or flow, then a summary).
     #[arg(long)]
     pub json: bool,
 
@@ -476,7 +499,7 @@ pub struct ListArgs {
     #[arg(long, short = 'p')]
     pub provider: Option<String>,
     /// Only these event types (`*` matches anything: 'invoice.*').
-    #[arg(long, short = 'e')]
+    #[arg(long, short = 'e', value_name = "GLOB")]
     pub event: Option<String>,
     /// Only deliveries whose last attempt failed (non-2xx or no answer).
     #[arg(long)]
@@ -552,7 +575,7 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub secret: SecretArgs,
     /// Sample event to use (default: the provider's most common one).
-    #[arg(long, short = 'e')]
+    #[arg(long, short = 'e', value_name = "EVENT")]
     pub event: Option<String>,
     /// Report format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
@@ -616,7 +639,7 @@ pub struct ReplayArgs {
     #[arg(long, short = 'p', value_parser = clap::builder::PossibleValuesParser::new(crate::provider::NAMES))]
     pub provider: Option<String>,
     /// Only these event types (`*` matches anything).
-    #[arg(long, short = 'e')]
+    #[arg(long, short = 'e', value_name = "GLOB")]
     pub event: Option<String>,
     /// Send here instead of the original forward target (the delivery's path is appended).
     #[arg(long, value_name = "URL")]
@@ -677,9 +700,21 @@ pub struct KeygenArgs {
 
 #[derive(Debug, Args)]
 pub struct ProvidersArgs {
+    /// Show one provider's events and flows, each with a line on what it is.
+    #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::provider::NAMES))]
+    pub provider: Option<String>,
+    /// Only the events whose name matches this glob ('invoice.*').
+    #[arg(requires = "provider")]
+    pub glob: Option<String>,
     /// Print one JSON document instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Print the event names alone, one a line (for shell completion).
+    #[arg(long, hide = true, requires = "provider")]
+    pub names: bool,
+    /// Print the flow names alone, one a line (for shell completion).
+    #[arg(long, hide = true, requires = "provider", conflicts_with = "names")]
+    pub flow_names: bool,
 }
 
 #[derive(Debug, Args)]

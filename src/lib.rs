@@ -9,6 +9,7 @@ pub mod conn;
 pub mod curl;
 pub mod edit;
 pub mod fixture;
+pub mod glob;
 pub mod http1;
 pub mod inspect;
 pub mod listen;

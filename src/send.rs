@@ -17,6 +17,8 @@ pub struct Forge<'a> {
     pub secret: Option<Secret>,
     /// Replaces the fixture's payload, sent byte for byte.
     pub data: Option<Vec<u8>>,
+    /// A partial document merged over the generated payload (`--base`).
+    pub base: Option<serde_json::Value>,
     pub sets: Vec<SetEdit>,
     pub extra_headers: Vec<(String, String)>,
     pub tamper: Option<Tamper>,
@@ -52,7 +54,14 @@ pub struct Forged {
     pub ctx: SignContext,
 }
 
+/// Forges one delivery with ids of its own.
 pub fn forge(f: &Forge<'_>) -> Result<Forged, ForgeError> {
+    forge_in(f, &mut fixture::Session::new(f.provider.name()))
+}
+
+/// Forges one delivery of a series or flow: its ids come from `session`,
+/// shared with the deliveries before and after it.
+pub fn forge_in(f: &Forge<'_>, session: &mut fixture::Session) -> Result<Forged, ForgeError> {
     let provider = f.provider;
     if let Some(t) = f.tamper
         && let Some(reason) = t.not_applicable(provider)
@@ -71,7 +80,10 @@ pub fn forge(f: &Forge<'_>) -> Result<Forged, ForgeError> {
     if let Some(t) = f.tamper {
         t.shift_timestamp(&mut ctx, provider.info().default_tolerance);
     }
-    let mut rendered = fixture.render(&rendered_ctx);
+    let mut rendered = fixture.render_in(&rendered_ctx, session);
+    if let Some(base) = &f.base {
+        rendered.merge(base);
+    }
     let body = match &f.data {
         Some(data) if f.sets.is_empty() => data.clone(),
         Some(data) => {

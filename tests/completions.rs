@@ -54,3 +54,48 @@ fn completions_know_every_subcommand() {
         assert!(text.contains(sub), "bash completions lack {sub}");
     }
 }
+
+/// Bash completes `--event` and `--flow` with the events and flows of the
+/// provider already on the line, by asking the real binary.
+#[test]
+fn bash_completes_the_providers_events_and_flows() {
+    let bin = Path::new(env!("CARGO_BIN_EXE_hookcli"));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/hookcli.bash");
+    let complete = |line: &str| -> Vec<String> {
+        let words: Vec<&str> = line.split(' ').collect();
+        let program = format!(
+            "source {script:?}; COMP_WORDS=({}); COMP_CWORD={}; _hookcli_names hookcli; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            words
+                .iter()
+                .map(|w| format!("'{w}'"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            words.len() - 1
+        );
+        let path = format!(
+            "{}:{}",
+            bin.parent().unwrap().display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let out = std::process::Command::new("bash")
+            .args(["-c", &program])
+            .env("PATH", path)
+            .output()
+            .expect("bash runs");
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(String::from)
+            .collect()
+    };
+    let events = complete("hookcli send --provider stripe --event invoice.pa");
+    assert!(events.contains(&"invoice.paid".to_string()), "{events:?}");
+    assert!(
+        events.iter().all(|e| e.starts_with("invoice.pa")),
+        "{events:?}"
+    );
+    let events = complete("hookcli send -p github -e pull_request.cl");
+    assert_eq!(events, ["pull_request.closed"]);
+    let flows = complete("hookcli send --provider=stripe --flow sub");
+    assert_eq!(flows, ["subscription-signup"]);
+}

@@ -736,3 +736,57 @@ fn bad_launches_are_one_line_errors() {
     run(hookcli().args(["inspect", "--port", "0", "--provider", "stripe"]))
         .assert_error(2, &["--secret-env"]);
 }
+
+/// Issue 14, fault 8: SIGTERM while a client holds a request half-sent. The
+/// stuck connection held a store handle, so the exit waited forever; now
+/// nothing is in flight, so it need not even wait out the 30 s grace.
+#[test]
+fn inspect_exits_on_sigterm_while_a_client_holds_a_half_sent_request() {
+    use std::io::Write;
+    for half in ["head", "body"] {
+        let store = tempdir();
+        let mut inspect = Inspect::start(store.path(), &[], &[]);
+        let mut conn = std::net::TcpStream::connect(inspect.addr).unwrap();
+        let mut headers = inspect.headers();
+        let sent: Vec<u8> = if half == "head" {
+            format!("GET /api/info HTTP/1.1\r\nHost: {}\r\n", inspect.addr).into_bytes()
+        } else {
+            headers.push(("Origin".into(), format!("http://{}", inspect.addr)));
+            headers.push(("Sec-Fetch-Site".into(), "same-origin".into()));
+            headers.push(("Content-Type".into(), "application/json".into()));
+            headers.push(("Content-Length".into(), "1000".into()));
+            let mut req = b"POST /api/deliveries/01abc/replay HTTP/1.1\r\n".to_vec();
+            for (n, v) in &headers {
+                req.extend_from_slice(format!("{n}: {v}\r\n").as_bytes());
+            }
+            req.extend_from_slice(b"\r\n{\"body\":");
+            req
+        };
+        conn.write_all(&sent).unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        let started = std::time::Instant::now();
+        let killed = Command::new("kill")
+            .args(["-TERM", &inspect.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let mut status = None;
+        while started.elapsed() < Duration::from_secs(10) {
+            if let Some(s) = inspect.child.try_wait().unwrap() {
+                status = Some(s);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(
+            status.is_some_and(|s| s.success()),
+            "inspect with a half-sent {half} still ran {:?} after SIGTERM ({status:?})",
+            started.elapsed()
+        );
+        eprintln!(
+            "half-sent {half}: exited {:?} after SIGTERM",
+            started.elapsed()
+        );
+        drop(conn);
+    }
+}

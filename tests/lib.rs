@@ -1,6 +1,14 @@
 //! hookcli's integration tests: one binary, so it links once.
 
 mod browser;
+mod catalogue;
+mod catalogue_github;
+mod catalogue_gitlab;
+mod catalogue_others;
+mod catalogue_shopify;
+mod catalogue_slack;
+mod catalogue_stripe;
+mod catalogue_twitch;
 mod check;
 mod common;
 mod completions;

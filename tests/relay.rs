@@ -19,6 +19,8 @@ use sha2::{Digest, Sha256};
 
 use crate::common::{RawConn, RawResponse, Run, hookcli, request_head, run};
 
+mod hardening;
+
 /// The relay's token, and the variable both sides read it from.
 const TOKEN_VAR: &str = "HOOKCLI_TEST_RELAY_TOKEN";
 const TOKEN: &str = "relay-token-7f3a9c2e5b1d8460-keep-out-of-logs";

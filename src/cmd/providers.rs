@@ -1,4 +1,5 @@
-//! `hookcli providers`: what hookcli knows of each provider.
+//! `hookcli providers`: what hookcli knows of each provider; with a
+//! provider's name, its events and flows.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -6,28 +7,51 @@ use std::process::ExitCode;
 use colored::Colorize;
 
 use crate::cli::ProvidersArgs;
-use crate::fixture;
-use crate::provider;
+use crate::fixture::{self, Entry, flow};
+use crate::provider::{self, Provider};
 
 pub fn run(args: ProvidersArgs) -> anyhow::Result<ExitCode> {
-    let providers = provider::all();
+    let providers: Vec<Box<dyn Provider>> = provider::all()
+        .into_iter()
+        .filter(|p| args.provider.as_deref().is_none_or(|n| n == p.name()))
+        .collect();
+    let events_of = |p: &dyn Provider| -> Vec<&'static Entry> {
+        match &args.glob {
+            Some(g) => fixture::select::matching(p.name(), g),
+            None => fixture::entries(p.name()),
+        }
+    };
+    if let (Some(name), Some(glob)) = (&args.provider, &args.glob)
+        && fixture::select::matching(name, glob).is_empty()
+    {
+        let names: Vec<&str> = fixture::entries(name).iter().map(|e| e.event).collect();
+        return Err(super::usage(fixture::unknown(
+            name,
+            "event matching",
+            glob,
+            &names,
+        )));
+    }
+    if args.names || args.flow_names {
+        let mut out = std::io::stdout().lock();
+        for p in &providers {
+            let names: Vec<String> = match args.flow_names {
+                true => flow::flows(p.name()).into_iter().map(|f| f.name).collect(),
+                false => events_of(p.as_ref())
+                    .iter()
+                    .map(|e| e.event.to_string())
+                    .collect(),
+            };
+            for name in names {
+                writeln!(out, "{name}")?;
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     if args.json {
         let list: Vec<serde_json::Value> = providers
             .iter()
-            .map(|p| {
-                let events: Vec<serde_json::Value> = fixture::for_provider(p.name())
-                    .iter()
-                    .map(|f| serde_json::json!({"name": f.event, "description": f.description, "content_type": f.content_type}))
-                    .collect();
-                let mut v = serde_json::to_value(p.info()).expect("ProviderInfo serializes");
-                v["default_event"] = fixture::default_event(p.name()).into();
-                v["signed"] = p.signed().into();
-                v["handshake"] = p.handshake().map(|h| h.event).into();
-                // Asymmetric: sign with a private key, verify with a public one.
-                v["keygen"] = provider::KEYGEN_NAMES.contains(&p.name()).into();
-                v["events"] = events.into();
-                v
-            })
+            .map(|p| describe(p.as_ref(), &events_of(p.as_ref())))
             .collect();
         writeln!(
             std::io::stdout(),
@@ -36,37 +60,107 @@ pub fn run(args: ProvidersArgs) -> anyhow::Result<ExitCode> {
         )?;
         return Ok(ExitCode::SUCCESS);
     }
-    for p in &providers {
-        let info = p.info();
-        let tolerance = match info.default_tolerance {
-            _ if !p.signed() => "unsigned".into(),
-            Some(t) => format!("{t} s tolerance"),
-            None => "no timestamp".into(),
-        };
-        writeln!(
-            std::io::stdout(),
-            "{}  {}  ({tolerance})",
-            info.name.bold().cyan(),
-            info.title
-        )?;
-        writeln!(std::io::stdout(), "  scheme   {}", info.scheme)?;
-        writeln!(std::io::stdout(), "  secret   {}", info.secret_hint)?;
-        if let Some(h) = p.handshake() {
-            writeln!(
-                std::io::stdout(),
-                "  probe    {} (answer: {})",
-                h.event,
-                h.expected
-            )?;
+    let mut out = std::io::stdout().lock();
+    match &args.provider {
+        Some(_) => {
+            for p in &providers {
+                summary(&mut out, p.as_ref())?;
+                catalogue(
+                    &mut out,
+                    p.as_ref(),
+                    &events_of(p.as_ref()),
+                    args.glob.is_none(),
+                )?;
+            }
         }
-        let events: Vec<String> = fixture::for_provider(p.name())
-            .into_iter()
-            .map(|f| f.event)
-            .collect();
-        if !events.is_empty() {
-            writeln!(std::io::stdout(), "  events   {}", events.join(", "))?;
+        None => {
+            for p in &providers {
+                summary(&mut out, p.as_ref())?;
+                let n = fixture::entries(p.name()).len();
+                let flows = flow::flows(p.name()).len();
+                let flows = match flows {
+                    0 => String::new(),
+                    1 => ", 1 flow".into(),
+                    n => format!(", {n} flows"),
+                };
+                writeln!(
+                    out,
+                    "  events   {n}{flows}  (hookcli providers {} lists them)",
+                    p.name()
+                )?;
+                writeln!(out)?;
+            }
         }
-        writeln!(std::io::stdout(),)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A provider as `--json` shows it.
+fn describe(p: &dyn Provider, events: &[&Entry]) -> serde_json::Value {
+    let events: Vec<serde_json::Value> = events
+        .iter()
+        .map(|e| serde_json::json!({"name": e.event, "description": e.description, "content_type": e.content_type}))
+        .collect();
+    let flows: Vec<serde_json::Value> = flow::flows(p.name())
+        .iter()
+        .map(|f| {
+            let steps: Vec<&str> = f.steps.iter().map(|s| s.event.as_str()).collect();
+            serde_json::json!({"name": f.name, "description": f.description, "steps": steps})
+        })
+        .collect();
+    let mut v = serde_json::to_value(p.info()).expect("ProviderInfo serializes");
+    v["default_event"] = fixture::default_event(p.name()).into();
+    v["signed"] = p.signed().into();
+    v["handshake"] = p.handshake().map(|h| h.event).into();
+    // Asymmetric: sign with a private key, verify with a public one.
+    v["keygen"] = provider::KEYGEN_NAMES.contains(&p.name()).into();
+    v["events"] = events.into();
+    v["flows"] = flows.into();
+    v
+}
+
+fn summary(out: &mut impl Write, p: &dyn Provider) -> std::io::Result<()> {
+    let info = p.info();
+    let tolerance = match info.default_tolerance {
+        _ if !p.signed() => "unsigned".into(),
+        Some(t) => format!("{t} s tolerance"),
+        None => "no timestamp".into(),
+    };
+    writeln!(
+        out,
+        "{}  {}  ({tolerance})",
+        info.name.bold().cyan(),
+        info.title
+    )?;
+    writeln!(out, "  scheme   {}", info.scheme)?;
+    writeln!(out, "  secret   {}", info.secret_hint)?;
+    if let Some(h) = p.handshake() {
+        writeln!(out, "  probe    {} (answer: {})", h.event, h.expected)?;
+    }
+    Ok(())
+}
+
+/// One provider's events and flows, a line each.
+fn catalogue(
+    out: &mut impl Write,
+    p: &dyn Provider,
+    events: &[&Entry],
+    with_flows: bool,
+) -> std::io::Result<()> {
+    let width = events.iter().map(|e| e.event.len()).max().unwrap_or(0);
+    writeln!(out)?;
+    writeln!(out, "{} ({})", "Events".bold(), events.len())?;
+    for e in events {
+        writeln!(out, "  {:width$}  {}", e.event, e.description.dimmed())?;
+    }
+    let flows = flow::flows(p.name());
+    if with_flows && !flows.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{} (hookcli send --flow NAME)", "Flows".bold())?;
+        let width = flows.iter().map(|f| f.name.len()).max().unwrap_or(0);
+        for f in &flows {
+            writeln!(out, "  {:width$}  {}", f.name, f.description.dimmed())?;
+        }
+    }
+    Ok(())
 }

@@ -26,6 +26,10 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
         .or_else(|| crate::config::active().provider.clone())
         .ok_or_else(|| usage("--provider is required (or set provider in hookcli.toml); `hookcli providers` lists them"))?;
     let provider = provider(&name, &args.hmac)?;
+    if args.flow.as_deref() == Some("") {
+        return list_flows(provider.name());
+    }
+    let plan = plan(provider.name(), &args)?;
     let secret = resolve_secret(&args.secret)?;
     let secret = match (secret, args.tamper) {
         (None, Some(Tamper::MissingSignature)) => None,
@@ -37,19 +41,12 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
             Some(s)
         }
     };
-    let event = match &args.event {
-        Some(e) => e.clone(),
-        None => fixture::default_event(provider.name())
-            .ok_or_else(|| {
-                usage(format!(
-                    "{} has no sample events; pass --data",
-                    provider.name()
-                ))
-            })?
-            .to_string(),
-    };
     let data = match &args.data {
         Some(arg) => Some(read_data(arg).with_context(|| format!("cannot read --data {arg}"))?),
+        None => None,
+    };
+    let base = match &args.base {
+        Some(path) => Some(read_base(path)?),
         None => None,
     };
     let extra_headers = args
@@ -63,21 +60,44 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
 
-    let forged = send::forge(&Forge {
-        provider: provider.as_ref(),
-        event,
-        url: args.url.clone(),
-        secret: secret.clone(),
-        data,
-        sets: args.sets.clone(),
-        extra_headers,
-        tamper: args.tamper,
-        timestamp: args.timestamp.unwrap_or_else(now),
-    })
-    .map_err(|e| usage(e.to_string()))?;
+    // One session for the whole command: a flow's ids agree step to step.
+    let mut session = fixture::Session::new(provider.name());
+    let mut forge_step = |step: &Planned| {
+        let timestamp = args.timestamp.unwrap_or_else(now);
+        let ctx = crate::provider::SignContext {
+            timestamp,
+            id: String::new(),
+        };
+        let mut sets = match &step.step {
+            Some(s) => s.edits(&mut session, &ctx),
+            None => Vec::new(),
+        };
+        sets.extend(args.sets.iter().cloned());
+        send::forge_in(
+            &Forge {
+                provider: provider.as_ref(),
+                event: step.event.clone(),
+                url: args.url.clone(),
+                secret: secret.clone(),
+                data: data.clone(),
+                base: base.clone(),
+                sets,
+                extra_headers: extra_headers.clone(),
+                tamper: args.tamper,
+                timestamp,
+            },
+            &mut session,
+        )
+        .map_err(|e| usage(e.to_string()))
+    };
 
     if args.print {
-        print_request(&forged.request)?;
+        for (i, step) in plan.iter().enumerate() {
+            if i > 0 {
+                writeln!(std::io::stdout())?;
+            }
+            print_request(&forge_step(step)?.request)?;
+        }
         return Ok(ExitCode::SUCCESS);
     }
 
@@ -85,21 +105,190 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     let client = args.tls.client(args.timeout)?;
-    let response = runtime.block_on(send::deliver(&client, &forged.request, args.timeout))?;
-    let ok = match args.expect_status {
-        Some(code) => response.status == code,
-        None => (200..300).contains(&response.status),
-    };
-    if args.json {
-        writeln!(
-            std::io::stdout(),
-            "{}",
-            render_json(provider.name(), &forged, &response, ok, secret.as_ref())
-        )?;
-    } else {
-        render_human(provider.name(), &forged, &response, args.expect_status)?;
+    let series = plan.len() > 1 || args.flow.is_some();
+    let mut outcomes = Vec::with_capacity(plan.len());
+    for (i, step) in plan.iter().enumerate() {
+        if i > 0 && !args.delay.is_zero() {
+            std::thread::sleep(args.delay);
+        }
+        let forged = forge_step(step)?;
+        let response = runtime
+            .block_on(send::deliver(&client, &forged.request, args.timeout))
+            .with_context(|| match series {
+                true => format!("step {} of {} ({})", i + 1, plan.len(), step.event),
+                false => String::new(),
+            })?;
+        let ok = match args.expect_status {
+            Some(code) => response.status == code,
+            None => (200..300).contains(&response.status),
+        };
+        if args.json {
+            let mut line = render_json(provider.name(), &forged, &response, ok, secret.as_ref());
+            if series {
+                line["step"] = (i + 1).into();
+                line["flow"] = args.flow.clone().into();
+            }
+            writeln!(std::io::stdout(), "{line}")?;
+        } else {
+            render_human(provider.name(), &forged, &response, args.expect_status)?;
+        }
+        outcomes.push(Outcome {
+            event: forged.event,
+            status: response.status,
+            ok,
+            elapsed: response.elapsed,
+        });
     }
-    Ok(exit(ok))
+    if series {
+        render_summary(args.flow.as_deref(), &outcomes, args.json)?;
+    }
+    Ok(exit(outcomes.iter().all(|o| o.ok)))
+}
+
+/// One event to send, with the flow step (and its edits) it stands for.
+struct Planned {
+    event: String,
+    step: Option<fixture::flow::Step>,
+}
+
+/// What was answered to one event of a series.
+struct Outcome {
+    event: String,
+    status: u16,
+    ok: bool,
+    elapsed: std::time::Duration,
+}
+
+/// The events this command sends: a flow's steps, the `--event` names and
+/// globs, or the provider's default event.
+fn plan(provider: &str, args: &SendArgs) -> anyhow::Result<Vec<Planned>> {
+    if let Some(name) = &args.flow {
+        let flow = fixture::flow::find(provider, name).map_err(usage)?;
+        return Ok(flow
+            .steps
+            .iter()
+            .map(|s| Planned {
+                event: s.event.clone(),
+                step: Some(s.clone()),
+            })
+            .collect());
+    }
+    let events = match args.event.as_slice() {
+        [] => vec![
+            fixture::default_event(provider)
+                .ok_or_else(|| usage(format!("{provider} has no sample events; pass --data")))?
+                .to_string(),
+        ],
+        patterns => fixture::select::select(provider, patterns)
+            .map_err(usage)?
+            .into_iter()
+            .map(|e| e.event.to_string())
+            .collect(),
+    };
+    if events.len() > 1 && args.data.is_some() {
+        return Err(usage(
+            "--data replaces the payload of one event: give one --event",
+        ));
+    }
+    Ok(events
+        .into_iter()
+        .map(|event| Planned { event, step: None })
+        .collect())
+}
+
+fn read_base(path: &std::path::Path) -> anyhow::Result<serde_json::Value> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("cannot read --base {}", path.display()))?;
+    let doc: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| usage(format!("--base {} is not JSON: {e}", path.display())))?;
+    if !doc.is_object() {
+        return Err(usage(format!(
+            "--base {} must be a JSON object (the fields to put over the event)",
+            path.display()
+        )));
+    }
+    Ok(doc)
+}
+
+fn list_flows(provider: &str) -> anyhow::Result<ExitCode> {
+    let flows = fixture::flow::flows(provider);
+    let mut out = std::io::stdout().lock();
+    if flows.is_empty() {
+        writeln!(
+            out,
+            "{provider} has no flows; `hookcli providers` names the providers that do"
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let width = flows.iter().map(|f| f.name.len()).max().unwrap_or(0);
+    for f in &flows {
+        writeln!(out, "{:width$}  {}", f.name.bold(), f.description)?;
+        writeln!(
+            out,
+            "{:width$}  {}",
+            "",
+            f.steps
+                .iter()
+                .map(|s| s.event.as_str())
+                .collect::<Vec<_>>()
+                .join(" → ")
+                .dimmed()
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn render_summary(flow: Option<&str>, outcomes: &[Outcome], json: bool) -> std::io::Result<()> {
+    let good = outcomes.iter().filter(|o| o.ok).count();
+    let mut out = std::io::stdout().lock();
+    if json {
+        let steps: Vec<serde_json::Value> = outcomes
+            .iter()
+            .map(|o| {
+                serde_json::json!({
+                    "event_type": o.event,
+                    "status": o.status,
+                    "ok": o.ok,
+                    "duration_ms": o.elapsed.as_secs_f64() * 1000.0,
+                })
+            })
+            .collect();
+        let line = serde_json::json!({
+            "type": "summary",
+            "flow": flow,
+            "sent": outcomes.len(),
+            "ok": good,
+            "steps": steps,
+        });
+        return writeln!(out, "{line}");
+    }
+    let what = match flow {
+        Some(name) => format!("flow {name}"),
+        None => "series".to_string(),
+    };
+    let verdict = format!("{good} of {} as expected", outcomes.len());
+    let verdict = if good == outcomes.len() {
+        verdict.green().bold()
+    } else {
+        verdict.red().bold()
+    };
+    writeln!(out, "{what}: {verdict}")?;
+    let width = outcomes.iter().map(|o| o.event.len()).max().unwrap_or(0);
+    for (i, o) in outcomes.iter().enumerate() {
+        let status = if o.ok {
+            o.status.to_string().green()
+        } else {
+            o.status.to_string().red()
+        };
+        writeln!(
+            out,
+            "  {:>2}  {:width$}  {status}  {} ms",
+            i + 1,
+            o.event,
+            o.elapsed.as_millis()
+        )?;
+    }
+    Ok(())
 }
 
 /// The request exactly as it goes on the wire (HTTP/1.1 form).

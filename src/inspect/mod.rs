@@ -42,6 +42,7 @@ pub struct State {
     resign: Option<Resign>,
     guard: Guard,
     closing: watch::Receiver<bool>,
+    busy: server::Busy,
 }
 
 impl State {
@@ -121,6 +122,7 @@ impl Inspector {
             resign,
             guard: Guard::new(security::new_token(), bound),
             closing: closing_rx,
+            busy: server::Busy::default(),
         });
         Ok(Inspector {
             listener,

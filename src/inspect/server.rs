@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -34,6 +35,8 @@ pub async fn serve(
 ) {
     let builder = Arc::new(auto::Builder::new(TokioExecutor::new()));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    // Every connection's task, so shutdown can end the ones left.
+    let mut conns = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -43,15 +46,66 @@ pub async fn serve(
                 let service = service_fn(move |req| activity.track(handle(state.clone(), req)));
                 let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
                 let conn = graceful.watch(conn);
-                tokio::spawn(ticket.run(conn));
+                while conns.try_join_next().is_some() {}
+                conns.spawn(ticket.run(conn));
             }
             _ = &mut shutdown => break,
         }
     }
     drop(listener);
-    // Waiting requests for changes answer now; replays in flight finish.
+    // Waiting requests for changes answer now; replays in flight finish
+    // within the grace period. A connection with nothing in flight (idle,
+    // or a request still arriving) holds up nothing.
     let _ = closing.send(true);
-    let _ = tokio::time::timeout(api::REPLAY_TIMEOUT, graceful.shutdown()).await;
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = settled(&state.busy) => {}
+        _ = tokio::time::sleep(api::REPLAY_TIMEOUT) => {}
+    }
+    // The connections left hold the store's writer, which the exit waits
+    // for: close them.
+    conns.abort_all();
+    while conns.join_next().await.is_some() {}
+}
+
+/// Requests being answered, so shutdown knows when none is left.
+pub(super) struct Busy(watch::Sender<usize>);
+
+impl Default for Busy {
+    fn default() -> Busy {
+        Busy(watch::channel(0).0)
+    }
+}
+
+impl Busy {
+    fn enter(&self) -> BusyGuard<'_> {
+        self.0.send_modify(|n| *n += 1);
+        BusyGuard(&self.0)
+    }
+
+    async fn idle(&self) {
+        let _ = self.0.subscribe().wait_for(|n| *n == 0).await;
+    }
+}
+
+struct BusyGuard<'a>(&'a watch::Sender<usize>);
+
+impl Drop for BusyGuard<'_> {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n -= 1);
+    }
+}
+
+/// Resolves once no request has been in flight for a moment: answers just
+/// made are written by then.
+async fn settled(busy: &Busy) {
+    loop {
+        busy.idle().await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if *busy.0.borrow() == 0 {
+            return;
+        }
+    }
 }
 
 fn header<'a>(req: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
@@ -59,6 +113,8 @@ fn header<'a>(req: &'a Request<Incoming>, name: &str) -> Option<&'a str> {
 }
 
 async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Reply, Infallible> {
+    let held = state.clone();
+    let _busy = held.busy.enter();
     Ok(harden(route(state, req).await))
 }
 
@@ -121,12 +177,22 @@ async fn route(state: Arc<State>, req: Request<Incoming>) -> Reply {
         }
         (&Method::POST, ["deliveries", id, "replay"]) => {
             let id = id.to_string();
-            match Limited::new(req.into_body(), MAX_REQUEST).collect().await {
-                Ok(b) => api::replay(state, id, b.to_bytes().to_vec()).await,
-                Err(e) => Err(ApiError::new(
+            // A body still arriving at shutdown is not worth waiting for.
+            let mut closing = state.closing.clone();
+            let closed = async move {
+                let _ = closing.wait_for(|c| *c).await;
+            };
+            let read = tokio::select! {
+                read = Limited::new(req.into_body(), MAX_REQUEST).collect() => Some(read),
+                _ = closed => None,
+            };
+            match read {
+                Some(Ok(b)) => api::replay(state, id, b.to_bytes().to_vec()).await,
+                Some(Err(e)) => Err(ApiError::new(
                     413,
                     format!("the request could not be read: {e}"),
                 )),
+                None => Err(ApiError::new(503, "the inspector is shutting down")),
             }
         }
         (_, ["info" | "deliveries" | "changes", ..]) => {

@@ -127,7 +127,15 @@ impl Provider for Slack {
             return payload.get("type")?.as_str().map(str::to_string);
         }
         match json_str(req, "type")?.as_str() {
-            "event_callback" => json_str(req, "event.type"),
+            // Message subtypes (bot_message, message_changed, ...) are
+            // events of their own: `message.SUBTYPE`.
+            "event_callback" => {
+                let kind = json_str(req, "event.type")?;
+                match json_str(req, "event.subtype") {
+                    Some(sub) if kind == "message" => Some(format!("message.{sub}")),
+                    _ => Some(kind),
+                }
+            }
             other => Some(other.to_string()),
         }
     }
@@ -137,11 +145,31 @@ impl Provider for Slack {
         if let Some(id) = json_str(req, "event_id").or_else(|| json_str(req, "challenge")) {
             return Some(id);
         }
+        // app_rate_limited: one per team and minute.
+        if json_str(req, "type").as_deref() == Some("app_rate_limited") {
+            return Some(format!(
+                "{}:{}",
+                json_str(req, "team_id")?,
+                json_str(req, "minute_rate_limited")?
+            ));
+        }
         if let Some(trigger) = req.form_field("trigger_id") {
             return Some(trigger);
         }
         let payload: serde_json::Value = serde_json::from_str(&req.form_field("payload")?).ok()?;
-        payload.get("trigger_id")?.as_str().map(str::to_string)
+        // view_closed, dialog_submission and the options requests carry no
+        // trigger_id: the action's time, else the view and its hash, else
+        // the request's timestamp.
+        let at = |p: &str| {
+            payload
+                .pointer(p)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        at("/trigger_id")
+            .or_else(|| at("/action_ts"))
+            .or_else(|| Some(format!("{}:{}", at("/view/id")?, at("/view/hash")?)))
+            .or_else(|| req.headers.get_str(TS_HEADER).map(str::to_string))
     }
 
     fn handshake(&self) -> Option<Handshake> {

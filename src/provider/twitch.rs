@@ -16,6 +16,21 @@ const ID_HEADER: &str = "Twitch-Eventsub-Message-Id";
 const TS_HEADER: &str = "Twitch-Eventsub-Message-Timestamp";
 const TYPE_HEADER: &str = "Twitch-Eventsub-Message-Type";
 const SUB_TYPE_HEADER: &str = "Twitch-Eventsub-Subscription-Type";
+const SUB_VERSION_HEADER: &str = "Twitch-Eventsub-Subscription-Version";
+/// Subscription types Twitch still delivers in a version older than their
+/// newest (fixtures/twitch names these `TYPE@VERSION`).
+const OLDER_VERSIONS: &[(&str, &str)] = &[
+    ("automod.message.hold", "1"),
+    ("automod.message.update", "1"),
+    (
+        "channel.channel_points_automatic_reward_redemption.add",
+        "1",
+    ),
+    ("channel.hype_train.begin", "1"),
+    ("channel.hype_train.end", "1"),
+    ("channel.hype_train.progress", "1"),
+    ("channel.moderate", "1"),
+];
 const TOLERANCE: u64 = 600;
 const VERIFICATION: &str = "webhook_callback_verification";
 
@@ -110,7 +125,7 @@ impl Provider for Twitch {
             ("Content-Type".into(), "application/json".into()),
             ("Twitch-Eventsub-Message-Retry".into(), "0".into()),
             (TYPE_HEADER.into(), "notification".into()),
-            ("Twitch-Eventsub-Subscription-Version".into(), "1".into()),
+            (SUB_VERSION_HEADER.into(), "1".into()),
         ]
     }
 
@@ -162,15 +177,30 @@ impl Provider for Twitch {
     }
 
     /// The subscription type (`channel.follow`) for a notification, else the
-    /// message type (`webhook_callback_verification`, `revocation`).
+    /// message type (`webhook_callback_verification`, `revocation`). A type
+    /// delivered in an older version than the newest one is `TYPE@VERSION`
+    /// (`channel.hype_train.begin@1`).
     fn event_type(&self, req: &WebhookRequest) -> Option<String> {
         match req.headers.get_str(TYPE_HEADER) {
             Some(kind) if kind != "notification" => Some(kind.to_string()),
-            _ => req
-                .headers
-                .get_str(SUB_TYPE_HEADER)
-                .map(str::to_string)
-                .or_else(|| json_str(req, "subscription.type")),
+            _ => {
+                let kind = req
+                    .headers
+                    .get_str(SUB_TYPE_HEADER)
+                    .map(str::to_string)
+                    .or_else(|| json_str(req, "subscription.type"))?;
+                let version = req
+                    .headers
+                    .get_str(SUB_VERSION_HEADER)
+                    .map(str::to_string)
+                    .or_else(|| json_str(req, "subscription.version"));
+                match version {
+                    Some(v) if OLDER_VERSIONS.contains(&(kind.as_str(), v.as_str())) => {
+                        Some(format!("{kind}@{v}"))
+                    }
+                    _ => Some(kind),
+                }
+            }
         }
     }
 

@@ -11,8 +11,10 @@ use http_body_util::BodyExt;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-use super::frame::Frame;
+use super::frame::{Frame, message_cap};
 use super::server::CONNECT_PATH;
 use crate::listen::Shared;
 use crate::listen::handler::{Arrival, process};
@@ -66,6 +68,10 @@ pub async fn run(
     say: impl Fn(String) + Send + Sync + 'static,
 ) -> anyhow::Result<()> {
     let tls = super::tls::client_config(cfg.ca.as_deref())?;
+    // Deliveries over listen's own --max-body still arrive (to be recorded
+    // with their 413), up to the relay's default limit; a frame header
+    // declaring more closes the tunnel instead of reserving the memory.
+    let cap = message_cap(shared.config.max_body);
     let mut backoff = Duration::from_millis(250);
     let mut offline_since = Instant::now();
     loop {
@@ -78,14 +84,14 @@ pub async fn run(
             })
             .unwrap_or(Duration::from_secs(15))
             .min(Duration::from_secs(15));
-        match connect(&cfg, tls.clone(), limit).await {
+        match connect(&cfg, tls.clone(), limit, cap).await {
             Ok(ws) => {
                 say(format!(
                     "tunnel up: deliveries to {} reach this listen",
                     public_url(&cfg.url, &cfg.channel)
                 ));
                 backoff = Duration::from_millis(250);
-                let why = session(shared.clone(), ws).await;
+                let why = session(shared.clone(), ws, cap).await;
                 if why == TAKEN_OVER {
                     anyhow::bail!(
                         "another client took over channel {} at the relay; this one stops",
@@ -134,6 +140,7 @@ async fn connect(
     cfg: &ClientConfig,
     tls: Arc<rustls::ClientConfig>,
     limit: Duration,
+    cap: usize,
 ) -> Result<Ws, ConnectError> {
     let url = connect_url(&cfg.url, &cfg.channel);
     let mut request = url
@@ -147,10 +154,9 @@ async fn connect(
             .map_err(|_| ConnectError::Refused("the token is not a valid header value".into()))?,
     );
     let connector = tokio_tungstenite::Connector::Rustls(tls);
-    // Deliveries are as large as the relay lets them be: no frame limit here.
     let mut ws_config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default();
-    ws_config.max_message_size = None;
-    ws_config.max_frame_size = None;
+    ws_config.max_message_size = Some(cap);
+    ws_config.max_frame_size = Some(cap);
     let connecting = tokio_tungstenite::connect_async_tls_with_config(
         request,
         Some(ws_config),
@@ -187,15 +193,17 @@ async fn connect(
 }
 
 /// One connection's life; returns why it ended.
-async fn session(shared: Arc<Shared>, ws: Ws) -> String {
+async fn session(shared: Arc<Shared>, ws: Ws, cap: usize) -> String {
     let (mut sink, mut stream) = ws.split();
     let (tx, mut rx) = mpsc::unbounded_channel::<Message>();
-    let writer = tokio::spawn(async move {
+    let mut writer = tokio::spawn(async move {
         // Answers queue up under load: write them all, then flush once.
         'outer: while let Some(m) = rx.recv().await {
             let mut next = Some(m);
             while let Some(m) = next.take() {
-                if sink.feed(m).await.is_err() {
+                let close = matches!(m, Message::Close(_));
+                if sink.feed(m).await.is_err() || close {
+                    let _ = sink.flush().await;
                     break 'outer;
                 }
                 next = rx.try_recv().ok();
@@ -205,6 +213,7 @@ async fn session(shared: Arc<Shared>, ws: Ws) -> String {
             }
         }
     });
+    let mut close = None;
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     let mut last_seen = Instant::now();
     let why = loop {
@@ -228,6 +237,10 @@ async fn session(shared: Arc<Shared>, ws: Ws) -> String {
                         break TAKEN_OVER.to_string()
                     }
                     Some(Ok(Message::Close(_))) | None => break "the relay closed the connection".to_string(),
+                    Some(Err(tokio_tungstenite::tungstenite::Error::Capacity(e))) => {
+                        close = Some(CloseFrame { code: CloseCode::Size, reason: "message over the client's cap".into() });
+                        break format!("the relay sent a message over this listen's cap of {cap} bytes (--max-body plus room for headers): {e}");
+                    }
                     Some(Err(e)) => break e.to_string(),
                     Some(Ok(_)) => {}
                 }
@@ -240,8 +253,15 @@ async fn session(shared: Arc<Shared>, ws: Ws) -> String {
             }
         }
     };
+    // Say why (1009 for an oversized message), briefly: the relay may not read.
+    let _ = tx.send(Message::Close(close));
     drop(tx);
-    writer.abort();
+    if tokio::time::timeout(Duration::from_secs(1), &mut writer)
+        .await
+        .is_err()
+    {
+        writer.abort();
+    }
     why
 }
 

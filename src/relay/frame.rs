@@ -10,6 +10,22 @@ use crate::store::codec::{decode_headers, encode_headers};
 const DELIVER: u8 = 1;
 const ANSWER: u8 = 2;
 
+/// Room for a frame's metadata beside its body: the request line, the public
+/// URL and the headers as JSON. Heads are capped well below this (hyper's
+/// read buffer, 400 KiB), and JSON escaping at most doubles them.
+pub const META_ROOM: usize = 4 << 20;
+
+/// The largest WebSocket message either side of the tunnel reads: a body
+/// limit plus [`META_ROOM`]. Never below the app's answer cap (answers ride
+/// in frames too), and never unbounded: a peer's frame header declaring 2^40
+/// bytes must be refused, not allocated.
+pub fn message_cap(max_body: u64) -> usize {
+    let body = usize::try_from(max_body)
+        .unwrap_or(usize::MAX)
+        .max(crate::http1::MAX_ANSWER_BODY);
+    body.saturating_add(META_ROOM)
+}
+
 /// A delivery from the relay to the client, or the app's answer back.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Frame {
@@ -34,29 +50,36 @@ pub enum Frame {
 
 impl Frame {
     pub fn encode(&self) -> Vec<u8> {
-        let (kind, id, meta, body) = match self {
+        let id = match self {
+            Frame::Deliver { id, .. } | Frame::Answer { id, .. } => *id,
+        };
+        self.encode_as(id)
+    }
+
+    /// The frame encoded under another id (the relay numbers deliveries as
+    /// it hands them over), without copying the frame first.
+    pub fn encode_as(&self, id: u64) -> Vec<u8> {
+        let (kind, meta, body) = match self {
             Frame::Deliver {
-                id,
                 method,
                 target,
                 public_url,
                 peer,
                 headers,
                 body,
+                ..
             } => (
                 DELIVER,
-                *id,
                 json!({ "m": method, "t": target, "u": public_url, "p": peer, "h": encode_headers(headers) }),
                 body,
             ),
             Frame::Answer {
-                id,
                 status,
                 headers,
                 body,
+                ..
             } => (
                 ANSWER,
-                *id,
                 json!({ "s": status, "h": encode_headers(headers) }),
                 body,
             ),
@@ -140,6 +163,9 @@ mod tests {
         ];
         for f in frames {
             assert_eq!(Frame::decode(&f.encode()).unwrap(), f);
+            let (Frame::Answer { id, .. } | Frame::Deliver { id, .. }) =
+                Frame::decode(&f.encode_as(42)).unwrap();
+            assert_eq!(id, 42);
         }
         assert!(Frame::decode(&[1, 2, 3]).is_err());
         assert!(Frame::decode(&[9, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, b'{', b'}']).is_err());

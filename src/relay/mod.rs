@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod frame;
+mod outbox;
 pub mod server;
 pub mod tls;
 

@@ -16,12 +16,14 @@ use hyper::body::Incoming;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 
-use super::frame::Frame;
+use super::frame::{Frame, message_cap};
+use super::outbox::{Limits, Outbox, Refused};
 use crate::conn::{Activity, BodyError, BodyLimits};
 use crate::listen::capture::{CaptureIo, HeadCapture, original_headers};
 use crate::provider::Headers;
@@ -49,11 +51,18 @@ pub struct RelayConfig {
     pub body_budget: u64,
 }
 
+/// What may wait for one client: 16 MiB of deliveries (or the one that is
+/// larger), and at most 256 of them.
+const QUEUE_BYTES: usize = 16 << 20;
+const QUEUE_COUNT: usize = 256;
+/// How long a detached client's writer may take to send its close.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
 /// A client attached to a channel.
 struct Attached {
     generation: u64,
     peer: String,
-    tx: mpsc::UnboundedSender<Message>,
+    outbox: Outbox,
     pending: Mutex<HashMap<u64, oneshot::Sender<Frame>>>,
     /// True while buffered deliveries are being handed over: new ones queue behind them.
     draining: AtomicBool,
@@ -339,73 +348,86 @@ async fn deliver(state: &Arc<State>, channel: &str, frame: Frame) -> Reply {
                     502,
                     serde_json::json!({ "error": "the client answered with the wrong frame" }),
                 ),
-                Err((status, why)) => reply(status, serde_json::json!({ "error": why })),
+                Err(Failed::Full(frame)) if buffering => buffer(state, channel, frame).await,
+                Err(Failed::Full(_)) => unavailable(format!(
+                    "the client on channel {channel} is not keeping up; retry later"
+                )),
+                Err(Failed::Status(status, why)) => {
+                    reply(status, serde_json::json!({ "error": why }))
+                }
             }
         }
         _ if buffering => buffer(state, channel, frame).await,
-        _ => {
-            let mut r = reply(
-                503,
-                serde_json::json!({ "error": format!("no client is attached to channel {channel}; retry later") }),
-            );
-            r.headers_mut()
-                .insert("retry-after", hyper::header::HeaderValue::from_static("10"));
-            r
-        }
+        _ => unavailable(format!(
+            "no client is attached to channel {channel}; retry later"
+        )),
+    }
+}
+
+/// 503 with Retry-After: providers retry later.
+fn unavailable(why: String) -> Reply {
+    let mut r = reply(503, serde_json::json!({ "error": why }));
+    r.headers_mut()
+        .insert("retry-after", hyper::header::HeaderValue::from_static("10"));
+    r
+}
+
+/// Why a delivery got no answer from the client.
+enum Failed {
+    /// The client's queue is full; the delivery comes back, for the buffer.
+    Full(Frame),
+    Status(u16, String),
+}
+
+/// A delivery handed to a client. However the wait ends (an answer, the
+/// timeout, the sender hanging up), it leaves the queue: a delivery already
+/// answered 504 is never sent later.
+struct Ticket<'a> {
+    a: &'a Attached,
+    id: u64,
+}
+
+impl Drop for Ticket<'_> {
+    fn drop(&mut self) {
+        self.a.outbox.cancel(self.id);
+        self.a
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.id);
     }
 }
 
 /// One delivery over the client's connection; the answer, or why there is none.
-async fn over(state: &State, a: &Attached, frame: Frame) -> Result<Frame, (u16, String)> {
+async fn over(state: &State, a: &Attached, frame: Frame) -> Result<Frame, Failed> {
     let id = state.next_id.fetch_add(1, Ordering::Relaxed);
-    let frame = match frame {
-        Frame::Deliver {
-            method,
-            target,
-            public_url,
-            peer,
-            headers,
-            body,
-            ..
-        } => Frame::Deliver {
-            id,
-            method,
-            target,
-            public_url,
-            peer,
-            headers,
-            body,
-        },
-        other => other,
-    };
     let (tx, rx) = oneshot::channel();
     a.pending
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .insert(id, tx);
-    if a.tx.send(Message::Binary(frame.encode().into())).is_err() {
-        a.pending
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&id);
-        return Err((502, "the client disconnected".into()));
+    let _ticket = Ticket { a, id };
+    match a.outbox.push_frame(id, frame.encode_as(id)) {
+        // Only the encoded copy waits in the queue.
+        Ok(()) => drop(frame),
+        Err(Refused::Full) => return Err(Failed::Full(frame)),
+        Err(Refused::Closed) => {
+            return Err(Failed::Status(502, "the client disconnected".into()));
+        }
     }
     match tokio::time::timeout(state.config.timeout, rx).await {
         Ok(Ok(answer)) => Ok(answer),
-        Ok(Err(_)) => Err((502, "the client disconnected before answering".into())),
-        Err(_) => {
-            a.pending
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(&id);
-            Err((
-                504,
-                format!(
-                    "the client did not answer within {:?}",
-                    state.config.timeout
-                ),
-            ))
-        }
+        Ok(Err(_)) => Err(Failed::Status(
+            502,
+            "the client disconnected before answering".into(),
+        )),
+        Err(_) => Err(Failed::Status(
+            504,
+            format!(
+                "the client did not answer within {:?}",
+                state.config.timeout
+            ),
+        )),
     }
 }
 
@@ -511,7 +533,7 @@ async fn drain(state: Arc<State>, channel: String, a: Arc<Attached>) {
         }
         for d in batch {
             let started = now_ms();
-            let frame = Frame::Deliver {
+            let mut frame = Frame::Deliver {
                 id: 0,
                 method: d.method.clone(),
                 target: d.target.clone(),
@@ -520,7 +542,18 @@ async fn drain(state: Arc<State>, channel: String, a: Arc<Attached>) {
                 headers: d.headers.clone(),
                 body: d.body.clone(),
             };
-            match over(&state, &a, frame).await {
+            let answered = loop {
+                match over(&state, &a, frame).await {
+                    // The client is behind: wait for room, in order. A client
+                    // that never makes room is detached, and this ends.
+                    Err(Failed::Full(back)) => {
+                        frame = back;
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                    }
+                    other => break other,
+                }
+            };
+            match answered {
                 Ok(Frame::Answer {
                     status,
                     headers,
@@ -543,7 +576,7 @@ async fn drain(state: Arc<State>, channel: String, a: Arc<Attached>) {
                         eprintln!("hookcli relay: cannot mark {} delivered: {e}", d.id);
                     }
                 }
-                Err((504, why)) => {
+                Err(Failed::Status(504, why)) => {
                     eprintln!(
                         "hookcli relay: channel {channel}: buffered delivery {} not answered ({why}); kept for the next attach",
                         d.id
@@ -559,6 +592,15 @@ async fn drain(state: Arc<State>, channel: String, a: Arc<Attached>) {
         }
     }
     a.draining.store(false, Ordering::SeqCst);
+}
+
+/// The token of an `Authorization: Bearer TOKEN` value. The scheme is
+/// case-insensitive (RFC 7235), so `bearer` from a hand-written client counts.
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim_start_matches(' '))
 }
 
 /// The WebSocket upgrade of a client: token first, then the channel.
@@ -581,7 +623,7 @@ fn connect(
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(bearer)
         .unwrap_or("");
     if !ct_eq(token.as_bytes(), state.config.token.as_bytes()) {
         eprintln!(
@@ -616,10 +658,12 @@ fn connect(
         let _in_session = in_session;
         match upgrade.await {
             Ok(upgraded) => {
+                // The client sends answers, capped by listen; a frame header
+                // declaring more than the cap closes this session, not the relay.
+                let cap = message_cap(state.config.max_body);
                 let mut config = WebSocketConfig::default();
-                // Answers are the app's, of any size; --max-body bounds requests.
-                config.max_message_size = None;
-                config.max_frame_size = None;
+                config.max_message_size = Some(cap);
+                config.max_frame_size = Some(cap);
                 let ws = WebSocketStream::from_raw_socket(
                     TokioIo::new(upgraded),
                     Role::Server,
@@ -646,12 +690,17 @@ where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let (mut sink, mut stream) = ws.split();
-    let (tx, mut rx) = mpsc::unbounded_channel::<Message>();
     let generation = state.generation.fetch_add(1, Ordering::Relaxed);
     let attached = Arc::new(Attached {
         generation,
         peer: peer.to_string(),
-        tx,
+        outbox: Outbox::new(Limits {
+            bytes: QUEUE_BYTES,
+            count: QUEUE_COUNT,
+            // Full for a whole --timeout with nothing taken: every delivery
+            // queued when it filled has been answered 504 meanwhile.
+            grace: state.config.timeout,
+        }),
         pending: Mutex::new(HashMap::new()),
         draining: AtomicBool::new(state.buffer.is_some()),
     });
@@ -661,12 +710,10 @@ where
         .unwrap_or_else(|p| p.into_inner())
         .insert(channel.clone(), attached.clone());
     if let Some(old) = previous {
-        let _ = old.tx.send(Message::Close(Some(
-            tokio_tungstenite::tungstenite::protocol::CloseFrame {
-                code: super::TAKEOVER_CODE.into(),
-                reason: "another client took over this channel".into(),
-            },
-        )));
+        old.outbox.push_control(Message::Close(Some(CloseFrame {
+            code: super::TAKEOVER_CODE.into(),
+            reason: "another client took over this channel".into(),
+        })));
         eprintln!(
             "hookcli relay: channel {channel}: client {} takes over from {}",
             attached.peer, old.peer
@@ -674,24 +721,28 @@ where
     } else {
         eprintln!("hookcli relay: channel {channel}: client {peer} attached");
     }
-    let writer = tokio::spawn(async move {
-        // Frames queue up under load: write them all, then flush once.
-        'outer: while let Some(m) = rx.recv().await {
-            let mut next = Some(m);
-            while let Some(m) = next.take() {
-                let close = matches!(m, Message::Close(_));
-                if sink.feed(m).await.is_err() || close {
-                    let _ = sink.flush().await;
-                    break 'outer;
+    let mut writer = {
+        let attached = attached.clone();
+        tokio::spawn(async move {
+            // Frames queue up under load: write them all, then flush once.
+            'outer: while let Some(m) = attached.outbox.next().await {
+                let mut next = Some(m);
+                while let Some(m) = next.take() {
+                    let close = matches!(m, Message::Close(_));
+                    if sink.feed(m).await.is_err() || close {
+                        let _ = sink.flush().await;
+                        break 'outer;
+                    }
+                    next = attached.outbox.try_next();
                 }
-                next = rx.try_recv().ok();
+                if sink.flush().await.is_err() {
+                    break;
+                }
             }
-            if sink.flush().await.is_err() {
-                break;
-            }
-        }
-        let _ = sink.close().await;
-    });
+            attached.outbox.close();
+            let _ = sink.close().await;
+        })
+    };
     if state.buffer.is_some() {
         tokio::spawn(drain(state.clone(), channel.clone(), attached.clone()));
     }
@@ -699,18 +750,22 @@ where
     // its channel buffers (or answers 503) instead of timing out.
     let mut heartbeat = tokio::time::interval(Duration::from_secs(10));
     let mut last_seen = std::time::Instant::now();
-    loop {
+    let close = loop {
         let msg = tokio::select! {
             msg = stream.next() => match msg {
                 Some(m) => m,
-                None => break,
+                None => break None,
             },
+            _ = attached.outbox.stuck() => break not_reading(&channel, peer, state.config.timeout),
             _ = heartbeat.tick() => {
+                if attached.outbox.is_stuck() {
+                    break not_reading(&channel, peer, state.config.timeout);
+                }
                 if last_seen.elapsed() > Duration::from_secs(30) {
                     eprintln!("hookcli relay: channel {channel}: client {peer} silent for 30 s, detaching");
-                    break;
+                    break None;
                 }
-                let _ = attached.tx.send(Message::Ping(Vec::new().into()));
+                attached.outbox.push_control(Message::Ping(Vec::new().into()));
                 continue;
             }
         };
@@ -742,13 +797,20 @@ where
                     eprintln!("hookcli relay: channel {channel}: bad frame from the client: {e}")
                 }
             },
-            Ok(Message::Ping(p)) => {
-                let _ = attached.tx.send(Message::Pong(p));
+            Ok(Message::Ping(p)) => attached.outbox.push_control(Message::Pong(p)),
+            Err(tokio_tungstenite::tungstenite::Error::Capacity(e)) => {
+                eprintln!(
+                    "hookcli relay: channel {channel}: client {peer} sent a message over the relay's cap ({e}); closing its connection"
+                );
+                break Some(CloseFrame {
+                    code: CloseCode::Size,
+                    reason: "message over the relay's cap".into(),
+                });
             }
-            Ok(Message::Close(_)) | Err(_) => break,
+            Ok(Message::Close(_)) | Err(_) => break None,
             Ok(_) => {}
         }
-    }
+    };
     {
         let mut channels = state.channels.lock().unwrap_or_else(|p| p.into_inner());
         if channels
@@ -765,6 +827,24 @@ where
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .clear();
-    let _ = attached.tx.send(Message::Close(None));
-    let _ = writer.await;
+    attached.outbox.push_control(Message::Close(close));
+    // A client that does not read never takes its close: cut it off.
+    if tokio::time::timeout(CLOSE_GRACE, &mut writer)
+        .await
+        .is_err()
+    {
+        writer.abort();
+    }
+    attached.outbox.close();
+}
+
+/// The line for a client whose queue stayed full; the close it is sent.
+fn not_reading(channel: &str, peer: SocketAddr, grace: Duration) -> Option<CloseFrame> {
+    eprintln!(
+        "hookcli relay: channel {channel}: client {peer} is not reading its deliveries (queue full for {grace:?}), detaching"
+    );
+    Some(CloseFrame {
+        code: CloseCode::Again,
+        reason: "not reading its deliveries".into(),
+    })
 }

@@ -108,6 +108,7 @@ mod tests {
                 url: "https://example.com/hooks".into(),
                 secret: Some(secret),
                 data: None,
+                base: None,
                 sets: vec![],
                 extra_headers: vec![],
                 tamper: None,
