@@ -493,7 +493,7 @@ _hookcli() {
             return 0
             ;;
         hookcli__subcmd__inspect)
-            opts="-p -h --store --port --bind --open --provider --secret-env --hmac-header --hmac-prefix --hmac-algorithm --hmac-encoding --hmac-template --hmac-timestamp-header --color --help"
+            opts="-p -h --store --port --bind --open --provider --secret-env --header-timeout --max-connections --hmac-header --hmac-prefix --hmac-algorithm --hmac-encoding --hmac-template --hmac-timestamp-header --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -520,6 +520,14 @@ _hookcli() {
                     return 0
                     ;;
                 --secret-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -635,7 +643,7 @@ _hookcli() {
             return 0
             ;;
         hookcli__subcmd__listen)
-            opts="-p -h --port --bind --path --forward-to --route --forward-timeout --forward-insecure --forward-ca --provider --secret --secret-env --enforce --respond --store --max-body --public-url --tolerance --header-timeout --json --relay --channel --token --token-env --relay-ca --inspect --max-offline --hmac-header --hmac-prefix --hmac-algorithm --hmac-encoding --hmac-template --hmac-timestamp-header --color --help"
+            opts="-p -h --port --bind --path --forward-to --route --forward-timeout --forward-insecure --forward-ca --provider --secret --secret-env --enforce --respond --store --max-body --public-url --tolerance --header-timeout --body-timeout --max-connections --body-budget --json --relay --channel --token --token-env --relay-ca --inspect --max-offline --hmac-header --hmac-prefix --hmac-algorithm --hmac-encoding --hmac-template --hmac-timestamp-header --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -706,6 +714,18 @@ _hookcli() {
                     return 0
                     ;;
                 --header-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --body-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --body-budget)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -809,7 +829,7 @@ _hookcli() {
             return 0
             ;;
         hookcli__subcmd__relay)
-            opts="-h --bind --token --token-env --tls-cert --tls-key --public-url --timeout --buffer --max-body --color --help"
+            opts="-h --bind --token --token-env --tls-cert --tls-key --public-url --timeout --buffer --max-body --header-timeout --body-timeout --max-connections --body-budget --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -848,6 +868,22 @@ _hookcli() {
                     return 0
                     ;;
                 --max-body)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --body-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --body-budget)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -86,7 +86,10 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l store -d 'Sto
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l max-body -d 'Largest body accepted; larger ones get 413 and are recorded without their body (e.g. 25MiB, 1MB, 65536)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l public-url -d 'The public URL the provider sends to, for schemes that sign the URL (Twilio)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l tolerance -d 'Timestamp tolerance, overriding the provider\'s (e.g. 10m)' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l header-timeout -d 'Cut off a client that has not sent its request head in this time' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l header-timeout -d 'Cut off a connection without a complete request head this long after it opened or was last answered' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l body-timeout -d 'Answer 408 to a body that has not arrived whole in this time (it is not recorded)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l max-connections -d 'Open connections at most (default: up to 4096, below the descriptor limit); past it the longest-idle one is closed, else newcomers wait' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l body-budget -d 'Body bytes all requests in flight may hold at once (default: twice --max-body, at least 64MiB); past it, 503 with Retry-After' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l relay -d 'Also take deliveries from this `hookcli relay` (https://relay.example.com)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l channel -d 'The relay channel: public deliveries go to RELAY/CHANNEL/...' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l token -d 'The relay\'s token (prefer --token-env)' -r
@@ -186,6 +189,10 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l public-url -d 
 complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l timeout -d 'How long a client may take to answer a delivery (then 504)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l buffer -d 'Keep deliveries for absent clients in this store folder; answer 202 and deliver them in order later' -r -F
 complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l max-body -d 'Largest body accepted (e.g. 25MiB)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l header-timeout -d 'Cut off a connection without a complete request head this long after it opened or was last answered' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l body-timeout -d 'Answer 408 to a body that has not arrived whole in this time' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l max-connections -d 'Open connections at most, clients\' included (default: up to 4096, below the descriptor limit); past it the longest-idle one is closed, else newcomers wait' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l body-budget -d 'Body bytes all requests in flight may hold at once (default: twice --max-body, at least 64MiB); past it, 503 with Retry-After' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -368,6 +375,8 @@ discord\t''
 standard-v1a\t''
 sendgrid\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l secret-env -d 'Read the secret for re-signed replays from this environment variable (the page never sees it)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l header-timeout -d 'Cut off a connection without a complete request head this long after it opened or was last answered' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l max-connections -d 'Open connections at most (default: up to 4096, below the descriptor limit)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l hmac-header -d 'Header that carries the signature' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l hmac-prefix -d 'Text before the signature in the header value, e.g. `sha256=`' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l hmac-algorithm -d 'Digest of the HMAC' -r -f -a "sha256\t''

@@ -376,9 +376,18 @@ pub struct ListenArgs {
     /// Timestamp tolerance, overriding the provider's (e.g. 10m).
     #[arg(long, value_parser = humantime::parse_duration)]
     pub tolerance: Option<Duration>,
-    /// Cut off a client that has not sent its request head in this time.
+    /// Cut off a connection without a complete request head this long after it opened or was last answered.
     #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
     pub header_timeout: Duration,
+    /// Answer 408 to a body that has not arrived whole in this time (it is not recorded).
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    pub body_timeout: Duration,
+    /// Open connections at most (default: up to 4096, below the descriptor limit); past it the longest-idle one is closed, else newcomers wait.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: Option<u64>,
+    /// Body bytes all requests in flight may hold at once (default: twice --max-body, at least 64MiB); past it, 503 with Retry-After.
+    #[arg(long, value_parser = parse_size, value_name = "BYTES")]
+    pub body_budget: Option<u64>,
     /// Print one JSON object per line (a banner, then one per delivery).
     #[arg(long)]
     pub json: bool,
@@ -426,6 +435,12 @@ pub struct InspectArgs {
     /// Read the secret for re-signed replays from this environment variable (the page never sees it).
     #[arg(long, value_name = "VAR")]
     pub secret_env: Option<String>,
+    /// Cut off a connection without a complete request head this long after it opened or was last answered.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    pub header_timeout: Duration,
+    /// Open connections at most (default: up to 4096, below the descriptor limit).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: Option<u64>,
     #[command(flatten)]
     pub hmac: HmacArgs,
 }
@@ -459,6 +474,18 @@ pub struct RelayArgs {
     /// Largest body accepted (e.g. 25MiB).
     #[arg(long, default_value = "25MiB", value_parser = parse_size, value_name = "BYTES")]
     pub max_body: u64,
+    /// Cut off a connection without a complete request head this long after it opened or was last answered.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    pub header_timeout: Duration,
+    /// Answer 408 to a body that has not arrived whole in this time.
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    pub body_timeout: Duration,
+    /// Open connections at most, clients' included (default: up to 4096, below the descriptor limit); past it the longest-idle one is closed, else newcomers wait.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: Option<u64>,
+    /// Body bytes all requests in flight may hold at once (default: twice --max-body, at least 64MiB); past it, 503 with Retry-After.
+    #[arg(long, value_parser = parse_size, value_name = "BYTES")]
+    pub body_budget: Option<u64>,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@ pub mod check;
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod conn;
 pub mod curl;
 pub mod edit;
 pub mod fixture;

@@ -13,6 +13,7 @@ mod check;
 mod common;
 mod completions;
 mod config;
+mod conn;
 mod deliver;
 mod escapes;
 mod fuzz;

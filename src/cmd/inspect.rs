@@ -24,7 +24,11 @@ pub fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
             writer,
             resign,
         )
-        .await?;
+        .await?
+        .with_limits(crate::conn::Limits::new(
+            args.header_timeout,
+            crate::conn::max_connections(args.max_connections),
+        ));
         let url = inspector.url();
         println!("hookcli inspect on {url}");
         println!("  store    {}", store.path.display());

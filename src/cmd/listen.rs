@@ -82,6 +82,11 @@ pub fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or_else(|| "listen's secret".into()),
         }),
     });
+    if args.body_budget.is_some_and(|b| b < args.max_body) {
+        return Err(usage(
+            "--body-budget is below --max-body: a body of the largest size could never be taken",
+        ));
+    }
     let config = Config {
         bind: SocketAddr::new(args.bind, args.port),
         path,
@@ -98,6 +103,11 @@ pub fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
         max_body: args.max_body,
         public_url: args.public_url.clone(),
         header_timeout: args.header_timeout,
+        body_timeout: args.body_timeout,
+        max_connections: crate::conn::max_connections(args.max_connections),
+        body_budget: args
+            .body_budget
+            .unwrap_or_else(|| crate::conn::Budget::default_limit(args.max_body)),
         json: args.json,
         relay,
         inspect,

@@ -19,6 +19,11 @@ pub fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
             "the relay token is shorter than 16 characters; use a long random one (openssl rand -hex 32)",
         ));
     }
+    if args.body_budget.is_some_and(|b| b < args.max_body) {
+        return Err(usage(
+            "--body-budget is below --max-body: a body of the largest size could never be taken",
+        ));
+    }
     let config = RelayConfig {
         bind: args.bind,
         token,
@@ -27,6 +32,12 @@ pub fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
         timeout: args.timeout,
         buffer: args.buffer.clone(),
         max_body: args.max_body,
+        header_timeout: args.header_timeout,
+        body_timeout: args.body_timeout,
+        max_connections: crate::conn::max_connections(args.max_connections),
+        body_budget: args
+            .body_budget
+            .unwrap_or_else(|| crate::conn::Budget::default_limit(args.max_body)),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -92,6 +92,7 @@ pub struct Inspector {
     listener: TcpListener,
     state: Arc<State>,
     closing: watch::Sender<bool>,
+    limits: Option<crate::conn::Limits>,
 }
 
 impl Inspector {
@@ -127,7 +128,14 @@ impl Inspector {
             listener,
             state,
             closing,
+            limits: None,
         })
+    }
+
+    /// Header timeout and connection cap (else 10 s and the default cap).
+    pub fn with_limits(mut self, limits: crate::conn::Limits) -> Inspector {
+        self.limits = Some(limits);
+        self
     }
 
     /// The URL to open, with this launch's token.
@@ -155,6 +163,12 @@ impl Inspector {
 
     /// Serves until `shutdown` resolves, then lets requests in flight end.
     pub async fn serve(self, shutdown: impl std::future::Future<Output = ()>) {
-        server::serve(self.listener, self.state, self.closing, shutdown).await
+        let limits = self.limits.unwrap_or_else(|| {
+            crate::conn::Limits::new(
+                std::time::Duration::from_secs(10),
+                crate::conn::max_connections(None),
+            )
+        });
+        server::serve(self.listener, self.state, self.closing, limits, shutdown).await
     }
 }

@@ -30,6 +30,7 @@ pub async fn serve(
     listener: TcpListener,
     state: Arc<State>,
     closing: watch::Sender<bool>,
+    limits: crate::conn::Limits,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     let builder = Arc::new(auto::Builder::new(TokioExecutor::new()));
@@ -39,20 +40,14 @@ pub async fn serve(
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else {
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                };
-                let _ = stream.set_nodelay(true);
+            (stream, _, ticket) = limits.accept(&listener) => {
                 let state = state.clone();
-                let service = service_fn(move |req| handle(state.clone(), req));
+                let activity = ticket.activity();
+                let service = service_fn(move |req| activity.track(handle(state.clone(), req)));
                 let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
                 let conn = graceful.watch(conn);
                 while conns.try_join_next().is_some() {}
-                conns.spawn(async move {
-                    let _ = conn.await;
-                });
+                conns.spawn(ticket.run(conn));
             }
             _ = &mut shutdown => break,
         }

@@ -1,7 +1,8 @@
-//! Original header case and order. hyper lowercases header names and groups
-//! duplicates; the record keeps them as sent. This wrapper copies the bytes
-//! of each HTTP/1 request head as hyper reads them, so the handler can parse
-//! the head again and keep what hyper normalised.
+//! Original header case and order. hyper lowercases header names, groups
+//! duplicates and drops a Content-Length that Transfer-Encoding overrides;
+//! the record keeps the head as sent. This wrapper shows the bytes hyper
+//! reads to a [`Framer`], which finds every request head on the connection
+//! (pipelined ones too), so the handler can parse its head again.
 
 use std::io;
 use std::pin::Pin;
@@ -10,77 +11,31 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+use super::framing::Framer;
 use crate::provider::Headers;
 
-/// A request head is at most this long; past it, capture gives up.
-const MAX_HEAD: usize = 64 * 1024;
-
-#[derive(Default)]
-struct State {
-    armed: bool,
-    buf: Vec<u8>,
-    head: Option<Vec<u8>>,
-}
-
-/// The capture of one connection: armed for the next request head.
+/// The heads of one connection's requests, in the order hyper serves them.
 #[derive(Clone, Default)]
-pub struct HeadCapture(Arc<Mutex<State>>);
+pub struct HeadCapture(Arc<Mutex<Framer>>);
 
 impl HeadCapture {
     pub fn new() -> Self {
-        let c = Self::default();
-        c.rearm();
-        c
+        Self::default()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Framer> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Takes the head captured for the request being handled.
+    /// Takes the head of the request being handled. Call it once per
+    /// request, first thing: heads are handed out in order.
     pub fn take(&self) -> Option<Vec<u8>> {
-        self.lock().head.take()
-    }
-
-    /// Arms capture for the next request; call once this one's body is read.
-    pub fn rearm(&self) {
-        let mut s = self.lock();
-        s.armed = true;
-        s.buf.clear();
-        s.head = None;
+        self.lock().next_head()
     }
 
     fn feed(&self, bytes: &[u8]) {
-        let mut s = self.lock();
-        if !s.armed || bytes.is_empty() {
-            return;
-        }
-        // Skip the blank lines that may precede a request.
-        let start = if s.buf.is_empty() {
-            bytes
-                .iter()
-                .position(|b| *b != b'\r' && *b != b'\n')
-                .unwrap_or(bytes.len())
-        } else {
-            0
-        };
-        s.buf.extend_from_slice(&bytes[start..]);
-        let search_from = s.buf.len().saturating_sub(bytes.len() + 3);
-        if let Some(i) = find(&s.buf[search_from..], b"\r\n\r\n") {
-            let end = search_from + i + 4;
-            let mut head = std::mem::take(&mut s.buf);
-            head.truncate(end);
-            s.head = Some(head);
-            s.armed = false;
-        } else if s.buf.len() > MAX_HEAD {
-            s.buf.clear();
-            s.armed = false;
-        }
+        self.lock().feed(bytes);
     }
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// An IO stream that shows the bytes it reads to a [`HeadCapture`].
@@ -142,8 +97,10 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for CaptureIo<T> {
 }
 
 /// The headers of a captured head, in order and original case, if the head
-/// is the one hyper parsed: same method, target and the same headers.
-/// Anything else (a pipelined request, HTTP/2) falls back to hyper's view.
+/// is the one hyper parsed: same method, target and the same header lines.
+/// hyper drops some Content-Length lines (one that Transfer-Encoding
+/// overrides, a repeat of the same length); those stay, as sent. Anything
+/// else (HTTP/2, a head capture could not follow) falls back to hyper's view.
 pub fn original_headers(
     head: &[u8],
     method: &str,
@@ -156,18 +113,40 @@ pub fn original_headers(
         Ok(httparse::Status::Complete(_)) => {}
         _ => return None,
     }
-    if req.method != Some(method) || req.path != Some(target) || req.headers.len() != parsed.len() {
+    if req.method != Some(method) || req.path != Some(target) {
         return None;
     }
-    let headers: Headers = req
-        .headers
+    // Each line sent must match one of hyper's, and every one of hyper's be matched.
+    let mut unmatched: Vec<(&str, &[u8])> = parsed
         .iter()
-        .map(|h| (h.name.to_string(), h.value.to_vec()))
+        .map(|(n, v)| (n.as_str(), v.as_bytes()))
         .collect();
-    let consistent = headers
-        .iter()
-        .all(|(n, v)| parsed.get_all(n).iter().any(|p| p.as_bytes() == v));
-    consistent.then_some(headers)
+    let te = parsed.contains_key(http::header::TRANSFER_ENCODING);
+    let length = parsed
+        .get(http::header::CONTENT_LENGTH)
+        .map(|v| v.as_bytes());
+    for h in req.headers.iter() {
+        let found = unmatched
+            .iter()
+            .position(|(n, v)| n.eq_ignore_ascii_case(h.name) && *v == h.value);
+        match found {
+            Some(i) => {
+                unmatched.swap_remove(i);
+            }
+            None if h.name.eq_ignore_ascii_case("content-length")
+                && (te || length == Some(h.value)) => {}
+            None => return None,
+        }
+    }
+    if !unmatched.is_empty() {
+        return None;
+    }
+    Some(
+        req.headers
+            .iter()
+            .map(|h| (h.name.to_string(), h.value.to_vec()))
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -175,19 +154,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn captures_a_head_split_across_reads_and_only_when_armed() {
+    fn captures_each_head_split_across_reads_in_order() {
         let c = HeadCapture::new();
-        c.feed(b"\r\nPOST /x HTTP/1.1\r\nX-One: 1\r");
-        c.feed(b"\n\r\nbody bytes");
+        c.feed(b"\r\nPOST /x HTTP/1.1\r\nX-One: 1\r\nContent-Length: 4\r");
+        c.feed(b"\n\r\nbodyGET / HTTP/1.1\r\nX-Two: 2\r\n\r\n");
         assert_eq!(
             c.take().as_deref(),
-            Some(b"POST /x HTTP/1.1\r\nX-One: 1\r\n\r\n".as_slice())
+            Some(b"POST /x HTTP/1.1\r\nX-One: 1\r\nContent-Length: 4\r\n\r\n".as_slice())
         );
-        c.feed(b"GET / HTTP/1.1\r\n\r\n");
-        assert_eq!(c.take(), None, "not armed until the body is read");
-        c.rearm();
-        c.feed(b"GET / HTTP/1.1\r\n\r\n");
-        assert!(c.take().is_some());
+        assert_eq!(
+            c.take().as_deref(),
+            Some(b"GET / HTTP/1.1\r\nX-Two: 2\r\n\r\n".as_slice())
+        );
+        assert_eq!(c.take(), None);
+    }
+
+    #[test]
+    fn keeps_the_content_length_that_transfer_encoding_overrides() {
+        let head = b"POST /h HTTP/1.1\r\nContent-Length: 9\r\nTransfer-Encoding: chunked\r\n\r\n";
+        let mut map = http::HeaderMap::new();
+        map.append("transfer-encoding", "chunked".parse().unwrap());
+        let h = original_headers(head, "POST", "/h", &map).unwrap();
+        let names: Vec<&str> = h.iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["Content-Length", "Transfer-Encoding"]);
+        // Without Transfer-Encoding, a Content-Length hyper did not keep is a mismatch.
+        let head = b"POST /h HTTP/1.1\r\nContent-Length: 9\r\n\r\n";
+        assert!(original_headers(head, "POST", "/h", &http::HeaderMap::new()).is_none());
     }
 
     #[test]

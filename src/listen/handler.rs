@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 
@@ -17,6 +17,7 @@ use super::capture::{HeadCapture, original_headers};
 use super::forward::{Outcome, is_hop_by_hop, join_url};
 use super::line::{LineInfo, human, json_line};
 use super::route::{path_under, pick};
+use crate::conn::BodyError;
 use crate::provider::{self, Headers, VerifyOptions, WebhookRequest, crypto::sha256_hex};
 use crate::store::{Attempt, AttemptKind, Delivery, VerdictRecord, new_id, now_ms};
 
@@ -30,6 +31,8 @@ pub async fn handle(
 ) -> Result<Reply, Infallible> {
     let start = Instant::now();
     let received_at = now_ms();
+    // First thing: heads are handed out in the order requests arrive.
+    let head = capture.take();
     let (parts, body) = req.into_parts();
     let method = parts.method.as_str().to_string();
     let target = parts
@@ -38,8 +41,7 @@ pub async fn handle(
         .map_or("/", |pq| pq.as_str())
         .to_string();
     let version = format!("{:?}", parts.version);
-    let headers = capture
-        .take()
+    let headers = head
         .and_then(|head| original_headers(&head, &method, &target, &parts.headers))
         .unwrap_or_else(|| {
             parts
@@ -54,32 +56,41 @@ pub async fn handle(
         .headers
         .get(hyper::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    let (body, rejected) = if declared.is_some_and(|n| n > cfg.max_body) {
-        (
-            Vec::new(),
-            Some((
-                413,
-                format!(
-                    "body of {} bytes is over --max-body {}",
-                    declared.unwrap_or(0),
-                    cfg.max_body
-                ),
-            )),
-        )
-    } else {
-        match Limited::new(body, cfg.max_body as usize).collect().await {
-            Ok(collected) => (collected.to_bytes().to_vec(), None),
-            Err(e) if e.is::<http_body_util::LengthLimitError>() => (
-                Vec::new(),
-                Some((413, format!("body is over --max-body {}", cfg.max_body))),
-            ),
-            Err(e) => (
-                Vec::new(),
-                Some((400, format!("the body could not be read: {e}"))),
-            ),
-        }
+    let limits = &shared.body_limits;
+    // The share of the body budget, held until the record is committed.
+    let mut grant = None;
+    let read = match limits.admit(declared) {
+        Ok(g) => limits.read(body, g).await,
+        Err(e) => Err(e),
     };
-    capture.rearm();
+    let (body, rejected) = match read {
+        Ok(b) => {
+            grant = Some(b.grant);
+            (b.bytes, None)
+        }
+        Err(BodyError::TooLarge(max)) => {
+            let why = match declared {
+                Some(n) => format!("body of {n} bytes is over --max-body {max}"),
+                None => format!("body is over --max-body {max}"),
+            };
+            (Vec::new(), Some((413, why)))
+        }
+        // Not a delivery: nothing is recorded, the sender retries.
+        Err(e @ BodyError::Busy) => {
+            if limits.budget.first_refusal_in_a_while() {
+                eprintln!(
+                    "hookcli: warning: bodies in flight fill --body-budget ({} bytes): answering 503 with Retry-After",
+                    limits.budget.limit()
+                );
+            }
+            return Ok(unread(json_reply(503, &error_json(&e), None), Some(5)));
+        }
+        Err(e @ BodyError::TimedOut(_)) => {
+            return Ok(unread(json_reply(408, &error_json(&e), None), None));
+        }
+        Err(e @ BodyError::Broken(_)) => (Vec::new(), Some((400, e.to_string()))),
+    };
+    let whole = rejected.is_none();
 
     let arrival = Arrival {
         public_url: public_url(cfg.public_url.as_deref(), &parts, &target),
@@ -95,7 +106,28 @@ pub async fn handle(
         received_at,
         start,
     };
-    Ok(process(&shared, arrival).await)
+    let reply = process(&shared, arrival).await;
+    drop(grant);
+    Ok(if whole { reply } else { unread(reply, None) })
+}
+
+fn error_json(e: &BodyError) -> String {
+    serde_json::json!({ "error": e.to_string() }).to_string()
+}
+
+/// An answer given before the body was read to its end: the connection
+/// closes after it, so the rest of the body is never waited for (HTTP/1;
+/// HTTP/2 resets just the stream).
+fn unread(mut reply: Reply, retry_after: Option<u32>) -> Reply {
+    let h = reply.headers_mut();
+    h.insert(
+        hyper::header::CONNECTION,
+        hyper::header::HeaderValue::from_static("close"),
+    );
+    if let Some(secs) = retry_after {
+        h.insert(hyper::header::RETRY_AFTER, secs.into());
+    }
+    reply
 }
 
 /// A request as it arrived, whatever carried it: a socket, or the relay.
@@ -143,7 +175,7 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
         );
     }
 
-    let request = WebhookRequest {
+    let mut request = WebhookRequest {
         method: method.clone(),
         url: public_url.clone(),
         headers,
@@ -180,7 +212,7 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
         _ => verdict,
     };
     let (event_type, event_id) = provider.map(|p| p.event(&request)).unwrap_or_default();
-    let delivery = Delivery {
+    let mut delivery = Delivery {
         id: new_id(),
         received_at,
         peer,
@@ -189,7 +221,8 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
         http_version: version,
         headers: crate::secret::redact(&request.headers, cfg.secret.as_ref()),
         body_sha256: sha256_hex(&request.body),
-        body: request.body.clone(),
+        // Set below: moved when no forward needs it too (bodies can be large).
+        body: Vec::new(),
         provider: provider.map(|p| p.name().to_string()),
         event_type,
         event_id,
@@ -243,6 +276,11 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
         forward_to = None;
     }
     let forward_to = forward_to.map(|(_, url)| url);
+    delivery.body = if forward_to.is_some() {
+        request.body.clone()
+    } else {
+        std::mem::take(&mut request.body)
+    };
 
     let id = delivery.id.clone();
     let (reply, attempt) = match (&refusal, &forward_to, &shared.forwarder) {

@@ -5,6 +5,7 @@ pub(crate) mod capture;
 #[cfg(test)]
 mod capture_fuzz;
 pub mod forward;
+pub(crate) mod framing;
 pub(crate) mod handler;
 pub mod line;
 pub mod route;
@@ -46,6 +47,12 @@ pub struct Config {
     pub max_body: u64,
     pub public_url: Option<String>,
     pub header_timeout: Duration,
+    /// The whole body must arrive within this (`--body-timeout`).
+    pub body_timeout: Duration,
+    /// Open connections at most (`--max-connections`), listen's and the inspector's.
+    pub max_connections: usize,
+    /// Body bytes all requests in flight may hold at once (`--body-budget`).
+    pub body_budget: u64,
     pub json: bool,
     /// Also take deliveries from a relay (`--relay`).
     pub relay: Option<crate::relay::client::ClientConfig>,
@@ -65,6 +72,7 @@ pub struct Shared {
     pub writer: Writer,
     pub forwarder: Option<Forwarder>,
     pub printer: Printer,
+    pub body_limits: crate::conn::BodyLimits,
 }
 
 /// Why listen could not start.
@@ -104,6 +112,7 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
         None
     };
     let mut config = config;
+    let limits = crate::conn::Limits::new(config.header_timeout, config.max_connections);
     // The inspector stays on loopback whatever --bind says.
     let inspector = match config.inspect.take() {
         Some(i) => Some(
@@ -113,7 +122,8 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
                 writer.clone(),
                 i.resign,
             )
-            .await?,
+            .await?
+            .with_limits(limits.clone()),
         ),
         None => None,
     };
@@ -131,11 +141,17 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
         }))
     });
     let header_timeout = config.header_timeout;
+    let body_limits = crate::conn::BodyLimits {
+        max: config.max_body,
+        timeout: config.body_timeout,
+        budget: crate::conn::Budget::new(config.body_budget),
+    };
     let shared = Arc::new(Shared {
         config,
         writer,
         forwarder,
         printer,
+        body_limits,
     });
 
     let mut builder = auto::Builder::new(TokioExecutor::new());
@@ -170,22 +186,17 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
 
     loop {
         tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, peer) = match accepted {
-                    Ok(pair) => pair,
-                    // Out of file descriptors and such: wait a little, keep serving.
-                    Err(_) => { tokio::time::sleep(Duration::from_millis(10)).await; continue; }
-                };
-                let _ = stream.set_nodelay(true);
+            (stream, peer, ticket) = limits.accept(&listener) => {
                 let capture = HeadCapture::new();
                 let io = TokioIo::new(CaptureIo::new(stream, capture.clone()));
                 let shared = shared.clone();
-                let service = service_fn(move |req| handler::handle(shared.clone(), capture.clone(), peer, req));
+                let activity = ticket.activity();
+                let service = service_fn(move |req| {
+                    activity.track(handler::handle(shared.clone(), capture.clone(), peer, req))
+                });
                 let conn = builder.serve_connection(io, service).into_owned();
                 let conn = graceful.watch(conn);
-                tokio::spawn(async move {
-                    let _ = conn.await;
-                });
+                tokio::spawn(ticket.run(conn));
             }
             _ = &mut shutdown => break,
             Some(e) = fail_rx.recv() => { failure = Some(e); break }

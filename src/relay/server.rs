@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
@@ -24,6 +24,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig
 
 use super::frame::{Frame, message_cap};
 use super::outbox::{Limits, Outbox, Refused};
+use crate::conn::{Activity, BodyError, BodyLimits};
 use crate::listen::capture::{CaptureIo, HeadCapture, original_headers};
 use crate::provider::Headers;
 use crate::provider::crypto::{ct_eq, sha256_hex};
@@ -41,6 +42,13 @@ pub struct RelayConfig {
     pub timeout: Duration,
     pub buffer: Option<PathBuf>,
     pub max_body: u64,
+    /// From accept (and from each answer) to a complete request head.
+    pub header_timeout: Duration,
+    /// The whole body must arrive within this.
+    pub body_timeout: Duration,
+    pub max_connections: usize,
+    /// Body bytes all requests in flight may hold at once.
+    pub body_budget: u64,
 }
 
 /// What may wait for one client: 16 MiB of deliveries (or the one that is
@@ -66,6 +74,7 @@ struct State {
     next_id: AtomicU64,
     generation: AtomicU64,
     buffer: Option<(Store, Writer)>,
+    body_limits: BodyLimits,
 }
 
 type Reply = Response<Full<Bytes>>;
@@ -129,7 +138,14 @@ pub async fn run(config: RelayConfig) -> anyhow::Result<()> {
         let _ = out.write_all(banner.as_bytes());
         let _ = out.flush();
     }
+    let limits = crate::conn::Limits::new(config.header_timeout, config.max_connections);
+    let body_limits = BodyLimits {
+        max: config.max_body,
+        timeout: config.body_timeout,
+        budget: crate::conn::Budget::new(config.body_budget),
+    };
     let state = Arc::new(State {
+        body_limits,
         config,
         channels: Mutex::new(HashMap::new()),
         next_id: AtomicU64::new(1),
@@ -141,23 +157,20 @@ pub async fn run(config: RelayConfig) -> anyhow::Result<()> {
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            accepted = listener.accept() => {
-                let Ok((stream, peer)) = accepted else {
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                };
-                let _ = stream.set_nodelay(true);
+            (stream, peer, ticket) = limits.accept(&listener) => {
                 let state = state.clone();
                 let tls = tls.clone();
-                tokio::spawn(async move {
+                let activity = ticket.activity();
+                // The TLS handshake counts against the header timeout too.
+                tokio::spawn(ticket.run(async move {
                     match tls {
                         Some(acceptor) => match acceptor.accept(stream).await {
-                            Ok(s) => serve(state, s, peer, "https").await,
+                            Ok(s) => serve(state, s, peer, "https", activity).await,
                             Err(e) => eprintln!("hookcli relay: TLS handshake with {peer} failed: {e}"),
                         },
-                        None => serve(state, stream, peer, "http").await,
+                        None => serve(state, stream, peer, "http", activity).await,
                     }
-                });
+                }));
             }
             _ = &mut shutdown => break,
         }
@@ -174,19 +187,27 @@ pub async fn run(config: RelayConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve<IO>(state: Arc<State>, io: IO, peer: SocketAddr, scheme: &'static str)
-where
+async fn serve<IO>(
+    state: Arc<State>,
+    io: IO,
+    peer: SocketAddr,
+    scheme: &'static str,
+    activity: Activity,
+) where
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let capture = HeadCapture::new();
     let io = TokioIo::new(CaptureIo::new(io, capture.clone()));
+    let header_timeout = state.config.header_timeout;
     let service = hyper::service::service_fn(move |req| {
-        let (state, capture) = (state.clone(), capture.clone());
-        async move { Ok::<_, std::convert::Infallible>(handle(state, capture, req, peer, scheme).await) }
+        let (state, capture, held) = (state.clone(), capture.clone(), activity.clone());
+        activity.track(async move {
+            Ok::<_, std::convert::Infallible>(handle(state, capture, req, peer, scheme, held).await)
+        })
     });
     let _ = hyper::server::conn::http1::Builder::new()
         .timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(10))
+        .header_read_timeout(header_timeout)
         .serve_connection(io, service)
         .with_upgrades()
         .await;
@@ -198,7 +219,10 @@ async fn handle(
     req: Request<Incoming>,
     peer: SocketAddr,
     scheme: &str,
+    activity: Activity,
 ) -> Reply {
+    // First thing: heads are handed out in the order requests arrive.
+    let head = capture.take();
     let path = req.uri().path().to_string();
     if path == "/healthz" {
         let n = state
@@ -206,17 +230,14 @@ async fn handle(
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .len();
-        capture.rearm();
         return reply(200, serde_json::json!({ "ok": true, "channels": n }));
     }
     if path == CONNECT_PATH {
-        capture.rearm();
-        return connect(state, req, peer);
+        return connect(state, req, peer, activity);
     }
     let trimmed = path.trim_start_matches('/');
     let (channel, rest) = trimmed.split_once('/').unwrap_or((trimmed, ""));
     if !valid_channel(channel) {
-        capture.rearm();
         return reply(
             404,
             serde_json::json!({ "error": "deliveries go to /<channel>/<path>" }),
@@ -235,8 +256,7 @@ async fn handle(
         .map_or("/", |pq| pq.as_str())
         .to_string();
     let method = req.method().as_str().to_string();
-    let headers: Headers = capture
-        .take()
+    let headers: Headers = head
         .and_then(|head| original_headers(&head, &method, &original_target, req.headers()))
         .unwrap_or_else(|| {
             req.headers()
@@ -251,25 +271,40 @@ async fn handle(
             format!("{scheme}://{host}{original_target}")
         }
     };
-    let max = state.config.max_body;
-    let body = match Limited::new(req.into_body(), max as usize).collect().await {
-        Ok(b) => b.to_bytes().to_vec(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-            capture.rearm();
-            return reply(
-                413,
-                serde_json::json!({ "error": format!("body is over the relay's --max-body {max}") }),
-            );
-        }
+    let declared = req
+        .headers()
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let limits = &state.body_limits;
+    let read = match limits.admit(declared) {
+        Ok(grant) => limits.read(req.into_body(), grant).await,
+        Err(e) => Err(e),
+    };
+    // The share of the body budget, held until the delivery is answered.
+    let (body, _grant) = match read {
+        Ok(b) => (b.bytes, b.grant),
         Err(e) => {
-            capture.rearm();
-            return reply(
-                400,
-                serde_json::json!({ "error": format!("the body could not be read: {e}") }),
+            let (status, why) = match &e {
+                BodyError::TooLarge(max) => {
+                    (413, format!("body is over the relay's --max-body {max}"))
+                }
+                BodyError::Busy => (503, e.to_string()),
+                BodyError::TimedOut(_) => (408, e.to_string()),
+                BodyError::Broken(_) => (400, e.to_string()),
+            };
+            // The rest of the body is not waited for: the connection closes.
+            let mut r = reply(status, serde_json::json!({ "error": why }));
+            let h = r.headers_mut();
+            h.insert(
+                "connection",
+                hyper::header::HeaderValue::from_static("close"),
             );
+            if status == 503 {
+                h.insert("retry-after", hyper::header::HeaderValue::from_static("5"));
+            }
+            return r;
         }
     };
-    capture.rearm();
     let frame = Frame::Deliver {
         id: 0,
         method,
@@ -577,7 +612,12 @@ fn bearer(value: &str) -> Option<&str> {
 }
 
 /// The WebSocket upgrade of a client: token first, then the channel.
-fn connect(state: Arc<State>, mut req: Request<Incoming>, peer: SocketAddr) -> Reply {
+fn connect(
+    state: Arc<State>,
+    mut req: Request<Incoming>,
+    peer: SocketAddr,
+    activity: Activity,
+) -> Reply {
     let channel = req
         .uri()
         .query()
@@ -620,7 +660,10 @@ fn connect(state: Arc<State>, mut req: Request<Incoming>, peer: SocketAddr) -> R
     };
     let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(&key);
     let upgrade = hyper::upgrade::on(&mut req);
+    // The session keeps the connection's slot (and out of the idle timeout).
+    let in_session = activity.begin();
     tokio::spawn(async move {
+        let _in_session = in_session;
         match upgrade.await {
             Ok(upgraded) => {
                 // The client sends answers, capped by listen; a frame header

@@ -1,0 +1,80 @@
+//! Reading a request body whole, within three bounds: `--max-body`, the
+//! shared memory budget, and `--body-timeout` for the whole body.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+
+use super::budget::{Budget, Grant};
+
+/// Why a body was not read whole.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    #[error("body is over --max-body {0}")]
+    TooLarge(u64),
+    /// The budget for bodies in flight is spent: try again shortly.
+    #[error("too many bodies in flight; retry later")]
+    Busy,
+    #[error("the body did not arrive within --body-timeout {0:?}")]
+    TimedOut(Duration),
+    #[error("the body could not be read: {0}")]
+    Broken(String),
+}
+
+/// The bounds a body is read within.
+#[derive(Clone, Debug)]
+pub struct BodyLimits {
+    pub max: u64,
+    pub timeout: Duration,
+    pub budget: Arc<Budget>,
+}
+
+/// A body read whole, and its share of the budget (hold it as long as the
+/// bytes live).
+pub struct Body {
+    pub bytes: Vec<u8>,
+    pub grant: Grant,
+}
+
+impl BodyLimits {
+    /// Checks the declared length before anything is read: too large, or no
+    /// room for it now. On success the share for it is already taken.
+    pub fn admit(&self, declared: Option<u64>) -> Result<Grant, BodyError> {
+        let declared = declared.unwrap_or(0);
+        if declared > self.max {
+            return Err(BodyError::TooLarge(self.max));
+        }
+        self.budget.take(declared).ok_or(BodyError::Busy)
+    }
+
+    /// Reads the body with the share `admit` gave, growing it as chunks of
+    /// a body of unknown length arrive.
+    pub async fn read(&self, body: Incoming, mut grant: Grant) -> Result<Body, BodyError> {
+        let mut bytes = Vec::with_capacity(usize::try_from(grant.bytes()).unwrap_or(0));
+        let reading = async {
+            let mut body = body;
+            while let Some(frame) = body.frame().await {
+                let frame = frame.map_err(|e| BodyError::Broken(e.to_string()))?;
+                let Ok(data) = frame.into_data() else {
+                    continue; // trailers
+                };
+                let total = (bytes.len() + data.len()) as u64;
+                if total > self.max {
+                    return Err(BodyError::TooLarge(self.max));
+                }
+                if !grant.grow_to(total) {
+                    return Err(BodyError::Busy);
+                }
+                bytes.extend_from_slice(&data);
+            }
+            Ok(())
+        };
+        match tokio::time::timeout(self.timeout, reading).await {
+            Ok(Ok(())) => Ok(Body { bytes, grant }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(BodyError::TimedOut(self.timeout)),
+        }
+    }
+}
