@@ -1,7 +1,9 @@
 //! GitLab's catalogue: every webhook event type of GitLab's "Webhook events"
 //! page (tests/data/gitlab/events.json, derived from it by
 //! scripts/catalogue/gitlab.py) has a fixture, forged by the real binary with
-//! the headers GitLab sends and a body shaped like the page's example.
+//! the headers GitLab sends and a body shaped like the page's example; every
+//! payload example with a name of its own (`object_kind`, else `event_name`:
+//! each member, project and subgroup variant) has its own fixture.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -42,12 +44,79 @@ fn every_documented_event_type_has_a_fixture() {
         }
     }
     let events = strings(&data["events"]);
+    // 16 object kinds, 5 member, 2 project and 2 subgroup event names.
+    assert!(events.len() >= 25, "{} events", events.len());
     assert!(listed.len() >= events.len());
     for e in &events {
         assert!(listed.contains(e), "no fixture {e}");
     }
     for e in ["push", "merge_request", "pipeline"] {
         assert!(listed.contains(e), "{e}");
+    }
+}
+
+#[test]
+fn every_documented_variant_has_its_own_fixture_unless_it_shares_a_name() {
+    let data = data();
+    let examples = data["examples"].as_array().unwrap();
+    // 28 on the page (+ the work item derived from the issue).
+    assert!(examples.len() >= 29, "{} examples", examples.len());
+    let events: BTreeSet<String> = strings(&data["events"]).into_iter().collect();
+    let listed: BTreeSet<String> = listed_events("gitlab").into_iter().collect();
+    let name = |e: &Value| e["event"].as_str().unwrap().to_string();
+    let carried: Vec<String> = examples
+        .iter()
+        .filter(|e| e["fixture"] == true)
+        .map(name)
+        .collect();
+    // One fixture per name, and every name is carried by one example.
+    assert_eq!(carried.len(), events.len(), "{carried:?}");
+    assert_eq!(carried.iter().cloned().collect::<BTreeSet<_>>(), events);
+    let mut shared = BTreeSet::new();
+    for e in examples {
+        let event = name(e);
+        assert!(listed.contains(&event), "no fixture {event}");
+        if e["fixture"] != true {
+            // Only a variant whose name another example already carries.
+            assert!(carried.contains(&event), "{event} {}", e["variant"]);
+            shared.insert(event);
+        }
+    }
+    // The comment examples (commit, merge request, issue, snippet) are all
+    // `note`; the project and group access token examples both `access_token`.
+    assert_eq!(
+        shared.into_iter().collect::<Vec<_>>(),
+        ["access_token", "note"]
+    );
+    // The group-only hooks: every example of the section is its own event.
+    for t in data["event_types"].as_array().unwrap() {
+        if t["webhooks"] != "group" {
+            continue;
+        }
+        let section: Vec<&Value> = examples
+            .iter()
+            // The section's heading is the type's link anchor.
+            .filter(|e| {
+                e["section"]
+                    .as_str()
+                    .unwrap()
+                    .to_lowercase()
+                    .replace(' ', "-")
+                    == t["anchor"]
+            })
+            .collect();
+        assert!(
+            section.len() >= 2,
+            "{}: {} examples",
+            t["name"],
+            section.len()
+        );
+        assert_eq!(strings(&t["events"]).len(), section.len(), "{}", t["name"]);
+        assert!(
+            section.iter().all(|e| e["fixture"] == true),
+            "{}",
+            t["name"]
+        );
     }
 }
 
@@ -100,9 +169,11 @@ fn every_event_forges_with_gitlab_headers_and_the_documented_shape() {
                 failures.push(format!("{event}: the documented field {key} is missing"));
             }
         }
-        // What hookcli reads back as the event: object_kind, else the header.
+        // What hookcli reads back as the event: object_kind, else
+        // event_name, else the header.
         let name = doc["object_kind"]
             .as_str()
+            .or_else(|| doc["event_name"].as_str())
             .map(str::to_string)
             .unwrap_or_else(|| header("x-gitlab-event"));
         if name != event {

@@ -15,12 +15,22 @@ It writes:
   tests/data/gitlab/events.json     the documented event types, every payload
                                     example and the fixture that stands for it
 
-hookcli names a GitLab event by the body's `object_kind`, else by the
-`X-Gitlab-Event` header (src/provider/gitlab.rs). So the four comment examples
-(commit, merge request, issue, snippet) are all `note`, and the member, project
-and subgroup examples (no `object_kind`) are `Member Hook`, `Project Hook` and
-`Subgroup Hook`: one fixture stands for each such name, the others are listed in
-the data file as variants. Re-running with the same input gives the same files.
+hookcli names a GitLab event by the body's `object_kind`, else by its
+`event_name`, else by the `X-Gitlab-Event` header (src/provider/gitlab.rs). So
+the group-only member, project and subgroup examples (no `object_kind`) are each
+named by their `event_name` (`user_add_to_group`, `project_destroy`, ...), one
+fixture per example; the four comment examples (commit, merge request, issue,
+snippet) are all `note` and the two access token examples (project, group) are
+both `access_token`: one fixture stands for each such name, the others are
+listed in the data file as variants.
+
+Times: every example is moved so that its latest moment is LATEST; then each
+time within 30 days of it (or ahead of it: an expiry) is refreshed at every
+send as now plus its offset (`{iso-65}`, `{utc}`, `{iso_ms+259200}`, in the
+field's own form; a `... +0200` time becomes GitLab's `... UTC` form), and the
+main object's own times that the docs leave years old are set to now
+(NOW below). Older times (a label made years ago) and plain dates stay as
+written. Re-running with the same input gives the same files.
 """
 
 import json
@@ -113,10 +123,12 @@ LINK_FORMS = [("/merge_requests/", "/-/merge_requests/"), ("/issues/", "/-/issue
 DEFAULT_VARIANT = {
     "note": "Comment on a merge request",
     "access_token": "Payload example for project",
-    "Member Hook": "Add member to group",
-    "Project Hook": "Create a project in a group",
-    "Subgroup Hook": "Create a subgroup in a group",
 }
+
+# The group-only hooks: one section each, one example per `event_name`. Their
+# canonical values (PATCH, FRESH, NOW) are shared by the section's examples.
+FAMILY = {"Group member events": "member", "Project events": "project",
+          "Subgroup events": "subgroup"}
 
 DESCRIPTIONS = {
     "push": "jrosen pushed two commits to main.",
@@ -135,9 +147,16 @@ DESCRIPTIONS = {
     "emoji": "jrosen reacted with a thumbs-up to a comment.",
     "access_token": "A project access token expires soon.",
     "vulnerability": "A dependency-scanning vulnerability was confirmed.",
-    "Member Hook": "spatel was added to the group (group webhooks only).",
-    "Project Hook": "A project was created in the group (group webhooks only).",
-    "Subgroup Hook": "A subgroup was created in the group (group webhooks only).",
+    "user_add_to_group": "spatel was added to the group as a Guest (group webhooks only).",
+    "user_update_for_group": "spatel's access level or expiry in the group changed (group webhooks only).",
+    "user_remove_from_group": "spatel was removed from the group (group webhooks only).",
+    "user_access_request_to_group": "spatel asked for access to the group (group webhooks only).",
+    "user_access_request_denied_for_group":
+        "spatel's request for access to the group was denied (group webhooks only).",
+    "project_create": "A project was created in the group (group webhooks only).",
+    "project_destroy": "A project in the group was deleted (group webhooks only).",
+    "subgroup_create": "A subgroup was created in the group (group webhooks only).",
+    "subgroup_destroy": "A subgroup was removed from the group (group webhooks only).",
 }
 
 
@@ -211,8 +230,14 @@ def parse_doc(text):
 
 
 def event_name(example):
-    """What hookcli reads back: `object_kind`, else the header."""
-    return example["payload"].get("object_kind") or example["header"]
+    """What hookcli reads back: `object_kind`, else `event_name`, else the header."""
+    payload = example["payload"]
+    return payload.get("object_kind") or payload.get("event_name") or example["header"]
+
+
+def family(name, example):
+    """The key of an event's PATCH, FRESH and NOW entries."""
+    return FAMILY.get(example["section"], name)
 
 
 # ---------------------------------------------------------------------------
@@ -284,7 +309,8 @@ def people_and_projects(value, key=None):
 
 # The docs' timestamps span 2011-2025; every example is moved by one offset so
 # that its latest moment is this one (the order and gaps within it are kept,
-# and so is each field's own format).
+# and so is each field's own format); fresh_times then makes the recent ones
+# relative to the moment of sending.
 LATEST = datetime(2025, 11, 24, 19, 45, 0, tzinfo=timezone.utc)
 TIME_FORMATS = [
     (re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"), "%Y-%m-%dT%H:%M:%S.%fZ"),
@@ -346,6 +372,68 @@ def shift_times(value, delta):
     return format_time(t + delta, fmt, value)
 
 
+# Each time form and the template that renders it at send time. Ruby prints a
+# UTC time as `2025-11-24 19:45:00 UTC`, so `... +0200` becomes that form.
+TEMPLATE_OF = {
+    "%Y-%m-%dT%H:%M:%S.%fZ": "iso_ms",
+    "%Y-%m-%dT%H:%M:%SZ": "iso",
+    "%Y-%m-%dT%H:%M:%S%z": "iso",
+    "%Y-%m-%d %H:%M:%S UTC": "utc",
+    "%Y-%m-%d %H:%M:%S %z": "utc",
+}
+# Times older than this before the event are history (a label made long ago):
+# they stay as written.
+WINDOW = 30 * 86400
+
+
+def leaves(value, path=()):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from leaves(v, path + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from leaves(v, path + (str(i),))
+    else:
+        yield ".".join(path), value
+
+
+def whole_seconds(t):
+    return int(t.replace(microsecond=0).timestamp())
+
+
+def fresh_times(body, now):
+    """Each recent (or ahead) time, as now plus its offset from LATEST, and
+    the body's value rewritten to what that template gives at LATEST."""
+    fresh = {}
+    first = {}
+    for path, value in list(leaves(body)):
+        p = parse_time(value)
+        if not p or p[1] == "%Y-%m-%d":
+            continue
+        t, fmt = p
+        offset = now[path] if path in now else whole_seconds(t) - whole_seconds(LATEST)
+        if offset < -WINDOW:
+            continue
+        name = TEMPLATE_OF[fmt]
+        at = LATEST + timedelta(seconds=offset)
+        if name == "iso_ms":
+            # Random milliseconds: a time that equals an earlier one refers to it.
+            ms = t.microsecond // 1000 if path not in now else 0
+            rendered = at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms:03d}Z"
+            if (rendered, offset) in first:
+                fresh[path] = f"{{ref:{first[rendered, offset]}}}"
+                set_path(body, path, rendered)
+                continue
+            first[rendered, offset] = path
+        elif name == "iso":
+            rendered = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        else:
+            rendered = at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        set_path(body, path, rendered)
+        fresh[path] = "{" + name + (f"{offset:+d}" if offset else "") + "}"
+    return fresh
+
+
 def set_path(doc, path, value):
     parts = path.split(".")
     for p in parts[:-1]:
@@ -363,10 +451,10 @@ def get_path(doc, path):
     return doc
 
 
-# Per event: values the docs leave at test-fixture placeholders, and the
-# paths refreshed at every send (ids, commit SHAs, ISO timestamps, links
-# that carry them). Paths are applied in order, so `{ref:..}` sees the fresh
-# value written before it.
+# Per event (or group hook family): values the docs leave at test-fixture
+# placeholders, and the paths refreshed at every send (ids, commit SHAs, links
+# that carry them; times are added by fresh_times). Paths are applied in order,
+# so `{ref:..}` sees the fresh value written before it.
 PATCH = {
     "push": {
         "user_name": ACTOR["name"], "user_username": ACTOR["username"],
@@ -404,17 +492,17 @@ PATCH = {
     "build": {"project_name": PROJECT_PATH, "repository.name": "api-service",
               "commit.author_name": ACTOR["name"], "commit.author_email": "jenny.rosen@example.com"},
     "release": {"commit.author": {"name": ACTOR["name"], "email": "jenny.rosen@example.com"}},
-    "Member Hook": {
+    "member": {
         "group_name": GROUP["name"], "group_path": GROUP["path"], "group_id": GROUP["id"],
         "user_username": OTHER["username"], "user_name": OTHER["name"],
         "user_email": "sam.patel@example.com", "user_id": OTHER["id"],
     },
-    "Project Hook": {
+    "project": {
         "name": "billing-service", "path": "billing-service",
         "path_with_namespace": f"{GROUP['path']}/billing-service",
         "owners": [{"name": ACTOR["name"], "email": "jenny.rosen@example.com"}],
     },
-    "Subgroup Hook": {
+    "subgroup": {
         "name": "platform", "path": "platform", "full_path": f"{GROUP['path']}/platform",
         "parent_group_id": GROUP["id"], "parent_name": GROUP["name"],
         "parent_path": GROUP["path"], "parent_full_path": GROUP["path"],
@@ -428,47 +516,53 @@ FRESH = {
     "push": {"after": "{hex:40}", "checkout_sha": "{ref:after}", "commits.1.id": "{ref:after}",
              "commits.1.url": f"{HOST}/{PROJECT_PATH}/-/commit/{{ref:after}}",
              "commits.0.id": "{hex:40}",
-             "commits.0.url": f"{HOST}/{PROJECT_PATH}/-/commit/{{ref:commits.0.id}}",
-             "commits.0.timestamp": "{iso}", "commits.1.timestamp": "{iso}"},
+             "commits.0.url": f"{HOST}/{PROJECT_PATH}/-/commit/{{ref:commits.0.id}}"},
     "tag_push": {"after": "{hex:40}", "checkout_sha": "{ref:after}"},
-    "issue": {"object_attributes.id": "1{digits:8}", "object_attributes.created_at": "{iso}",
-              "object_attributes.updated_at": "{iso}"},
-    "work_item": {"object_attributes.id": "1{digits:8}", "object_attributes.created_at": "{iso}",
-                  "object_attributes.updated_at": "{iso}"},
+    "issue": {"object_attributes.id": "1{digits:8}"},
+    "work_item": {"object_attributes.id": "1{digits:8}"},
     "note": {"object_attributes.id": "2{digits:9}",
              "object_attributes.url": f"{HOST}/{PROJECT_PATH}/-/merge_requests/1#note_{{ref:object_attributes.id}}"},
-    "merge_request": {"object_attributes.id": "3{digits:8}", "object_attributes.created_at": "{iso}",
-                      "object_attributes.updated_at": "{iso}",
+    "merge_request": {"object_attributes.id": "3{digits:8}",
                       "object_attributes.last_commit.id": "{hex:40}",
                       "object_attributes.last_commit.url":
-                          f"{HOST}/{PROJECT_PATH}/-/commit/{{ref:object_attributes.last_commit.id}}",
-                      "object_attributes.last_commit.timestamp": "{iso}"},
+                          f"{HOST}/{PROJECT_PATH}/-/commit/{{ref:object_attributes.last_commit.id}}"},
     "wiki_page": {"object_attributes.version_id": "{hex:40}"},
     "pipeline": {"object_attributes.id": "1{digits:9}", "object_attributes.sha": "{hex:40}",
                  "commit.id": "{ref:object_attributes.sha}",
                  "commit.url": f"{HOST}/{PROJECT_PATH}/-/commit/{{ref:object_attributes.sha}}",
-                 "commit.timestamp": "{iso}",
                  "object_attributes.url": f"{HOST}/{PROJECT_PATH}/-/pipelines/{{ref:object_attributes.id}}",
                  "builds.0.id": "1{digits:10}", "builds.1.id": "1{digits:10}",
                  "builds.2.id": "1{digits:10}", "builds.3.id": "1{digits:10}",
                  "builds.4.id": "1{digits:10}"},
     "build": {"build_id": "1{digits:10}", "pipeline_id": "1{digits:9}", "commit.id": "{ref:pipeline_id}",
-              "sha": "{hex:40}", "before_sha": "{ref:sha}", "commit.sha": "{ref:sha}",
-              "build_created_at_iso": "{iso}"},
+              "sha": "{hex:40}", "before_sha": "{ref:sha}", "commit.sha": "{ref:sha}"},
     "deployment": {"deployment_id": "1{digits:8}", "deployable_id": "1{digits:10}",
                    "deployable_url": f"{HOST}/{PROJECT_PATH}/-/jobs/{{ref:deployable_id}}"},
     "feature_flag": {"object_attributes.id": "1{digits:5}"},
     "release": {"commit.id": "{hex:40}",
-                "commit.url": f"{HOST}/{PROJECT_PATH}/-/commit/{{ref:commit.id}}",
-                "commit.timestamp": "{iso}"},
+                "commit.url": f"{HOST}/{PROJECT_PATH}/-/commit/{{ref:commit.id}}"},
     "milestone": {"object_attributes.id": "1{digits:6}"},
     "emoji": {"object_attributes.id": "1{digits:7}"},
     "access_token": {"object_attributes.id": "1{digits:6}"},
-    "vulnerability": {"object_attributes.created_at": "{iso}", "object_attributes.updated_at": "{iso}",
-                      "object_attributes.confirmed_at": "{iso}"},
-    "Member Hook": {"updated_at": "{iso}"},
-    "Project Hook": {"project_id": "1{digits:7}", "created_at": "{iso}", "updated_at": "{iso}"},
-    "Subgroup Hook": {"group_id": "1{digits:7}", "created_at": "{iso}", "updated_at": "{iso}"},
+    "project": {"project_id": "1{digits:7}"},
+    "subgroup": {"group_id": "1{digits:7}"},
+}
+
+# The main object's own times that the docs' examples leave far older than
+# the change the event reports (an issue created in 2013 beside a change made
+# now): these are set to now plus the offset given, in the field's own form.
+# (The examples' `changes` say updated_at went from a minute ago to now: the
+# object was created then.)
+NOW = {
+    "issue": {"object_attributes.created_at": -65, "object_attributes.updated_at": 0},
+    "work_item": {"object_attributes.created_at": -65, "object_attributes.updated_at": 0},
+    "merge_request": {"object_attributes.created_at": -65, "object_attributes.updated_at": 0,
+                      "object_attributes.last_edited_at": 0, "object_attributes.prepared_at": -60,
+                      "object_attributes.last_commit.timestamp": -300,
+                      "changes.updated_at.previous": -65, "changes.updated_at.current": 0},
+    # A comment made now, on a merge request updated then.
+    "note": {"object_attributes.created_at": 0, "object_attributes.updated_at": 0,
+             "merge_request.updated_at": 0},
 }
 
 
@@ -489,7 +583,8 @@ def build_body(name, example):
     body = people_and_projects(replace_strings(example["payload"]))
     latest = max(times(body), default=None)
     if latest:
-        body = shift_times(body, LATEST - latest)
+        # Whole seconds: the latest moment's second is LATEST's.
+        body = shift_times(body, LATEST - latest.replace(microsecond=0))
     if name in ("issue", "work_item"):
         attrs = body["object_attributes"]
         # Only issue types that support escalation (incidents) carry these.
@@ -499,13 +594,16 @@ def build_body(name, example):
         attrs["title"] = attrs["title"] if name == "work_item" else "Orders endpoint returns 500 under load"
         attrs["description"] = attrs["description"] if name == "work_item" else \
             "Bursts of more than 200 requests a second fail with 500."
-    for path, value in PATCH.get(name, {}).items():
+    key = family(name, example)
+    for path, value in PATCH.get(key, {}).items():
         set_path(body, path, value)
-    return body
+    now = NOW.get(key, {})
+    for path in now:
+        get_path(body, path)  # must exist
+    return body, {**FRESH.get(key, {}), **fresh_times(body, now)}
 
 
-def fixture(name, example, body):
-    fresh = FRESH.get(name, {})
+def fixture(name, example, body, fresh):
     for path in fresh:
         get_path(body, path)  # must exist
     return {
@@ -551,9 +649,9 @@ def main():
         if want and ex["variant"] != want:
             raise SystemExit(f"{name}: no example {want!r}")
         chosen[name] = ex
-        body = build_body(name, ex)
+        body, fresh = build_body(name, ex)
         path = out_dir / (name.replace("/", "_") + ".json")
-        path.write_text(json.dumps(fixture(name, ex, body), indent=2, ensure_ascii=False) + "\n")
+        path.write_text(json.dumps(fixture(name, ex, body, fresh), indent=2, ensure_ascii=False) + "\n")
 
     section_names = {slug(t["anchor"]) for t in types}
     sections = {slug(ex["section"]) for ex in examples}
@@ -564,8 +662,9 @@ def main():
         "source": SOURCE,
         "doc": {"repo": "gitlabhq/gitlabhq", "path": DOC_PATH, "commit": DOC_COMMIT},
         "licence": "GitLab documentation, CC BY-SA 4.0",
-        "note": "hookcli reads a GitLab event's name from object_kind, else from X-Gitlab-Event; "
-                "one fixture stands for each such name.",
+        "note": "hookcli reads a GitLab event's name from object_kind, else from event_name, "
+                "else from X-Gitlab-Event; one fixture stands for each such name (its example has "
+                "fixture: true), the other examples of a name are variants no name can reach.",
         "event_types": [
             {**t, "events": sorted({event_name(e) for e in examples if slug(e["section"]) == t["anchor"]}
                                    | ({"work_item"} if t["anchor"] == "work-item-events" else set()))}

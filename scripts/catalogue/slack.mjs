@@ -168,8 +168,17 @@ const NUMBERS = {
   count: 1, pinned_ts: UNIX, next_dnd_start_ts: UNIX + 3600 * 8, next_dnd_end_ts: UNIX + 3600 * 16, snooze_endtime: 0, snooze_remaining: 0,
   original_w: 1200, original_h: 800, thumb_360_w: 360, thumb_360_h: 240, image_exif_rotation: 1, added_users_count: 1, removed_users_count: 0,
   channel_date_created: UNIX - 86400 * 30, channel_message_latest_counted_timestamp: UNIX, cache_ts: UNIX, minute_rate_limited: UNIX - (UNIX % 60),
-  is_moved: 0, pin_count: 1, date_created_function: UNIX,
+  is_moved: 0, pin_count: 1, date_created_function: UNIX, date_updated: UNIX, huddle_state_expiration_ts: 0,
 };
+// Number fields that are times (Unix seconds): each one that is set (0 means
+// none) is fresh at every send as now plus its offset from UNIX, so a pending
+// invite expires in 14 days from the send and a do-not-disturb window starts
+// later today, never before the event. (minute_rate_limited stays: it is the
+// start of a minute.)
+const TIME_NUMBERS = new Set(['created', 'date_created', 'date_create', 'date_update', 'date_updated', 'date_previous_update',
+  'date_expire', 'date_invalid', 'updated', 'timestamp', 'pinned_ts', 'next_dnd_start_ts', 'next_dnd_end_ts', 'channel_date_created',
+  'channel_message_latest_counted_timestamp', 'cache_ts', 'date_created_function', 'huddle_state_expiration_ts', 'status_expiration',
+  'snooze_endtime', 'date_deleted', 'date_delete']);
 
 const TRUE = new Set(['is_channel', 'is_member', 'is_usergroup', 'editable', 'is_email_confirmed', 'hidden', 'is_verified',
   'display_as_bot_false', 'is_bot_user_member', 'is_granular_bot_app', 'is_app_directory_approved', 'upload', 'is_subteam', 'auto_provision_false']);
@@ -554,6 +563,11 @@ function freshFor(doc, prefix = '') {
     if (Array.isArray(v)) { v.forEach((x, i) => walk(x, [...p, i])); return; }
     if (v && typeof v === 'object') { for (const [k, x] of Object.entries(v)) walk(x, [...p, k]); return; }
     const at = prefix + p.join('.');
+    if (typeof v === 'number' && TIME_NUMBERS.has(String(p[p.length - 1])) && v !== 0) {
+      const offset = v - UNIX;
+      if (Math.abs(offset) > 86400 * 365) throw new Error(`${at}: ${v} is no time near ${UNIX}`);
+      fresh[at] = offset === 0 ? '{unix}' : `{unix${offset > 0 ? '+' : ''}${offset}}`;
+    }
     if (typeof v === 'string') {
       if (byValue.has(v)) fresh[at] = byValue.get(v);
       else if (v === TS.now) { if (nowAt === null) { nowAt = at; fresh[at] = '{unix}.{digits:6}'; } else fresh[at] = `{ref:${nowAt}}`; }

@@ -112,10 +112,60 @@ const ROLE = {
 
 const BASE = '2025-11-24T16:00:00';
 const NOW = `${BASE}.512345678Z`;
-const LATER = '2025-11-24T16:05:00.512345678Z';
 // Timestamps in the future of the event (when a poll ends, a timeout expires):
-// the fixture templates have no offset, so these stay as written.
+// fresh at every send as now plus an offset (`{iso_ms+300}`), five minutes
+// unless TIMES says otherwise.
 const FUTURE = new Set(['ends_at', 'locks_at', 'expires_at', 'cooldown_expires_at', 'cooldown_ends_at', 'target_cooldown_ends_at']);
+const FUTURE_OFFSET = 300;
+/** The sample value and the fresh template of a time `offset` seconds from now. */
+function timeAt(offset) {
+  const value = new Date(Date.parse(`${BASE}Z`) + offset * 1000).toISOString().replace(/\.000Z$/, '.512345678Z');
+  return { value, template: offset === 0 ? '{iso_ms}' : `{iso_ms${offset > 0 ? '+' : ''}${offset}}` };
+}
+const LATER = timeAt(FUTURE_OFFSET).value;
+// Per type, the offsets from now (seconds) of its times, so that they agree:
+// a running poll began a minute ago and ends in four, an ended one began five
+// minutes before it ended, a Hype Train's cooldown ends an hour after it, a
+// shoutout's cooldowns are Twitch's 2 minutes and 60 minutes per target.
+const TIMES = {
+  'channel.poll.begin': { ends_at: 300 },
+  'channel.poll.progress': { started_at: -60, ends_at: 240 },
+  'channel.poll.end': { started_at: -300 },
+  'channel.prediction.begin': { locks_at: 300 },
+  'channel.prediction.progress': { started_at: -60, locks_at: 240 },
+  'channel.prediction.lock': { started_at: -300 },
+  'channel.prediction.end': { started_at: -600 },
+  'channel.hype_train.begin': { expires_at: 300 },
+  'channel.hype_train.progress': { started_at: -120, expires_at: 300 },
+  'channel.hype_train.end': { started_at: -900, cooldown_ends_at: 3600 },
+  'channel.goal.progress': { started_at: -3600 },
+  'channel.goal.end': { started_at: -86400 },
+  'channel.moderate': { 'timeout.expires_at': 300 },
+  'channel.shoutout.create': { cooldown_ends_at: 120, target_cooldown_ends_at: 3600 },
+  'channel.guest_star_session.end': { started_at: -3600 },
+  'conduit.shard.disabled': { 'transport.connected_at': -1200 },
+};
+
+/** Sets an event's times to TIMES' offsets; none ahead of now is left fixed. */
+function applyTimes(type, event, fresh) {
+  for (const [at, offset] of Object.entries(TIMES[type] ?? {})) {
+    const keys = at.split('.');
+    const parent = keys.slice(0, -1).reduce((o, k) => o?.[k], event);
+    const last = keys[keys.length - 1];
+    if (!parent || parent[last] == null) throw new Error(`${type}: no time event.${at}`);
+    const t = timeAt(offset);
+    parent[last] = t.value;
+    fresh[`event.${at}`] = t.template;
+  }
+  const walk = (v, p) => {
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...p, i]));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...p, k]);
+    else if (typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v) && v > NOW && !fresh[p.join('.')]) {
+      throw new Error(`${type}: ${p.join('.')} is ahead of now and not fresh`);
+    }
+  };
+  walk(event, ['event']);
+}
 
 const STRINGS = {
   title: 'Speedrunning the new patch', category_name: 'Just Chatting', category_id: '509658', language: 'en',
@@ -226,7 +276,7 @@ class Gen {
       }
     }
     if (/_at$/.test(name)) {
-      if (FUTURE.has(name)) return LATER;
+      if (FUTURE.has(name)) { this.fresh[at] = timeAt(FUTURE_OFFSET).template; return LATER; }
       this.fresh[at] = '{iso_ms}';
       return NOW;
     }
@@ -539,6 +589,7 @@ function main() {
       event = gen.object(t, ['event']);
     }
     adjust(s.type, s.version, event, gen.fresh);
+    applyTimes(s.type, event, gen.fresh);
     entries.push({ type: s.type, version: s.version, condition: conditionFor(s.conditionKeys), event, fresh: gen.fresh, source: SOURCE });
   }
   for (const d of DERIVED) {
@@ -555,6 +606,7 @@ function main() {
       if (v === NOW) fresh[`event.${k}`] = '{iso_ms}';
     }
     if (s.event.transport?.disconnected_at) fresh['event.transport.disconnected_at'] = '{iso_ms}';
+    applyTimes(s.type, s.event, fresh);
     entries.push({ type: s.type, version: s.version, condition: s.condition, event: s.event, fresh, source: DOCS_SOURCE });
   }
 

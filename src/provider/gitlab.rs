@@ -59,8 +59,12 @@ impl Provider for GitLab {
         headers.contains("X-Gitlab-Event") || headers.contains(HEADER)
     }
 
+    /// `object_kind`; else `event_name`, which GitLab's group-only hooks
+    /// (member, project, subgroup) carry instead (`user_add_to_group`,
+    /// `project_create`, ...); else the `X-Gitlab-Event` header.
     fn event_type(&self, req: &WebhookRequest) -> Option<String> {
         json_str(req, "object_kind")
+            .or_else(|| json_str(req, "event_name"))
             .or_else(|| req.headers.get_str("X-Gitlab-Event").map(str::to_string))
     }
 
@@ -114,5 +118,30 @@ mod tests {
             GitLab.event_id(&req).as_deref(),
             Some("13792a34-cac6-4fda-95a8-c58e00a3954e")
         );
+    }
+
+    #[test]
+    fn group_hooks_are_named_by_event_name_then_header() {
+        let mut req = WebhookRequest::post(
+            "http://x/",
+            br#"{"group_id":18,"event_name":"user_remove_from_group"}"#.to_vec(),
+        );
+        req.headers.append("X-Gitlab-Event", "Member Hook");
+        assert_eq!(
+            GitLab.event_type(&req).as_deref(),
+            Some("user_remove_from_group")
+        );
+        // object_kind wins where both are there (push carries both).
+        let mut req = WebhookRequest::post(
+            "http://x/",
+            br#"{"object_kind":"access_token","event_name":"expiring_access_token"}"#.to_vec(),
+        );
+        req.headers
+            .append("X-Gitlab-Event", "Resource Access Token Hook");
+        assert_eq!(GitLab.event_type(&req).as_deref(), Some("access_token"));
+        // Neither: the header.
+        let mut req = WebhookRequest::post("http://x/", br#"{"group_id":18}"#.to_vec());
+        req.headers.append("X-Gitlab-Event", "Subgroup Hook");
+        assert_eq!(GitLab.event_type(&req).as_deref(), Some("Subgroup Hook"));
     }
 }
