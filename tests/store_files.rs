@@ -146,7 +146,18 @@ impl Unprivileged {
         if self.as_nobody {
             cmd.uid(65534).gid(65534);
         }
-        let out = cmd.output().expect("run hookcli");
+        // The copy may still be open for writing in a child another test
+        // thread forked meanwhile (ETXTBSY) until that child execs: retry.
+        let mut tries = 0;
+        let out = loop {
+            match cmd.output() {
+                Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 100 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => break other.expect("run hookcli"),
+            }
+        };
         Run {
             code: out.status.code(),
             stdout: out.stdout,
