@@ -203,3 +203,23 @@ fn the_binary_lists_every_fixture() {
         assert_eq!(listed.get(provider), Some(&files), "{provider}");
     }
 }
+
+/// Twilio's callbacks are named apart now (`sms.status.delivered`...), and
+/// the names it had before still send: `sms.status` picks the delivered
+/// status callback, its primary.
+#[test]
+fn twilio_names_from_before_still_send() {
+    let cases = [
+        ("sms.incoming", "SmsStatus=received"),
+        ("sms.status", "MessageStatus=delivered"),
+        ("voice.call", "Direction=inbound"),
+        ("voice.status", "CallStatus=completed"),
+    ];
+    for (event, needle) in cases {
+        let out = run(hookcli()
+            .args(["send", "--provider", "twilio", "--event", event, "--print"])
+            .args(["--secret", "twilio-auth-token"]));
+        out.assert_code(0);
+        assert!(out.stdout().contains(needle), "{event}: {out}");
+    }
+}

@@ -27,11 +27,6 @@ Inputs under --src (nothing is downloaded by this script):
   (both fetched with the search tool's `fetch`, which gives a git directory)
 Providers whose only description is documentation prose read their event
 lists from scripts/catalogue/data/<provider>.json (each records the page).
-
-TWILIO_ALL_NAMES=1 writes every Twilio callback under its own name
-(sms.status.delivered, voice.recording...), for when hookcli's Twilio
-event_type tells them apart; by default only the names it reads back today
-(sms.incoming, sms.status, voice.call) are written.
 """
 
 import argparse
@@ -150,8 +145,7 @@ READS = {
     "standard-v1a": lambda b, h: (b.get("type"), "header"),
     "discord": lambda b, h: ({1: "ping", 2: "application_command", 3: "message_component",
                               4: "application_command_autocomplete", 5: "modal_submit"}.get(b.get("type")), b.get("id")),
-    "twilio": lambda b, h: ("sms.incoming" if "Body" in b else "sms.status" if "MessageStatus" in b
-                            else "voice.call" if "CallSid" in b else None, "header"),
+    "twilio": lambda b, h: (twilio_name(b), "header"),
     "bitbucket": lambda b, h: (h.get("X-Event-Key"), "header"),
     "zapier": lambda b, h: (b.get("event"), b.get("id")),
 }
@@ -184,8 +178,6 @@ def check(cat):
                 elif not GENERATORS.match(tok):
                     problems.append(f"{fx['event']}: unknown generator {{{tok}}}")
         name, eid = READS[cat.provider](doc, fx.get("headers", {}))
-        if cat.provider == "twilio" and os.environ.get("TWILIO_ALL_NAMES") == "1":
-            name = fx["event"]  # names for a finer classifier than today's
         if name != fx["event"]:
             problems.append(f"{fx['event']}: hookcli would read it as {name!r}")
         if eid in (None, ""):
@@ -214,6 +206,9 @@ PRIMARY = {
     "calendly": {"invitee.created"},
     "standard": {"subscription.created"},
     "standard-v1a": {"subscription.created"},
+    # `--event sms.status` (the name hookcli gave every message status
+    # before it told them apart) sends the delivered callback.
+    "twilio": {"sms.incoming", "sms.status.delivered", "voice.call", "voice.status.completed"},
 }
 
 
@@ -2290,11 +2285,34 @@ def gen_discord(args):
 
 # ---------------------------------------------------------------------------
 # Twilio: messaging and voice callbacks, form posts (data/twilio.json, from
-# Twilio's docs). Only the names hookcli's classifier reads back are written.
+# Twilio's docs). hookcli's twilio event_type names each one from its fields
+# (data/twilio.json's "classifier"; twilio_name below reads them the same way).
 
 TWILIO_IDS = {"account": "AC{hex:32}", "message": "SM{hex:32}", "media_message": "MM{hex:32}",
               "call": "CA{hex:32}", "messaging_service": "MG{hex:32}", "recording": "RE{hex:32}",
               "transcription": "TR{hex:32}", "media": "ME{hex:32}"}
+
+
+def twilio_name(f):
+    """The callback's name, from its form fields (data/twilio.json's classifier)."""
+    if "MessageStatus" in f:
+        return f"sms.status.{f['MessageStatus']}"
+    if ("Body" in f or f.get("SmsStatus") == "received") and "CallSid" not in f:
+        if f.get("From", "").startswith("whatsapp:"):
+            return "whatsapp.incoming"
+        return "mms.incoming" if int(f.get("NumMedia") or 0) > 0 else "sms.incoming"
+    if "TranscriptionSid" in f:
+        return "voice.transcription"
+    if "RecordingSid" in f or "RecordingUrl" in f:
+        return "voice.recording"
+    if f.get("CallbackSource") == "call-progress-events":
+        status = f.get("CallStatus")
+        return "voice.status." + ("answered" if status == "in-progress" else status) if status else "voice.status"
+    if "SpeechResult" in f:
+        return "voice.gather.speech"
+    if "Digits" in f:
+        return "voice.gather.digits"
+    return "voice.call" if "CallSid" in f else None
 
 
 def twilio_form(ids, cb):
@@ -2321,9 +2339,11 @@ def twilio_form(ids, cb):
         return f
     if kind == "sms_status":
         mid = ids.get("message")
-        f = {"SmsSid": mid, "SmsStatus": cb["status"], "MessageStatus": cb["status"], "To": "+14155550123",
-             "MessagingServiceSid": ids.get("messaging_service"), "MessageSid": mid, "AccountSid": acct,
-             "From": "+14155550100", "ApiVersion": "2010-04-01"}
+        # read receipts come from WhatsApp (and RCS), not SMS
+        channel = "whatsapp:" if cb["status"] == "read" else ""
+        f = {"SmsSid": mid, "SmsStatus": cb["status"], "MessageStatus": cb["status"],
+             "To": channel + "+14155550123", "MessagingServiceSid": ids.get("messaging_service"),
+             "MessageSid": mid, "AccountSid": acct, "From": channel + "+14155550100", "ApiVersion": "2010-04-01"}
         if cb["status"] in ("undelivered", "failed"):
             f["ErrorCode"] = "30003" if cb["status"] == "undelivered" else "30008"
         if cb["status"] == "delivered":
@@ -2339,12 +2359,23 @@ def twilio_form(ids, cb):
     if kind == "call_in":
         return call
     if kind == "call_status":
-        call.update({"CallStatus": cb["status"], "CallbackSource": "call-progress-events",
-                     "SequenceNumber": str(["initiated", "ringing", "in-progress", "completed", "busy",
-                                            "no-answer", "failed"].index(cb["status"])),
-                     "Timestamp": "Mon, 24 Nov 2025 16:00:00 +0000", "Direction": "outbound-api"})
-        if cb["status"] == "completed":
+        # an outbound call made with the REST API: the Twilio number calls the customer
+        swap = {"Called": "Caller", "To": "From"}
+        for a, b in swap.items():
+            for suffix in ("", "City", "Country", "State", "Zip"):
+                call[a + suffix], call[b + suffix] = call[b + suffix], call[a + suffix]
+        status = cb["status"]
+        # the callbacks of one call are numbered from 0: initiated, ringing, then answered or
+        # the call's end (a failed call never rings)
+        seq = {"initiated": 0, "ringing": 1, "in-progress": 2, "completed": 3, "busy": 2,
+               "no-answer": 2, "failed": 1}[status]
+        call.update({"CallStatus": status, "CallbackSource": "call-progress-events",
+                     "SequenceNumber": str(seq), "Timestamp": "Mon, 24 Nov 2025 16:00:00 +0000",
+                     "Direction": "outbound-api"})
+        if status == "completed":
             call.update({"CallDuration": "94", "Duration": "2"})
+        elif status in ("busy", "no-answer", "failed"):
+            call.update({"CallDuration": "0", "Duration": "0"})
         return call
     if kind == "recording":
         rec = ids.get("recording")
@@ -2377,22 +2408,13 @@ def gen_twilio(args):
     spec = load_data("twilio")
     events = [cb["name"] for cb in spec["callbacks"]]
     cat = Catalogue("twilio", spec["source"], "2010-04-01", events)
-    written = spec["runtime_names"]["written"]
-    cat.fixture_for = dict(written)
-    cat.pending = {cb["name"]: "hookcli's twilio event_type cannot tell it apart yet (proposed_classifier in "
-                               "scripts/catalogue/data/twilio.json)"
-                   for cb in spec["callbacks"] if cb["name"] not in written}
-    cat.notes.append(spec["runtime_names"]["note"])
+    cat.notes.append(spec["classifier"]["note"])
     ids = Ids("twilio", TWILIO_IDS)
-    all_names = os.environ.get("TWILIO_ALL_NAMES") == "1"
     for cb in spec["callbacks"]:
-        name = cb["name"] if all_names else written.get(cb["name"])
-        if not name:
-            continue
         form = twilio_form(ids, cb)
         fresh = freshen(form, ids, lambda p, k, v: False)
         cat.add({
-            "event": name,
+            "event": cb["name"],
             "description": twilio_description(cb),
             "source": f"{spec['source']} {spec['pages'][cb['page']]}",
             "content_type": "application/x-www-form-urlencoded",
@@ -2401,9 +2423,6 @@ def gen_twilio(args):
             "fresh": fresh,
             "form": form,
         })
-    if all_names:
-        cat.pending = {}
-        cat.fixture_for = {}
     cat.entities = ids.entities_json()
     return cat
 
@@ -2421,7 +2440,13 @@ def twilio_description(cb):
                        "failed": "An outbound SMS failed to send.",
                        "read": "An outbound WhatsApp message was read."}.get(st, ""),
         "call_in": "An incoming call rang a Twilio number (the voice webhook asks for TwiML).",
-        "call_status": f"A call status callback: the call is {st}.",
+        "call_status": {"initiated": "An outbound call was started: Twilio began dialing the number.",
+                        "ringing": "An outbound call is ringing at the called number.",
+                        "in-progress": "An outbound call was answered (CallStatus in-progress).",
+                        "completed": "An outbound call ended after it was answered.",
+                        "busy": "An outbound call ended: the called number was busy.",
+                        "no-answer": "An outbound call ended: nobody answered.",
+                        "failed": "An outbound call could not be placed (an invalid or unreachable number)."}.get(st, ""),
         "recording": "A call recording is complete and available.",
         "transcription": "A voicemail recording was transcribed.",
         "gather_digits": "A caller pressed keys during <Gather>.",
