@@ -1234,6 +1234,23 @@ pub(crate) fn carried(provider: &str, req: &ReceivedRequest) -> (String, String)
         "clerk" | "resend" => (text(&json_body(req)["type"]), header("svix-id")),
         "discord" => {
             let body = json_body(req);
+            let event = &body["event"];
+            // https://discord.com/developers/docs/events/webhook-events#webhook-event-payloads:
+            // a Webhook Events URL gets type 0 (PING) or 1 with an `event`;
+            // no id, so the event's subject and time name it.
+            if body["type"] == 0 || event.is_object() {
+                let data = &event["data"];
+                let subject = [&data["id"], &data["user"]["id"], &body["application_id"]]
+                    .into_iter()
+                    .find_map(Value::as_str)
+                    .unwrap_or_default();
+                let at = event["timestamp"]
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| header("x-signature-timestamp"));
+                let kind = event["type"].as_str().unwrap_or("webhook_ping");
+                return (kind.to_string(), format!("{subject}@{at}"));
+            }
             // https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-interaction-type
             let kind = match body["type"].as_i64() {
                 Some(1) => "ping",

@@ -24,7 +24,11 @@ Inputs under --src (nothing is downloaded by this script):
   pagerduty/  a git directory of github.com/PagerDuty/developer-docs
            (docs/webhooks/01-Overview.md: the v3 event type table and the
            event data examples)
-  (both fetched with the search tool's `fetch`, which gives a git directory)
+  discord-api-docs/  a git directory of github.com/discord/discord-api-docs
+           (developers/events/webhook-events.mdx: the webhook event types,
+           their examples and structure tables; read at c98d64bc2338)
+  (the three fetched with the search tool's `fetch`, which gives a git
+  directory)
 Providers whose only description is documentation prose read their event
 lists from scripts/catalogue/data/<provider>.json (each records the page).
 """
@@ -40,7 +44,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import others_ts  # noqa: E402
 from others_lib import (  # noqa: E402
-    ISO, ISO_MS, NOW, Builder, ExampleIds, Ids, clean_dir, default_fresh_time, describe,
+    ISO, ISO_MS, LATER_ISO, NOW, Builder, ExampleIds, Ids, clean_dir, default_fresh_time, describe,
     freshen, render_template, rng_for, shape_template, singular, words, write_fixture,
     write_json,
 )
@@ -109,7 +113,8 @@ class Catalogue:
         self.fixtures.append(fx)
 
 
-GENERATORS = re.compile(r"^(unix|unix_ms|iso|iso_ms|id|uuid|(hex|digits|alnum|ALNUM|base62):\d+)$")
+GENERATORS = re.compile(r"^((unix|unix_ms|iso|iso_ms|utc)([+-]\d+)?|id|uuid|uuid_braced"
+                        r"|(hex|digits|alnum|ALNUM|base62):\d+)$")
 
 
 def get_path(doc, path):
@@ -143,12 +148,24 @@ READS = {
     "resend": lambda b, h: (b.get("type"), "header"),
     "standard": lambda b, h: (b.get("type"), "header"),
     "standard-v1a": lambda b, h: (b.get("type"), "header"),
-    "discord": lambda b, h: ({1: "ping", 2: "application_command", 3: "message_component",
-                              4: "application_command_autocomplete", 5: "modal_submit"}.get(b.get("type")), b.get("id")),
+    "discord": lambda b, h: discord_read(b),
     "twilio": lambda b, h: (twilio_name(b), "header"),
     "bitbucket": lambda b, h: (h.get("X-Event-Key"), "header"),
     "zapier": lambda b, h: (b.get("event"), b.get("id")),
 }
+
+
+def discord_read(b):
+    """What src/provider/discord.rs reads: an interaction's type and id, or a
+    webhook event's (outer type 0: the PING; 1: `event.type`)."""
+    if b.get("type") == 0:
+        return DISCORD_WEBHOOK_PING, b.get("application_id")
+    if b.get("type") == 1 and isinstance(b.get("event"), dict):
+        data = b["event"].get("data") or {}
+        subject = data.get("id") or (data.get("user") or {}).get("id") or b.get("application_id")
+        return b["event"].get("type"), subject
+    return ({1: "ping", 2: "application_command", 3: "message_component",
+             4: "application_command_autocomplete", 5: "modal_submit"}.get(b.get("type")), b.get("id"))
 
 
 def check(cat):
@@ -2178,10 +2195,19 @@ def intercom_description(topic):
 # ---------------------------------------------------------------------------
 # Discord: interaction types from discord-api-types' InteractionType enum
 # (payloads/v10/_interactions/responses.d.ts); the interaction object as
-# Discord's docs describe it.
+# Discord's docs describe it. Webhook events (an app's Webhook Events URL,
+# signed the same way) from Discord's own docs, discord/discord-api-docs
+# developers/events/webhook-events.mdx: its Event Types table names them, its
+# examples and structure tables give each payload's fields (checked below);
+# discord-api-types' ApplicationWebhookEventType must be among them.
 
 DISCORD_IDS = {"application": "{digits:19}", "guild": "{digits:19}", "channel": "{digits:19}",
-               "user": "{digits:18}", "command": "{digits:19}", "message": "{digits:19}"}
+               "user": "{digits:18}", "command": "{digits:19}", "message": "{digits:19}",
+               "user_2": "{digits:18}", "lobby": "{digits:19}", "sku": "{digits:19}",
+               "entitlement": "{digits:19}", "dm_channel": "{digits:19}"}
+DISCORD_DOCS = "developers/events/webhook-events.mdx"
+# The PING a Webhook Events URL gets (outer type 0); `ping` is the interactions one.
+DISCORD_WEBHOOK_PING = "webhook_ping"
 
 
 def discord_base(ids, with_member=True):
@@ -2243,21 +2269,128 @@ def discord_body(ids, name, number):
     return b
 
 
+def discord_user(ids, key="user"):
+    """A user object as webhook events carry it (author, user)."""
+    first = key == "user"
+    return {"avatar": "a_d5efa99b3eeaa7dd43acca82f5692432" if first else "3f2bf8c2c9e1b5f9bd46e1fbd5a0b6c1",
+            "avatar_decoration_data": None, "clan": None, "collectibles": None, "discriminator": "0",
+            "global_name": "Jenny" if first else "Sam", "id": ids.get(key), "primary_guild": None,
+            "public_flags": 0, "username": "jenny.rosen" if first else "sam.okafor"}
+
+
+def discord_docs(repo):
+    """The webhook events page: its Webhook Types and Event Types tables, and
+    the `data` of each event's example, by event type."""
+    text = repo.show(DISCORD_DOCS)
+
+    def section(title):
+        part = text.split(title, 1)[1]
+        return part.split("\n#", 1)[0]
+
+    webhook_types = {}
+    for name, value in re.findall(r"^\|\s*(\w+)\s*\|\s*`(\d+)`\s*\|", section("#### Webhook Types"), re.M):
+        webhook_types[name] = int(value)
+    events = re.findall(r"^\|\s*\[[^\]]+\]\([^)]*\)\s*\|\s*`([A-Z_]+)`\s*\|", section("## Event Types"), re.M)
+    examples = {}
+    for block in re.findall(r"```json\n(.*?)```", text, re.S):
+        # the examples elide user objects as `{ // user data }`
+        doc = json.loads(re.sub(r"//[^\n]*", "", block))
+        event = doc.get("event") or {}
+        if isinstance(event, dict) and "type" in event:
+            examples[event["type"]] = event
+    return webhook_types, events, examples
+
+
+def discord_webhook_data(ids, kind):
+    """The `data` of a webhook event (None: the event carries none)."""
+    app = ids.get("application")
+    if kind == "APPLICATION_AUTHORIZED":
+        # installed to the user's account (integration_type 1): no guild
+        return {"integration_type": 1, "scopes": ["applications.commands"], "user": discord_user(ids)}
+    if kind == "APPLICATION_DEAUTHORIZED":
+        return {"user": discord_user(ids)}
+    if kind.startswith("ENTITLEMENT_"):
+        # an app subscription (entitlement type 8); an update is its cancellation (ends_at set),
+        # a delete its removal (a refund)
+        return {"application_id": app, "consumed": False, "deleted": kind == "ENTITLEMENT_DELETE",
+                "ends_at": LATER_ISO if kind == "ENTITLEMENT_UPDATE" else None, "gift_code_flags": 0,
+                "id": ids.get("entitlement"), "promotion_id": None, "sku_id": ids.get("sku"),
+                "starts_at": ISO, "type": 8, "user_id": ids.get("user")}
+    if kind == "QUEST_USER_ENROLLMENT":
+        return None
+    if kind.startswith("LOBBY_MESSAGE_"):
+        lobby, message = ids.get("lobby"), ids.get("message")
+        if kind == "LOBBY_MESSAGE_DELETE":
+            return {"id": message, "lobby_id": lobby}
+        data = {"id": message, "type": 0, "content": "Ready when you are, queueing ranked now.",
+                "lobby_id": lobby, "channel_id": lobby, "author": discord_user(ids), "flags": 65536,
+                "application_id": app}
+        if kind == "LOBBY_MESSAGE_UPDATE":
+            data.update({"content": "Ready when you are, queueing casual now.", "edited_timestamp": ISO_MS,
+                         "timestamp": "2025-11-24T15:58:40.000Z"})
+        return data
+    if kind.startswith("GAME_DIRECT_MESSAGE_"):
+        channel = {"id": ids.get("dm_channel"), "type": 1, "flags": 0, "last_message_id": ids.get("message"),
+                   "recipients": [discord_user(ids, "user_2")]}
+        data = {"id": ids.get("message"), "type": 0, "content": "Get in, we're queueing for the raid.",
+                "channel_id": channel["id"], "channel": channel, "author": discord_user(ids),
+                "timestamp": ISO_MS, "edited_timestamp": None, "flags": 0, "application_id": app,
+                "attachments": [], "components": []}
+        if kind == "GAME_DIRECT_MESSAGE_UPDATE":
+            data.update({"content": "Get in, we're queueing for the raid at 9.", "edited_timestamp": ISO_MS,
+                         "timestamp": "2025-11-24T15:58:40.000Z", "recipient_id": ids.get("user_2")})
+        return data
+    raise KeyError(kind)
+
+
+DISCORD_WEBHOOK_DESCRIPTIONS = {
+    DISCORD_WEBHOOK_PING: "The PING Discord sends when a Webhook Events URL is saved; the endpoint must answer 204 with no body.",
+    "APPLICATION_AUTHORIZED": "A user installed the app to their account (a webhook event).",
+    "APPLICATION_DEAUTHORIZED": "A user removed the app from their authorized apps (a webhook event).",
+    "ENTITLEMENT_CREATE": "A user subscribed to the app's premium SKU: an entitlement was created (a webhook event).",
+    "ENTITLEMENT_UPDATE": "A user cancelled their app subscription: the entitlement now ends (a webhook event).",
+    "ENTITLEMENT_DELETE": "An entitlement was deleted, as after a refund (a webhook event).",
+    "QUEST_USER_ENROLLMENT": "A user was added to a Quest (a webhook event Discord documents but does not send to apps yet).",
+    "LOBBY_MESSAGE_CREATE": "A player sent a message in a Social SDK lobby (a webhook event).",
+    "LOBBY_MESSAGE_UPDATE": "A player edited a message in a Social SDK lobby (a webhook event).",
+    "LOBBY_MESSAGE_DELETE": "A message was deleted from a Social SDK lobby (a webhook event).",
+    "GAME_DIRECT_MESSAGE_CREATE": "A player sent a direct message during a Social SDK session (a webhook event).",
+    "GAME_DIRECT_MESSAGE_UPDATE": "A player edited a direct message during a Social SDK session (a webhook event).",
+    "GAME_DIRECT_MESSAGE_DELETE": "A direct message was deleted during a Social SDK session (a webhook event).",
+}
+
+
+def discord_webhook_body(ids, kind, webhook_types):
+    body = {"version": 1, "application_id": ids.get("application")}
+    if kind == DISCORD_WEBHOOK_PING:
+        body["type"] = webhook_types["PING"]
+        return body
+    body["type"] = webhook_types["Event"]
+    event = {"type": kind, "timestamp": ISO_MS}
+    data = discord_webhook_data(ids, kind)
+    if data is not None:
+        event["data"] = data
+    body["event"] = event
+    return body
+
+
 def gen_discord(args):
     pkg = Npm(args.src, "discord-api-types")
+    docs = GitDir(os.path.join(args.src, "discord-api-docs"))
     decls = others_ts.Decls()
     decls.add_file(pkg.path("payloads", "v10", "_interactions", "responses.d.ts"))
     decls.add_file(pkg.path("payloads", "v10", "webhook.d.ts"))
     kinds = decls.enums["InteractionType"]
     names = {k: re.sub(r"([a-z])([A-Z])", r"\1_\2", k).lower() for k in kinds}
-    events = [names[k] for k in kinds]
+    webhook_types, webhook_events, examples = discord_docs(docs)
+    typed = set(decls.enums["ApplicationWebhookEventType"].values())
+    if not typed <= set(webhook_events) or set(webhook_types) != {"PING", "Event"}:
+        raise SystemExit(f"discord: the docs' event list {webhook_events} lacks {typed - set(webhook_events)}")
+    docs_label = f"github.com/discord/discord-api-docs {DISCORD_DOCS} @ {docs.commit[:12]}"
     label = f"{pkg.label()} (InteractionType)"
-    cat = Catalogue("discord", label, pkg.version, events)
-    webhook_events = list(decls.enums.get("ApplicationWebhookEventType", {}).values())
-    if webhook_events:
-        cat.pending = {e: "a webhook event (type 1 with event.type): hookcli's discord event_type reads the top-level "
-                          "type only, so it would name it ping" for e in webhook_events}
-        cat.documented += webhook_events
+    events = [names[k] for k in kinds] + [DISCORD_WEBHOOK_PING] + webhook_events
+    cat = Catalogue("discord", f"{label}; webhook events: {docs_label}",
+                    f"discord-api-types {pkg.version}, discord-api-docs {docs.commit[:12]}", events)
     ids = Ids("discord", DISCORD_IDS)
     for kind, number in kinds.items():
         name = names[kind]
@@ -2274,6 +2407,28 @@ def gen_discord(args):
                 "modal_submit": "A member submitted a modal form the app opened.",
             }[name],
             "source": label,
+            "content_type": "application/json",
+            "style": "compact",
+            "fresh": fresh,
+            "body": body,
+        })
+    for kind in [DISCORD_WEBHOOK_PING] + webhook_events:
+        body = discord_webhook_body(ids, kind, webhook_types)
+        data = body.get("event", {}).get("data")
+        documented = (examples.get(kind) or {}).get("data")
+        if isinstance(documented, dict):
+            missing = set(documented) - set(data or {})
+            if missing:
+                raise SystemExit(f"discord {kind}: the docs' example has fields {sorted(missing)} this lacks")
+        fresh = freshen(body, ids, default_fresh_time)
+        if isinstance(data, dict) and data.get("ends_at"):
+            fresh["event.data.ends_at"] = "{iso+2592000}"
+        if isinstance(data, dict) and data.get("edited_timestamp"):
+            fresh["event.data.timestamp"] = "{iso_ms-80}"  # sent 80 s before the edit
+        cat.add({
+            "event": kind,
+            "description": DISCORD_WEBHOOK_DESCRIPTIONS[kind],
+            "source": docs_label + ("" if kind == DISCORD_WEBHOOK_PING or kind not in typed else f"; {pkg.label()}"),
             "content_type": "application/json",
             "style": "compact",
             "fresh": fresh,
