@@ -2618,15 +2618,19 @@ BITBUCKET_PAGE = "https://support.atlassian.com/bitbucket-cloud/docs/event-paylo
 BITBUCKET_IDS = {"hook": "{uuid}", "commit": "{hex:40}", "commit_2": "{hex:40}",
                  "pullrequest": "{digits:3}", "comment": "{digits:9}", "issue": "{digits:2}",
                  "account": "557058:{uuid}"}
-# Bitbucket's UUIDs come in braces ({...}), which a fresh template cannot
-# write (a brace opens a generator): these stay as documented examples.
+# Bitbucket's UUIDs come in braces ({...}): entities `<name>_uuid` made by
+# `{uuid_braced}`, so a send's user, repository, workspace and project agree
+# wherever they appear (links included).
 BITBUCKET_BRACED = ("user", "repository", "workspace", "fork", "project")
 
 
 class BitbucketIds(Ids):
     def get(self, entity):
         if entity in BITBUCKET_BRACED:
-            return "{" + render_template("{uuid}", rng_for("bitbucket", "uuid", entity)) + "}"
+            name = entity + "_uuid"
+            self.templates.setdefault(name, "{uuid_braced}")
+            self.values.setdefault(name, "{" + render_template("{uuid}", rng_for("bitbucket", "uuid", entity)) + "}")
+            return super().get(name)
         return super().get(entity)
 
 
