@@ -1101,21 +1101,47 @@ pub(crate) fn carried(provider: &str, req: &ReceivedRequest) -> (String, String)
                 }
             }
         }
+        // A Twilio app tells its callbacks apart by the fields each one
+        // carries (Twilio's messaging webhook, status callback, <Record>,
+        // <Gather> and call status pages), and keys each on its own sid.
         "twilio" => {
-            if let Some(call) = form_value(req, "CallSid") {
-                return ("voice.call".into(), call);
+            let field = |name: &str| form_value(req, name);
+            if let Some(status) = field("MessageStatus") {
+                let sid = field("MessageSid").unwrap_or_default();
+                return (format!("sms.status.{status}"), sid);
             }
-            let kind = if form_value(req, "MessageStatus").is_some() {
-                "sms.status"
-            } else if form_value(req, "SmsStatus").as_deref() == Some("received") {
-                "sms.incoming"
-            } else {
-                "unknown"
+            if field("CallSid").is_none() {
+                let sid = field("MessageSid").unwrap_or_default();
+                let from = field("From").unwrap_or_default();
+                let media: u32 = field("NumMedia").and_then(|n| n.parse().ok()).unwrap_or(0);
+                let channel = match (from.split_once(':'), media) {
+                    (Some(("whatsapp", _)), _) => "whatsapp",
+                    (_, 0) => "sms",
+                    _ => "mms",
+                };
+                return (format!("{channel}.incoming"), sid);
+            }
+            if let Some(sid) = field("TranscriptionSid") {
+                return ("voice.transcription".into(), sid);
+            }
+            if let Some(sid) = field("RecordingSid") {
+                return ("voice.recording".into(), sid);
+            }
+            let call = field("CallSid").unwrap_or_default();
+            let kind = match (
+                field("CallbackSource").as_deref(),
+                field("CallStatus").as_deref(),
+            ) {
+                // StatusCallbackEvent=answered reports the call in progress.
+                (Some("call-progress-events"), Some("in-progress")) => {
+                    "voice.status.answered".into()
+                }
+                (Some("call-progress-events"), Some(status)) => format!("voice.status.{status}"),
+                _ if field("SpeechResult").is_some() => "voice.gather.speech".into(),
+                _ if field("Digits").is_some() => "voice.gather.digits".into(),
+                _ => "voice.call".to_string(),
             };
-            (
-                kind.to_string(),
-                form_value(req, "MessageSid").unwrap_or_default(),
-            )
+            (kind, call)
         }
         // object_kind; the group-only hooks (member, project, subgroup)
         // have none and name themselves by event_name; else the header.
@@ -1208,6 +1234,23 @@ pub(crate) fn carried(provider: &str, req: &ReceivedRequest) -> (String, String)
         "clerk" | "resend" => (text(&json_body(req)["type"]), header("svix-id")),
         "discord" => {
             let body = json_body(req);
+            let event = &body["event"];
+            // https://discord.com/developers/docs/events/webhook-events#webhook-event-payloads:
+            // a Webhook Events URL gets type 0 (PING) or 1 with an `event`;
+            // no id, so the event's subject and time name it.
+            if body["type"] == 0 || event.is_object() {
+                let data = &event["data"];
+                let subject = [&data["id"], &data["user"]["id"], &body["application_id"]]
+                    .into_iter()
+                    .find_map(Value::as_str)
+                    .unwrap_or_default();
+                let at = event["timestamp"]
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| header("x-signature-timestamp"));
+                let kind = event["type"].as_str().unwrap_or("webhook_ping");
+                return (kind.to_string(), format!("{subject}@{at}"));
+            }
             // https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object-interaction-type
             let kind = match body["type"].as_i64() {
                 Some(1) => "ping",

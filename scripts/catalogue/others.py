@@ -24,14 +24,13 @@ Inputs under --src (nothing is downloaded by this script):
   pagerduty/  a git directory of github.com/PagerDuty/developer-docs
            (docs/webhooks/01-Overview.md: the v3 event type table and the
            event data examples)
-  (both fetched with the search tool's `fetch`, which gives a git directory)
+  discord-api-docs/  a git directory of github.com/discord/discord-api-docs
+           (developers/events/webhook-events.mdx: the webhook event types,
+           their examples and structure tables; read at c98d64bc2338)
+  (the three fetched with the search tool's `fetch`, which gives a git
+  directory)
 Providers whose only description is documentation prose read their event
 lists from scripts/catalogue/data/<provider>.json (each records the page).
-
-TWILIO_ALL_NAMES=1 writes every Twilio callback under its own name
-(sms.status.delivered, voice.recording...), for when hookcli's Twilio
-event_type tells them apart; by default only the names it reads back today
-(sms.incoming, sms.status, voice.call) are written.
 """
 
 import argparse
@@ -45,7 +44,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import others_ts  # noqa: E402
 from others_lib import (  # noqa: E402
-    ISO, ISO_MS, NOW, Builder, ExampleIds, Ids, clean_dir, default_fresh_time, describe,
+    ISO, ISO_MS, LATER_ISO, NOW, Builder, ExampleIds, Ids, clean_dir, default_fresh_time, describe,
     freshen, render_template, rng_for, shape_template, singular, words, write_fixture,
     write_json,
 )
@@ -114,7 +113,8 @@ class Catalogue:
         self.fixtures.append(fx)
 
 
-GENERATORS = re.compile(r"^(unix|unix_ms|iso|iso_ms|id|uuid|(hex|digits|alnum|ALNUM|base62):\d+)$")
+GENERATORS = re.compile(r"^((unix|unix_ms|iso|iso_ms|utc)([+-]\d+)?|id|uuid|uuid_braced"
+                        r"|(hex|digits|alnum|ALNUM|base62):\d+)$")
 
 
 def get_path(doc, path):
@@ -148,13 +148,24 @@ READS = {
     "resend": lambda b, h: (b.get("type"), "header"),
     "standard": lambda b, h: (b.get("type"), "header"),
     "standard-v1a": lambda b, h: (b.get("type"), "header"),
-    "discord": lambda b, h: ({1: "ping", 2: "application_command", 3: "message_component",
-                              4: "application_command_autocomplete", 5: "modal_submit"}.get(b.get("type")), b.get("id")),
-    "twilio": lambda b, h: ("sms.incoming" if "Body" in b else "sms.status" if "MessageStatus" in b
-                            else "voice.call" if "CallSid" in b else None, "header"),
+    "discord": lambda b, h: discord_read(b),
+    "twilio": lambda b, h: (twilio_name(b), "header"),
     "bitbucket": lambda b, h: (h.get("X-Event-Key"), "header"),
     "zapier": lambda b, h: (b.get("event"), b.get("id")),
 }
+
+
+def discord_read(b):
+    """What src/provider/discord.rs reads: an interaction's type and id, or a
+    webhook event's (outer type 0: the PING; 1: `event.type`)."""
+    if b.get("type") == 0:
+        return DISCORD_WEBHOOK_PING, b.get("application_id")
+    if b.get("type") == 1 and isinstance(b.get("event"), dict):
+        data = b["event"].get("data") or {}
+        subject = data.get("id") or (data.get("user") or {}).get("id") or b.get("application_id")
+        return b["event"].get("type"), subject
+    return ({1: "ping", 2: "application_command", 3: "message_component",
+             4: "application_command_autocomplete", 5: "modal_submit"}.get(b.get("type")), b.get("id"))
 
 
 def check(cat):
@@ -184,8 +195,6 @@ def check(cat):
                 elif not GENERATORS.match(tok):
                     problems.append(f"{fx['event']}: unknown generator {{{tok}}}")
         name, eid = READS[cat.provider](doc, fx.get("headers", {}))
-        if cat.provider == "twilio" and os.environ.get("TWILIO_ALL_NAMES") == "1":
-            name = fx["event"]  # names for a finer classifier than today's
         if name != fx["event"]:
             problems.append(f"{fx['event']}: hookcli would read it as {name!r}")
         if eid in (None, ""):
@@ -214,6 +223,9 @@ PRIMARY = {
     "calendly": {"invitee.created"},
     "standard": {"subscription.created"},
     "standard-v1a": {"subscription.created"},
+    # `--event sms.status` (the name hookcli gave every message status
+    # before it told them apart) sends the delivered callback.
+    "twilio": {"sms.incoming", "sms.status.delivered", "voice.call", "voice.status.completed"},
 }
 
 
@@ -2183,10 +2195,19 @@ def intercom_description(topic):
 # ---------------------------------------------------------------------------
 # Discord: interaction types from discord-api-types' InteractionType enum
 # (payloads/v10/_interactions/responses.d.ts); the interaction object as
-# Discord's docs describe it.
+# Discord's docs describe it. Webhook events (an app's Webhook Events URL,
+# signed the same way) from Discord's own docs, discord/discord-api-docs
+# developers/events/webhook-events.mdx: its Event Types table names them, its
+# examples and structure tables give each payload's fields (checked below);
+# discord-api-types' ApplicationWebhookEventType must be among them.
 
 DISCORD_IDS = {"application": "{digits:19}", "guild": "{digits:19}", "channel": "{digits:19}",
-               "user": "{digits:18}", "command": "{digits:19}", "message": "{digits:19}"}
+               "user": "{digits:18}", "command": "{digits:19}", "message": "{digits:19}",
+               "user_2": "{digits:18}", "lobby": "{digits:19}", "sku": "{digits:19}",
+               "entitlement": "{digits:19}", "dm_channel": "{digits:19}"}
+DISCORD_DOCS = "developers/events/webhook-events.mdx"
+# The PING a Webhook Events URL gets (outer type 0); `ping` is the interactions one.
+DISCORD_WEBHOOK_PING = "webhook_ping"
 
 
 def discord_base(ids, with_member=True):
@@ -2248,21 +2269,128 @@ def discord_body(ids, name, number):
     return b
 
 
+def discord_user(ids, key="user"):
+    """A user object as webhook events carry it (author, user)."""
+    first = key == "user"
+    return {"avatar": "a_d5efa99b3eeaa7dd43acca82f5692432" if first else "3f2bf8c2c9e1b5f9bd46e1fbd5a0b6c1",
+            "avatar_decoration_data": None, "clan": None, "collectibles": None, "discriminator": "0",
+            "global_name": "Jenny" if first else "Sam", "id": ids.get(key), "primary_guild": None,
+            "public_flags": 0, "username": "jenny.rosen" if first else "sam.okafor"}
+
+
+def discord_docs(repo):
+    """The webhook events page: its Webhook Types and Event Types tables, and
+    the `data` of each event's example, by event type."""
+    text = repo.show(DISCORD_DOCS)
+
+    def section(title):
+        part = text.split(title, 1)[1]
+        return part.split("\n#", 1)[0]
+
+    webhook_types = {}
+    for name, value in re.findall(r"^\|\s*(\w+)\s*\|\s*`(\d+)`\s*\|", section("#### Webhook Types"), re.M):
+        webhook_types[name] = int(value)
+    events = re.findall(r"^\|\s*\[[^\]]+\]\([^)]*\)\s*\|\s*`([A-Z_]+)`\s*\|", section("## Event Types"), re.M)
+    examples = {}
+    for block in re.findall(r"```json\n(.*?)```", text, re.S):
+        # the examples elide user objects as `{ // user data }`
+        doc = json.loads(re.sub(r"//[^\n]*", "", block))
+        event = doc.get("event") or {}
+        if isinstance(event, dict) and "type" in event:
+            examples[event["type"]] = event
+    return webhook_types, events, examples
+
+
+def discord_webhook_data(ids, kind):
+    """The `data` of a webhook event (None: the event carries none)."""
+    app = ids.get("application")
+    if kind == "APPLICATION_AUTHORIZED":
+        # installed to the user's account (integration_type 1): no guild
+        return {"integration_type": 1, "scopes": ["applications.commands"], "user": discord_user(ids)}
+    if kind == "APPLICATION_DEAUTHORIZED":
+        return {"user": discord_user(ids)}
+    if kind.startswith("ENTITLEMENT_"):
+        # an app subscription (entitlement type 8); an update is its cancellation (ends_at set),
+        # a delete its removal (a refund)
+        return {"application_id": app, "consumed": False, "deleted": kind == "ENTITLEMENT_DELETE",
+                "ends_at": LATER_ISO if kind == "ENTITLEMENT_UPDATE" else None, "gift_code_flags": 0,
+                "id": ids.get("entitlement"), "promotion_id": None, "sku_id": ids.get("sku"),
+                "starts_at": ISO, "type": 8, "user_id": ids.get("user")}
+    if kind == "QUEST_USER_ENROLLMENT":
+        return None
+    if kind.startswith("LOBBY_MESSAGE_"):
+        lobby, message = ids.get("lobby"), ids.get("message")
+        if kind == "LOBBY_MESSAGE_DELETE":
+            return {"id": message, "lobby_id": lobby}
+        data = {"id": message, "type": 0, "content": "Ready when you are, queueing ranked now.",
+                "lobby_id": lobby, "channel_id": lobby, "author": discord_user(ids), "flags": 65536,
+                "application_id": app}
+        if kind == "LOBBY_MESSAGE_UPDATE":
+            data.update({"content": "Ready when you are, queueing casual now.", "edited_timestamp": ISO_MS,
+                         "timestamp": "2025-11-24T15:58:40.000Z"})
+        return data
+    if kind.startswith("GAME_DIRECT_MESSAGE_"):
+        channel = {"id": ids.get("dm_channel"), "type": 1, "flags": 0, "last_message_id": ids.get("message"),
+                   "recipients": [discord_user(ids, "user_2")]}
+        data = {"id": ids.get("message"), "type": 0, "content": "Get in, we're queueing for the raid.",
+                "channel_id": channel["id"], "channel": channel, "author": discord_user(ids),
+                "timestamp": ISO_MS, "edited_timestamp": None, "flags": 0, "application_id": app,
+                "attachments": [], "components": []}
+        if kind == "GAME_DIRECT_MESSAGE_UPDATE":
+            data.update({"content": "Get in, we're queueing for the raid at 9.", "edited_timestamp": ISO_MS,
+                         "timestamp": "2025-11-24T15:58:40.000Z", "recipient_id": ids.get("user_2")})
+        return data
+    raise KeyError(kind)
+
+
+DISCORD_WEBHOOK_DESCRIPTIONS = {
+    DISCORD_WEBHOOK_PING: "The PING Discord sends when a Webhook Events URL is saved; the endpoint must answer 204 with no body.",
+    "APPLICATION_AUTHORIZED": "A user installed the app to their account (a webhook event).",
+    "APPLICATION_DEAUTHORIZED": "A user removed the app from their authorized apps (a webhook event).",
+    "ENTITLEMENT_CREATE": "A user subscribed to the app's premium SKU: an entitlement was created (a webhook event).",
+    "ENTITLEMENT_UPDATE": "A user cancelled their app subscription: the entitlement now ends (a webhook event).",
+    "ENTITLEMENT_DELETE": "An entitlement was deleted, as after a refund (a webhook event).",
+    "QUEST_USER_ENROLLMENT": "A user was added to a Quest (a webhook event Discord documents but does not send to apps yet).",
+    "LOBBY_MESSAGE_CREATE": "A player sent a message in a Social SDK lobby (a webhook event).",
+    "LOBBY_MESSAGE_UPDATE": "A player edited a message in a Social SDK lobby (a webhook event).",
+    "LOBBY_MESSAGE_DELETE": "A message was deleted from a Social SDK lobby (a webhook event).",
+    "GAME_DIRECT_MESSAGE_CREATE": "A player sent a direct message during a Social SDK session (a webhook event).",
+    "GAME_DIRECT_MESSAGE_UPDATE": "A player edited a direct message during a Social SDK session (a webhook event).",
+    "GAME_DIRECT_MESSAGE_DELETE": "A direct message was deleted during a Social SDK session (a webhook event).",
+}
+
+
+def discord_webhook_body(ids, kind, webhook_types):
+    body = {"version": 1, "application_id": ids.get("application")}
+    if kind == DISCORD_WEBHOOK_PING:
+        body["type"] = webhook_types["PING"]
+        return body
+    body["type"] = webhook_types["Event"]
+    event = {"type": kind, "timestamp": ISO_MS}
+    data = discord_webhook_data(ids, kind)
+    if data is not None:
+        event["data"] = data
+    body["event"] = event
+    return body
+
+
 def gen_discord(args):
     pkg = Npm(args.src, "discord-api-types")
+    docs = GitDir(os.path.join(args.src, "discord-api-docs"))
     decls = others_ts.Decls()
     decls.add_file(pkg.path("payloads", "v10", "_interactions", "responses.d.ts"))
     decls.add_file(pkg.path("payloads", "v10", "webhook.d.ts"))
     kinds = decls.enums["InteractionType"]
     names = {k: re.sub(r"([a-z])([A-Z])", r"\1_\2", k).lower() for k in kinds}
-    events = [names[k] for k in kinds]
+    webhook_types, webhook_events, examples = discord_docs(docs)
+    typed = set(decls.enums["ApplicationWebhookEventType"].values())
+    if not typed <= set(webhook_events) or set(webhook_types) != {"PING", "Event"}:
+        raise SystemExit(f"discord: the docs' event list {webhook_events} lacks {typed - set(webhook_events)}")
+    docs_label = f"github.com/discord/discord-api-docs {DISCORD_DOCS} @ {docs.commit[:12]}"
     label = f"{pkg.label()} (InteractionType)"
-    cat = Catalogue("discord", label, pkg.version, events)
-    webhook_events = list(decls.enums.get("ApplicationWebhookEventType", {}).values())
-    if webhook_events:
-        cat.pending = {e: "a webhook event (type 1 with event.type): hookcli's discord event_type reads the top-level "
-                          "type only, so it would name it ping" for e in webhook_events}
-        cat.documented += webhook_events
+    events = [names[k] for k in kinds] + [DISCORD_WEBHOOK_PING] + webhook_events
+    cat = Catalogue("discord", f"{label}; webhook events: {docs_label}",
+                    f"discord-api-types {pkg.version}, discord-api-docs {docs.commit[:12]}", events)
     ids = Ids("discord", DISCORD_IDS)
     for kind, number in kinds.items():
         name = names[kind]
@@ -2284,17 +2412,62 @@ def gen_discord(args):
             "fresh": fresh,
             "body": body,
         })
+    for kind in [DISCORD_WEBHOOK_PING] + webhook_events:
+        body = discord_webhook_body(ids, kind, webhook_types)
+        data = body.get("event", {}).get("data")
+        documented = (examples.get(kind) or {}).get("data")
+        if isinstance(documented, dict):
+            missing = set(documented) - set(data or {})
+            if missing:
+                raise SystemExit(f"discord {kind}: the docs' example has fields {sorted(missing)} this lacks")
+        fresh = freshen(body, ids, default_fresh_time)
+        if isinstance(data, dict) and data.get("ends_at"):
+            fresh["event.data.ends_at"] = "{iso+2592000}"
+        if isinstance(data, dict) and data.get("edited_timestamp"):
+            fresh["event.data.timestamp"] = "{iso_ms-80}"  # sent 80 s before the edit
+        cat.add({
+            "event": kind,
+            "description": DISCORD_WEBHOOK_DESCRIPTIONS[kind],
+            "source": docs_label + ("" if kind == DISCORD_WEBHOOK_PING or kind not in typed else f"; {pkg.label()}"),
+            "content_type": "application/json",
+            "style": "compact",
+            "fresh": fresh,
+            "body": body,
+        })
     cat.entities = ids.entities_json()
     return cat
 
 
 # ---------------------------------------------------------------------------
 # Twilio: messaging and voice callbacks, form posts (data/twilio.json, from
-# Twilio's docs). Only the names hookcli's classifier reads back are written.
+# Twilio's docs). hookcli's twilio event_type names each one from its fields
+# (data/twilio.json's "classifier"; twilio_name below reads them the same way).
 
 TWILIO_IDS = {"account": "AC{hex:32}", "message": "SM{hex:32}", "media_message": "MM{hex:32}",
               "call": "CA{hex:32}", "messaging_service": "MG{hex:32}", "recording": "RE{hex:32}",
               "transcription": "TR{hex:32}", "media": "ME{hex:32}"}
+
+
+def twilio_name(f):
+    """The callback's name, from its form fields (data/twilio.json's classifier)."""
+    if "MessageStatus" in f:
+        return f"sms.status.{f['MessageStatus']}"
+    if ("Body" in f or f.get("SmsStatus") == "received") and "CallSid" not in f:
+        if f.get("From", "").startswith("whatsapp:"):
+            return "whatsapp.incoming"
+        return "mms.incoming" if int(f.get("NumMedia") or 0) > 0 else "sms.incoming"
+    if "TranscriptionSid" in f:
+        return "voice.transcription"
+    if "RecordingSid" in f or "RecordingUrl" in f:
+        return "voice.recording"
+    if f.get("CallbackSource") == "call-progress-events":
+        status = f.get("CallStatus")
+        return "voice.status." + ("answered" if status == "in-progress" else status) if status else "voice.status"
+    if "SpeechResult" in f:
+        return "voice.gather.speech"
+    if "Digits" in f:
+        return "voice.gather.digits"
+    return "voice.call" if "CallSid" in f else None
 
 
 def twilio_form(ids, cb):
@@ -2321,9 +2494,11 @@ def twilio_form(ids, cb):
         return f
     if kind == "sms_status":
         mid = ids.get("message")
-        f = {"SmsSid": mid, "SmsStatus": cb["status"], "MessageStatus": cb["status"], "To": "+14155550123",
-             "MessagingServiceSid": ids.get("messaging_service"), "MessageSid": mid, "AccountSid": acct,
-             "From": "+14155550100", "ApiVersion": "2010-04-01"}
+        # read receipts come from WhatsApp (and RCS), not SMS
+        channel = "whatsapp:" if cb["status"] == "read" else ""
+        f = {"SmsSid": mid, "SmsStatus": cb["status"], "MessageStatus": cb["status"],
+             "To": channel + "+14155550123", "MessagingServiceSid": ids.get("messaging_service"),
+             "MessageSid": mid, "AccountSid": acct, "From": channel + "+14155550100", "ApiVersion": "2010-04-01"}
         if cb["status"] in ("undelivered", "failed"):
             f["ErrorCode"] = "30003" if cb["status"] == "undelivered" else "30008"
         if cb["status"] == "delivered":
@@ -2339,12 +2514,23 @@ def twilio_form(ids, cb):
     if kind == "call_in":
         return call
     if kind == "call_status":
-        call.update({"CallStatus": cb["status"], "CallbackSource": "call-progress-events",
-                     "SequenceNumber": str(["initiated", "ringing", "in-progress", "completed", "busy",
-                                            "no-answer", "failed"].index(cb["status"])),
-                     "Timestamp": "Mon, 24 Nov 2025 16:00:00 +0000", "Direction": "outbound-api"})
-        if cb["status"] == "completed":
+        # an outbound call made with the REST API: the Twilio number calls the customer
+        swap = {"Called": "Caller", "To": "From"}
+        for a, b in swap.items():
+            for suffix in ("", "City", "Country", "State", "Zip"):
+                call[a + suffix], call[b + suffix] = call[b + suffix], call[a + suffix]
+        status = cb["status"]
+        # the callbacks of one call are numbered from 0: initiated, ringing, then answered or
+        # the call's end (a failed call never rings)
+        seq = {"initiated": 0, "ringing": 1, "in-progress": 2, "completed": 3, "busy": 2,
+               "no-answer": 2, "failed": 1}[status]
+        call.update({"CallStatus": status, "CallbackSource": "call-progress-events",
+                     "SequenceNumber": str(seq), "Timestamp": "Mon, 24 Nov 2025 16:00:00 +0000",
+                     "Direction": "outbound-api"})
+        if status == "completed":
             call.update({"CallDuration": "94", "Duration": "2"})
+        elif status in ("busy", "no-answer", "failed"):
+            call.update({"CallDuration": "0", "Duration": "0"})
         return call
     if kind == "recording":
         rec = ids.get("recording")
@@ -2377,22 +2563,13 @@ def gen_twilio(args):
     spec = load_data("twilio")
     events = [cb["name"] for cb in spec["callbacks"]]
     cat = Catalogue("twilio", spec["source"], "2010-04-01", events)
-    written = spec["runtime_names"]["written"]
-    cat.fixture_for = dict(written)
-    cat.pending = {cb["name"]: "hookcli's twilio event_type cannot tell it apart yet (proposed_classifier in "
-                               "scripts/catalogue/data/twilio.json)"
-                   for cb in spec["callbacks"] if cb["name"] not in written}
-    cat.notes.append(spec["runtime_names"]["note"])
+    cat.notes.append(spec["classifier"]["note"])
     ids = Ids("twilio", TWILIO_IDS)
-    all_names = os.environ.get("TWILIO_ALL_NAMES") == "1"
     for cb in spec["callbacks"]:
-        name = cb["name"] if all_names else written.get(cb["name"])
-        if not name:
-            continue
         form = twilio_form(ids, cb)
         fresh = freshen(form, ids, lambda p, k, v: False)
         cat.add({
-            "event": name,
+            "event": cb["name"],
             "description": twilio_description(cb),
             "source": f"{spec['source']} {spec['pages'][cb['page']]}",
             "content_type": "application/x-www-form-urlencoded",
@@ -2401,9 +2578,6 @@ def gen_twilio(args):
             "fresh": fresh,
             "form": form,
         })
-    if all_names:
-        cat.pending = {}
-        cat.fixture_for = {}
     cat.entities = ids.entities_json()
     return cat
 
@@ -2421,7 +2595,13 @@ def twilio_description(cb):
                        "failed": "An outbound SMS failed to send.",
                        "read": "An outbound WhatsApp message was read."}.get(st, ""),
         "call_in": "An incoming call rang a Twilio number (the voice webhook asks for TwiML).",
-        "call_status": f"A call status callback: the call is {st}.",
+        "call_status": {"initiated": "An outbound call was started: Twilio began dialing the number.",
+                        "ringing": "An outbound call is ringing at the called number.",
+                        "in-progress": "An outbound call was answered (CallStatus in-progress).",
+                        "completed": "An outbound call ended after it was answered.",
+                        "busy": "An outbound call ended: the called number was busy.",
+                        "no-answer": "An outbound call ended: nobody answered.",
+                        "failed": "An outbound call could not be placed (an invalid or unreachable number)."}.get(st, ""),
         "recording": "A call recording is complete and available.",
         "transcription": "A voicemail recording was transcribed.",
         "gather_digits": "A caller pressed keys during <Gather>.",
@@ -2438,15 +2618,19 @@ BITBUCKET_PAGE = "https://support.atlassian.com/bitbucket-cloud/docs/event-paylo
 BITBUCKET_IDS = {"hook": "{uuid}", "commit": "{hex:40}", "commit_2": "{hex:40}",
                  "pullrequest": "{digits:3}", "comment": "{digits:9}", "issue": "{digits:2}",
                  "account": "557058:{uuid}"}
-# Bitbucket's UUIDs come in braces ({...}), which a fresh template cannot
-# write (a brace opens a generator): these stay as documented examples.
+# Bitbucket's UUIDs come in braces ({...}): entities `<name>_uuid` made by
+# `{uuid_braced}`, so a send's user, repository, workspace and project agree
+# wherever they appear (links included).
 BITBUCKET_BRACED = ("user", "repository", "workspace", "fork", "project")
 
 
 class BitbucketIds(Ids):
     def get(self, entity):
         if entity in BITBUCKET_BRACED:
-            return "{" + render_template("{uuid}", rng_for("bitbucket", "uuid", entity)) + "}"
+            name = entity + "_uuid"
+            self.templates.setdefault(name, "{uuid_braced}")
+            self.values.setdefault(name, "{" + render_template("{uuid}", rng_for("bitbucket", "uuid", entity)) + "}")
+            return super().get(name)
         return super().get(entity)
 
 

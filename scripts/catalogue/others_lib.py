@@ -54,9 +54,10 @@ def render_template(template, rng):
             if name == "digits" and s[0] == "0":
                 s = "1" + s[1:]
             return s
-        if name == "uuid":
+        if name in ("uuid", "uuid_braced"):
             h = "".join(rng.choice(ALPHABETS["hex"]) for _ in range(32))
-            return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) % 4]}{h[17:20]}-{h[20:]}"
+            u = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) % 4]}{h[17:20]}-{h[20:]}"
+            return "{" + u + "}" if name == "uuid_braced" else u
         if name == "unix":
             return str(NOW)
         if name == "unix_ms":

@@ -9,9 +9,14 @@
 //! interaction (`{"type":1}`): the endpoint must answer 200 with the JSON
 //! `{"type":1}` (PONG), and must refuse a bad signature with 401. `check`
 //! sends the `ping` fixture as its `handshake` case.
+//!
+//! Webhook events (an app's Webhook Events URL) come signed the same way,
+//! with their own outer `type`: 0 is that URL's PING (`webhook_ping`, to be
+//! answered 204), 1 an event named by `event.type` (`ENTITLEMENT_CREATE`...).
 
 use ed25519_dalek::ed25519::signature::{MultipartSigner, MultipartVerifier};
 use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
+use serde_json::Value;
 
 use super::crypto::{check_window, parse_timestamp};
 use super::handshake::shown;
@@ -65,6 +70,51 @@ const TYPES: [(&str, &str); 5] = [
     ("5", "modal_submit"),
 ];
 
+/// The event name of the PING Discord sends to a Webhook Events URL
+/// (`type` 0); `ping` is the interactions endpoint's PING (`type` 1).
+const WEBHOOK_PING: &str = "webhook_ping";
+
+/// What a signed body is: an interaction (its `type` number), or one of
+/// the webhook events' payloads, whose `type` is 0 (PING) or 1 (an event,
+/// described by the `event` object). Both come signed the same way.
+enum Payload<'a> {
+    Interaction(String),
+    WebhookPing,
+    WebhookEvent(&'a Value),
+}
+
+impl<'a> Payload<'a> {
+    fn of(body: &'a Value) -> Option<Self> {
+        let number = scalar(&body["type"])?;
+        let event = &body["event"];
+        Some(match number.as_str() {
+            "0" => Payload::WebhookPing,
+            "1" if event.is_object() => Payload::WebhookEvent(event),
+            _ => Payload::Interaction(number),
+        })
+    }
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Webhook events carry no id of their own: the event type, what it is
+/// about (the entitlement's or message's id, else the user's, else the
+/// application's) and when it happened (the event's microsecond timestamp;
+/// for a PING, the signature's timestamp) name one.
+fn webhook_id(body: &Value, kind: &str, when: Option<&str>) -> Option<String> {
+    let data = &body["event"]["data"];
+    let subject = scalar(&data["id"])
+        .or_else(|| scalar(&data["user"]["id"]))
+        .or_else(|| scalar(&body["application_id"]))?;
+    Some(format!("{kind}:{subject}:{}", when.unwrap_or_default()))
+}
+
 fn hex_key(secret: &Secret) -> Result<Vec<u8>, Failure> {
     hex::decode(secret.expose().trim()).map_err(|_| {
         Failure::secret_format(format!(
@@ -117,7 +167,7 @@ impl Provider for Discord {
     fn info(&self) -> ProviderInfo {
         ProviderInfo {
             name: "discord",
-            title: "Discord (interactions)",
+            title: "Discord (interactions, webhook events)",
             signature_headers: vec![SIGNATURE.into()],
             scheme: "Ed25519 of `TS + body`, hex in `X-Signature-Ed25519`, TS in `X-Signature-Timestamp`; verified with the application's public key (hex)".into(),
             timestamped: true,
@@ -194,20 +244,43 @@ impl Provider for Discord {
         headers.contains(SIGNATURE)
     }
 
-    /// The interaction type by its name (`ping`, `application_command`, ...).
+    /// The interaction type by its name (`ping`, `application_command`,
+    /// ...), or the webhook event's type (`ENTITLEMENT_CREATE`, ...), or
+    /// `webhook_ping` for the webhook events URL's PING.
     fn event_type(&self, req: &WebhookRequest) -> Option<String> {
-        let number = json_str(req, "type")?;
-        Some(
-            TYPES
-                .iter()
-                .find(|(n, _)| *n == number)
-                .map(|(_, name)| name.to_string())
-                .unwrap_or(number),
-        )
+        self.event(req).0
     }
 
     fn event_id(&self, req: &WebhookRequest) -> Option<String> {
-        json_str(req, "id")
+        self.event(req).1
+    }
+
+    fn event(&self, req: &WebhookRequest) -> (Option<String>, Option<String>) {
+        let Ok(body) = serde_json::from_slice::<Value>(&req.body) else {
+            return (None, None);
+        };
+        match Payload::of(&body) {
+            Some(Payload::Interaction(number)) => (
+                Some(
+                    TYPES
+                        .iter()
+                        .find(|(n, _)| *n == number)
+                        .map(|(_, name)| name.to_string())
+                        .unwrap_or(number),
+                ),
+                scalar(&body["id"]),
+            ),
+            Some(Payload::WebhookPing) => (
+                Some(WEBHOOK_PING.into()),
+                webhook_id(&body, "PING", req.headers.get_str(TIMESTAMP)),
+            ),
+            Some(Payload::WebhookEvent(event)) => {
+                let kind = scalar(&event["type"]).unwrap_or_else(|| "event".into());
+                let id = webhook_id(&body, &kind, event["timestamp"].as_str());
+                (Some(kind), id)
+            }
+            None => (None, scalar(&body["id"])),
+        }
     }
 
     fn keygen(&self) -> Option<KeyPair> {
@@ -407,6 +480,57 @@ mod tests {
         );
         let ping = signed(br#"{"type":1,"id":"2"}"#, 1);
         assert_eq!(Discord.event_type(&ping).as_deref(), Some("ping"));
+    }
+
+    /// Webhook events: the outer type 0 is the URL's PING, 1 an event
+    /// named by `event.type`; Discord's own examples.
+    #[test]
+    fn names_webhook_events_apart_from_interactions() {
+        let ping = signed(
+            br#"{"version":1,"application_id":"1234560123453231555","type":0}"#,
+            1_700_000_000,
+        );
+        assert_eq!(Discord.event_type(&ping).as_deref(), Some(WEBHOOK_PING));
+        assert_eq!(
+            Discord.event_id(&ping).as_deref(),
+            Some("PING:1234560123453231555:1700000000")
+        );
+        let entitlement = signed(
+            br#"{"version":1,"application_id":"1234560123453231555","type":1,"event":{"type":"ENTITLEMENT_CREATE","timestamp":"2024-10-18T18:41:21.109604","data":{"application_id":"1234560123453231555","consumed":false,"deleted":false,"gift_code_flags":0,"id":"1234505980407808808","promotion_id":null,"sku_id":"123489045643835123","type":4,"user_id":"111178765189277770"}}}"#,
+            1,
+        );
+        assert_eq!(
+            Discord.event(&entitlement),
+            (
+                Some("ENTITLEMENT_CREATE".into()),
+                Some("ENTITLEMENT_CREATE:1234505980407808808:2024-10-18T18:41:21.109604".into())
+            )
+        );
+        let authorized = signed(
+            br#"{"version":1,"application_id":"1234560123453231555","type":1,"event":{"type":"APPLICATION_AUTHORIZED","timestamp":"2024-10-18T14:42:53.064834","data":{"integration_type":1,"scopes":["applications.commands"],"user":{"id":"111178765189277770"}}}}"#,
+            1,
+        );
+        assert_eq!(
+            Discord.event(&authorized),
+            (
+                Some("APPLICATION_AUTHORIZED".into()),
+                Some("APPLICATION_AUTHORIZED:111178765189277770:2024-10-18T14:42:53.064834".into())
+            )
+        );
+        let quest = signed(
+            br#"{"version":1,"application_id":"1234560123453231555","type":1,"event":{"type":"QUEST_USER_ENROLLMENT","timestamp":"2024-10-18T14:42:53.064834"}}"#,
+            1,
+        );
+        assert_eq!(
+            Discord.event_id(&quest).as_deref(),
+            Some("QUEST_USER_ENROLLMENT:1234560123453231555:2024-10-18T14:42:53.064834")
+        );
+        // An interaction PING has type 1 too, but no `event`.
+        let interaction = signed(br#"{"type":1,"id":"2","application_id":"3"}"#, 1);
+        assert_eq!(
+            Discord.event(&interaction),
+            (Some("ping".into()), Some("2".into()))
+        );
     }
 
     #[test]

@@ -190,28 +190,118 @@ impl Provider for Twilio {
         headers.contains(HEADER)
     }
 
-    /// Twilio has no event names; hookcli names the two callbacks it knows.
+    /// Twilio posts callbacks without an event name; hookcli names each
+    /// documented callback from the form fields that set it apart.
     fn event_type(&self, req: &WebhookRequest) -> Option<String> {
-        let form = req.form()?;
-        let has = |k: &str| form.iter().any(|(n, _)| n == k);
-        if has("Body") {
-            Some("sms.incoming".into())
-        } else if has("MessageStatus") {
-            Some("sms.status".into())
-        } else if has("CallSid") {
-            Some("voice.call".into())
-        } else {
-            None
-        }
+        classify(&Fields(req.form()?))
     }
 
+    /// Twilio's `I-Twilio-Idempotency-Token` header, else the callback's own
+    /// sid. A message's or a call's status callbacks share its sid, so theirs
+    /// carries the status too (`SM…:delivered`), one id per callback.
     fn event_id(&self, req: &WebhookRequest) -> Option<String> {
-        req.headers
-            .get_str("I-Twilio-Idempotency-Token")
-            .map(str::to_string)
-            .or_else(|| req.form_field("MessageSid"))
-            .or_else(|| req.form_field("CallSid"))
+        if let Some(token) = req.headers.get_str(IDEMPOTENCY_HEADER) {
+            return Some(token.to_string());
+        }
+        let f = Fields(req.form()?);
+        let with_status = |sid: &str, status: Option<&str>| match status {
+            Some(s) if !s.is_empty() => format!("{sid}:{s}"),
+            _ => sid.to_string(),
+        };
+        if let Some(sid) = f.get("TranscriptionSid") {
+            return Some(sid.to_string());
+        }
+        if let Some(sid) = f.get("RecordingSid") {
+            return Some(with_status(sid, f.get("RecordingStatus")));
+        }
+        if let Some(sid) = f.get("MessageSid").or_else(|| f.get("SmsSid")) {
+            return Some(with_status(sid, f.get("MessageStatus")));
+        }
+        let call = f.get("CallSid")?;
+        Some(if f.is_status_callback() {
+            with_status(call, f.get("CallStatus"))
+        } else {
+            call.to_string()
+        })
     }
+}
+
+const IDEMPOTENCY_HEADER: &str = "I-Twilio-Idempotency-Token";
+
+/// A callback's form fields.
+struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// A call's status callback (`StatusCallbackEvent`): Twilio marks
+    /// every one with `CallbackSource=call-progress-events`.
+    fn is_status_callback(&self) -> bool {
+        self.get("CallbackSource") == Some("call-progress-events")
+    }
+}
+
+/// The callback's name:
+/// - messages: `sms.status.<MessageStatus>` for a status callback
+///   (`sms.status.delivered`...); an incoming message is
+///   `whatsapp.incoming` (a `whatsapp:` sender), `mms.incoming` (NumMedia
+///   above 0) or `sms.incoming`;
+/// - calls: `voice.transcription` (TranscriptionSid), `voice.recording`
+///   (RecordingSid or RecordingUrl), `voice.status.<CallStatus>` for a status callback
+///   (`in-progress` is the `answered` event), `voice.gather.speech`
+///   (SpeechResult) and `voice.gather.digits` (Digits) after `<Gather>`,
+///   and `voice.call` for the voice webhook itself.
+fn classify(f: &Fields) -> Option<String> {
+    if let Some(status) = f.get("MessageStatus") {
+        return Some(format!("sms.status.{status}"));
+    }
+    let incoming = f.has("Body") || f.get("SmsStatus") == Some("received");
+    if incoming && !f.has("CallSid") {
+        let sender = f.get("From").unwrap_or_default();
+        let media = f
+            .get("NumMedia")
+            .and_then(|n| n.trim().parse::<u32>().ok())
+            .unwrap_or(0);
+        return Some(
+            if sender.starts_with("whatsapp:") {
+                "whatsapp.incoming"
+            } else if media > 0 {
+                "mms.incoming"
+            } else {
+                "sms.incoming"
+            }
+            .into(),
+        );
+    }
+    if f.has("TranscriptionSid") {
+        return Some("voice.transcription".into());
+    }
+    if f.has("RecordingSid") || f.has("RecordingUrl") {
+        return Some("voice.recording".into());
+    }
+    if f.is_status_callback() {
+        return Some(match f.get("CallStatus") {
+            Some("in-progress") => "voice.status.answered".into(),
+            Some(status) if !status.is_empty() => format!("voice.status.{status}"),
+            _ => "voice.status".into(),
+        });
+    }
+    if f.has("SpeechResult") {
+        return Some("voice.gather.speech".into());
+    }
+    if f.has("Digits") {
+        return Some("voice.gather.digits".into());
+    }
+    f.has("CallSid").then(|| "voice.call".into())
 }
 
 #[cfg(test)]
@@ -270,6 +360,86 @@ mod tests {
         );
         assert_eq!(Twilio.event_type(&req).as_deref(), Some("sms.incoming"));
         assert_eq!(Twilio.event_id(&req).as_deref(), Some("SM1"));
+    }
+
+    /// Each documented callback by the fields Twilio sends with it.
+    #[test]
+    fn names_each_callback_by_its_fields() {
+        let cases = [
+            (
+                "MessageSid=SM1&SmsStatus=received&Body=hi&NumMedia=0&From=%2B1",
+                "sms.incoming",
+                "SM1",
+            ),
+            (
+                "MessageSid=MM1&SmsStatus=received&Body=&NumMedia=1&From=%2B1",
+                "mms.incoming",
+                "MM1",
+            ),
+            (
+                "MessageSid=SM1&SmsStatus=received&Body=hi&NumMedia=0&From=whatsapp%3A%2B1",
+                "whatsapp.incoming",
+                "SM1",
+            ),
+            (
+                "MessageSid=SM1&SmsStatus=sent&MessageStatus=sent",
+                "sms.status.sent",
+                "SM1:sent",
+            ),
+            (
+                "MessageSid=SM1&SmsStatus=delivered&MessageStatus=delivered",
+                "sms.status.delivered",
+                "SM1:delivered",
+            ),
+            (
+                "MessageSid=SM1&MessageStatus=read&From=whatsapp%3A%2B1",
+                "sms.status.read",
+                "SM1:read",
+            ),
+            (
+                "CallSid=CA1&CallStatus=ringing&Direction=inbound",
+                "voice.call",
+                "CA1",
+            ),
+            (
+                "CallSid=CA1&CallStatus=in-progress&CallbackSource=call-progress-events",
+                "voice.status.answered",
+                "CA1:in-progress",
+            ),
+            (
+                "CallSid=CA1&CallStatus=no-answer&CallbackSource=call-progress-events",
+                "voice.status.no-answer",
+                "CA1:no-answer",
+            ),
+            (
+                "CallSid=CA1&RecordingSid=RE1&RecordingStatus=completed",
+                "voice.recording",
+                "RE1:completed",
+            ),
+            (
+                "CallSid=CA1&RecordingSid=RE1&TranscriptionSid=TR1&TranscriptionStatus=completed",
+                "voice.transcription",
+                "TR1",
+            ),
+            (
+                "CallSid=CA1&CallStatus=in-progress&Digits=2",
+                "voice.gather.digits",
+                "CA1",
+            ),
+            (
+                "CallSid=CA1&CallStatus=in-progress&SpeechResult=sales&Confidence=0.9",
+                "voice.gather.speech",
+                "CA1",
+            ),
+        ];
+        for (body, event, id) in cases {
+            let mut req = form("https://example.com/t", body);
+            assert_eq!(Twilio.event_type(&req).as_deref(), Some(event), "{body}");
+            assert_eq!(Twilio.event_id(&req).as_deref(), Some(id), "{body}");
+            req.headers.set(IDEMPOTENCY_HEADER, "token-1");
+            assert_eq!(Twilio.event_id(&req).as_deref(), Some("token-1"), "{body}");
+        }
+        assert_eq!(Twilio.event_type(&form("https://e.com/", "a=1")), None);
     }
 
     #[test]
