@@ -134,4 +134,50 @@ mod tests {
             }
         }
     }
+    /// Every short pattern over the characters that carry meaning, against
+    /// every short text: the matcher and SQLite's GLOB give the same answer,
+    /// so `--route`, `send --event` and `list --event` cannot drift apart.
+    #[test]
+    fn agrees_with_sqlite_exhaustively() {
+        fn all(alphabet: &[char], max: usize) -> Vec<String> {
+            let mut out = vec![String::new()];
+            let mut last = vec![String::new()];
+            for _ in 0..max {
+                last = last
+                    .iter()
+                    .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                    .collect();
+                out.extend(last.iter().cloned());
+            }
+            out
+        }
+        let patterns = all(&['a', '-', ']', '^', '[', '*', '?'], 4);
+        let texts = all(&['a', 'b', '-', ']', '^'], 3);
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        db.execute_batch("CREATE TABLE p(x TEXT); CREATE TABLE t(y TEXT);")
+            .unwrap();
+        for p in &patterns {
+            db.execute("INSERT INTO p VALUES (?1)", [p]).unwrap();
+        }
+        for t in &texts {
+            db.execute("INSERT INTO t VALUES (?1)", [t]).unwrap();
+        }
+        let mut stmt = db.prepare("SELECT x, y, y GLOB x FROM p, t").unwrap();
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, bool>(2)?,
+                ))
+            })
+            .unwrap();
+        let mut checked = 0;
+        for row in rows {
+            let (p, t, sqlite) = row.unwrap();
+            assert_eq!(matches(&p, &t), sqlite, "pattern {p:?} text {t:?}");
+            checked += 1;
+        }
+        assert_eq!(checked, patterns.len() * texts.len());
+    }
 }

@@ -21,3 +21,4 @@ pub mod secret;
 pub mod send;
 pub mod store;
 pub mod tamper;
+pub mod timefmt;

@@ -17,6 +17,7 @@ mod conn;
 mod deliver;
 mod escapes;
 mod fuzz;
+mod glob_agree;
 mod inspect;
 mod keys;
 mod listen;

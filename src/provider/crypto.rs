@@ -128,18 +128,7 @@ pub fn random_string(alphabet: Alphabet, len: usize) -> String {
 
 /// A random version 4 UUID in lowercase hex.
 pub fn uuid_v4() -> String {
-    let mut b: [u8; 16] = rand::random();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// Random bytes, for secrets that must differ from the real one.
@@ -177,6 +166,17 @@ mod tests {
         assert_eq!(u.len(), 36);
         assert_eq!(&u[14..15], "4");
         assert!("89ab".contains(&u[19..20]));
+    }
+
+    /// The uuid crate's text: lowercase, hyphenated, version 4.
+    #[test]
+    fn uuid_is_lowercase_hyphenated_v4() {
+        let u = uuid_v4();
+        let parsed = uuid::Uuid::parse_str(&u).unwrap();
+        assert_eq!(parsed.get_version_num(), 4);
+        assert_eq!(u, parsed.hyphenated().to_string());
+        assert_eq!(u, u.to_ascii_lowercase());
+        assert_ne!(u, uuid_v4());
     }
 
     #[test]

@@ -42,21 +42,11 @@ fn signature(secret: &Secret, id: &str, ts: &str, body: &[u8]) -> String {
 /// Twitch's timestamp: RFC 3339 in UTC with nanoseconds. The fraction is
 /// drawn from the message id, so that one context gives one timestamp.
 fn timestamp(secs: i64, id: &str) -> String {
-    let t =
-        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let nanos = id
         .bytes()
         .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)))
         % 1_000_000_000;
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    crate::timefmt::rfc3339_nanos(secs, nanos as u32)
 }
 
 fn parse_rfc3339(value: &str) -> Result<i64, Failure> {
