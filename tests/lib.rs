@@ -29,3 +29,4 @@ mod send;
 mod sender_answers;
 mod store_files;
 mod tour;
+mod truthful;
