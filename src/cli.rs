@@ -324,7 +324,12 @@ pub struct SendArgs {
 #[derive(Debug, Args, Clone)]
 pub struct StoreArgs {
     /// Store folder (default: the platform data folder + hookcli).
-    #[arg(long, env = "HOOKCLI_STORE", value_name = "DIR")]
+    #[arg(
+        long,
+        env = "HOOKCLI_STORE",
+        hide_env_values = true,
+        value_name = "DIR"
+    )]
     pub store: Option<PathBuf>,
 }
 

@@ -30,3 +30,4 @@ mod send;
 mod sender_answers;
 mod store_files;
 mod tour;
+mod truthful;

@@ -120,3 +120,46 @@ fn the_splitter_handles_quotes_and_pipes() {
         ["A=b", "hookcli", "show", "last"]
     );
 }
+
+#[test]
+fn readme_says_what_hookcli_is_for_before_the_commands() {
+    let before = README.split("```sh").next().unwrap_or_default();
+    let said: Vec<&str> = before
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    assert_eq!(said.len(), 1, "one line before the commands: {said:?}");
+    assert!(said[0].contains("webhooks"), "{said:?}");
+}
+
+/// Walked top to bottom, the README's background listens (`hookcli listen
+/// … &`) never take the same port: a second one on 8787 would fail.
+#[test]
+fn readme_background_listens_take_distinct_ports() {
+    let mut taken = Vec::new();
+    for (n, line) in README.lines().enumerate() {
+        let t = line.trim();
+        if !(t.starts_with("hookcli listen") && t.ends_with('&')) {
+            continue;
+        }
+        let w = words(t);
+        let port = w
+            .iter()
+            .position(|a| a == "--port")
+            .and_then(|i| w.get(i + 1).cloned())
+            .unwrap_or_else(|| "8787".into());
+        if port != "0" {
+            assert!(
+                !taken.contains(&port),
+                "README line {}: a second listen on port {port}",
+                n + 1
+            );
+            taken.push(port);
+        }
+    }
+    assert!(
+        !taken.is_empty(),
+        "the tour runs a listen in the background"
+    );
+}

@@ -7,10 +7,12 @@ use std::process::ExitCode;
 use crate::cli::ConfigArgs;
 use crate::config::{active, candidates};
 
-/// One setting: its value and where it came from.
+/// One setting: its value and where it came from. `json` is the value for
+/// `--json`: `None` (null) where `value` is only an explanation.
 struct Row {
     key: &'static str,
     value: String,
+    json: Option<String>,
     source: String,
 }
 
@@ -37,6 +39,7 @@ pub fn run(args: ConfigArgs, file: Option<&Path>) -> anyhow::Result<ExitCode> {
     };
     rows.push(Row {
         key: "store",
+        json: Some(store.clone()),
         value: store,
         source,
     });
@@ -46,8 +49,14 @@ pub fn run(args: ConfigArgs, file: Option<&Path>) -> anyhow::Result<ExitCode> {
             .provider
             .clone()
             .unwrap_or_else(|| "(recognised from each delivery's headers)".into()),
+        json: f.provider.clone(),
         source: from_file(f.provider.is_some()),
     });
+    let secret_set = match (env("HOOKCLI_SECRET"), &f.secret_env) {
+        (Some(_), _) => true,
+        (None, Some(var)) => env(var).is_some(),
+        (None, None) => false,
+    };
     let secret = match (env("HOOKCLI_SECRET"), &f.secret_env) {
         (Some(_), _) => ("(redacted)".to_string(), "env HOOKCLI_SECRET".to_string()),
         (None, Some(var)) => (
@@ -69,6 +78,7 @@ pub fn run(args: ConfigArgs, file: Option<&Path>) -> anyhow::Result<ExitCode> {
     rows.push(Row {
         key: "secret",
         value: secret.0,
+        json: secret_set.then(|| "(redacted)".to_string()),
         source: secret.1,
     });
     rows.push(Row {
@@ -77,21 +87,25 @@ pub fn run(args: ConfigArgs, file: Option<&Path>) -> anyhow::Result<ExitCode> {
             .forward_to
             .clone()
             .unwrap_or_else(|| "(none: listen answers itself)".into()),
+        json: f.forward_to.clone(),
         source: from_file(f.forward_to.is_some()),
     });
     rows.push(Row {
         key: "port",
         value: f.port.unwrap_or(8787).to_string(),
+        json: Some(f.port.unwrap_or(8787).to_string()),
         source: from_file(f.port.is_some()),
     });
     rows.push(Row {
         key: "relay",
         value: f.relay.clone().unwrap_or_else(|| "(none)".into()),
+        json: f.relay.clone(),
         source: from_file(f.relay.is_some()),
     });
     rows.push(Row {
         key: "channel",
         value: f.channel.clone().unwrap_or_else(|| "(none)".into()),
+        json: f.channel.clone(),
         source: from_file(f.channel.is_some()),
     });
     let token = match (env("HOOKCLI_RELAY_TOKEN"), &f.token_env) {
@@ -102,8 +116,11 @@ pub fn run(args: ConfigArgs, file: Option<&Path>) -> anyhow::Result<ExitCode> {
         (None, Some(var)) => (format!("(redacted) from ${var}"), from_file(true)),
         (None, None) => ("(none)".to_string(), "default".to_string()),
     };
+    let token_set =
+        env("HOOKCLI_RELAY_TOKEN").is_some() || f.token_env.as_deref().and_then(env).is_some();
     rows.push(Row {
         key: "relay_token",
+        json: token_set.then(|| "(redacted)".to_string()),
         value: token.0,
         source: token.1,
     });
@@ -119,7 +136,7 @@ pub fn run(args: ConfigArgs, file: Option<&Path>) -> anyhow::Result<ExitCode> {
             .map(|r| {
                 (
                     r.key.to_string(),
-                    serde_json::json!({ "value": r.value, "source": r.source }),
+                    serde_json::json!({ "value": r.json, "source": r.source }),
                 )
             })
             .collect();

@@ -11,6 +11,15 @@ use crate::store::{self, Filter, StoreError, Summary, now_ms, portable::rfc3339_
 
 pub fn run(args: ListArgs) -> anyhow::Result<ExitCode> {
     let store = super::store::store(&args.store);
+    if let Some(p) = &args.provider {
+        // A name hookcli never records would silently match nothing.
+        if !crate::provider::NAMES.contains(&p.to_ascii_lowercase().as_str()) {
+            return Err(super::usage(format!(
+                "--provider {p:?} is not a provider hookcli knows (known: {})",
+                crate::provider::NAMES.join(", ")
+            )));
+        }
+    }
     let filter = Filter {
         limit: Some(args.limit),
         provider: args.provider.clone(),
@@ -18,10 +27,28 @@ pub fn run(args: ListArgs) -> anyhow::Result<ExitCode> {
         failed: args.failed,
         since: args.since.map(|d| now_ms() - d.as_millis() as i64),
     };
-    let rows = match store.open_read() {
-        Ok(conn) => store::query::list(&conn, &filter).map_err(store.sqlite_err())?,
+    // The rows, how many the filter matches and how many are recorded at
+    // all, so an empty or cut list can say why.
+    let (rows, matching, recorded) = match store.open_read() {
+        Ok(conn) => {
+            let rows = store::query::list(&conn, &filter).map_err(store.sqlite_err())?;
+            // Counted only when the list may be cut or is empty: a count
+            // reads the whole table.
+            let n = rows.len() as i64;
+            let matching = if rows.len() < args.limit || args.json {
+                n
+            } else {
+                store::query::count_matching(&conn, &filter).map_err(store.sqlite_err())?
+            };
+            let recorded = if rows.is_empty() && !args.json {
+                store::query::count(&conn).map_err(store.sqlite_err())?
+            } else {
+                n
+            };
+            (rows, matching, recorded)
+        }
         // Nothing recorded yet is an empty list, not an error.
-        Err(StoreError::Missing { .. }) => Vec::new(),
+        Err(StoreError::Missing { .. }) => (Vec::new(), 0, 0),
         Err(e) => return Err(e.into()),
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -29,8 +56,10 @@ pub fn run(args: ListArgs) -> anyhow::Result<ExitCode> {
         for r in &rows {
             writeln!(out, "{}", json(r))?;
         }
-    } else if rows.is_empty() {
+    } else if recorded == 0 {
         writeln!(out, "no deliveries recorded in {}", store.path.display())?;
+    } else if rows.is_empty() {
+        writeln!(out, "{}", empty(&args, matching, recorded))?;
     } else {
         writeln!(
             out,
@@ -46,7 +75,38 @@ pub fn run(args: ListArgs) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
+    // On stderr, so `list | grep` and `--json` stay rows only.
+    if !args.json && !rows.is_empty() && (rows.len() as i64) < matching {
+        eprintln!("{} of {matching} \u{2014} `--limit` for more", rows.len());
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Why a list of a store with deliveries in it is empty.
+fn empty(args: &ListArgs, matching: i64, recorded: i64) -> String {
+    if matching > 0 {
+        // Only `--limit 0` leaves out rows that match.
+        return format!(
+            "--limit 0 shows none of the {matching} matching deliveries ({recorded} recorded)"
+        );
+    }
+    let what = if args.failed {
+        "failed deliveries"
+    } else {
+        "deliveries"
+    };
+    let mut filters = Vec::new();
+    if let Some(p) = &args.provider {
+        filters.push(format!("from {p}"));
+    }
+    if let Some(e) = &args.event {
+        filters.push(format!("of type {}", one_line(e)));
+    }
+    if let Some(d) = args.since {
+        filters.push(format!("in the last {}", humantime::format_duration(d)));
+    }
+    let filters = filters.iter().map(|f| format!(" {f}")).collect::<String>();
+    format!("no {what}{filters} ({recorded} recorded)")
 }
 
 fn status(r: &Summary) -> String {

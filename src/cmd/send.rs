@@ -114,14 +114,12 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
         let forged = forge_step(step)?;
         let response = runtime
             .block_on(send::deliver(&client, &forged.request, args.timeout))
+            .map_err(|e| nothing_listening(&args.url, e))
             .with_context(|| match series {
                 true => format!("step {} of {} ({})", i + 1, plan.len(), step.event),
                 false => String::new(),
             })?;
-        let ok = match args.expect_status {
-            Some(code) => response.status == code,
-            None => (200..300).contains(&response.status),
-        };
+        let ok = as_expected(response.status, args.expect_status, args.tamper);
         if args.json {
             let mut line = render_json(provider.name(), &forged, &response, ok, secret.as_ref());
             if series {
@@ -130,7 +128,16 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
             }
             writeln!(std::io::stdout(), "{line}")?;
         } else {
-            render_human(provider.name(), &forged, &response, args.expect_status)?;
+            render_human(provider.name(), &forged, &response, ok)?;
+            if let Some(code) = args.expect_status.filter(|c| *c != response.status) {
+                eprintln!("hookcli: expected status {code}, got {}", response.status);
+            } else if !ok && let Some(t) = args.tamper {
+                eprintln!(
+                    "hookcli: the receiver accepted a delivery it must refuse ({} got {})",
+                    t.name(),
+                    response.status
+                );
+            }
         }
         outcomes.push(Outcome {
             event: forged.event,
@@ -143,6 +150,20 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
         render_summary(args.flow.as_deref(), &outcomes, args.json)?;
     }
     Ok(exit(outcomes.iter().all(|o| o.ok)))
+}
+
+/// A refused connection to the default URL means no `hookcli listen` runs
+/// yet: say so, with the two ways forward, instead of a socket error.
+fn nothing_listening(url: &str, e: send::DeliverError) -> anyhow::Error {
+    let port = crate::config::active().port.unwrap_or(8787);
+    match e {
+        send::DeliverError::Connect { .. } if url == format!("http://127.0.0.1:{port}/") => {
+            anyhow::anyhow!(
+                "nothing is listening at 127.0.0.1:{port} (the default); start `hookcli listen` or pass --url"
+            )
+        }
+        e => e.into(),
+    }
 }
 
 /// One event to send, with the flow step (and its edits) it stands for.
@@ -327,11 +348,23 @@ fn print_request(req: &WebhookRequest) -> std::io::Result<()> {
     out.flush()
 }
 
+/// Whether an answer is the one wanted: the `--expect-status` when given,
+/// else a refusal (any non-2xx) for a tampered delivery, else a 2xx. A
+/// receiver that accepts a forged or stale delivery is what `--tamper` tests for.
+fn as_expected(status: u16, expect: Option<u16>, tamper: Option<Tamper>) -> bool {
+    let accepted = (200..300).contains(&status);
+    match (expect, tamper) {
+        (Some(code), _) => status == code,
+        (None, Some(_)) => !accepted,
+        (None, None) => accepted,
+    }
+}
+
 fn render_human(
     provider: &str,
     forged: &Forged,
     resp: &Response,
-    expect: Option<u16>,
+    good: bool,
 ) -> std::io::Result<()> {
     let req = &forged.request;
     writeln!(
@@ -345,10 +378,6 @@ fn render_human(
         forged.event_id.as_deref().unwrap_or("").dimmed()
     )?;
     let status = format!("{} {}", resp.status, resp.reason);
-    let good = match expect {
-        Some(code) => resp.status == code,
-        None => (200..300).contains(&resp.status),
-    };
     let status = if good {
         status.green().bold()
     } else {
@@ -361,9 +390,6 @@ fn render_human(
         resp.elapsed.as_millis(),
         shorten(&resp.body, 200)
     )?;
-    if let Some(code) = expect.filter(|c| *c != resp.status) {
-        eprintln!("hookcli: expected status {code}, got {}", resp.status);
-    }
     Ok(())
 }
 

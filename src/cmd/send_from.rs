@@ -41,6 +41,12 @@ fn documents(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
+    // A document is sent as recorded; only --resign has a use for a scheme.
+    if let (Some(p), false) = (&args.provider, args.resign) {
+        return Err(usage(format!(
+            "--provider {p} with --from only names the scheme for --resign: add --resign to re-sign as {p}, or drop --provider to send the document exactly"
+        )));
+    }
     let files = documents(&args.from)?;
     let mut loaded = Vec::new();
     for f in &files {

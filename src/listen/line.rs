@@ -62,7 +62,7 @@ fn coloured(l: &LineInfo<'_>) -> String {
         .unwrap_or_default();
     format!(
         "{} {} {} {} {} {} {} {} {:.1} ms{via}{rejected}",
-        time.dimmed(),
+        format!("{time}Z").dimmed(),
         one_line(short_id(&d.id)).bold(),
         one_line(&d.method),
         one_line(&d.target),
@@ -83,7 +83,8 @@ fn plain(l: &LineInfo<'_>) -> String {
     let mut out = String::with_capacity(128);
     let _ = write!(
         out,
-        "{} {} {} {} {} {} ",
+        // UTC, marked as such (Z), as `list` marks its column.
+        "{}Z {} {} {} {} {} ",
         &time[11..19],
         one_line(short_id(&d.id)),
         one_line(&d.method),
@@ -245,7 +246,7 @@ mod tests {
         };
         assert_eq!(
             plain(&info),
-            "23:19:24 41206862 POST /hooks?x=1 stripe - valid respond 200 0.3 ms"
+            "23:19:24Z 41206862 POST /hooks?x=1 stripe - valid respond 200 0.3 ms"
         );
     }
 

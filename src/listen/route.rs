@@ -30,16 +30,30 @@ impl FromStr for Route {
         let when = if m.starts_with('/') {
             Match::PathPrefix(m.to_string())
         } else if let Some((p, glob)) = m.split_once(':') {
-            Match::ProviderEvent(p.to_ascii_lowercase(), glob.to_string())
+            Match::ProviderEvent(known(s, p)?, glob.to_string())
         } else if m.is_empty() {
             return Err(format!("--route {s:?} has nothing to match"));
         } else {
-            Match::Provider(m.to_ascii_lowercase())
+            Match::Provider(known(s, m)?)
         };
         Ok(Route {
             when,
             url: url.to_string(),
         })
+    }
+}
+
+/// `name` lowercased when hookcli knows that provider; a route naming any
+/// other would silently match nothing.
+fn known(route: &str, name: &str) -> Result<String, String> {
+    let name = name.to_ascii_lowercase();
+    if crate::provider::NAMES.contains(&name.as_str()) {
+        Ok(name)
+    } else {
+        Err(format!(
+            "--route {route:?}: unknown provider {name:?} (known: {})",
+            crate::provider::NAMES.join(", ")
+        ))
     }
 }
 
@@ -104,6 +118,8 @@ mod tests {
         assert!(r.matches("/", Some("github"), None));
         assert!("nothing".parse::<Route>().is_err());
         assert!("a=ftp://x".parse::<Route>().is_err());
+        assert!("bogus=http://x/".parse::<Route>().is_err());
+        assert!("bogus:a.*=http://x/".parse::<Route>().is_err());
     }
 
     #[test]

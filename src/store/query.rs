@@ -47,9 +47,9 @@ fn summary(row: &Row<'_>) -> rusqlite::Result<Summary> {
     })
 }
 
-/// Newest first. `event` accepts a `*` glob (`invoice.*`).
-pub fn list(conn: &Connection, f: &Filter) -> rusqlite::Result<Vec<Summary>> {
-    let mut sql = format!("SELECT {SUMMARY_COLUMNS} FROM deliveries WHERE 1=1");
+/// The WHERE clause and its arguments for `f`, without limit or order.
+fn matching(f: &Filter) -> (String, Vec<rusqlite::types::Value>) {
+    let mut sql = String::from(" WHERE 1=1");
     let mut args: Vec<rusqlite::types::Value> = Vec::new();
     if let Some(p) = &f.provider {
         sql.push_str(" AND provider = ?");
@@ -66,6 +66,13 @@ pub fn list(conn: &Connection, f: &Filter) -> rusqlite::Result<Vec<Summary>> {
         sql.push_str(" AND received_at >= ?");
         args.push(since.into());
     }
+    (sql, args)
+}
+
+/// Newest first. `event` accepts a `*` glob (`invoice.*`).
+pub fn list(conn: &Connection, f: &Filter) -> rusqlite::Result<Vec<Summary>> {
+    let (clause, args) = matching(f);
+    let mut sql = format!("SELECT {SUMMARY_COLUMNS} FROM deliveries{clause}");
     sql.push_str(" ORDER BY seq DESC");
     if let Some(limit) = f.limit {
         sql.push_str(&format!(" LIMIT {limit}"));
@@ -73,6 +80,14 @@ pub fn list(conn: &Connection, f: &Filter) -> rusqlite::Result<Vec<Summary>> {
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), summary)?;
     rows.collect()
+}
+
+/// How many deliveries `f` matches, ignoring its limit (so `list` can say
+/// how many it left out).
+pub fn count_matching(conn: &Connection, f: &Filter) -> rusqlite::Result<i64> {
+    let (clause, args) = matching(f);
+    let sql = format!("SELECT COUNT(*) FROM deliveries{clause}");
+    conn.query_row(&sql, rusqlite::params_from_iter(args), |r| r.get(0))
 }
 
 /// Finds one delivery by full id, unique prefix (4+ characters), short id
