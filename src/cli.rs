@@ -763,8 +763,30 @@ pub fn parse_with(file: Option<&crate::config::FileConfig>) -> Cli {
     if let Some(f) = file {
         cmd = with_defaults(cmd, f);
     }
-    let matches = cmd.get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let matches = cmd.clone().try_get_matches().unwrap_or_else(|e| usage_exit(e, &cmd, &args));
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| usage_exit(e, &cmd, &args))
+}
+
+/// Help and version print as clap has them; a usage error is one line
+/// (and a `try:`), exit 2.
+fn usage_exit(e: clap::Error, cmd: &clap::Command, args: &[String]) -> ! {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit()
+    }
+    let (line, tip) = crate::usage::render(&e, cmd, args);
+    eprintln!("hookcli: error: {}", crate::output::one_line(&line));
+    if let Some(tip) = tip {
+        eprintln!("{}", crate::output::one_line(&tip));
+    }
+    std::process::exit(2)
 }
 
 fn with_defaults(mut cmd: clap::Command, f: &crate::config::FileConfig) -> clap::Command {

@@ -22,3 +22,4 @@ pub mod send;
 pub mod store;
 pub mod tamper;
 pub mod timefmt;
+pub mod usage;

@@ -8,6 +8,8 @@ use crate::provider::{Provider, SignContext, WebhookRequest};
 use crate::secret::Secret;
 use crate::tamper::Tamper;
 
+pub mod plain;
+
 /// Everything needed to forge one delivery, already checked.
 pub struct Forge<'a> {
     pub provider: &'a dyn Provider,
@@ -346,7 +348,7 @@ async fn deliver_exact(
         match e {
             crate::http1::Error::Connect(e) => DeliverError::Connect {
                 url,
-                reason: e.to_string(),
+                reason: plain::reason(&e),
             },
             crate::http1::Error::Timeout => DeliverError::Timeout {
                 url,
@@ -354,7 +356,7 @@ async fn deliver_exact(
             },
             e => DeliverError::Other {
                 url,
-                reason: e.to_string(),
+                reason: plain::http1(&e),
             },
         }
     })?;
@@ -372,21 +374,6 @@ async fn deliver_exact(
     })
 }
 
-/// What to do about a certificate rustls refused, in the user's words.
-pub fn tls_hint(reason: &str) -> Option<&'static str> {
-    if reason.contains("CaUsedAsEndEntity") {
-        Some(
-            "the server's certificate is a CA certificate; make a leaf one, e.g. openssl req -x509 … -addext basicConstraints=critical,CA:FALSE",
-        )
-    } else if reason.contains("UnknownIssuer") || reason.contains("invalid peer certificate") {
-        Some(
-            "trust the server's certificate with --ca FILE (listen: --forward-ca, --relay-ca), or --insecure for a local test",
-        )
-    } else {
-        None
-    }
-}
-
 fn classify(url: &str, timeout: Duration, e: reqwest::Error) -> DeliverError {
     let url = url.to_string();
     if e.is_timeout() {
@@ -395,17 +382,8 @@ fn classify(url: &str, timeout: Duration, e: reqwest::Error) -> DeliverError {
             secs: timeout.as_secs_f64(),
         };
     }
-    // reqwest's own text names only the URL; the innermost cause says what
-    // happened ("Connection reset by peer").
-    let mut reason = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        reason = s.to_string();
-        source = s.source();
-    }
-    if let Some(hint) = tls_hint(&reason) {
-        reason = format!("{reason} ({hint})");
-    }
+    // reqwest's own text names only the URL; its causes say what happened.
+    let reason = plain::reason(&e);
     if e.is_connect() {
         DeliverError::Connect { url, reason }
     } else {

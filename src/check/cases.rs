@@ -254,9 +254,9 @@ fn is_loopback(host: &str) -> bool {
 /// When no case got through at all, the endpoint is unreachable: why.
 fn unreachable(answered: &[(CaseName, Vec<Answer>)]) -> Option<String> {
     let mut reasons = answered.iter().flat_map(|(_, a)| a).map(|a| match a {
-        Err(e @ (DeliverError::Connect { .. } | DeliverError::BadUrl { .. })) => {
-            Some(e.to_string())
-        }
+        // The caller says "could not reach URL": the reason alone follows.
+        Err(DeliverError::Connect { reason, .. }) => Some(reason.clone()),
+        Err(e @ DeliverError::BadUrl { .. }) => Some(e.to_string()),
         _ => None,
     });
     let first = reasons.next()??;

@@ -161,10 +161,19 @@ fn findings(
                 }
             }
             if !explained {
-                out.push(format!(
-                    "likely a wrong secret: check it against {} (secrets differ between test and live mode, and per endpoint)",
-                    provider.info().secret_hint
-                ));
+                // A public-key scheme has no test/live secrets: the key is per application.
+                let asymmetric = crate::provider::KEYGEN_NAMES.contains(&provider.info().name);
+                out.push(if asymmetric {
+                    format!(
+                        "likely a wrong key: check it against {} (the public key, not a secret or token)",
+                        provider.info().secret_hint
+                    )
+                } else {
+                    format!(
+                        "likely a wrong secret: check it against {} (secrets differ between test and live mode, and per endpoint)",
+                        provider.info().secret_hint
+                    )
+                });
                 out.push("or the body changed in transit: a proxy re-encoding it, or a framework parsing and re-serializing JSON before verification".into());
             }
             if provider.info().scheme.contains("URL") {

@@ -182,7 +182,7 @@ impl Forwarder {
                     crate::http1::response::size_text(max)
                 ))
             }
-            Err(e) => Outcome::Unreachable(e.to_string()),
+            Err(e) => Outcome::Unreachable(crate::send::plain::http1(&e)),
         }
     }
 
@@ -190,14 +190,8 @@ impl Forwarder {
         if e.is_timeout() {
             return Outcome::TimedOut(self.timeout);
         }
-        // The innermost cause names the fault ("Connection refused").
-        let mut reason = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            reason = s.to_string();
-            source = s.source();
-        }
-        Outcome::Unreachable(reason)
+        // The causes name the fault ("Connection refused"), said plainly.
+        Outcome::Unreachable(crate::send::plain::reason(&e))
     }
 }
 

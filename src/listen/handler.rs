@@ -239,10 +239,16 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
         None if cfg.enforce && matches!(delivery.verdict.word.as_str(), "invalid" | "unknown") => {
             Some((
                 401,
-                format!(
-                    "signature invalid: {}",
-                    delivery.verdict.explanation.as_deref().unwrap_or("")
-                ),
+                {
+                    // The explanation opens with its own word ("invalid: …").
+                    let why = delivery.verdict.explanation.as_deref().unwrap_or("");
+                    let word = &delivery.verdict.word;
+                    let why = why
+                        .strip_prefix(word.as_str())
+                        .and_then(|r| r.strip_prefix(": "))
+                        .unwrap_or(why);
+                    format!("signature invalid: {why}")
+                },
             ))
         }
         None => None,

@@ -264,7 +264,7 @@ fn banner(config: &Config, local: SocketAddr, store: &Store, inspect: Option<&st
         ));
     }
     for r in &config.routes {
-        lines.push(format!("  route    {:?} -> {}", r.when, redact_url(&r.url)));
+        lines.push(format!("  route    {} -> {}", r.when, redact_url(&r.url)));
     }
     match &config.forward_to {
         Some(to) => lines.push(format!(

@@ -57,6 +57,16 @@ fn known(route: &str, name: &str) -> Result<String, String> {
     }
 }
 
+/// The MATCH as it is written on the command line (`stripe:invoice.*`).
+impl std::fmt::Display for Match {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Match::PathPrefix(p) | Match::Provider(p) => f.write_str(p),
+            Match::ProviderEvent(p, glob) => write!(f, "{p}:{glob}"),
+        }
+    }
+}
+
 impl Route {
     pub fn matches(&self, path: &str, provider: Option<&str>, event: Option<&str>) -> bool {
         match &self.when {

@@ -178,13 +178,7 @@ async fn connect(
                 Err(ConnectError::Transient(format!("{status} {text}")))
             }
         }
-        Ok(Err(e)) => {
-            let why = e.to_string();
-            Err(ConnectError::Transient(match crate::send::tls_hint(&why) {
-                Some(hint) => format!("{why} ({hint})"),
-                None => why,
-            }))
-        }
+        Ok(Err(e)) => Err(ConnectError::Transient(crate::send::plain::reason(&e))),
         Err(_) => Err(ConnectError::Transient(format!(
             "no answer within {:.1} s",
             limit.as_secs_f64()
