@@ -767,7 +767,10 @@ pub fn parse_with(file: Option<&crate::config::FileConfig>) -> Cli {
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    let matches = cmd.clone().try_get_matches().unwrap_or_else(|e| usage_exit(e, &cmd, &args));
+    let matches = cmd
+        .clone()
+        .try_get_matches()
+        .unwrap_or_else(|e| usage_exit(e, &cmd, &args));
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| usage_exit(e, &cmd, &args))
 }
 
@@ -777,7 +780,9 @@ fn usage_exit(e: clap::Error, cmd: &clap::Command, args: &[String]) -> ! {
     use clap::error::ErrorKind;
     if matches!(
         e.kind(),
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
     ) {
         e.exit()
     }

@@ -44,7 +44,9 @@ pub fn render(err: &clap::Error, cmd: &clap::Command, args: &[String]) -> (Strin
                 // A word after a flag whose value is optional: `--inspect 4041`.
                 if let Some(flag) = optional_value_flag_before(scope, args, &typed) {
                     return (
-                        format!("unexpected argument {typed:?}: --{flag} takes its value joined, as --{flag}={typed}"),
+                        format!(
+                            "unexpected argument {typed:?}: --{flag} takes its value joined, as --{flag}={typed}"
+                        ),
                         Some(format!("try: {prefix} --{flag}={typed}")),
                     );
                 }
@@ -202,8 +204,14 @@ mod tests {
     #[test]
     fn closest_prefers_prefix_then_subsequence_then_edits() {
         let flags = ["port", "forward-to", "forward-ca", "inspect"];
-        assert_eq!(closest("frwd", names(&flags)).as_deref(), Some("forward-to"));
-        assert_eq!(closest("forw", names(&flags)).as_deref(), Some("forward-to"));
+        assert_eq!(
+            closest("frwd", names(&flags)).as_deref(),
+            Some("forward-to")
+        );
+        assert_eq!(
+            closest("forw", names(&flags)).as_deref(),
+            Some("forward-to")
+        );
         assert_eq!(closest("prot", names(&flags)).as_deref(), Some("port"));
         assert_eq!(closest("zzzz", names(&flags)), None);
         let subs = ["listen", "list", "show"];

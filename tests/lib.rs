@@ -15,6 +15,7 @@ mod completions;
 mod config;
 mod conn;
 mod deliver;
+mod errors;
 mod escapes;
 mod fuzz;
 mod glob_agree;

@@ -237,19 +237,16 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
         Some((status, why)) => Some((*status, why.clone())),
         // Under --enforce a request that cannot be verified is refused too.
         None if cfg.enforce && matches!(delivery.verdict.word.as_str(), "invalid" | "unknown") => {
-            Some((
-                401,
-                {
-                    // The explanation opens with its own word ("invalid: …").
-                    let why = delivery.verdict.explanation.as_deref().unwrap_or("");
-                    let word = &delivery.verdict.word;
-                    let why = why
-                        .strip_prefix(word.as_str())
-                        .and_then(|r| r.strip_prefix(": "))
-                        .unwrap_or(why);
-                    format!("signature invalid: {why}")
-                },
-            ))
+            Some((401, {
+                // The explanation opens with its own word ("invalid: …").
+                let why = delivery.verdict.explanation.as_deref().unwrap_or("");
+                let word = &delivery.verdict.word;
+                let why = why
+                    .strip_prefix(word.as_str())
+                    .and_then(|r| r.strip_prefix(": "))
+                    .unwrap_or(why);
+                format!("signature invalid: {why}")
+            }))
         }
         None => None,
     };

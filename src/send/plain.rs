@@ -18,14 +18,29 @@ pub fn reason(err: &(dyn Error + 'static)) -> String {
         if let Some(t) = e.downcast_ref::<rustls::Error>() {
             known = Some(tls(t));
         } else if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if known.is_none() || io.get_ref().is_none() {
-                known = known.or_else(|| io_words(io));
+            // A wrapper's kind (Other) says less than what it wraps.
+            if !wraps_known(io) {
+                known = io_words(io).or(known);
             }
         }
         innermost = e.to_string();
-        cause = e.source();
+        cause = next(e);
     }
     known.unwrap_or_else(|| clean(&innermost))
+}
+
+fn wraps_known(e: &std::io::Error) -> bool {
+    e.get_ref()
+        .is_some_and(|i| i.is::<rustls::Error>() || i.is::<std::io::Error>())
+}
+
+/// The error `e` wraps: an `io::Error`'s `source()` skips the error it
+/// holds (a TLS failure inside a stream error), so that one is taken.
+fn next<'a>(e: &'a (dyn Error + 'static)) -> Option<&'a (dyn Error + 'static)> {
+    match e.downcast_ref::<std::io::Error>() {
+        Some(io) => io.get_ref().map(|inner| inner as &(dyn Error + 'static)),
+        None => e.source(),
+    }
 }
 
 /// hookcli's own HTTP/1.1 client's failure in words.
@@ -40,8 +55,8 @@ pub fn http1(e: &crate::http1::Error) -> String {
 
 /// An OS or stream error in words, when it is one people meet.
 pub fn io_words(e: &std::io::Error) -> Option<String> {
-    if let Some(t) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-        return Some(tls(t));
+    if wraps_known(e) {
+        return Some(reason(e));
     }
     let text = e.to_string();
     Some(match e.kind() {
@@ -151,7 +166,10 @@ mod tests {
     fn certificate_errors_read_as_words_with_the_fix() {
         let e = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
         let text = tls(&e);
-        assert!(text.starts_with("the server's certificate is not signed"), "{text}");
+        assert!(
+            text.starts_with("the server's certificate is not signed"),
+            "{text}"
+        );
         assert!(text.contains("--ca FILE"), "{text}");
         let e = rustls::Error::InvalidCertificate(rustls::CertificateError::BadSignature);
         assert!(tls(&e).contains("reissue it"));
@@ -164,9 +182,15 @@ mod tests {
             "peer closed connection without sending TLS close_notify: https://docs.rs/rustls/latest/x",
         );
         let text = reason(&io);
-        assert!(!text.contains("docs.rs") && !text.contains("close_notify"), "{text}");
+        assert!(
+            !text.contains("docs.rs") && !text.contains("close_notify"),
+            "{text}"
+        );
         assert_eq!(clean("bad thing: https://docs.rs/x"), "bad thing");
         assert_eq!(clean("Foo { a: 1 }"), "Foo");
-        assert_eq!(clean("Connection refused (os error 111)"), "Connection refused");
+        assert_eq!(
+            clean("Connection refused (os error 111)"),
+            "Connection refused"
+        );
     }
 }
