@@ -314,3 +314,48 @@ fn an_enforced_refusal_says_invalid_once() {
     assert!(answer.contains("signature invalid: "), "{answer}");
     assert!(!answer.contains("invalid: invalid"), "{answer}");
 }
+
+fn discord_keys() -> (String, String) {
+    let mut cmd = hookcli();
+    let out = run_within(
+        cmd.args(["keygen", "--provider", "discord", "--json"]),
+        Duration::from_secs(30),
+    );
+    out.assert_code(0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout()).unwrap();
+    (
+        v["private"].as_str().unwrap().into(),
+        v["public"].as_str().unwrap().into(),
+    )
+}
+
+#[test]
+fn a_wrong_ed25519_key_is_not_called_a_test_or_live_secret() {
+    let (_, public) = discord_keys();
+    let (other_private, _) = discord_keys();
+    let store = tempfile::tempdir().unwrap();
+    let mut listen = Listen::start(
+        store.path(),
+        &["--provider", "discord", "--secret", &public],
+        &[],
+    );
+    let mut cmd = hookcli();
+    cmd.args([
+        "send",
+        "--provider",
+        "discord",
+        "--url",
+        listen.url(),
+        "--secret",
+        &other_private,
+    ]);
+    run_within(&mut cmd, Duration::from_secs(30)).assert_code(0);
+    listen.kill();
+    let mut cmd = hookcli();
+    cmd.args(["verify", "last", "--store", store.path().to_str().unwrap()])
+        .args(["--provider", "discord", "--secret", &public]);
+    let out = run_within(&mut cmd, Duration::from_secs(30));
+    out.assert_code(1);
+    assert!(out.stdout().contains("likely a wrong key"), "{out}");
+    assert!(!out.stdout().contains("test and live"), "{out}");
+}
