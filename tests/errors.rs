@@ -272,6 +272,11 @@ fn listen_banner_names_a_route_as_written() {
         &["--route", "stripe:invoice.*=http://127.0.0.1:9/billing"],
         &[],
     );
+    // The banner's later lines may still be on their way.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !listen.stdout().contains(" -> ") && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let banner = listen.stdout();
     listen.kill();
     assert!(
