@@ -52,6 +52,15 @@ pub fn render(err: &clap::Error, cmd: &clap::Command, args: &[String]) -> (Strin
                 }
                 return (format!("unexpected argument {typed:?}"), help);
             }
+            // A value that starts with `-` (`--since -1h`) reads as an option.
+            if let Some((flag, value)) = dash_value(scope, args, &typed) {
+                return (
+                    format!(
+                        "{value:?} reads as an option: give it to --{flag} joined, as --{flag}={value}"
+                    ),
+                    Some(format!("try: {prefix} --{flag}={value}")),
+                );
+            }
             let name = typed.split('=').next().unwrap_or(&typed);
             let tip = closest(name.trim_start_matches('-'), long_flags(scope))
                 .map(|f| format!("try: {prefix} --{f}"))
@@ -153,6 +162,18 @@ fn optional_value_flag_before(cmd: &clap::Command, args: &[String], word: &str) 
     let arg = cmd.get_arguments().find(|a| a.get_long() == Some(before))?;
     let range = arg.get_num_args()?;
     (range.min_values() == 0 && range.max_values() >= 1).then(|| before.to_string())
+}
+
+/// `--since -1h`: the word clap refused (`-1…`) right after a long flag
+/// that takes a value, and the value it was meant to be.
+fn dash_value(cmd: &clap::Command, args: &[String], typed: &str) -> Option<(String, String)> {
+    let at = args.iter().position(|a| a.starts_with(typed))?;
+    let value = &args[at];
+    let before = args.get(at.checked_sub(1)?)?.strip_prefix("--")?;
+    let arg = cmd.get_arguments().find(|a| a.get_long() == Some(before))?;
+    arg.get_action()
+        .takes_values()
+        .then(|| (before.to_string(), value.clone()))
 }
 
 /// The candidate `typed` most likely meant, in order of trust: one it is a

@@ -80,6 +80,11 @@ fn suggestions_point_at_what_was_meant() {
     assert!(out.stderr().contains("try: hookcli --version\n"), "{out}");
     let out = failing(&["lst"], 2, &[]);
     assert!(out.stderr().contains("try: hookcli list\n"), "{out}");
+    let out = failing(&["list", "--since", "-1h"], 2, &["--since=-1h"]);
+    assert!(
+        out.stderr().contains("try: hookcli list --since=-1h\n"),
+        "{out}"
+    );
     let out = failing(&["listen", "--inspect", "4041"], 2, &["--inspect=4041"]);
     assert!(
         out.stderr().contains("try: hookcli listen --inspect=4041"),
