@@ -173,6 +173,18 @@ mod tests {
         assert!(text.contains("--ca FILE"), "{text}");
         let e = rustls::Error::InvalidCertificate(rustls::CertificateError::BadSignature);
         assert!(tls(&e).contains("reissue it"));
+        // Its Display is a Rust structure; this must not be.
+        let e = rustls::Error::InvalidCertificate(
+            rustls::CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext {
+                signature_algorithm_id: vec![1, 2],
+                public_key_algorithm_id: vec![3],
+            },
+        );
+        let text = reason(&std::io::Error::other(std::io::Error::new(
+            ErrorKind::InvalidData,
+            e,
+        )));
+        assert!(text.contains("reissue it") && !text.contains('{'), "{text}");
     }
 
     #[test]
