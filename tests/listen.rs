@@ -746,6 +746,74 @@ fn sigkill_mid_load_loses_nothing_that_was_answered() {
     }
 }
 
+/// Forward mode records a delivery and its forward attempt in one commit,
+/// after the app answered and before the sender is answered: a SIGKILL
+/// mid-load leaves every answered delivery whole with its attempt, and no
+/// delivery without one (the forwards in flight were never committed).
+#[test]
+fn sigkill_mid_forward_load_keeps_each_delivery_with_its_attempt() {
+    // A slow app keeps many forwards in flight when the kill comes.
+    let app = SlowApp::start(Duration::from_millis(30));
+    let store = tempfile::tempdir().unwrap();
+    let mut listen = Listen::start(store.path(), &["--forward-to", &app.url()], &[]);
+    let addr = listen.addr();
+    let answered = Arc::new(AtomicUsize::new(0));
+    let load = {
+        let answered = answered.clone();
+        std::thread::spawn(move || fire(addr, LOAD, IN_FLIGHT, answered))
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while answered.load(Ordering::SeqCst) < 300 {
+        assert!(
+            Instant::now() < deadline,
+            "300 answers did not come in 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    listen.kill(); // SIGKILL
+    let sent = load.join().expect("load thread");
+    let ok: Vec<(String, usize)> = sent
+        .iter()
+        .filter(|s| s.status() == Some(200))
+        .map(|s| (s.id().expect("id"), s.seq))
+        .collect();
+    eprintln!(
+        "killed with {} forwarded at the app; {} answered of {LOAD}",
+        app.received.load(Ordering::SeqCst),
+        ok.len()
+    );
+    assert!(ok.len() >= 300);
+    assert!(
+        ok.len() < LOAD,
+        "the kill came after the whole load: nothing was tested"
+    );
+
+    let view = read_store(store.path());
+    for (id, seq) in &ok {
+        check_stored(&view, id, *seq, addr);
+        let attempts = view
+            .attempts
+            .get(id)
+            .unwrap_or_else(|| panic!("answered delivery {seq} ({id}) has no attempt"));
+        assert_eq!(attempts.len(), 1, "delivery {seq}: one attempt");
+        assert_eq!(attempts[0].kind, "forward");
+        assert_eq!(attempts[0].status, Some(200));
+        assert_eq!(attempts[0].body, b"ok", "the app's answer is recorded");
+    }
+    // Nothing half-recorded: no delivery was committed before its forward.
+    let bare: Vec<&String> = view
+        .deliveries
+        .keys()
+        .filter(|id| view.attempts.get(*id).is_none_or(|a| a.len() != 1))
+        .collect();
+    assert!(
+        bare.is_empty(),
+        "{} of {} stored deliveries lack their one forward attempt",
+        bare.len(),
+        view.deliveries.len()
+    );
+}
+
 // ---------------------------------------------------------------------------
 // 4: verdicts, and --enforce
 

@@ -90,7 +90,7 @@ impl Forwarder {
         method: &str,
         url: &str,
         headers: &Headers,
-        body: Vec<u8>,
+        body: bytes::Bytes,
     ) -> (Outcome, Duration) {
         use futures_util::FutureExt;
         let start = Instant::now();
@@ -105,7 +105,13 @@ impl Forwarder {
         (outcome, start.elapsed())
     }
 
-    async fn try_send(&self, method: &str, url: &str, headers: &Headers, body: Vec<u8>) -> Outcome {
+    async fn try_send(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &Headers,
+        body: bytes::Bytes,
+    ) -> Outcome {
         if let Ok(parsed) = url::Url::parse(url)
             && parsed.scheme() == "http"
         {

@@ -279,11 +279,8 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
         forward_to = None;
     }
     let forward_to = forward_to.map(|(_, url)| url);
-    delivery.body = if forward_to.is_some() {
-        request.body.clone()
-    } else {
-        std::mem::take(&mut request.body)
-    };
+    // Moved, not copied: a forward borrows it back as shared `Bytes`.
+    delivery.body = std::mem::take(&mut request.body);
 
     let id = delivery.id.clone();
     let (reply, attempt) = match (&refusal, &forward_to, &shared.forwarder) {
@@ -291,14 +288,17 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
             let body = serde_json::json!({ "error": why, "id": id }).to_string();
             local_answer(*status, body, &id, received_at, start)
         }
+        // Forwarded first, recorded after, in one commit with its attempt:
+        // a crash before that commit leaves the sender unanswered, so it
+        // retries (at least once, to the app as well).
         (None, Some(url), Some(forwarder)) => {
-            if let Err(e) = shared.writer.delivery(delivery.clone()).await {
-                return store_failure(&e);
-            }
             let sent_at = now_ms();
+            let body = Bytes::from(std::mem::take(&mut delivery.body));
             let (outcome, elapsed) = forwarder
-                .send(&method, url, &request.headers, request.body)
+                .send(&method, url, &request.headers, body.clone())
                 .await;
+            // The client has let go of its clone: this takes the buffer back.
+            delivery.body = Vec::from(body);
             forwarded(outcome, elapsed, url, &id, sent_at)
         }
         _ => {
@@ -329,12 +329,9 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
     } else {
         human(&info)
     };
-    let stored = if forward_to.is_some() && refusal.is_none() {
-        shared.writer.attempt(attempt).await
-    } else {
-        shared.writer.delivery_with(delivery, Some(attempt)).await
-    };
-    if let Err(e) = stored {
+    // One writer round trip whatever the action: the delivery and the
+    // answer it got (forwarded, responded or refused) commit together.
+    if let Err(e) = shared.writer.delivery_with(delivery, Some(attempt)).await {
         return store_failure(&e);
     }
     shared.printer.print(line);
