@@ -260,7 +260,8 @@ async fn replay_all(store: &Store, ctx: Ctx, ids: Vec<String>) -> anyhow::Result
                     }
                     *slot = (*slot).max(now) + gap;
                 }
-                let (outcome, commit) = replay_one(&ctx, &writer, &id, loaded, &*say, &repeats).await;
+                let (outcome, commit) =
+                    replay_one(&ctx, &writer, &id, loaded, &*say, &repeats).await;
                 done.push(outcome);
                 commits.extend(commit);
                 if let Some(b) = &bar {
@@ -515,9 +516,9 @@ fn progress(len: usize, json: bool) -> Option<indicatif::ProgressBar> {
         return None;
     }
     let bar = indicatif::ProgressBar::new(len as u64);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} replayed, {rate}, eta {eta}",
-    ) {
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} replayed, {rate}, eta {eta}")
+    {
         // A whole number: `549/s`, not indicatif's `549.1536/s`.
         bar.set_style(style.with_key(
             "rate",
