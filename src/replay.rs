@@ -27,6 +27,10 @@ pub struct Prepared {
     pub delivery_id: String,
     pub request: WebhookRequest,
     pub resigned: bool,
+    /// The fresh event id `--new-id` gave it.
+    pub new_id: Option<String>,
+    /// The body was changed by `--data` or `--set`.
+    pub edited: bool,
     /// The headers sent, as they may be stored: a secret sent as a header
     /// value (GitLab's token) is redacted.
     pub stored_headers: crate::provider::Headers,
@@ -101,7 +105,7 @@ pub fn prepare(
                 }
             })?;
         }
-        req.body = serde_json::to_vec(&doc).expect("a JSON value serializes");
+        req.body = keep_layout(&req.body, &doc);
     }
 
     let Some((provider, secret)) = &plan.resign else {
@@ -140,13 +144,17 @@ pub fn prepare(
             stored_headers: req.headers.clone(),
             request: req,
             resigned: false,
+            new_id: None,
+            edited: false,
             warnings,
         });
     };
 
-    if plan.new_id {
-        renew_id(*provider, &mut req);
-    }
+    let new_id = if plan.new_id {
+        renew_id(*provider, &mut req)
+    } else {
+        None
+    };
     let ctx = SignContext {
         timestamp: plan.now,
         id: provider.event_id(&req).unwrap_or_else(|| provider.new_id()),
@@ -159,6 +167,8 @@ pub fn prepare(
         stored_headers: crate::secret::redact(&req.headers, Some(secret)),
         request: req,
         resigned: true,
+        new_id,
+        edited,
         warnings,
     })
 }
@@ -166,10 +176,9 @@ pub fn prepare(
 /// Gives the event a fresh id where the provider keeps it: every header whose
 /// value is the id, and its first occurrence as a JSON string in the body,
 /// changed in place so that the rest of the bytes stay as they were.
-pub fn renew_id(provider: &dyn Provider, req: &mut WebhookRequest) {
-    let Some(old) = provider.event_id(req) else {
-        return;
-    };
+/// Returns the new id, or `None` when the scheme carries no id.
+pub fn renew_id(provider: &dyn Provider, req: &mut WebhookRequest) -> Option<String> {
+    let old = provider.event_id(req)?;
     let new = provider.new_id();
     let names: Vec<String> = req
         .headers
@@ -187,6 +196,23 @@ pub fn renew_id(provider: &dyn Provider, req: &mut WebhookRequest) {
         body.extend_from_slice(&req.body[i + quoted.len()..]);
         req.body = body;
     }
+    Some(new)
+}
+
+/// Re-encodes an edited document the way the recorded body was laid out
+/// (pretty or compact, and its trailing newline), as `send --set` does.
+fn keep_layout(recorded: &[u8], doc: &serde_json::Value) -> Vec<u8> {
+    let text = recorded.trim_ascii();
+    let style = if text.len() > 2 && text.contains(&b'\n') {
+        crate::fixture::Style::Pretty
+    } else {
+        crate::fixture::Style::Compact
+    };
+    let mut body = crate::fixture::encode_json(doc, style);
+    if recorded.ends_with(b"\n") {
+        body.push(b'\n');
+    }
+    body
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {

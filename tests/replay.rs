@@ -1614,3 +1614,8 @@ fn a_resigned_gitlab_replay_stores_no_secret() {
         "the secret is in the store's files"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Issue 16: what replay and show print
+
+mod output;

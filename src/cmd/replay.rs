@@ -191,7 +191,12 @@ async fn replay_all(store: &Store, ctx: Ctx, ids: Vec<String>) -> anyhow::Result
         let bar = bar.clone();
         let printer = printer.clone();
         move |line: String, err: bool| match &bar {
-            Some(b) => b.println(line),
+            // Written beside the bar on stderr while the bar is cleared, with
+            // its newline, so that the bar's next redraw cannot erase it.
+            // (stdout belongs to the printer thread.)
+            Some(b) => b.suspend(|| {
+                let _ = writeln!(std::io::stderr(), "{line}");
+            }),
             None if err => {
                 let _ = writeln!(std::io::stderr(), "{line}");
             }
@@ -199,6 +204,7 @@ async fn replay_all(store: &Store, ctx: Ctx, ids: Vec<String>) -> anyhow::Result
         }
     };
     let say: Arc<dyn Fn(String, bool) + Send + Sync> = Arc::new(say);
+    let repeats = Arc::new(Repeats::default());
 
     // One reader walks the selection in order, off the async threads; a
     // fixed set of workers sends; with one worker the order is kept.
@@ -231,13 +237,14 @@ async fn replay_all(store: &Store, ctx: Ctx, ids: Vec<String>) -> anyhow::Result
     let next_slot = Arc::new(tokio::sync::Mutex::new(Instant::now()));
     let mut tasks = Vec::with_capacity(workers);
     for _ in 0..workers {
-        let (ctx, writer, say, bar, rx, next_slot) = (
+        let (ctx, writer, say, bar, rx, next_slot, repeats) = (
             ctx.clone(),
             writer.clone(),
             say.clone(),
             bar.clone(),
             rx.clone(),
             next_slot.clone(),
+            repeats.clone(),
         );
         tasks.push(tokio::spawn(async move {
             let mut done = Vec::new();
@@ -253,7 +260,8 @@ async fn replay_all(store: &Store, ctx: Ctx, ids: Vec<String>) -> anyhow::Result
                     }
                     *slot = (*slot).max(now) + gap;
                 }
-                let (outcome, commit) = replay_one(&ctx, &writer, &id, loaded, &*say).await;
+                let (outcome, commit) =
+                    replay_one(&ctx, &writer, &id, loaded, &*say, &repeats).await;
                 done.push(outcome);
                 commits.extend(commit);
                 if let Some(b) = &bar {
@@ -290,6 +298,9 @@ async fn replay_all(store: &Store, ctx: Ctx, ids: Vec<String>) -> anyhow::Result
         }
     }
     let _ = reader.join();
+    for line in repeats.closing() {
+        say(line, true);
+    }
     // The printer stops once every handle on it is gone.
     drop(say);
     drop(printer);
@@ -310,6 +321,7 @@ async fn replay_one(
     id: &str,
     loaded: Result<Loaded, String>,
     say: &(dyn Fn(String, bool) + Send + Sync),
+    repeats: &Repeats,
 ) -> (
     Done,
     Option<tokio::task::JoinHandle<Result<(), crate::store::StoreError>>>,
@@ -317,25 +329,26 @@ async fn replay_one(
     let (d, prepared) = match loaded.and_then(|l| ctx.build(l)) {
         Ok(p) => p,
         Err(why) => {
-            say(format!("hookcli: skipped {id}: {}", one_line(&why)), true);
+            if repeats.first("skipped", id, &why) {
+                say(format!("hookcli: skipped {id}: {}", one_line(&why)), true);
+            }
             return (Done::Skipped, None);
         }
     };
     for w in &prepared.warnings {
-        say(format!("hookcli: warning: {}", one_line(w)), true);
+        if repeats.first("warning", id, w) {
+            say(format!("hookcli: warning: {}", one_line(w)), true);
+        }
     }
     let started_at = now_ms();
     let start = Instant::now();
     let result = crate::send::deliver(&ctx.client, &prepared.request, ctx.args.timeout).await;
     let mut attempt = replay::attempt(&prepared, started_at, &result);
     attempt.duration_ms = start.elapsed().as_secs_f64() * 1000.0;
+    let action = format!("replay{}", how(&prepared, true));
     let info = LineInfo {
         delivery: &d,
-        action: if prepared.resigned {
-            "replay (re-signed)"
-        } else {
-            "replay"
-        },
+        action: &action,
         target: Some(&prepared.request.url),
         status: attempt.status,
         error: attempt.error.as_deref(),
@@ -361,48 +374,141 @@ async fn replay_one(
 
 fn dry_run(ctx: &Ctx, ids: &[String]) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
-    let mut ok = true;
+    let repeats = Repeats::default();
+    let mut targets = std::collections::BTreeSet::new();
+    let (mut would, mut cannot) = (0usize, 0usize);
     for id in ids {
         match ctx.prepare(id) {
             Ok((_, p)) => {
+                would += 1;
                 let r = &p.request;
+                targets.insert(origin(&r.url));
                 if ctx.args.json {
                     let doc = serde_json::json!({
                         "type": "dry-run", "id": id, "method": r.method, "url": r.url,
-                        "resigned": p.resigned, "body_size": r.body.len(),
+                        "resigned": p.resigned, "new_id": p.new_id, "edited": p.edited,
+                        "body_size": r.body.len(),
                         "body_sha256": crate::provider::crypto::sha256_hex(&r.body),
                         "headers": crate::output::headers_json(r.headers.iter()),
                         "warnings": p.warnings,
                     });
                     writeln!(out, "{doc}")?;
-                } else {
-                    let how = if p.resigned { "re-signed" } else { "exact" };
-                    writeln!(
-                        out,
-                        "would send {} {} ({how}, {} bytes) for {}",
-                        one_line(&r.method),
-                        one_line(&r.url),
-                        r.body.len(),
-                        one_line(id)
-                    )?;
+                    continue;
+                }
+                writeln!(
+                    out,
+                    "would send {} {} ({} bytes{}) for {}",
+                    one_line(&r.method),
+                    one_line(&r.url),
+                    r.body.len(),
+                    how(&p, false),
+                    one_line(id)
+                )?;
+                // Headers only for one delivery: for many they would bury the list.
+                if ids.len() == 1 {
                     for (n, v) in r.headers.iter() {
                         writeln!(out, "  {}: {}", one_line(n), one_line_bytes(v))?;
                     }
-                    for w in &p.warnings {
+                }
+                for w in &p.warnings {
+                    if repeats.first("warning", id, w) {
                         writeln!(out, "  warning: {}", one_line(w))?;
                     }
                 }
             }
             Err(why) => {
-                ok = false;
-                eprintln!(
-                    "hookcli: cannot replay {id}: {}",
-                    one_line(&why.to_string())
-                );
+                cannot += 1;
+                if repeats.first("cannot replay", id, &why) {
+                    eprintln!("hookcli: cannot replay {id}: {}", one_line(&why));
+                }
             }
         }
     }
-    Ok(exit(ok))
+    out.flush()?;
+    drop(out);
+    for line in repeats.closing() {
+        eprintln!("{line}");
+    }
+    if !ctx.args.json {
+        let to = match targets.len() {
+            1 => targets.into_iter().next().unwrap_or_default(),
+            n => format!("{n} targets"),
+        };
+        let mut closing = format!("would send {would} of {} to {}", ids.len(), one_line(&to));
+        if would == ids.len() {
+            closing = format!("would send {would} to {}", one_line(&to));
+        }
+        if would == 0 {
+            closing = format!("would send nothing of {} selected", ids.len());
+        }
+        if cannot > 0 {
+            closing.push_str(&format!("; {cannot} cannot be replayed"));
+        }
+        eprintln!("{closing}");
+    }
+    Ok(exit(cannot == 0))
+}
+
+/// `scheme://host:port` of a URL, for the dry run's closing line.
+fn origin(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) => u.origin().ascii_serialization(),
+        Err(_) => url.to_string(),
+    }
+}
+
+/// What a replay does to the recorded request, for its line: nothing
+/// (exact), re-signed, a new id (named), edited.
+fn how(p: &Prepared, bare_exact: bool) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if p.resigned {
+        parts.push("re-signed".into());
+    } else if !bare_exact {
+        parts.push("exact".into());
+    }
+    if let Some(id) = &p.new_id {
+        parts.push(format!("new id {}", one_line(id)));
+    }
+    if p.edited {
+        parts.push("edited".into());
+    }
+    match (parts.is_empty(), bare_exact) {
+        (true, _) => String::new(),
+        (false, true) => format!(" ({})", parts.join(", ")),
+        (false, false) => format!(", {}", parts.join(", ")),
+    }
+}
+
+/// Collapses repeated messages: the first of each kind and text (the
+/// delivery id taken out) is printed, the rest only counted.
+#[derive(Default)]
+struct Repeats(Mutex<Vec<(String, String, usize)>>);
+
+impl Repeats {
+    /// Counts one message; true when it is the first like it.
+    fn first(&self, kind: &str, id: &str, text: &str) -> bool {
+        let text = one_line(&text.replace(id, "…")).into_owned();
+        let mut seen = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        match seen.iter_mut().find(|(k, t, _)| k == kind && *t == text) {
+            Some(entry) => {
+                entry.2 += 1;
+                false
+            }
+            None => {
+                seen.push((kind.to_string(), text, 1));
+                true
+            }
+        }
+    }
+
+    /// One line per message that came more than once.
+    fn closing(&self) -> Vec<String> {
+        let seen = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        seen.iter()
+            .filter(|(_, _, n)| *n > 1)
+            .map(|(kind, text, n)| format!("hookcli: {kind} ×{} more: {text}", n - 1))
+            .collect()
+    }
 }
 
 fn progress(len: usize, json: bool) -> Option<indicatif::ProgressBar> {
@@ -410,10 +516,16 @@ fn progress(len: usize, json: bool) -> Option<indicatif::ProgressBar> {
         return None;
     }
     let bar = indicatif::ProgressBar::new(len as u64);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} replayed, {per_sec}, eta {eta}",
-    ) {
-        bar.set_style(style);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} replayed, {rate}, eta {eta}")
+    {
+        // A whole number: `549/s`, not indicatif's `549.1536/s`.
+        bar.set_style(style.with_key(
+            "rate",
+            |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", s.per_sec());
+            },
+        ));
     }
     Some(bar)
 }

@@ -7,7 +7,7 @@ use colored::Colorize;
 
 use crate::cli::ShowArgs;
 use crate::output::{block, one_line, one_line_bytes, shorten};
-use crate::store::{Attempt, Delivery, portable, short_id};
+use crate::store::{Attempt, AttemptKind, Delivery, portable, short_id};
 
 pub fn run(args: ShowArgs) -> anyhow::Result<ExitCode> {
     let store = super::store::store(&args.store);
@@ -104,9 +104,10 @@ fn human(out: &mut impl Write, d: &Delivery, attempts: &[Attempt]) -> std::io::R
         };
         writeln!(
             out,
-            "  {}. {} {}  {status}  {:.1} ms  {}",
+            "  {}. {}{} {}  {status}  {:.1} ms  {}",
             i + 1,
             a.kind.as_str(),
+            replay_mode(d, a).map_or(String::new(), |m| format!(" ({m})")),
             // The app's credentials and query stay out of what is shown.
             a.target
                 .as_deref()
@@ -119,4 +120,49 @@ fn human(out: &mut impl Write, d: &Delivery, attempts: &[Attempt]) -> std::io::R
         }
     }
     Ok(())
+}
+
+/// What a replay did to the recorded request, worked out from what it sent:
+/// nothing (exact), re-signed, a new id (named), edited.
+fn replay_mode(d: &Delivery, a: &Attempt) -> Option<String> {
+    if a.kind != AttemptKind::Replay {
+        return None;
+    }
+    let Some(sent) = &a.sent else {
+        return Some("exact".into());
+    };
+    let mut parts = vec!["re-signed".to_string()];
+    let mut body = sent.body.clone();
+    let provider = d.provider.as_deref().and_then(crate::provider::by_name);
+    let sent_id = provider.as_ref().and_then(|p| {
+        p.event_id(&crate::provider::WebhookRequest {
+            method: d.method.clone(),
+            url: String::new(),
+            headers: sent.headers.clone(),
+            body: sent.body.clone(),
+        })
+    });
+    let old_id = provider.as_ref().and_then(|p| {
+        p.event_id(&crate::provider::WebhookRequest {
+            method: d.method.clone(),
+            url: String::new(),
+            headers: d.headers.clone(),
+            body: d.body.clone(),
+        })
+    });
+    if let (Some(new), Some(old)) = (&sent_id, &old_id)
+        && new != old
+    {
+        parts.push(format!("new id {}", one_line(new)));
+        // The id put back, what is left differs only if the body was edited.
+        if let Ok(text) = std::str::from_utf8(&sent.body) {
+            body = text
+                .replacen(&format!("\"{new}\""), &format!("\"{old}\""), 1)
+                .into_bytes();
+        }
+    }
+    if body != d.body {
+        parts.push("edited".into());
+    }
+    Some(parts.join(", "))
 }
