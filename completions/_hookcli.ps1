@@ -269,6 +269,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             [CompletionResult]::new('--hmac-timestamp-header', '--hmac-timestamp-header', [CompletionResultType]::ParameterName, 'Header that carries the Unix timestamp used by {timestamp}')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours only a terminal, and never under NO_COLOR')
             [CompletionResult]::new('--resign', '--resign', [CompletionResultType]::ParameterName, 'With --from: sign again with a fresh timestamp (needs the secret)')
+            [CompletionResult]::new('--rehash', '--rehash', [CompletionResultType]::ParameterName, 'With --from: accept a document whose body was edited after export (its body_sha256 is computed anew); add --resign so the signature covers the edited body')
             [CompletionResult]::new('--print', '--print', [CompletionResultType]::ParameterName, 'Print the exact request (headers and body) and send nothing')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object describing the request and the response (one per line for a series or flow, then a summary)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Accept any certificate from an HTTPS endpoint (a local self-signed one)')

@@ -1009,7 +1009,7 @@ _hookcli() {
             return 0
             ;;
         hookcli__subcmd__send)
-            opts="-p -e -u -d -H -h --provider --from --resign --event --flow --delay --base --url --secret --secret-env --data --set --header --tamper --timestamp --expect-status --print --json --timeout --insecure --ca --hmac-header --hmac-prefix --hmac-algorithm --hmac-encoding --hmac-template --hmac-timestamp-header --color --help"
+            opts="-p -e -u -d -H -h --provider --from --resign --rehash --event --flow --delay --base --url --secret --secret-env --data --set --header --tamper --timestamp --expect-status --print --json --timeout --insecure --ca --hmac-header --hmac-prefix --hmac-algorithm --hmac-encoding --hmac-template --hmac-timestamp-header --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

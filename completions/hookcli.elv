@@ -257,6 +257,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand --hmac-timestamp-header 'Header that carries the Unix timestamp used by {timestamp}'
             cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
             cand --resign 'With --from: sign again with a fresh timestamp (needs the secret)'
+            cand --rehash 'With --from: accept a document whose body was edited after export (its body_sha256 is computed anew); add --resign so the signature covers the edited body'
             cand --print 'Print the exact request (headers and body) and send nothing'
             cand --json 'Print one JSON object describing the request and the response (one per line for a series or flow, then a summary)'
             cand --insecure 'Accept any certificate from an HTTPS endpoint (a local self-signed one)'

@@ -455,6 +455,7 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l color -d 'When 
 always\t''
 never\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l resign -d 'With --from: sign again with a fresh timestamp (needs the secret)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l rehash -d 'With --from: accept a document whose body was edited after export (its body_sha256 is computed anew); add --resign so the signature covers the edited body'
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l print -d 'Print the exact request (headers and body) and send nothing'
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l json -d 'Print one JSON object describing the request and the response (one per line for a series or flow, then a summary)'
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l insecure -d 'Accept any certificate from an HTTPS endpoint (a local self-signed one)'

@@ -251,6 +251,11 @@ pub struct SendArgs {
     #[arg(long, requires = "from")]
     pub resign: bool,
 
+    /// With --from: accept a document whose body was edited after export (its body_sha256 is
+    /// computed anew); add --resign so the signature covers the edited body.
+    #[arg(long, requires = "from")]
+    pub rehash: bool,
+
     /// Event to send: a name (invoice.paid), EVENT for its main action (pull_request), or a glob
     /// ('invoice.*'); repeatable, sent in order. Default: the provider's most common event.
     /// `hookcli providers PROVIDER` lists them.

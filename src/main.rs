@@ -39,7 +39,10 @@ fn main() -> ExitCode {
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("hookcli: error: {}", hookcli::output::error_line(&err));
-            if err.downcast_ref::<cmd::UsageError>().is_some() {
+            if let Some(usage) = err.downcast_ref::<cmd::UsageError>() {
+                if let Some(try_) = &usage.1 {
+                    eprintln!("try: {try_}");
+                }
                 ExitCode::from(2)
             } else {
                 ExitCode::from(3)

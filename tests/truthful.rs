@@ -221,3 +221,85 @@ fn send_from_with_a_provider_but_no_resign_is_refused() {
     ]));
     out.assert_error(2, &["--provider github", "--resign"]);
 }
+
+#[test]
+fn send_from_an_edited_document_offers_rehash_and_rehash_resign_signs_the_edit() {
+    const SECRET: &str = "s3cret-for-rehash";
+    let store = tempfile::tempdir().unwrap();
+    let envs = [("GH_SECRET", SECRET)];
+    let mut listen = Listen::start(store.path(), &["--secret-env", "GH_SECRET"], &envs);
+    let send = |extra: &[&str]| {
+        run(hookcli()
+            .env("GH_SECRET", SECRET)
+            .args(["send", "--url", listen.url()])
+            .args(extra))
+    };
+    send(&["--provider", "github", "--secret-env", "GH_SECRET"]).assert_code(0);
+    let id = wait_for_rows(store.path(), 1)[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut doc: Value =
+        serde_json::from_str(&stdout_of(store.path(), &["show", &id, "--json"])).unwrap();
+    let edited = br#"{"action":"edited by hand",  "n": 1}"#;
+    doc["request"]["body"] = serde_json::json!({ "text": std::str::from_utf8(edited).unwrap() });
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("edited.json");
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let file = file.to_str().unwrap();
+
+    // Refused, with the way forward on a try: line.
+    let refused = send(&["--from", file]);
+    refused.assert_code(2);
+    let want = format!(
+        "hookcli: error: {file}: its body was edited after export (it no longer matches request.body_sha256)\n\
+         try: hookcli send --from {file} --rehash --resign\n"
+    );
+    assert_eq!(refused.stderr(), want, "{refused}");
+    // --rehash alone sends the edit under its old signature, and says so.
+    let stale = send(&["--from", file, "--rehash"]);
+    assert!(
+        stale.stderr().contains("add --resign for a valid one"),
+        "{stale}"
+    );
+    // With --resign the signature covers the edited body.
+    send(&[
+        "--from",
+        file,
+        "--rehash",
+        "--resign",
+        "--secret-env",
+        "GH_SECRET",
+    ])
+    .assert_code(0);
+
+    let rows = wait_for_rows(store.path(), 3);
+    let status = listen.terminate(Duration::from_secs(10));
+    assert!(status.is_some_and(|s| s.success()), "{status:?}");
+    let verdicts: Vec<&str> = rows
+        .iter()
+        .map(|r| r["verdict"].as_str().unwrap())
+        .collect();
+    // list is newest first: the re-signed edit, the stale one, the original.
+    assert_eq!(verdicts, ["valid", "invalid", "valid"], "{rows:?}");
+    for row in &rows[..2] {
+        assert_eq!(row["body_size"], edited.len(), "{row}");
+    }
+}
+
+/// `list --json` once it holds `n` deliveries (listen commits before it answers,
+/// so this is immediate; the loop only spares a slow machine).
+fn wait_for_rows(store: &Path, n: usize) -> Vec<Value> {
+    for _ in 0..50 {
+        let out = stdout_of(store, &["list", "--json"]);
+        let rows: Vec<Value> = out
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        if rows.len() >= n {
+            return rows;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the store never held {n} deliveries");
+}

@@ -23,13 +23,19 @@ use crate::provider::hmac::{CustomHmac, HmacConfig};
 use crate::provider::{self, Failure, KeyRole, Provider};
 use crate::secret::Secret;
 
-/// An error in what the user asked for: exit status 2.
+/// An error in what the user asked for: exit status 2, with at most one
+/// `try: …` line after it.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct UsageError(pub String);
+pub struct UsageError(pub String, pub Option<String>);
 
 pub fn usage(msg: impl Into<String>) -> anyhow::Error {
-    UsageError(msg.into()).into()
+    UsageError(msg.into(), None).into()
+}
+
+/// A usage error that knows the way forward: `try` follows it on its own line.
+pub fn usage_with_try(msg: impl Into<String>, try_: impl Into<String>) -> anyhow::Error {
+    UsageError(msg.into(), Some(try_.into())).into()
 }
 
 /// Exit status 1: the thing checked is wrong.

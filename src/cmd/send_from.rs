@@ -13,7 +13,7 @@ use crate::provider::{self, Provider};
 use crate::replay::{self, Plan};
 use crate::store::portable;
 
-use super::{check_key, exit, require_secret, resolve_secret, usage};
+use super::{check_key, exit, require_secret, resolve_secret, usage, usage_with_try};
 
 /// Every document named: files as given, folders' `*.json` in name order.
 fn documents(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
@@ -52,8 +52,31 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
     for f in &files {
         let bytes =
             std::fs::read(f).with_context(|| format!("cannot read --from {}", f.display()))?;
-        let d = portable::parse(&bytes)
-            .map_err(|e| usage(format!("{} is not a delivery document: {e}", f.display())))?;
+        let d = match portable::parse(&bytes) {
+            Err(portable::DocumentError::BodyEdited) if args.rehash => {
+                if !args.resign {
+                    eprintln!(
+                        "hookcli: warning: {}: the body was edited, and its old signature no longer matches it; add --resign for a valid one",
+                        f.display()
+                    );
+                }
+                portable::parse_with(&bytes, portable::Digest::Rehash)
+            }
+            other => other,
+        }
+        .map_err(|e| match e {
+            portable::DocumentError::BodyEdited => usage_with_try(
+                format!(
+                    "{}: its body was edited after export (it no longer matches request.body_sha256)",
+                    f.display()
+                ),
+                format!(
+                    "hookcli send --from {} --rehash --resign",
+                    f.display()
+                ),
+            ),
+            e => usage(format!("{} is not a delivery document: {e}", f.display())),
+        })?;
         loaded.push((f.clone(), d));
     }
     let secret = if args.resign {
