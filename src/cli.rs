@@ -40,6 +40,17 @@ pub enum ColorChoice {
     Never,
 }
 
+impl ColorChoice {
+    /// On or off when the user decided; `None` leaves it to the terminal.
+    pub fn forced(self) -> Option<bool> {
+        match self {
+            ColorChoice::Auto => None,
+            ColorChoice::Always => Some(true),
+            ColorChoice::Never => Some(false),
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Capture webhook deliveries: record each one, check its signature, forward it to your app.

@@ -17,7 +17,7 @@ fn main() -> ExitCode {
     if let Some((_, c)) = &file {
         hookcli::config::set_active(c.clone());
     }
-    hookcli::output::settle_color(cli.color);
+    hookcli::output::settle_color(cli.color.forced());
     let result = match cli.command {
         Command::Listen(args) => cmd::listen::run(*args),
         Command::List(args) => cmd::list::run(args),

@@ -3,19 +3,12 @@
 use std::borrow::Cow;
 use std::io::IsTerminal;
 
-use crate::cli::ColorChoice;
-
-/// Settles colour once for the whole process: `--color`, then a non-empty
-/// `NO_COLOR`, then whether stdout is a terminal.
-pub fn settle_color(choice: ColorChoice) {
-    let on = match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stdout().is_terminal()
-        }
-    };
+/// Settles colour once for the whole process: `--color` (`forced`), then a
+/// non-empty `NO_COLOR`, then whether stdout is a terminal.
+pub fn settle_color(forced: Option<bool>) {
+    let on = forced.unwrap_or_else(|| {
+        std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+    });
     colored::control::set_override(on);
 }
 

@@ -27,10 +27,7 @@ pub const REDACTED: &[u8] = b"(redacted by hookcli)";
 /// `headers` with every value that contains the secret replaced by
 /// [`REDACTED`]: a scheme that sends the secret itself (GitLab's token)
 /// must not put it in the store.
-pub fn redact(
-    headers: &crate::provider::Headers,
-    secret: Option<&Secret>,
-) -> crate::provider::Headers {
+pub fn redact(headers: &crate::base::Headers, secret: Option<&Secret>) -> crate::base::Headers {
     let Some(secret) = secret.map(Secret::as_bytes).filter(|s| !s.is_empty()) else {
         return headers.clone();
     };
@@ -67,8 +64,8 @@ pub fn is_credential_header(name: &str) -> bool {
 /// `headers` with every credential header's value replaced by
 /// [`REDACTED`]; borrowed when there is none, as for most deliveries.
 pub fn redact_credentials(
-    headers: &crate::provider::Headers,
-) -> std::borrow::Cow<'_, crate::provider::Headers> {
+    headers: &crate::base::Headers,
+) -> std::borrow::Cow<'_, crate::base::Headers> {
     if !headers.iter().any(|(n, _)| is_credential_header(n)) {
         return std::borrow::Cow::Borrowed(headers);
     }
@@ -134,7 +131,7 @@ mod tests {
 
     #[test]
     fn credential_headers_are_redacted_by_name_in_place() {
-        let h: crate::provider::Headers = vec![
+        let h: crate::base::Headers = vec![
             ("Host", b"x".to_vec()),
             ("X-Gitlab-Token", b"glpat-1".to_vec()),
             ("AUTHORIZATION", b"Basic dTpw".to_vec()),
@@ -153,7 +150,7 @@ mod tests {
                 ("X-Hub-Signature", b"sha1=00".as_slice()),
             ]
         );
-        let plain: crate::provider::Headers = vec![("Host", b"x".to_vec())].into_iter().collect();
+        let plain: crate::base::Headers = vec![("Host", b"x".to_vec())].into_iter().collect();
         assert!(matches!(
             redact_credentials(&plain),
             std::borrow::Cow::Borrowed(_)

@@ -22,6 +22,7 @@ mod glob_agree;
 mod inspect;
 mod keys;
 mod listen;
+mod modules;
 mod readme;
 mod relay;
 mod replay;

@@ -6,7 +6,6 @@ mod handshake;
 mod json_fields;
 mod json_text;
 pub mod keys;
-mod request;
 mod verdict;
 
 mod bitbucket;
@@ -36,9 +35,9 @@ mod v0;
 mod zapier;
 mod zoom;
 
+pub use crate::base::{Headers, WebhookRequest};
 pub use handshake::{Handshake, HandshakeAnswer};
 pub use keys::{KeyPair, KeyRole};
-pub use request::{Headers, WebhookRequest};
 pub use verdict::{Failure, Verdict};
 
 use crate::secret::Secret;

@@ -43,7 +43,7 @@ impl Provider for Square {
             ("square-environment".into(), "Production".into()),
             (
                 "square-initial-delivery-timestamp".into(),
-                crate::fixture::expand("{iso_ms}", ctx),
+                crate::timefmt::rfc3339_ms(ctx.timestamp * 1000 + rand::random_range(1..1000)),
             ),
             ("square-retry-number".into(), "0".into()),
         ]

@@ -1,0 +1,8 @@
+//! Generic building blocks that depend on nothing else in hookcli: the
+//! request with its headers in order, hashes and encodings, random ids.
+//! Everything else may import these; these import nothing of the crate.
+
+pub mod crypto;
+pub mod request;
+
+pub use request::{Headers, WebhookRequest};
