@@ -4,6 +4,7 @@
 pub mod base;
 pub mod check;
 pub mod cli;
+mod cli_values;
 pub mod cmd;
 pub mod config;
 pub mod conn;

@@ -9,7 +9,7 @@ pub use crate::base::crypto::*;
 use super::Failure;
 
 /// HMAC digests hookcli can compute.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Algorithm {
     Sha256,

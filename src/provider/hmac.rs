@@ -6,7 +6,7 @@ use super::crypto::{Algorithm, b64, b64_decode, check_window, ct_eq, hmac, parse
 use super::*;
 
 /// How the signature bytes are written in the header.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Encoding {
     Hex,

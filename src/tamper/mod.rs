@@ -6,28 +6,51 @@ pub mod signatures;
 use crate::provider::{Failure, Provider, SignContext, WebhookRequest};
 use crate::secret::Secret;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+/// A deliberate fault; `describe` says what each one is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Tamper {
-    /// Signed with another secret.
     BadSignature,
-    /// No signature header at all.
     MissingSignature,
-    /// Correctly signed ten minutes ago (past a five-minute tolerance).
     StaleTimestamp,
-    /// Correctly signed, ten minutes in the future.
     FutureTimestamp,
-    /// The signature header present but garbage (`Stripe-Signature: garbage`).
     MalformedSignature,
-    /// The real signature with its MAC cut to the first half.
     TruncatedSignature,
-    /// A valid signature of another body.
     BodyModified,
-    /// Correctly signed, sent as text/plain.
     WrongContentType,
 }
 
 impl Tamper {
+    /// Every fault, in the order the help lists them.
+    pub const ALL: &'static [Tamper] = &[
+        Tamper::BadSignature,
+        Tamper::MissingSignature,
+        Tamper::StaleTimestamp,
+        Tamper::FutureTimestamp,
+        Tamper::MalformedSignature,
+        Tamper::TruncatedSignature,
+        Tamper::BodyModified,
+        Tamper::WrongContentType,
+    ];
+
+    /// What the fault is, in a line (the help beside each `--tamper` value).
+    pub fn describe(self) -> &'static str {
+        match self {
+            Tamper::BadSignature => "Signed with another secret",
+            Tamper::MissingSignature => "No signature header at all",
+            Tamper::StaleTimestamp => {
+                "Correctly signed ten minutes ago (past a five-minute tolerance)"
+            }
+            Tamper::FutureTimestamp => "Correctly signed, ten minutes in the future",
+            Tamper::MalformedSignature => {
+                "The signature header present but garbage (`Stripe-Signature: garbage`)"
+            }
+            Tamper::TruncatedSignature => "The real signature with its MAC cut to the first half",
+            Tamper::BodyModified => "A valid signature of another body",
+            Tamper::WrongContentType => "Correctly signed, sent as text/plain",
+        }
+    }
+
     /// Why this fault cannot be made for a provider, if it cannot.
     pub fn not_applicable(self, provider: &dyn Provider) -> Option<String> {
         let info = provider.info();
