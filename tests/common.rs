@@ -123,15 +123,29 @@ impl std::fmt::Display for Run {
 }
 
 /// Runs a command to the end (never longer than a minute) and keeps its output.
+/// Every error line any test provokes is checked for Rust internals here.
 pub fn run(cmd: &mut assert_cmd::Command) -> Run {
     let out = cmd
         .timeout(std::time::Duration::from_secs(60))
         .output()
         .expect("run hookcli");
-    Run {
+    let run = Run {
         code: out.status.code(),
         stdout: out.stdout,
         stderr: out.stderr,
+    };
+    assert_no_internals(&run);
+    run
+}
+
+/// Debug structures, `Option`s, OS error structs and library doc links are
+/// for hookcli's developers: none may reach a user's error line.
+pub fn assert_no_internals(run: &Run) {
+    let stderr = run.stderr();
+    for line in stderr.lines().filter(|l| l.starts_with("hookcli: error: ")) {
+        for leak in [" { ", "Some(", "Os {", "docs.rs"] {
+            assert!(!line.contains(leak), "{leak:?} leaks into an error\n{run}");
+        }
     }
 }
 
@@ -324,11 +338,13 @@ fn serve(
 /// Runs a command to the end, but never longer than `limit`.
 pub fn run_within(cmd: &mut assert_cmd::Command, limit: std::time::Duration) -> Run {
     let out = cmd.timeout(limit).output().expect("run hookcli");
-    Run {
+    let run = Run {
         code: out.status.code(),
         stdout: out.stdout,
         stderr: out.stderr,
-    }
+    };
+    assert_no_internals(&run);
+    run
 }
 
 // ---------------------------------------------------------------------------
