@@ -538,12 +538,13 @@ fn report(s: &Summary, json: bool) -> std::io::Result<()> {
     } else {
         let ms = |v: Option<f64>| v.map_or("-".into(), |m| format!("{m:.1} ms"));
         eprintln!(
-            "replayed {} of {} selected: {} 2xx, {} other status, {} errors, {} skipped; p50 {}, p99 {}",
+            "replayed {} of {} selected: {} 2xx, {} other status, {} {}, {} skipped; p50 {}, p99 {}",
             s.sent,
             s.selected,
             s.ok_2xx,
             s.other_status,
             s.errors,
+            if s.errors == 1 { "error" } else { "errors" },
             s.skipped,
             ms(s.p50_ms),
             ms(s.p99_ms)

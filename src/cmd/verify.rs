@@ -130,11 +130,20 @@ fn findings(
     }
     let Verdict::Invalid { failure } = verdict else {
         if provider.info().timestamped {
-            out.push(format!(
-                "arrived {}; judged at {}",
-                rfc3339_ms(d.received_at),
-                rfc3339_ms(opts.now * 1000)
-            ));
+            // Judged at arrival unless --now: say which, without a judging
+            // time that reads as earlier than the arrival (it is in seconds).
+            out.push(if opts.now == d.received_at / 1000 {
+                format!(
+                    "arrived {}; its timestamp was judged as of that moment (--now judges it against the current time)",
+                    rfc3339_ms(d.received_at)
+                )
+            } else {
+                format!(
+                    "arrived {}; its timestamp was judged as of now, {}",
+                    rfc3339_ms(d.received_at),
+                    rfc3339_ms(opts.now * 1000)
+                )
+            });
         }
         return out;
     };
