@@ -13,10 +13,7 @@ fn quote(s: &str) -> String {
 /// A curl command that sends the same request: the same method, headers
 /// (hop-by-hop ones aside) and body, byte for byte.
 pub fn command(d: &Delivery) -> String {
-    let url = d.public_url.clone().unwrap_or_else(|| {
-        let host = d.headers.get_str("host").unwrap_or("127.0.0.1:8787");
-        format!("http://{host}{}", d.target)
-    });
+    let url = d.sender_url();
     let mut parts = vec![
         "curl".to_string(),
         "-sS".into(),

@@ -4,5 +4,6 @@
 
 pub mod crypto;
 pub mod request;
+pub mod url;
 
 pub use request::{Headers, WebhookRequest};

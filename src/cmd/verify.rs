@@ -89,10 +89,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
 
 /// The request as the provider signed it: the public URL when recorded.
 fn request_of(d: &Delivery) -> WebhookRequest {
-    let url = d.public_url.clone().unwrap_or_else(|| {
-        let host = d.headers.get_str("host").unwrap_or("localhost");
-        format!("http://{host}{}", d.target)
-    });
+    let url = d.sender_url();
     WebhookRequest {
         method: d.method.clone(),
         url,

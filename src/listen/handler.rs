@@ -350,24 +350,13 @@ fn escapes(base: &str, url: &str) -> bool {
     !(path == prefix || path.starts_with(&format!("{prefix}/")) || prefix.is_empty())
 }
 
-/// The URL the sender used: `--public-url` joined with the target, else
-/// rebuilt from the Host header (and X-Forwarded-Proto behind a proxy).
+/// The URL the sender used, with the scheme a proxy in front reports.
 fn public_url(base: Option<&str>, parts: &hyper::http::request::Parts, target: &str) -> String {
-    if let Some(base) = base {
-        return format!("{}{target}", base.trim_end_matches('/'));
-    }
-    let host = parts
-        .headers
-        .get(hyper::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .or_else(|| parts.uri.authority().map(|a| a.as_str()))
-        .unwrap_or("localhost");
-    let scheme = parts
-        .headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("http");
-    format!("{scheme}://{host}{target}")
+    let header = |name| parts.headers.get(name).and_then(|h| h.to_str().ok());
+    let host =
+        header(hyper::header::HOST.as_str()).or_else(|| parts.uri.authority().map(|a| a.as_str()));
+    let scheme = header("x-forwarded-proto").unwrap_or("http");
+    crate::base::url::sender_url(base, scheme, host, target)
 }
 
 fn local_answer(

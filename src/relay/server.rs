@@ -264,13 +264,12 @@ async fn handle(
                 .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
                 .collect()
         });
-    let public_url = match &state.config.public_url {
-        Some(base) => format!("{}{original_target}", base.trim_end_matches('/')),
-        None => {
-            let host = headers.get_str("host").unwrap_or("localhost").to_string();
-            format!("{scheme}://{host}{original_target}")
-        }
-    };
+    let public_url = crate::base::url::sender_url(
+        state.config.public_url.as_deref(),
+        scheme,
+        headers.get_str("host"),
+        &original_target,
+    );
     let declared = req
         .headers()
         .get(hyper::header::CONTENT_LENGTH)

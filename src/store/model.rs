@@ -30,6 +30,19 @@ pub struct Delivery {
     pub rejected: Option<String>,
 }
 
+impl Delivery {
+    /// The URL its sender used: the public URL recorded at arrival, else
+    /// rebuilt from its Host header (an older record, or a direct one).
+    pub fn sender_url(&self) -> String {
+        crate::base::url::sender_url(
+            self.public_url.as_deref(),
+            "http",
+            self.headers.get_str("host"),
+            &self.target,
+        )
+    }
+}
+
 /// A verdict as recorded: a word, a machine cause and an explanation.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct VerdictRecord {
