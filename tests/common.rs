@@ -703,3 +703,35 @@ pub fn raw_request(addr: SocketAddr, head: &[u8], body: &[u8]) -> std::io::Resul
             conn.send(head, body).await
         })
 }
+
+// ---------------------------------------------------------------------------
+// Tests that need a program .ci/run installs
+
+/// For a test whose prerequisite (a browser, a runtime) is missing: under
+/// `CI=true`, where .ci/run installs it, a panic, so a broken install step
+/// shows; elsewhere a `skipped:` line, and the test returns.
+pub fn skip_unless_ci(why: &str) {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{why}, and CI=true: the install step did not provide it");
+    }
+    eprintln!("skipped: {why}");
+}
+
+/// Runs one test of this test binary alone, with `envs` set and `CI` set
+/// to `ci` (or removed): whether it passed, and all it printed.
+pub fn run_test_alone(test: &str, envs: &[(&str, &str)], ci: Option<&str>) -> (bool, String) {
+    let mut cmd = std::process::Command::new(std::env::current_exe().expect("this test binary"));
+    cmd.args([test, "--exact", "--nocapture"])
+        .envs(envs.iter().copied())
+        .env_remove("CI");
+    if let Some(v) = ci {
+        cmd.env("CI", v);
+    }
+    let out = cmd.output().expect("run the test binary");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}

@@ -17,6 +17,7 @@ mod conn;
 mod deliver;
 mod errors;
 mod escapes;
+mod examples;
 mod fuzz;
 mod glob_agree;
 mod inspect;
