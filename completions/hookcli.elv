@@ -157,6 +157,8 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand --case 'Run only these cases (repeatable)'
             cand --skip 'Leave out these cases (repeatable)'
             cand --timeout 'How long each request may take (default: the provider''s delivery timeout + 2 s)'
+            cand -c 'How many cases are in flight at once (1, the default, keeps timings honest on a small dev server)'
+            cand --concurrency 'How many cases are in flight at once (1, the default, keeps timings honest on a small dev server)'
             cand --ca 'Trust this PEM certificate for an HTTPS endpoint'
             cand --hmac-header 'Header that carries the signature'
             cand --hmac-prefix 'Text before the signature in the header value, e.g. `sha256=`'

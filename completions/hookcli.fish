@@ -266,6 +266,7 @@ wrong-content-type\t''
 wrong-method\t''
 response-time\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l timeout -d 'How long each request may take (default: the provider\'s delivery timeout + 2 s)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -s c -l concurrency -d 'How many cases are in flight at once (1, the default, keeps timings honest on a small dev server)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l ca -d 'Trust this PEM certificate for an HTTPS endpoint' -r -F
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l hmac-header -d 'Header that carries the signature' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l hmac-prefix -d 'Text before the signature in the header value, e.g. `sha256=`' -r

@@ -155,6 +155,7 @@ Examples:
   hookcli check --provider stripe --url http://localhost:3000/webhooks --secret-env STRIPE_WEBHOOK_SECRET
   hookcli check --provider github --url http://localhost:3000/gh --secret-env GH_SECRET --format junit --output check.xml
   hookcli check --provider slack --url http://localhost:3000/slack --secret-env SLACK_SIGNING_SECRET --case valid --case stale-timestamp
+  hookcli check --provider stripe --url https://staging.example.com/webhooks --secret-env STRIPE_WEBHOOK_SECRET --concurrency 4
 
 Cases: handshake, valid, valid-noncanonical, secret-rotation, duplicate, bad-signature,
 malformed-signature, truncated-signature, missing-signature, body-modified, stale-timestamp,
@@ -603,6 +604,9 @@ pub struct CheckArgs {
     /// How long each request may take (default: the provider's delivery timeout + 2 s).
     #[arg(long, value_parser = humantime::parse_duration)]
     pub timeout: Option<Duration>,
+    /// How many cases are in flight at once (1, the default, keeps timings honest on a small dev server).
+    #[arg(long, short = 'c', value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub concurrency: u32,
     #[command(flatten)]
     pub tls: TlsArgs,
     #[command(flatten)]

@@ -2,8 +2,11 @@
 //! judged pass, warn or fail, with a hint for anything short of a pass.
 
 mod cases;
+mod diagnosis;
+mod judge;
 mod noncanonical;
 pub mod render;
+mod send;
 
 use std::time::Duration;
 
@@ -135,6 +138,8 @@ pub struct Plan<'a> {
     pub client: reqwest::Client,
     /// How long each request may take before it counts as no answer.
     pub timeout: Duration,
+    /// How many cases are in flight at once.
+    pub concurrency: usize,
 }
 
 /// The whole report.
@@ -145,6 +150,9 @@ pub struct Report {
     pub url: String,
     pub event: String,
     pub delivery_timeout_secs: u64,
+    /// One line naming the cause when the answers show a clear pattern
+    /// (every forgery accepted, everything 404...).
+    pub diagnosis: Option<String>,
     /// Things about the setup worth knowing (plain HTTP to a public host...).
     pub notes: Vec<String>,
     pub cases: Vec<CaseResult>,
@@ -173,6 +181,18 @@ impl Report {
             }
         }
         s
+    }
+}
+
+/// A duration for people: `1.2 ms` below 10 ms, `250 ms` below a second,
+/// `1.25 s` above.
+pub fn duration_text(ms: f64) -> String {
+    if ms < 10.0 {
+        format!("{ms:.1} ms")
+    } else if ms < 1000.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{:.2} s", ms / 1000.0)
     }
 }
 

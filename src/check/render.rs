@@ -2,7 +2,7 @@
 
 use colored::Colorize;
 
-use super::{CaseResult, Outcome, Report};
+use super::{CaseResult, Outcome, Report, duration_text};
 
 fn word(o: Outcome) -> colored::ColoredString {
     match o {
@@ -21,35 +21,89 @@ pub fn notes(r: &Report) -> String {
         .collect()
 }
 
-/// The table and the summary line.
+/// The table and the summary line. A hint that several rows share is
+/// written once under the table, with its count.
 pub fn human(r: &Report) -> String {
     let mut out = format!(
         "hookcli check {} {} ({} event {}, delivery timeout {} s)\n",
         r.provider, r.url, r.provider, r.event, r.delivery_timeout_secs
     );
+    if let Some(d) = &r.diagnosis {
+        out.push_str(&format!("{} {d}\n", "diagnosis:".red().bold()));
+    }
     out.push_str(&notes(r));
+    let shared = shared_hints(&r.cases);
+    let rows: Vec<[String; 5]> = r
+        .cases
+        .iter()
+        .map(|c| {
+            let hint = c.hint.as_deref().unwrap_or("");
+            let hint = match shared.iter().position(|(h, _)| h == hint) {
+                Some(i) => format!("see hint {} below", i + 1),
+                None => hint.to_string(),
+            };
+            [
+                c.name.as_str().to_string(),
+                c.expected.clone(),
+                cut(&c.got, GOT_WIDTH),
+                c.duration_ms.map_or("-".into(), duration_text),
+                hint,
+            ]
+        })
+        .collect();
+    // Each column as wide as its widest cell, so a long row (the
+    // handshake's expected answer) does not push the rest out of line.
+    let width = |i: usize, title: &str| {
+        rows.iter()
+            .map(|r| r[i].chars().count())
+            .chain([title.chars().count()])
+            .max()
+            .unwrap_or(0)
+    };
+    let (w_case, w_exp, w_got, w_time) = (
+        width(0, "CASE"),
+        width(1, "EXPECTED"),
+        width(2, "GOT"),
+        width(3, "TIME"),
+    );
+    let line = |case: &str, exp: &str, got: &str, verdict: &str, time: &str, hint: &str| {
+        format!("{case:<w_case$} {exp:<w_exp$} {got:<w_got$} {verdict} {time:>w_time$}  {hint}")
+            .trim_end()
+            .to_string()
+    };
     out.push_str(&format!(
         "{}\n",
-        format!(
-            "{:<20} {:<12} {:<22} {:<7} {:>9}  {}",
-            "CASE", "EXPECTED", "GOT", "VERDICT", "TIME", "HINT"
-        )
-        .dimmed()
+        line("CASE", "EXPECTED", "GOT", "VERDICT", "TIME", "HINT").dimmed()
     ));
-    for c in &r.cases {
-        let time = c.duration_ms.map_or("-".into(), |ms| format!("{ms:.0} ms"));
-        out.push_str(&format!(
-            "{:<20} {:<12} {:<22} {:<7} {:>9}  {}\n",
-            c.name.as_str(),
-            c.expected,
-            cut(&c.got, 22),
-            word(c.outcome),
-            time,
-            c.hint.as_deref().unwrap_or("")
-        ));
+    for (c, row) in r.cases.iter().zip(&rows) {
+        // Padded by hand (every verdict is four letters): the colour codes
+        // would count toward a width.
+        let verdict = format!("{}   ", word(c.outcome));
+        out.push_str(&line(&row[0], &row[1], &row[2], &verdict, &row[3], &row[4]));
+        out.push('\n');
+    }
+    for (i, (hint, count)) in shared.iter().enumerate() {
+        out.push_str(&format!("hint {} ({count} cases): {hint}\n", i + 1));
     }
     out.push_str(&summary_line(r));
     out
+}
+
+/// The widest GOT cell; longer answers are cut with an ellipsis.
+const GOT_WIDTH: usize = 24;
+
+/// Hints that more than one case carries, in order of first appearance,
+/// each with how many cases carry it.
+fn shared_hints(cases: &[CaseResult]) -> Vec<(String, usize)> {
+    let mut counted: Vec<(String, usize)> = Vec::new();
+    for h in cases.iter().filter_map(|c| c.hint.as_deref()) {
+        match counted.iter_mut().find(|(seen, _)| seen == h) {
+            Some((_, n)) => *n += 1,
+            None => counted.push((h.to_string(), 1)),
+        }
+    }
+    counted.retain(|(_, n)| *n > 1);
+    counted
 }
 
 pub fn summary_line(r: &Report) -> String {

@@ -54,6 +54,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         cases,
         client,
         timeout,
+        concurrency: args.concurrency as usize,
     };
 
     let bar = (std::io::stderr().is_terminal() && !args.json).then(|| {

@@ -25,6 +25,7 @@ use sha2::Digest as _;
 
 use crate::common::{Run, hookcli, run};
 
+mod pacing;
 mod receiver;
 mod server;
 
@@ -620,7 +621,7 @@ fn bug_answering_after_12_s_fails_response_time() {
         &server,
         "response-time",
         true,
-        &["--timeout", "15s"],
+        &["--timeout", "15s", "--concurrency", "16"],
     );
     let c = case(&report, "response-time");
     let got = c["got"].as_str().unwrap();
@@ -640,7 +641,13 @@ fn bug_slow_slack_handler_fails_response_time_within_the_default_timeout() {
         ..Bugs::default()
     };
     let server = receiver("slack", bugs);
-    let report = caught("slack", &server, "response-time", true, &[]);
+    let report = caught(
+        "slack",
+        &server,
+        "response-time",
+        true,
+        &["--concurrency", "16"],
+    );
     assert_eq!(report["summary"]["failed"], 1, "only that case\n{report:#}");
 }
 
@@ -964,6 +971,7 @@ fn json_report_matches_the_documented_schema() {
         [
             "cases",
             "delivery_timeout_secs",
+            "diagnosis",
             "event",
             "notes",
             "provider",
@@ -1177,7 +1185,7 @@ fn a_receiver_that_never_answers_fails_with_no_answer() {
     let (out, report) = check_json(
         "shopify",
         &server.url("/webhooks/shopify"),
-        &["--timeout", "1s"],
+        &["--timeout", "1s", "--concurrency", "16"],
     );
     out.assert_code(1).assert_hides(secret_for("shopify"));
     assert!(
