@@ -4,17 +4,42 @@
 use futures_util::StreamExt;
 
 use super::judge::{judge, judge_handshake, response_time, skipped};
-use super::send::{Answer, send};
-use super::{CaseName, DEFAULT_TIMEOUT_SECS, Plan, Report, diagnosis, noncanonical};
-use crate::provider::{Handshake, Headers, WebhookRequest, now};
-use crate::send::{DeliverError, Forge, forge};
+use super::modes::{self, Mode};
+use super::send::{Sent, send, send_framed};
+use super::shape::{Shape, aimed, sibling, with_query};
+use super::{CaseName, DEFAULT_TIMEOUT_SECS, Outcome, Plan, Report, diagnosis, noncanonical};
+use crate::http1::Framing;
+use crate::provider::{Handshake, Headers, WebhookRequest};
+use crate::send::DeliverError;
 use crate::tamper::{Tamper, signatures};
 
-/// A case ready to send: its requests in order (two for duplicate).
+/// A case ready to send: its requests in order (two for duplicate), each
+/// with the framing to send it in (`None`: the usual client).
 struct Ready {
     name: CaseName,
-    requests: Vec<WebhookRequest>,
+    mode: Option<&'static str>,
+    requests: Vec<(WebhookRequest, Option<Framing>)>,
 }
+
+/// What building a case came to.
+enum Built {
+    Send(Vec<WebhookRequest>),
+    Framed(Vec<(WebhookRequest, Framing)>),
+    Probe(Handshake, WebhookRequest),
+    Skip(String),
+    /// Sent once every other case is done.
+    Later,
+}
+
+/// The signature cases run again in each further delivery mode.
+const PER_MODE: [CaseName; 6] = [
+    CaseName::Valid,
+    CaseName::BadSignature,
+    CaseName::MissingSignature,
+    CaseName::BodyModified,
+    CaseName::StaleTimestamp,
+    CaseName::FutureTimestamp,
+];
 
 /// Runs the cases, `plan.concurrency` at a time; every case's requests go in order.
 pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report, String> {
@@ -30,146 +55,102 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
                 plan.provider.name()
             )
         })?;
-    let fixture = crate::fixture::find(plan.provider.name(), &event)?;
-    let is_form = fixture
-        .content_type
-        .starts_with("application/x-www-form-urlencoded");
-
-    let base = |tamper: Option<Tamper>, data: Option<Vec<u8>>| Forge {
-        provider: plan.provider,
-        event: event.clone(),
-        url: plan.url.clone(),
-        secret: Some(plan.secret.clone()),
-        data,
-        base: None,
-        sets: vec![],
-        extra_headers: vec![],
-        tamper,
-        timestamp: now(),
+    let all_modes = modes::modes(plan.provider.name());
+    let chosen: Vec<&Mode> = match &plan.mode {
+        Some(m) => all_modes.iter().filter(|x| x.name == m).collect(),
+        None => all_modes.iter().collect(),
     };
-    let make = |tamper: Option<Tamper>, data: Option<Vec<u8>>| {
-        forge(&base(tamper, data))
-            .map(|f| f.request)
-            .map_err(|e| e.to_string())
+    let shapes: Vec<Shape<'_>> = match chosen.as_slice() {
+        [] => vec![Shape {
+            plan,
+            mode: None,
+            event: event.clone(),
+        }],
+        many => many
+            .iter()
+            .map(|m| Shape {
+                plan,
+                mode: Some(*m),
+                event: event.clone(),
+            })
+            .collect(),
     };
 
     let mut ready = Vec::new();
     let mut results = Vec::new();
     // The probe and how to judge its answer, for the handshake case.
     let mut probe: Option<(Handshake, WebhookRequest)> = None;
-    for name in CaseName::ALL.into_iter().filter(|c| plan.cases.contains(c)) {
-        if let Some(reason) = skip_reason(name, plan, is_form) {
-            results.push(skipped(name, timeout_secs, reason));
-            continue;
-        }
-        let requests = match name {
-            CaseName::Handshake => {
-                let Some(h) = plan.provider.handshake() else {
-                    continue;
-                };
-                let req = forge(&Forge {
-                    event: h.event.to_string(),
-                    ..base(None, None)
-                })
-                .map(|f| f.request)
-                .map_err(|e| e.to_string())?;
-                probe = Some((h, req.clone()));
-                vec![req]
+    let mut later = false;
+    for (i, shape) in shapes.iter().enumerate() {
+        let primary = i == 0;
+        // The first shape's rows carry no mode: the report reads as before.
+        let mode = shape.mode.filter(|_| !primary).map(|m| m.name);
+        let is_form = shape.is_form()?;
+        for name in CaseName::ALL.into_iter().filter(|c| plan.cases.contains(c)) {
+            if !primary && !PER_MODE.contains(&name) {
+                continue;
             }
-            CaseName::Valid => vec![make(None, None)?],
-            CaseName::ValidNoncanonical => {
-                let body = make(None, None)?.body;
-                let odd = if is_form {
-                    noncanonical::form(&body)
-                } else {
-                    noncanonical::json(&body)
-                };
-                vec![make(
-                    None,
-                    Some(odd.ok_or("the sample event cannot be re-encoded")?),
-                )?]
-            }
-            CaseName::SecretRotation => {
-                let forged = forge(&base(None, None)).map_err(|e| e.to_string())?;
-                let mut req = forged.request;
-                // The same delivery signed with the outgoing secret.
-                let mut older = req.clone();
-                let outgoing = Tamper::BadSignature.signing_secret(plan.provider, &plan.secret);
-                plan.provider
-                    .sign(&mut older, &outgoing, &forged.ctx)
-                    .map_err(|e| e.to_string())?;
-                if !plan.provider.add_older_signature(&mut req, &older) {
-                    results.push(skipped(
-                        name,
-                        timeout_secs,
-                        format!(
-                            "{} sends one signature per delivery, so a secret rotation cannot show in one",
-                            info.title
-                        ),
-                    ));
-                    continue;
-                }
-                vec![req]
-            }
-            CaseName::MalformedSignature | CaseName::TruncatedSignature => {
-                let rewrites = if name == CaseName::MalformedSignature {
-                    signatures::malformed()
-                } else {
-                    signatures::truncated()
-                };
-                let mut requests = Vec::new();
-                for rewrite in &rewrites {
-                    let mut req = make(None, None)?;
-                    if plan.provider.map_signature(&mut req, rewrite.as_ref()) {
-                        requests.push(req);
+            let reason = match skip_reason(name, plan, is_form) {
+                Some(r) => Some(r),
+                None => match build(name, shape, is_form)? {
+                    Built::Skip(r) => Some(r),
+                    Built::Send(requests) => {
+                        let requests = requests.into_iter().map(|r| (r, None)).collect();
+                        ready.push(Ready {
+                            name,
+                            mode,
+                            requests,
+                        });
+                        None
                     }
-                }
-                if requests.is_empty() {
-                    results.push(skipped(
-                        name,
-                        timeout_secs,
-                        format!("{} sends no signature value to alter", info.title),
-                    ));
-                    continue;
-                }
-                requests
+                    Built::Framed(requests) => {
+                        let requests = requests.into_iter().map(|(r, f)| (r, Some(f))).collect();
+                        ready.push(Ready {
+                            name,
+                            mode,
+                            requests,
+                        });
+                        None
+                    }
+                    Built::Probe(h, req) => {
+                        probe = Some((h, req.clone()));
+                        ready.push(Ready {
+                            name,
+                            mode,
+                            requests: vec![(req, None)],
+                        });
+                        None
+                    }
+                    Built::Later => {
+                        later = true;
+                        None
+                    }
+                },
+            };
+            // A further mode leaves out what does not apply rather than
+            // repeating the first mode's skips.
+            if let (Some(r), true) = (reason, primary) {
+                results.push(skipped(name, timeout_secs, r));
             }
-            CaseName::Duplicate => {
-                let r = make(None, None)?;
-                vec![r.clone(), r]
-            }
-            CaseName::BadSignature => vec![make(Some(Tamper::BadSignature), None)?],
-            CaseName::MissingSignature => vec![make(Some(Tamper::MissingSignature), None)?],
-            CaseName::BodyModified => vec![make(Some(Tamper::BodyModified), None)?],
-            CaseName::StaleTimestamp => vec![make(Some(Tamper::StaleTimestamp), None)?],
-            CaseName::FutureTimestamp => vec![make(Some(Tamper::FutureTimestamp), None)?],
-            CaseName::MalformedBody => {
-                let body = make(None, None)?.body;
-                let cut = body[..body.len() / 2].to_vec();
-                vec![make(None, Some(cut))?]
-            }
-            CaseName::WrongContentType => vec![make(Some(Tamper::WrongContentType), None)?],
-            CaseName::WrongMethod => vec![WebhookRequest {
-                method: "GET".into(),
-                url: plan.url.clone(),
-                headers: Headers::new(),
-                body: Vec::new(),
-            }],
-            // Judged from the valid case's time.
-            CaseName::ResponseTime => continue,
-        };
-        ready.push(Ready { name, requests });
+        }
     }
 
     let progress = &progress;
-    let answered: Vec<(CaseName, Vec<Answer>)> = futures_util::stream::iter(ready)
+    let answered: Vec<Sent> = futures_util::stream::iter(ready)
         .map(|r| async move {
             let mut answers = Vec::new();
-            for req in &r.requests {
-                answers.push(send(plan, req).await);
+            for (req, framing) in &r.requests {
+                answers.push(match framing {
+                    Some(f) => send_framed(plan, req, *f).await,
+                    None => send(plan, req).await,
+                });
             }
             progress(r.name);
-            (r.name, answers)
+            Sent {
+                name: r.name,
+                mode: r.mode,
+                answers,
+            }
         })
         .buffer_unordered(plan.concurrency.max(1))
         .collect()
@@ -178,25 +159,44 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
     let unreachable = unreachable(&answered);
     let header = info.signature_headers.first().cloned().unwrap_or_default();
     let asymmetric = plan.provider.keygen().is_some();
-    for (name, answers) in &answered {
-        if let (CaseName::Handshake, Some((h, req))) = (name, &probe) {
-            results.push(judge_handshake(h, req, plan, &answers[0]));
+    let primary_valid_passed = answered.iter().any(|s| {
+        s.name == CaseName::Valid
+            && s.mode.is_none()
+            && s.answers
+                .iter()
+                .all(|a| a.as_ref().is_ok_and(|r| (200..300).contains(&r.status)))
+    });
+    for sent in &answered {
+        if let (CaseName::Handshake, Some((h, req))) = (sent.name, &probe) {
+            results.push(judge_handshake(h, req, plan, &sent.answers[0]));
             continue;
         }
-        results.push(judge(
-            *name,
-            answers,
+        let mut result = judge(
+            sent.name,
+            &sent.answers,
             timeout_secs,
             &header,
             info.default_tolerance,
             asymmetric,
             plan.provider.rejects_future_timestamps(),
-        ));
+        );
+        if let Some(m) = sent.mode {
+            result.mode = Some(m.to_string());
+            // Refused in this mode only: the mode is the cause.
+            if sent.name == CaseName::Valid
+                && result.outcome == Outcome::Fail
+                && primary_valid_passed
+                && let Some(mode) = all_modes.iter().find(|x| x.name == m)
+            {
+                result.hint = Some(mode.refused.to_string());
+            }
+        }
+        results.push(result);
     }
-    if plan.cases.contains(&CaseName::ResponseTime) {
+    if later {
         // Timed alone, once every other case is done: an idle endpoint's
         // time, not one spent queueing behind the rest of the battery.
-        let idle = send(plan, &make(None, None)?).await;
+        let idle = send(plan, &shapes[0].make(None, None)?).await;
         progress(CaseName::ResponseTime);
         results.push(response_time(
             &idle,
@@ -205,7 +205,17 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
             plan.timeout,
         ));
     }
-    results.sort_by_key(|r| CaseName::ALL.iter().position(|c| *c == r.name));
+    let mode_rank = |m: &Option<String>| {
+        m.as_ref().map_or(0, |m| {
+            1 + all_modes.iter().position(|x| x.name == m).unwrap_or(0)
+        })
+    };
+    results.sort_by_key(|r| {
+        (
+            CaseName::ALL.iter().position(|c| *c == r.name),
+            mode_rank(&r.mode),
+        )
+    });
 
     let mut notes = Vec::new();
     if let Ok(u) = reqwest::Url::parse(&plan.url)
@@ -226,7 +236,16 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
         schema: "hookcli.check/1",
         provider: plan.provider.name().to_string(),
         url: plan.url.clone(),
-        event,
+        public_url: plan.public_url.clone(),
+        // A single mode chosen with an event of its own reports that event.
+        event: shapes[0]
+            .mode
+            .and_then(|m| m.event)
+            .map_or(event, str::to_string),
+        modes: shapes
+            .iter()
+            .filter_map(|s| s.mode.map(|m| m.name.to_string()))
+            .collect(),
         delivery_timeout_secs: timeout_secs,
         diagnosis,
         notes,
@@ -234,6 +253,118 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
         summary,
         unreachable,
     })
+}
+
+/// The requests of one case in one shape.
+fn build(name: CaseName, shape: &Shape<'_>, is_form: bool) -> Result<Built, String> {
+    let plan = shape.plan;
+    let info = plan.provider.info();
+    let make = |tamper, data| shape.make(tamper, data);
+    Ok(Built::Send(match name {
+        CaseName::Handshake => {
+            let Some(h) = plan.provider.handshake() else {
+                return Ok(Built::Skip(format!(
+                    "{} sends no verification handshake before it delivers",
+                    info.title
+                )));
+            };
+            let probe = Shape {
+                plan,
+                mode: None,
+                event: h.event.to_string(),
+            };
+            let req = probe.make(None, None)?;
+            return Ok(Built::Probe(h, req));
+        }
+        CaseName::Valid => vec![make(None, None)?],
+        CaseName::ValidNoncanonical => {
+            let body = make(None, None)?.body;
+            let odd = if is_form {
+                noncanonical::form(&body)
+            } else {
+                noncanonical::json(&body)
+            };
+            vec![make(
+                None,
+                Some(odd.ok_or("the sample event cannot be re-encoded")?),
+            )?]
+        }
+        CaseName::UrlQuery => vec![shape.make_at(&with_query, None)?],
+        CaseName::SecretRotation => {
+            let mut signed = shape.signed(&|u| u.to_string(), None, None)?;
+            // The same delivery signed with the outgoing secret.
+            let mut older = signed.request.clone();
+            let outgoing = Tamper::BadSignature.signing_secret(plan.provider, &plan.secret);
+            plan.provider
+                .sign(&mut older, &outgoing, &signed.ctx)
+                .map_err(|e| e.to_string())?;
+            if !plan
+                .provider
+                .add_older_signature(&mut signed.request, &older)
+            {
+                return Ok(Built::Skip(format!(
+                    "{} sends one signature per delivery, so a secret rotation cannot show in one",
+                    info.title
+                )));
+            }
+            vec![aimed(signed)]
+        }
+        CaseName::MalformedSignature | CaseName::TruncatedSignature => {
+            let rewrites = if name == CaseName::MalformedSignature {
+                signatures::malformed()
+            } else {
+                signatures::truncated()
+            };
+            let mut requests = Vec::new();
+            for rewrite in &rewrites {
+                let mut req = make(None, None)?;
+                if plan.provider.map_signature(&mut req, rewrite.as_ref()) {
+                    requests.push(req);
+                }
+            }
+            if requests.is_empty() {
+                return Ok(Built::Skip(format!(
+                    "{} sends no signature value to alter",
+                    info.title
+                )));
+            }
+            requests
+        }
+        CaseName::Duplicate => {
+            let r = make(None, None)?;
+            vec![r.clone(), r]
+        }
+        CaseName::BadSignature => vec![make(Some(Tamper::BadSignature), None)?],
+        CaseName::MissingSignature => vec![make(Some(Tamper::MissingSignature), None)?],
+        CaseName::BodyModified => vec![make(Some(Tamper::BodyModified), None)?],
+        CaseName::StaleTimestamp => vec![make(Some(Tamper::StaleTimestamp), None)?],
+        CaseName::FutureTimestamp => vec![make(Some(Tamper::FutureTimestamp), None)?],
+        CaseName::MalformedBody => {
+            let body = make(None, None)?.body;
+            let cut = body[..body.len() / 2].to_vec();
+            vec![make(None, Some(cut))?]
+        }
+        CaseName::WrongContentType => vec![make(Some(Tamper::WrongContentType), None)?],
+        CaseName::WrongMethod => vec![WebhookRequest {
+            method: "GET".into(),
+            url: plan.url.clone(),
+            headers: Headers::new(),
+            body: Vec::new(),
+        }],
+        CaseName::WrongPath => vec![shape.make_at(&sibling, None)?],
+        CaseName::Transport => {
+            if !plan.url.starts_with("http://") {
+                return Ok(Built::Skip(
+                    "the body's framing is exercised over plain http:// only (under TLS it is the TLS library's)".into(),
+                ));
+            }
+            return Ok(Built::Framed(vec![
+                (make(None, None)?, Framing::Chunked),
+                (make(None, None)?, Framing::ExpectContinue),
+            ]));
+        }
+        CaseName::ResponseTime => return Ok(Built::Later),
+    }))
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -248,8 +379,8 @@ fn is_loopback(host: &str) -> bool {
 }
 
 /// When no case got through at all, the endpoint is unreachable: why.
-fn unreachable(answered: &[(CaseName, Vec<Answer>)]) -> Option<String> {
-    let mut reasons = answered.iter().flat_map(|(_, a)| a).map(|a| match a {
+fn unreachable(answered: &[Sent]) -> Option<String> {
+    let mut reasons = answered.iter().flat_map(|s| &s.answers).map(|a| match a {
         // The caller says "could not reach URL": the reason alone follows.
         Err(DeliverError::Connect { reason, .. }) => Some(reason.clone()),
         Err(e @ DeliverError::BadUrl { .. }) => Some(e.to_string()),
@@ -264,6 +395,7 @@ fn skip_reason(name: CaseName, plan: &Plan<'_>, is_form: bool) -> Option<String>
     let about_signatures = matches!(
         name,
         CaseName::SecretRotation
+            | CaseName::UrlQuery
             | CaseName::BadSignature
             | CaseName::MalformedSignature
             | CaseName::TruncatedSignature
@@ -273,12 +405,12 @@ fn skip_reason(name: CaseName, plan: &Plan<'_>, is_form: bool) -> Option<String>
             | CaseName::FutureTimestamp
     );
     match name {
-        CaseName::Handshake if plan.provider.handshake().is_none() => Some(format!(
-            "{} sends no verification handshake before it delivers",
-            info.title
-        )),
         _ if about_signatures && !plan.provider.signed() => Some(format!(
             "{} does not sign its deliveries, so there is no signature to check: authenticate them with a shared token the sender adds (a header or query parameter)",
+            info.title
+        )),
+        CaseName::UrlQuery if !plan.provider.signs_url() => Some(format!(
+            "{} does not sign the URL, so its query string cannot break the signature",
             info.title
         )),
         CaseName::StaleTimestamp | CaseName::FutureTimestamp if !info.timestamped => Some(format!(

@@ -2,7 +2,7 @@
 //! that names the cause better than a table of failures does.
 
 use super::CaseName;
-use super::send::Answer;
+use super::send::Sent;
 
 /// The cases whose every delivery a correct endpoint refuses for its signature.
 const FORGERIES: [CaseName; 5] = [
@@ -22,20 +22,20 @@ const GENUINE: [CaseName; 4] = [
 ];
 
 /// The statuses the `cases` got.
-fn statuses_of(answered: &[(CaseName, Vec<Answer>)], cases: &[CaseName]) -> Vec<u16> {
+fn statuses_of(answered: &[Sent], cases: &[CaseName]) -> Vec<u16> {
     answered
         .iter()
-        .filter(|(n, _)| cases.contains(n))
-        .flat_map(|(_, a)| a)
+        .filter(|s| cases.contains(&s.name))
+        .flat_map(|s| &s.answers)
         .filter_map(|a| a.as_ref().ok().map(|r| r.status))
         .collect()
 }
 
 /// The diagnosis, if the answers show one clear pattern.
-pub fn diagnose(answered: &[(CaseName, Vec<Answer>)], signed: bool) -> Option<String> {
+pub fn diagnose(answered: &[Sent], signed: bool) -> Option<String> {
     let statuses: Vec<u16> = answered
         .iter()
-        .flat_map(|(_, a)| a)
+        .flat_map(|s| &s.answers)
         .filter_map(|a| a.as_ref().ok().map(|r| r.status))
         .collect();
     // Too few answers to call a pattern.

@@ -18,6 +18,7 @@ pub(super) fn judge_handshake(
 ) -> CaseResult {
     let base = |got: String, outcome, duration_ms, hint| CaseResult {
         name: CaseName::Handshake,
+        mode: None,
         expected: h.expected.to_string(),
         got,
         outcome,
@@ -57,6 +58,7 @@ pub(super) fn judge_handshake(
 pub(super) fn skipped(name: CaseName, timeout: u64, reason: String) -> CaseResult {
     CaseResult {
         name,
+        mode: None,
         expected: name.expected(timeout),
         got: "-".into(),
         outcome: Outcome::Skip,
@@ -98,6 +100,7 @@ pub(super) fn judge(
         .join(", ");
     let result = |outcome, hint: Option<String>| CaseResult {
         name,
+        mode: None,
         expected: name.expected(timeout),
         got: got.clone(),
         outcome,
@@ -231,9 +234,32 @@ pub(super) fn judge(
             _ if client_err => (Warn, Some(format!("a GET got {s}; 405 Method Not Allowed says what is wrong"))),
             _ => (Fail, Some(format!("a GET makes the handler fail with {s}: answer 405 to anything but POST"))),
         },
+        C::UrlQuery => match s {
+            _ if ok(s) => (Pass, None),
+            401 | 403 => (Fail, Some("refused once the URL carries a query string: the scheme signs the full URL the provider called, query string included; rebuild it exactly (a framework or proxy that drops or re-encodes the query breaks the signature)".into())),
+            _ => (Fail, Some(format!("a valid delivery to the URL with a query string got {s}: accept the URL you registered with any query it carries"))),
+        },
+        C::Transport => transport_outcome(&statuses),
+        C::WrongPath => match s {
+            _ if ok(s) => (Warn, Some(format!("a valid delivery to a sibling path got {s}: the endpoint accepts webhooks at any path; serve them on their own route and answer 404 elsewhere"))),
+            _ if server_err => (Warn, Some(format!("a path the app does not serve makes it fail with {s}: answer 404"))),
+            _ => (Pass, None),
+        },
         C::ResponseTime | C::Handshake => (Pass, None),
     };
     result(outcome, hint)
+}
+
+/// The valid delivery sent chunked, then behind `Expect: 100-continue`:
+/// each must get the 2xx the Content-Length one gets.
+fn transport_outcome(statuses: &[u16]) -> (Outcome, Option<String>) {
+    let ok = |s: &u16| (200..300).contains(s);
+    match statuses {
+        all if all.iter().all(ok) => (Outcome::Pass, None),
+        [411, ..] => (Outcome::Fail, Some("a chunked delivery got 411 Length Required: a sender or proxy may send Transfer-Encoding: chunked with no Content-Length; read the body to its end instead of requiring the header".into())),
+        all if all.iter().any(|s| matches!(s, 401 | 403)) => (Outcome::Fail, Some("the valid delivery was refused when its body came chunked or after 100 Continue: the signature is checked before the whole body has arrived; read the body to its end, then verify".into())),
+        all => (Outcome::Fail, Some(format!("the valid delivery got {} when sent chunked and after Expect: 100-continue: accept either framing as with a Content-Length", all.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")))),
+    }
 }
 
 /// How bad an outcome is, for the worst of several answers.
@@ -255,6 +281,7 @@ pub(super) fn response_time(
     let name = CaseName::ResponseTime;
     let base = |got: String, outcome, duration_ms, hint| CaseResult {
         name,
+        mode: None,
         expected: name.expected(timeout),
         got,
         outcome,

@@ -4,9 +4,11 @@
 mod cases;
 mod diagnosis;
 mod judge;
+pub mod modes;
 mod noncanonical;
 pub mod render;
 mod send;
+mod shape;
 
 use std::time::Duration;
 
@@ -26,6 +28,8 @@ pub enum CaseName {
     Handshake,
     Valid,
     ValidNoncanonical,
+    /// URL-signing schemes: the valid delivery to the URL with a query string.
+    UrlQuery,
     /// Two signatures, the outgoing secret's then the real one's, as
     /// providers send while a secret is rolled.
     SecretRotation,
@@ -40,14 +44,19 @@ pub enum CaseName {
     MalformedBody,
     WrongContentType,
     WrongMethod,
+    /// The valid delivery to a sibling path.
+    WrongPath,
+    /// The valid delivery chunked, then behind `Expect: 100-continue`.
+    Transport,
     ResponseTime,
 }
 
 impl CaseName {
-    pub const ALL: [CaseName; 16] = [
+    pub const ALL: [CaseName; 19] = [
         CaseName::Handshake,
         CaseName::Valid,
         CaseName::ValidNoncanonical,
+        CaseName::UrlQuery,
         CaseName::SecretRotation,
         CaseName::Duplicate,
         CaseName::BadSignature,
@@ -60,6 +69,8 @@ impl CaseName {
         CaseName::MalformedBody,
         CaseName::WrongContentType,
         CaseName::WrongMethod,
+        CaseName::WrongPath,
+        CaseName::Transport,
         CaseName::ResponseTime,
     ];
 
@@ -68,6 +79,7 @@ impl CaseName {
             CaseName::Handshake => "handshake",
             CaseName::Valid => "valid",
             CaseName::ValidNoncanonical => "valid-noncanonical",
+            CaseName::UrlQuery => "url-query",
             CaseName::SecretRotation => "secret-rotation",
             CaseName::Duplicate => "duplicate",
             CaseName::BadSignature => "bad-signature",
@@ -80,6 +92,8 @@ impl CaseName {
             CaseName::MalformedBody => "malformed-body",
             CaseName::WrongContentType => "wrong-content-type",
             CaseName::WrongMethod => "wrong-method",
+            CaseName::WrongPath => "wrong-path",
+            CaseName::Transport => "transport",
             CaseName::ResponseTime => "response-time",
         }
     }
@@ -89,9 +103,12 @@ impl CaseName {
         match self {
             // The provider's own words replace this in the report.
             CaseName::Handshake => "the provider's answer".into(),
-            CaseName::Valid | CaseName::ValidNoncanonical | CaseName::SecretRotation => {
-                "2xx".into()
-            }
+            CaseName::Valid
+            | CaseName::ValidNoncanonical
+            | CaseName::UrlQuery
+            | CaseName::SecretRotation => "2xx".into(),
+            CaseName::Transport => "2xx, 2xx".into(),
+            CaseName::WrongPath => "404".into(),
             CaseName::Duplicate => "2xx twice".into(),
             CaseName::BadSignature | CaseName::BodyModified => "401/403".into(),
             CaseName::TruncatedSignature => "401/403".into(),
@@ -119,6 +136,9 @@ pub enum Outcome {
 #[derive(Clone, Debug, Serialize)]
 pub struct CaseResult {
     pub name: CaseName,
+    /// The delivery mode of this row, for a provider's modes after the
+    /// first (Twilio `json`, Slack `interactivity`); `null` otherwise.
+    pub mode: Option<String>,
     pub expected: String,
     /// The status (or statuses) received, or what went wrong in transport.
     pub got: String,
@@ -140,6 +160,11 @@ pub struct Plan<'a> {
     pub timeout: Duration,
     /// How many cases are in flight at once.
     pub concurrency: usize,
+    /// Only this delivery mode (`--mode`).
+    pub mode: Option<String>,
+    /// The URL the provider calls, which URL-signing schemes sign; the
+    /// deliveries still go to `url`.
+    pub public_url: Option<String>,
 }
 
 /// The whole report.
@@ -148,7 +173,12 @@ pub struct Report {
     pub schema: &'static str,
     pub provider: String,
     pub url: String,
+    /// What deliveries were signed for, when not `url` (`--public-url`).
+    pub public_url: Option<String>,
     pub event: String,
+    /// The delivery modes run, the first one's rows carrying no mode;
+    /// empty for a provider with one shape.
+    pub modes: Vec<String>,
     pub delivery_timeout_secs: u64,
     /// One line naming the cause when the answers show a clear pattern
     /// (every forgery accepted, everything 404...).

@@ -28,6 +28,15 @@ pub fn human(r: &Report) -> String {
         "hookcli check {} {} ({} event {}, delivery timeout {} s)\n",
         r.provider, r.url, r.provider, r.event, r.delivery_timeout_secs
     );
+    if !r.modes.is_empty() {
+        out.push_str(&format!(
+            "delivery modes: {} (the signature cases run in each)\n",
+            r.modes.join(", ")
+        ));
+    }
+    if let Some(p) = &r.public_url {
+        out.push_str(&format!("signed for {p}\n"));
+    }
     if let Some(d) = &r.diagnosis {
         out.push_str(&format!("{} {d}\n", "diagnosis:".red().bold()));
     }
@@ -43,7 +52,7 @@ pub fn human(r: &Report) -> String {
                 None => hint.to_string(),
             };
             [
-                c.name.as_str().to_string(),
+                label(c),
                 c.expected.clone(),
                 cut(&c.got, GOT_WIDTH),
                 c.duration_ms.map_or("-".into(), duration_text),
@@ -87,6 +96,14 @@ pub fn human(r: &Report) -> String {
     }
     out.push_str(&summary_line(r));
     out
+}
+
+/// The case's name, with its mode for a mode after the first.
+fn label(c: &CaseResult) -> String {
+    match &c.mode {
+        Some(m) => format!("{} ({m})", c.name.as_str()),
+        None => c.name.as_str().to_string(),
+    }
 }
 
 /// The widest GOT cell; longer answers are cut with an ellipsis.
@@ -158,7 +175,7 @@ pub fn junit(r: &Report, strict: bool) -> String {
                 s
             }
         };
-        let mut case = TestCase::new(c.name.as_str(), status);
+        let mut case = TestCase::new(label(c), status);
         case.set_classname(format!("hookcli.check.{}", r.provider));
         if let Some(ms) = c.duration_ms {
             case.set_time(std::time::Duration::from_secs_f64(ms / 1000.0));

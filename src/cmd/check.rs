@@ -26,6 +26,27 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             s
         }
     };
+    if let Some(mode) = &args.mode {
+        let known = check::modes::names(provider.name());
+        if known.is_empty() {
+            return Err(usage(format!(
+                "--mode {mode}: {} has one delivery shape; --mode applies to twilio (form, json) and slack (events, interactivity, slash-command)",
+                provider.name()
+            )));
+        }
+        if !known.contains(&mode.as_str()) {
+            return Err(usage(format!(
+                "--mode {mode}: {}'s modes are {}",
+                provider.name(),
+                known.join(", ")
+            )));
+        }
+    }
+    if let Some(public) = &args.public_url
+        && url::Url::parse(public).is_err()
+    {
+        return Err(usage(format!("--public-url {public} is not a URL")));
+    }
     let cases: Vec<CaseName> = CaseName::ALL
         .into_iter()
         .filter(|c| args.cases.is_empty() || args.cases.contains(c))
@@ -55,6 +76,8 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         client,
         timeout,
         concurrency: args.concurrency as usize,
+        mode: args.mode.clone(),
+        public_url: args.public_url.clone(),
     };
 
     let bar = (std::io::stderr().is_terminal() && !args.json).then(|| {

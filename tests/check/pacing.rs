@@ -110,7 +110,9 @@ fn handshake_rows_keep_the_table_aligned() {
     let stdout = out.stdout();
     assert!(stdout.lines().any(|l| l.starts_with("handshake")), "{out}");
     let columns = verdict_columns(&stdout);
-    assert_eq!(columns.len(), cases_for("slack").len() + 1, "{out}");
+    // Interactivity and slash commands add six rows each.
+    assert_eq!(columns.len(), cases_for("slack").len() + 12 + 1, "{out}");
+    assert!(stdout.contains("valid (slash-command)"), "{out}");
     assert!(
         columns.iter().all(|c| *c == columns[0]),
         "{columns:?}\n{out}"
