@@ -166,6 +166,8 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             [CompletionResult]::new('--case', '--case', [CompletionResultType]::ParameterName, 'Run only these cases (repeatable)')
             [CompletionResult]::new('--skip', '--skip', [CompletionResultType]::ParameterName, 'Leave out these cases (repeatable)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long each request may take (default: the provider''s delivery timeout + 2 s)')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Build the battery from a recorded delivery: a store id (or `last`), a portable document (`show --json`), or a folder of them (one battery each)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Store folder (default: the platform data folder + hookcli)')
             [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, 'Only this delivery mode, for providers with several (twilio: form, json; slack: events, interactivity, slash-command)')
             [CompletionResult]::new('--public-url', '--public-url', [CompletionResultType]::ParameterName, 'The URL the provider calls when it differs from --url (a tunnel or proxy in front): URL-signing schemes (Twilio, Square, HubSpot) are signed for it')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'How many cases are in flight at once (1, the default, keeps timings honest on a small dev server)')

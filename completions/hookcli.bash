@@ -131,7 +131,7 @@ _hookcli() {
             return 0
             ;;
         hookcli__subcmd__check)
-            opts="-p -u -e -o -c -h --provider --url --secret --secret-env --event --format --json --output --case --skip --strict --timeout --mode --public-url --concurrency --insecure --ca --hmac-header --hmac-prefix --hmac-algorithm --hmac-encoding --hmac-template --hmac-timestamp-header --color --help"
+            opts="-p -u -e -o -c -h --provider --url --secret --secret-env --event --format --json --output --case --skip --strict --timeout --from --store --mode --public-url --concurrency --insecure --ca --hmac-header --hmac-prefix --hmac-algorithm --hmac-encoding --hmac-template --hmac-timestamp-header --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -190,6 +190,14 @@ _hookcli() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -157,6 +157,8 @@ Examples:
   hookcli check --provider slack --url http://localhost:3000/slack --secret-env SLACK_SIGNING_SECRET --case valid --case stale-timestamp
   hookcli check --provider stripe --url https://staging.example.com/webhooks --secret-env STRIPE_WEBHOOK_SECRET --concurrency 4
   hookcli check --provider twilio --url http://localhost:3000/sms --public-url https://abc.ngrok.app/sms --mode json
+  hookcli check --from last --url http://localhost:3000/webhooks --secret-env STRIPE_WEBHOOK_SECRET
+  hookcli check --from tests/webhooks/ --url http://localhost:3000/webhooks --secret-env STRIPE_WEBHOOK_SECRET
 
 Cases: handshake, valid, valid-noncanonical, url-query, secret-rotation, duplicate,
 bad-signature, malformed-signature, truncated-signature, missing-signature, body-modified,
@@ -607,6 +609,11 @@ pub struct CheckArgs {
     /// How long each request may take (default: the provider's delivery timeout + 2 s).
     #[arg(long, value_parser = humantime::parse_duration)]
     pub timeout: Option<Duration>,
+    /// Build the battery from a recorded delivery: a store id (or `last`), a portable document (`show --json`), or a folder of them (one battery each).
+    #[arg(long, value_name = "ID|FILE|DIR", conflicts_with_all = ["event", "mode"])]
+    pub from: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Only this delivery mode, for providers with several (twilio: form, json; slack: events, interactivity, slash-command).
     #[arg(long, value_name = "MODE")]
     pub mode: Option<String>,

@@ -46,8 +46,10 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
     let info = plan.provider.info();
     let timeout_secs = info.delivery_timeout_secs.unwrap_or(DEFAULT_TIMEOUT_SECS);
     let event = plan
-        .event
-        .clone()
+        .recorded
+        .as_ref()
+        .map(|r| r.event.clone())
+        .or_else(|| plan.event.clone())
         .or_else(|| crate::fixture::default_event(plan.provider.name()).map(str::to_string))
         .ok_or_else(|| {
             format!(
@@ -61,10 +63,18 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
         None => all_modes.iter().collect(),
     };
     let shapes: Vec<Shape<'_>> = match chosen.as_slice() {
+        // A recorded delivery has the one shape it was recorded in.
+        _ if plan.recorded.is_some() => vec![Shape {
+            plan,
+            mode: None,
+            event: event.clone(),
+            recorded: plan.recorded.as_ref(),
+        }],
         [] => vec![Shape {
             plan,
             mode: None,
             event: event.clone(),
+            recorded: None,
         }],
         many => many
             .iter()
@@ -72,6 +82,7 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
                 plan,
                 mode: Some(*m),
                 event: event.clone(),
+                recorded: None,
             })
             .collect(),
     };
@@ -236,6 +247,7 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
         schema: "hookcli.check/1",
         provider: plan.provider.name().to_string(),
         url: plan.url.clone(),
+        from: plan.recorded.as_ref().map(|r| r.source.clone()),
         public_url: plan.public_url.clone(),
         // A single mode chosen with an event of its own reports that event.
         event: shapes[0]
@@ -272,6 +284,7 @@ fn build(name: CaseName, shape: &Shape<'_>, is_form: bool) -> Result<Built, Stri
                 plan,
                 mode: None,
                 event: h.event.to_string(),
+                recorded: None,
             };
             let req = probe.make(None, None)?;
             return Ok(Built::Probe(h, req));

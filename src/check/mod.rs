@@ -6,6 +6,7 @@ mod diagnosis;
 mod judge;
 pub mod modes;
 mod noncanonical;
+mod recorded;
 pub mod render;
 mod send;
 mod shape;
@@ -18,6 +19,7 @@ use crate::provider::Provider;
 use crate::secret::Secret;
 
 pub use cases::run;
+pub use recorded::Recorded;
 
 /// The cases, in report order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum, Serialize)]
@@ -165,6 +167,8 @@ pub struct Plan<'a> {
     /// The URL the provider calls, which URL-signing schemes sign; the
     /// deliveries still go to `url`.
     pub public_url: Option<String>,
+    /// Build the battery from this recorded delivery (`--from`).
+    pub recorded: Option<Recorded>,
 }
 
 /// The whole report.
@@ -173,6 +177,9 @@ pub struct Report {
     pub schema: &'static str,
     pub provider: String,
     pub url: String,
+    /// The recorded delivery the battery was built from (`--from`): its
+    /// store id or document path.
+    pub from: Option<String>,
     /// What deliveries were signed for, when not `url` (`--public-url`).
     pub public_url: Option<String>,
     pub event: String,

@@ -28,6 +28,9 @@ pub fn human(r: &Report) -> String {
         "hookcli check {} {} ({} event {}, delivery timeout {} s)\n",
         r.provider, r.url, r.provider, r.event, r.delivery_timeout_secs
     );
+    if let Some(from) = &r.from {
+        out.push_str(&format!("built from the recorded delivery {from}\n"));
+    }
     if !r.modes.is_empty() {
         out.push_str(&format!(
             "delivery modes: {} (the signature cases run in each)\n",
@@ -146,18 +149,38 @@ fn cut(s: &str, n: usize) -> String {
     }
 }
 
-/// The documented JSON document (`schema: hookcli.check/1`).
-pub fn json(r: &Report) -> String {
-    serde_json::to_string_pretty(r).expect("the report serializes")
+/// The documented JSON document (`schema: hookcli.check/1`); several
+/// reports (`--from` a folder) as JSON Lines, one report a line.
+pub fn json(reports: &[Report]) -> String {
+    match reports {
+        [one] => serde_json::to_string_pretty(one).expect("the report serializes"),
+        many => many
+            .iter()
+            .map(|r| serde_json::to_string(r).expect("the report serializes") + "\n")
+            .collect(),
+    }
 }
 
 /// JUnit XML: one testcase per case; fail as a failure carrying the hint,
 /// skip as skipped, warn as a pass with the hint in system-out (a failure
 /// under `--strict`).
-pub fn junit(r: &Report, strict: bool) -> String {
-    use quick_junit::{NonSuccessKind, Report as JReport, TestCase, TestCaseStatus, TestSuite};
-    let mut report = JReport::new("hookcli check");
-    let mut suite = TestSuite::new(format!("hookcli check {} {}", r.provider, r.url));
+pub fn junit(reports: &[Report], strict: bool) -> String {
+    let mut report = quick_junit::Report::new("hookcli check");
+    for r in reports {
+        report.add_test_suite(suite(r, strict));
+    }
+    report.to_string().unwrap_or_default()
+}
+
+/// One report as a test suite, named after the recorded delivery it was
+/// built from, if any.
+fn suite(r: &Report, strict: bool) -> quick_junit::TestSuite {
+    use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+    let name = match &r.from {
+        Some(from) => format!("hookcli check {} {} from {from}", r.provider, r.url),
+        None => format!("hookcli check {} {}", r.provider, r.url),
+    };
+    let mut suite = TestSuite::new(name);
     for c in &r.cases {
         let status = match (c.outcome, strict) {
             (Outcome::Pass, _) | (Outcome::Warn, false) => TestCaseStatus::success(),
@@ -185,8 +208,7 @@ pub fn junit(r: &Report, strict: bool) -> String {
         }
         suite.add_test_case(case);
     }
-    report.add_test_suite(suite);
-    report.to_string().unwrap_or_default()
+    suite
 }
 
 fn failure_message(c: &CaseResult) -> String {

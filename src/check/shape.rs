@@ -2,8 +2,8 @@
 //! in which mode, signed for which URL and sent to which. Every case's
 //! requests are made here, so the cases themselves only say what to alter.
 
-use super::Plan;
 use super::modes::{Mode, form_as_json};
+use super::{Plan, Recorded};
 use crate::provider::{SignContext, WebhookRequest, now};
 use crate::send::{Forge, forge};
 use crate::tamper::Tamper;
@@ -14,6 +14,8 @@ pub struct Shape<'a> {
     /// The mode, for a provider with several; `None` for the others.
     pub mode: Option<&'a Mode>,
     pub event: String,
+    /// The recorded delivery to build from instead of a sample event.
+    pub recorded: Option<&'a Recorded>,
 }
 
 /// A signed delivery, with what it was signed with.
@@ -92,6 +94,16 @@ impl Shape<'_> {
         extra_headers: Vec<(String, String)>,
     ) -> Result<crate::send::Forged, String> {
         let plan = self.plan;
+        if let Some(rec) = self.recorded {
+            return rec.forge(
+                plan.provider,
+                &plan.secret,
+                url,
+                tamper,
+                data,
+                extra_headers,
+            );
+        }
         let event = self
             .mode
             .and_then(|m| m.event)

@@ -25,6 +25,7 @@ use sha2::Digest as _;
 
 use crate::common::{Run, hookcli, run};
 
+mod from;
 mod modes;
 mod pacing;
 mod receiver;
@@ -1008,6 +1009,7 @@ fn json_report_matches_the_documented_schema() {
             "delivery_timeout_secs",
             "diagnosis",
             "event",
+            "from",
             "modes",
             "notes",
             "provider",
