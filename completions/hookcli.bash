@@ -131,7 +131,7 @@ _hookcli() {
             return 0
             ;;
         hookcli__subcmd__check)
-            opts="-p -u -e -o -h --provider --url --secret --secret-env --event --format --json --output --case --skip --strict --timeout --insecure --ca --hmac-header --hmac-prefix --hmac-algorithm --hmac-encoding --hmac-template --hmac-timestamp-header --color --help"
+            opts="-p -u -e -o -c -h --provider --url --secret --secret-env --event --format --json --output --case --skip --strict --timeout --from --store --mode --public-url --concurrency --insecure --ca --hmac-header --hmac-prefix --hmac-algorithm --hmac-encoding --hmac-template --hmac-timestamp-header --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -182,14 +182,38 @@ _hookcli() {
                     return 0
                     ;;
                 --case)
-                    COMPREPLY=($(compgen -W "handshake valid valid-noncanonical secret-rotation duplicate bad-signature malformed-signature truncated-signature missing-signature body-modified stale-timestamp future-timestamp malformed-body wrong-content-type wrong-method response-time" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "handshake valid valid-noncanonical url-query secret-rotation duplicate bad-signature malformed-signature truncated-signature missing-signature body-modified stale-timestamp future-timestamp malformed-body wrong-content-type wrong-method wrong-path transport response-time" -- "${cur}"))
                     return 0
                     ;;
                 --skip)
-                    COMPREPLY=($(compgen -W "handshake valid valid-noncanonical secret-rotation duplicate bad-signature malformed-signature truncated-signature missing-signature body-modified stale-timestamp future-timestamp malformed-body wrong-content-type wrong-method response-time" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "handshake valid valid-noncanonical url-query secret-rotation duplicate bad-signature malformed-signature truncated-signature missing-signature body-modified stale-timestamp future-timestamp malformed-body wrong-content-type wrong-method wrong-path transport response-time" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mode)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --public-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

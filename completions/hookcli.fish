@@ -236,6 +236,7 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand check" -s o -l output -d
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l case -d 'Run only these cases (repeatable)' -r -f -a "handshake\t'The provider\'s verification probe (Slack, Zoom, Twitch, Discord), answered exactly as the provider requires; skipped for the others'
 valid\t''
 valid-noncanonical\t''
+url-query\t'URL-signing schemes: the valid delivery to the URL with a query string'
 secret-rotation\t'Two signatures, the outgoing secret\'s then the real one\'s, as providers send while a secret is rolled'
 duplicate\t''
 bad-signature\t''
@@ -248,10 +249,13 @@ future-timestamp\t''
 malformed-body\t''
 wrong-content-type\t''
 wrong-method\t''
+wrong-path\t'The valid delivery to a sibling path'
+transport\t'The valid delivery chunked, then behind `Expect: 100-continue`'
 response-time\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l skip -d 'Leave out these cases (repeatable)' -r -f -a "handshake\t'The provider\'s verification probe (Slack, Zoom, Twitch, Discord), answered exactly as the provider requires; skipped for the others'
 valid\t''
 valid-noncanonical\t''
+url-query\t'URL-signing schemes: the valid delivery to the URL with a query string'
 secret-rotation\t'Two signatures, the outgoing secret\'s then the real one\'s, as providers send while a secret is rolled'
 duplicate\t''
 bad-signature\t''
@@ -264,8 +268,15 @@ future-timestamp\t''
 malformed-body\t''
 wrong-content-type\t''
 wrong-method\t''
+wrong-path\t'The valid delivery to a sibling path'
+transport\t'The valid delivery chunked, then behind `Expect: 100-continue`'
 response-time\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l timeout -d 'How long each request may take (default: the provider\'s delivery timeout + 2 s)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l from -d 'Build the battery from a recorded delivery: a store id (or `last`), a portable document (`show --json`), or a folder of them (one battery each)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l store -d 'Store folder (default: the platform data folder + hookcli)' -r -F
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l mode -d 'Only this delivery mode, for providers with several (twilio: form, json; slack: events, interactivity, slash-command)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l public-url -d 'The URL the provider calls when it differs from --url (a tunnel or proxy in front): URL-signing schemes (Twilio, Square, HubSpot) are signed for it' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -s c -l concurrency -d 'How many cases are in flight at once (1, the default, keeps timings honest on a small dev server)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l ca -d 'Trust this PEM certificate for an HTTPS endpoint' -r -F
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l hmac-header -d 'Header that carries the signature' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l hmac-prefix -d 'Text before the signature in the header value, e.g. `sha256=`' -r

@@ -166,10 +166,16 @@ Examples:
   hookcli check --provider stripe --url http://localhost:3000/webhooks --secret-env STRIPE_WEBHOOK_SECRET
   hookcli check --provider github --url http://localhost:3000/gh --secret-env GH_SECRET --format junit --output check.xml
   hookcli check --provider slack --url http://localhost:3000/slack --secret-env SLACK_SIGNING_SECRET --case valid --case stale-timestamp
+  hookcli check --provider stripe --url https://staging.example.com/webhooks --secret-env STRIPE_WEBHOOK_SECRET --concurrency 4
+  hookcli check --provider twilio --url http://localhost:3000/sms --public-url https://abc.ngrok.app/sms --mode json
+  hookcli check --from last --url http://localhost:3000/webhooks --secret-env STRIPE_WEBHOOK_SECRET
+  hookcli check --from tests/webhooks/ --url http://localhost:3000/webhooks --secret-env STRIPE_WEBHOOK_SECRET
 
-Cases: handshake, valid, valid-noncanonical, secret-rotation, duplicate, bad-signature,
-malformed-signature, truncated-signature, missing-signature, body-modified, stale-timestamp,
-future-timestamp, malformed-body, wrong-content-type, wrong-method, response-time.
+Cases: handshake, valid, valid-noncanonical, url-query, secret-rotation, duplicate,
+bad-signature, malformed-signature, truncated-signature, missing-signature, body-modified,
+stale-timestamp, future-timestamp, malformed-body, wrong-content-type, wrong-method,
+wrong-path, transport, response-time. Providers with several delivery modes (Twilio form
+and JSON, Slack events, interactivity and slash commands) run the signature cases in each.
 Exit status: 0 nothing failed; 1 a case failed (with --strict, also one that warned);
 2 usage; 3 the endpoint could not be reached at all.";
 
@@ -619,6 +625,20 @@ pub struct CheckArgs {
     /// How long each request may take (default: the provider's delivery timeout + 2 s).
     #[arg(long, value_parser = humantime::parse_duration)]
     pub timeout: Option<Duration>,
+    /// Build the battery from a recorded delivery: a store id (or `last`), a portable document (`show --json`), or a folder of them (one battery each).
+    #[arg(long, value_name = "ID|FILE|DIR", conflicts_with_all = ["event", "mode"])]
+    pub from: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Only this delivery mode, for providers with several (twilio: form, json; slack: events, interactivity, slash-command).
+    #[arg(long, value_name = "MODE")]
+    pub mode: Option<String>,
+    /// The URL the provider calls when it differs from --url (a tunnel or proxy in front): URL-signing schemes (Twilio, Square, HubSpot) are signed for it.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// How many cases are in flight at once (1, the default, keeps timings honest on a small dev server).
+    #[arg(long, short = 'c', value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub concurrency: u32,
     #[command(flatten)]
     pub tls: TlsArgs,
     #[command(flatten)]

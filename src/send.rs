@@ -343,35 +343,43 @@ async fn deliver_exact(
         timeout,
     )
     .await
-    .map_err(|e| {
-        let url = req.url.clone();
-        match e {
-            crate::http1::Error::Connect(e) => DeliverError::Connect {
-                url,
-                reason: plain::reason(&e),
-            },
-            crate::http1::Error::Timeout => DeliverError::Timeout {
-                url,
-                secs: timeout.as_secs_f64(),
-            },
-            e => DeliverError::Other {
-                url,
-                reason: plain::http1(&e),
-            },
-        }
-    })?;
+    .map_err(|e| http1_error(&req.url, timeout, e))?;
+    Ok(answered(answer, start))
+}
+
+/// Why an exact HTTP/1.1 exchange got no answer, in the words of [`DeliverError`].
+pub fn http1_error(url: &str, timeout: Duration, e: crate::http1::Error) -> DeliverError {
+    let url = url.to_string();
+    match e {
+        crate::http1::Error::Connect(e) => DeliverError::Connect {
+            url,
+            reason: plain::reason(&e),
+        },
+        crate::http1::Error::Timeout => DeliverError::Timeout {
+            url,
+            secs: timeout.as_secs_f64(),
+        },
+        e => DeliverError::Other {
+            url,
+            reason: plain::http1(&e),
+        },
+    }
+}
+
+/// An exact exchange's answer, timed from `start`.
+pub fn answered(answer: crate::http1::Answer, start: Instant) -> Response {
     let reason = http::StatusCode::from_u16(answer.status)
         .ok()
         .and_then(|s| s.canonical_reason())
         .unwrap_or("")
         .to_string();
-    Ok(Response {
+    Response {
         status: answer.status,
         reason,
         headers: answer.headers,
         body: answer.body,
         elapsed: start.elapsed(),
-    })
+    }
 }
 
 fn classify(url: &str, timeout: Duration, e: reqwest::Error) -> DeliverError {

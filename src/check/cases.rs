@@ -1,31 +1,55 @@
-//! Building each case's request(s), sending them all at once, and judging
-//! what came back.
+//! Building each case's request(s), sending them a few at a time, and
+//! handing what came back to the judges.
 
-use std::time::Duration;
+use futures_util::StreamExt;
 
-use tokio::task::JoinSet;
-
-use super::{CaseName, CaseResult, DEFAULT_TIMEOUT_SECS, Outcome, Plan, Report, noncanonical};
-use crate::provider::{Handshake, HandshakeAnswer, Headers, WebhookRequest, now};
-use crate::send::{DeliverError, Forge, Response, deliver, forge};
+use super::judge::{judge, judge_handshake, response_time, skipped};
+use super::modes::{self, Mode};
+use super::send::{Sent, send, send_framed};
+use super::shape::{Shape, aimed, sibling, with_query};
+use super::{CaseName, DEFAULT_TIMEOUT_SECS, Outcome, Plan, Report, diagnosis, noncanonical};
+use crate::http1::Framing;
+use crate::provider::{Handshake, Headers, WebhookRequest};
+use crate::send::DeliverError;
 use crate::tamper::{Tamper, signatures};
 
-/// What one request came to.
-type Answer = Result<Response, DeliverError>;
-
-/// A case ready to send: its requests in order (two for duplicate).
+/// A case ready to send: its requests in order (two for duplicate), each
+/// with the framing to send it in (`None`: the usual client).
 struct Ready {
     name: CaseName,
-    requests: Vec<WebhookRequest>,
+    mode: Option<&'static str>,
+    requests: Vec<(WebhookRequest, Option<Framing>)>,
 }
 
-/// Runs the cases concurrently; every case's requests go in order.
+/// What building a case came to.
+enum Built {
+    Send(Vec<WebhookRequest>),
+    Framed(Vec<(WebhookRequest, Framing)>),
+    Probe(Handshake, WebhookRequest),
+    Skip(String),
+    /// Sent once every other case is done.
+    Later,
+}
+
+/// The signature cases run again in each further delivery mode.
+const PER_MODE: [CaseName; 6] = [
+    CaseName::Valid,
+    CaseName::BadSignature,
+    CaseName::MissingSignature,
+    CaseName::BodyModified,
+    CaseName::StaleTimestamp,
+    CaseName::FutureTimestamp,
+];
+
+/// Runs the cases, `plan.concurrency` at a time; every case's requests go in order.
 pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report, String> {
     let info = plan.provider.info();
     let timeout_secs = info.delivery_timeout_secs.unwrap_or(DEFAULT_TIMEOUT_SECS);
     let event = plan
-        .event
-        .clone()
+        .recorded
+        .as_ref()
+        .map(|r| r.event.clone())
+        .or_else(|| plan.event.clone())
         .or_else(|| crate::fixture::default_event(plan.provider.name()).map(str::to_string))
         .ok_or_else(|| {
             format!(
@@ -33,188 +57,176 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
                 plan.provider.name()
             )
         })?;
-    let fixture = crate::fixture::find(plan.provider.name(), &event)?;
-    let is_form = fixture
-        .content_type
-        .starts_with("application/x-www-form-urlencoded");
-
-    let base = |tamper: Option<Tamper>, data: Option<Vec<u8>>| Forge {
-        provider: plan.provider,
-        event: event.clone(),
-        url: plan.url.clone(),
-        secret: Some(plan.secret.clone()),
-        data,
-        base: None,
-        sets: vec![],
-        extra_headers: vec![],
-        tamper,
-        timestamp: now(),
+    let all_modes = modes::modes(plan.provider.name());
+    let chosen: Vec<&Mode> = match &plan.mode {
+        Some(m) => all_modes.iter().filter(|x| x.name == m).collect(),
+        None => all_modes.iter().collect(),
     };
-    let make = |tamper: Option<Tamper>, data: Option<Vec<u8>>| {
-        forge(&base(tamper, data))
-            .map(|f| f.request)
-            .map_err(|e| e.to_string())
+    let shapes: Vec<Shape<'_>> = match chosen.as_slice() {
+        // A recorded delivery has the one shape it was recorded in.
+        _ if plan.recorded.is_some() => vec![Shape {
+            plan,
+            mode: None,
+            event: event.clone(),
+            recorded: plan.recorded.as_ref(),
+        }],
+        [] => vec![Shape {
+            plan,
+            mode: None,
+            event: event.clone(),
+            recorded: None,
+        }],
+        many => many
+            .iter()
+            .map(|m| Shape {
+                plan,
+                mode: Some(*m),
+                event: event.clone(),
+                recorded: None,
+            })
+            .collect(),
     };
 
     let mut ready = Vec::new();
     let mut results = Vec::new();
     // The probe and how to judge its answer, for the handshake case.
     let mut probe: Option<(Handshake, WebhookRequest)> = None;
-    for name in CaseName::ALL.into_iter().filter(|c| plan.cases.contains(c)) {
-        if let Some(reason) = skip_reason(name, plan, is_form) {
-            results.push(skipped(name, timeout_secs, reason));
-            continue;
-        }
-        let requests = match name {
-            CaseName::Handshake => {
-                let Some(h) = plan.provider.handshake() else {
-                    continue;
-                };
-                let req = forge(&Forge {
-                    event: h.event.to_string(),
-                    ..base(None, None)
-                })
-                .map(|f| f.request)
-                .map_err(|e| e.to_string())?;
-                probe = Some((h, req.clone()));
-                vec![req]
+    let mut later = false;
+    for (i, shape) in shapes.iter().enumerate() {
+        let primary = i == 0;
+        // The first shape's rows carry no mode: the report reads as before.
+        let mode = shape.mode.filter(|_| !primary).map(|m| m.name);
+        let is_form = shape.is_form()?;
+        for name in CaseName::ALL.into_iter().filter(|c| plan.cases.contains(c)) {
+            if !primary && !PER_MODE.contains(&name) {
+                continue;
             }
-            CaseName::Valid => vec![make(None, None)?],
-            CaseName::ValidNoncanonical => {
-                let body = make(None, None)?.body;
-                let odd = if is_form {
-                    noncanonical::form(&body)
-                } else {
-                    noncanonical::json(&body)
-                };
-                vec![make(
-                    None,
-                    Some(odd.ok_or("the sample event cannot be re-encoded")?),
-                )?]
-            }
-            CaseName::SecretRotation => {
-                let forged = forge(&base(None, None)).map_err(|e| e.to_string())?;
-                let mut req = forged.request;
-                // The same delivery signed with the outgoing secret.
-                let mut older = req.clone();
-                let outgoing = Tamper::BadSignature.signing_secret(plan.provider, &plan.secret);
-                plan.provider
-                    .sign(&mut older, &outgoing, &forged.ctx)
-                    .map_err(|e| e.to_string())?;
-                if !plan.provider.add_older_signature(&mut req, &older) {
-                    results.push(skipped(
-                        name,
-                        timeout_secs,
-                        format!(
-                            "{} sends one signature per delivery, so a secret rotation cannot show in one",
-                            info.title
-                        ),
-                    ));
-                    continue;
-                }
-                vec![req]
-            }
-            CaseName::MalformedSignature | CaseName::TruncatedSignature => {
-                let rewrites = if name == CaseName::MalformedSignature {
-                    signatures::malformed()
-                } else {
-                    signatures::truncated()
-                };
-                let mut requests = Vec::new();
-                for rewrite in &rewrites {
-                    let mut req = make(None, None)?;
-                    if plan.provider.map_signature(&mut req, rewrite.as_ref()) {
-                        requests.push(req);
+            let reason = match skip_reason(name, plan, is_form) {
+                Some(r) => Some(r),
+                None => match build(name, shape, is_form)? {
+                    Built::Skip(r) => Some(r),
+                    Built::Send(requests) => {
+                        let requests = requests.into_iter().map(|r| (r, None)).collect();
+                        ready.push(Ready {
+                            name,
+                            mode,
+                            requests,
+                        });
+                        None
                     }
-                }
-                if requests.is_empty() {
-                    results.push(skipped(
-                        name,
-                        timeout_secs,
-                        format!("{} sends no signature value to alter", info.title),
-                    ));
-                    continue;
-                }
-                requests
+                    Built::Framed(requests) => {
+                        let requests = requests.into_iter().map(|(r, f)| (r, Some(f))).collect();
+                        ready.push(Ready {
+                            name,
+                            mode,
+                            requests,
+                        });
+                        None
+                    }
+                    Built::Probe(h, req) => {
+                        probe = Some((h, req.clone()));
+                        ready.push(Ready {
+                            name,
+                            mode,
+                            requests: vec![(req, None)],
+                        });
+                        None
+                    }
+                    Built::Later => {
+                        later = true;
+                        None
+                    }
+                },
+            };
+            // A further mode leaves out what does not apply rather than
+            // repeating the first mode's skips.
+            if let (Some(r), true) = (reason, primary) {
+                results.push(skipped(name, timeout_secs, r));
             }
-            CaseName::Duplicate => {
-                let r = make(None, None)?;
-                vec![r.clone(), r]
-            }
-            CaseName::BadSignature => vec![make(Some(Tamper::BadSignature), None)?],
-            CaseName::MissingSignature => vec![make(Some(Tamper::MissingSignature), None)?],
-            CaseName::BodyModified => vec![make(Some(Tamper::BodyModified), None)?],
-            CaseName::StaleTimestamp => vec![make(Some(Tamper::StaleTimestamp), None)?],
-            CaseName::FutureTimestamp => vec![make(Some(Tamper::FutureTimestamp), None)?],
-            CaseName::MalformedBody => {
-                let body = make(None, None)?.body;
-                let cut = body[..body.len() / 2].to_vec();
-                vec![make(None, Some(cut))?]
-            }
-            CaseName::WrongContentType => vec![make(Some(Tamper::WrongContentType), None)?],
-            CaseName::WrongMethod => vec![WebhookRequest {
-                method: "GET".into(),
-                url: plan.url.clone(),
-                headers: Headers::new(),
-                body: Vec::new(),
-            }],
-            // Judged from the valid case's time.
-            CaseName::ResponseTime => continue,
-        };
-        ready.push(Ready { name, requests });
+        }
     }
 
-    let mut set = JoinSet::new();
-    for r in ready {
-        let client = plan.client.clone();
-        let timeout = plan.timeout;
-        set.spawn(async move {
+    let progress = &progress;
+    let answered: Vec<Sent> = futures_util::stream::iter(ready)
+        .map(|r| async move {
             let mut answers = Vec::new();
-            for req in &r.requests {
-                answers.push(deliver(&client, req, timeout).await);
+            for (req, framing) in &r.requests {
+                answers.push(match framing {
+                    Some(f) => send_framed(plan, req, *f).await,
+                    None => send(plan, req).await,
+                });
             }
-            (r.name, answers)
-        });
-    }
-    let mut answered = Vec::new();
-    while let Some(joined) = set.join_next().await {
-        if let Ok((name, answers)) = joined {
-            progress(name);
-            answered.push((name, answers));
-        }
-    }
+            progress(r.name);
+            Sent {
+                name: r.name,
+                mode: r.mode,
+                answers,
+            }
+        })
+        .buffer_unordered(plan.concurrency.max(1))
+        .collect()
+        .await;
 
     let unreachable = unreachable(&answered);
     let header = info.signature_headers.first().cloned().unwrap_or_default();
-    let valid_time = answered
-        .iter()
-        .find(|(n, _)| *n == CaseName::Valid)
-        .map(|(_, a)| &a[0]);
     let asymmetric = plan.provider.keygen().is_some();
-    for (name, answers) in &answered {
-        if let (CaseName::Handshake, Some((h, req))) = (name, &probe) {
-            results.push(judge_handshake(h, req, plan, &answers[0]));
+    let primary_valid_passed = answered.iter().any(|s| {
+        s.name == CaseName::Valid
+            && s.mode.is_none()
+            && s.answers
+                .iter()
+                .all(|a| a.as_ref().is_ok_and(|r| (200..300).contains(&r.status)))
+    });
+    for sent in &answered {
+        if let (CaseName::Handshake, Some((h, req))) = (sent.name, &probe) {
+            results.push(judge_handshake(h, req, plan, &sent.answers[0]));
             continue;
         }
-        results.push(judge(
-            *name,
-            answers,
+        let mut result = judge(
+            sent.name,
+            &sent.answers,
             timeout_secs,
             &header,
             info.default_tolerance,
             asymmetric,
             plan.provider.rejects_future_timestamps(),
-        ));
+        );
+        if let Some(m) = sent.mode {
+            result.mode = Some(m.to_string());
+            // Refused in this mode only: the mode is the cause.
+            if sent.name == CaseName::Valid
+                && result.outcome == Outcome::Fail
+                && primary_valid_passed
+                && let Some(mode) = all_modes.iter().find(|x| x.name == m)
+            {
+                result.hint = Some(mode.refused.to_string());
+            }
+        }
+        results.push(result);
     }
-    if plan.cases.contains(&CaseName::ResponseTime) {
+    if later {
+        // Timed alone, once every other case is done: an idle endpoint's
+        // time, not one spent queueing behind the rest of the battery.
+        let idle = send(plan, &shapes[0].make(None, None)?).await;
+        progress(CaseName::ResponseTime);
         results.push(response_time(
-            valid_time,
+            &idle,
             timeout_secs,
             plan.provider.name(),
             plan.timeout,
         ));
     }
-    results.sort_by_key(|r| CaseName::ALL.iter().position(|c| *c == r.name));
+    let mode_rank = |m: &Option<String>| {
+        m.as_ref().map_or(0, |m| {
+            1 + all_modes.iter().position(|x| x.name == m).unwrap_or(0)
+        })
+    };
+    results.sort_by_key(|r| {
+        (
+            CaseName::ALL.iter().position(|c| *c == r.name),
+            mode_rank(&r.mode),
+        )
+    });
 
     let mut notes = Vec::new();
     if let Ok(u) = reqwest::Url::parse(&plan.url)
@@ -226,18 +238,146 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
             plan.url, info.title
         ));
     }
+    let diagnosis = unreachable
+        .is_none()
+        .then(|| diagnosis::diagnose(&answered, plan.provider.signed()))
+        .flatten();
     let summary = Report::tally(&results);
     Ok(Report {
         schema: "hookcli.check/1",
         provider: plan.provider.name().to_string(),
         url: plan.url.clone(),
-        event,
+        from: plan.recorded.as_ref().map(|r| r.source.clone()),
+        public_url: plan.public_url.clone(),
+        // A single mode chosen with an event of its own reports that event.
+        event: shapes[0]
+            .mode
+            .and_then(|m| m.event)
+            .map_or(event, str::to_string),
+        modes: shapes
+            .iter()
+            .filter_map(|s| s.mode.map(|m| m.name.to_string()))
+            .collect(),
         delivery_timeout_secs: timeout_secs,
+        diagnosis,
         notes,
         cases: results,
         summary,
         unreachable,
     })
+}
+
+/// The requests of one case in one shape.
+fn build(name: CaseName, shape: &Shape<'_>, is_form: bool) -> Result<Built, String> {
+    let plan = shape.plan;
+    let info = plan.provider.info();
+    let make = |tamper, data| shape.make(tamper, data);
+    Ok(Built::Send(match name {
+        CaseName::Handshake => {
+            let Some(h) = plan.provider.handshake() else {
+                return Ok(Built::Skip(format!(
+                    "{} sends no verification handshake before it delivers",
+                    info.title
+                )));
+            };
+            let probe = Shape {
+                plan,
+                mode: None,
+                event: h.event.to_string(),
+                recorded: None,
+            };
+            let req = probe.make(None, None)?;
+            return Ok(Built::Probe(h, req));
+        }
+        CaseName::Valid => vec![make(None, None)?],
+        CaseName::ValidNoncanonical => {
+            let body = make(None, None)?.body;
+            let odd = if is_form {
+                noncanonical::form(&body)
+            } else {
+                noncanonical::json(&body)
+            };
+            vec![make(
+                None,
+                Some(odd.ok_or("the sample event cannot be re-encoded")?),
+            )?]
+        }
+        CaseName::UrlQuery => vec![shape.make_at(&with_query, None)?],
+        CaseName::SecretRotation => {
+            let mut signed = shape.signed(&|u| u.to_string(), None, None)?;
+            // The same delivery signed with the outgoing secret.
+            let mut older = signed.request.clone();
+            let outgoing = Tamper::BadSignature.signing_secret(plan.provider, &plan.secret);
+            plan.provider
+                .sign(&mut older, &outgoing, &signed.ctx)
+                .map_err(|e| e.to_string())?;
+            if !plan
+                .provider
+                .add_older_signature(&mut signed.request, &older)
+            {
+                return Ok(Built::Skip(format!(
+                    "{} sends one signature per delivery, so a secret rotation cannot show in one",
+                    info.title
+                )));
+            }
+            vec![aimed(signed)]
+        }
+        CaseName::MalformedSignature | CaseName::TruncatedSignature => {
+            let rewrites = if name == CaseName::MalformedSignature {
+                signatures::malformed()
+            } else {
+                signatures::truncated()
+            };
+            let mut requests = Vec::new();
+            for rewrite in &rewrites {
+                let mut req = make(None, None)?;
+                if plan.provider.map_signature(&mut req, rewrite.as_ref()) {
+                    requests.push(req);
+                }
+            }
+            if requests.is_empty() {
+                return Ok(Built::Skip(format!(
+                    "{} sends no signature value to alter",
+                    info.title
+                )));
+            }
+            requests
+        }
+        CaseName::Duplicate => {
+            let r = make(None, None)?;
+            vec![r.clone(), r]
+        }
+        CaseName::BadSignature => vec![make(Some(Tamper::BadSignature), None)?],
+        CaseName::MissingSignature => vec![make(Some(Tamper::MissingSignature), None)?],
+        CaseName::BodyModified => vec![make(Some(Tamper::BodyModified), None)?],
+        CaseName::StaleTimestamp => vec![make(Some(Tamper::StaleTimestamp), None)?],
+        CaseName::FutureTimestamp => vec![make(Some(Tamper::FutureTimestamp), None)?],
+        CaseName::MalformedBody => {
+            let body = make(None, None)?.body;
+            let cut = body[..body.len() / 2].to_vec();
+            vec![make(None, Some(cut))?]
+        }
+        CaseName::WrongContentType => vec![make(Some(Tamper::WrongContentType), None)?],
+        CaseName::WrongMethod => vec![WebhookRequest {
+            method: "GET".into(),
+            url: plan.url.clone(),
+            headers: Headers::new(),
+            body: Vec::new(),
+        }],
+        CaseName::WrongPath => vec![shape.make_at(&sibling, None)?],
+        CaseName::Transport => {
+            if !plan.url.starts_with("http://") {
+                return Ok(Built::Skip(
+                    "the body's framing is exercised over plain http:// only (under TLS it is the TLS library's)".into(),
+                ));
+            }
+            return Ok(Built::Framed(vec![
+                (make(None, None)?, Framing::Chunked),
+                (make(None, None)?, Framing::ExpectContinue),
+            ]));
+        }
+        CaseName::ResponseTime => return Ok(Built::Later),
+    }))
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -252,8 +392,8 @@ fn is_loopback(host: &str) -> bool {
 }
 
 /// When no case got through at all, the endpoint is unreachable: why.
-fn unreachable(answered: &[(CaseName, Vec<Answer>)]) -> Option<String> {
-    let mut reasons = answered.iter().flat_map(|(_, a)| a).map(|a| match a {
+fn unreachable(answered: &[Sent]) -> Option<String> {
+    let mut reasons = answered.iter().flat_map(|s| &s.answers).map(|a| match a {
         // The caller says "could not reach URL": the reason alone follows.
         Err(DeliverError::Connect { reason, .. }) => Some(reason.clone()),
         Err(e @ DeliverError::BadUrl { .. }) => Some(e.to_string()),
@@ -268,6 +408,7 @@ fn skip_reason(name: CaseName, plan: &Plan<'_>, is_form: bool) -> Option<String>
     let about_signatures = matches!(
         name,
         CaseName::SecretRotation
+            | CaseName::UrlQuery
             | CaseName::BadSignature
             | CaseName::MalformedSignature
             | CaseName::TruncatedSignature
@@ -277,12 +418,12 @@ fn skip_reason(name: CaseName, plan: &Plan<'_>, is_form: bool) -> Option<String>
             | CaseName::FutureTimestamp
     );
     match name {
-        CaseName::Handshake if plan.provider.handshake().is_none() => Some(format!(
-            "{} sends no verification handshake before it delivers",
-            info.title
-        )),
         _ if about_signatures && !plan.provider.signed() => Some(format!(
             "{} does not sign its deliveries, so there is no signature to check: authenticate them with a shared token the sender adds (a header or query parameter)",
+            info.title
+        )),
+        CaseName::UrlQuery if !plan.provider.signs_url() => Some(format!(
+            "{} does not sign the URL, so its query string cannot break the signature",
             info.title
         )),
         CaseName::StaleTimestamp | CaseName::FutureTimestamp if !info.timestamped => Some(format!(
@@ -298,307 +439,5 @@ fn skip_reason(name: CaseName, plan: &Plan<'_>, is_form: bool) -> Option<String>
             info.title
         )),
         _ => None,
-    }
-}
-
-/// Judges the answer to the provider's probe with the provider's judge.
-fn judge_handshake(
-    h: &Handshake,
-    req: &WebhookRequest,
-    plan: &Plan<'_>,
-    answer: &Answer,
-) -> CaseResult {
-    let base = |got: String, outcome, duration_ms, hint| CaseResult {
-        name: CaseName::Handshake,
-        expected: h.expected.to_string(),
-        got,
-        outcome,
-        duration_ms,
-        hint,
-    };
-    match answer {
-        Err(e) => base(
-            transport(e),
-            Outcome::Fail,
-            None,
-            Some(format!(
-                "the {} probe got no answer: the provider will not enable the endpoint",
-                h.event
-            )),
-        ),
-        Ok(r) => {
-            let content_type = r
-                .headers
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-                .and_then(|(_, v)| std::str::from_utf8(v).ok());
-            let got = HandshakeAnswer {
-                status: r.status,
-                content_type,
-                body: &r.body,
-            };
-            let ms = Some(r.elapsed.as_secs_f64() * 1000.0);
-            match (h.judge)(req, &plan.secret, &got) {
-                Ok(()) => base(r.status.to_string(), Outcome::Pass, ms, None),
-                Err(hint) => base(r.status.to_string(), Outcome::Fail, ms, Some(hint)),
-            }
-        }
-    }
-}
-
-fn skipped(name: CaseName, timeout: u64, reason: String) -> CaseResult {
-    CaseResult {
-        name,
-        expected: name.expected(timeout),
-        got: "-".into(),
-        outcome: Outcome::Skip,
-        duration_ms: None,
-        hint: Some(reason),
-    }
-}
-
-fn transport(e: &DeliverError) -> String {
-    match e {
-        DeliverError::Timeout { secs, .. } => format!("no answer in {secs:.0} s"),
-        DeliverError::Connect { reason, .. } => format!("connection failed: {reason}"),
-        DeliverError::BadUrl { reason, .. } => format!("bad URL: {reason}"),
-        DeliverError::Other { reason, .. } => reason.clone(),
-    }
-}
-
-fn judge(
-    name: CaseName,
-    answers: &[Answer],
-    timeout: u64,
-    header: &str,
-    tolerance: Option<u64>,
-    asymmetric: bool,
-    rejects_future: bool,
-) -> CaseResult {
-    let duration_ms = answers
-        .iter()
-        .filter_map(|a| a.as_ref().ok())
-        .map(|r| r.elapsed.as_secs_f64() * 1000.0)
-        .reduce(f64::max);
-    let got = answers
-        .iter()
-        .map(|a| match a {
-            Ok(r) => r.status.to_string(),
-            Err(e) => transport(e),
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    let result = |outcome, hint: Option<String>| CaseResult {
-        name,
-        expected: name.expected(timeout),
-        got: got.clone(),
-        outcome,
-        duration_ms,
-        hint,
-    };
-    // A request that got no answer fails its case, with the cause.
-    if let Some(Err(e)) = answers.iter().find(|a| a.is_err()) {
-        let hint = match e {
-            DeliverError::Connect { .. } | DeliverError::Other { .. }
-                if name == CaseName::MalformedSignature =>
-            {
-                format!(
-                    "a malformed signature header makes the handler crash ({}): parse defensively and answer 401",
-                    transport(e)
-                )
-            }
-            DeliverError::Timeout { .. } => format!(
-                "the endpoint did not answer in time ({}); answer first, work later",
-                transport(e)
-            ),
-            _ => format!(
-                "the endpoint dropped or refused the connection ({}): it may have crashed on this request",
-                transport(e)
-            ),
-        };
-        return result(Outcome::Fail, Some(hint));
-    }
-    let statuses: Vec<u16> = answers
-        .iter()
-        .filter_map(|a| a.as_ref().ok().map(|r| r.status))
-        .collect();
-    let s = *statuses.last().unwrap_or(&0);
-    let ok = |s: u16| (200..300).contains(&s);
-    let client_err = (400..500).contains(&s);
-    let server_err = s >= 500;
-    use CaseName as C;
-    use Outcome::{Fail, Pass, Warn};
-    // Cases of several deliveries, each to be refused: the worst answer counts.
-    let worst = |each: &dyn Fn(u16) -> (Outcome, Option<String>)| {
-        statuses
-            .iter()
-            .map(|s| each(*s))
-            .max_by_key(|(o, _)| severity(*o))
-            .unwrap_or((Outcome::Fail, None))
-    };
-    let minutes = crate::tamper::timestamp_shift_secs(tolerance) / 60;
-    let (outcome, hint): (Outcome, Option<String>) = match name {
-        C::Valid => match s {
-            _ if ok(s) => (Pass, None),
-            401 | 403 => (Fail, Some("a correctly signed delivery was refused: the app's secret differs from the one given here, or it verifies a parsed and re-serialized body instead of the raw bytes".into())),
-            400 | 422 => (Fail, Some("a valid delivery was refused as malformed: check the body parser and the content type it expects".into())),
-            404 | 405 => (Fail, Some("wrong route or method: the endpoint must accept POST at this URL".into())),
-            415 => (Fail, Some("the content type the provider sends is refused: accept it".into())),
-            _ if server_err => (Fail, Some("the handler failed on a valid delivery: see the app's logs".into())),
-            _ => (Fail, Some(format!("a valid delivery got {s}; providers count anything but 2xx as a failure and retry"))),
-        },
-        C::ValidNoncanonical => match s {
-            _ if ok(s) => (Pass, None),
-            _ => (Fail, Some("the same event in other bytes (spacing, \\u escapes, key order) was refused: the signature is checked on re-serialized data, not the raw body; verify over the exact bytes received".into())),
-        },
-        C::SecretRotation => match s {
-            _ if ok(s) => (Pass, None),
-            _ if server_err => (Fail, Some(format!("several signatures in {header} make the handler fail with {s}: parse each one and accept the delivery if any matches"))),
-            _ => (Fail, Some(format!("checks only one of the signatures in {header} (the outgoing secret's came first): while a secret is rolled the provider sends several; accept the delivery if any matches"))),
-        },
-        C::Duplicate => match statuses.as_slice() {
-            [a, b] if ok(*a) && ok(*b) => (Pass, None),
-            [a, _] if !ok(*a) => (Fail, Some(format!("the first delivery already got {a}: fix the valid case first"))),
-            _ => (Fail, Some("a repeated delivery was refused: providers retry, so dedupe on the event id and answer 2xx to a duplicate".into())),
-        },
-        C::BadSignature | C::BodyModified => match s {
-            401 | 403 => (Pass, None),
-            _ if client_err => (Warn, Some(format!("refused with {s}; 401 or 403 says the signature is the problem"))),
-            _ if ok(s) && name == C::BadSignature => (Fail, Some(if asymmetric {
-                format!("accepts forged deliveries: verify the signature in {header} over the raw body with the provider's public key")
-            } else {
-                format!("accepts forged deliveries: verify the HMAC in {header} over the raw body and compare in constant time")
-            })),
-            _ if ok(s) => (Fail, Some("accepts a body that does not match its signature: verify the signature over the body actually received".into())),
-            _ => (Fail, Some(format!("a bad signature makes the handler fail with {s}: answer 401 instead"))),
-        },
-        C::MalformedSignature => worst(&|s| match s {
-            400 | 401 | 403 => (Pass, None),
-            _ if (400..500).contains(&s) => (Warn, Some(format!("refused with {s}; 401 says the signature is the problem"))),
-            _ if ok(s) => (Fail, Some(format!("accepts a delivery whose {header} is garbage: verify it and refuse what does not parse"))),
-            _ => (Fail, Some(format!("a malformed signature header makes the handler fail with {s}: parse defensively and answer 401"))),
-        }),
-        C::TruncatedSignature => worst(&|s| match s {
-            401 | 403 => (Pass, None),
-            _ if (400..500).contains(&s) => (Warn, Some(format!("refused with {s}; 401 or 403 says the signature is the problem"))),
-            _ if ok(s) => (Fail, Some("accepts a truncated signature (half the MAC, or none): compare the whole MAC, in constant time".into())),
-            _ => (Fail, Some(format!("a truncated signature makes the handler fail with {s} (a length mismatch in the compare?): check the length and answer 401"))),
-        }),
-        C::MissingSignature => match s {
-            400 | 401 | 403 => (Pass, None),
-            _ if client_err => (Warn, Some(format!("refused with {s}; 400, 401 or 403 says what is wrong"))),
-            _ if ok(s) => (Fail, Some(format!("accepts unsigned requests: a missing {header} must be refused"))),
-            _ => (Fail, Some(format!("a missing signature header makes the handler fail with {s} (reading an absent header?): answer 401"))),
-        },
-        C::StaleTimestamp => match s {
-            _ if client_err => (Pass, None),
-            // The provider documents no window (Discord, SendGrid), so its
-            // own SDK accepts this: worth saying, not worth failing CI over.
-            _ if ok(s) && tolerance.is_none() => (Warn, Some(format!("accepts a delivery signed {minutes} minutes ago: the provider sets no window, but rejecting old timestamps (say over 5 minutes) stops replayed deliveries"))),
-            _ if ok(s) => (Fail, Some(format!("accepts a delivery signed {minutes} minutes ago: replay attacks work; reject timestamps older than {} s", tolerance.unwrap_or(300)))),
-            _ => (Fail, Some(format!("an old timestamp makes the handler fail with {s}: answer 400 or 401"))),
-        },
-        C::FutureTimestamp => match s {
-            _ if client_err => (Pass, None),
-            _ if ok(s) && rejects_future => (Fail, Some(format!("accepts a delivery signed {minutes} minutes in the future: the provider's own check refuses timestamps more than {} s off either way; compare the absolute difference", tolerance.unwrap_or(300)))),
-            // Stripe's Node, Python and Ruby SDKs, among others, check only
-            // for old timestamps (stripe-php compares the absolute difference).
-            _ if ok(s) => (Warn, Some(format!("accepts a delivery signed {minutes} minutes in the future: the provider's SDK checks only for old timestamps, but a future one stays replayable for longer; compare the absolute difference"))),
-            _ => (Fail, Some(format!("a future timestamp makes the handler fail with {s}: answer 400 or 401"))),
-        },
-        C::MalformedBody => match s {
-            400 => (Pass, None),
-            _ if client_err => (Warn, Some(format!("refused with {s}; 400 Bad Request says the body is malformed"))),
-            _ if ok(s) => (Warn, Some("a body that is not JSON was acknowledged: the app cannot have processed it; answer 400".into())),
-            _ => (Fail, Some(format!("a signed but malformed body makes the handler fail with {s}: parse defensively and answer 400"))),
-        },
-        C::WrongContentType => match s {
-            415 => (Pass, None),
-            _ if client_err || ok(s) => (Warn, Some(format!("text/plain got {s}; 415 Unsupported Media Type tells a sender what is wrong"))),
-            _ => (Fail, Some(format!("an unexpected content type makes the handler fail with {s}: answer 415"))),
-        },
-        C::WrongMethod => match s {
-            404 | 405 => (Pass, None),
-            _ if ok(s) => (Warn, Some("a GET was answered 2xx: only POST should be".into())),
-            _ if client_err => (Warn, Some(format!("a GET got {s}; 405 Method Not Allowed says what is wrong"))),
-            _ => (Fail, Some(format!("a GET makes the handler fail with {s}: answer 405 to anything but POST"))),
-        },
-        C::ResponseTime | C::Handshake => (Pass, None),
-    };
-    result(outcome, hint)
-}
-
-/// How bad an outcome is, for the worst of several answers.
-fn severity(o: Outcome) -> u8 {
-    match o {
-        Outcome::Skip => 0,
-        Outcome::Pass => 1,
-        Outcome::Warn => 2,
-        Outcome::Fail => 3,
-    }
-}
-
-fn response_time(
-    valid: Option<&Answer>,
-    timeout: u64,
-    provider: &str,
-    limit: Duration,
-) -> CaseResult {
-    let name = CaseName::ResponseTime;
-    let base = |got: String, outcome, duration_ms, hint| CaseResult {
-        name,
-        expected: name.expected(timeout),
-        got,
-        outcome,
-        duration_ms,
-        hint,
-    };
-    match valid {
-        None => base(
-            "-".into(),
-            Outcome::Skip,
-            None,
-            Some("it is measured on the valid case, which did not run".into()),
-        ),
-        Some(Err(DeliverError::Timeout { .. })) => base(
-            format!("no answer in {:.0} s", limit.as_secs_f64()),
-            Outcome::Fail,
-            None,
-            Some(format!(
-                "{provider} gives up after {timeout} s and retries: answer 2xx first, then process the event in the background"
-            )),
-        ),
-        Some(Err(e)) => base(
-            transport(e),
-            Outcome::Fail,
-            None,
-            Some("the valid delivery got no answer".into()),
-        ),
-        Some(Ok(r)) => {
-            let secs = r.elapsed.as_secs_f64();
-            let got = format!("{secs:.2} s");
-            let ms = Some(secs * 1000.0);
-            if secs < timeout as f64 / 2.0 {
-                base(got, Outcome::Pass, ms, None)
-            } else if secs < timeout as f64 {
-                base(
-                    got,
-                    Outcome::Warn,
-                    ms,
-                    Some(format!(
-                        "close to {provider}'s {timeout} s timeout: acknowledge first, then do the work in the background"
-                    )),
-                )
-            } else {
-                base(
-                    got,
-                    Outcome::Fail,
-                    ms,
-                    Some(format!(
-                        "{provider} gives up after {timeout} s and retries: answer 2xx first, then process the event in the background"
-                    )),
-                )
-            }
-        }
     }
 }

@@ -2,8 +2,14 @@
 //! judged pass, warn or fail, with a hint for anything short of a pass.
 
 mod cases;
+mod diagnosis;
+mod judge;
+pub mod modes;
 mod noncanonical;
+mod recorded;
 pub mod render;
+mod send;
+mod shape;
 
 use std::time::Duration;
 
@@ -13,6 +19,7 @@ use crate::provider::Provider;
 use crate::secret::Secret;
 
 pub use cases::run;
+pub use recorded::Recorded;
 
 /// The cases, in report order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum, Serialize)]
@@ -23,6 +30,8 @@ pub enum CaseName {
     Handshake,
     Valid,
     ValidNoncanonical,
+    /// URL-signing schemes: the valid delivery to the URL with a query string.
+    UrlQuery,
     /// Two signatures, the outgoing secret's then the real one's, as
     /// providers send while a secret is rolled.
     SecretRotation,
@@ -37,14 +46,19 @@ pub enum CaseName {
     MalformedBody,
     WrongContentType,
     WrongMethod,
+    /// The valid delivery to a sibling path.
+    WrongPath,
+    /// The valid delivery chunked, then behind `Expect: 100-continue`.
+    Transport,
     ResponseTime,
 }
 
 impl CaseName {
-    pub const ALL: [CaseName; 16] = [
+    pub const ALL: [CaseName; 19] = [
         CaseName::Handshake,
         CaseName::Valid,
         CaseName::ValidNoncanonical,
+        CaseName::UrlQuery,
         CaseName::SecretRotation,
         CaseName::Duplicate,
         CaseName::BadSignature,
@@ -57,6 +71,8 @@ impl CaseName {
         CaseName::MalformedBody,
         CaseName::WrongContentType,
         CaseName::WrongMethod,
+        CaseName::WrongPath,
+        CaseName::Transport,
         CaseName::ResponseTime,
     ];
 
@@ -65,6 +81,7 @@ impl CaseName {
             CaseName::Handshake => "handshake",
             CaseName::Valid => "valid",
             CaseName::ValidNoncanonical => "valid-noncanonical",
+            CaseName::UrlQuery => "url-query",
             CaseName::SecretRotation => "secret-rotation",
             CaseName::Duplicate => "duplicate",
             CaseName::BadSignature => "bad-signature",
@@ -77,6 +94,8 @@ impl CaseName {
             CaseName::MalformedBody => "malformed-body",
             CaseName::WrongContentType => "wrong-content-type",
             CaseName::WrongMethod => "wrong-method",
+            CaseName::WrongPath => "wrong-path",
+            CaseName::Transport => "transport",
             CaseName::ResponseTime => "response-time",
         }
     }
@@ -86,9 +105,12 @@ impl CaseName {
         match self {
             // The provider's own words replace this in the report.
             CaseName::Handshake => "the provider's answer".into(),
-            CaseName::Valid | CaseName::ValidNoncanonical | CaseName::SecretRotation => {
-                "2xx".into()
-            }
+            CaseName::Valid
+            | CaseName::ValidNoncanonical
+            | CaseName::UrlQuery
+            | CaseName::SecretRotation => "2xx".into(),
+            CaseName::Transport => "2xx, 2xx".into(),
+            CaseName::WrongPath => "404".into(),
             CaseName::Duplicate => "2xx twice".into(),
             CaseName::BadSignature | CaseName::BodyModified => "401/403".into(),
             CaseName::TruncatedSignature => "401/403".into(),
@@ -116,6 +138,9 @@ pub enum Outcome {
 #[derive(Clone, Debug, Serialize)]
 pub struct CaseResult {
     pub name: CaseName,
+    /// The delivery mode of this row, for a provider's modes after the
+    /// first (Twilio `json`, Slack `interactivity`); `null` otherwise.
+    pub mode: Option<String>,
     pub expected: String,
     /// The status (or statuses) received, or what went wrong in transport.
     pub got: String,
@@ -135,6 +160,15 @@ pub struct Plan<'a> {
     pub client: reqwest::Client,
     /// How long each request may take before it counts as no answer.
     pub timeout: Duration,
+    /// How many cases are in flight at once.
+    pub concurrency: usize,
+    /// Only this delivery mode (`--mode`).
+    pub mode: Option<String>,
+    /// The URL the provider calls, which URL-signing schemes sign; the
+    /// deliveries still go to `url`.
+    pub public_url: Option<String>,
+    /// Build the battery from this recorded delivery (`--from`).
+    pub recorded: Option<Recorded>,
 }
 
 /// The whole report.
@@ -143,8 +177,19 @@ pub struct Report {
     pub schema: &'static str,
     pub provider: String,
     pub url: String,
+    /// The recorded delivery the battery was built from (`--from`): its
+    /// store id or document path.
+    pub from: Option<String>,
+    /// What deliveries were signed for, when not `url` (`--public-url`).
+    pub public_url: Option<String>,
     pub event: String,
+    /// The delivery modes run, the first one's rows carrying no mode;
+    /// empty for a provider with one shape.
+    pub modes: Vec<String>,
     pub delivery_timeout_secs: u64,
+    /// One line naming the cause when the answers show a clear pattern
+    /// (every forgery accepted, everything 404...).
+    pub diagnosis: Option<String>,
     /// Things about the setup worth knowing (plain HTTP to a public host...).
     pub notes: Vec<String>,
     pub cases: Vec<CaseResult>,
@@ -173,6 +218,18 @@ impl Report {
             }
         }
         s
+    }
+}
+
+/// A duration for people: `1.2 ms` below 10 ms, `250 ms` below a second,
+/// `1.25 s` above.
+pub fn duration_text(ms: f64) -> String {
+    if ms < 10.0 {
+        format!("{ms:.1} ms")
+    } else if ms < 1000.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{:.2} s", ms / 1000.0)
     }
 }
 

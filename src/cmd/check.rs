@@ -1,20 +1,130 @@
-//! `hookcli check`: run the cases against an endpoint and report.
+//! `hookcli check`: run the cases against an endpoint and report; with
+//! `--from`, one battery per recorded delivery.
 
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::check::{self, CaseName, Plan, render};
+use crate::check::{self, CaseName, Plan, Recorded, Report, render};
 use crate::cli::{CheckArgs, ReportFormat};
+use crate::store::portable;
 
 use super::{check_key, provider, require_secret, resolve_secret, usage};
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let sources = match &args.from {
+        None => vec![None],
+        Some(from) => recorded(&args, from)?.into_iter().map(Some).collect(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let mut reports = Vec::new();
+    for source in sources {
+        reports.push(battery(&args, source, &runtime)?);
+    }
+
+    let format = if args.json {
+        ReportFormat::Json
+    } else {
+        args.format
+    };
+    let rendered = match format {
+        ReportFormat::Human => reports
+            .iter()
+            .map(render::human)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        ReportFormat::Json => render::json(&reports),
+        ReportFormat::Junit => render::junit(&reports, args.strict),
+    };
+    let mut out = std::io::stdout().lock();
+    // An endpoint that is down fails every case alike: one line says it
+    // better than a table (the setup notes still show). JSON and JUnit are
+    // still written, for CI.
+    let down = reports
+        .iter()
+        .find_map(|r| r.unreachable.as_ref().map(|why| (r, why)));
+    let down_and_human = down.is_some() && format == ReportFormat::Human;
+    match &args.output {
+        _ if down_and_human => {
+            for r in &reports {
+                out.write_all(render::notes(r).as_bytes())?;
+            }
+        }
+        Some(path) => {
+            std::fs::write(path, &rendered)
+                .map_err(|e| anyhow::anyhow!("cannot write --output {}: {e}", path.display()))?;
+            // The file holds the format asked for; people still see the summary.
+            for r in &reports {
+                write!(out, "{}", render::summary_line(r))?;
+            }
+        }
+        None => {
+            out.write_all(rendered.as_bytes())?;
+            if !rendered.ends_with('\n') {
+                writeln!(out)?;
+            }
+        }
+    }
+    if let Some((r, why)) = down {
+        return Err(anyhow::anyhow!("could not reach {}: {why}", r.url));
+    }
+    let failed = reports
+        .iter()
+        .any(|r| r.summary.failed > 0 || (args.strict && r.summary.warned > 0));
+    Ok(super::exit(!failed))
+}
+
+/// The recorded deliveries `--from` names: a portable document, a folder
+/// of them, or else a delivery in the store.
+fn recorded(args: &CheckArgs, from: &str) -> anyhow::Result<Vec<(Recorded, Option<String>)>> {
+    let path = Path::new(from);
+    if !path.exists() {
+        let store = super::store::store(&args.store);
+        let (d, _) = super::store::load(&store, from)?;
+        let rec = Recorded::new(&d, d.id.clone()).map_err(usage)?;
+        return Ok(vec![(rec, d.provider.clone())]);
+    }
+    let mut out = Vec::new();
+    for file in super::send_from::documents(&[path.to_path_buf()])? {
+        let bytes = std::fs::read(&file)
+            .map_err(|e| anyhow::anyhow!("cannot read --from {}: {e}", file.display()))?;
+        let d = portable::parse(&bytes).map_err(|e| {
+            usage(format!(
+                "{} is not a delivery document: {e}",
+                file.display()
+            ))
+        })?;
+        let rec = Recorded::new(&d, file.display().to_string()).map_err(usage)?;
+        out.push((rec, d.provider.clone()));
+    }
+    Ok(out)
+}
+
+/// One battery: the provider, its secret and cases settled, run, reported.
+fn battery(
+    args: &CheckArgs,
+    source: Option<(Recorded, Option<String>)>,
+    runtime: &tokio::runtime::Runtime,
+) -> anyhow::Result<Report> {
+    let (recorded, recorded_provider) = match source {
+        Some((r, p)) => (Some(r), p),
+        None => (None, None),
+    };
     let name = args
         .provider
         .clone()
+        .or(recorded_provider)
         .or_else(|| crate::config::active().provider.clone())
-        .ok_or_else(|| usage("--provider is required (or set provider in hookcli.toml); `hookcli providers` lists them"))?;
+        .ok_or_else(|| match &recorded {
+            Some(r) => usage(format!(
+                "{}: its provider is unknown; pass --provider",
+                r.source
+            )),
+            None => usage("--provider is required (or set provider in hookcli.toml); `hookcli providers` lists them"),
+        })?;
     let provider = provider(&name, &args.hmac)?;
     let secret = match resolve_secret(&args.secret)? {
         // Zapier signs nothing: no secret to ask for.
@@ -26,6 +136,27 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             s
         }
     };
+    if let Some(mode) = &args.mode {
+        let known = check::modes::names(provider.name());
+        if known.is_empty() {
+            return Err(usage(format!(
+                "--mode {mode}: {} has one delivery shape; --mode applies to twilio (form, json) and slack (events, interactivity, slash-command)",
+                provider.name()
+            )));
+        }
+        if !known.contains(&mode.as_str()) {
+            return Err(usage(format!(
+                "--mode {mode}: {}'s modes are {}",
+                provider.name(),
+                known.join(", ")
+            )));
+        }
+    }
+    if let Some(public) = &args.public_url
+        && url::Url::parse(public).is_err()
+    {
+        return Err(usage(format!("--public-url {public} is not a URL")));
+    }
     let cases: Vec<CaseName> = CaseName::ALL
         .into_iter()
         .filter(|c| args.cases.is_empty() || args.cases.contains(c))
@@ -54,6 +185,10 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         cases,
         client,
         timeout,
+        concurrency: args.concurrency as usize,
+        mode: args.mode.clone(),
+        public_url: args.public_url.clone(),
+        recorded,
     };
 
     let bar = (std::io::stderr().is_terminal() && !args.json).then(|| {
@@ -66,9 +201,6 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         b.enable_steady_tick(Duration::from_millis(100));
         b
     });
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
     let report = runtime.block_on(check::run(&plan, |_| {
         if let Some(b) = &bar {
             b.inc(1);
@@ -77,41 +209,5 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let report = report.map_err(usage)?;
-
-    let format = if args.json {
-        ReportFormat::Json
-    } else {
-        args.format
-    };
-    let rendered = match format {
-        ReportFormat::Human => render::human(&report),
-        ReportFormat::Json => render::json(&report),
-        ReportFormat::Junit => render::junit(&report, args.strict),
-    };
-    let mut out = std::io::stdout().lock();
-    // An endpoint that is down fails every case alike: one line says it
-    // better than a table (the setup notes still show). JSON and JUnit are
-    // still written, for CI.
-    let down_and_human = report.unreachable.is_some() && format == ReportFormat::Human;
-    match &args.output {
-        _ if down_and_human => out.write_all(render::notes(&report).as_bytes())?,
-        Some(path) => {
-            std::fs::write(path, &rendered)
-                .map_err(|e| anyhow::anyhow!("cannot write --output {}: {e}", path.display()))?;
-            // The file holds the format asked for; people still see the summary.
-            write!(out, "{}", render::summary_line(&report))?;
-        }
-        None => {
-            out.write_all(rendered.as_bytes())?;
-            if !rendered.ends_with('\n') {
-                writeln!(out)?;
-            }
-        }
-    }
-    if let Some(why) = &report.unreachable {
-        return Err(anyhow::anyhow!("could not reach {}: {why}", report.url));
-    }
-    let failed = report.summary.failed > 0 || (args.strict && report.summary.warned > 0);
-    Ok(super::exit(!failed))
+    report.map_err(usage)
 }

@@ -16,7 +16,7 @@ use crate::store::portable;
 use super::{check_key, exit, require_secret, resolve_secret, usage, usage_with_try};
 
 /// Every document named: files as given, folders' `*.json` in name order.
-fn documents(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+pub(super) fn documents(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {

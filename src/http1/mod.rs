@@ -5,6 +5,7 @@
 //! repeated names and adds `Accept: */*`, which breaks byte-exact forwards
 //! and replays; `https://` targets still go through reqwest (TLS).
 
+mod framed;
 mod pool;
 pub mod response;
 
@@ -13,6 +14,7 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
+pub use framed::{Framing, send_framed};
 pub use pool::Pool;
 pub use response::{Answer, ReadError};
 
@@ -53,7 +55,7 @@ pub async fn send<'h>(
     body: &[u8],
     timeout: Duration,
 ) -> Result<Answer, Error> {
-    let head = request_head(method, url, headers, body)?;
+    let head = request_head(method, url, headers, body, Framing::Length)?;
     let close = head.close;
     let key = authority(url)?;
     let exchange = async {
@@ -122,7 +124,7 @@ async fn exchange(
     Ok((answer, reusable.then_some(conn)))
 }
 
-async fn connect(url: &url::Url) -> Result<TcpStream, Error> {
+pub(super) async fn connect(url: &url::Url) -> Result<TcpStream, Error> {
     let port = url.port_or_known_default().unwrap_or(80);
     let conn = match url.host() {
         Some(url::Host::Ipv4(ip)) => TcpStream::connect((ip, port)).await,
@@ -147,17 +149,18 @@ fn authority(url: &url::Url) -> Result<String, Error> {
     })
 }
 
-struct Head {
-    bytes: Vec<u8>,
+pub(super) struct Head {
+    pub(super) bytes: Vec<u8>,
     /// The caller asked for `Connection: close`.
     close: bool,
 }
 
-fn request_head<'h>(
+pub(super) fn request_head<'h>(
     method: &str,
     url: &url::Url,
     headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
     body: &[u8],
+    framing: Framing,
 ) -> Result<Head, Error> {
     if method.is_empty()
         || !method
@@ -214,8 +217,13 @@ fn request_head<'h>(
     }
     // A body is framed by its length; a bodiless GET or HEAD says nothing.
     let bodiless = matches!(method, "GET" | "HEAD" | "DELETE" | "OPTIONS" | "TRACE");
-    if !body.is_empty() || !bodiless {
+    if framing == Framing::Chunked {
+        out.extend_from_slice(b"Transfer-Encoding: chunked\r\n");
+    } else if !body.is_empty() || !bodiless {
         out.extend_from_slice(format!("Content-Length: {}\r\n", body.len()).as_bytes());
+    }
+    if framing == Framing::ExpectContinue {
+        out.extend_from_slice(b"Expect: 100-continue\r\n");
     }
     out.extend_from_slice(b"\r\n");
     Ok(Head { bytes: out, close })
@@ -227,7 +235,7 @@ mod tests {
 
     fn head(headers: &[(&str, &[u8])], body: &[u8]) -> String {
         let url = url::Url::parse("http://127.0.0.1:8080/hooks/a?x=1&x=2").unwrap();
-        let h = request_head("POST", &url, headers.iter().copied(), body).unwrap();
+        let h = request_head("POST", &url, headers.iter().copied(), body, Framing::Length).unwrap();
         String::from_utf8(h.bytes).unwrap()
     }
 
@@ -417,7 +425,7 @@ mod tests {
         ));
         let url = url::Url::parse("http://h/").unwrap();
         let bad: &[(&str, &[u8])] = &[("X-A", b"1\r\nX-Injected: 1")];
-        assert!(request_head("POST", &url, bad.iter().copied(), b"").is_err());
+        assert!(request_head("POST", &url, bad.iter().copied(), b"", Framing::Length).is_err());
     }
 
     #[tokio::test]

@@ -84,6 +84,10 @@ impl Provider for HubSpot {
         "hubspot"
     }
 
+    fn signs_url(&self) -> bool {
+        true
+    }
+
     fn info(&self) -> ProviderInfo {
         ProviderInfo {
             name: "hubspot",

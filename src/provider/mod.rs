@@ -185,6 +185,12 @@ pub trait Provider: Send + Sync {
         opts.tolerance.or(self.info().default_tolerance)
     }
 
+    /// Whether the signature covers the URL the provider called (Twilio,
+    /// Square, HubSpot): a proxy or a query string can break it.
+    fn signs_url(&self) -> bool {
+        false
+    }
+
     /// False for a provider that does not sign its deliveries at all
     /// (Zapier): it needs no secret, its verdict is `unsigned`, and the
     /// faults and check cases about signatures do not apply to it.

@@ -20,6 +20,10 @@ impl Provider for Square {
         "square"
     }
 
+    fn signs_url(&self) -> bool {
+        true
+    }
+
     fn info(&self) -> ProviderInfo {
         ProviderInfo {
             name: "square",

@@ -89,6 +89,10 @@ impl Provider for Twilio {
         "twilio"
     }
 
+    fn signs_url(&self) -> bool {
+        true
+    }
+
     fn info(&self) -> ProviderInfo {
         ProviderInfo {
             name: "twilio",

@@ -118,12 +118,22 @@ pub(super) struct Bugs {
     pub(super) prefix_compare: bool,
     /// Refuses only old timestamps, not future ones.
     pub(super) accept_future: bool,
+    /// Answers 2xx at any path, not only its own.
+    pub(super) any_path: bool,
+    /// Answers 411 to a body without Content-Length (a chunked one).
+    pub(super) needs_length: bool,
+    /// Twilio: treats every post as a form, JSON ones too (ignores bodySHA256).
+    pub(super) twilio_form_only: bool,
+    /// Signs the URL without its query string (Twilio, Square, HubSpot).
+    pub(super) drop_query: bool,
 }
 
 /// A receiver for one provider, configured with one secret.
 pub(super) struct Hook {
     pub(super) provider: &'static str,
     pub(super) secret: String,
+    /// The public base URL (scheme and host) a tunnel serves it at.
+    pub(super) public: Option<String>,
     pub(super) bugs: Bugs,
     pub(super) seen: Mutex<HashSet<String>>,
 }
@@ -203,14 +213,30 @@ impl Hook {
         Hook {
             provider,
             secret: secret.to_string(),
+            public: None,
             bugs,
             seen: Mutex::new(HashSet::new()),
         }
     }
 
+    /// The URL the provider called, as URL-signing schemes sign it: the
+    /// public base when behind a tunnel, then the path and query.
+    pub(super) fn signed_url(&self, req: &Req) -> String {
+        let base = self
+            .public
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", req.local));
+        let target = if self.bugs.drop_query {
+            req.target.split('?').next().unwrap_or_default()
+        } else {
+            &req.target
+        };
+        format!("{base}{target}")
+    }
+
     pub(super) fn accepts(&self, media: &str) -> bool {
         match self.provider {
-            "twilio" => media == "application/x-www-form-urlencoded",
+            "twilio" => media == "application/x-www-form-urlencoded" || media == "application/json",
             "slack" => media == "application/json" || media == "application/x-www-form-urlencoded",
             _ => media == "application/json",
         }
@@ -300,13 +326,29 @@ impl Hook {
                     return Verdict::Missing;
                 };
                 // The full URL Twilio was given, then each parameter's name
-                // and value, sorted.
-                let mut signed = format!("http://{}{}", req.local, req.target);
-                let mut params = form_pairs(&req.body);
-                params.sort();
-                for (k, v) in params {
-                    signed.push_str(&k);
-                    signed.push_str(&v);
+                // and value, sorted; a JSON post: the URL alone, whose
+                // bodySHA256 is the body's SHA-256.
+                let mut signed = self.signed_url(req);
+                let body_hash = req.target.split_once('?').and_then(|(_, q)| {
+                    form_pairs(q.as_bytes())
+                        .into_iter()
+                        .find_map(|(k, v)| (k == "bodySHA256").then_some(v))
+                });
+                match body_hash.filter(|_| !self.bugs.twilio_form_only) {
+                    Some(hash) => {
+                        let actual = hex::encode(sha2::Sha256::digest(&req.body));
+                        if !ct_eq(hash.as_bytes(), actual.as_bytes()) {
+                            return Verdict::Bad;
+                        }
+                    }
+                    None => {
+                        let mut params = form_pairs(&req.body);
+                        params.sort();
+                        for (k, v) in params {
+                            signed.push_str(&k);
+                            signed.push_str(&v);
+                        }
+                    }
                 }
                 match B64.decode(h.trim()) {
                     Ok(g) if ct_eq(&g, &hmac_sha1(key, signed.as_bytes())) => Verdict::Ok,
@@ -398,7 +440,7 @@ impl Hook {
                 let Some(h) = req.header("x-square-hmacsha256-signature") else {
                     return Verdict::Missing;
                 };
-                let url = format!("http://{}{}", req.local, req.target);
+                let url = self.signed_url(req);
                 match B64.decode(h.trim()) {
                     Ok(g) if ct_eq(&g, &hmac_sha256(key, &[url.as_bytes(), &body])) => Verdict::Ok,
                     _ => Verdict::Bad,
@@ -453,7 +495,7 @@ impl Hook {
                 ) else {
                     return Verdict::Missing;
                 };
-                let uri = format!("http://{}{}", req.local, req.target);
+                let uri = self.signed_url(req);
                 let mac = hmac_sha256(
                     key,
                     &[req.method.as_bytes(), uri.as_bytes(), &body, ts.as_bytes()],
@@ -689,7 +731,7 @@ impl Hook {
             "github" => from_header("x-github-delivery"),
             "shopify" => from_header("x-shopify-webhook-id"),
             "slack" => from_json("event_id"),
-            "twilio" => from_form("MessageSid"),
+            "twilio" => from_form("MessageSid").or_else(|| from_json("MessageSid")),
             "gitlab" => from_header("x-gitlab-event-uuid"),
             "standard" => from_header("webhook-id"),
             "clerk" | "resend" => from_header("svix-id"),
@@ -734,8 +776,15 @@ impl Hook {
         if let Some(s) = b.always {
             return Reply::Status(s);
         }
+        // Mounted on its own path: anything else is not found.
+        if !b.any_path && req.target.split('?').next() != Some(path_for(self.provider).as_str()) {
+            return Reply::Status(404);
+        }
         if req.method != "POST" {
             return Reply::Status(b.non_post.unwrap_or(405));
+        }
+        if b.needs_length && req.header("content-length").is_none() {
+            return Reply::Status(411);
         }
         if !self.accepts(&media_type(req)) {
             return Reply::Status(b.wrong_type.unwrap_or(415));
@@ -933,6 +982,14 @@ impl Hook {
 /// A receiver for `provider` with the given bugs, configured with `secret`.
 pub(super) fn receiver_with_secret(provider: &'static str, secret: &str, bugs: Bugs) -> Server {
     let hook = Hook::new(provider, secret, bugs);
+    Server::http(move |req| hook.handle(req))
+}
+
+/// A correct receiver behind a tunnel: URL-signing schemes are checked
+/// against `public` (scheme and host) followed by the path and query.
+pub(super) fn receiver_at(provider: &'static str, public: &str, bugs: Bugs) -> Server {
+    let mut hook = Hook::new(provider, secret_for(provider), bugs);
+    hook.public = Some(public.to_string());
     Server::http(move |req| hook.handle(req))
 }
 

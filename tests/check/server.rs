@@ -35,6 +35,9 @@ pub(super) type Handler = dyn Fn(&Req) -> Reply + Send + Sync;
 
 pub(super) enum Kind {
     Http(Arc<Handler>),
+    /// A hand-rolled server that verifies whatever body bytes came with
+    /// the head, without waiting for the rest (one request per connection).
+    FirstRead(Arc<Handler>),
     /// Accepts, reads the first byte of the request, and resets the connection.
     Reset,
 }
@@ -51,6 +54,10 @@ pub(super) struct Server {
 impl Server {
     pub(super) fn http(handler: impl Fn(&Req) -> Reply + Send + Sync + 'static) -> Server {
         Server::start(Kind::Http(Arc::new(handler)))
+    }
+
+    pub(super) fn first_read(handler: impl Fn(&Req) -> Reply + Send + Sync + 'static) -> Server {
+        Server::start(Kind::FirstRead(Arc::new(handler)))
     }
 
     pub(super) fn resetting() -> Server {
@@ -129,6 +136,9 @@ pub(super) async fn serve(
                     drop(stream);
                 });
             }
+            Kind::FirstRead(handler) => {
+                tokio::spawn(first_read(stream, local, handler.clone(), seen.clone()));
+            }
             Kind::Http(handler) => {
                 let handler = handler.clone();
                 let seen = seen.clone();
@@ -183,4 +193,92 @@ pub(super) async fn serve(
             }
         }
     }
+}
+
+/// Serves one request the way a handler that reads "the body" from the
+/// first packet does: head, plus whatever body bytes arrived with it.
+async fn first_read(
+    mut stream: tokio::net::TcpStream,
+    local: SocketAddr,
+    handler: Arc<Handler>,
+    seen: Arc<Mutex<Vec<(String, String)>>>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = Vec::new();
+    let mut chunk = vec![0u8; 256 * 1024];
+    let head_len = loop {
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+    };
+    let mut parsed = [httparse::EMPTY_HEADER; 64];
+    let mut head = httparse::Request::new(&mut parsed);
+    if head.parse(&buf).is_err() {
+        return;
+    }
+    let mut headers = hyper::HeaderMap::new();
+    for h in head.headers.iter() {
+        if let (Ok(n), Ok(v)) = (
+            hyper::header::HeaderName::from_bytes(h.name.as_bytes()),
+            hyper::header::HeaderValue::from_bytes(h.value),
+        ) {
+            headers.append(n, v);
+        }
+    }
+    let arrived = &buf[head_len..];
+    let chunked = headers
+        .get("transfer-encoding")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"chunked"));
+    let body = if chunked {
+        complete_chunks(arrived)
+    } else {
+        arrived.to_vec()
+    };
+    let req = Req {
+        method: head.method.unwrap_or("").to_string(),
+        target: head.path.unwrap_or("").to_string(),
+        headers,
+        body: Bytes::from(body),
+        local,
+    };
+    seen.lock()
+        .unwrap()
+        .push((req.method.clone(), req.target.clone()));
+    let status = match handler(&req) {
+        Reply::Status(s) | Reply::After(_, s) | Reply::Body(s, _, _) => s,
+        Reply::Crash | Reply::Hang => 500,
+    };
+    let answer = format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    let _ = stream.write_all(answer.as_bytes()).await;
+    let _ = stream.shutdown().await;
+    // Take what the client still sends, so closing does not reset the
+    // connection before it has read the answer.
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while matches!(stream.read(&mut chunk).await, Ok(n) if n > 0) {}
+    })
+    .await;
+}
+
+/// The data of the complete chunks in `raw`.
+fn complete_chunks(mut raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = raw.windows(2).position(|w| w == b"\r\n") {
+        let Some(size) = std::str::from_utf8(&raw[..eol])
+            .ok()
+            .and_then(|s| usize::from_str_radix(s.trim(), 16).ok())
+        else {
+            break;
+        };
+        let data = &raw[eol + 2..];
+        if size == 0 || data.len() < size + 2 {
+            break;
+        }
+        out.extend_from_slice(&data[..size]);
+        raw = &data[size + 2..];
+    }
+    out
 }
