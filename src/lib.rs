@@ -1,6 +1,7 @@
 //! hookcli: capture, inspect, replay, forge, check and tunnel webhook deliveries.
 //! The modules are public so that integration tests and benches reach them.
 
+pub mod bind;
 pub mod check;
 pub mod cli;
 pub mod cmd;

@@ -32,3 +32,4 @@ mod sender_answers;
 mod store_files;
 mod tour;
 mod truthful;
+mod vocabulary;
