@@ -20,6 +20,7 @@ mod escapes;
 mod fuzz;
 mod glob_agree;
 mod inspect;
+mod json_views;
 mod keys;
 mod listen;
 mod readme;

@@ -2,73 +2,156 @@
 //! `show --json` writes and `send --from` reads. The body is UTF-8 text when
 //! it is valid UTF-8, else base64, with its SHA-256 either way.
 
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
+use super::wire::{DeliveryHead, VerdictDoc};
 use super::{Attempt, Delivery};
-use crate::output::body_json;
 use crate::provider::Headers;
+use crate::provider::crypto::{b64, sha256_hex};
 
 pub const SCHEMA: &str = "hookcli.delivery/1";
 
-fn headers_value(headers: &Headers) -> Value {
+pub use crate::timefmt::rfc3339_ms;
+
+/// The portable document: the head every JSON view shares, then the
+/// request byte for byte and every attempt.
+#[derive(Debug, Serialize)]
+pub struct Document {
+    pub schema: &'static str,
+    #[serde(flatten)]
+    pub head: DeliveryHead<VerdictDoc>,
+    pub source: String,
+    pub peer: Option<String>,
+    pub request: RequestDoc,
+    pub rejected: Option<String>,
+    pub attempts: Vec<AttemptDoc>,
+}
+
+/// The request as it arrived (`target` is the head's `path`, under the
+/// name the format has always had).
+#[derive(Debug, Serialize)]
+pub struct RequestDoc {
+    pub method: String,
+    pub target: String,
+    pub public_url: Option<String>,
+    pub http_version: String,
+    pub headers: Vec<HeaderDoc>,
+    pub body: BodyDoc,
+    pub body_size: u64,
+    pub body_sha256: String,
+}
+
+/// One attempt to deliver it.
+#[derive(Debug, Serialize)]
+pub struct AttemptDoc {
+    pub kind: &'static str,
+    pub target: Option<String>,
+    pub started_at: String,
+    pub status: Option<u16>,
+    pub duration_ms: f64,
+    pub error: Option<String>,
+    pub headers: Vec<HeaderDoc>,
+    pub body: BodyDoc,
+    pub sent: Option<SentDoc>,
+}
+
+/// The request an attempt sent, when it differs from the recorded one.
+#[derive(Debug, Serialize)]
+pub struct SentDoc {
+    pub headers: Vec<HeaderDoc>,
+    pub body: BodyDoc,
+    pub body_sha256: String,
+}
+
+/// `[name, value]`: the value as text when it is UTF-8, else `{"base64": …}`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct HeaderDoc(pub String, pub BytesDoc);
+
+/// Bytes as text when they are UTF-8, else base64.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum BytesDoc {
+    Text(String),
+    Base64 { base64: String },
+}
+
+/// A body: `{"text": …}` when it is UTF-8, else `{"base64": …}`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum BodyDoc {
+    Text { text: String },
+    Base64 { base64: String },
+}
+
+impl BytesDoc {
+    fn of(bytes: &[u8]) -> Self {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => BytesDoc::Text(text.to_string()),
+            Err(_) => BytesDoc::Base64 { base64: b64(bytes) },
+        }
+    }
+}
+
+impl BodyDoc {
+    fn of(bytes: &[u8]) -> Self {
+        match BytesDoc::of(bytes) {
+            BytesDoc::Text(text) => BodyDoc::Text { text },
+            BytesDoc::Base64 { base64 } => BodyDoc::Base64 { base64 },
+        }
+    }
+}
+
+fn headers_doc(headers: &Headers) -> Vec<HeaderDoc> {
     headers
         .iter()
-        .map(|(n, v)| match std::str::from_utf8(v) {
-            Ok(text) => json!([n, text]),
-            Err(_) => json!([n, { "base64": crate::provider::crypto::b64(v) }]),
-        })
+        .map(|(n, v)| HeaderDoc(n.to_string(), BytesDoc::of(v)))
         .collect()
 }
 
-pub use crate::timefmt::rfc3339_ms;
+fn attempt_doc(a: &Attempt) -> AttemptDoc {
+    AttemptDoc {
+        kind: a.kind.as_str(),
+        target: a.target.clone(),
+        started_at: rfc3339_ms(a.started_at),
+        status: a.status,
+        duration_ms: a.duration_ms,
+        error: a.error.clone(),
+        headers: headers_doc(&a.headers),
+        body: BodyDoc::of(&a.body),
+        sent: a.sent.as_ref().map(|s| SentDoc {
+            headers: headers_doc(&s.headers),
+            body: BodyDoc::of(&s.body),
+            body_sha256: sha256_hex(&s.body),
+        }),
+    }
+}
 
-fn attempt_value(a: &Attempt) -> Value {
-    json!({
-        "kind": a.kind.as_str(),
-        "target": a.target,
-        "started_at": rfc3339_ms(a.started_at),
-        "status": a.status,
-        "duration_ms": a.duration_ms,
-        "error": a.error,
-        "headers": headers_value(&a.headers),
-        "body": body_json(&a.body),
-        "sent": a.sent.as_ref().map(|s| json!({
-            "headers": headers_value(&s.headers),
-            "body": body_json(&s.body),
-            "body_sha256": crate::provider::crypto::sha256_hex(&s.body),
-        })),
-    })
+/// The whole story of one delivery as a portable document.
+pub fn of(d: &Delivery, attempts: &[Attempt]) -> Document {
+    Document {
+        schema: SCHEMA,
+        head: DeliveryHead::of(d, VerdictDoc::from(&d.verdict)),
+        source: d.source.clone(),
+        peer: d.peer.clone(),
+        request: RequestDoc {
+            method: d.method.clone(),
+            target: d.target.clone(),
+            public_url: d.public_url.clone(),
+            http_version: d.http_version.clone(),
+            headers: headers_doc(&d.headers),
+            body: BodyDoc::of(&d.body),
+            body_size: d.body.len() as u64,
+            body_sha256: d.body_sha256.clone(),
+        },
+        rejected: d.rejected.clone(),
+        attempts: attempts.iter().map(attempt_doc).collect(),
+    }
 }
 
 /// The whole story of one delivery as a JSON document.
 pub fn document(d: &Delivery, attempts: &[Attempt]) -> Value {
-    json!({
-        "schema": SCHEMA,
-        "id": d.id,
-        "received_at": rfc3339_ms(d.received_at),
-        "source": d.source,
-        "peer": d.peer,
-        "request": {
-            "method": d.method,
-            "target": d.target,
-            "public_url": d.public_url,
-            "http_version": d.http_version,
-            "headers": headers_value(&d.headers),
-            "body": body_json(&d.body),
-            "body_size": d.body.len(),
-            "body_sha256": d.body_sha256,
-        },
-        "provider": d.provider,
-        "event_type": d.event_type,
-        "event_id": d.event_id,
-        "verdict": {
-            "verdict": d.verdict.word,
-            "cause": d.verdict.cause,
-            "explanation": d.verdict.explanation,
-        },
-        "rejected": d.rejected,
-        "attempts": attempts.iter().map(attempt_value).collect::<Vec<_>>(),
-    })
+    serde_json::to_value(of(d, attempts)).unwrap_or_default()
 }
 
 /// Why a portable document could not be read.
