@@ -45,12 +45,13 @@ complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "config" -d 'Show th
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "man" -d 'Print the man page (roff)'
 complete -c hookcli -n "__fish_hookcli_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l port -d 'Port to listen on (0 picks a free one; the banner says which)' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l bind -d 'Address to bind; loopback unless you mean to expose it' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l bind -d 'Address to bind, HOST or HOST:PORT; loopback unless you mean to expose it' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l path -d 'Only requests under this path prefix are deliveries; others get 404' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l forward-to -d 'Forward every delivery to this URL (the path below --path is appended)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -s u -l url -d 'Forward every delivery to this URL (the path below --path is appended)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l route -d 'Forward matching deliveries elsewhere: /PREFIX=URL, PROVIDER=URL or PROVIDER:EVENT-GLOB=URL' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l forward-timeout -d 'How long the app may take (raise it to sit in a debugger)' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l forward-ca -d 'Trust this PEM certificate for an HTTPS app' -r -F
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l timeout -d 'How long the app may take (raise it to sit in a debugger)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l ca -d 'Trust this PEM certificate for HTTPS: the app\'s and the relay\'s (a self-signed one)' -r -F
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l forward-ca -d 'The old spelling of --ca for the app alone' -r -F
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -s p -l provider -d 'Provider of the deliveries (default: recognised from each one\'s headers)' -r -f -a "stripe\t''
 github\t''
 shopify\t''
@@ -94,7 +95,7 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l relay -d 'Als
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l channel -d 'The relay channel: public deliveries go to RELAY/CHANNEL/...' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l token -d 'The relay\'s token (prefer --token-env)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l token-env -d 'Read the relay\'s token from this environment variable (wins over --token and HOOKCLI_RELAY_TOKEN)' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l relay-ca -d 'Trust this PEM certificate for the relay (a self-signed one)' -r -F
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l relay-ca -d 'The old spelling of --ca for the relay alone' -r -F
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l inspect -d 'Also serve the inspector page on 127.0.0.1:PORT (default 4040), over the same store' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l max-offline -d 'Exit non-zero after this long without a relay connection (e.g. 10m), so a supervisor can restart listen' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l hmac-header -d 'Header that carries the signature' -r
@@ -109,7 +110,7 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l hmac-timestam
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l forward-insecure -d 'Accept any certificate from an HTTPS app (a local self-signed one)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l insecure -d 'Accept any certificate from an HTTPS app (a local self-signed one); never from the relay'
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l enforce -d 'Answer 401 to deliveries whose signature is invalid (they are still recorded)'
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l json -d 'Print one JSON object per line (a banner, then one per delivery)'
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -s h -l help -d 'Print help'
@@ -180,7 +181,8 @@ never\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l now -d 'Judge the timestamp against now instead of the moment it arrived'
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l json -d 'One JSON object with the verdict and the findings'
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -s h -l help -d 'Print help'
-complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l bind -d 'Address to listen on (0.0.0.0:443 on a public host)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l bind -d 'Address to listen on, HOST or HOST:PORT (0.0.0.0:443 on a public host)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l port -d 'Port to listen on, unless --bind names one (0 picks a free one)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l token -d 'The token clients must present (prefer --token-env)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l token-env -d 'Read the token from this environment variable (wins over --token and HOOKCLI_RELAY_TOKEN)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l tls-cert -d 'PEM certificate chain for HTTPS' -r -F
@@ -324,7 +326,7 @@ discord\t''
 standard-v1a\t''
 sendgrid\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -s e -l event -d 'Only these event types (`*` matches anything)' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l to -d 'Send here instead of the original forward target (the delivery\'s path is appended)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -s u -l url -d 'Send here instead of the original forward target (the delivery\'s path is appended)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l secret -d 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l secret-env -d 'Read the signing secret from this environment variable' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l set -d 'Set one JSON field of the body before sending (re-signed; repeatable)' -r
@@ -356,7 +358,7 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l insecure -d '
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -s h -l help -d 'Print help'
 complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l store -d 'Store folder (default: the platform data folder + hookcli)' -r -F
 complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l port -d 'Port to serve the page on (0 picks a free one; the printed URL says which)' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l bind -d 'Address to bind; loopback unless you mean to expose it (the token still guards it)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l bind -d 'Address to bind, HOST or HOST:PORT; loopback unless you mean to expose it (the token still guards it)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -s p -l provider -d 'Re-sign replays in this provider\'s scheme (default: each delivery\'s recorded provider)' -r -f -a "stripe\t''
 github\t''
 shopify\t''

@@ -15,7 +15,7 @@ const ABOUT: &str =
 
 const EXAMPLES: &str = "\
 Examples:
-  hookcli listen --forward-to http://localhost:3000/webhooks --secret-env STRIPE_WEBHOOK_SECRET
+  hookcli listen --url http://localhost:3000/webhooks --secret-env STRIPE_WEBHOOK_SECRET
   hookcli send --provider stripe --secret-env STRIPE_WEBHOOK_SECRET
   hookcli list --failed && hookcli replay --failed
   hookcli check --provider github --url http://localhost:3000/gh --secret-env GH_SECRET
@@ -103,12 +103,12 @@ pub enum Command {
 
 const LISTEN_EXAMPLES: &str = "\
 Examples:
-  hookcli listen --forward-to http://localhost:3000/webhooks --provider stripe --secret-env STRIPE_WEBHOOK_SECRET
+  hookcli listen --url http://localhost:3000/webhooks --provider stripe --secret-env STRIPE_WEBHOOK_SECRET
   hookcli listen --route stripe:invoice.*=http://localhost:3000/billing --route github=http://localhost:4000/gh
   hookcli listen --port 0 --json --respond 204
 
 Every request under --path is recorded in the store before it is answered.
-Without --forward-to it is answered with --respond and a JSON body naming its id;
+Without --url it is answered with --respond and a JSON body naming its id;
 with it, the app's own answer goes back (502 if the app is down, 504 if it is slow).";
 
 const PROVIDERS_EXAMPLES: &str = "\
@@ -154,7 +154,7 @@ Exit status: 0 valid, 1 invalid, 2 usage (no secret, unknown or ambiguous id), 3
 const RELAY_EXAMPLES: &str = "\
 Examples:
   HOOKCLI_RELAY_TOKEN=$(openssl rand -hex 32) hookcli relay --bind 0.0.0.0:443 --tls-cert cert.pem --tls-key key.pem --buffer /var/lib/hookcli
-  hookcli listen --relay https://relay.example.com --channel dev --token-env HOOKCLI_RELAY_TOKEN --forward-to http://localhost:3000/webhooks
+  hookcli listen --relay https://relay.example.com --channel dev --token-env HOOKCLI_RELAY_TOKEN --url http://localhost:3000/webhooks
 
 Providers deliver to https://relay.example.com/<channel>/<path>. The client of that channel
 (the newest one takes over) gets each delivery over its one connection and the provider
@@ -182,7 +182,7 @@ Exit status: 0 nothing failed; 1 a case failed (with --strict, also one that war
 const REPLAY_EXAMPLES: &str = "\
 Examples:
   hookcli replay last
-  hookcli replay 4fg8x2ab --to http://localhost:3000/webhooks --resign --secret-env STRIPE_WEBHOOK_SECRET
+  hookcli replay 4fg8x2ab --url http://localhost:3000/webhooks --resign --secret-env STRIPE_WEBHOOK_SECRET
   hookcli replay --failed --since 1d --concurrency 8
   hookcli replay last --set data.object.amount=5000 --resign --secret-env STRIPE_WEBHOOK_SECRET
   hookcli replay --all --provider github --dry-run
@@ -193,7 +193,7 @@ const INSPECT_EXAMPLES: &str = "\
 Examples:
   hookcli inspect --open
   hookcli inspect --port 4041 --secret-env STRIPE_WEBHOOK_SECRET
-  hookcli listen --forward-to http://localhost:3000/webhooks --inspect
+  hookcli listen --url http://localhost:3000/webhooks --inspect
 
 The page lists deliveries as listen records them (no reload), shows each one's
 request, verdict and attempts, and replays it: exactly, re-signed, or with an
@@ -360,26 +360,29 @@ pub struct ListenArgs {
     /// Port to listen on (0 picks a free one; the banner says which).
     #[arg(long, default_value_t = 8787)]
     pub port: u16,
-    /// Address to bind; loopback unless you mean to expose it.
-    #[arg(long, default_value = "127.0.0.1")]
-    pub bind: std::net::IpAddr,
+    /// Address to bind, HOST or HOST:PORT; loopback unless you mean to expose it.
+    #[arg(long, default_value = "127.0.0.1", value_name = "HOST[:PORT]")]
+    pub bind: crate::bind::Bind,
     /// Only requests under this path prefix are deliveries; others get 404.
     #[arg(long, default_value = "/")]
     pub path: String,
     /// Forward every delivery to this URL (the path below --path is appended).
-    #[arg(long, value_name = "URL")]
+    #[arg(long = "url", short = 'u', alias = "forward-to", value_name = "URL")]
     pub forward_to: Option<String>,
     /// Forward matching deliveries elsewhere: /PREFIX=URL, PROVIDER=URL or PROVIDER:EVENT-GLOB=URL.
     #[arg(long = "route", value_name = "MATCH=URL")]
     pub routes: Vec<crate::listen::route::Route>,
     /// How long the app may take (raise it to sit in a debugger).
-    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    #[arg(long = "timeout", alias = "forward-timeout", default_value = "30s", value_parser = humantime::parse_duration)]
     pub forward_timeout: Duration,
-    /// Accept any certificate from an HTTPS app (a local self-signed one).
-    #[arg(long)]
+    /// Accept any certificate from an HTTPS app (a local self-signed one); never from the relay.
+    #[arg(long = "insecure", alias = "forward-insecure")]
     pub forward_insecure: bool,
-    /// Trust this PEM certificate for an HTTPS app.
+    /// Trust this PEM certificate for HTTPS: the app's and the relay's (a self-signed one).
     #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// The old spelling of --ca for the app alone.
+    #[arg(long, value_name = "FILE", hide = true, conflicts_with = "ca")]
     pub forward_ca: Option<PathBuf>,
     /// Provider of the deliveries (default: recognised from each one's headers).
     #[arg(long, short = 'p', value_parser = clap::builder::PossibleValuesParser::new(crate::provider::NAMES))]
@@ -430,8 +433,8 @@ pub struct ListenArgs {
     /// Read the relay's token from this environment variable (wins over --token and HOOKCLI_RELAY_TOKEN).
     #[arg(long, value_name = "VAR")]
     pub token_env: Option<String>,
-    /// Trust this PEM certificate for the relay (a self-signed one).
-    #[arg(long, value_name = "FILE")]
+    /// The old spelling of --ca for the relay alone.
+    #[arg(long, value_name = "FILE", hide = true, conflicts_with = "ca")]
     pub relay_ca: Option<PathBuf>,
     /// Also serve the inspector page on 127.0.0.1:PORT (default 4040), over the same store.
     #[arg(long, value_name = "PORT", num_args = 0..=1, default_missing_value = "4040", require_equals = true)]
@@ -450,9 +453,9 @@ pub struct InspectArgs {
     /// Port to serve the page on (0 picks a free one; the printed URL says which).
     #[arg(long, default_value_t = 4040)]
     pub port: u16,
-    /// Address to bind; loopback unless you mean to expose it (the token still guards it).
-    #[arg(long, default_value = "127.0.0.1")]
-    pub bind: std::net::IpAddr,
+    /// Address to bind, HOST or HOST:PORT; loopback unless you mean to expose it (the token still guards it).
+    #[arg(long, default_value = "127.0.0.1", value_name = "HOST[:PORT]")]
+    pub bind: crate::bind::Bind,
     /// Open the page in the default browser.
     #[arg(long)]
     pub open: bool,
@@ -474,9 +477,12 @@ pub struct InspectArgs {
 
 #[derive(Debug, Args)]
 pub struct RelayArgs {
-    /// Address to listen on (0.0.0.0:443 on a public host).
-    #[arg(long, default_value = "127.0.0.1:8788")]
-    pub bind: std::net::SocketAddr,
+    /// Address to listen on, HOST or HOST:PORT (0.0.0.0:443 on a public host).
+    #[arg(long, default_value = "127.0.0.1", value_name = "HOST[:PORT]")]
+    pub bind: crate::bind::Bind,
+    /// Port to listen on, unless --bind names one (0 picks a free one).
+    #[arg(long, default_value_t = 8788)]
+    pub port: u16,
     /// The token clients must present (prefer --token-env).
     #[arg(long, env = "HOOKCLI_RELAY_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
@@ -683,7 +689,7 @@ pub struct ReplayArgs {
     #[arg(long, short = 'e', value_name = "GLOB")]
     pub event: Option<String>,
     /// Send here instead of the original forward target (the delivery's path is appended).
-    #[arg(long, value_name = "URL")]
+    #[arg(long = "url", short = 'u', alias = "to", value_name = "URL")]
     pub to: Option<String>,
     /// Sign again over the same body with a fresh timestamp, in the provider's scheme.
     #[arg(long)]
@@ -807,7 +813,32 @@ pub fn parse_with(file: Option<&crate::config::FileConfig>) -> Cli {
         .clone()
         .try_get_matches()
         .unwrap_or_else(|e| usage_exit(e, &cmd, &args));
+    if let Some((name, sub)) = matches.subcommand()
+        && let Some(line) = port_given_twice(name, sub)
+    {
+        eprintln!("hookcli: error: {line}");
+        std::process::exit(2)
+    }
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| usage_exit(e, &cmd, &args))
+}
+
+/// `--bind HOST:PORT` and `--port N` both typed, naming different ports:
+/// neither silently wins.
+fn port_given_twice(sub: &str, m: &clap::ArgMatches) -> Option<String> {
+    use clap::parser::ValueSource;
+    let bind = *m.try_get_one::<crate::bind::Bind>("bind").ok()??;
+    let in_bind = bind.port?;
+    let port = *m.try_get_one::<u16>("port").ok()??;
+    let typed = matches!(
+        m.value_source("port"),
+        Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+    );
+    (typed && port != in_bind).then(|| {
+        format!(
+            "--bind {bind} names port {in_bind} and --port names {port}: give the port once (hookcli {sub} --bind {} --port {port})",
+            bind.ip
+        )
+    })
 }
 
 /// Help and version print as clap has them; a usage error is one line

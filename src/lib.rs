@@ -2,6 +2,7 @@
 //! The modules are public so that integration tests and benches reach them.
 
 pub mod base;
+pub mod bind;
 pub mod check;
 pub mod cli;
 mod cli_values;

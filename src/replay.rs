@@ -9,8 +9,8 @@ use crate::store::{Attempt, AttemptKind, Delivery};
 
 /// How every selected delivery is to be replayed.
 pub struct Plan<'a> {
-    /// `--to`: the base URL; the delivery's path is appended, as listen's
-    /// `--forward-to` does.
+    /// `--url`: the base URL; the delivery's path is appended, as listen's
+    /// `--url` does.
     pub to: Option<String>,
     /// Signs again with this scheme and secret.
     pub resign: Option<(&'a dyn Provider, Secret)>,

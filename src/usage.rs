@@ -147,11 +147,19 @@ fn subcommand<'a>(cmd: &'a clap::Command, args: &[String]) -> Option<&'a clap::C
 }
 
 fn long_flags(cmd: &clap::Command) -> impl Iterator<Item = String> + '_ {
-    cmd.get_arguments()
-        .filter(|a| !a.is_hide_set())
+    let shown = || cmd.get_arguments().filter(|a| !a.is_hide_set());
+    shown()
         .filter_map(|a| a.get_long().map(str::to_string))
         .chain(["help".to_string()])
         .chain(cmd.get_version().map(|_| "version".to_string()))
+        // Old spellings last: a typo of one (`--frwd`) is offered the
+        // spelling it was nearest, which still works.
+        .chain(shown().flat_map(|a| {
+            a.get_all_aliases()
+                .unwrap_or_default()
+                .into_iter()
+                .map(str::to_string)
+        }))
 }
 
 /// The flag just before `word` on the command line, when its value is

@@ -1407,6 +1407,39 @@ fn relay_client_answering_after_timeout_is_504() {
 // ---------------------------------------------------------------------------
 // 6. TLS
 
+/// The vocabulary every server and client command shares: the relay takes
+/// `--bind HOST` with `--port`, and listen's `--ca` trusts the relay's
+/// certificate as the old `--relay-ca` did.
+#[test]
+fn relay_takes_port_and_listen_trusts_it_with_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
+        .expect("self-signed certificate");
+    let cert = dir.path().join("cert.pem");
+    let key_file = dir.path().join("key.pem");
+    std::fs::write(&cert, key.cert.pem()).unwrap();
+    std::fs::write(&key_file, key.signing_key.serialize_pem()).unwrap();
+    let relay = Relay::start(&[
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key_file.to_str().unwrap(),
+    ]);
+    assert_ne!(relay.addr.port(), 8788, "--port 0 picks a free port");
+    let app = App::start("ca");
+    let store = tempfile::tempdir().unwrap();
+    let _listen = attached(
+        store.path(),
+        &relay.url,
+        "voc",
+        &["--ca", cert.to_str().unwrap(), "--url", &app.url()],
+    );
+}
+
 #[test]
 fn relay_tls_client_refuses_an_unknown_certificate_unless_given_relay_ca() {
     let dir = tempfile::tempdir().unwrap();

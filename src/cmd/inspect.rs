@@ -1,6 +1,5 @@
 //! `hookcli inspect`: check the flags, open the store, serve the page.
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use crate::cli::InspectArgs;
@@ -19,7 +18,7 @@ pub fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
         // The writer records replays (and creates an empty store to watch).
         let (writer, writer_thread) = Writer::start(&store)?;
         let inspector = Inspector::bind(
-            SocketAddr::new(args.bind, args.port),
+            args.bind.with_port(args.port),
             store.clone(),
             writer,
             resign,

@@ -151,19 +151,6 @@ fn human(r: &Summary) -> String {
     )
 }
 
-fn json(r: &Summary) -> serde_json::Value {
-    serde_json::json!({
-        "id": r.id,
-        "received_at": rfc3339_ms(r.received_at),
-        "method": r.method,
-        "path": r.target,
-        "provider": r.provider,
-        "event_type": r.event_type,
-        "event_id": r.event_id,
-        "verdict": r.verdict,
-        "last_status": r.last_status,
-        "last_error": r.last_error,
-        "attempts": r.attempts,
-        "body_size": r.body_size,
-    })
+fn json(r: &Summary) -> String {
+    serde_json::to_string(&store::wire::Listed::from(r)).unwrap_or_default()
 }

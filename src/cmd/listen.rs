@@ -1,6 +1,5 @@
 //! `hookcli listen`: check the flags, then run the capture proxy.
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use crate::cli::ListenArgs;
@@ -24,7 +23,7 @@ pub fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     for url in args.forward_to.iter() {
-        check_url("--forward-to", url)?;
+        check_url("--url", url)?;
     }
     if let Some(url) = &args.public_url {
         check_url("--public-url", url)?;
@@ -61,7 +60,7 @@ pub fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
                 url: url.clone(),
                 channel: args.channel.clone().unwrap_or_default(),
                 token,
-                ca: args.relay_ca.clone(),
+                ca: args.relay_ca.clone().or_else(|| args.ca.clone()),
                 max_offline: args.max_offline,
             })
         }
@@ -88,13 +87,13 @@ pub fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     let config = Config {
-        bind: SocketAddr::new(args.bind, args.port),
+        bind: args.bind.with_port(args.port),
         path,
         forward_to: args.forward_to.clone(),
         routes: args.routes.clone(),
         forward_timeout: args.forward_timeout,
         forward_insecure: args.forward_insecure,
-        forward_ca: args.forward_ca.clone(),
+        forward_ca: args.forward_ca.clone().or_else(|| args.ca.clone()),
         provider,
         secret,
         tolerance: args.tolerance.map(|d| d.as_secs()),

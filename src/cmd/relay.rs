@@ -25,7 +25,7 @@ pub fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     let config = RelayConfig {
-        bind: args.bind,
+        bind: args.bind.with_port(args.port),
         token,
         tls: args.tls_cert.clone().zip(args.tls_key.clone()),
         public_url: args.public_url.clone(),

@@ -147,7 +147,7 @@ pub async fn delivery(state: Arc<State>, key: String, shape: Shape) -> Result<An
         .read(move |store, conn| {
             let (d, attempts) = find(store, conn, &key)?;
             Ok(match shape {
-                Shape::Detail => Answer::Json(view::detail(&d, &attempts)),
+                Shape::Detail => Answer::Json(json!(view::detail(&d, &attempts))),
                 Shape::Curl => Answer::Text(crate::curl::command(&d)),
                 Shape::Document => Answer::Json(portable::document(&d, &attempts)),
             })

@@ -2,13 +2,15 @@
 //! Bodies travel as data (text, or hex when they are not UTF-8) with their
 //! size and SHA-256; the page puts them in text nodes, never in markup.
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::provider::Headers;
 use crate::provider::crypto::sha256_hex;
 use crate::store::portable::rfc3339_ms;
 use crate::store::search::ListRow;
-use crate::store::{Attempt, Delivery, short_id};
+use crate::store::wire::{DeliveryHead, Listed, VerdictDoc};
+use crate::store::{Attempt, Delivery};
 
 /// Bodies longer than this are cut for display (the copy buttons and the
 /// portable document keep every byte).
@@ -84,24 +86,40 @@ pub fn body(bytes: &[u8], content_type: Option<&str>) -> Value {
     v
 }
 
-/// A row of the list.
-pub fn row(r: &ListRow) -> Value {
-    json!({
-        "id": r.id,
-        "short_id": short_id(&r.id),
-        "received_at": rfc3339_ms(r.received_at),
-        "method": r.method,
-        "target": r.target,
-        "provider": r.provider,
-        "event_type": r.event_type,
-        "event_id": r.event_id,
-        "verdict": r.verdict,
-        "body_size": r.body_size,
-        "last_status": r.last_status,
-        "last_error": r.last_error,
-        "duration_ms": r.last_duration_ms,
-        "attempts": r.attempts,
-    })
+/// A row of the page's list: `list --json`'s row, and how long the last
+/// attempt took.
+#[derive(Serialize)]
+pub struct Row {
+    #[serde(flatten)]
+    pub listed: Listed,
+    pub duration_ms: Option<f64>,
+    /// The name `path` had here before the names were made one.
+    pub target: String,
+}
+
+pub fn row(r: &ListRow) -> Row {
+    Row {
+        listed: Listed::from(&r.summary),
+        duration_ms: r.last_duration_ms,
+        target: r.summary.target.clone(),
+    }
+}
+
+/// A delivery's whole story, for its page.
+#[derive(Serialize)]
+pub struct Detail {
+    #[serde(flatten)]
+    pub head: DeliveryHead<VerdictDoc>,
+    /// The name `path` had here before the names were made one.
+    pub target: String,
+    pub peer: Option<String>,
+    pub source: String,
+    pub public_url: Option<String>,
+    pub http_version: String,
+    pub rejected: Option<String>,
+    pub headers: Value,
+    pub body: Value,
+    pub attempts: Vec<Value>,
 }
 
 pub fn attempt(n: usize, a: &Attempt) -> Value {
@@ -123,31 +141,23 @@ pub fn attempt(n: usize, a: &Attempt) -> Value {
     })
 }
 
-/// A delivery's whole story.
-pub fn detail(d: &Delivery, attempts: &[Attempt]) -> Value {
-    json!({
-        "id": d.id,
-        "short_id": short_id(&d.id),
-        "received_at": rfc3339_ms(d.received_at),
-        "peer": d.peer,
-        "source": d.source,
-        "method": d.method,
-        "target": d.target,
-        "public_url": d.public_url,
-        "http_version": d.http_version,
-        "provider": d.provider,
-        "event_type": d.event_type,
-        "event_id": d.event_id,
-        "verdict": {
-            "verdict": d.verdict.word,
-            "cause": d.verdict.cause,
-            "explanation": d.verdict.explanation,
-        },
-        "rejected": d.rejected,
-        "headers": headers(&d.headers),
-        "body": body(&d.body, d.headers.get_str("content-type")),
-        "attempts": attempts.iter().enumerate().map(|(i, a)| attempt(i + 1, a)).collect::<Vec<_>>(),
-    })
+pub fn detail(d: &Delivery, attempts: &[Attempt]) -> Detail {
+    Detail {
+        head: DeliveryHead::of(d, VerdictDoc::from(&d.verdict)),
+        target: d.target.clone(),
+        peer: d.peer.clone(),
+        source: d.source.clone(),
+        public_url: d.public_url.clone(),
+        http_version: d.http_version.clone(),
+        rejected: d.rejected.clone(),
+        headers: headers(&d.headers),
+        body: body(&d.body, d.headers.get_str("content-type")),
+        attempts: attempts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| attempt(i + 1, a))
+            .collect(),
+    }
 }
 
 #[cfg(test)]

@@ -65,12 +65,9 @@ impl Forwarder {
         }
         if let Some(path) = ca {
             let pem = std::fs::read(path)
-                .map_err(|e| anyhow::anyhow!("cannot read --forward-ca {}: {e}", path.display()))?;
+                .map_err(|e| anyhow::anyhow!("cannot read --ca {}: {e}", path.display()))?;
             let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
-                anyhow::anyhow!(
-                    "--forward-ca {} is not a PEM certificate: {e}",
-                    path.display()
-                )
+                anyhow::anyhow!("--ca {} is not a PEM certificate: {e}", path.display())
             })?;
             builder = builder.tls_certs_merge([cert]);
         }

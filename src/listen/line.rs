@@ -5,9 +5,9 @@ use std::io::Write;
 use std::sync::mpsc;
 
 use colored::Colorize;
-use serde_json::json;
 
 use crate::output::one_line;
+use crate::store::wire::{DeliveryHead, ListenLine};
 use crate::store::{Delivery, portable::rfc3339_ms, short_id};
 
 /// What one delivery came to, for its line.
@@ -125,28 +125,20 @@ fn plain(l: &LineInfo<'_>) -> String {
 
 pub fn json_line(l: &LineInfo<'_>) -> String {
     let d = l.delivery;
-    json!({
-        "type": "delivery",
-        "id": d.id,
-        "received_at": rfc3339_ms(d.received_at),
-        "method": d.method,
-        "path": d.target,
-        "provider": d.provider,
-        "event_type": d.event_type,
-        "event_id": d.event_id,
-        "verdict": d.verdict.word,
-        "verdict_cause": d.verdict.cause,
-        "body_size": d.body.len(),
-        "body_sha256": d.body_sha256,
-        "action": l.action,
+    let line = ListenLine {
+        kind: "delivery".into(),
+        head: DeliveryHead::of(d, d.verdict.word.clone()),
+        verdict_cause: d.verdict.cause.clone(),
+        body_sha256: d.body_sha256.clone(),
+        action: l.action.into(),
         // A log line: the app's credentials and query stay out of it.
-        "target": l.target.map(crate::secret::redact_url),
-        "status": l.status,
-        "error": l.error,
-        "duration_ms": l.duration_ms,
-        "rejected": d.rejected,
-    })
-    .to_string()
+        target: l.target.map(crate::secret::redact_url),
+        status: l.status,
+        error: l.error.map(str::to_string),
+        duration_ms: l.duration_ms,
+        rejected: d.rejected.clone(),
+    };
+    serde_json::to_string(&line).unwrap_or_default()
 }
 
 /// A printer thread: lines in, written and flushed whenever it catches up.

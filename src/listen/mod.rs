@@ -273,7 +273,7 @@ fn banner(config: &Config, local: SocketAddr, store: &Store, inspect: Option<&st
             config.forward_timeout
         )),
         None if config.routes.is_empty() => {
-            lines.push(format!("  respond  {} (no --forward-to)", config.respond))
+            lines.push(format!("  respond  {} (no --url)", config.respond))
         }
         None => {}
     }

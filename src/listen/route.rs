@@ -1,6 +1,6 @@
 //! `--route MATCH=URL`: which app a delivery is forwarded to. MATCH is a
 //! path prefix (`/billing`), a provider (`github`) or `provider:event-glob`
-//! (`stripe:invoice.*`). The first match wins; `--forward-to` is the fallback.
+//! (`stripe:invoice.*`). The first match wins; `--url` is the fallback.
 
 use std::str::FromStr;
 

@@ -100,7 +100,7 @@ pub async fn run(config: RelayConfig) -> anyhow::Result<()> {
         .await
         .map_err(|e| match e.kind() {
             std::io::ErrorKind::AddrInUse => {
-                anyhow::anyhow!("{} is already in use; pass another --bind", config.bind)
+                anyhow::anyhow!("{} is already in use; pass another --port", config.bind)
             }
             _ => anyhow::anyhow!("cannot listen on {}: {e}", config.bind),
         })?;

@@ -34,15 +34,13 @@ pub fn client_config(ca: Option<&Path>) -> anyhow::Result<Arc<rustls::ClientConf
     }
     if let Some(path) = ca {
         let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
-            .map_err(|e| anyhow::anyhow!("cannot read --relay-ca {}: {e}", path.display()))?
+            .map_err(|e| anyhow::anyhow!("cannot read --ca {}: {e}", path.display()))?
             .collect::<Result<_, _>>()
-            .map_err(|e| {
-                anyhow::anyhow!("--relay-ca {} is not PEM certificates: {e}", path.display())
-            })?;
+            .map_err(|e| anyhow::anyhow!("--ca {} is not PEM certificates: {e}", path.display()))?;
         for c in certs {
             roots
                 .add(c)
-                .map_err(|e| anyhow::anyhow!("--relay-ca {}: {e}", path.display()))?;
+                .map_err(|e| anyhow::anyhow!("--ca {}: {e}", path.display()))?;
         }
     }
     Ok(Arc::new(

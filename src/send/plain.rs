@@ -6,7 +6,7 @@
 use std::error::Error;
 use std::io::ErrorKind;
 
-const TRUST: &str = "trust the server's certificate with --ca FILE (listen: --forward-ca, --relay-ca), or --insecure for a local test";
+const TRUST: &str = "trust the server's certificate with --ca FILE, or --insecure for a local test";
 
 /// Why a request failed, from the error and its causes: the innermost
 /// cause hookcli knows, said plainly; else the innermost text, cleaned.

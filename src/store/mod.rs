@@ -11,6 +11,7 @@ mod writer;
 
 pub mod portable;
 pub mod search;
+pub mod wire;
 
 pub use model::{Attempt, AttemptKind, Delivery, Sent, Summary, VerdictRecord, now_ms};
 pub use query::{Filter, Lookup};

@@ -30,7 +30,7 @@ const SUMMARY_COLUMNS: &str =
     "id, received_at, method, target, provider, event_type, event_id, verdict,
     body_size, last_status, last_error, attempt_count";
 
-fn summary(row: &Row<'_>) -> rusqlite::Result<Summary> {
+pub(crate) fn summary(row: &Row<'_>) -> rusqlite::Result<Summary> {
     Ok(Summary {
         id: row.get(0)?,
         received_at: row.get(1)?,

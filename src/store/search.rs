@@ -19,23 +19,12 @@ pub struct Search {
     pub limit: usize,
 }
 
-/// A row of the inspector's list.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+/// A row of the inspector's list: `list`'s row, and how long the last attempt took.
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListRow {
     pub seq: i64,
-    pub id: String,
-    pub received_at: i64,
-    pub method: String,
-    pub target: String,
-    pub provider: Option<String>,
-    pub event_type: Option<String>,
-    pub event_id: Option<String>,
-    pub verdict: String,
-    pub body_size: i64,
-    pub last_status: Option<u16>,
-    pub last_error: Option<String>,
+    pub summary: super::Summary,
     pub last_duration_ms: Option<f64>,
-    pub attempts: i64,
 }
 
 /// Why a search could not be run as asked.
@@ -49,30 +38,20 @@ pub enum SearchError {
 
 fn row(r: &Row<'_>) -> rusqlite::Result<ListRow> {
     Ok(ListRow {
-        seq: r.get(0)?,
-        id: r.get(1)?,
-        received_at: r.get(2)?,
-        method: r.get(3)?,
-        target: r.get(4)?,
-        provider: r.get(5)?,
-        event_type: r.get(6)?,
-        event_id: r.get(7)?,
-        verdict: r.get(8)?,
-        body_size: r.get(9)?,
-        last_status: r.get(10)?,
-        last_error: r.get(11)?,
-        last_duration_ms: r.get(12)?,
-        attempts: r.get(13)?,
+        summary: super::query::summary(r)?,
+        seq: r.get(12)?,
+        last_duration_ms: r.get(13)?,
     })
 }
 
 /// Newest first, at most `limit` rows.
 pub fn search(conn: &Connection, s: &Search) -> Result<Vec<ListRow>, SearchError> {
     let mut sql = String::from(
-        "SELECT d.seq, d.id, d.received_at, d.method, d.target, d.provider, d.event_type,
+        // `list`'s columns first, in their order, so its row reader reads them.
+        "SELECT d.id, d.received_at, d.method, d.target, d.provider, d.event_type,
                 d.event_id, d.verdict, d.body_size, d.last_status, d.last_error,
-                (SELECT a.duration_ms FROM attempts a WHERE a.delivery_id = d.id ORDER BY a.seq DESC LIMIT 1),
-                d.attempt_count
+                d.attempt_count, d.seq,
+                (SELECT a.duration_ms FROM attempts a WHERE a.delivery_id = d.id ORDER BY a.seq DESC LIMIT 1)
          FROM deliveries d WHERE 1=1",
     );
     let mut args: Vec<rusqlite::types::Value> = Vec::new();

@@ -150,7 +150,7 @@ async function loadList() {
       el('td', { class: 'num' }, el('a', { class: 'open', href: '#/d/' + encodeURIComponent(d.id), title: d.id },
         shortTime(d.received_at))),
       el('td', { class: 'wide', text: d.method }),
-      el('td', { class: 'path', text: d.target }),
+      el('td', { class: 'path', text: d.path }),
       el('td', { text: d.provider || '–' }),
       el('td', { text: d.event_type || '–' }),
       el('td', {}, el('span', { class: 'badge ' + d.verdict, text: d.verdict })),
@@ -229,7 +229,7 @@ async function showDetail(id) {
   const v = d.verdict;
   const copyOut = el('div', { id: 'copy-out' });
   m.append(
-    el('h1', { id: 'title' }, d.method + ' ' + d.target),
+    el('h1', { id: 'title' }, d.method + ' ' + d.path),
     el('dl', { class: 'facts' },
       el('dt', { text: 'id' }), el('dd', { text: d.id + ' (short ' + d.short_id + ')' }),
       el('dt', { text: 'received' }), el('dd', { text: shortTime(d.received_at) + ' from ' + (d.peer || '?') + ', ' + d.http_version + ', ' + d.source }),
