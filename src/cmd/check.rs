@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::check::{self, CaseName, Plan, render};
 use crate::cli::{CheckArgs, ReportFormat};
 
-use super::{check_key, provider, require_secret, resolve_secret, usage};
+use super::{check_key, provider, require_secret, secrets, usage};
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let name = args
@@ -16,11 +16,17 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         .or_else(|| crate::config::active().provider.clone())
         .ok_or_else(|| usage("--provider is required (or set provider in hookcli.toml); `hookcli providers` lists them"))?;
     let provider = provider(&name, &args.hmac)?;
-    let secret = match resolve_secret(&args.secret)? {
+    let secrets = secrets(
+        &args.secret,
+        Some(provider.name()),
+        &[],
+        crate::provider::KeyRole::Sign,
+    )?;
+    let secret = match secrets.get(provider.name()) {
         // Zapier signs nothing: no secret to ask for.
         None if !provider.signed() => crate::secret::Secret::new(""),
-        s => {
-            let s = require_secret(s, provider.as_ref())?;
+        _ => {
+            let s = require_secret(&secrets, provider.as_ref())?;
             // Asymmetric schemes: check signs its deliveries, so it takes the private key.
             check_key(&s, provider.as_ref(), crate::provider::KeyRole::Sign)?;
             s

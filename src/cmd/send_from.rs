@@ -13,7 +13,7 @@ use crate::provider::{self, Provider};
 use crate::replay::{self, Plan};
 use crate::store::portable;
 
-use super::{check_key, exit, require_secret, resolve_secret, usage};
+use super::{check_key, exit, require_secret, secrets, usage};
 
 /// Every document named: files as given, folders' `*.json` in name order.
 fn documents(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
@@ -56,8 +56,14 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
             .map_err(|e| usage(format!("{} is not a delivery document: {e}", f.display())))?;
         loaded.push((f.clone(), d));
     }
-    let secret = if args.resign {
-        resolve_secret(&args.secret)?
+    // Each document's own provider picks its secret, unless --provider names one.
+    let secrets = if args.resign {
+        Some(secrets(
+            &args.secret,
+            args.provider.as_deref(),
+            &[],
+            crate::provider::KeyRole::Sign,
+        )?)
     } else {
         None
     };
@@ -81,7 +87,8 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
                 )));
             }
             (true, Some(p)) => {
-                let s = require_secret(secret.clone(), p.as_ref())?;
+                let secrets = secrets.as_ref().expect("resolved for --resign");
+                let s = require_secret(secrets, p.as_ref())?;
                 check_key(&s, p.as_ref(), crate::provider::KeyRole::Sign)?;
                 Some((p.as_ref(), s))
             }

@@ -11,7 +11,7 @@ use crate::provider::{self, Provider, Verdict, VerifyOptions, WebhookRequest};
 use crate::secret::Secret;
 use crate::store::{Delivery, portable::rfc3339_ms};
 
-use super::{check_key, exit, require_secret, resolve_secret, usage};
+use super::{check_key, exit, require_secret, secrets, usage};
 
 pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let store = super::store::store(&args.store);
@@ -22,11 +22,17 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         .or_else(|| d.provider.clone())
         .ok_or_else(|| usage("the delivery's provider was not recognised; pass --provider"))?;
     let provider = super::provider(&name, &args.hmac)?;
-    let secret = match resolve_secret(&args.secret)? {
+    let secrets = secrets(
+        &args.secret,
+        Some(provider.name()),
+        &[],
+        crate::provider::KeyRole::Verify,
+    )?;
+    let secret = match secrets.get(provider.name()) {
         // Zapier signs nothing: the verdict is `unsigned` whatever the secret.
         None if !provider.signed() => Secret::new(""),
-        s => {
-            let s = require_secret(s, provider.as_ref())?;
+        _ => {
+            let s = require_secret(&secrets, provider.as_ref())?;
             check_key(&s, provider.as_ref(), crate::provider::KeyRole::Verify)?;
             s
         }
