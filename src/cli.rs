@@ -95,10 +95,14 @@ Examples:
   hookcli listen --forward-to http://localhost:3000/webhooks --provider stripe --secret-env STRIPE_WEBHOOK_SECRET
   hookcli listen --route stripe:invoice.*=http://localhost:3000/billing --route github=http://localhost:4000/gh
   hookcli listen --port 0 --json --respond 204
+  hookcli listen --secret-env stripe=STRIPE_WEBHOOK_SECRET --secret-env github=GH_SECRET --enforce=strict
 
 Every request under --path is recorded in the store before it is answered.
 Without --forward-to it is answered with --respond and a JSON body naming its id;
-with it, the app's own answer goes back (502 if the app is down, 504 if it is slow).";
+with it, the app's own answer goes back (502 if the app is down, 504 if it is slow).
+Each delivery is checked with its provider's secret: --secret-env PROVIDER=VAR, a plain
+--secret-env VAR for the provider in use, [secrets] in hookcli.toml, or the provider's own
+variable (STRIPE_WEBHOOK_SECRET; `hookcli providers` names each). Without one: unchecked.";
 
 const PROVIDERS_EXAMPLES: &str = "\
 Examples:
