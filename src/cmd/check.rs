@@ -7,7 +7,8 @@ use std::time::Duration;
 use crate::check::{self, CaseName, Plan, render};
 use crate::cli::{CheckArgs, ReportFormat};
 
-use super::{check_key, provider, require_secret, secrets, usage};
+use super::{provider, provider_secret, usage};
+use crate::provider::KeyRole;
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let name = args
@@ -16,22 +17,10 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         .or_else(|| crate::config::active().provider.clone())
         .ok_or_else(|| usage("--provider is required (or set provider in hookcli.toml); `hookcli providers` lists them"))?;
     let provider = provider(&name, &args.hmac)?;
-    let secrets = secrets(
-        &args.secret,
-        Some(provider.name()),
-        &[],
-        crate::provider::KeyRole::Sign,
-    )?;
-    let secret = match secrets.get(provider.name()) {
+    // Asymmetric schemes: check signs its deliveries, so it takes the private key.
+    let secret = provider_secret(&args.secret, provider.as_ref(), KeyRole::Sign)?
         // Zapier signs nothing: no secret to ask for.
-        None if !provider.signed() => crate::secret::Secret::new(""),
-        _ => {
-            let s = require_secret(&secrets, provider.as_ref())?;
-            // Asymmetric schemes: check signs its deliveries, so it takes the private key.
-            check_key(&s, provider.as_ref(), crate::provider::KeyRole::Sign)?;
-            s
-        }
-    };
+        .unwrap_or_else(|| crate::secret::Secret::new(""));
     let cases: Vec<CaseName> = CaseName::ALL
         .into_iter()
         .filter(|c| args.cases.is_empty() || args.cases.contains(c))

@@ -66,6 +66,36 @@ pub fn secrets(
     Secrets::resolve(&given, role).map_err(usage)
 }
 
+/// The secret of a command about one provider (send, check, verify),
+/// checked to be the right kind of key for `role`; `None` for a provider
+/// that signs nothing (Zapier) and was given none.
+pub fn provider_secret(
+    args: &SecretArgs,
+    provider: &dyn Provider,
+    role: KeyRole,
+) -> anyhow::Result<Option<Secret>> {
+    let secrets = secrets(args, Some(provider.name()), &[], role)?;
+    if secrets.get(provider.name()).is_none() && !provider.signed() {
+        return Ok(None);
+    }
+    let secret = require_secret(&secrets, provider)?;
+    check_key(&secret, provider, role)?;
+    Ok(Some(secret))
+}
+
+/// The secrets `--resign` signs with (none without it): each delivery's
+/// provider picks its own, unless `--provider` names the scheme.
+pub fn resign_secrets(
+    resign: bool,
+    args: &SecretArgs,
+    provider: Option<&str>,
+) -> anyhow::Result<Option<Secrets>> {
+    match resign {
+        true => secrets(args, provider, &[], KeyRole::Sign).map(Some),
+        false => Ok(None),
+    }
+}
+
 /// `provider`'s secret, or a usage error that says which variable would
 /// have given one.
 pub fn require_secret(secrets: &Secrets, provider: &dyn Provider) -> anyhow::Result<Secret> {

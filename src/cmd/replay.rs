@@ -14,7 +14,7 @@ use crate::provider::{self, Provider};
 use crate::replay::{self, Plan, Prepared, ReplayError, Summary};
 use crate::store::{self, Filter, Lookup, Store, Writer, now_ms};
 
-use super::{check_key, exit, no_secret, secrets, usage};
+use super::{check_key, exit, no_secret, resign_secrets, usage};
 
 pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     let store = super::store::store(&args.store);
@@ -25,16 +25,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     // Each delivery's provider picks its secret, unless --provider names one.
-    let secrets = if args.resign {
-        Some(secrets(
-            &args.secret,
-            args.provider.as_deref(),
-            &[],
-            crate::provider::KeyRole::Sign,
-        )?)
-    } else {
-        None
-    };
+    let secrets = resign_secrets(args.resign, &args.secret, args.provider.as_deref())?;
     // Re-signing takes the private key of an asymmetric scheme.
     if let (Some(p), Some(secrets)) = (&resign_provider, &secrets)
         && let Some(found) = secrets.get(p.name())

@@ -13,7 +13,7 @@ use crate::provider::{self, Provider};
 use crate::replay::{self, Plan};
 use crate::store::portable;
 
-use super::{check_key, exit, require_secret, secrets, usage};
+use super::{check_key, exit, require_secret, resign_secrets, usage};
 
 /// Every document named: files as given, folders' `*.json` in name order.
 fn documents(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
@@ -57,16 +57,7 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
         loaded.push((f.clone(), d));
     }
     // Each document's own provider picks its secret, unless --provider names one.
-    let secrets = if args.resign {
-        Some(secrets(
-            &args.secret,
-            args.provider.as_deref(),
-            &[],
-            crate::provider::KeyRole::Sign,
-        )?)
-    } else {
-        None
-    };
+    let secrets = resign_secrets(args.resign, &args.secret, args.provider.as_deref())?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
