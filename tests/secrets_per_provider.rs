@@ -133,6 +133,23 @@ fn a_plain_secret_belongs_to_the_one_provider_the_routes_name() {
     assert_eq!(verdict(store.path(), &id).0, "valid");
     let (_, id) = send("stripe", listen.url(), &stripe, &[]);
     assert_eq!(verdict(store.path(), &id).0, "unchecked");
+    drop(listen);
+
+    // Routes naming two providers: the plain secret is tried for both, and
+    // a mismatch says how to give each its own.
+    let route2 = format!("stripe={}", app.url());
+    let store = tempfile::tempdir().unwrap();
+    let listen = Listen::start(
+        store.path(),
+        &["--route", &route, "--route", &route2, "--secret-env", "GH"],
+        &[("GH", &gh)],
+    );
+    let (_, id) = send("github", listen.url(), &gh, &[]);
+    assert_eq!(verdict(store.path(), &id).0, "valid");
+    let (_, id) = send("stripe", listen.url(), &stripe, &[]);
+    let (word, why) = verdict(store.path(), &id);
+    assert_eq!(word, "invalid");
+    assert!(why.contains("--secret-env stripe=VAR"), "{why}");
 }
 
 #[test]

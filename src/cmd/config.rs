@@ -95,6 +95,7 @@ pub fn run(args: ConfigArgs, file: Option<&Path>) -> anyhow::Result<ExitCode> {
         json: f.provider.clone(),
         source: from_file(f.provider.is_some()),
     });
+    let secrets = provider_secrets(file)?;
     let secret_set = match (env("HOOKCLI_SECRET"), &f.secret_env) {
         (Some(_), _) => true,
         (None, Some(var)) => env(var).is_some(),
@@ -113,8 +114,14 @@ pub fn run(args: ConfigArgs, file: Option<&Path>) -> anyhow::Result<ExitCode> {
             ),
             from_file(true),
         ),
+        (None, None) if secrets.is_empty() => (
+            "(none: export a provider's variable (`hookcli providers`), or pass --secret-env VAR)"
+                .to_string(),
+            "default".to_string(),
+        ),
+        // Each provider's own follows on the lines below.
         (None, None) => (
-            "(none: pass --secret-env VAR)".to_string(),
+            "(no plain one; each provider's own below)".to_string(),
             "default".to_string(),
         ),
     };
@@ -167,8 +174,6 @@ pub fn run(args: ConfigArgs, file: Option<&Path>) -> anyhow::Result<ExitCode> {
         value: token.0,
         source: token.1,
     });
-
-    let secrets = provider_secrets(file)?;
 
     let mut out = std::io::stdout().lock();
     let looked: Vec<String> = candidates()

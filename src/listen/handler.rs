@@ -199,6 +199,14 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
             VerdictRecord::from_verdict(&p.verify(&request, secret, &opts))
         }
     };
+    // A plain secret no provider claims is tried on every one: the record
+    // (not the sender) is told how to give this one its own on a mismatch.
+    let hint = provider
+        .filter(|p| verdict.cause.as_deref() == Some("mismatch") && !cfg.secrets.has_own(p.name()))
+        .map(|p| {
+            let name = p.name();
+            format!(" (listen's one plain secret is tried for every provider: if it is not {name}'s, give {name} its own with --secret-env {name}=VAR)")
+        });
     // A secret header that arrives as hookcli's own mark (a relay's buffer
     // keeps no secret) cannot be checked: invalid, so --enforce refuses
     // it, but saying why rather than "the secret is wrong".
@@ -256,6 +264,9 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
         }
         None => None,
     };
+    if let (Some(hint), Some(e)) = (hint, delivery.verdict.explanation.as_mut()) {
+        e.push_str(&hint);
+    }
     let mut forward_to = if refusal.is_none() {
         pick(
             &cfg.routes,
