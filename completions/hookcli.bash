@@ -725,6 +725,10 @@ _hookcli() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --enforce)
+                    COMPREPLY=($(compgen -W "invalid strict" -- "${cur}"))
+                    return 0
+                    ;;
                 --respond)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

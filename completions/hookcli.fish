@@ -81,7 +81,9 @@ discord\t''
 standard-v1a\t''
 sendgrid\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l secret -d 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l secret-env -d 'Read the signing secret from this environment variable' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l secret-env -d 'Read the signing secret from this environment variable; PROVIDER=VAR gives one provider\'s (repeatable). Unnamed, each provider\'s own variable is read (`hookcli providers` names it)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l enforce -d 'Answer 401 to deliveries whose signature is invalid (they are still recorded); =strict also to those no secret could check' -r -f -a "invalid\t'Invalid signatures, and requests from no provider hookcli recognises'
+strict\t'Those, and deliveries no secret could check (`unchecked`)'"
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l respond -d 'Status to answer when not forwarding' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l store -d 'Store folder (default: the platform data folder + hookcli)' -r -F
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l max-body -d 'Largest body accepted; larger ones get 413 and are recorded without their body (e.g. 25MiB, 1MB, 65536)' -r
@@ -111,9 +113,8 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l color -d 'Whe
 always\t''
 never\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l insecure -d 'Accept any certificate from an HTTPS app (a local self-signed one); never from the relay'
-complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l enforce -d 'Answer 401 to deliveries whose signature is invalid (they are still recorded)'
 complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -l json -d 'Print one JSON object per line (a banner, then one per delivery)'
-complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -s h -l help -d 'Print help'
+complete -c hookcli -n "__fish_hookcli_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hookcli -n "__fish_hookcli_using_subcommand list" -l store -d 'Store folder (default: the platform data folder + hookcli)' -r -F
 complete -c hookcli -n "__fish_hookcli_using_subcommand list" -s n -l limit -d 'How many deliveries to show' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand list" -s p -l provider -d 'Only this provider\'s deliveries' -r
@@ -164,7 +165,7 @@ discord\t''
 standard-v1a\t''
 sendgrid\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l secret -d 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l secret-env -d 'Read the signing secret from this environment variable' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l secret-env -d 'Read the signing secret from this environment variable; PROVIDER=VAR gives one provider\'s (repeatable). Unnamed, each provider\'s own variable is read (`hookcli providers` names it)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l tolerance -d 'Timestamp tolerance, overriding the provider\'s (e.g. 10m)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l hmac-header -d 'Header that carries the signature' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l hmac-prefix -d 'Text before the signature in the header value, e.g. `sha256=`' -r
@@ -229,7 +230,7 @@ standard-v1a\t''
 sendgrid\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -s u -l url -d 'The endpoint to check' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l secret -d 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l secret-env -d 'Read the signing secret from this environment variable' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l secret-env -d 'Read the signing secret from this environment variable; PROVIDER=VAR gives one provider\'s (repeatable). Unnamed, each provider\'s own variable is read (`hookcli providers` names it)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -s e -l event -d 'Sample event to use (default: the provider\'s most common one)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l format -d 'Report format' -r -f -a "human\t''
 json\t''
@@ -328,7 +329,7 @@ sendgrid\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -s e -l event -d 'Only these event types (`*` matches anything)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -s u -l url -d 'Send here instead of the original forward target (the delivery\'s path is appended)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l secret -d 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l secret-env -d 'Read the signing secret from this environment variable' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l secret-env -d 'Read the signing secret from this environment variable; PROVIDER=VAR gives one provider\'s (repeatable). Unnamed, each provider\'s own variable is read (`hookcli providers` names it)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -l set -d 'Set one JSON field of the body before sending (re-signed; repeatable)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -s d -l data -d 'Replace the body: @FILE, - or text (re-signed)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand replay" -s c -l concurrency -d 'How many replays are in flight at once (1 keeps the original order)' -r
@@ -439,7 +440,7 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l delay -d 'Pause
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l base -d 'Merge this partial JSON document over each generated event: your fields win, the rest stays realistic' -r -F
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s u -l url -d 'Where to send it (default: a local `hookcli listen`, on hookcli.toml\'s port if it sets one)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l secret -d 'The signing secret; for discord, sendgrid and standard-v1a a key: the private key to sign, the public key to verify (prefer --secret-env: flags show up in shell history and `ps`)' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l secret-env -d 'Read the signing secret from this environment variable' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l secret-env -d 'Read the signing secret from this environment variable; PROVIDER=VAR gives one provider\'s (repeatable). Unnamed, each provider\'s own variable is read (`hookcli providers` names it)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s d -l data -d 'Replace the payload: @FILE, - (standard input), or the text itself. Signed byte for byte' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -l set -d 'Set one JSON field of the payload, e.g. data.object.amount=5000 (repeatable)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s H -l header -d 'Add a header, `Name: value` (repeatable)' -r

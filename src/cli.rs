@@ -93,7 +93,7 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Show the settings in force and where each comes from (flags aside).
     #[command(
-        after_help = "Examples:\n  hookcli config\n  hookcli config --json\n\nThe file is hookcli.toml in the working directory, else in the platform config folder\n(~/.config/hookcli/hookcli.toml on Linux), or the path in HOOKCLI_CONFIG. Keys: store,\nprovider, secret_env, forward_to, port, relay, channel, token_env."
+        after_help = "Examples:\n  hookcli config\n  hookcli config --json\n\nThe file is hookcli.toml in the working directory, else in the platform config folder\n(~/.config/hookcli/hookcli.toml on Linux), or the path in HOOKCLI_CONFIG. Keys: store,\nprovider, secret_env, forward_to, port, relay, channel, token_env, and a [secrets] table\n(provider = \"VARIABLE\")."
     )]
     Config(ConfigArgs),
     /// Print the man page (roff).
@@ -106,10 +106,14 @@ Examples:
   hookcli listen --url http://localhost:3000/webhooks --provider stripe --secret-env STRIPE_WEBHOOK_SECRET
   hookcli listen --route stripe:invoice.*=http://localhost:3000/billing --route github=http://localhost:4000/gh
   hookcli listen --port 0 --json --respond 204
+  hookcli listen --secret-env stripe=STRIPE_WEBHOOK_SECRET --secret-env github=GH_SECRET --enforce=strict
 
 Every request under --path is recorded in the store before it is answered.
 Without --url it is answered with --respond and a JSON body naming its id;
-with it, the app's own answer goes back (502 if the app is down, 504 if it is slow).";
+with it, the app's own answer goes back (502 if the app is down, 504 if it is slow).
+Each delivery is checked with its provider's secret: --secret-env PROVIDER=VAR, a plain
+--secret-env VAR for the provider in use, [secrets] in hookcli.toml, or the provider's own
+variable (STRIPE_WEBHOOK_SECRET; `hookcli providers` names each). Without one: unchecked.";
 
 const PROVIDERS_EXAMPLES: &str = "\
 Examples:
@@ -224,9 +228,9 @@ pub struct SecretArgs {
     #[arg(long, env = "HOOKCLI_SECRET", hide_env_values = true)]
     pub secret: Option<String>,
 
-    /// Read the signing secret from this environment variable.
-    #[arg(long, value_name = "VAR", conflicts_with = "secret")]
-    pub secret_env: Option<String>,
+    /// Read the signing secret from this environment variable; PROVIDER=VAR gives one provider's (repeatable). Unnamed, each provider's own variable is read (`hookcli providers` names it).
+    #[arg(long, value_name = "[PROVIDER=]VAR")]
+    pub secret_env: Vec<crate::secret::SecretEnv>,
 }
 
 /// Settings of the custom `hmac` provider.
@@ -389,9 +393,9 @@ pub struct ListenArgs {
     pub provider: Option<String>,
     #[command(flatten)]
     pub secret: SecretArgs,
-    /// Answer 401 to deliveries whose signature is invalid (they are still recorded).
-    #[arg(long)]
-    pub enforce: bool,
+    /// Answer 401 to deliveries whose signature is invalid (they are still recorded); =strict also to those no secret could check.
+    #[arg(long, value_enum, value_name = "LEVEL", num_args = 0..=1, default_missing_value = "invalid", require_equals = true)]
+    pub enforce: Option<crate::listen::Enforce>,
     /// Status to answer when not forwarding.
     #[arg(long, default_value_t = 200, value_name = "STATUS", value_parser = clap::value_parser!(u16).range(100..=599))]
     pub respond: u16,

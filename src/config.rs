@@ -17,6 +17,8 @@ pub struct FileConfig {
     pub store: Option<PathBuf>,
     pub provider: Option<String>,
     pub secret_env: Option<String>,
+    /// `[secrets]`: provider -> the variable that holds its secret.
+    pub secrets: Option<std::collections::BTreeMap<String, String>>,
     pub forward_to: Option<String>,
     pub port: Option<u16>,
     pub relay: Option<String>,
@@ -78,6 +80,22 @@ pub fn parse(text: &str) -> Result<FileConfig, String> {
             crate::provider::NAMES.join(", ")
         ));
     }
+    for (p, var) in config.secrets.iter().flatten() {
+        if !crate::provider::NAMES.contains(&p.as_str()) {
+            return Err(format!(
+                "[secrets]: {p:?} is not a provider (known: {})",
+                crate::provider::NAMES.join(", ")
+            ));
+        }
+        // A value that looks like a secret rather than a variable's name.
+        if var.is_empty() || !var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!(
+                "[secrets]: {p} = must name an environment variable (like {}), never hold the secret itself",
+                crate::provider::secret_env(p, crate::provider::KeyRole::Verify)
+                    .unwrap_or("MY_SECRET")
+            ));
+        }
+    }
     Ok(config)
 }
 
@@ -94,6 +112,7 @@ pub fn active() -> &'static FileConfig {
         store: None,
         provider: None,
         secret_env: None,
+        secrets: None,
         forward_to: None,
         port: None,
         relay: None,
@@ -112,6 +131,23 @@ mod tests {
         let c = parse("store = \"/tmp/s\"\nprovider = \"stripe\"\nport = 9000\nsecret_env = \"STRIPE_WEBHOOK_SECRET\"\n").unwrap();
         assert_eq!(c.port, Some(9000));
         assert_eq!(c.provider.as_deref(), Some("stripe"));
+    }
+
+    #[test]
+    fn the_secrets_table_names_variables_of_known_providers() {
+        let c = parse("[secrets]\nstripe = \"STRIPE_WEBHOOK_SECRET\"\ngithub = \"GH_SECRET\"\n")
+            .unwrap();
+        assert_eq!(c.secrets.unwrap()["github"], "GH_SECRET");
+        assert!(
+            parse("[secrets]\nnope = \"X\"\n")
+                .unwrap_err()
+                .contains("not a provider")
+        );
+        let err = parse("[secrets]\nstripe = \"whsec_abc=\"\n").unwrap_err();
+        assert!(
+            err.contains("never hold the secret") && !err.contains("whsec_abc"),
+            "{err}"
+        );
     }
 
     #[test]

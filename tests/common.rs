@@ -49,7 +49,18 @@ pub fn hookcli() -> Hookcli {
         // No config file from the machine running the tests.
         .env("HOOKCLI_CONFIG", "")
         .env("HOOKCLI_STORE", store.path());
+    for var in secret_env_vars() {
+        cmd.env_remove(var);
+    }
     Hookcli { cmd, _store: store }
+}
+
+/// Every provider's conventional secret variable, which hookcli reads with
+/// no flag: tests remove them so the machine's own never count.
+pub fn secret_env_vars() -> impl Iterator<Item = &'static str> {
+    hookcli::provider::SECRET_ENV
+        .iter()
+        .flat_map(|(_, verify, sign)| [*verify, *sign])
 }
 
 /// What a finished run of the binary left behind.
@@ -388,6 +399,9 @@ impl Listen {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        for var in secret_env_vars() {
+            cmd.env_remove(var);
+        }
         for (k, v) in envs {
             cmd.env(k, v);
         }

@@ -30,6 +30,7 @@ mod relay;
 mod replay;
 mod sdk_vectors;
 mod secrets_by_name;
+mod secrets_per_provider;
 mod send;
 mod sender_answers;
 mod store_files;

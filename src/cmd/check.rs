@@ -10,7 +10,8 @@ use crate::check::{self, CaseName, Plan, Recorded, Report, render};
 use crate::cli::{CheckArgs, ReportFormat};
 use crate::store::portable;
 
-use super::{check_key, provider, require_secret, resolve_secret, usage};
+use super::{provider, provider_secret, usage};
+use crate::provider::KeyRole;
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let sources = match &args.from {
@@ -126,16 +127,10 @@ fn battery(
             None => usage("--provider is required (or set provider in hookcli.toml); `hookcli providers` lists them"),
         })?;
     let provider = provider(&name, &args.hmac)?;
-    let secret = match resolve_secret(&args.secret)? {
+    // Asymmetric schemes: check signs its deliveries, so it takes the private key.
+    let secret = provider_secret(&args.secret, provider.as_ref(), KeyRole::Sign)?
         // Zapier signs nothing: no secret to ask for.
-        None if !provider.signed() => crate::secret::Secret::new(""),
-        s => {
-            let s = require_secret(s, provider.as_ref())?;
-            // Asymmetric schemes: check signs its deliveries, so it takes the private key.
-            check_key(&s, provider.as_ref(), crate::provider::KeyRole::Sign)?;
-            s
-        }
-    };
+        .unwrap_or_else(|| crate::secret::Secret::new(""));
     if let Some(mode) = &args.mode {
         let known = check::modes::names(provider.name());
         if known.is_empty() {

@@ -16,6 +16,49 @@ struct Row {
     source: String,
 }
 
+/// One provider's own secret, as listen would find it.
+struct ProviderSecret {
+    provider: &'static str,
+    var: String,
+    set: bool,
+    source: String,
+}
+
+/// The secret each provider gets from hookcli.toml's `[secrets]` or its
+/// conventional variable (what listen and verify read; flags aside).
+fn provider_secrets(file: Option<&Path>) -> anyhow::Result<Vec<ProviderSecret>> {
+    use crate::secret::{Origin, resolve::Given};
+    let f = active();
+    let given = Given {
+        file_secrets: f.secrets.as_ref(),
+        ..Given::default()
+    };
+    let secrets = crate::secret::Secrets::resolve(&given, crate::provider::KeyRole::Verify)
+        .map_err(super::usage)?;
+    let in_file = |p: &str| match file {
+        Some(path) => format!("file {} [secrets]", path.display()),
+        None => format!("[secrets] {p}"),
+    };
+    let mut out = Vec::new();
+    for p in crate::provider::NAMES {
+        let row = match secrets.get(p).map(|found| &found.origin) {
+            Some(Origin::FileVar(var)) => (var.clone(), true, in_file(p)),
+            Some(Origin::DefaultVar(var)) => (var.to_string(), true, "default variable".into()),
+            _ => match f.secrets.as_ref().and_then(|s| s.get(*p)) {
+                Some(var) => (var.clone(), false, in_file(p)),
+                None => continue,
+            },
+        };
+        out.push(ProviderSecret {
+            provider: p,
+            var: row.0,
+            set: row.1,
+            source: row.2,
+        });
+    }
+    Ok(out)
+}
+
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
@@ -52,6 +95,7 @@ pub fn run(args: ConfigArgs, file: Option<&Path>) -> anyhow::Result<ExitCode> {
         json: f.provider.clone(),
         source: from_file(f.provider.is_some()),
     });
+    let secrets = provider_secrets(file)?;
     let secret_set = match (env("HOOKCLI_SECRET"), &f.secret_env) {
         (Some(_), _) => true,
         (None, Some(var)) => env(var).is_some(),
@@ -70,8 +114,14 @@ pub fn run(args: ConfigArgs, file: Option<&Path>) -> anyhow::Result<ExitCode> {
             ),
             from_file(true),
         ),
+        (None, None) if secrets.is_empty() => (
+            "(none: export a provider's variable (`hookcli providers`), or pass --secret-env VAR)"
+                .to_string(),
+            "default".to_string(),
+        ),
+        // Each provider's own follows on the lines below.
         (None, None) => (
-            "(none: pass --secret-env VAR)".to_string(),
+            "(no plain one; each provider's own below)".to_string(),
             "default".to_string(),
         ),
     };
@@ -140,7 +190,16 @@ pub fn run(args: ConfigArgs, file: Option<&Path>) -> anyhow::Result<ExitCode> {
                 )
             })
             .collect();
-        let doc = serde_json::json!({ "file": file, "looked_in": looked, "settings": settings });
+        let secrets: serde_json::Map<String, serde_json::Value> = secrets
+            .iter()
+            .map(|s| {
+                let value = s.set.then_some("(redacted)");
+                let doc =
+                    serde_json::json!({ "value": value, "variable": s.var, "source": s.source });
+                (s.provider.to_string(), doc)
+            })
+            .collect();
+        let doc = serde_json::json!({ "file": file, "looked_in": looked, "settings": settings, "secrets": secrets });
         writeln!(out, "{doc}")?;
     } else {
         match file {
@@ -149,6 +208,15 @@ pub fn run(args: ConfigArgs, file: Option<&Path>) -> anyhow::Result<ExitCode> {
         }
         for r in &rows {
             writeln!(out, "{:<12} {}  ({})", r.key, r.value, r.source)?;
+            if r.key == "secret" {
+                for s in &secrets {
+                    let value = match s.set {
+                        true => format!("(redacted) from ${}", s.var),
+                        false => format!("${}, which is not set", s.var),
+                    };
+                    writeln!(out, "  {:<10} {value}  ({})", s.provider, s.source)?;
+                }
+            }
         }
         writeln!(out, "flags on the command line override all of these")?;
     }

@@ -3,24 +3,61 @@
 use std::process::ExitCode;
 
 use crate::cli::ListenArgs;
+use crate::listen::route::Match;
 use crate::listen::{self, Config};
+use crate::provider::KeyRole;
+use crate::secret::Origin;
 
-use super::{check_key, provider, resolve_secret, usage};
+use super::{check_key, provider, secrets, usage};
 
 pub fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
     let provider = match &args.provider {
         Some(name) => Some(provider(name, &args.hmac)?),
         None => None,
     };
-    let secret = resolve_secret(&args.secret)?;
-    // Asymmetric schemes: a receiver holds the public key.
-    if let (Some(p), Some(s)) = (&provider, &secret) {
-        check_key(s, p.as_ref(), crate::provider::KeyRole::Verify)?;
+    // A plain secret belongs to --provider, else to the one provider the routes name.
+    let routed: Vec<&str> = args
+        .routes
+        .iter()
+        .filter_map(|r| match &r.when {
+            Match::Provider(p) | Match::ProviderEvent(p, _) => Some(p.as_str()),
+            Match::PathPrefix(_) => None,
+        })
+        .collect();
+    let secrets = secrets(
+        &args.secret,
+        args.provider.as_deref(),
+        &routed,
+        KeyRole::Verify,
+    )?;
+    // Asymmetric schemes: a receiver holds the public key. Each key given
+    // for a provider is checked before any delivery comes.
+    let all = crate::provider::all();
+    let checked: Vec<&dyn crate::provider::Provider> = match &provider {
+        Some(p) => vec![p.as_ref()],
+        None => all
+            .iter()
+            .map(|p| p.as_ref())
+            .filter(|p| secrets.has_own(p.name()))
+            .collect(),
+    };
+    for p in checked {
+        if let Some(found) = secrets.get(p.name()) {
+            check_key(&found.secret, p, KeyRole::Verify)
+                .map_err(|e| usage(format!("{e} (from {})", found.origin)))?;
+        }
     }
-    if args.enforce && secret.is_none() {
-        return Err(usage(
-            "--enforce needs a secret to check signatures with (--secret-env VAR)",
-        ));
+    if args.enforce.is_some() && secrets.is_empty() {
+        let wanted = match &provider {
+            Some(p) => secrets
+                .wanted(p.name())
+                .map(|w| format!("{w}, or pass --secret-env VAR"))
+                .unwrap_or_else(|| "pass --secret-env VAR".into()),
+            None => "export a provider's variable (`hookcli providers` names each), or pass --secret-env PROVIDER=VAR".into(),
+        };
+        return Err(usage(format!(
+            "--enforce needs a secret to check signatures with: {wanted}"
+        )));
     }
     for url in args.forward_to.iter() {
         check_url("--url", url)?;
@@ -65,20 +102,25 @@ pub fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
             })
         }
     };
+    // The page re-signs with --provider's secret, else the plain one.
+    let resign_key = match &args.provider {
+        Some(p) => secrets.get(p),
+        None => secrets.plain(),
+    };
     let inspect = args.inspect.map(|port| listen::InspectConfig {
         port,
-        resign: secret.clone().map(|secret| crate::inspect::Resign {
+        resign: resign_key.map(|found| crate::inspect::Resign {
             // The same scheme as listen's; the Box is not shared, so make another.
             provider: args
                 .provider
                 .as_deref()
                 .and_then(|name| super::provider(name, &args.hmac).ok()),
-            secret,
-            source: args
-                .secret
-                .secret_env
-                .clone()
-                .unwrap_or_else(|| "listen's secret".into()),
+            secret: found.secret.clone(),
+            source: match &found.origin {
+                Origin::FlagVar(v) | Origin::FileVar(v) => v.clone(),
+                Origin::DefaultVar(v) => v.to_string(),
+                Origin::Flag | Origin::HookcliSecret => "listen's secret".into(),
+            },
         }),
     });
     if args.body_budget.is_some_and(|b| b < args.max_body) {
@@ -95,7 +137,7 @@ pub fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
         forward_insecure: args.forward_insecure,
         forward_ca: args.forward_ca.clone().or_else(|| args.ca.clone()),
         provider,
-        secret,
+        secrets,
         tolerance: args.tolerance.map(|d| d.as_secs()),
         enforce: args.enforce,
         respond: args.respond,

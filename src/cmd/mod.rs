@@ -21,7 +21,8 @@ use std::process::ExitCode;
 use crate::cli::{HmacArgs, SecretArgs};
 use crate::provider::hmac::{CustomHmac, HmacConfig};
 use crate::provider::{self, Failure, KeyRole, Provider};
-use crate::secret::Secret;
+use crate::secret::resolve::Given;
+use crate::secret::{Secret, Secrets};
 
 /// An error in what the user asked for: exit status 2, with at most one
 /// `try: …` line after it.
@@ -49,40 +50,78 @@ pub fn exit(ok: bool) -> ExitCode {
     }
 }
 
-/// The secret from `--secret`/`HOOKCLI_SECRET` or `--secret-env VAR`.
-pub fn resolve_secret(args: &SecretArgs) -> anyhow::Result<Option<Secret>> {
-    // The config file's secret_env comes after the flags and HOOKCLI_SECRET.
-    let from_file = crate::config::active().secret_env.clone();
-    let var = args
-        .secret_env
-        .clone()
-        .or_else(|| from_file.filter(|_| args.secret.is_none()));
-    if let Some(var) = &var {
-        return match std::env::var(var) {
-            Ok(v) if !v.is_empty() => Ok(Some(Secret::new(v))),
-            Ok(_) => Err(usage(format!(
-                "environment variable {var} (named by --secret-env) is empty"
-            ))),
-            Err(_) => Err(usage(format!(
-                "environment variable {var} (named by --secret-env) is not set"
-            ))),
-        };
-    }
-    Ok(args
-        .secret
-        .clone()
-        .filter(|s| !s.is_empty())
-        .map(Secret::new))
+/// The command's secrets, for `role`: its flags, hookcli.toml, and each
+/// provider's conventional variable. `provider` is the one the command is
+/// for, which a plain secret belongs to; `also_named` are providers the
+/// command names otherwise (listen's routes).
+pub fn secrets(
+    args: &SecretArgs,
+    provider: Option<&str>,
+    also_named: &[&str],
+    role: KeyRole,
+) -> anyhow::Result<Secrets> {
+    let file = crate::config::active();
+    let given = Given {
+        secret: args.secret.as_deref(),
+        secret_env: &args.secret_env,
+        file_secrets: file.secrets.as_ref(),
+        file_secret_env: file.secret_env.as_deref(),
+        provider,
+        also_named,
+    };
+    Secrets::resolve(&given, role).map_err(usage)
 }
 
-pub fn require_secret(secret: Option<Secret>, provider: &dyn Provider) -> anyhow::Result<Secret> {
-    secret.ok_or_else(|| {
-        usage(format!(
-            "no secret given for {}: pass --secret-env VAR, set HOOKCLI_SECRET, or use --secret (find it at: {})",
-            provider.name(),
-            provider.info().secret_hint
-        ))
-    })
+/// The secret of a command about one provider (send, check, verify),
+/// checked to be the right kind of key for `role`; `None` for a provider
+/// that signs nothing (Zapier) and was given none.
+pub fn provider_secret(
+    args: &SecretArgs,
+    provider: &dyn Provider,
+    role: KeyRole,
+) -> anyhow::Result<Option<Secret>> {
+    let secrets = secrets(args, Some(provider.name()), &[], role)?;
+    if secrets.get(provider.name()).is_none() && !provider.signed() {
+        return Ok(None);
+    }
+    let secret = require_secret(&secrets, provider)?;
+    check_key(&secret, provider, role)?;
+    Ok(Some(secret))
+}
+
+/// The secrets `--resign` signs with (none without it): each delivery's
+/// provider picks its own, unless `--provider` names the scheme.
+pub fn resign_secrets(
+    resign: bool,
+    args: &SecretArgs,
+    provider: Option<&str>,
+) -> anyhow::Result<Option<Secrets>> {
+    match resign {
+        true => secrets(args, provider, &[], KeyRole::Sign).map(Some),
+        false => Ok(None),
+    }
+}
+
+/// `provider`'s secret, or a usage error that says which variable would
+/// have given one.
+pub fn require_secret(secrets: &Secrets, provider: &dyn Provider) -> anyhow::Result<Secret> {
+    if let Some(found) = secrets.get(provider.name()) {
+        return Ok(found.secret.clone());
+    }
+    Err(usage(no_secret(secrets, provider)))
+}
+
+/// "no secret given for stripe: export STRIPE_WEBHOOK_SECRET, or …".
+pub fn no_secret(secrets: &Secrets, provider: &dyn Provider) -> String {
+    let how = match secrets.wanted(provider.name()) {
+        Some(wanted) => format!("{wanted}, or pass --secret-env VAR"),
+        None => "pass --secret-env VAR".into(),
+    };
+    format!(
+        "no secret given for {}: {how} (find it at: {})",
+        provider.name(),
+        provider.info().secret_hint
+    )
 }
 
 /// Refuses the wrong kind of key for an asymmetric scheme (a public key to

@@ -8,7 +8,7 @@ use colored::Colorize;
 
 use crate::cli::ProvidersArgs;
 use crate::fixture::{self, Entry, flow};
-use crate::provider::{self, Provider};
+use crate::provider::{self, KeyRole, Provider};
 
 pub fn run(args: ProvidersArgs) -> anyhow::Result<ExitCode> {
     let providers: Vec<Box<dyn Provider>> = provider::all()
@@ -114,6 +114,10 @@ fn describe(p: &dyn Provider, events: &[&Entry]) -> serde_json::Value {
     v["handshake"] = p.handshake().map(|h| h.event).into();
     // Asymmetric: sign with a private key, verify with a public one.
     v["keygen"] = provider::KEYGEN_NAMES.contains(&p.name()).into();
+    // The variables read when no flag names one: listen and verify's, and
+    // send, check and replay's (they differ for the asymmetric schemes).
+    v["secret_env"] = provider::secret_env(p.name(), KeyRole::Verify).into();
+    v["signing_secret_env"] = provider::secret_env(p.name(), KeyRole::Sign).into();
     v["events"] = events.into();
     v["flows"] = flows.into();
     v
@@ -134,6 +138,17 @@ fn summary(out: &mut impl Write, p: &dyn Provider) -> std::io::Result<()> {
     )?;
     writeln!(out, "  scheme   {}", info.scheme)?;
     writeln!(out, "  secret   {}", info.secret_hint)?;
+    match (
+        provider::secret_env(p.name(), KeyRole::Verify),
+        provider::secret_env(p.name(), KeyRole::Sign),
+    ) {
+        (Some(verify), Some(sign)) if verify != sign => writeln!(
+            out,
+            "  env      {verify} (listen, verify), {sign} (send, check, replay)"
+        )?,
+        (Some(var), _) => writeln!(out, "  env      {var}")?,
+        _ => {}
+    }
     if let Some(h) = p.handshake() {
         writeln!(out, "  probe    {} (answer: {})", h.event, h.expected)?;
     }

@@ -14,7 +14,7 @@ use crate::provider::{self, Provider};
 use crate::replay::{self, Plan, Prepared, ReplayError, Summary};
 use crate::store::{self, Filter, Lookup, Store, Writer, now_ms};
 
-use super::{check_key, exit, require_secret, resolve_secret, usage};
+use super::{check_key, exit, no_secret, resign_secrets, usage};
 
 pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     let store = super::store::store(&args.store);
@@ -24,14 +24,13 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         (true, Some(name)) => Some(super::provider(name, &args.hmac)?),
         _ => None,
     };
-    let secret = if args.resign {
-        Some(resolve_secret(&args.secret)?)
-    } else {
-        None
-    };
+    // Each delivery's provider picks its secret, unless --provider names one.
+    let secrets = resign_secrets(args.resign, &args.secret, args.provider.as_deref())?;
     // Re-signing takes the private key of an asymmetric scheme.
-    if let (Some(p), Some(Some(s))) = (&resign_provider, &secret) {
-        check_key(s, p.as_ref(), crate::provider::KeyRole::Sign)?;
+    if let (Some(p), Some(secrets)) = (&resign_provider, &secrets)
+        && let Some(found) = secrets.get(p.name())
+    {
+        check_key(&found.secret, p.as_ref(), crate::provider::KeyRole::Sign)?;
     }
     let data = match &args.data {
         Some(arg) => {
@@ -53,7 +52,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         conn: Mutex::new(conn),
         args,
         resign_provider,
-        secret: secret.flatten(),
+        secrets,
         data,
     };
     runtime.block_on(replay_all(&store, ctx, ids))
@@ -96,7 +95,8 @@ struct Ctx {
     conn: Mutex<Connection>,
     args: ReplayArgs,
     resign_provider: Option<Box<dyn Provider>>,
-    secret: Option<crate::secret::Secret>,
+    /// The secrets for --resign.
+    secrets: Option<crate::secret::Secrets>,
     data: Option<Vec<u8>>,
     client: reqwest::Client,
 }
@@ -127,15 +127,18 @@ impl Ctx {
                 recorded.as_deref()
             }
         };
-        let resign = match (self.args.resign, provider, &self.secret) {
-            (false, _, _) => None,
-            (true, Some(p), Some(s)) => {
-                p.check_key(s, crate::provider::KeyRole::Sign)
+        let resign = match (provider, &self.secrets) {
+            (_, None) => None,
+            (None, Some(_)) => return Err("its provider is unknown: pass --provider".into()),
+            (Some(p), Some(secrets)) => {
+                let s = secrets
+                    .get(p.name())
+                    .map(|f| f.secret.clone())
+                    .ok_or_else(|| no_secret(secrets, p))?;
+                p.check_key(&s, crate::provider::KeyRole::Sign)
                     .map_err(|e| format!("cannot re-sign for {}: {e}", p.name()))?;
-                Some((p, s.clone()))
+                Some((p, s))
             }
-            (true, None, _) => return Err("its provider is unknown: pass --provider".into()),
-            (true, Some(p), None) => return Err(require_secret(None, p).unwrap_err().to_string()),
         };
         let plan = Plan {
             to: self.args.to.clone(),

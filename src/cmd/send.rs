@@ -14,7 +14,7 @@ use crate::secret::Secret;
 use crate::send::{self, Forge, Forged, Response};
 use crate::tamper::Tamper;
 
-use super::{check_key, exit, provider, require_secret, resolve_secret, usage};
+use super::{check_key, exit, provider, require_secret, secrets, usage};
 
 pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
     if !args.from.is_empty() {
@@ -30,13 +30,14 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
         return list_flows(provider.name());
     }
     let plan = plan(provider.name(), &args)?;
-    let secret = resolve_secret(&args.secret)?;
+    let secrets = secrets(&args.secret, Some(provider.name()), &[], KeyRole::Sign)?;
+    let secret = secrets.get(provider.name()).map(|f| f.secret.clone());
     let secret = match (secret, args.tamper) {
         (None, Some(Tamper::MissingSignature)) => None,
         // Zapier signs nothing: no secret to ask for.
         (s, _) if !provider.signed() => s,
-        (s, _) => {
-            let s = require_secret(s, provider.as_ref())?;
+        (_, _) => {
+            let s = require_secret(&secrets, provider.as_ref())?;
             check_key(&s, provider.as_ref(), KeyRole::Sign)?;
             Some(s)
         }

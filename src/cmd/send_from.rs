@@ -13,7 +13,7 @@ use crate::provider::{self, Provider};
 use crate::replay::{self, Plan};
 use crate::store::portable;
 
-use super::{check_key, exit, require_secret, resolve_secret, usage, usage_with_try};
+use super::{check_key, exit, require_secret, resign_secrets, usage, usage_with_try};
 
 /// Every document named: files as given, folders' `*.json` in name order.
 pub(super) fn documents(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
@@ -79,11 +79,8 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
         })?;
         loaded.push((f.clone(), d));
     }
-    let secret = if args.resign {
-        resolve_secret(&args.secret)?
-    } else {
-        None
-    };
+    // Each document's own provider picks its secret, unless --provider names one.
+    let secrets = resign_secrets(args.resign, &args.secret, args.provider.as_deref())?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -104,7 +101,8 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
                 )));
             }
             (true, Some(p)) => {
-                let s = require_secret(secret.clone(), p.as_ref())?;
+                let secrets = secrets.as_ref().expect("resolved for --resign");
+                let s = require_secret(secrets, p.as_ref())?;
                 check_key(&s, p.as_ref(), crate::provider::KeyRole::Sign)?;
                 Some((p.as_ref(), s))
             }

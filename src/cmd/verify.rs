@@ -7,11 +7,11 @@ use colored::Colorize;
 
 use crate::cli::VerifyArgs;
 use crate::output::{one_line, one_line_bytes};
-use crate::provider::{self, Provider, Verdict, VerifyOptions, WebhookRequest};
+use crate::provider::{self, KeyRole, Provider, Verdict, VerifyOptions, WebhookRequest};
 use crate::secret::Secret;
 use crate::store::{Delivery, portable::rfc3339_ms};
 
-use super::{check_key, exit, require_secret, resolve_secret, usage};
+use super::{exit, provider_secret, usage};
 
 pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let store = super::store::store(&args.store);
@@ -22,15 +22,9 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         .or_else(|| d.provider.clone())
         .ok_or_else(|| usage("the delivery's provider was not recognised; pass --provider"))?;
     let provider = super::provider(&name, &args.hmac)?;
-    let secret = match resolve_secret(&args.secret)? {
+    let secret = provider_secret(&args.secret, provider.as_ref(), KeyRole::Verify)?
         // Zapier signs nothing: the verdict is `unsigned` whatever the secret.
-        None if !provider.signed() => Secret::new(""),
-        s => {
-            let s = require_secret(s, provider.as_ref())?;
-            check_key(&s, provider.as_ref(), crate::provider::KeyRole::Verify)?;
-            s
-        }
-    };
+        .unwrap_or_else(|| Secret::new(""));
     let request = request_of(&d);
     let now = if args.now {
         provider::now()

@@ -185,12 +185,12 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
         Some(p) => Some(p.as_ref()),
         None => provider::detect_name(&request.headers).and_then(provider::shared),
     };
-    let verdict = match (provider, &cfg.secret) {
+    // Each provider's deliveries are checked with that provider's secret.
+    let secret = provider.and_then(|p| cfg.secrets.get(p.name()).map(|f| &f.secret));
+    let verdict = match (provider, secret) {
         (None, _) => VerdictRecord::unknown(),
         (Some(p), _) if !p.signed() => VerdictRecord::from_verdict(&provider::Verdict::Unsigned),
-        (Some(_), None) => {
-            VerdictRecord::unchecked("no secret given, so the signature was not checked")
-        }
+        (Some(p), None) => VerdictRecord::unchecked(&no_secret_for(&cfg.secrets, p.name())),
         (Some(p), Some(secret)) => {
             let opts = VerifyOptions {
                 now: received_at / 1000,
@@ -199,11 +199,19 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
             VerdictRecord::from_verdict(&p.verify(&request, secret, &opts))
         }
     };
+    // A plain secret no provider claims is tried on every one: the record
+    // (not the sender) is told how to give this one its own on a mismatch.
+    let hint = provider
+        .filter(|p| verdict.cause.as_deref() == Some("mismatch") && !cfg.secrets.has_own(p.name()))
+        .map(|p| {
+            let name = p.name();
+            format!(" (listen's one plain secret is tried for every provider: if it is not {name}'s, give {name} its own with --secret-env {name}=VAR)")
+        });
     // A secret header that arrives as hookcli's own mark (a relay's buffer
     // keeps no secret) cannot be checked: invalid, so --enforce refuses
     // it, but saying why rather than "the secret is wrong".
     let verdict = match provider.and_then(|p| redacted_header(p, &request.headers)) {
-        Some(header) if cfg.secret.is_some() => {
+        Some(header) if secret.is_some() => {
             VerdictRecord::from_verdict(&provider::Verdict::from(provider::Failure::MalformedHeader {
                 header,
                 reason: "it holds hookcli's redaction mark (a relay's buffer keeps no secret), so there is nothing to check".into(),
@@ -219,7 +227,7 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
         method: method.clone(),
         target: target.clone(),
         http_version: version,
-        headers: crate::secret::redact(&request.headers, cfg.secret.as_ref()),
+        headers: crate::secret::redact(&request.headers, cfg.secrets.values()),
         body_sha256: sha256_hex(&request.body),
         // Set below: moved when no forward needs it too (bodies can be large).
         body: Vec::new(),
@@ -236,7 +244,10 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
     let mut refusal = match &rejected {
         Some((status, why)) => Some((*status, why.clone())),
         // Under --enforce a request that cannot be verified is refused too.
-        None if cfg.enforce && matches!(delivery.verdict.word.as_str(), "invalid" | "unknown") => {
+        None if cfg
+            .enforce
+            .is_some_and(|e| e.refuses(&delivery.verdict.word)) =>
+        {
             Some((401, {
                 // The explanation opens with its own word ("invalid: …").
                 let why = delivery.verdict.explanation.as_deref().unwrap_or("");
@@ -245,11 +256,17 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
                     .strip_prefix(word.as_str())
                     .and_then(|r| r.strip_prefix(": "))
                     .unwrap_or(why);
-                format!("signature invalid: {why}")
+                match word.as_str() {
+                    "unchecked" => format!("signature not checked (--enforce=strict): {why}"),
+                    _ => format!("signature invalid: {why}"),
+                }
             }))
         }
         None => None,
     };
+    if let (Some(hint), Some(e)) = (hint, delivery.verdict.explanation.as_mut()) {
+        e.push_str(&hint);
+    }
     let mut forward_to = if refusal.is_none() {
         pick(
             &cfg.routes,
@@ -481,6 +498,16 @@ fn store_failure(e: &crate::store::StoreError) -> Reply {
         crate::output::one_line(&e.to_string())
     );
     json_reply(500, r#"{"error":"could not record the delivery"}"#, None)
+}
+
+/// Why a delivery of `provider` went unchecked, and what would check it.
+fn no_secret_for(secrets: &crate::secret::Secrets, provider: &str) -> String {
+    match secrets.wanted(provider) {
+        Some(wanted) => {
+            format!("no secret for {provider} ({wanted} or pass --secret-env {provider}=VAR)")
+        }
+        None => format!("no secret for {provider}"),
+    }
 }
 
 /// The provider's secret header that arrived as hookcli's redaction mark,

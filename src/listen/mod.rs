@@ -21,7 +21,7 @@ use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 
 use crate::provider::Provider;
-use crate::secret::{Secret, redact_url};
+use crate::secret::{Secrets, redact_url};
 use crate::store::{Store, Writer};
 
 use capture::{CaptureIo, HeadCapture};
@@ -39,10 +39,12 @@ pub struct Config {
     pub forward_insecure: bool,
     pub forward_ca: Option<PathBuf>,
     pub provider: Option<Box<dyn Provider>>,
-    pub secret: Option<Secret>,
+    /// The secret each provider's deliveries are checked with.
+    pub secrets: Secrets,
     /// Overrides the provider's timestamp tolerance, in seconds.
     pub tolerance: Option<u64>,
-    pub enforce: bool,
+    /// What `--enforce` answers 401 to; `None` without it.
+    pub enforce: Option<Enforce>,
     pub respond: u16,
     pub max_body: u64,
     pub public_url: Option<String>,
@@ -58,6 +60,26 @@ pub struct Config {
     pub relay: Option<crate::relay::client::ClientConfig>,
     /// Also serve the inspector on this loopback port (`--inspect`).
     pub inspect: Option<InspectConfig>,
+}
+
+/// What `--enforce` refuses with 401 (the delivery is still recorded).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Enforce {
+    /// Invalid signatures, and requests from no provider hookcli recognises.
+    Invalid,
+    /// Those, and deliveries no secret could check (`unchecked`).
+    Strict,
+}
+
+impl Enforce {
+    /// Whether a delivery with this verdict is refused.
+    pub fn refuses(self, verdict: &str) -> bool {
+        match verdict {
+            "invalid" | "unknown" => true,
+            "unchecked" => self == Enforce::Strict,
+            _ => false,
+        }
+    }
 }
 
 /// `listen --inspect`: the port, and the key for re-signed replays.
@@ -249,7 +271,9 @@ fn banner(config: &Config, local: SocketAddr, store: &Store, inspect: Option<&st
             "routes": config.routes.iter().map(|r| redact_url(&r.url)).collect::<Vec<_>>(),
             "store": store.path,
             "provider": config.provider.as_ref().map(|p| p.name()),
-            "verifying": config.secret.is_some(),
+            "verifying": !config.secrets.is_empty(),
+            "secrets": secret_sources(config).into_iter().map(|(provider, from)| serde_json::json!({ "provider": provider, "from": from })).collect::<Vec<_>>(),
+            "enforce": config.enforce.map(|e| match e { Enforce::Invalid => "invalid", Enforce::Strict => "strict" }),
             "relay": config.relay.as_ref().map(|r| crate::relay::client::public_url(&r.url, &r.channel)),
             "inspect": inspect,
         })
@@ -281,17 +305,32 @@ fn banner(config: &Config, local: SocketAddr, store: &Store, inspect: Option<&st
         .provider
         .as_ref()
         .map_or("detected from headers", |p| p.name());
-    let verifying = match (&config.secret, config.enforce) {
-        (None, _) => "not verifying (no secret)",
-        (Some(_), false) => "verifying",
-        (Some(_), true) => "verifying, answering 401 to invalid signatures",
+    let verifying = match (config.secrets.is_empty(), config.enforce) {
+        (true, _) => "not verifying (no secret)",
+        (false, None) => "verifying",
+        (false, Some(Enforce::Invalid)) => "verifying, answering 401 to invalid signatures",
+        (false, Some(Enforce::Strict)) => {
+            "verifying, answering 401 to invalid and unchecked signatures"
+        }
     };
     lines.push(format!("  provider {provider}, {verifying}"));
+    // Which secret came from where, never its value.
+    for (who, from) in secret_sources(config) {
+        lines.push(format!("  secret   {who} from {from}"));
+    }
     lines.push(format!("  store    {}", store.path.display()));
     if let Some(url) = inspect {
         lines.push(format!("  inspect  {url}"));
     }
     lines.join("\n")
+}
+
+/// `(provider, origin)` of each secret listen checks with: with
+/// `--provider`, that one's alone.
+fn secret_sources(config: &Config) -> Vec<(String, String)> {
+    config
+        .secrets
+        .sources(config.provider.as_ref().map(|p| p.name()))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

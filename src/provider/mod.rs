@@ -257,6 +257,101 @@ pub const NAMES: &[&str] = &[
 /// The providers whose scheme is asymmetric: `hookcli keygen` makes their keys.
 pub const KEYGEN_NAMES: &[&str] = &["discord", "sendgrid", "standard-v1a"];
 
+/// The environment variable each provider's secret is conventionally kept
+/// in, read when no flag or `[secrets]` entry names one: (provider, the
+/// variable to verify with, the variable to sign with). They differ only
+/// for the asymmetric schemes, whose public key verifies and private key
+/// signs. Zapier signs nothing, so it has none.
+pub const SECRET_ENV: &[(&str, &str, &str)] = &[
+    ("stripe", "STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET"),
+    ("github", "GITHUB_WEBHOOK_SECRET", "GITHUB_WEBHOOK_SECRET"),
+    ("shopify", "SHOPIFY_API_SECRET", "SHOPIFY_API_SECRET"),
+    ("slack", "SLACK_SIGNING_SECRET", "SLACK_SIGNING_SECRET"),
+    ("twilio", "TWILIO_AUTH_TOKEN", "TWILIO_AUTH_TOKEN"),
+    ("gitlab", "GITLAB_WEBHOOK_TOKEN", "GITLAB_WEBHOOK_TOKEN"),
+    (
+        "standard",
+        "STANDARD_WEBHOOK_SECRET",
+        "STANDARD_WEBHOOK_SECRET",
+    ),
+    ("svix", "SVIX_WEBHOOK_SECRET", "SVIX_WEBHOOK_SECRET"),
+    ("hmac", "HMAC_WEBHOOK_SECRET", "HMAC_WEBHOOK_SECRET"),
+    ("paddle", "PADDLE_WEBHOOK_SECRET", "PADDLE_WEBHOOK_SECRET"),
+    ("sentry", "SENTRY_CLIENT_SECRET", "SENTRY_CLIENT_SECRET"),
+    ("linear", "LINEAR_WEBHOOK_SECRET", "LINEAR_WEBHOOK_SECRET"),
+    (
+        "bitbucket",
+        "BITBUCKET_WEBHOOK_SECRET",
+        "BITBUCKET_WEBHOOK_SECRET",
+    ),
+    (
+        "pagerduty",
+        "PAGERDUTY_WEBHOOK_SECRET",
+        "PAGERDUTY_WEBHOOK_SECRET",
+    ),
+    ("typeform", "TYPEFORM_SECRET", "TYPEFORM_SECRET"),
+    (
+        "intercom",
+        "INTERCOM_CLIENT_SECRET",
+        "INTERCOM_CLIENT_SECRET",
+    ),
+    (
+        "mailgun",
+        "MAILGUN_WEBHOOK_SIGNING_KEY",
+        "MAILGUN_WEBHOOK_SIGNING_KEY",
+    ),
+    ("square", "SQUARE_SIGNATURE_KEY", "SQUARE_SIGNATURE_KEY"),
+    (
+        "zoom",
+        "ZOOM_WEBHOOK_SECRET_TOKEN",
+        "ZOOM_WEBHOOK_SECRET_TOKEN",
+    ),
+    ("twitch", "TWITCH_EVENTSUB_SECRET", "TWITCH_EVENTSUB_SECRET"),
+    ("hubspot", "HUBSPOT_CLIENT_SECRET", "HUBSPOT_CLIENT_SECRET"),
+    (
+        "calendly",
+        "CALENDLY_WEBHOOK_SIGNING_KEY",
+        "CALENDLY_WEBHOOK_SIGNING_KEY",
+    ),
+    (
+        "clerk",
+        "CLERK_WEBHOOK_SIGNING_SECRET",
+        "CLERK_WEBHOOK_SIGNING_SECRET",
+    ),
+    ("resend", "RESEND_WEBHOOK_SECRET", "RESEND_WEBHOOK_SECRET"),
+    ("discord", "DISCORD_PUBLIC_KEY", "DISCORD_PRIVATE_KEY"),
+    (
+        "standard-v1a",
+        "STANDARD_WEBHOOK_PUBLIC_KEY",
+        "STANDARD_WEBHOOK_SECRET_KEY",
+    ),
+    (
+        "sendgrid",
+        "SENDGRID_WEBHOOK_PUBLIC_KEY",
+        "SENDGRID_WEBHOOK_PRIVATE_KEY",
+    ),
+];
+
+/// The variable `provider`'s secret (or key, for `role`) is conventionally
+/// kept in; none for Zapier.
+pub fn secret_env(provider: &str, role: KeyRole) -> Option<&'static str> {
+    SECRET_ENV
+        .iter()
+        .find(|(p, _, _)| *p == provider)
+        .map(|(_, verify, sign)| match role {
+            KeyRole::Verify => *verify,
+            KeyRole::Sign => *sign,
+        })
+}
+
+/// The provider whose conventional variable `var` is, in either role.
+pub fn owner_of_env(var: &str) -> Option<&'static str> {
+    SECRET_ENV
+        .iter()
+        .find(|(_, verify, sign)| *verify == var || *sign == var)
+        .map(|(p, _, _)| *p)
+}
+
 /// The provider of this name, with the default custom-HMAC settings for `hmac`.
 pub fn by_name(name: &str) -> Option<Box<dyn Provider>> {
     let p: Box<dyn Provider> = match name.to_ascii_lowercase().as_str() {
@@ -419,6 +514,22 @@ pub(crate) fn signed_for_test(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_signed_provider_has_one_conventional_variable_and_no_two_share_one() {
+        for name in NAMES {
+            let p = by_name(name).unwrap();
+            let has = SECRET_ENV.iter().filter(|(n, _, _)| n == name).count();
+            assert_eq!(has, usize::from(p.signed()), "{name}");
+        }
+        let mut vars: Vec<&str> = SECRET_ENV.iter().flat_map(|(_, v, s)| [*v, *s]).collect();
+        vars.sort();
+        vars.dedup();
+        let symmetric = SECRET_ENV.iter().filter(|(_, v, s)| v == s).count();
+        assert_eq!(vars.len(), symmetric + 2 * (SECRET_ENV.len() - symmetric));
+        assert_eq!(owner_of_env("DISCORD_PRIVATE_KEY"), Some("discord"));
+        assert_eq!(secret_env("zapier", KeyRole::Verify), None);
+    }
     use crate::send::{Forge, forge};
 
     /// The rotation format each provider sends: its own verify accepts the

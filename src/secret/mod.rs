@@ -1,7 +1,13 @@
 //! A secret that never shows itself: Debug and Display print `(redacted)`,
-//! so it cannot leak into logs, errors or JSON by accident.
+//! so it cannot leak into logs, errors or JSON by accident; what redacts
+//! secrets and credentials from what is recorded; and (`resolve`) which
+//! secret each provider gets.
 
 use std::fmt;
+
+pub mod resolve;
+
+pub use resolve::{Found, Origin, SecretEnv, Secrets};
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -24,17 +30,25 @@ impl Secret {
 /// What a header that carried a secret is stored as.
 pub const REDACTED: &[u8] = b"(redacted by hookcli)";
 
-/// `headers` with every value that contains the secret replaced by
-/// [`REDACTED`]: a scheme that sends the secret itself (GitLab's token)
+/// `headers` with every value that contains one of the secrets replaced
+/// by [`REDACTED`]: a scheme that sends the secret itself (GitLab's token)
 /// must not put it in the store.
-pub fn redact(headers: &crate::base::Headers, secret: Option<&Secret>) -> crate::base::Headers {
-    let Some(secret) = secret.map(Secret::as_bytes).filter(|s| !s.is_empty()) else {
+pub fn redact<'a>(
+    headers: &crate::base::Headers,
+    secrets: impl IntoIterator<Item = &'a Secret>,
+) -> crate::base::Headers {
+    let secrets: Vec<&[u8]> = secrets
+        .into_iter()
+        .map(Secret::as_bytes)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if secrets.is_empty() {
         return headers.clone();
-    };
+    }
     headers
         .iter()
         .map(|(n, v)| {
-            let hides = v.windows(secret.len()).any(|w| w == secret);
+            let hides = secrets.iter().any(|s| v.windows(s.len()).any(|w| w == *s));
             (
                 n.to_string(),
                 if hides { REDACTED.to_vec() } else { v.to_vec() },
