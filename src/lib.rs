@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod client;
 pub mod cmd;
 pub mod config;
 pub mod conn;
@@ -10,7 +11,6 @@ pub mod curl;
 pub mod edit;
 pub mod fixture;
 pub mod glob;
-pub mod http1;
 pub mod inspect;
 pub mod listen;
 pub mod output;

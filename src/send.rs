@@ -8,8 +8,6 @@ use crate::provider::{Provider, SignContext, WebhookRequest};
 use crate::secret::Secret;
 use crate::tamper::Tamper;
 
-pub mod plain;
-
 /// Everything needed to forge one delivery, already checked.
 pub struct Forge<'a> {
     pub provider: &'a dyn Provider,
@@ -171,28 +169,7 @@ pub fn forge_in(f: &Forge<'_>, session: &mut fixture::Session) -> Result<Forged,
     })
 }
 
-/// What the receiver answered.
-#[derive(Debug)]
-pub struct Response {
-    pub status: u16,
-    pub reason: String,
-    pub headers: Vec<(String, Vec<u8>)>,
-    pub body: Vec<u8>,
-    pub elapsed: Duration,
-}
-
-/// Why a request got no answer.
-#[derive(Debug, thiserror::Error)]
-pub enum DeliverError {
-    #[error("{url} is not a valid URL: {reason}")]
-    BadUrl { url: String, reason: String },
-    #[error("could not connect to {url}: {reason}")]
-    Connect { url: String, reason: String },
-    #[error("{url} did not answer within {secs:.1} s")]
-    Timeout { url: String, secs: f64 },
-    #[error("sending to {url} failed: {reason}")]
-    Other { url: String, reason: String },
-}
+pub use crate::client::{DeliverError, Response};
 
 /// The HTTP client: no redirects (providers do not follow them), header
 /// names in the conventional case, as the providers send them.
@@ -249,7 +226,7 @@ pub async fn deliver(
         });
     }
     if parsed.scheme() == "http" {
-        return deliver_exact(req, &parsed, timeout).await;
+        return deliver_exact(req, timeout).await;
     }
     let method =
         reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|e| DeliverError::Other {
@@ -285,12 +262,12 @@ pub async fn deliver(
         .iter()
         .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
         .collect();
-    let body = read_capped(resp, crate::http1::MAX_ANSWER_BODY)
+    let body = read_capped(resp, crate::client::MAX_ANSWER_BODY)
         .await
         .map_err(|e| match e {
             CappedError::TooLarge(max) => DeliverError::Other {
                 url: url.clone(),
-                reason: crate::http1::ReadError::TooLarge(max).to_string(),
+                reason: crate::client::ReadError::TooLarge(max).to_string(),
             },
             CappedError::Http(e) => classify(&url, timeout, e),
         })?;
@@ -328,50 +305,12 @@ pub async fn read_capped(mut resp: reqwest::Response, max: usize) -> Result<Vec<
 
 /// An `http://` target gets the headers exactly as given (order, case,
 /// repeated names in place, nothing added), which reqwest cannot do.
-async fn deliver_exact(
-    req: &WebhookRequest,
-    url: &url::Url,
-    timeout: Duration,
-) -> Result<Response, DeliverError> {
-    let start = Instant::now();
-    let answer = crate::http1::send(
-        crate::http1::Pool::shared(),
-        &req.method,
-        url,
-        req.headers.iter(),
-        &req.body,
-        timeout,
-    )
-    .await
-    .map_err(|e| {
-        let url = req.url.clone();
-        match e {
-            crate::http1::Error::Connect(e) => DeliverError::Connect {
-                url,
-                reason: plain::reason(&e),
-            },
-            crate::http1::Error::Timeout => DeliverError::Timeout {
-                url,
-                secs: timeout.as_secs_f64(),
-            },
-            e => DeliverError::Other {
-                url,
-                reason: plain::http1(&e),
-            },
-        }
-    })?;
-    let reason = http::StatusCode::from_u16(answer.status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("")
-        .to_string();
-    Ok(Response {
-        status: answer.status,
-        reason,
-        headers: answer.headers,
-        body: answer.body,
-        elapsed: start.elapsed(),
-    })
+async fn deliver_exact(req: &WebhookRequest, timeout: Duration) -> Result<Response, DeliverError> {
+    static SHARED: std::sync::OnceLock<crate::client::Client> = std::sync::OnceLock::new();
+    SHARED
+        .get_or_init(|| crate::client::Client::new(crate::client::Trust::system()))
+        .deliver(req, timeout)
+        .await
 }
 
 fn classify(url: &str, timeout: Duration, e: reqwest::Error) -> DeliverError {
@@ -383,7 +322,7 @@ fn classify(url: &str, timeout: Duration, e: reqwest::Error) -> DeliverError {
         };
     }
     // reqwest's own text names only the URL; its causes say what happened.
-    let reason = plain::reason(&e);
+    let reason = crate::client::plain::reason(&e);
     if e.is_connect() {
         DeliverError::Connect { url, reason }
     } else {

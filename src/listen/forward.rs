@@ -6,28 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::provider::Headers;
 
-/// Headers that belong to one connection and are never passed on.
-pub const HOP_BY_HOP: &[&str] = &[
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "trailers",
-    "transfer-encoding",
-    "upgrade",
-    "host",
-    "content-length",
-];
-
-/// True when a header must not cross the proxy (including any that the
-/// request's own `Connection` header names).
-pub fn is_hop_by_hop(name: &str, connection: Option<&str>) -> bool {
-    HOP_BY_HOP.iter().any(|h| h.eq_ignore_ascii_case(name))
-        || connection.is_some_and(|c| c.split(',').any(|t| t.trim().eq_ignore_ascii_case(name)))
-}
+pub use crate::client::{HOP_BY_HOP, is_hop_by_hop, join_url};
 
 /// What the app answered, or why it did not.
 #[derive(Debug)]
@@ -47,7 +26,7 @@ pub enum Outcome {
 /// `https://` ones go through reqwest for TLS.
 pub struct Forwarder {
     client: reqwest::Client,
-    exact: crate::http1::Pool,
+    exact: crate::client::Client,
     timeout: Duration,
 }
 
@@ -79,7 +58,7 @@ impl Forwarder {
             .map_err(|e| anyhow::anyhow!("cannot build the forwarding client: {e}"))?;
         Ok(Self {
             client,
-            exact: crate::http1::Pool::new(256),
+            exact: crate::client::Client::bound(crate::client::Trust::system(), 256),
             timeout,
         })
     }
@@ -150,7 +129,7 @@ impl Forwarder {
             .iter()
             .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
             .collect();
-        match crate::send::read_capped(resp, crate::http1::MAX_ANSWER_BODY).await {
+        match crate::send::read_capped(resp, crate::client::MAX_ANSWER_BODY).await {
             Ok(body) => Outcome::Answered {
                 status,
                 headers,
@@ -158,7 +137,7 @@ impl Forwarder {
             },
             Err(crate::send::CappedError::TooLarge(max)) => Outcome::Unreachable(format!(
                 "the answer from {url} is over {}",
-                crate::http1::response::size_text(max)
+                crate::client::size_text(max)
             )),
             Err(crate::send::CappedError::Http(e)) => self.failure(e),
         }
@@ -175,20 +154,24 @@ impl Forwarder {
         let passed = headers
             .iter()
             .filter(|(name, _)| !is_hop_by_hop(name, connection));
-        match crate::http1::send(&self.exact, method, url, passed, body, self.timeout).await {
+        match self
+            .exact
+            .send(method, url, passed, body, self.timeout)
+            .await
+        {
             Ok(answer) => Outcome::Answered {
                 status: answer.status,
                 headers: answer.headers.into_iter().collect(),
                 body: answer.body,
             },
-            Err(crate::http1::Error::Timeout) => Outcome::TimedOut(self.timeout),
-            Err(crate::http1::Error::Read(crate::http1::ReadError::TooLarge(max))) => {
+            Err(crate::client::Error::Timeout) => Outcome::TimedOut(self.timeout),
+            Err(crate::client::Error::Read(crate::client::ReadError::TooLarge(max))) => {
                 Outcome::Unreachable(format!(
                     "the answer from {url} is over {}",
-                    crate::http1::response::size_text(max)
+                    crate::client::size_text(max)
                 ))
             }
-            Err(e) => Outcome::Unreachable(crate::send::plain::http1(&e)),
+            Err(e) => Outcome::Unreachable(e.plain()),
         }
     }
 
@@ -197,72 +180,6 @@ impl Forwarder {
             return Outcome::TimedOut(self.timeout);
         }
         // The causes name the fault ("Connection refused"), said plainly.
-        Outcome::Unreachable(crate::send::plain::reason(&e))
-    }
-}
-
-/// The app URL for a request: the target's path joined with the part of
-/// the request path below `--path`, then the request's query.
-pub fn join_url(base: &str, prefix: &str, target: &str) -> String {
-    let (path, query) = match target.split_once('?') {
-        Some((p, q)) => (p, Some(q)),
-        None => (target, None),
-    };
-    let prefix = prefix.trim_end_matches('/');
-    let rest = path.strip_prefix(prefix).unwrap_or(path);
-    let (base_no_query, base_query) = match base.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (base, None),
-    };
-    let mut url = if rest.is_empty() || rest == "/" {
-        base_no_query.to_string()
-    } else {
-        format!(
-            "{}/{}",
-            base_no_query.trim_end_matches('/'),
-            rest.trim_start_matches('/')
-        )
-    };
-    let queries: Vec<&str> = [base_query, query]
-        .into_iter()
-        .flatten()
-        .filter(|q| !q.is_empty())
-        .collect();
-    if !queries.is_empty() {
-        url.push('?');
-        url.push_str(&queries.join("&"));
-    }
-    url
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn joins_paths_and_queries() {
-        assert_eq!(
-            join_url("http://app/webhooks", "/", "/"),
-            "http://app/webhooks"
-        );
-        assert_eq!(
-            join_url("http://app/webhooks", "/", "/stripe?x=1&x=2"),
-            "http://app/webhooks/stripe?x=1&x=2"
-        );
-        assert_eq!(
-            join_url("http://app/", "/hooks", "/hooks/gh"),
-            "http://app/gh"
-        );
-        assert_eq!(
-            join_url("http://app/w?k=v", "/", "/?a=b"),
-            "http://app/w?k=v&a=b"
-        );
-    }
-
-    #[test]
-    fn hop_by_hop_includes_connection_tokens() {
-        assert!(is_hop_by_hop("Transfer-Encoding", None));
-        assert!(is_hop_by_hop("X-Private", Some("keep-alive, X-Private")));
-        assert!(!is_hop_by_hop("Stripe-Signature", Some("close")));
+        Outcome::Unreachable(crate::client::plain::reason(&e))
     }
 }
