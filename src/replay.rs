@@ -223,7 +223,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 pub fn attempt(
     p: &Prepared,
     started_at: i64,
-    result: &Result<crate::send::Response, crate::send::DeliverError>,
+    result: &Result<crate::client::Response, crate::client::DeliverError>,
 ) -> Attempt {
     let mut a = Attempt {
         delivery_id: p.delivery_id.clone(),

@@ -1,7 +1,5 @@
 //! Forging a delivery (fixture, edits, signature, faults) and sending it.
 
-use std::time::{Duration, Instant};
-
 use crate::edit::SetEdit;
 use crate::fixture;
 use crate::provider::{Provider, SignContext, WebhookRequest};
@@ -169,117 +167,6 @@ pub fn forge_in(f: &Forge<'_>, session: &mut fixture::Session) -> Result<Forged,
     })
 }
 
-pub use crate::client::{DeliverError, Response};
-
-/// The HTTP client: no redirects (providers do not follow them), header
-/// names in the conventional case, as the providers send them.
-pub fn client(timeout: Duration) -> reqwest::Client {
-    builder(timeout)
-        .build()
-        .expect("the HTTP client builds with static settings")
-}
-
-fn builder(timeout: Duration) -> reqwest::ClientBuilder {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .http1_title_case_headers()
-        .timeout(timeout)
-}
-
-/// The client for an HTTPS endpoint with its own certificate: `insecure`
-/// accepts any, `ca` trusts one more.
-pub fn client_with(
-    timeout: Duration,
-    insecure: bool,
-    ca: Option<&std::path::Path>,
-) -> anyhow::Result<reqwest::Client> {
-    let mut b = builder(timeout);
-    if insecure {
-        b = b.tls_danger_accept_invalid_certs(true);
-    }
-    if let Some(path) = ca {
-        let pem = std::fs::read(path)
-            .map_err(|e| anyhow::anyhow!("cannot read --ca {}: {e}", path.display()))?;
-        let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
-            anyhow::anyhow!("--ca {} is not a PEM certificate: {e}", path.display())
-        })?;
-        b = b.tls_certs_merge([cert]);
-    }
-    b.build()
-        .map_err(|e| anyhow::anyhow!("cannot build the HTTP client: {e}"))
-}
-
-pub async fn deliver(
-    client: &reqwest::Client,
-    req: &WebhookRequest,
-    timeout: Duration,
-) -> Result<Response, DeliverError> {
-    let url = req.url.clone();
-    let parsed = reqwest::Url::parse(&url).map_err(|e| DeliverError::BadUrl {
-        url: url.clone(),
-        reason: e.to_string(),
-    })?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(DeliverError::BadUrl {
-            url,
-            reason: "only http and https are supported".into(),
-        });
-    }
-    if parsed.scheme() == "http" {
-        return deliver_exact(req, timeout).await;
-    }
-    let method =
-        reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|e| DeliverError::Other {
-            url: url.clone(),
-            reason: e.to_string(),
-        })?;
-    let mut headers = reqwest::header::HeaderMap::new();
-    for (name, value) in req.headers.iter() {
-        let name = reqwest::header::HeaderName::from_bytes(name.as_bytes()).map_err(|e| {
-            DeliverError::Other {
-                url: url.clone(),
-                reason: format!("header {name:?}: {e}"),
-            }
-        })?;
-        let value =
-            reqwest::header::HeaderValue::from_bytes(value).map_err(|e| DeliverError::Other {
-                url: url.clone(),
-                reason: format!("header {name}: {e}"),
-            })?;
-        headers.append(name, value);
-    }
-    let start = Instant::now();
-    let result = client
-        .request(method, parsed)
-        .headers(headers)
-        .body(req.body.clone())
-        .send()
-        .await;
-    let resp = result.map_err(|e| classify(&url, timeout, e))?;
-    let status = resp.status();
-    let headers = resp
-        .headers()
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
-        .collect();
-    let body = read_capped(resp, crate::client::MAX_ANSWER_BODY)
-        .await
-        .map_err(|e| match e {
-            CappedError::TooLarge(max) => DeliverError::Other {
-                url: url.clone(),
-                reason: crate::client::ReadError::TooLarge(max).to_string(),
-            },
-            CappedError::Http(e) => classify(&url, timeout, e),
-        })?;
-    Ok(Response {
-        status: status.as_u16(),
-        reason: status.canonical_reason().unwrap_or("").to_string(),
-        headers,
-        body,
-        elapsed: start.elapsed(),
-    })
-}
-
 /// Why a capped body could not be read.
 #[derive(Debug)]
 pub enum CappedError {
@@ -301,33 +188,6 @@ pub async fn read_capped(mut resp: reqwest::Response, max: usize) -> Result<Vec<
         body.extend_from_slice(&chunk);
     }
     Ok(body)
-}
-
-/// An `http://` target gets the headers exactly as given (order, case,
-/// repeated names in place, nothing added), which reqwest cannot do.
-async fn deliver_exact(req: &WebhookRequest, timeout: Duration) -> Result<Response, DeliverError> {
-    static SHARED: std::sync::OnceLock<crate::client::Client> = std::sync::OnceLock::new();
-    SHARED
-        .get_or_init(|| crate::client::Client::new(crate::client::Trust::system()))
-        .deliver(req, timeout)
-        .await
-}
-
-fn classify(url: &str, timeout: Duration, e: reqwest::Error) -> DeliverError {
-    let url = url.to_string();
-    if e.is_timeout() {
-        return DeliverError::Timeout {
-            url,
-            secs: timeout.as_secs_f64(),
-        };
-    }
-    // reqwest's own text names only the URL; its causes say what happened.
-    let reason = crate::client::plain::reason(&e);
-    if e.is_connect() {
-        DeliverError::Connect { url, reason }
-    } else {
-        DeliverError::Other { url, reason }
-    }
 }
 
 #[cfg(test)]
@@ -358,7 +218,7 @@ mod tests {
     #[tokio::test]
     async fn reqwest_bodies_are_read_up_to_the_cap_only() {
         // The https paths' reader, over plain HTTP: the cap does not care.
-        let client = client(Duration::from_secs(5));
+        let client = reqwest::Client::new();
         for head in [
             &b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n"[..],
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n100000\r\n",

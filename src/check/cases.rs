@@ -6,8 +6,9 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 
 use super::{CaseName, CaseResult, DEFAULT_TIMEOUT_SECS, Outcome, Plan, Report, noncanonical};
+use crate::client::{DeliverError, Response};
 use crate::provider::{Handshake, HandshakeAnswer, Headers, WebhookRequest, now};
-use crate::send::{DeliverError, Forge, Response, deliver, forge};
+use crate::send::{Forge, forge};
 use crate::tamper::{Tamper, signatures};
 
 /// What one request came to.
@@ -171,7 +172,7 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
         set.spawn(async move {
             let mut answers = Vec::new();
             for req in &r.requests {
-                answers.push(deliver(&client, req, timeout).await);
+                answers.push(client.deliver(req, timeout).await);
             }
             (r.name, answers)
         });
@@ -217,7 +218,7 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
     results.sort_by_key(|r| CaseName::ALL.iter().position(|c| *c == r.name));
 
     let mut notes = Vec::new();
-    if let Ok(u) = reqwest::Url::parse(&plan.url)
+    if let Ok(u) = url::Url::parse(&plan.url)
         && u.scheme() == "http"
         && !is_loopback(u.host_str().unwrap_or(""))
     {

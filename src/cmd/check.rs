@@ -45,7 +45,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let timeout = args
         .timeout
         .unwrap_or(Duration::from_secs(delivery_timeout + 2));
-    let client = args.tls.client(timeout)?;
+    let client = args.tls.client()?;
     let plan = Plan {
         provider: provider.as_ref(),
         url: args.url.clone(),
