@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::provider::Headers;
 
-pub use crate::client::{HOP_BY_HOP, is_hop_by_hop, join_url};
+use crate::client::is_hop_by_hop;
 
 /// What the app answered, or why it did not.
 #[derive(Debug)]
@@ -22,43 +22,18 @@ pub enum Outcome {
     TimedOut(Duration),
 }
 
-/// `http://` apps get the exact header list over [`crate::http1`];
-/// `https://` ones go through reqwest for TLS.
+/// Sends to the app through the one client: the header lines as they
+/// came (hop-by-hop ones left behind), to `http://` and `https://` apps alike.
 pub struct Forwarder {
-    client: reqwest::Client,
-    exact: crate::client::Client,
+    client: crate::client::Client,
     timeout: Duration,
 }
 
 impl Forwarder {
     pub fn new(timeout: Duration, insecure: bool, ca: Option<&Path>) -> anyhow::Result<Self> {
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(256)
-            .tcp_nodelay(true)
-            .no_proxy();
-        if insecure {
-            builder = builder.tls_danger_accept_invalid_certs(true);
-        }
-        if let Some(path) = ca {
-            let pem = std::fs::read(path)
-                .map_err(|e| anyhow::anyhow!("cannot read --forward-ca {}: {e}", path.display()))?;
-            let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
-                anyhow::anyhow!(
-                    "--forward-ca {} is not a PEM certificate: {e}",
-                    path.display()
-                )
-            })?;
-            builder = builder.tls_certs_merge([cert]);
-        }
-        let client = builder
-            .build()
-            .map_err(|e| anyhow::anyhow!("cannot build the forwarding client: {e}"))?;
+        let trust = crate::client::Trust::new(insecure, ca, "--forward-ca")?;
         Ok(Self {
-            client,
-            exact: crate::client::Client::bound(crate::client::Trust::system(), 256),
+            client: crate::client::Client::bound(trust, 256),
             timeout,
         })
     }
@@ -75,7 +50,7 @@ impl Forwarder {
         let start = Instant::now();
         // A bug reached by some answer must still leave a recorded attempt
         // and a 502 for the sender, not a dropped handler.
-        let outcome = std::panic::AssertUnwindSafe(self.try_send(method, url, headers, body))
+        let outcome = std::panic::AssertUnwindSafe(self.try_send(method, url, headers, &body))
             .catch_unwind()
             .await
             .unwrap_or_else(|_| {
@@ -84,79 +59,18 @@ impl Forwarder {
         (outcome, start.elapsed())
     }
 
-    async fn try_send(
-        &self,
-        method: &str,
-        url: &str,
-        headers: &Headers,
-        body: bytes::Bytes,
-    ) -> Outcome {
-        if let Ok(parsed) = url::Url::parse(url)
-            && parsed.scheme() == "http"
-        {
-            return self.send_exact(method, &parsed, headers, &body).await;
-        }
-        let Ok(method) = reqwest::Method::from_bytes(method.as_bytes()) else {
-            return Outcome::Unreachable(format!("method {method:?} cannot be forwarded"));
+    async fn try_send(&self, method: &str, url: &str, headers: &Headers, body: &[u8]) -> Outcome {
+        let parsed = match url::Url::parse(url) {
+            Ok(u) => u,
+            Err(e) => return Outcome::Unreachable(format!("{url} is not a valid URL: {e}")),
         };
-        let connection = headers.get_str("connection").map(str::to_string);
-        let mut map = reqwest::header::HeaderMap::with_capacity(headers.len());
-        for (name, value) in headers.iter() {
-            if is_hop_by_hop(name, connection.as_deref()) {
-                continue;
-            }
-            if let (Ok(n), Ok(v)) = (
-                reqwest::header::HeaderName::from_bytes(name.as_bytes()),
-                reqwest::header::HeaderValue::from_bytes(value),
-            ) {
-                map.append(n, v);
-            }
-        }
-        let result = self
-            .client
-            .request(method, url)
-            .headers(map)
-            .body(body)
-            .send()
-            .await;
-        let resp = match result {
-            Ok(r) => r,
-            Err(e) => return self.failure(e),
-        };
-        let status = resp.status().as_u16();
-        let headers: Headers = resp
-            .headers()
-            .iter()
-            .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
-            .collect();
-        match crate::send::read_capped(resp, crate::client::MAX_ANSWER_BODY).await {
-            Ok(body) => Outcome::Answered {
-                status,
-                headers,
-                body,
-            },
-            Err(crate::send::CappedError::TooLarge(max)) => Outcome::Unreachable(format!(
-                "the answer from {url} is over {}",
-                crate::client::size_text(max)
-            )),
-            Err(crate::send::CappedError::Http(e)) => self.failure(e),
-        }
-    }
-
-    async fn send_exact(
-        &self,
-        method: &str,
-        url: &url::Url,
-        headers: &Headers,
-        body: &[u8],
-    ) -> Outcome {
         let connection = headers.get_str("connection");
         let passed = headers
             .iter()
             .filter(|(name, _)| !is_hop_by_hop(name, connection));
         match self
-            .exact
-            .send(method, url, passed, body, self.timeout)
+            .client
+            .send(method, &parsed, passed, body, self.timeout)
             .await
         {
             Ok(answer) => Outcome::Answered {
@@ -173,13 +87,5 @@ impl Forwarder {
             }
             Err(e) => Outcome::Unreachable(e.plain()),
         }
-    }
-
-    fn failure(&self, e: reqwest::Error) -> Outcome {
-        if e.is_timeout() {
-            return Outcome::TimedOut(self.timeout);
-        }
-        // The causes name the fault ("Connection refused"), said plainly.
-        Outcome::Unreachable(crate::client::plain::reason(&e))
     }
 }
