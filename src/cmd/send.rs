@@ -12,7 +12,7 @@ use crate::fixture;
 use crate::output::{body_json, headers_json, shorten};
 use crate::provider::{KeyRole, WebhookRequest, now};
 use crate::secret::Secret;
-use crate::send::{self, Forge, Forged};
+use crate::forge::{self, Forge, Forged};
 use crate::tamper::Tamper;
 
 use super::{check_key, exit, provider, require_secret, resolve_secret, usage};
@@ -74,7 +74,7 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
             None => Vec::new(),
         };
         sets.extend(args.sets.iter().cloned());
-        send::forge_in(
+        forge::forge_in(
             &Forge {
                 provider: provider.as_ref(),
                 event: step.event.clone(),

@@ -414,7 +414,7 @@ pub(crate) fn signed_for_test(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::send::{Forge, forge};
+    use crate::forge::{Forge, forge};
 
     /// The rotation format each provider sends: its own verify accepts the
     /// delivery with the outgoing secret's signature first, and finds two;

@@ -1,4 +1,5 @@
-//! Forging a delivery (fixture, edits, signature, faults) and sending it.
+//! Forging a delivery: fixture, edits, signature, faults. Sending it is
+//! the client's job ([`crate::client`]).
 
 use crate::edit::SetEdit;
 use crate::fixture;
