@@ -7,8 +7,8 @@ use tokio::task::JoinSet;
 
 use super::{CaseName, CaseResult, DEFAULT_TIMEOUT_SECS, Outcome, Plan, Report, noncanonical};
 use crate::client::{DeliverError, Response};
-use crate::provider::{Handshake, HandshakeAnswer, Headers, WebhookRequest, now};
 use crate::forge::{Forge, forge};
+use crate::provider::{Handshake, HandshakeAnswer, Headers, WebhookRequest, now};
 use crate::tamper::{Tamper, signatures};
 
 /// What one request came to.

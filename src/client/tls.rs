@@ -57,8 +57,13 @@ impl Trust {
 
     /// The connector for this trust, built once.
     pub fn connector(&self) -> tokio_rustls::TlsConnector {
-        let config = self.config.get_or_init(|| Arc::new(self.build()));
-        tokio_rustls::TlsConnector::from(config.clone())
+        tokio_rustls::TlsConnector::from(self.config())
+    }
+
+    /// The TLS settings for this trust, built once (the relay client's
+    /// WebSocket takes them as they are).
+    pub fn config(&self) -> Arc<ClientConfig> {
+        self.config.get_or_init(|| Arc::new(self.build())).clone()
     }
 
     fn build(&self) -> ClientConfig {

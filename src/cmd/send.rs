@@ -9,10 +9,10 @@ use colored::Colorize;
 use crate::cli::{SendArgs, read_data};
 use crate::client::{DeliverError, Response};
 use crate::fixture;
+use crate::forge::{self, Forge, Forged};
 use crate::output::{body_json, headers_json, shorten};
 use crate::provider::{KeyRole, WebhookRequest, now};
 use crate::secret::Secret;
-use crate::forge::{self, Forge, Forged};
 use crate::tamper::Tamper;
 
 use super::{check_key, exit, provider, require_secret, resolve_secret, usage};
