@@ -274,19 +274,26 @@ mod tests {
         assert_eq!(server.await.unwrap(), 3, "three requests on one connection");
     }
 
-    #[test]
-    fn the_portable_pool_carries_a_connection_from_one_runtime_to_the_next() {
-        let runtime = || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap()
-        };
-        let server_rt = tokio::runtime::Builder::new_multi_thread()
+    /// A runtime for one send, dropped afterwards, as send and replay do.
+    pub(super) fn one_off_runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    /// The test server's own runtime, outliving the senders'.
+    pub(super) fn server_runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
-            .unwrap();
+            .unwrap()
+    }
+
+    #[test]
+    fn the_portable_pool_carries_a_connection_from_one_runtime_to_the_next() {
+        let (runtime, server_rt) = (one_off_runtime, server_runtime());
         let listener = server_rt
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();
@@ -514,6 +521,7 @@ mod tests {
 
 #[cfg(test)]
 mod https_tests {
+    use super::tests::{one_off_runtime, server_runtime};
     use super::*;
     use std::sync::Mutex;
     use tokio::io::AsyncReadExt;
@@ -620,17 +628,7 @@ mod https_tests {
 
     #[test]
     fn a_pooled_tls_connection_outlives_its_runtime() {
-        let runtime = || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap()
-        };
-        let server_rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
+        let (runtime, server_rt) = (one_off_runtime, server_runtime());
         let (url, pem, _raw, accepted) = server_rt.block_on(tls_server());
         let (trust, _dir) = trusting(&pem);
         let client = Client::new(trust);
