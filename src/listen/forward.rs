@@ -4,9 +4,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::provider::Headers;
-
 use crate::client::is_hop_by_hop;
+use crate::provider::Headers;
 
 /// What the app answered, or why it did not.
 #[derive(Debug)]
