@@ -667,9 +667,10 @@ pub struct TlsArgs {
 }
 
 impl TlsArgs {
-    /// The HTTP client for this timeout and trust.
-    pub fn client(&self, timeout: Duration) -> anyhow::Result<reqwest::Client> {
-        crate::send::client_with(timeout, self.insecure, self.ca.as_deref())
+    /// The HTTP client for this trust.
+    pub fn client(&self) -> anyhow::Result<crate::client::Client> {
+        let trust = crate::client::Trust::new(self.insecure, self.ca.as_deref(), "--ca")?;
+        Ok(crate::client::Client::new(trust))
     }
 }
 

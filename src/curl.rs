@@ -1,7 +1,7 @@
 //! A curl command that sends a recorded delivery again, byte for byte:
 //! `show --curl` prints it and the inspector copies it.
 
-use crate::listen::forward::is_hop_by_hop;
+use crate::client::is_hop_by_hop;
 use crate::provider::crypto::b64;
 use crate::store::Delivery;
 

@@ -1,8 +1,8 @@
 //! Re-sending recorded deliveries: exactly as they came, or re-signed with
 //! a fresh timestamp (and optionally a fresh id), or edited and re-signed.
 
+use crate::client::{is_hop_by_hop, join_url};
 use crate::edit::SetEdit;
-use crate::listen::forward::{is_hop_by_hop, join_url};
 use crate::provider::{Provider, SignContext, WebhookRequest};
 use crate::secret::Secret;
 use crate::store::{Attempt, AttemptKind, Delivery};
@@ -223,7 +223,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 pub fn attempt(
     p: &Prepared,
     started_at: i64,
-    result: &Result<crate::send::Response, crate::send::DeliverError>,
+    result: &Result<crate::client::Response, crate::client::DeliverError>,
 ) -> Attempt {
     let mut a = Attempt {
         delivery_id: p.delivery_id.clone(),

@@ -749,3 +749,100 @@ pub fn run_test_alone(test: &str, envs: &[(&str, &str)], ci: Option<&str>) -> (b
     );
     (out.status.success(), text)
 }
+
+/// A fresh self-signed certificate for 127.0.0.1: the server's TLS settings
+/// and the certificate's PEM, for `--ca` / `--forward-ca`.
+pub fn self_signed_tls() -> (Arc<rustls::ServerConfig>, String) {
+    let key = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).unwrap();
+    let pem = key.cert.pem();
+    let config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![key.cert.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key.signing_key.serialize_der().into()),
+        )
+        .unwrap();
+    (Arc::new(config), pem)
+}
+
+/// An HTTPS app on 127.0.0.1:0 with a self-signed certificate that keeps
+/// every request exactly as it arrived (head and body bytes, after TLS) and
+/// answers `200 ok`, keeping the connection open.
+pub struct TlsApp {
+    addr: SocketAddr,
+    /// The certificate's PEM.
+    pub pem: String,
+    raw: Arc<Mutex<Vec<Vec<u8>>>>,
+}
+
+impl TlsApp {
+    pub fn start() -> TlsApp {
+        let (config, pem) = self_signed_tls();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let seen = raw.clone();
+        std::thread::spawn(move || {
+            for tcp in listener.incoming().flatten() {
+                let (config, seen) = (config.clone(), seen.clone());
+                std::thread::spawn(move || {
+                    let _ = tcp.set_read_timeout(Some(std::time::Duration::from_secs(30)));
+                    let conn = rustls::ServerConnection::new(config).unwrap();
+                    let mut tls = rustls::StreamOwned::new(conn, tcp);
+                    while let Some(request) = read_raw_request(&mut tls) {
+                        seen.lock().unwrap().push(request);
+                        let answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+                        if std::io::Write::write_all(&mut tls, answer).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        TlsApp { addr, pem, raw }
+    }
+
+    /// `https://127.0.0.1:PORT`, without a trailing slash.
+    pub fn url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+
+    /// Every request so far, as raw bytes, in arrival order.
+    pub fn raw(&self) -> Vec<Vec<u8>> {
+        self.raw.lock().unwrap().clone()
+    }
+
+    /// The certificate in a file, for `--ca FILE`.
+    pub fn ca_file(&self, dir: &std::path::Path) -> std::path::PathBuf {
+        let path = dir.join("app-ca.pem");
+        std::fs::write(&path, &self.pem).unwrap();
+        path
+    }
+}
+
+/// One request's head and Content-Length body, byte for byte; None at the end.
+fn read_raw_request(conn: &mut impl std::io::Read) -> Option<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        match conn.read(&mut chunk) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .map_or(0, |v| v.trim().parse().unwrap());
+    while buf.len() < head_end + length {
+        match conn.read(&mut chunk) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    Some(buf)
+}

@@ -4,7 +4,6 @@
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::common::{Listen, Receiver, Run, hookcli, run_within};
@@ -191,16 +190,7 @@ fn a_damaged_store_is_one_plain_line() {
 /// the handshake it reads the request and drops the connection without a
 /// close_notify. Returns its URL and the certificate's PEM.
 fn rude_tls_server() -> (String, String) {
-    let key = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).unwrap();
-    let pem = key.cert.pem();
-    let config = rustls::ServerConfig::builder()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![key.cert.der().clone()],
-            rustls::pki_types::PrivateKeyDer::Pkcs8(key.signing_key.serialize_der().into()),
-        )
-        .unwrap();
-    let config = Arc::new(config);
+    let (config, pem) = crate::common::self_signed_tls();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("https://{}/", listener.local_addr().unwrap());
     std::thread::spawn(move || {

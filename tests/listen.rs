@@ -1978,3 +1978,54 @@ fn interleaved_repeated_headers_reach_the_app_in_order() {
         .collect();
     assert_eq!(order, ["x-dup: a", "x-between: z", "x-dup: b"], "{head}");
 }
+
+#[test]
+fn an_https_app_gets_the_header_lines_as_they_came_and_nothing_added() {
+    let app = crate::common::TlsApp::start();
+    let certs = tempfile::tempdir().unwrap();
+    let ca = app.ca_file(certs.path());
+    let store = tempfile::tempdir().unwrap();
+    let listen = Listen::start(
+        store.path(),
+        &[
+            "--forward-to",
+            &app.url(),
+            "--forward-ca",
+            ca.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let extra = [
+        header("X-Dup", "a"),
+        header("x-between", "z"),
+        header("X-DUP", "b"),
+        header("stripe-Signature", "t=1,v1=ab"),
+    ];
+    let body = b"{}";
+    let r = raw_request(
+        listen.addr(),
+        &simple_request(
+            "POST",
+            "/i?x=1&x=2",
+            &listen.addr().to_string(),
+            &extra,
+            body,
+        ),
+        body,
+    )
+    .unwrap();
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.body, b"ok", "the app's answer");
+    let raw = app.raw();
+    assert_eq!(raw.len(), 1);
+    let host = app.url().trim_start_matches("https://").to_string();
+    let want = format!(
+        "POST /i?x=1&x=2 HTTP/1.1\r\nHost: {host}\r\nX-Dup: a\r\nx-between: z\r\nX-DUP: b\r\n\
+         stripe-Signature: t=1,v1=ab\r\nContent-Length: 2\r\n\r\n{{}}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&raw[0]),
+        want,
+        "order, case and repeats kept; nothing added but Host and Content-Length"
+    );
+}

@@ -914,6 +914,52 @@ fn exact_replay_adds_no_header_the_recording_lacks() {
     exact_replay_case(&headers);
 }
 
+#[test]
+fn exact_replay_to_https_keeps_the_header_lines_and_adds_nothing() {
+    let store = tempdir();
+    let st = path_str(store.path());
+    let listen = Listening::start(store.path(), &[]);
+    let sent: [(&str, &[u8]); 5] = [
+        ("X-Dup", b"a"),
+        ("x-between", b"z"),
+        ("X-DUP", b"b"),
+        ("stripe-Signature", b"t=1,v1=ab"),
+        ("Content-Type", b"application/json"),
+    ];
+    let (status, _) = raw_post(listen.addr, "/hooks/tls?x=1&x=2", &sent, b"{}");
+    assert_eq!(status, 200);
+    drop(listen);
+    let id = list(st)[0]["id"].as_str().unwrap().to_string();
+
+    let app = crate::common::TlsApp::start();
+    let certs = tempdir();
+    let ca = app.ca_file(certs.path());
+    let out = hk(&[
+        "replay",
+        &id,
+        "--to",
+        &app.url(),
+        "--ca",
+        path_str(&ca),
+        "--store",
+        st,
+    ]);
+    out.assert_code(0);
+    let raw = app.raw();
+    assert_eq!(raw.len(), 1, "one replay arrives\n{out}");
+    let host = app.url().trim_start_matches("https://").to_string();
+    let want = format!(
+        "POST /hooks/tls?x=1&x=2 HTTP/1.1\r\nHost: {host}\r\nX-Dup: a\r\nx-between: z\r\n\
+         X-DUP: b\r\nstripe-Signature: t=1,v1=ab\r\nContent-Type: application/json\r\n\
+         Content-Length: 2\r\n\r\n{{}}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&raw[0]),
+        want,
+        "order, case and repeats kept; nothing added but Host and Content-Length"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // 2. Stale signatures: re-signed verifies, exact is rejected with a warning
 

@@ -8,9 +8,9 @@ use super::modes::{self, Mode};
 use super::send::{Sent, send, send_framed};
 use super::shape::{Shape, aimed, sibling, with_query};
 use super::{CaseName, DEFAULT_TIMEOUT_SECS, Outcome, Plan, Report, diagnosis, noncanonical};
-use crate::http1::Framing;
+use crate::client::DeliverError;
+use crate::client::Framing;
 use crate::provider::{Handshake, Headers, WebhookRequest};
-use crate::send::DeliverError;
 use crate::tamper::{Tamper, signatures};
 
 /// A case ready to send: its requests in order (two for duplicate), each
@@ -229,7 +229,7 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
     });
 
     let mut notes = Vec::new();
-    if let Ok(u) = reqwest::Url::parse(&plan.url)
+    if let Ok(u) = url::Url::parse(&plan.url)
         && u.scheme() == "http"
         && !is_loopback(u.host_str().unwrap_or(""))
     {

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use super::{CaseName, CaseResult, Outcome, Plan, duration_text};
+use crate::client::DeliverError;
 use crate::provider::{Handshake, HandshakeAnswer, WebhookRequest};
-use crate::send::DeliverError;
 
 use super::send::Answer;
 

@@ -157,7 +157,7 @@ pub struct Plan<'a> {
     pub secret: Secret,
     pub event: Option<String>,
     pub cases: Vec<CaseName>,
-    pub client: reqwest::Client,
+    pub client: crate::client::Client,
     /// How long each request may take before it counts as no answer.
     pub timeout: Duration,
     /// How many cases are in flight at once.

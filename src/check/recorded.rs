@@ -2,9 +2,9 @@
 //! exact body and headers, given a fresh event id and re-signed with a
 //! fresh timestamp for each case, every fault derived from it.
 
+use crate::forge::Forged;
 use crate::provider::{Provider, SignContext, WebhookRequest, now};
 use crate::secret::Secret;
-use crate::send::Forged;
 use crate::store::Delivery;
 use crate::tamper::Tamper;
 

@@ -4,8 +4,8 @@
 
 use super::modes::{Mode, form_as_json};
 use super::{Plan, Recorded};
+use crate::forge::{Forge, forge};
 use crate::provider::{SignContext, WebhookRequest, now};
-use crate::send::{Forge, forge};
 use crate::tamper::Tamper;
 
 /// The battery's deliveries in one shape.
@@ -92,7 +92,7 @@ impl Shape<'_> {
         tamper: Option<Tamper>,
         data: Option<Vec<u8>>,
         extra_headers: Vec<(String, String)>,
-    ) -> Result<crate::send::Forged, String> {
+    ) -> Result<crate::forge::Forged, String> {
         let plan = self.plan;
         if let Some(rec) = self.recorded {
             return rec.forge(

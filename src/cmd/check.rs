@@ -171,7 +171,7 @@ fn battery(
     let timeout = args
         .timeout
         .unwrap_or(Duration::from_secs(delivery_timeout + 2));
-    let client = args.tls.client(timeout)?;
+    let client = args.tls.client()?;
     let plan = Plan {
         provider: provider.as_ref(),
         url: args.url.clone(),

@@ -169,7 +169,7 @@ pub fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn check_url(flag: &str, url: &str) -> anyhow::Result<()> {
-    match reqwest::Url::parse(url) {
+    match url::Url::parse(url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(()),
         Ok(_) => Err(usage(format!("{flag} {url}: only http and https URLs"))),
         Err(e) => Err(usage(format!("{flag} {url} is not a URL: {e}"))),

@@ -48,7 +48,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     let ctx = Ctx {
-        client: args.tls.client(args.timeout)?,
+        client: args.tls.client()?,
         conn: Mutex::new(conn),
         args,
         resign_provider,
@@ -98,7 +98,7 @@ struct Ctx {
     /// The secrets for --resign.
     secrets: Option<crate::secret::Secrets>,
     data: Option<Vec<u8>>,
-    client: reqwest::Client,
+    client: crate::client::Client,
 }
 
 /// What one replay came to.
@@ -345,7 +345,10 @@ async fn replay_one(
     }
     let started_at = now_ms();
     let start = Instant::now();
-    let result = crate::send::deliver(&ctx.client, &prepared.request, ctx.args.timeout).await;
+    let result = ctx
+        .client
+        .deliver(&prepared.request, ctx.args.timeout)
+        .await;
     let mut attempt = replay::attempt(&prepared, started_at, &result);
     attempt.duration_ms = start.elapsed().as_secs_f64() * 1000.0;
     let action = format!("replay{}", how(&prepared, true));
@@ -454,7 +457,7 @@ fn dry_run(ctx: &Ctx, ids: &[String]) -> anyhow::Result<ExitCode> {
 
 /// `scheme://host:port` of a URL, for the dry run's closing line.
 fn origin(url: &str) -> String {
-    match reqwest::Url::parse(url) {
+    match url::Url::parse(url) {
         Ok(u) => u.origin().ascii_serialization(),
         Err(_) => url.to_string(),
     }

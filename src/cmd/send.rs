@@ -7,11 +7,12 @@ use anyhow::Context;
 use colored::Colorize;
 
 use crate::cli::{SendArgs, read_data};
+use crate::client::{DeliverError, Response};
 use crate::fixture;
+use crate::forge::{self, Forge, Forged};
 use crate::output::{body_json, headers_json, shorten};
 use crate::provider::{KeyRole, WebhookRequest, now};
 use crate::secret::Secret;
-use crate::send::{self, Forge, Forged, Response};
 use crate::tamper::Tamper;
 
 use super::{check_key, exit, provider, require_secret, secrets, usage};
@@ -74,7 +75,7 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
             None => Vec::new(),
         };
         sets.extend(args.sets.iter().cloned());
-        send::forge_in(
+        forge::forge_in(
             &Forge {
                 provider: provider.as_ref(),
                 event: step.event.clone(),
@@ -105,7 +106,7 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let client = args.tls.client(args.timeout)?;
+    let client = args.tls.client()?;
     let series = plan.len() > 1 || args.flow.is_some();
     let mut outcomes = Vec::with_capacity(plan.len());
     for (i, step) in plan.iter().enumerate() {
@@ -114,7 +115,7 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
         }
         let forged = forge_step(step)?;
         let response = runtime
-            .block_on(send::deliver(&client, &forged.request, args.timeout))
+            .block_on(client.deliver(&forged.request, args.timeout))
             .map_err(|e| nothing_listening(&args.url, e))
             .with_context(|| match series {
                 true => format!("step {} of {} ({})", i + 1, plan.len(), step.event),
@@ -155,10 +156,10 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
 
 /// A refused connection to the default URL means no `hookcli listen` runs
 /// yet: say so, with the two ways forward, instead of a socket error.
-fn nothing_listening(url: &str, e: send::DeliverError) -> anyhow::Error {
+fn nothing_listening(url: &str, e: DeliverError) -> anyhow::Error {
     let port = crate::config::active().port.unwrap_or(8787);
     match e {
-        send::DeliverError::Connect { .. } if url == format!("http://127.0.0.1:{port}/") => {
+        DeliverError::Connect { .. } if url == format!("http://127.0.0.1:{port}/") => {
             anyhow::anyhow!(
                 "nothing is listening at 127.0.0.1:{port} (the default); start `hookcli listen` or pass --url"
             )
@@ -315,7 +316,7 @@ fn render_summary(flow: Option<&str>, outcomes: &[Outcome], json: bool) -> std::
 
 /// The request exactly as it goes on the wire (HTTP/1.1 form).
 fn print_request(req: &WebhookRequest) -> std::io::Result<()> {
-    let url = reqwest::Url::parse(&req.url).ok();
+    let url = url::Url::parse(&req.url).ok();
     let target = url
         .as_ref()
         .map(|u| match u.query() {

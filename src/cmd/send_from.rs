@@ -84,7 +84,7 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let client = args.tls.client(args.timeout)?;
+    let client = args.tls.client()?;
     let mut all_ok = true;
     for (file, d) in &loaded {
         let name = args.provider.clone().or_else(|| d.provider.clone());
@@ -120,11 +120,7 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
         for w in &prepared.warnings {
             eprintln!("hookcli: warning: {}: {w}", file.display());
         }
-        let resp = runtime.block_on(crate::send::deliver(
-            &client,
-            &prepared.request,
-            args.timeout,
-        ))?;
+        let resp = runtime.block_on(client.deliver(&prepared.request, args.timeout))?;
         let ok = match args.expect_status {
             Some(code) => resp.status == code,
             None => (200..300).contains(&resp.status),
@@ -140,7 +136,7 @@ fn report(
     file: &Path,
     d: &crate::store::Delivery,
     p: &replay::Prepared,
-    resp: &crate::send::Response,
+    resp: &crate::client::Response,
     ok: bool,
 ) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();

@@ -186,7 +186,7 @@ pub async fn replay(state: Arc<State>, key: String, raw: Vec<u8>) -> Result<Answ
     };
     let to = req.to.filter(|t| !t.trim().is_empty());
     if let Some(url) = &to {
-        match reqwest::Url::parse(url) {
+        match url::Url::parse(url) {
             Ok(u) if matches!(u.scheme(), "http" | "https") => {}
             _ => return Err(ApiError::new(400, format!("{url:?} is not an http(s) URL"))),
         }
@@ -243,7 +243,10 @@ pub async fn replay(state: Arc<State>, key: String, raw: Vec<u8>) -> Result<Answ
 
     let started_at = now_ms();
     let start = Instant::now();
-    let result = crate::send::deliver(&state.client, &prepared.request, REPLAY_TIMEOUT).await;
+    let result = state
+        .client
+        .deliver(&prepared.request, REPLAY_TIMEOUT)
+        .await;
     let mut attempt = replay::attempt(&prepared, started_at, &result);
     attempt.duration_ms = start.elapsed().as_secs_f64() * 1000.0;
     state

@@ -38,7 +38,7 @@ pub struct State {
     /// One read connection, used off the async threads.
     reader: Mutex<Option<Connection>>,
     writer: Writer,
-    client: reqwest::Client,
+    client: crate::client::Client,
     resign: Option<Resign>,
     guard: Guard,
     closing: watch::Receiver<bool>,
@@ -118,7 +118,7 @@ impl Inspector {
             store,
             reader: Mutex::new(None),
             writer,
-            client: crate::send::client(api::REPLAY_TIMEOUT),
+            client: crate::client::Client::new(crate::client::Trust::system()),
             resign,
             guard: Guard::new(security::new_token(), bound),
             closing: closing_rx,

@@ -14,9 +14,10 @@ use hyper::{Request, Response};
 
 use super::Shared;
 use super::capture::{HeadCapture, original_headers};
-use super::forward::{Outcome, is_hop_by_hop, join_url};
+use super::forward::Outcome;
 use super::line::{LineInfo, human, json_line};
 use super::route::{path_under, pick};
+use crate::client::{is_hop_by_hop, join_url};
 use crate::conn::BodyError;
 use crate::provider::{self, Headers, VerifyOptions, WebhookRequest, crypto::sha256_hex};
 use crate::store::{Attempt, AttemptKind, Delivery, VerdictRecord, new_id, now_ms};

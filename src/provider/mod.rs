@@ -530,7 +530,7 @@ mod tests {
         assert_eq!(owner_of_env("DISCORD_PRIVATE_KEY"), Some("discord"));
         assert_eq!(secret_env("zapier", KeyRole::Verify), None);
     }
-    use crate::send::{Forge, forge};
+    use crate::forge::{Forge, forge};
 
     /// The rotation format each provider sends: its own verify accepts the
     /// delivery with the outgoing secret's signature first, and finds two;

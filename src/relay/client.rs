@@ -178,7 +178,7 @@ async fn connect(
                 Err(ConnectError::Transient(format!("{status} {text}")))
             }
         }
-        Ok(Err(e)) => Err(ConnectError::Transient(crate::send::plain::reason(&e))),
+        Ok(Err(e)) => Err(ConnectError::Transient(crate::client::plain::reason(&e))),
         Err(_) => Err(ConnectError::Transient(format!(
             "no answer within {:.1} s",
             limit.as_secs_f64()

@@ -22,7 +22,7 @@ pub const META_ROOM: usize = 4 << 20;
 pub fn message_cap(max_body: u64) -> usize {
     let body = usize::try_from(max_body)
         .unwrap_or(usize::MAX)
-        .max(crate::http1::MAX_ANSWER_BODY);
+        .max(crate::client::MAX_ANSWER_BODY);
     body.saturating_add(META_ROOM)
 }
 

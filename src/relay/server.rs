@@ -336,7 +336,7 @@ async fn deliver(state: &Arc<State>, channel: &str, frame: Frame) -> Reply {
                 }) => {
                     let mut b = Response::builder().status(status);
                     for (n, v) in headers.iter() {
-                        if !crate::listen::forward::is_hop_by_hop(n, None) {
+                        if !crate::client::is_hop_by_hop(n, None) {
                             b = b.header(n, v);
                         }
                     }

@@ -1,4 +1,4 @@
-//! TLS with rustls: the relay's certificate, and the client's trust roots.
+//! TLS with rustls: the relay's certificate, and the client's trust.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -26,26 +26,8 @@ pub fn acceptor(cert: &Path, key: &Path) -> anyhow::Result<tokio_rustls::TlsAcce
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
-/// The client's TLS settings: the system's roots, plus `ca` if given.
+/// The client's TLS settings: the system's roots, plus `ca` if given, as
+/// for every other connection hookcli makes ([`crate::client::Trust`]).
 pub fn client_config(ca: Option<&Path>) -> anyhow::Result<Arc<rustls::ClientConfig>> {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls_native_certs::load_native_certs().certs {
-        let _ = roots.add(cert);
-    }
-    if let Some(path) = ca {
-        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
-            .map_err(|e| anyhow::anyhow!("cannot read --ca {}: {e}", path.display()))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| anyhow::anyhow!("--ca {} is not PEM certificates: {e}", path.display()))?;
-        for c in certs {
-            roots
-                .add(c)
-                .map_err(|e| anyhow::anyhow!("--ca {}: {e}", path.display()))?;
-        }
-    }
-    Ok(Arc::new(
-        rustls::ClientConfig::builder()
-            .with_root_certificates(roots)
-            .with_no_client_auth(),
-    ))
+    Ok(crate::client::Trust::new(false, ca, "--ca")?.config())
 }

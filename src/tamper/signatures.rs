@@ -92,9 +92,9 @@ mod tests {
     /// refuses each rewrite (Mailgun's, in the body, too).
     #[test]
     fn every_rewrite_is_refused_by_each_provider_own_verify() {
+        use crate::forge::{Forge, forge};
         use crate::provider::{VerifyOptions, all};
         use crate::secret::Secret;
-        use crate::send::{Forge, forge};
         let shared = Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
         for p in all().into_iter().filter(|p| p.signed()) {
             let (secret, public) = match p.keygen() {

@@ -1,29 +1,48 @@
-//! A small HTTP/1.1 client for `http://` targets that writes the request
-//! head exactly as given: header names in their case, in their order,
-//! repeated names where they stood, and nothing added but `Host` (when the
-//! headers have none) and `Content-Length`. reqwest's HeaderMap regroups
-//! repeated names and adds `Accept: */*`, which breaks byte-exact forwards
-//! and replays; `https://` targets still go through reqwest (TLS).
+//! The one way HTTP goes out: listen's forwards (the relay client's too),
+//! replay, send, `send --from`, check and the inspector's replay all send
+//! through a [`Client`].
+//!
+//! It writes HTTP/1.1 itself, over TCP or TLS (rustls), so every target gets
+//! the header lines exactly as given: names in their case, in their order,
+//! repeated names where they stood, nothing added but `Host` (when the
+//! headers have none) and `Content-Length`. A general-purpose client
+//! regroups repeated names and adds `Accept: */*`, which breaks byte-exact
+//! forwards and replays. HTTP/2 is not spoken: TLS offers http/1.1 only.
+//!
+//! It also owns what every sender needs: trust (`--ca`, `--insecure`),
+//! keep-alive pooling, the answer's size cap, the timeout, hop-by-hop
+//! filtering, URL joining, and failures in plain words.
 
+mod conn;
+mod deliver;
 mod framed;
+mod hop;
+pub mod plain;
 mod pool;
+mod request;
 pub mod response;
+mod tls;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
 
-pub use framed::{Framing, send_framed};
-pub use pool::Pool;
-pub use response::{Answer, ReadError};
+use conn::Conn;
+pub use deliver::{DeliverError, Response};
+pub use framed::Framing;
+pub use hop::{HOP_BY_HOP, is_hop_by_hop, join_url};
+use pool::Pool;
+pub use response::{Answer, ReadError, size_text};
+pub use tls::Trust;
 
 /// Why a request got no answer.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{0}")]
     BadRequest(String),
-    /// Refused, unreachable, or the name did not resolve.
+    /// Refused, unreachable, the name did not resolve, or the TLS
+    /// handshake failed (a certificate not trusted).
     #[error("{0}")]
     Connect(std::io::Error),
     #[error("no answer within the timeout")]
@@ -35,6 +54,13 @@ pub enum Error {
     Read(ReadError),
 }
 
+impl Error {
+    /// The failure in plain words, with what to do about it.
+    pub fn plain(&self) -> String {
+        plain::failure(self)
+    }
+}
+
 /// The longest answer body taken: listen's default --max-body. A longer
 /// one fails the request, and its connection is dropped.
 pub const MAX_ANSWER_BODY: usize = 25 * 1024 * 1024;
@@ -42,44 +68,94 @@ pub const MAX_ANSWER_BODY: usize = 25 * 1024 * 1024;
 /// Bodies up to this size are sent in the same write as the head.
 const SMALL_BODY: usize = 64 * 1024;
 
-/// Headers that frame the message: the body decides them, never the caller.
-const FRAMING: &[&str] = &["content-length", "transfer-encoding"];
-
-/// Sends one request to an `http://` URL and reads the answer, all within
-/// `timeout`. Connections are kept in `pool` for the next request.
-pub async fn send<'h>(
-    pool: &Pool,
-    method: &str,
-    url: &url::Url,
-    headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
-    body: &[u8],
-    timeout: Duration,
-) -> Result<Answer, Error> {
-    let head = request_head(method, url, headers, body, Framing::Length)?;
-    let close = head.close;
-    let key = authority(url)?;
-    let exchange = async {
-        // A reused connection the server closed meanwhile fails the write,
-        // or ends cleanly before any byte of the answer: send once more on
-        // a fresh one. A reset after the whole request was written may come
-        // after the server acted on it, so it is not retried.
-        if let Some(conn) = pool.take(&key) {
-            match exchange(conn, &head.bytes, body, method).await {
-                Ok((answer, conn)) => return Ok(keep(pool, &key, answer, conn, close)),
-                Err(Error::Read(ReadError::ClosedBeforeAnswer(None)) | Error::Io(_)) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        let conn = connect(url).await?;
-        let (answer, conn) = exchange(conn, &head.bytes, body, method).await?;
-        Ok(keep(pool, &key, answer, conn, close))
-    };
-    tokio::time::timeout(timeout, exchange)
-        .await
-        .map_err(|_| Error::Timeout)?
+/// An HTTP/1.1 client with its trust and its keep-alive pool; clones share both.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
 }
 
-fn keep(pool: &Pool, key: &str, answer: Answer, conn: Option<TcpStream>, close: bool) -> Answer {
+struct Inner {
+    trust: Trust,
+    pool: Pool,
+}
+
+impl Client {
+    /// For one-off senders (send, replay, check, the inspector): pooled
+    /// connections survive the runtime that opened them.
+    pub fn new(trust: Trust) -> Self {
+        Self::with_pool(trust, Pool::portable(64))
+    }
+
+    /// For one long-lived runtime (listen): up to `per_authority` idle
+    /// connections to each target.
+    pub fn bound(trust: Trust, per_authority: usize) -> Self {
+        Self::with_pool(trust, Pool::new(per_authority))
+    }
+
+    fn with_pool(trust: Trust, pool: Pool) -> Self {
+        Self {
+            inner: Arc::new(Inner { trust, pool }),
+        }
+    }
+
+    /// Sends one request to an `http://` or `https://` URL and reads the
+    /// answer, all within `timeout`. The connection is kept for the next.
+    pub async fn send<'h>(
+        &self,
+        method: &str,
+        url: &url::Url,
+        headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
+        body: &[u8],
+        timeout: Duration,
+    ) -> Result<Answer, Error> {
+        let https = match url.scheme() {
+            "http" => false,
+            "https" => true,
+            _ => {
+                return Err(Error::BadRequest(
+                    "only http and https are supported".into(),
+                ));
+            }
+        };
+        let head = request::request_head(method, url, headers, body, Framing::Length)?;
+        let key = format!("{}://{}", url.scheme(), request::authority(url)?);
+        let pool = &self.inner.pool;
+        let exchange = async {
+            // A reused connection the server closed meanwhile fails the write,
+            // or ends cleanly before any byte of the answer: send once more on
+            // a fresh one. A reset after the whole request was written may come
+            // after the server acted on it, so it is not retried.
+            if let Some(conn) = pool.take(&key) {
+                match exchange(conn, &head.bytes, body, method).await {
+                    Ok((answer, conn)) => return Ok(keep(pool, &key, answer, conn, head.close)),
+                    Err(e) if closed_while_idle(&e) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            let tls = https.then(|| self.inner.trust.connector());
+            let conn = conn::connect(url, tls).await?;
+            let (answer, conn) = exchange(conn, &head.bytes, body, method).await?;
+            Ok(keep(pool, &key, answer, conn, head.close))
+        };
+        tokio::time::timeout(timeout, exchange)
+            .await
+            .map_err(|_| Error::Timeout)?
+    }
+}
+
+/// The server had closed a pooled connection before this request: a
+/// clean end (over TLS, maybe without close_notify) or a failed write.
+fn closed_while_idle(e: &Error) -> bool {
+    match e {
+        Error::Io(_) | Error::Read(ReadError::ClosedBeforeAnswer(None)) => true,
+        Error::Read(ReadError::ClosedBeforeAnswer(Some(io))) => {
+            io.kind() == std::io::ErrorKind::UnexpectedEof
+        }
+        _ => false,
+    }
+}
+
+fn keep(pool: &Pool, key: &str, answer: Answer, conn: Option<Conn>, close: bool) -> Answer {
     if let Some(conn) = conn
         && !close
     {
@@ -91,11 +167,11 @@ fn keep(pool: &Pool, key: &str, answer: Answer, conn: Option<TcpStream>, close: 
 /// Writes the request and reads the answer; hands the connection back when
 /// it can carry another request.
 async fn exchange(
-    mut conn: TcpStream,
+    mut conn: Conn,
     head: &[u8],
     body: &[u8],
     method: &str,
-) -> Result<(Answer, Option<TcpStream>), Error> {
+) -> Result<(Answer, Option<Conn>), Error> {
     let head_request = method.eq_ignore_ascii_case("HEAD");
     let written = async {
         if body.len() <= SMALL_BODY {
@@ -124,138 +200,10 @@ async fn exchange(
     Ok((answer, reusable.then_some(conn)))
 }
 
-pub(super) async fn connect(url: &url::Url) -> Result<TcpStream, Error> {
-    let port = url.port_or_known_default().unwrap_or(80);
-    let conn = match url.host() {
-        Some(url::Host::Ipv4(ip)) => TcpStream::connect((ip, port)).await,
-        Some(url::Host::Ipv6(ip)) => TcpStream::connect((ip, port)).await,
-        Some(url::Host::Domain(name)) => TcpStream::connect((name, port)).await,
-        None => return Err(Error::BadRequest("the URL has no host".into())),
-    }
-    .map_err(Error::Connect)?;
-    // Small writes (head, then body) must not wait for Nagle.
-    let _ = conn.set_nodelay(true);
-    Ok(conn)
-}
-
-/// `host:port` as written in the URL (the default port left out).
-fn authority(url: &url::Url) -> Result<String, Error> {
-    let host = url
-        .host_str()
-        .ok_or_else(|| Error::BadRequest("the URL has no host".into()))?;
-    Ok(match url.port() {
-        Some(p) => format!("{host}:{p}"),
-        None => host.to_string(),
-    })
-}
-
-pub(super) struct Head {
-    pub(super) bytes: Vec<u8>,
-    /// The caller asked for `Connection: close`.
-    close: bool,
-}
-
-pub(super) fn request_head<'h>(
-    method: &str,
-    url: &url::Url,
-    headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
-    body: &[u8],
-    framing: Framing,
-) -> Result<Head, Error> {
-    if method.is_empty()
-        || !method
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-    {
-        return Err(Error::BadRequest(format!(
-            "method {method:?} is not a token"
-        )));
-    }
-    let mut out = Vec::with_capacity(512);
-    out.extend_from_slice(method.as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(url.path().as_bytes());
-    if let Some(q) = url.query() {
-        out.push(b'?');
-        out.extend_from_slice(q.as_bytes());
-    }
-    out.extend_from_slice(b" HTTP/1.1\r\n");
-    let headers: Vec<(&str, &[u8])> = headers.into_iter().collect();
-    // The recorded Host names where the delivery first arrived; the target
-    // is this URL. A Host the caller chose (send -H Host:…) is kept.
-    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
-        out.extend_from_slice(b"Host: ");
-        out.extend_from_slice(authority(url)?.as_bytes());
-        out.extend_from_slice(b"\r\n");
-    }
-    let mut close = false;
-    for (name, value) in headers {
-        if FRAMING.iter().any(|f| f.eq_ignore_ascii_case(name)) {
-            continue;
-        }
-        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
-            return Err(Error::BadRequest(format!(
-                "header name {name:?} is not a token"
-            )));
-        }
-        if value.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0) {
-            return Err(Error::BadRequest(format!(
-                "header {name}: the value holds a line break"
-            )));
-        }
-        if name.eq_ignore_ascii_case("connection")
-            && value
-                .split(|&b| b == b',')
-                .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
-        {
-            close = true;
-        }
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(value);
-        out.extend_from_slice(b"\r\n");
-    }
-    // A body is framed by its length; a bodiless GET or HEAD says nothing.
-    let bodiless = matches!(method, "GET" | "HEAD" | "DELETE" | "OPTIONS" | "TRACE");
-    if framing == Framing::Chunked {
-        out.extend_from_slice(b"Transfer-Encoding: chunked\r\n");
-    } else if !body.is_empty() || !bodiless {
-        out.extend_from_slice(format!("Content-Length: {}\r\n", body.len()).as_bytes());
-    }
-    if framing == Framing::ExpectContinue {
-        out.extend_from_slice(b"Expect: 100-continue\r\n");
-    }
-    out.extend_from_slice(b"\r\n");
-    Ok(Head { bytes: out, close })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn head(headers: &[(&str, &[u8])], body: &[u8]) -> String {
-        let url = url::Url::parse("http://127.0.0.1:8080/hooks/a?x=1&x=2").unwrap();
-        let h = request_head("POST", &url, headers.iter().copied(), body, Framing::Length).unwrap();
-        String::from_utf8(h.bytes).unwrap()
-    }
-
-    #[test]
-    fn writes_headers_as_given_with_host_and_length() {
-        let got = head(
-            &[
-                ("X-Dup", b"a"),
-                ("x-between", b"z"),
-                ("X-Dup", b"b"),
-                ("Content-Length", b"999"),
-            ],
-            b"{}",
-        );
-        assert_eq!(
-            got,
-            "POST /hooks/a?x=1&x=2 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nX-Dup: a\r\n\
-             x-between: z\r\nX-Dup: b\r\nContent-Length: 2\r\n\r\n"
-        );
-    }
+    use tokio::net::TcpStream;
 
     /// Reads one request head and its Content-Length body; false at EOF.
     async fn read_request(conn: &mut TcpStream) -> bool {
@@ -294,17 +242,17 @@ mod tests {
         conn.write_all(head.as_bytes()).await.unwrap();
     }
 
-    async fn post(pool: &Pool, addr: std::net::SocketAddr) -> Result<Answer, Error> {
+    async fn post(client: &Client, addr: std::net::SocketAddr) -> Result<Answer, Error> {
         let url = url::Url::parse(&format!("http://{addr}/")).unwrap();
-        send(
-            pool,
-            "POST",
-            &url,
-            [("X-A", &b"1"[..])],
-            b"{}",
-            Duration::from_secs(5),
-        )
-        .await
+        client
+            .send(
+                "POST",
+                &url,
+                [("X-A", &b"1"[..])],
+                b"{}",
+                Duration::from_secs(5),
+            )
+            .await
     }
 
     #[tokio::test]
@@ -320,7 +268,7 @@ mod tests {
             }
             served
         });
-        let pool = Pool::new(4);
+        let pool = Client::bound(Trust::system(), 4);
         for want in ["1", "2", "3"] {
             assert_eq!(post(&pool, addr).await.unwrap().body, want.as_bytes());
         }
@@ -328,19 +276,26 @@ mod tests {
         assert_eq!(server.await.unwrap(), 3, "three requests on one connection");
     }
 
-    #[test]
-    fn the_portable_pool_carries_a_connection_from_one_runtime_to_the_next() {
-        let runtime = || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap()
-        };
-        let server_rt = tokio::runtime::Builder::new_multi_thread()
+    /// A runtime for one send, dropped afterwards, as send and replay do.
+    pub(super) fn one_off_runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    /// The test server's own runtime, outliving the senders'.
+    pub(super) fn server_runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
-            .unwrap();
+            .unwrap()
+    }
+
+    #[test]
+    fn the_portable_pool_carries_a_connection_from_one_runtime_to_the_next() {
+        let (runtime, server_rt) = (one_off_runtime, server_runtime());
         let listener = server_rt
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();
@@ -358,7 +313,7 @@ mod tests {
             }
             connections
         });
-        let pool = Pool::portable(4);
+        let pool = Client::new(Trust::system());
         for _ in 0..2 {
             // Each send in its own runtime, dropped afterwards, as send and replay do.
             let answer = runtime().block_on(post(&pool, addr)).unwrap();
@@ -387,7 +342,7 @@ mod tests {
             assert!(read_request(&mut second).await);
             answer(&mut second, "second").await;
         });
-        let pool = Pool::new(4);
+        let pool = Client::bound(Trust::system(), 4);
         assert_eq!(post(&pool, addr).await.unwrap().body, b"first");
         assert_eq!(post(&pool, addr).await.unwrap().body, b"second");
         server.await.unwrap();
@@ -398,34 +353,20 @@ mod tests {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         drop(listener);
-        let err = post(&Pool::new(1), addr).await.unwrap_err();
+        let err = post(&Client::bound(Trust::system(), 1), addr)
+            .await
+            .unwrap_err();
         assert!(matches!(err, Error::Connect(_)), "{err:?}");
         assert!(err.to_string().contains("refused"), "{err}");
 
         let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = url::Url::parse(&format!("http://{}/", silent.local_addr().unwrap())).unwrap();
         let none: [(&str, &[u8]); 0] = [];
-        let err = send(
-            &Pool::new(1),
-            "GET",
-            &url,
-            none,
-            b"",
-            Duration::from_millis(200),
-        )
-        .await
-        .unwrap_err();
+        let err = Client::bound(Trust::system(), 1)
+            .send("GET", &url, none, b"", Duration::from_millis(200))
+            .await
+            .unwrap_err();
         assert!(matches!(err, Error::Timeout), "{err:?}");
-    }
-
-    #[test]
-    fn a_given_host_is_kept_and_line_breaks_are_refused() {
-        assert!(head(&[("Host", b"example.test")], b"").starts_with(
-            "POST /hooks/a?x=1&x=2 HTTP/1.1\r\nHost: example.test\r\nContent-Length: 0\r\n"
-        ));
-        let url = url::Url::parse("http://h/").unwrap();
-        let bad: &[(&str, &[u8])] = &[("X-A", b"1\r\nX-Injected: 1")];
-        assert!(request_head("POST", &url, bad.iter().copied(), b"", Framing::Length).is_err());
     }
 
     #[tokio::test]
@@ -451,7 +392,7 @@ mod tests {
                 _ => false,
             }
         });
-        let pool = Pool::new(4);
+        let pool = Client::bound(Trust::system(), 4);
         assert_eq!(post(&pool, addr).await.unwrap().body, b"first");
         let err = post(&pool, addr).await.unwrap_err();
         assert!(
@@ -490,7 +431,9 @@ mod tests {
         let server = serve_raw(listener, |_| {
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nabc".to_vec()
         });
-        let err = post(&Pool::new(1), addr).await.unwrap_err();
+        let err = post(&Client::bound(Trust::system(), 1), addr)
+            .await
+            .unwrap_err();
         assert_eq!(err.to_string(), "the answer is over 25 MiB");
         server.abort();
     }
@@ -507,7 +450,7 @@ mod tests {
                 format!("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n{n}").into_bytes()
             }
         });
-        let pool = Pool::new(4);
+        let pool = Client::bound(Trust::system(), 4);
         let err = post(&pool, addr).await.unwrap_err();
         assert!(
             matches!(err, Error::Read(ReadError::TooLarge(MAX_ANSWER_BODY))),
@@ -544,7 +487,9 @@ mod tests {
                 }
                 sent
             });
-            let err = post(&Pool::new(1), addr).await.unwrap_err();
+            let err = post(&Client::bound(Trust::system(), 1), addr)
+                .await
+                .unwrap_err();
             assert!(
                 matches!(err, Error::Read(ReadError::TooLarge(MAX_ANSWER_BODY))),
                 "{err:?}"
@@ -565,7 +510,7 @@ mod tests {
                 format!("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n{n}").into_bytes()
             }
         });
-        let pool = Pool::new(4);
+        let pool = Client::bound(Trust::system(), 4);
         assert_eq!(post(&pool, addr).await.unwrap().status, 101);
         assert_eq!(
             post(&pool, addr).await.unwrap().body,
@@ -573,5 +518,155 @@ mod tests {
             "a new connection"
         );
         server.abort();
+    }
+}
+
+#[cfg(test)]
+mod https_tests {
+    use super::tests::{one_off_runtime, server_runtime};
+    use super::*;
+    use std::sync::Mutex;
+    use tokio::io::AsyncReadExt;
+
+    /// A TLS server with a fresh self-signed certificate for 127.0.0.1:
+    /// it records each request's raw bytes and answers "ok", keeping the
+    /// connection open. Returns its URL, the certificate's PEM, the raw
+    /// requests and the count of connections accepted.
+    async fn tls_server() -> (String, String, Arc<Mutex<Vec<Vec<u8>>>>, Arc<Mutex<usize>>) {
+        let key = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).unwrap();
+        let pem = key.cert.pem();
+        let config = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![key.cert.der().clone()],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(key.signing_key.serialize_der().into()),
+            )
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("https://{}/hooks/a?x=1", listener.local_addr().unwrap());
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let accepted = Arc::new(Mutex::new(0));
+        let (seen, count) = (raw.clone(), accepted.clone());
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                *count.lock().unwrap() += 1;
+                let (acceptor, seen) = (acceptor.clone(), seen.clone());
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    loop {
+                        // Requests here end with the 2-byte body "{}".
+                        while !buf.ends_with(b"\r\n\r\n{}") {
+                            match tls.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                            }
+                        }
+                        seen.lock().unwrap().push(std::mem::take(&mut buf));
+                        let answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+                        if tls.write_all(answer).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        (url, pem, raw, accepted)
+    }
+
+    fn trusting(pem: &str) -> (Trust, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, pem).unwrap();
+        (Trust::new(false, Some(&ca), "--ca").unwrap(), dir)
+    }
+
+    const HEADERS: [(&str, &[u8]); 4] = [
+        ("X-Dup", b"a"),
+        ("x-between", b"z"),
+        ("X-DUP", b"b"),
+        ("stripe-Signature", b"t=1,v1=ab"),
+    ];
+
+    async fn post(client: &Client, url: &str) -> Result<Answer, Error> {
+        let url = url::Url::parse(url).unwrap();
+        client
+            .send("POST", &url, HEADERS, b"{}", Duration::from_secs(5))
+            .await
+    }
+
+    #[tokio::test]
+    async fn https_gets_the_head_byte_for_byte_over_one_kept_connection() {
+        let (url, pem, raw, accepted) = tls_server().await;
+        let (trust, _dir) = trusting(&pem);
+        let client = Client::bound(trust, 4);
+        for _ in 0..2 {
+            assert_eq!(post(&client, &url).await.unwrap().body, b"ok");
+        }
+        let host = url
+            .trim_start_matches("https://")
+            .split('/')
+            .next()
+            .unwrap();
+        let want = format!(
+            "POST /hooks/a?x=1 HTTP/1.1\r\nHost: {host}\r\nX-Dup: a\r\nx-between: z\r\n\
+             X-DUP: b\r\nstripe-Signature: t=1,v1=ab\r\nContent-Length: 2\r\n\r\n{{}}"
+        );
+        let raw = raw.lock().unwrap().clone();
+        assert_eq!(raw.len(), 2);
+        for r in raw {
+            assert_eq!(
+                String::from_utf8(r).unwrap(),
+                want,
+                "nothing added, nothing moved"
+            );
+        }
+        assert_eq!(*accepted.lock().unwrap(), 1, "one TLS connection for both");
+    }
+
+    #[test]
+    fn a_pooled_tls_connection_outlives_its_runtime() {
+        let (runtime, server_rt) = (one_off_runtime, server_runtime());
+        let (url, pem, _raw, accepted) = server_rt.block_on(tls_server());
+        let (trust, _dir) = trusting(&pem);
+        let client = Client::new(trust);
+        for _ in 0..2 {
+            // Each send in its own runtime, dropped afterwards, as send and replay do.
+            let answer = runtime().block_on(post(&client, &url)).unwrap();
+            assert_eq!(answer.body, b"ok");
+        }
+        assert_eq!(*accepted.lock().unwrap(), 1, "one TLS connection for both");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_certificate_is_refused_in_words_unless_insecure() {
+        let (url, _pem, raw, _) = tls_server().await;
+        let err = post(&Client::new(Trust::system()), &url).await.unwrap_err();
+        assert!(matches!(err, Error::Connect(_)), "{err:?}");
+        let words = err.plain();
+        assert!(
+            words.contains("not signed by an authority") && words.contains("--ca FILE"),
+            "{words}"
+        );
+        assert!(raw.lock().unwrap().is_empty(), "nothing sent untrusted");
+        let insecure = Client::new(Trust::new(true, None, "--ca").unwrap());
+        assert_eq!(post(&insecure, &url).await.unwrap().body, b"ok");
+    }
+
+    #[test]
+    fn a_ca_file_that_is_not_pem_is_told_before_sending() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, "not a certificate").unwrap();
+        let err = Trust::new(false, Some(&ca), "--forward-ca").err().unwrap();
+        assert!(err.to_string().starts_with("--forward-ca "), "{err}");
+        assert!(err.to_string().contains("not a PEM certificate"), "{err}");
+        let missing = dir.path().join("missing.pem");
+        let err = Trust::new(false, Some(&missing), "--ca").err().unwrap();
+        assert!(err.to_string().starts_with("cannot read --ca "), "{err}");
     }
 }

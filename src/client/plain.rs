@@ -43,12 +43,14 @@ fn next<'a>(e: &'a (dyn Error + 'static)) -> Option<&'a (dyn Error + 'static)> {
     }
 }
 
-/// hookcli's own HTTP/1.1 client's failure in words.
-pub fn http1(e: &crate::http1::Error) -> String {
+/// The client's failure in words.
+pub fn failure(e: &super::Error) -> String {
     match e {
-        crate::http1::Error::Connect(io) | crate::http1::Error::Io(io) => {
-            io_words(io).unwrap_or_else(|| clean(&io.to_string()))
-        }
+        super::Error::Connect(io)
+        | super::Error::Io(io)
+        | super::Error::Read(
+            super::ReadError::Io(io) | super::ReadError::ClosedBeforeAnswer(Some(io)),
+        ) => io_words(io).unwrap_or_else(|| clean(&io.to_string())),
         other => clean(&other.to_string()),
     }
 }

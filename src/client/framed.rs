@@ -8,7 +8,9 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-use super::{Answer, Error, MAX_ANSWER_BODY, connect, request_head, response};
+use super::conn::{Conn, connect};
+use super::request::request_head;
+use super::{Answer, Error, MAX_ANSWER_BODY, response};
 
 /// How a request's body is framed on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,8 +34,10 @@ const CHUNKS: usize = 3;
 /// (curl waits a second too).
 const EXPECT_WAIT: Duration = Duration::from_secs(1);
 
-/// Sends one request framed as asked and reads the answer, within `timeout`.
-pub async fn send_framed<'h>(
+/// Sends one request on a fresh `http://` connection, its body framed as
+/// asked, and reads the answer, within `timeout`. Under TLS the framing is
+/// the TLS library's, so check's transport case sends plain HTTP only.
+pub(super) async fn send_framed<'h>(
     method: &str,
     url: &url::Url,
     headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
@@ -43,15 +47,21 @@ pub async fn send_framed<'h>(
 ) -> Result<Answer, Error> {
     let head = request_head(method, url, headers, body, framing)?;
     let exchange = async {
-        let mut conn = connect(url).await?;
-        if let Err(e) = write(&mut conn, &head.bytes, body, framing).await {
+        let mut conn = connect(url, None).await?;
+        let Conn::Plain(socket) = &mut conn else {
+            return Err(Error::BadRequest(
+                "framing is chosen only over http://".into(),
+            ));
+        };
+        let tcp = socket.bound().map_err(Error::Io)?;
+        if let Err(e) = write(tcp, &head.bytes, body, framing).await {
             // A server may answer (411, 413) and close before taking the body.
-            return match response::read(&mut conn, false, MAX_ANSWER_BODY).await {
+            return match response::read(tcp, false, MAX_ANSWER_BODY).await {
                 Ok((answer, _)) => Ok(answer),
                 Err(_) => Err(Error::Io(e)),
             };
         }
-        let (answer, _) = response::read(&mut conn, false, MAX_ANSWER_BODY)
+        let (answer, _) = response::read(tcp, false, MAX_ANSWER_BODY)
             .await
             .map_err(Error::Read)?;
         Ok(answer)

@@ -1,0 +1,91 @@
+//! What crosses to the target and where it goes: hop-by-hop headers stay
+//! behind, and the target URL is the base joined with the request's path.
+
+/// Headers that belong to one connection and are never passed on.
+pub const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
+];
+
+/// True when a header must not cross the proxy (including any that the
+/// request's own `Connection` header names).
+pub fn is_hop_by_hop(name: &str, connection: Option<&str>) -> bool {
+    HOP_BY_HOP.iter().any(|h| h.eq_ignore_ascii_case(name))
+        || connection.is_some_and(|c| c.split(',').any(|t| t.trim().eq_ignore_ascii_case(name)))
+}
+
+/// The app URL for a request: the target's path joined with the part of
+/// the request path below `--path`, then the request's query.
+pub fn join_url(base: &str, prefix: &str, target: &str) -> String {
+    let (path, query) = match target.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (target, None),
+    };
+    let prefix = prefix.trim_end_matches('/');
+    let rest = path.strip_prefix(prefix).unwrap_or(path);
+    let (base_no_query, base_query) = match base.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (base, None),
+    };
+    let mut url = if rest.is_empty() || rest == "/" {
+        base_no_query.to_string()
+    } else {
+        format!(
+            "{}/{}",
+            base_no_query.trim_end_matches('/'),
+            rest.trim_start_matches('/')
+        )
+    };
+    let queries: Vec<&str> = [base_query, query]
+        .into_iter()
+        .flatten()
+        .filter(|q| !q.is_empty())
+        .collect();
+    if !queries.is_empty() {
+        url.push('?');
+        url.push_str(&queries.join("&"));
+    }
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_paths_and_queries() {
+        assert_eq!(
+            join_url("http://app/webhooks", "/", "/"),
+            "http://app/webhooks"
+        );
+        assert_eq!(
+            join_url("http://app/webhooks", "/", "/stripe?x=1&x=2"),
+            "http://app/webhooks/stripe?x=1&x=2"
+        );
+        assert_eq!(
+            join_url("http://app/", "/hooks", "/hooks/gh"),
+            "http://app/gh"
+        );
+        assert_eq!(
+            join_url("http://app/w?k=v", "/", "/?a=b"),
+            "http://app/w?k=v&a=b"
+        );
+    }
+
+    #[test]
+    fn hop_by_hop_includes_connection_tokens() {
+        assert!(is_hop_by_hop("Transfer-Encoding", None));
+        assert!(is_hop_by_hop("X-Private", Some("keep-alive, X-Private")));
+        assert!(!is_hop_by_hop("Stripe-Signature", Some("close")));
+    }
+}

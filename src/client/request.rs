@@ -1,0 +1,148 @@
+//! The request head, written exactly as given: header names in their
+//! case, in their order, repeated names where they stood, and nothing added
+//! but `Host` (when the headers have none) and `Content-Length`. The same
+//! bytes go to `http://` and `https://` targets.
+
+use super::Error;
+use super::framed::Framing;
+
+/// Headers that frame the message: the body decides them, never the caller.
+const FRAMING: &[&str] = &["content-length", "transfer-encoding"];
+
+/// `host:port` as written in the URL (the default port left out).
+pub fn authority(url: &url::Url) -> Result<String, Error> {
+    let host = url
+        .host_str()
+        .ok_or_else(|| Error::BadRequest("the URL has no host".into()))?;
+    Ok(match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    })
+}
+
+pub struct Head {
+    pub bytes: Vec<u8>,
+    /// The caller asked for `Connection: close`.
+    pub close: bool,
+}
+
+pub fn request_head<'h>(
+    method: &str,
+    url: &url::Url,
+    headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
+    body: &[u8],
+    framing: Framing,
+) -> Result<Head, Error> {
+    if method.is_empty()
+        || !method
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    {
+        return Err(Error::BadRequest(format!(
+            "method {method:?} is not a token"
+        )));
+    }
+    let mut out = Vec::with_capacity(512);
+    out.extend_from_slice(method.as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(url.path().as_bytes());
+    if let Some(q) = url.query() {
+        out.push(b'?');
+        out.extend_from_slice(q.as_bytes());
+    }
+    out.extend_from_slice(b" HTTP/1.1\r\n");
+    let headers: Vec<(&str, &[u8])> = headers.into_iter().collect();
+    // The recorded Host names where the delivery first arrived; the target
+    // is this URL. A Host the caller chose (send -H Host:…) is kept.
+    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+        out.extend_from_slice(b"Host: ");
+        out.extend_from_slice(authority(url)?.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    let mut close = false;
+    for (name, value) in headers {
+        if FRAMING.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+            continue;
+        }
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
+            return Err(Error::BadRequest(format!(
+                "header name {name:?} is not a token"
+            )));
+        }
+        if value.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0) {
+            return Err(Error::BadRequest(format!(
+                "header {name}: the value holds a line break"
+            )));
+        }
+        if name.eq_ignore_ascii_case("connection")
+            && value
+                .split(|&b| b == b',')
+                .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
+        {
+            close = true;
+        }
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value);
+        out.extend_from_slice(b"\r\n");
+    }
+    // A body is framed by its length; a bodiless GET or HEAD says nothing.
+    let bodiless = matches!(method, "GET" | "HEAD" | "DELETE" | "OPTIONS" | "TRACE");
+    if framing == Framing::Chunked {
+        out.extend_from_slice(b"Transfer-Encoding: chunked\r\n");
+    } else if !body.is_empty() || !bodiless {
+        out.extend_from_slice(format!("Content-Length: {}\r\n", body.len()).as_bytes());
+    }
+    if framing == Framing::ExpectContinue {
+        out.extend_from_slice(b"Expect: 100-continue\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    Ok(Head { bytes: out, close })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(headers: &[(&str, &[u8])], body: &[u8]) -> String {
+        let url = url::Url::parse("http://127.0.0.1:8080/hooks/a?x=1&x=2").unwrap();
+        let h = request_head("POST", &url, headers.iter().copied(), body, Framing::Length).unwrap();
+        String::from_utf8(h.bytes).unwrap()
+    }
+
+    #[test]
+    fn writes_headers_as_given_with_host_and_length() {
+        let got = head(
+            &[
+                ("X-Dup", b"a"),
+                ("x-between", b"z"),
+                ("X-Dup", b"b"),
+                ("Content-Length", b"999"),
+            ],
+            b"{}",
+        );
+        assert_eq!(
+            got,
+            "POST /hooks/a?x=1&x=2 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nX-Dup: a\r\n\
+             x-between: z\r\nX-Dup: b\r\nContent-Length: 2\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn a_given_host_is_kept_and_line_breaks_are_refused() {
+        assert!(head(&[("Host", b"example.test")], b"").starts_with(
+            "POST /hooks/a?x=1&x=2 HTTP/1.1\r\nHost: example.test\r\nContent-Length: 0\r\n"
+        ));
+        let url = url::Url::parse("http://h/").unwrap();
+        let bad: &[(&str, &[u8])] = &[("X-A", b"1\r\nX-Injected: 1")];
+        assert!(request_head("POST", &url, bad.iter().copied(), b"", Framing::Length).is_err());
+    }
+
+    #[test]
+    fn an_https_default_port_is_left_out_of_host() {
+        let url = url::Url::parse("https://example.test/h").unwrap();
+        let none: [(&str, &[u8]); 0] = [];
+        let h = request_head("GET", &url, none, b"", Framing::Length).unwrap();
+        assert_eq!(h.bytes, b"GET /h HTTP/1.1\r\nHost: example.test\r\n\r\n");
+    }
+}
