@@ -148,7 +148,9 @@ Examples:
 Providers deliver to https://relay.example.com/<channel>/<path>. The client of that channel
 (the newest one takes over) gets each delivery over its one connection and the provider
 gets the app's real answer. No client: 503 with Retry-After, or with --buffer, 202 and
-delivery in order once a client attaches (at least once).";
+delivery in order once a client attaches (at least once).
+
+A token per developer, each for its own channels: `hookcli relay token --help`.";
 
 const CHECK_EXAMPLES: &str = "\
 Examples:
@@ -509,7 +511,7 @@ pub struct RelayArgs {
     /// Take deliveries only from this address range (repeatable); others get 403.
     #[arg(long, value_name = "CIDR")]
     pub allow_from: Vec<crate::relay::allow::Cidr>,
-    /// Believe X-Forwarded-For from this proxy's addresses (repeatable), for --allow-from.
+    /// Believe X-Forwarded-For from this proxy's addresses (repeatable), for --allow-from and the logs' sender.
     #[arg(long, value_name = "CIDR")]
     pub trusted_proxy: Vec<crate::relay::allow::Cidr>,
 }

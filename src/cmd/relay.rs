@@ -47,11 +47,6 @@ pub fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
         },
         None => None,
     };
-    if !args.trusted_proxy.is_empty() && args.allow_from.is_empty() {
-        return Err(usage(
-            "--trusted-proxy only matters with --allow-from: pass the ranges that may deliver",
-        ));
-    }
     if args.body_budget.is_some_and(|b| b < args.max_body) {
         return Err(usage(
             "--body-budget is below --max-body: a body of the largest size could never be taken",
