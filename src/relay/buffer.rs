@@ -50,12 +50,7 @@ pub(super) async fn buffer(state: &Arc<State>, channel: &str, frame: Frame) -> R
     match writer.buffer(d, channel).await {
         Ok(()) => {
             // A client may have attached meanwhile: make sure it drains.
-            let attached = state
-                .channels
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .get(channel)
-                .cloned();
+            let attached = state.attached(channel);
             if let Some(a) = attached
                 && !a.draining.swap(true, Ordering::SeqCst)
             {

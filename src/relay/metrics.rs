@@ -59,7 +59,7 @@ pub struct Gauges {
 impl Metrics {
     pub fn delivery(&self, channel: &str, outcome: String) {
         let label = {
-            let mut seen = self.channels.lock().unwrap_or_else(|p| p.into_inner());
+            let mut seen = held(&self.channels);
             if seen.contains(channel) || seen.len() < MAX_CHANNELS {
                 seen.insert(channel.to_string());
                 channel
@@ -67,10 +67,7 @@ impl Metrics {
                 OTHER
             }
         };
-        *self
-            .deliveries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        *held(&self.deliveries)
             .entry((label.to_string(), outcome))
             .or_default() += 1;
     }
@@ -78,7 +75,7 @@ impl Metrics {
     /// From handing a delivery to a client to its answer.
     pub fn forwarded(&self, took: Duration) {
         let secs = took.as_secs_f64();
-        let mut h = self.latency.lock().unwrap_or_else(|p| p.into_inner());
+        let mut h = held(&self.latency);
         for (i, le) in BUCKETS.iter().enumerate() {
             if secs <= *le {
                 h.counts[i] += 1;
@@ -95,12 +92,7 @@ impl Metrics {
 
     /// A client that could not attach: `token`, `revoked` or `scope`.
     pub fn refused_client(&self, reason: &'static str) {
-        *self
-            .refused_clients
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(reason)
-            .or_default() += 1;
+        *held(&self.refused_clients).entry(reason).or_default() += 1;
     }
 
     /// An attached client cut off because its token was revoked.
@@ -116,12 +108,7 @@ impl Metrics {
             "counter",
             "Public deliveries by channel and outcome (answered, buffered, or the relay's own status).",
         );
-        for ((channel, outcome), n) in self
-            .deliveries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-        {
+        for ((channel, outcome), n) in held(&self.deliveries).iter() {
             let _ = writeln!(
                 out,
                 "hookcli_relay_deliveries_total{{channel=\"{}\",outcome=\"{}\"}} {n}",
@@ -136,7 +123,7 @@ impl Metrics {
             "From handing a delivery to its client to the client's answer.",
         );
         {
-            let h = self.latency.lock().unwrap_or_else(|p| p.into_inner());
+            let h = held(&self.latency);
             for (le, n) in BUCKETS.iter().zip(h.counts) {
                 let _ = writeln!(
                     out,
@@ -188,12 +175,7 @@ impl Metrics {
             "counter",
             "Clients refused at attach, by reason (token, revoked, scope).",
         );
-        for (reason, n) in self
-            .refused_clients
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-        {
+        for (reason, n) in held(&self.refused_clients).iter() {
             let _ = writeln!(
                 out,
                 "hookcli_relay_client_refusals_total{{reason=\"{reason}\"}} {n}"
@@ -212,6 +194,11 @@ impl Metrics {
         );
         out
     }
+}
+
+/// The lock, even if a panic elsewhere poisoned it: counts stay usable.
+fn held<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn head(out: &mut String, name: &str, kind: &str, help: &str) {

@@ -32,10 +32,7 @@ pub(super) async fn public(state: &Arc<State>, headers: &HeaderMap) -> Reply {
     let presented = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
+        .and_then(super::server::bearer)
         .unwrap_or("");
     let wanted = state.config.metrics_token.as_ref().map(|t| t.as_bytes());
     if !wanted.is_some_and(|w| ct_eq(presented.as_bytes(), w)) {

@@ -95,6 +95,14 @@ pub(super) struct State {
     pub(super) log: Log,
 }
 
+impl State {
+    /// The client attached to `channel`, if any.
+    pub(super) fn attached(&self, channel: &str) -> Option<Arc<Attached>> {
+        let channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
+        channels.get(channel).cloned()
+    }
+}
+
 pub(super) type Reply = Response<Full<Bytes>>;
 
 /// Marks a response as the client's answer (not one the relay made up).
@@ -408,12 +416,7 @@ async fn public(
 
 /// Hands a delivery to the channel's client, buffers it, or says 503.
 async fn deliver(state: &Arc<State>, channel: &str, frame: Frame) -> Reply {
-    let attached = state
-        .channels
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(channel)
-        .cloned();
+    let attached = state.attached(channel);
     let buffering = state.buffer.is_some();
     match attached {
         Some(a) if !(buffering && a.draining.load(Ordering::SeqCst)) => {
@@ -527,7 +530,7 @@ pub(super) async fn over(state: &State, a: &Attached, frame: Frame) -> Result<Fr
 
 /// The token of an `Authorization: Bearer TOKEN` value. The scheme is
 /// case-insensitive (RFC 7235), so `bearer` from a hand-written client counts.
-fn bearer(value: &str) -> Option<&str> {
+pub(super) fn bearer(value: &str) -> Option<&str> {
     let (scheme, token) = value.split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::provider::crypto::{ct_eq, random_bytes, sha256_hex};
 
@@ -174,7 +174,10 @@ impl SqliteTokens {
     }
 
     fn conn(&self) -> Result<Connection, TokenError> {
-        let conn = Connection::open(&self.path).map_err(|e| self.err(e))?;
+        // Never creates the file: one removed under a running relay is an
+        // error (nobody is cut off), not an empty store.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&self.path, flags).map_err(|e| self.err(e))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(|e| self.err(e))?;
         Ok(conn)
@@ -318,6 +321,10 @@ mod tests {
             Err(Refusal::Revoked(a.id))
         );
         assert_eq!(authorize(&all, b.token.expose(), "bob-x"), Ok(b.id));
+        // A file removed under a running relay is an error, not an empty store.
+        std::fs::remove_file(dir.path().join("t.db")).unwrap();
+        assert!(store.all().is_err());
+        assert!(!dir.path().join("t.db").exists());
     }
 
     #[test]
