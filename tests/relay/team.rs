@@ -345,6 +345,25 @@ fn parse_exposition(text: &str) -> Vec<Sample> {
     samples
 }
 
+/// The parser is a real check: each of these is refused.
+#[test]
+fn relay_metrics_parser_refuses_malformed_exposition_text() {
+    let ok = "# HELP a_total A.\n# TYPE a_total counter\na_total{x=\"q\\\"\"} 1\n";
+    assert_eq!(parse_exposition(ok)[0].labels["x"], "q\"");
+    for bad in [
+        "a_total 1\n",                                // no TYPE
+        "# TYPE a_total counter\na_total 1",          // no final newline
+        "# TYPE a_total counter\na_total{x=\"1} 1\n", // unterminated label
+        "# TYPE a_total counter\na_total one\n",      // not a number
+        "# TYPE a_total counter\na-total 1\n",        // bad name
+        "# TYPE a_total thing\na_total 1\n",          // unknown type
+        "# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_count 1\n",
+    ] {
+        let caught = std::panic::catch_unwind(|| parse_exposition(bad));
+        assert!(caught.is_err(), "accepted {bad:?}");
+    }
+}
+
 /// The value of the one sample named `name` with these labels (0 if none).
 fn value(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> f64 {
     samples
@@ -560,10 +579,18 @@ fn deliver_from(relay: &Relay, forwarded_for: Option<&str>) -> u16 {
     .status
 }
 
-fn forbidden_count(relay: &Relay) -> f64 {
+/// The relay's count of 403s, and of deliveries it let through (503s here: no client).
+fn counts(relay: &Relay) -> (f64, f64) {
     let page = get(relay.addr, "/metrics", Some(METRICS_TOKEN));
     let s = parse_exposition(&String::from_utf8(page.body).unwrap());
-    value(&s, "hookcli_relay_forbidden_total", &[])
+    (
+        value(&s, "hookcli_relay_forbidden_total", &[]),
+        value(
+            &s,
+            "hookcli_relay_deliveries_total",
+            &[("channel", "dev"), ("outcome", "503")],
+        ),
+    )
 }
 
 #[test]
@@ -577,7 +604,7 @@ fn relay_allow_from_refuses_others_403_and_counts_them_with_and_without_a_truste
         &metrics,
     );
     assert_eq!(deliver_from(&open, None), 503);
-    assert_eq!(forbidden_count(&open), 0.0);
+    assert_eq!(counts(&open), (0.0, 1.0));
 
     // Not in the list: 403, and X-Forwarded-For from an untrusted peer changes nothing.
     let closed = Relay::start_env(
@@ -595,7 +622,7 @@ fn relay_allow_from_refuses_others_403_and_counts_them_with_and_without_a_truste
     );
     assert_eq!(deliver_from(&closed, None), 403);
     assert_eq!(deliver_from(&closed, Some("192.0.2.5")), 403);
-    assert_eq!(forbidden_count(&closed), 2.0);
+    assert_eq!(counts(&closed), (2.0, 0.0));
     // Clients still attach (their token is their check), and health answers.
     let store = tempfile::tempdir().unwrap();
     let _listen = attached(store.path(), &closed.url, "dev", &[]);
@@ -623,7 +650,7 @@ fn relay_allow_from_refuses_others_403_and_counts_them_with_and_without_a_truste
     assert_eq!(deliver_from(&proxied, Some("192.0.2.5, 127.0.0.1")), 503);
     assert_eq!(deliver_from(&proxied, Some("not-an-address")), 403);
     assert_eq!(deliver_from(&proxied, None), 403);
-    assert_eq!(forbidden_count(&proxied), 4.0);
+    assert_eq!(counts(&proxied), (4.0, 3.0));
 
     // A bad range is one clear line at start.
     let r = run(hookcli()
