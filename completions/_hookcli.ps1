@@ -149,9 +149,93 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             [CompletionResult]::new('--body-timeout', '--body-timeout', [CompletionResultType]::ParameterName, 'Answer 408 to a body that has not arrived whole in this time')
             [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Open connections at most, clients'' included (default: up to 4096, below the descriptor limit); past it the longest-idle one is closed, else newcomers wait')
             [CompletionResult]::new('--body-budget', '--body-budget', [CompletionResultType]::ParameterName, 'Body bytes all requests in flight may hold at once (default: twice --max-body, at least 64MiB); past it, 503 with Retry-After')
+            [CompletionResult]::new('--tokens', '--tokens', [CompletionResultType]::ParameterName, 'Also accept the per-developer tokens in this file, each for its own channels (`relay token add` writes it)')
+            [CompletionResult]::new('--metrics-token-env', '--metrics-token-env', [CompletionResultType]::ParameterName, 'Serve GET /metrics on the public port to bearers of the token in this environment variable')
+            [CompletionResult]::new('--metrics-bind', '--metrics-bind', [CompletionResultType]::ParameterName, 'Serve GET /metrics, with no token, on this address of its own (127.0.0.1:9187)')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log lines for people, or one JSON object per line with one per delivery')
+            [CompletionResult]::new('--allow-from', '--allow-from', [CompletionResultType]::ParameterName, 'Take deliveries only from this address range (repeatable); others get 403')
+            [CompletionResult]::new('--trusted-proxy', '--trusted-proxy', [CompletionResultType]::ParameterName, 'Believe X-Forwarded-For from this proxy''s addresses (repeatable), for --allow-from and the logs'' sender')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours only a terminal, and never under NO_COLOR')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Per-developer tokens: each attaches only to the channels its pattern matches')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'hookcli;relay;token' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours only a terminal, and never under NO_COLOR')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Make a token for the channels matching a pattern; print it once')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Show the tokens: id, channel pattern, note, created, revoked (never the tokens)')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a token: its client is cut off within seconds')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'hookcli;relay;token;add' {
+            [CompletionResult]::new('--tokens', '--tokens', [CompletionResultType]::ParameterName, 'The token file (SQLite; created by the first `add`)')
+            [CompletionResult]::new('--channel', '--channel', [CompletionResultType]::ParameterName, 'The channels it may attach to, a glob: ''alice-*'', ''team-[ab]'', ''dev''')
+            [CompletionResult]::new('--note', '--note', [CompletionResultType]::ParameterName, 'Whose it is, shown by `list`')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours only a terminal, and never under NO_COLOR')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'hookcli;relay;token;list' {
+            [CompletionResult]::new('--tokens', '--tokens', [CompletionResultType]::ParameterName, 'The token file (SQLite; created by the first `add`)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours only a terminal, and never under NO_COLOR')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per token per line')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'hookcli;relay;token;revoke' {
+            [CompletionResult]::new('--tokens', '--tokens', [CompletionResultType]::ParameterName, 'The token file (SQLite; created by the first `add`)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours only a terminal, and never under NO_COLOR')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'hookcli;relay;token;help' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Make a token for the channels matching a pattern; print it once')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Show the tokens: id, channel pattern, note, created, revoked (never the tokens)')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a token: its client is cut off within seconds')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'hookcli;relay;token;help;add' {
+            break
+        }
+        'hookcli;relay;token;help;list' {
+            break
+        }
+        'hookcli;relay;token;help;revoke' {
+            break
+        }
+        'hookcli;relay;token;help;help' {
+            break
+        }
+        'hookcli;relay;help' {
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Per-developer tokens: each attaches only to the channels its pattern matches')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'hookcli;relay;help;token' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Make a token for the channels matching a pattern; print it once')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Show the tokens: id, channel pattern, note, created, revoked (never the tokens)')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a token: its client is cut off within seconds')
+            break
+        }
+        'hookcli;relay;help;token;add' {
+            break
+        }
+        'hookcli;relay;help;token;list' {
+            break
+        }
+        'hookcli;relay;help;token;revoke' {
+            break
+        }
+        'hookcli;relay;help;help' {
             break
         }
         'hookcli;check' {
@@ -355,6 +439,22 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             break
         }
         'hookcli;help;relay' {
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Per-developer tokens: each attaches only to the channels its pattern matches')
+            break
+        }
+        'hookcli;help;relay;token' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Make a token for the channels matching a pattern; print it once')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Show the tokens: id, channel pattern, note, created, revoked (never the tokens)')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a token: its client is cut off within seconds')
+            break
+        }
+        'hookcli;help;relay;token;add' {
+            break
+        }
+        'hookcli;help;relay;token;list' {
+            break
+        }
+        'hookcli;help;relay;token;revoke' {
             break
         }
         'hookcli;help;check' {

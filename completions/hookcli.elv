@@ -141,9 +141,78 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand --body-timeout 'Answer 408 to a body that has not arrived whole in this time'
             cand --max-connections 'Open connections at most, clients'' included (default: up to 4096, below the descriptor limit); past it the longest-idle one is closed, else newcomers wait'
             cand --body-budget 'Body bytes all requests in flight may hold at once (default: twice --max-body, at least 64MiB); past it, 503 with Retry-After'
+            cand --tokens 'Also accept the per-developer tokens in this file, each for its own channels (`relay token add` writes it)'
+            cand --metrics-token-env 'Serve GET /metrics on the public port to bearers of the token in this environment variable'
+            cand --metrics-bind 'Serve GET /metrics, with no token, on this address of its own (127.0.0.1:9187)'
+            cand --log-format 'Log lines for people, or one JSON object per line with one per delivery'
+            cand --allow-from 'Take deliveries only from this address range (repeatable); others get 403'
+            cand --trusted-proxy 'Believe X-Forwarded-For from this proxy''s addresses (repeatable), for --allow-from and the logs'' sender'
             cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand token 'Per-developer tokens: each attaches only to the channels its pattern matches'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hookcli;relay;token'= {
+            cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand add 'Make a token for the channels matching a pattern; print it once'
+            cand list 'Show the tokens: id, channel pattern, note, created, revoked (never the tokens)'
+            cand revoke 'Revoke a token: its client is cut off within seconds'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hookcli;relay;token;add'= {
+            cand --tokens 'The token file (SQLite; created by the first `add`)'
+            cand --channel 'The channels it may attach to, a glob: ''alice-*'', ''team-[ab]'', ''dev'''
+            cand --note 'Whose it is, shown by `list`'
+            cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookcli;relay;token;list'= {
+            cand --tokens 'The token file (SQLite; created by the first `add`)'
+            cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
+            cand --json 'One JSON object per token per line'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookcli;relay;token;revoke'= {
+            cand --tokens 'The token file (SQLite; created by the first `add`)'
+            cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookcli;relay;token;help'= {
+            cand add 'Make a token for the channels matching a pattern; print it once'
+            cand list 'Show the tokens: id, channel pattern, note, created, revoked (never the tokens)'
+            cand revoke 'Revoke a token: its client is cut off within seconds'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hookcli;relay;token;help;add'= {
+        }
+        &'hookcli;relay;token;help;list'= {
+        }
+        &'hookcli;relay;token;help;revoke'= {
+        }
+        &'hookcli;relay;token;help;help'= {
+        }
+        &'hookcli;relay;help'= {
+            cand token 'Per-developer tokens: each attaches only to the channels its pattern matches'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hookcli;relay;help;token'= {
+            cand add 'Make a token for the channels matching a pattern; print it once'
+            cand list 'Show the tokens: id, channel pattern, note, created, revoked (never the tokens)'
+            cand revoke 'Revoke a token: its client is cut off within seconds'
+        }
+        &'hookcli;relay;help;token;add'= {
+        }
+        &'hookcli;relay;help;token;list'= {
+        }
+        &'hookcli;relay;help;token;revoke'= {
+        }
+        &'hookcli;relay;help;help'= {
         }
         &'hookcli;check'= {
             cand -p 'Provider whose deliveries to imitate (required unless hookcli.toml sets one)'
@@ -332,6 +401,18 @@ set edit:completion:arg-completer[hookcli] = {|@words|
         &'hookcli;help;verify'= {
         }
         &'hookcli;help;relay'= {
+            cand token 'Per-developer tokens: each attaches only to the channels its pattern matches'
+        }
+        &'hookcli;help;relay;token'= {
+            cand add 'Make a token for the channels matching a pattern; print it once'
+            cand list 'Show the tokens: id, channel pattern, note, created, revoked (never the tokens)'
+            cand revoke 'Revoke a token: its client is cut off within seconds'
+        }
+        &'hookcli;help;relay;token;add'= {
+        }
+        &'hookcli;help;relay;token;list'= {
+        }
+        &'hookcli;help;relay;token;revoke'= {
         }
         &'hookcli;help;check'= {
         }

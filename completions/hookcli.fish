@@ -182,24 +182,43 @@ never\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l now -d 'Judge the timestamp against now instead of the moment it arrived'
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -l json -d 'One JSON object with the verdict and the findings'
 complete -c hookcli -n "__fish_hookcli_using_subcommand verify" -s h -l help -d 'Print help'
-complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l bind -d 'Address to listen on, HOST or HOST:PORT (0.0.0.0:443 on a public host)' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l port -d 'Port to listen on, unless --bind names one (0 picks a free one)' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l token -d 'The token clients must present (prefer --token-env)' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l token-env -d 'Read the token from this environment variable (wins over --token and HOOKCLI_RELAY_TOKEN)' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l tls-cert -d 'PEM certificate chain for HTTPS' -r -F
-complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l tls-key -d 'PEM private key for HTTPS' -r -F
-complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l public-url -d 'The public URL providers use, when it differs from the bound address (behind a load balancer)' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l timeout -d 'How long a client may take to answer a delivery (then 504)' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l buffer -d 'Keep deliveries for absent clients in this store folder; answer 202 and deliver them in order later' -r -F
-complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l max-body -d 'Largest body accepted (e.g. 25MiB)' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l header-timeout -d 'Cut off a connection without a complete request head this long after it opened or was last answered' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l body-timeout -d 'Answer 408 to a body that has not arrived whole in this time' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l max-connections -d 'Open connections at most, clients\' included (default: up to 4096, below the descriptor limit); past it the longest-idle one is closed, else newcomers wait' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l body-budget -d 'Body bytes all requests in flight may hold at once (default: twice --max-body, at least 64MiB); past it, 503 with Retry-After' -r
-complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and not __fish_seen_subcommand_from token help" -l bind -d 'Address to listen on, HOST or HOST:PORT (0.0.0.0:443 on a public host)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and not __fish_seen_subcommand_from token help" -l port -d 'Port to listen on, unless --bind names one (0 picks a free one)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and not __fish_seen_subcommand_from token help" -l token -d 'The token clients must present (prefer --token-env)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and not __fish_seen_subcommand_from token help" -l token-env -d 'Read the token from this environment variable (wins over --token and HOOKCLI_RELAY_TOKEN)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and not __fish_seen_subcommand_from token help" -l tls-cert -d 'PEM certificate chain for HTTPS' -r -F
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and not __fish_seen_subcommand_from token help" -l tls-key -d 'PEM private key for HTTPS' -r -F
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and not __fish_seen_subcommand_from token help" -l public-url -d 'The public URL providers use, when it differs from the bound address (behind a load balancer)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and not __fish_seen_subcommand_from token help" -l timeout -d 'How long a client may take to answer a delivery (then 504)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and not __fish_seen_subcommand_from token help" -l buffer -d 'Keep deliveries for absent clients in this store folder; answer 202 and deliver them in order later' -r -F
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and not __fish_seen_subcommand_from token help" -l max-body -d 'Largest body accepted (e.g. 25MiB)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and not __fish_seen_subcommand_from token help" -l header-timeout -d 'Cut off a connection without a complete request head this long after it opened or was last answered' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and not __fish_seen_subcommand_from token help" -l body-timeout -d 'Answer 408 to a body that has not arrived whole in this time' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and not __fish_seen_subcommand_from token help" -l max-connections -d 'Open connections at most, clients\' included (default: up to 4096, below the descriptor limit); past it the longest-idle one is closed, else newcomers wait' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and not __fish_seen_subcommand_from token help" -l body-budget -d 'Body bytes all requests in flight may hold at once (default: twice --max-body, at least 64MiB); past it, 503 with Retry-After' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and not __fish_seen_subcommand_from token help" -l tokens -d 'Also accept the per-developer tokens in this file, each for its own channels (`relay token add` writes it)' -r -F
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and not __fish_seen_subcommand_from token help" -l metrics-token-env -d 'Serve GET /metrics on the public port to bearers of the token in this environment variable' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and not __fish_seen_subcommand_from token help" -l metrics-bind -d 'Serve GET /metrics, with no token, on this address of its own (127.0.0.1:9187)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and not __fish_seen_subcommand_from token help" -l log-format -d 'Log lines for people, or one JSON object per line with one per delivery' -r -f -a "text\t''
+json\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and not __fish_seen_subcommand_from token help" -l allow-from -d 'Take deliveries only from this address range (repeatable); others get 403' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and not __fish_seen_subcommand_from token help" -l trusted-proxy -d 'Believe X-Forwarded-For from this proxy\'s addresses (repeatable), for --allow-from and the logs\' sender' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and not __fish_seen_subcommand_from token help" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c hookcli -n "__fish_hookcli_using_subcommand relay" -s h -l help -d 'Print help'
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and not __fish_seen_subcommand_from token help" -s h -l help -d 'Print help'
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and not __fish_seen_subcommand_from token help" -f -a "token" -d 'Per-developer tokens: each attaches only to the channels its pattern matches'
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and not __fish_seen_subcommand_from token help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and __fish_seen_subcommand_from token" -l color -d 'When to colour output: auto colours only a terminal, and never under NO_COLOR' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and __fish_seen_subcommand_from token" -s h -l help -d 'Print help'
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and __fish_seen_subcommand_from token" -f -a "add" -d 'Make a token for the channels matching a pattern; print it once'
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and __fish_seen_subcommand_from token" -f -a "list" -d 'Show the tokens: id, channel pattern, note, created, revoked (never the tokens)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and __fish_seen_subcommand_from token" -f -a "revoke" -d 'Revoke a token: its client is cut off within seconds'
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and __fish_seen_subcommand_from token" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and __fish_seen_subcommand_from help" -f -a "token" -d 'Per-developer tokens: each attaches only to the channels its pattern matches'
+complete -c hookcli -n "__fish_hookcli_using_subcommand relay; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -s p -l provider -d 'Provider whose deliveries to imitate (required unless hookcli.toml sets one)' -r -f -a "stripe\t''
 github\t''
 shopify\t''
@@ -517,6 +536,7 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_see
 complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "config" -d 'Show the settings in force and where each comes from (flags aside)'
 complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "man" -d 'Print the man page (roff)'
 complete -c hookcli -n "__fish_hookcli_using_subcommand help; and not __fish_seen_subcommand_from listen list show verify relay check replay inspect send keygen providers completions config man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookcli -n "__fish_hookcli_using_subcommand help; and __fish_seen_subcommand_from relay" -f -a "token" -d 'Per-developer tokens: each attaches only to the channels its pattern matches'
 
 # Events and flows of the provider on the line, asked of hookcli itself.
 function __hookcli_provider

@@ -163,7 +163,9 @@ Examples:
 Providers deliver to https://relay.example.com/<channel>/<path>. The client of that channel
 (the newest one takes over) gets each delivery over its one connection and the provider
 gets the app's real answer. No client: 503 with Retry-After, or with --buffer, 202 and
-delivery in order once a client attaches (at least once).";
+delivery in order once a client attaches (at least once).
+
+A token per developer, each for its own channels: `hookcli relay token --help`.";
 
 const CHECK_EXAMPLES: &str = "\
 Examples:
@@ -480,7 +482,10 @@ pub struct InspectArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct RelayArgs {
+    #[command(subcommand)]
+    pub action: Option<RelayAction>,
     /// Address to listen on, HOST or HOST:PORT (0.0.0.0:443 on a public host).
     #[arg(long, default_value = "127.0.0.1", value_name = "HOST[:PORT]")]
     pub bind: crate::bind::Bind,
@@ -523,6 +528,93 @@ pub struct RelayArgs {
     /// Body bytes all requests in flight may hold at once (default: twice --max-body, at least 64MiB); past it, 503 with Retry-After.
     #[arg(long, value_parser = parse_size, value_name = "BYTES")]
     pub body_budget: Option<u64>,
+    /// Also accept the per-developer tokens in this file, each for its own channels (`relay token add` writes it).
+    #[arg(long, value_name = "FILE", env = "HOOKCLI_RELAY_TOKENS")]
+    pub tokens: Option<PathBuf>,
+    /// Serve GET /metrics on the public port to bearers of the token in this environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub metrics_token_env: Option<String>,
+    /// Serve GET /metrics, with no token, on this address of its own (127.0.0.1:9187).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_bind: Option<std::net::SocketAddr>,
+    /// Log lines for people, or one JSON object per line with one per delivery.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Take deliveries only from this address range (repeatable); others get 403.
+    #[arg(long, value_name = "CIDR")]
+    pub allow_from: Vec<crate::relay::allow::Cidr>,
+    /// Believe X-Forwarded-For from this proxy's addresses (repeatable), for --allow-from and the logs' sender.
+    #[arg(long, value_name = "CIDR")]
+    pub trusted_proxy: Vec<crate::relay::allow::Cidr>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RelayAction {
+    /// Per-developer tokens: each attaches only to the channels its pattern matches.
+    #[command(subcommand, after_help = TOKEN_EXAMPLES)]
+    Token(TokenAction),
+}
+
+const TOKEN_EXAMPLES: &str = "\
+Examples:
+  hookcli relay token add --tokens /var/lib/hookcli/tokens.db --channel 'alice-*' --note alice
+  hookcli relay token list --tokens /var/lib/hookcli/tokens.db
+  hookcli relay token revoke 3 --tokens /var/lib/hookcli/tokens.db
+  hookcli relay --tokens /var/lib/hookcli/tokens.db --bind 0.0.0.0:443 --tls-cert cert.pem --tls-key key.pem
+
+The token is printed once; the file keeps only its SHA-256. A relay with --tokens
+re-reads the file every 2 s: new tokens work at once, a revoked one's client is cut off.";
+
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Make a token for the channels matching a pattern; print it once.
+    Add(TokenAddArgs),
+    /// Show the tokens: id, channel pattern, note, created, revoked (never the tokens).
+    List(TokenListArgs),
+    /// Revoke a token: its client is cut off within seconds.
+    Revoke(TokenRevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenFileArgs {
+    /// The token file (SQLite; created by the first `add`).
+    #[arg(long, value_name = "FILE", env = "HOOKCLI_RELAY_TOKENS")]
+    pub tokens: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenAddArgs {
+    #[command(flatten)]
+    pub file: TokenFileArgs,
+    /// The channels it may attach to, a glob: 'alice-*', 'team-[ab]', 'dev'.
+    #[arg(long, value_name = "GLOB")]
+    pub channel: String,
+    /// Whose it is, shown by `list`.
+    #[arg(long)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenListArgs {
+    #[command(flatten)]
+    pub file: TokenFileArgs,
+    /// One JSON object per token per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenRevokeArgs {
+    /// The token's id, as `list` shows it.
+    pub id: i64,
+    #[command(flatten)]
+    pub file: TokenFileArgs,
 }
 
 #[derive(Debug, Args)]

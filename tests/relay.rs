@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 use crate::common::{RawConn, RawResponse, Run, hookcli, request_head, run};
 
 mod hardening;
+mod team;
 
 /// The relay's token, and the variable both sides read it from.
 const TOKEN_VAR: &str = "HOOKCLI_TEST_RELAY_TOKEN";
@@ -199,12 +200,19 @@ impl Relay {
     /// `hookcli relay --token-env VAR --bind 127.0.0.1:0 EXTRA...` (no
     /// `--bind 127.0.0.1:0` when EXTRA has a --bind).
     fn start(extra: &[&str]) -> Relay {
+        Relay::start_env(extra, &[])
+    }
+
+    /// As [`Relay::start`], with more variables in its environment.
+    fn start_env(extra: &[&str], envs: &[(&str, &str)]) -> Relay {
         let mut args = vec!["relay", "--token-env", TOKEN_VAR];
         if !extra.contains(&"--bind") {
             args.extend(["--bind", "127.0.0.1:0"]);
         }
         args.extend_from_slice(extra);
-        let proc = Proc::spawn(&args, &[(TOKEN_VAR, TOKEN)]);
+        let mut all = vec![(TOKEN_VAR, TOKEN)];
+        all.extend_from_slice(envs);
+        let proc = Proc::spawn(&args, &all);
         let url = proc
             .first
             .strip_prefix("hookcli relay listening on ")

@@ -9,6 +9,7 @@ pub mod list;
 pub mod listen;
 pub mod providers;
 pub mod relay;
+pub mod relay_token;
 pub mod replay;
 pub mod send;
 pub mod send_from;

@@ -2,23 +2,51 @@
 
 use std::process::ExitCode;
 
-use crate::cli::RelayArgs;
+use std::sync::Arc;
+
+use crate::cli::{LogFormat, RelayAction, RelayArgs};
+use crate::relay::access::Access;
+use crate::relay::allow::Allow;
 use crate::relay::server::{self, RelayConfig};
+use crate::relay::tokens::{SqliteTokens, TokenStore};
 
 use super::usage;
 
 pub fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
-    let token = super::listen::resolve_token(args.token.as_deref(), args.token_env.as_deref())?
-        .ok_or_else(|| {
-            usage(
-                "the relay needs a token for its clients: --token-env VAR (or HOOKCLI_RELAY_TOKEN)",
-            )
-        })?;
-    if token.expose().len() < 16 {
+    if let Some(RelayAction::Token(action)) = args.action {
+        return super::relay_token::run(action);
+    }
+    let token = super::listen::resolve_token(args.token.as_deref(), args.token_env.as_deref())?;
+    if token.is_none() && args.tokens.is_none() {
+        return Err(usage(
+            "the relay needs a token for its clients: --token-env VAR (or HOOKCLI_RELAY_TOKEN), or --tokens FILE",
+        ));
+    }
+    if token.as_ref().is_some_and(|t| t.expose().len() < 16) {
         return Err(usage(
             "the relay token is shorter than 16 characters; use a long random one (openssl rand -hex 32)",
         ));
     }
+    let store = match &args.tokens {
+        Some(path) => Some(Arc::new(SqliteTokens::open(path, true)?) as Arc<dyn TokenStore>),
+        None => None,
+    };
+    let metrics_token = match &args.metrics_token_env {
+        Some(var) => match std::env::var(var) {
+            Ok(v) if v.len() >= 16 => Some(crate::secret::Secret::new(v)),
+            Ok(v) if !v.is_empty() => {
+                return Err(usage(format!(
+                    "the metrics token in {var} is shorter than 16 characters; use a long random one"
+                )));
+            }
+            _ => {
+                return Err(usage(format!(
+                    "environment variable {var} (named by --metrics-token-env) is not set"
+                )));
+            }
+        },
+        None => None,
+    };
     if args.body_budget.is_some_and(|b| b < args.max_body) {
         return Err(usage(
             "--body-budget is below --max-body: a body of the largest size could never be taken",
@@ -26,7 +54,22 @@ pub fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
     }
     let config = RelayConfig {
         bind: args.bind.with_port(args.port),
-        token,
+        access: Access {
+            shared: token,
+            store,
+        },
+        allow: Allow {
+            from: args.allow_from.clone(),
+            trusted_proxies: args.trusted_proxy.clone(),
+        },
+        metrics_token,
+        metrics_bind: args.metrics_bind,
+        log: crate::relay::log::Log {
+            format: match args.log_format {
+                LogFormat::Text => crate::relay::log::Format::Text,
+                LogFormat::Json => crate::relay::log::Format::Json,
+            },
+        },
         tls: args.tls_cert.clone().zip(args.tls_key.clone()),
         public_url: args.public_url.clone(),
         timeout: args.timeout,

@@ -22,21 +22,33 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 
+use super::access::{Access, Granted};
+use super::allow::Allow;
+use super::buffer::{buffer, drain};
 use super::frame::{Frame, message_cap};
+use super::log::{DeliveryLine, Log};
+use super::metrics::Metrics;
 use super::outbox::{Limits, Outbox, Refused};
 use crate::conn::{Activity, BodyError, BodyLimits};
 use crate::listen::capture::{CaptureIo, HeadCapture, original_headers};
 use crate::provider::Headers;
-use crate::provider::crypto::{ct_eq, sha256_hex};
 use crate::secret::Secret;
-use crate::store::{Attempt, AttemptKind, Delivery, Store, VerdictRecord, Writer, new_id, now_ms};
+use crate::store::{Store, Writer};
 
 pub const CONNECT_PATH: &str = "/_hookcli/connect";
 
 /// What `relay` was asked to do.
 pub struct RelayConfig {
     pub bind: SocketAddr,
-    pub token: Secret,
+    /// The tokens clients attach with.
+    pub access: Access,
+    /// Who may deliver on the public side.
+    pub allow: Allow,
+    /// `GET /metrics` on the public port needs this bearer token.
+    pub metrics_token: Option<Secret>,
+    /// `GET /metrics`, with no token, on this address of its own.
+    pub metrics_bind: Option<SocketAddr>,
+    pub log: Log,
     pub tls: Option<(PathBuf, PathBuf)>,
     pub public_url: Option<String>,
     pub timeout: Duration,
@@ -59,27 +71,45 @@ const QUEUE_COUNT: usize = 256;
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// A client attached to a channel.
-struct Attached {
+pub(super) struct Attached {
     generation: u64,
     peer: String,
+    /// The token it attached with.
+    pub(super) granted: Granted,
+    /// Told when its token is revoked: the session ends.
+    pub(super) kick: tokio::sync::Notify,
     outbox: Outbox,
     pending: Mutex<HashMap<u64, oneshot::Sender<Frame>>>,
     /// True while buffered deliveries are being handed over: new ones queue behind them.
-    draining: AtomicBool,
+    pub(super) draining: AtomicBool,
 }
 
-struct State {
-    config: RelayConfig,
-    channels: Mutex<HashMap<String, Arc<Attached>>>,
+pub(super) struct State {
+    pub(super) config: RelayConfig,
+    pub(super) channels: Mutex<HashMap<String, Arc<Attached>>>,
     next_id: AtomicU64,
     generation: AtomicU64,
-    buffer: Option<(Store, Writer)>,
+    pub(super) buffer: Option<(Store, Writer)>,
     body_limits: BodyLimits,
+    pub(super) metrics: Metrics,
+    pub(super) log: Log,
 }
 
-type Reply = Response<Full<Bytes>>;
+impl State {
+    /// The client attached to `channel`, if any.
+    pub(super) fn attached(&self, channel: &str) -> Option<Arc<Attached>> {
+        let channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
+        channels.get(channel).cloned()
+    }
+}
 
-fn reply(status: u16, body: serde_json::Value) -> Reply {
+pub(super) type Reply = Response<Full<Bytes>>;
+
+/// Marks a response as the client's answer (not one the relay made up).
+#[derive(Clone, Copy)]
+struct Answered;
+
+pub(super) fn reply(status: u16, body: serde_json::Value) -> Reply {
     Response::builder()
         .status(status)
         .header("content-type", "application/json")
@@ -129,9 +159,19 @@ pub async fn run(config: RelayConfig) -> anyhow::Result<()> {
             "no client attached: 503 with Retry-After (pass --buffer DIR to keep deliveries)".into()
         }
     };
-    let banner = format!(
+    let metrics_listener = match config.metrics_bind {
+        Some(addr) => Some(super::observe::bind(addr).await?),
+        None => None,
+    };
+    let mut banner = format!(
         "hookcli relay listening on {scheme}://{local}\n  deliveries to {base}/<channel>/..., clients attach at {base}{CONNECT_PATH}?channel=<channel>\n  {buffering}\n"
     );
+    if let Some(l) = &metrics_listener {
+        banner.push_str(&format!(
+            "  metrics at http://{}/metrics\n",
+            l.local_addr()?
+        ));
+    }
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
@@ -144,6 +184,7 @@ pub async fn run(config: RelayConfig) -> anyhow::Result<()> {
         timeout: config.body_timeout,
         budget: crate::conn::Budget::new(config.body_budget),
     };
+    let log = config.log;
     let state = Arc::new(State {
         body_limits,
         config,
@@ -151,7 +192,15 @@ pub async fn run(config: RelayConfig) -> anyhow::Result<()> {
         next_id: AtomicU64::new(1),
         generation: AtomicU64::new(1),
         buffer,
+        metrics: Metrics::default(),
+        log,
     });
+    if let Some(l) = metrics_listener {
+        tokio::spawn(super::observe::serve(state.clone(), l));
+    }
+    if state.config.access.store.is_some() {
+        tokio::spawn(super::revoke::watch(state.clone()));
+    }
 
     let shutdown = crate::listen::shutdown_signal();
     tokio::pin!(shutdown);
@@ -166,7 +215,7 @@ pub async fn run(config: RelayConfig) -> anyhow::Result<()> {
                     match tls {
                         Some(acceptor) => match acceptor.accept(stream).await {
                             Ok(s) => serve(state, s, peer, "https", activity).await,
-                            Err(e) => eprintln!("hookcli relay: TLS handshake with {peer} failed: {e}"),
+                            Err(e) => state.log.note(&format!("TLS handshake with {peer} failed: {e}")),
                         },
                         None => serve(state, stream, peer, "http", activity).await,
                     }
@@ -233,7 +282,10 @@ async fn handle(
         return reply(200, serde_json::json!({ "ok": true, "channels": n }));
     }
     if path == CONNECT_PATH {
-        return connect(state, req, peer, activity);
+        return connect(state, req, peer, activity).await;
+    }
+    if path == "/metrics" && state.config.metrics_token.is_some() {
+        return super::observe::public(&state, req.headers()).await;
     }
     let trimmed = path.trim_start_matches('/');
     let (channel, rest) = trimmed.split_once('/').unwrap_or((trimmed, ""));
@@ -244,6 +296,51 @@ async fn handle(
         );
     }
     let channel = channel.to_string();
+    let forwarded = req.headers().get_all("x-forwarded-for");
+    let sender = (state.config.allow).sender(peer.ip(), forwarded.iter().map(|v| v.as_bytes()));
+    let started = std::time::Instant::now();
+    let method = req.method().as_str().to_string();
+    let reply = if state.config.allow.admits(sender) {
+        public(&state, &channel, rest, head, req, peer, scheme).await
+    } else {
+        state.metrics.forbidden();
+        let mut r = reply(
+            403,
+            serde_json::json!({ "error": "this relay does not take deliveries from your address" }),
+        );
+        r.headers_mut().insert(
+            "connection",
+            hyper::header::HeaderValue::from_static("close"),
+        );
+        r
+    };
+    let status = reply.status().as_u16();
+    let answered = reply.extensions().get::<Answered>().is_some();
+    super::observe::delivered(
+        &state,
+        DeliveryLine {
+            channel: &channel,
+            method: &method,
+            path: &path,
+            sender,
+            status,
+            outcome: &super::metrics::outcome(status, answered),
+            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        },
+    );
+    reply
+}
+
+/// A delivery from an admitted sender: its body read, then handed on.
+async fn public(
+    state: &Arc<State>,
+    channel: &str,
+    rest: &str,
+    head: Option<Vec<u8>>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    scheme: &str,
+) -> Reply {
     let query = req
         .uri()
         .query()
@@ -313,17 +410,12 @@ async fn handle(
         headers,
         body,
     };
-    deliver(&state, &channel, frame).await
+    deliver(state, channel, frame).await
 }
 
 /// Hands a delivery to the channel's client, buffers it, or says 503.
 async fn deliver(state: &Arc<State>, channel: &str, frame: Frame) -> Reply {
-    let attached = state
-        .channels
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(channel)
-        .cloned();
+    let attached = state.attached(channel);
     let buffering = state.buffer.is_some();
     match attached {
         Some(a) if !(buffering && a.draining.load(Ordering::SeqCst)) => {
@@ -340,6 +432,7 @@ async fn deliver(state: &Arc<State>, channel: &str, frame: Frame) -> Reply {
                             b = b.header(n, v);
                         }
                     }
+                    b = b.extension(Answered);
                     b.body(Full::new(Bytes::from(body)))
                     .unwrap_or_else(|_| reply(502, serde_json::json!({ "error": "the client's answer could not be passed on" })))
                 }
@@ -372,7 +465,7 @@ fn unavailable(why: String) -> Reply {
 }
 
 /// Why a delivery got no answer from the client.
-enum Failed {
+pub(super) enum Failed {
     /// The client's queue is full; the delivery comes back, for the buffer.
     Full(Frame),
     Status(u16, String),
@@ -398,7 +491,7 @@ impl Drop for Ticket<'_> {
 }
 
 /// One delivery over the client's connection; the answer, or why there is none.
-async fn over(state: &State, a: &Attached, frame: Frame) -> Result<Frame, Failed> {
+pub(super) async fn over(state: &State, a: &Attached, frame: Frame) -> Result<Frame, Failed> {
     let id = state.next_id.fetch_add(1, Ordering::Relaxed);
     let (tx, rx) = oneshot::channel();
     a.pending
@@ -414,8 +507,12 @@ async fn over(state: &State, a: &Attached, frame: Frame) -> Result<Frame, Failed
             return Err(Failed::Status(502, "the client disconnected".into()));
         }
     }
+    let handed = std::time::Instant::now();
     match tokio::time::timeout(state.config.timeout, rx).await {
-        Ok(Ok(answer)) => Ok(answer),
+        Ok(Ok(answer)) => {
+            state.metrics.forwarded(handed.elapsed());
+            Ok(answer)
+        }
         Ok(Err(_)) => Err(Failed::Status(
             502,
             "the client disconnected before answering".into(),
@@ -430,188 +527,17 @@ async fn over(state: &State, a: &Attached, frame: Frame) -> Result<Frame, Failed
     }
 }
 
-/// Keeps a delivery for later: committed before the 202 goes out.
-async fn buffer(state: &Arc<State>, channel: &str, frame: Frame) -> Reply {
-    let Some((_, writer)) = &state.buffer else {
-        return reply(503, serde_json::json!({ "error": "no buffer" }));
-    };
-    let Frame::Deliver {
-        method,
-        target,
-        public_url,
-        peer,
-        headers,
-        body,
-        ..
-    } = frame
-    else {
-        return reply(500, serde_json::json!({ "error": "not a delivery" }));
-    };
-    let d = Delivery {
-        id: new_id(),
-        received_at: now_ms(),
-        peer,
-        method,
-        target,
-        http_version: "HTTP/1.1".into(),
-        headers,
-        body_sha256: sha256_hex(&body),
-        body,
-        provider: None,
-        event_type: None,
-        event_id: None,
-        verdict: VerdictRecord::unchecked("buffered by the relay; listen checks it on arrival"),
-        source: "relay-buffer".into(),
-        public_url: Some(public_url),
-        rejected: None,
-    };
-    let id = d.id.clone();
-    match writer.buffer(d, channel).await {
-        Ok(()) => {
-            // A client may have attached meanwhile: make sure it drains.
-            let attached = state
-                .channels
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .get(channel)
-                .cloned();
-            if let Some(a) = attached
-                && !a.draining.swap(true, Ordering::SeqCst)
-            {
-                tokio::spawn(drain(state.clone(), channel.to_string(), a));
-            }
-            reply(
-                202,
-                serde_json::json!({ "buffered": true, "id": id, "channel": channel }),
-            )
-        }
-        // The store's path and SQLite's words stay on the relay's stderr:
-        // the sender is on the internet.
-        Err(e) => {
-            eprintln!(
-                "hookcli relay: channel {channel}: could not keep a delivery: {}",
-                crate::output::one_line(&e.to_string())
-            );
-            reply(
-                500,
-                serde_json::json!({ "error": "the relay could not keep the delivery" }),
-            )
-        }
-    }
-}
-
-/// Hands buffered deliveries to a newly attached client, oldest first.
-/// At least once: a delivery leaves the queue only once the client answered.
-async fn drain(state: Arc<State>, channel: String, a: Arc<Attached>) {
-    let Some((store, writer)) = &state.buffer else {
-        return;
-    };
-    // Deliveries the client took too long over: left queued for its next
-    // attach, and passed over here so the rest still flows.
-    let mut passed_over = std::collections::HashSet::new();
-    loop {
-        let batch = match store.open_read().and_then(|c| {
-            crate::store::query::pending(&c, &channel, 100).map_err(store.sqlite_err())
-        }) {
-            Ok(b) => b
-                .into_iter()
-                .filter(|d| !passed_over.contains(&d.id))
-                .collect::<Vec<_>>(),
-            Err(crate::store::StoreError::Missing { .. }) => Vec::new(),
-            Err(e) => {
-                eprintln!("hookcli relay: cannot read the buffer: {e}");
-                break;
-            }
-        };
-        if batch.is_empty() {
-            a.draining.store(false, Ordering::SeqCst);
-            // One more look: a delivery buffered just now must not wait for the next client.
-            let again = store
-                .open_read()
-                .ok()
-                .and_then(|c| {
-                    crate::store::query::pending(&c, &channel, passed_over.len() + 1).ok()
-                })
-                .is_some_and(|b| b.iter().any(|d| !passed_over.contains(&d.id)));
-            if again && !a.draining.swap(true, Ordering::SeqCst) {
-                continue;
-            }
-            return;
-        }
-        for d in batch {
-            let started = now_ms();
-            let mut frame = Frame::Deliver {
-                id: 0,
-                method: d.method.clone(),
-                target: d.target.clone(),
-                public_url: d.public_url.clone().unwrap_or_default(),
-                peer: d.peer.clone(),
-                headers: d.headers.clone(),
-                body: d.body.clone(),
-            };
-            let answered = loop {
-                match over(&state, &a, frame).await {
-                    // The client is behind: wait for room, in order. A client
-                    // that never makes room is detached, and this ends.
-                    Err(Failed::Full(back)) => {
-                        frame = back;
-                        tokio::time::sleep(Duration::from_millis(250)).await;
-                    }
-                    other => break other,
-                }
-            };
-            match answered {
-                Ok(Frame::Answer {
-                    status,
-                    headers,
-                    body,
-                    ..
-                }) => {
-                    let attempt = Attempt {
-                        delivery_id: d.id.clone(),
-                        kind: AttemptKind::Forward,
-                        target: Some(format!("relay channel {channel}")),
-                        started_at: started,
-                        status: Some(status),
-                        headers,
-                        body,
-                        duration_ms: (now_ms() - started) as f64,
-                        error: None,
-                        sent: None,
-                    };
-                    if let Err(e) = writer.delivered(attempt).await {
-                        eprintln!("hookcli relay: cannot mark {} delivered: {e}", d.id);
-                    }
-                }
-                Err(Failed::Status(504, why)) => {
-                    eprintln!(
-                        "hookcli relay: channel {channel}: buffered delivery {} not answered ({why}); kept for the next attach",
-                        d.id
-                    );
-                    passed_over.insert(d.id.clone());
-                }
-                _ => {
-                    // The client went away: the rest waits for the next one.
-                    a.draining.store(false, Ordering::SeqCst);
-                    return;
-                }
-            }
-        }
-    }
-    a.draining.store(false, Ordering::SeqCst);
-}
-
 /// The token of an `Authorization: Bearer TOKEN` value. The scheme is
 /// case-insensitive (RFC 7235), so `bearer` from a hand-written client counts.
-fn bearer(value: &str) -> Option<&str> {
+pub(super) fn bearer(value: &str) -> Option<&str> {
     let (scheme, token) = value.split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")
         .then(|| token.trim_start_matches(' '))
 }
 
-/// The WebSocket upgrade of a client: token first, then the channel.
-fn connect(
+/// The WebSocket upgrade of a client: token (and its scope) first, then the channel.
+async fn connect(
     state: Arc<State>,
     mut req: Request<Incoming>,
     peer: SocketAddr,
@@ -632,15 +558,17 @@ fn connect(
         .and_then(|v| v.to_str().ok())
         .and_then(bearer)
         .unwrap_or("");
-    if !ct_eq(token.as_bytes(), state.config.token.as_bytes()) {
-        eprintln!(
-            "hookcli relay: refused a client from {peer} for channel {channel:?}: wrong or missing token"
-        );
-        return reply(
-            401,
-            serde_json::json!({ "error": "wrong or missing token" }),
-        );
-    }
+    let granted = match state.config.access.check(token, &channel).await {
+        Ok(granted) => granted,
+        Err(denied) => {
+            state.metrics.refused_client(denied.reason);
+            state.log.note(&format!(
+                "refused a client from {peer} for channel {channel:?}: {}",
+                denied.detail.as_deref().unwrap_or(&denied.why)
+            ));
+            return reply(denied.status, serde_json::json!({ "error": denied.why }));
+        }
+    };
     if !valid_channel(&channel) {
         return reply(
             400,
@@ -677,9 +605,9 @@ fn connect(
                     Some(config),
                 )
                 .await;
-                session(state, channel, ws, peer).await;
+                session(state, channel, ws, peer, granted).await;
             }
-            Err(e) => eprintln!("hookcli relay: upgrade from {peer} failed: {e}"),
+            Err(e) => state.log.note(&format!("upgrade from {peer} failed: {e}")),
         }
     });
     Response::builder()
@@ -692,8 +620,13 @@ fn connect(
 }
 
 /// One attached client: the newest client of a channel takes it over.
-async fn session<S>(state: Arc<State>, channel: String, ws: WebSocketStream<S>, peer: SocketAddr)
-where
+async fn session<S>(
+    state: Arc<State>,
+    channel: String,
+    ws: WebSocketStream<S>,
+    peer: SocketAddr,
+    granted: Granted,
+) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let (mut sink, mut stream) = ws.split();
@@ -701,6 +634,8 @@ where
     let attached = Arc::new(Attached {
         generation,
         peer: peer.to_string(),
+        granted,
+        kick: tokio::sync::Notify::new(),
         outbox: Outbox::new(Limits {
             bytes: QUEUE_BYTES,
             count: QUEUE_COUNT,
@@ -721,12 +656,14 @@ where
             code: super::TAKEOVER_CODE.into(),
             reason: "another client took over this channel".into(),
         })));
-        eprintln!(
-            "hookcli relay: channel {channel}: client {} takes over from {}",
+        state.log.note(&format!(
+            "channel {channel}: client {} takes over from {}",
             attached.peer, old.peer
-        );
+        ));
     } else {
-        eprintln!("hookcli relay: channel {channel}: client {peer} attached");
+        state
+            .log
+            .note(&format!("channel {channel}: client {peer} attached"));
     }
     let mut writer = {
         let attached = attached.clone();
@@ -763,13 +700,17 @@ where
                 Some(m) => m,
                 None => break None,
             },
-            _ = attached.outbox.stuck() => break not_reading(&channel, peer, state.config.timeout),
+            _ = attached.kick.notified() => break Some(CloseFrame {
+                code: super::REVOKED_CODE.into(),
+                reason: "this client's token was revoked".into(),
+            }),
+            _ = attached.outbox.stuck() => break not_reading(&state.log, &channel, peer, state.config.timeout),
             _ = heartbeat.tick() => {
                 if attached.outbox.is_stuck() {
-                    break not_reading(&channel, peer, state.config.timeout);
+                    break not_reading(&state.log, &channel, peer, state.config.timeout);
                 }
                 if last_seen.elapsed() > Duration::from_secs(30) {
-                    eprintln!("hookcli relay: channel {channel}: client {peer} silent for 30 s, detaching");
+                    state.log.note(&format!("channel {channel}: client {peer} silent for 30 s, detaching"));
                     break None;
                 }
                 attached.outbox.push_control(Message::Ping(Vec::new().into()));
@@ -800,15 +741,14 @@ where
                     }
                 }
                 Ok(_) => {}
-                Err(e) => {
-                    eprintln!("hookcli relay: channel {channel}: bad frame from the client: {e}")
-                }
+                Err(e) => state.log.note(&format!(
+                    "channel {channel}: bad frame from the client: {e}"
+                )),
             },
             Ok(Message::Ping(p)) => attached.outbox.push_control(Message::Pong(p)),
             Err(tokio_tungstenite::tungstenite::Error::Capacity(e)) => {
-                eprintln!(
-                    "hookcli relay: channel {channel}: client {peer} sent a message over the relay's cap ({e}); closing its connection"
-                );
+                state.log.note(&format!("channel {channel}: client {peer} sent a message over the relay's cap ({e}); closing its connection"
+                ));
                 break Some(CloseFrame {
                     code: CloseCode::Size,
                     reason: "message over the relay's cap".into(),
@@ -825,7 +765,9 @@ where
             .is_some_and(|a| a.generation == generation)
         {
             channels.remove(&channel);
-            eprintln!("hookcli relay: channel {channel}: client {peer} detached");
+            state
+                .log
+                .note(&format!("channel {channel}: client {peer} detached"));
         }
     }
     // Deliveries still waiting on this client get 502 now.
@@ -846,10 +788,9 @@ where
 }
 
 /// The line for a client whose queue stayed full; the close it is sent.
-fn not_reading(channel: &str, peer: SocketAddr, grace: Duration) -> Option<CloseFrame> {
-    eprintln!(
-        "hookcli relay: channel {channel}: client {peer} is not reading its deliveries (queue full for {grace:?}), detaching"
-    );
+fn not_reading(log: &Log, channel: &str, peer: SocketAddr, grace: Duration) -> Option<CloseFrame> {
+    log.note(&format!("channel {channel}: client {peer} is not reading its deliveries (queue full for {grace:?}), detaching"
+    ));
     Some(CloseFrame {
         code: CloseCode::Again,
         reason: "not reading its deliveries".into(),

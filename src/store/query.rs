@@ -238,6 +238,15 @@ pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT count(*) FROM deliveries", [], |r| r.get(0))
 }
 
+/// How many relay deliveries wait, per channel.
+pub fn pending_counts(conn: &Connection) -> rusqlite::Result<Vec<(String, u64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT channel, count(*) FROM relay_queue WHERE delivered_at IS NULL GROUP BY channel ORDER BY channel",
+    )?;
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
+        .collect()
+}
+
 /// The relay deliveries still waiting for `channel`'s client, oldest first.
 pub fn pending(conn: &Connection, channel: &str, limit: usize) -> rusqlite::Result<Vec<Delivery>> {
     let mut stmt = conn.prepare_cached(

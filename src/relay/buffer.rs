@@ -1,0 +1,179 @@
+//! The relay's buffer (`--buffer DIR`): a delivery for an absent client is
+//! committed before its 202, and handed over in arrival order once a client
+//! attaches, at least once.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use super::frame::Frame;
+use super::server::{Attached, Failed, Reply, State, over, reply};
+use crate::provider::crypto::sha256_hex;
+use crate::store::{Attempt, AttemptKind, Delivery, VerdictRecord, new_id, now_ms};
+
+/// Keeps a delivery for later: committed before the 202 goes out.
+pub(super) async fn buffer(state: &Arc<State>, channel: &str, frame: Frame) -> Reply {
+    let Some((_, writer)) = &state.buffer else {
+        return reply(503, serde_json::json!({ "error": "no buffer" }));
+    };
+    let Frame::Deliver {
+        method,
+        target,
+        public_url,
+        peer,
+        headers,
+        body,
+        ..
+    } = frame
+    else {
+        return reply(500, serde_json::json!({ "error": "not a delivery" }));
+    };
+    let d = Delivery {
+        id: new_id(),
+        received_at: now_ms(),
+        peer,
+        method,
+        target,
+        http_version: "HTTP/1.1".into(),
+        headers,
+        body_sha256: sha256_hex(&body),
+        body,
+        provider: None,
+        event_type: None,
+        event_id: None,
+        verdict: VerdictRecord::unchecked("buffered by the relay; listen checks it on arrival"),
+        source: "relay-buffer".into(),
+        public_url: Some(public_url),
+        rejected: None,
+    };
+    let id = d.id.clone();
+    match writer.buffer(d, channel).await {
+        Ok(()) => {
+            // A client may have attached meanwhile: make sure it drains.
+            let attached = state.attached(channel);
+            if let Some(a) = attached
+                && !a.draining.swap(true, Ordering::SeqCst)
+            {
+                tokio::spawn(drain(state.clone(), channel.to_string(), a));
+            }
+            reply(
+                202,
+                serde_json::json!({ "buffered": true, "id": id, "channel": channel }),
+            )
+        }
+        // The store's path and SQLite's words stay on the relay's stderr:
+        // the sender is on the internet.
+        Err(e) => {
+            state.log.note(&format!(
+                "channel {channel}: could not keep a delivery: {}",
+                crate::output::one_line(&e.to_string())
+            ));
+            reply(
+                500,
+                serde_json::json!({ "error": "the relay could not keep the delivery" }),
+            )
+        }
+    }
+}
+
+/// Hands buffered deliveries to a newly attached client, oldest first.
+/// At least once: a delivery leaves the queue only once the client answered.
+pub(super) async fn drain(state: Arc<State>, channel: String, a: Arc<Attached>) {
+    let Some((store, writer)) = &state.buffer else {
+        return;
+    };
+    // Deliveries the client took too long over: left queued for its next
+    // attach, and passed over here so the rest still flows.
+    let mut passed_over = std::collections::HashSet::new();
+    loop {
+        let batch = match store.open_read().and_then(|c| {
+            crate::store::query::pending(&c, &channel, 100).map_err(store.sqlite_err())
+        }) {
+            Ok(b) => b
+                .into_iter()
+                .filter(|d| !passed_over.contains(&d.id))
+                .collect::<Vec<_>>(),
+            Err(crate::store::StoreError::Missing { .. }) => Vec::new(),
+            Err(e) => {
+                state.log.note(&format!("cannot read the buffer: {e}"));
+                break;
+            }
+        };
+        if batch.is_empty() {
+            a.draining.store(false, Ordering::SeqCst);
+            // One more look: a delivery buffered just now must not wait for the next client.
+            let again = store
+                .open_read()
+                .ok()
+                .and_then(|c| {
+                    crate::store::query::pending(&c, &channel, passed_over.len() + 1).ok()
+                })
+                .is_some_and(|b| b.iter().any(|d| !passed_over.contains(&d.id)));
+            if again && !a.draining.swap(true, Ordering::SeqCst) {
+                continue;
+            }
+            return;
+        }
+        for d in batch {
+            let started = now_ms();
+            let mut frame = Frame::Deliver {
+                id: 0,
+                method: d.method.clone(),
+                target: d.target.clone(),
+                public_url: d.public_url.clone().unwrap_or_default(),
+                peer: d.peer.clone(),
+                headers: d.headers.clone(),
+                body: d.body.clone(),
+            };
+            let answered = loop {
+                match over(&state, &a, frame).await {
+                    // The client is behind: wait for room, in order. A client
+                    // that never makes room is detached, and this ends.
+                    Err(Failed::Full(back)) => {
+                        frame = back;
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                    }
+                    other => break other,
+                }
+            };
+            match answered {
+                Ok(Frame::Answer {
+                    status,
+                    headers,
+                    body,
+                    ..
+                }) => {
+                    let attempt = Attempt {
+                        delivery_id: d.id.clone(),
+                        kind: AttemptKind::Forward,
+                        target: Some(format!("relay channel {channel}")),
+                        started_at: started,
+                        status: Some(status),
+                        headers,
+                        body,
+                        duration_ms: (now_ms() - started) as f64,
+                        error: None,
+                        sent: None,
+                    };
+                    if let Err(e) = writer.delivered(attempt).await {
+                        state
+                            .log
+                            .note(&format!("cannot mark {} delivered: {e}", d.id));
+                    }
+                }
+                Err(Failed::Status(504, why)) => {
+                    state.log.note(&format!("channel {channel}: buffered delivery {} not answered ({why}); kept for the next attach",
+                        d.id
+                    ));
+                    passed_over.insert(d.id.clone());
+                }
+                _ => {
+                    // The client went away: the rest waits for the next one.
+                    a.draining.store(false, Ordering::SeqCst);
+                    return;
+                }
+            }
+        }
+    }
+    a.draining.store(false, Ordering::SeqCst);
+}
