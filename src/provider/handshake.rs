@@ -4,7 +4,7 @@
 //! Discord's PING), and what a correct answer to it is.
 
 use super::WebhookRequest;
-use crate::secret::Secret;
+use crate::base::secret::Secret;
 
 /// What an endpoint answered to a probe.
 #[derive(Clone, Copy, Debug)]

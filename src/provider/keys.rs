@@ -2,7 +2,7 @@
 //! each side holds, and fresh pairs for `hookcli keygen`. The providers
 //! decode their own encodings; the maths is RustCrypto's.
 
-use crate::secret::Secret;
+use crate::base::secret::Secret;
 
 /// What a key is used for: the sender signs with the private key, a
 /// receiver verifies with the public one.

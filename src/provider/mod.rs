@@ -40,7 +40,7 @@ pub use handshake::{Handshake, HandshakeAnswer};
 pub use keys::{KeyPair, KeyRole};
 pub use verdict::{Failure, Verdict};
 
-use crate::secret::Secret;
+use crate::base::secret::Secret;
 use serde::Serialize;
 
 /// What a signature is computed from at send time, injectable so that tests

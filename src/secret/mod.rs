@@ -1,31 +1,11 @@
-//! A secret that never shows itself: Debug and Display print `(redacted)`,
-//! so it cannot leak into logs, errors or JSON by accident; what redacts
-//! secrets and credentials from what is recorded; and (`resolve`) which
-//! secret each provider gets.
-
-use std::fmt;
+//! Secrets in use: what redacts secrets and credentials from what is
+//! recorded, and (`resolve`) which secret each provider gets. The `Secret`
+//! type itself, which never shows itself, is in `base`.
 
 pub mod resolve;
 
+pub use crate::base::secret::Secret;
 pub use resolve::{Found, Origin, SecretEnv, Secrets};
-
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret's text, for the one place that needs it: the key.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    pub fn as_bytes(&self) -> &[u8] {
-        self.0.as_bytes()
-    }
-}
 
 /// What a header that carried a secret is stored as.
 pub const REDACTED: &[u8] = b"(redacted by hookcli)";
@@ -109,18 +89,6 @@ pub fn redact_url(raw: &str) -> String {
     }
     url.set_fragment(None);
     url.to_string()
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("(redacted)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("(redacted)")
-    }
 }
 
 #[cfg(test)]
