@@ -408,6 +408,18 @@ fn send_event(
     (out, status, id)
 }
 
+/// A listen told no provider, holding one secret for whatever it detects,
+/// and its store.
+fn listen_detecting(secret: &str) -> (tempfile::TempDir, Listen) {
+    let store = tempfile::tempdir().unwrap();
+    let listen = Listen::start(
+        store.path(),
+        &["--secret-env", SECRET_VAR],
+        &[(SECRET_VAR, secret)],
+    );
+    (store, listen)
+}
+
 /// A local address that nothing listens on (bound by the OS, then released).
 fn closed_port() -> SocketAddr {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -955,12 +967,7 @@ fn twilio_is_checked_against_the_public_url() {
 #[test]
 fn new_providers_are_detected_and_verified_without_being_named() {
     let (secret, _) = distinctive_secret();
-    let store = tempfile::tempdir().unwrap();
-    let listen = Listen::start(
-        store.path(),
-        &["--secret-env", SECRET_VAR],
-        &[(SECRET_VAR, &secret)],
-    );
+    let (store, listen) = listen_detecting(&secret);
     // (provider, recorded as, verdict, event)
     let cases = [
         ("zapier", "zapier", "unsigned", "lead.created"),
@@ -1013,12 +1020,7 @@ fn new_providers_are_detected_and_verified_without_being_named() {
 #[test]
 fn a_mailgun_form_post_is_recorded_valid() {
     let (secret, _) = distinctive_secret();
-    let store = tempfile::tempdir().unwrap();
-    let listen = Listen::start(
-        store.path(),
-        &["--secret-env", SECRET_VAR],
-        &[(SECRET_VAR, &secret)],
-    );
+    let (store, listen) = listen_detecting(&secret);
     let url = format!("{}hooks/mailgun-route", listen.url());
     let (_, status, id) = send_event("mailgun", Some("inbound"), &url, &secret, None);
     assert_eq!(status, 200);
@@ -1059,12 +1061,7 @@ fn a_mailgun_form_post_is_recorded_valid() {
 #[test]
 fn last_hmac_providers_are_detected_and_verified_without_being_named() {
     let (secret, _) = distinctive_secret();
-    let store = tempfile::tempdir().unwrap();
-    let listen = Listen::start(
-        store.path(),
-        &["--secret-env", SECRET_VAR],
-        &[(SECRET_VAR, &secret)],
-    );
+    let (store, listen) = listen_detecting(&secret);
     let cases = [
         ("paddle", "transaction.completed"),
         ("sentry", "issue.created"),
