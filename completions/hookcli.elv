@@ -231,7 +231,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand --timeout 'How long each request may take (default: the provider''s delivery timeout + 2 s)'
             cand --from 'Build the battery from a recorded delivery: a store id (or `last`), a portable document (`show --json`), or a folder of them (one battery each)'
             cand --store 'Store folder (default: the platform data folder + hookcli)'
-            cand --mode 'Only this delivery mode, for providers with several (twilio: form, json; slack: events, interactivity, slash-command)'
+            cand --mode 'Only this delivery mode, for providers with several (twilio: form, json, and hmac-sha256 only when named; slack: events, interactivity, slash-command; mailgun: json, form)'
             cand --public-url 'The URL the provider calls when it differs from --url (a tunnel or proxy in front): URL-signing schemes (Twilio, Square, HubSpot) are signed for it'
             cand -c 'How many cases are in flight at once (1, the default, keeps timings honest on a small dev server)'
             cand --concurrency 'How many cases are in flight at once (1, the default, keeps timings honest on a small dev server)'

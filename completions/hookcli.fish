@@ -296,7 +296,7 @@ response-time\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l timeout -d 'How long each request may take (default: the provider\'s delivery timeout + 2 s)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l from -d 'Build the battery from a recorded delivery: a store id (or `last`), a portable document (`show --json`), or a folder of them (one battery each)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l store -d 'Store folder (default: the platform data folder + hookcli)' -r -F
-complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l mode -d 'Only this delivery mode, for providers with several (twilio: form, json; slack: events, interactivity, slash-command)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l mode -d 'Only this delivery mode, for providers with several (twilio: form, json, and hmac-sha256 only when named; slack: events, interactivity, slash-command; mailgun: json, form)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l public-url -d 'The URL the provider calls when it differs from --url (a tunnel or proxy in front): URL-signing schemes (Twilio, Square, HubSpot) are signed for it' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -s c -l concurrency -d 'How many cases are in flight at once (1, the default, keeps timings honest on a small dev server)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand check" -l ca -d 'Trust this PEM certificate for an HTTPS endpoint' -r -F

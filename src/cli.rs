@@ -174,6 +174,7 @@ Examples:
   hookcli check --provider slack --url http://localhost:3000/slack --secret-env SLACK_SIGNING_SECRET --case valid --case stale-timestamp
   hookcli check --provider stripe --url https://staging.example.com/webhooks --secret-env STRIPE_WEBHOOK_SECRET --concurrency 4
   hookcli check --provider twilio --url http://localhost:3000/sms --public-url https://abc.ngrok.app/sms --mode json
+  hookcli check --provider twilio --url http://localhost:3000/sms --secret-env TWILIO_SHARED_KEY --mode hmac-sha256
   hookcli check --from last --url http://localhost:3000/webhooks --secret-env STRIPE_WEBHOOK_SECRET
   hookcli check --from tests/webhooks/ --url http://localhost:3000/webhooks --secret-env STRIPE_WEBHOOK_SECRET
 
@@ -181,7 +182,9 @@ Cases: handshake, valid, valid-noncanonical, url-query, secret-rotation, duplica
 bad-signature, malformed-signature, truncated-signature, missing-signature, body-modified,
 stale-timestamp, future-timestamp, malformed-body, wrong-content-type, wrong-method,
 wrong-path, transport, response-time. Providers with several delivery modes (Twilio form
-and JSON, Slack events, interactivity and slash commands) run the signature cases in each.
+and JSON, Slack events, interactivity and slash commands, Mailgun JSON and form) run the
+signature cases in each. Twilio's HMAC-SHA256 signing (a Webhooks Setting's shared key)
+runs only with --mode hmac-sha256, with that shared key as the secret.
 Exit status: 0 nothing failed; 1 a case failed (with --strict, also one that warned);
 2 usage; 3 the endpoint could not be reached at all.";
 
@@ -732,7 +735,7 @@ pub struct CheckArgs {
     pub from: Option<String>,
     #[command(flatten)]
     pub store: StoreArgs,
-    /// Only this delivery mode, for providers with several (twilio: form, json; slack: events, interactivity, slash-command).
+    /// Only this delivery mode, for providers with several (twilio: form, json, and hmac-sha256 only when named; slack: events, interactivity, slash-command; mailgun: json, form).
     #[arg(long, value_name = "MODE")]
     pub mode: Option<String>,
     /// The URL the provider calls when it differs from --url (a tunnel or proxy in front): URL-signing schemes (Twilio, Square, HubSpot) are signed for it.

@@ -362,6 +362,17 @@ fn show_json(store: &Path, id: &str) -> Value {
 /// `hookcli send -p P --url URL --json [--tamper T] [--expect-status S]`
 /// with the secret in SECRET_VAR: the run, the status and the delivery id.
 fn send(provider: &str, url: &str, secret: &str, tamper: Option<&str>) -> (Run, u16, String) {
+    send_event(provider, None, url, secret, tamper)
+}
+
+/// [`send`] of one event (`--event`), or of the provider's default one.
+fn send_event(
+    provider: &str,
+    event: Option<&str>,
+    url: &str,
+    secret: &str,
+    tamper: Option<&str>,
+) -> (Run, u16, String) {
     let mut cmd = hookcli();
     cmd.env(SECRET_VAR, secret).args([
         "send",
@@ -375,6 +386,9 @@ fn send(provider: &str, url: &str, secret: &str, tamper: Option<&str>) -> (Run, 
     ]);
     if let Some(t) = tamper {
         cmd.args(["--tamper", t]);
+    }
+    if let Some(e) = event {
+        cmd.args(["--event", e]);
     }
     let out = run(&mut cmd);
     assert!(
@@ -392,6 +406,18 @@ fn send(provider: &str, url: &str, secret: &str, tamper: Option<&str>) -> (Run, 
         .unwrap_or_else(|| panic!("no x-hookcli-delivery in the answer\n{out}"))
         .to_string();
     (out, status, id)
+}
+
+/// A listen told no provider, holding one secret for whatever it detects,
+/// and its store.
+fn listen_detecting(secret: &str) -> (tempfile::TempDir, Listen) {
+    let store = tempfile::tempdir().unwrap();
+    let listen = Listen::start(
+        store.path(),
+        &["--secret-env", SECRET_VAR],
+        &[(SECRET_VAR, secret)],
+    );
+    (store, listen)
 }
 
 /// A local address that nothing listens on (bound by the OS, then released).
@@ -941,12 +967,7 @@ fn twilio_is_checked_against_the_public_url() {
 #[test]
 fn new_providers_are_detected_and_verified_without_being_named() {
     let (secret, _) = distinctive_secret();
-    let store = tempfile::tempdir().unwrap();
-    let listen = Listen::start(
-        store.path(),
-        &["--secret-env", SECRET_VAR],
-        &[(SECRET_VAR, &secret)],
-    );
+    let (store, listen) = listen_detecting(&secret);
     // (provider, recorded as, verdict, event)
     let cases = [
         ("zapier", "zapier", "unsigned", "lead.created"),
@@ -993,6 +1014,46 @@ fn new_providers_are_detected_and_verified_without_being_named() {
     assert_eq!(doc["verdict"]["cause"], "missing_field", "{doc:#}");
 }
 
+/// A Mailgun route's form post (the signature among the form's fields, not
+/// in a JSON object), recorded by a listen told no provider: valid, its
+/// event `inbound`; a bad or missing signature is told apart by field.
+#[test]
+fn a_mailgun_form_post_is_recorded_valid() {
+    let (secret, _) = distinctive_secret();
+    let (store, listen) = listen_detecting(&secret);
+    let url = format!("{}hooks/mailgun-route", listen.url());
+    let (_, status, id) = send_event("mailgun", Some("inbound"), &url, &secret, None);
+    assert_eq!(status, 200);
+    let doc = show_json(store.path(), &id);
+    assert_eq!(doc["provider"], "mailgun", "{doc:#}");
+    assert_eq!(doc["verdict"]["verdict"], "valid", "{doc:#}");
+    assert_eq!(doc["event_type"], "inbound", "{doc:#}");
+    let content_type = doc["request"]["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| {
+            h[0].as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case("content-type"))
+        })
+        .and_then(|h| h[1].as_str())
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(content_type, "application/x-www-form-urlencoded", "{doc:#}");
+    for (tamper, cause, field) in [
+        ("bad-signature", "mismatch", "signature"),
+        ("missing-signature", "missing_field", "signature"),
+    ] {
+        let (_, _, id) = send_event("mailgun", Some("inbound"), &url, &secret, Some(tamper));
+        let doc = show_json(store.path(), &id);
+        assert_eq!(doc["verdict"]["cause"], cause, "{tamper}: {doc:#}");
+        assert!(
+            doc["verdict"].to_string().contains(field),
+            "{tamper}: {doc:#}"
+        );
+    }
+}
+
 /// The last HMAC providers, detected from their own headers by a listen told
 /// no provider (Bitbucket and Intercom share GitHub's X-Hub-Signature name,
 /// so the other headers must tell them apart): verdict, provider, event;
@@ -1000,12 +1061,7 @@ fn new_providers_are_detected_and_verified_without_being_named() {
 #[test]
 fn last_hmac_providers_are_detected_and_verified_without_being_named() {
     let (secret, _) = distinctive_secret();
-    let store = tempfile::tempdir().unwrap();
-    let listen = Listen::start(
-        store.path(),
-        &["--secret-env", SECRET_VAR],
-        &[(SECRET_VAR, &secret)],
-    );
+    let (store, listen) = listen_detecting(&secret);
     let cases = [
         ("paddle", "transaction.completed"),
         ("sentry", "issue.created"),

@@ -295,6 +295,16 @@ fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Mailgun's check, in either shape: the hex signature is HMAC-SHA256 of
+/// timestamp + token, and the timestamp is recent.
+fn mailgun_signed(secret: &str, given: &str, ts: &str, token: &str) -> Result<(), Refusal> {
+    let tag = hex::decode(given).map_err(|_| malformed("not hex"))?;
+    if !mac_ok::<HmacSha256>(secret.as_bytes(), &[ts.as_bytes(), token.as_bytes()], &tag) {
+        return Err(mismatch("the signature does not match"));
+    }
+    within_tolerance(ts)
+}
+
 /// Checks a request's signature the way the provider documents it.
 fn verify(provider: &str, req: &ReceivedRequest, secret: &str) -> Result<(), Refusal> {
     let body = req.body.as_slice();
@@ -595,7 +605,24 @@ fn verify(provider: &str, req: &ReceivedRequest, secret: &str) -> Result<(), Ref
         // Zapier's webhook action signs nothing: nothing to check.
         "zapier" => Ok(()),
         // https://documentation.mailgun.com/docs/mailgun/user-manual/webhooks/securing-webhooks:
-        // hex HMAC-SHA256 of timestamp + token, all in the body's signature object.
+        // hex HMAC-SHA256 of timestamp + token, all in the body's signature object;
+        // a route's form post (receive-http) carries the three as form fields.
+        "mailgun" if media_type(req) == "application/x-www-form-urlencoded" => {
+            let pairs = form_pairs(body);
+            let field = |name: &str| -> Result<String, Refusal> {
+                pairs
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone())
+                    .ok_or_else(|| missing(name))
+            };
+            mailgun_signed(
+                secret,
+                &field("signature")?,
+                &field("timestamp")?,
+                &field("token")?,
+            )
+        }
         "mailgun" => {
             let doc: Value =
                 serde_json::from_slice(body).map_err(|_| malformed("the body is not JSON"))?;
@@ -610,13 +637,12 @@ fn verify(provider: &str, req: &ReceivedRequest, secret: &str) -> Result<(), Ref
                     None => Err(missing(&format!("signature.{name}"))),
                 }
             };
-            let given = field("signature")?;
-            let (ts, token) = (field("timestamp")?, field("token")?);
-            let tag = hex::decode(&given).map_err(|_| malformed("not hex"))?;
-            if !mac_ok::<HmacSha256>(secret.as_bytes(), &[ts.as_bytes(), token.as_bytes()], &tag) {
-                return Err(mismatch("signature.signature does not match"));
-            }
-            within_tolerance(&ts)
+            mailgun_signed(
+                secret,
+                &field("signature")?,
+                &field("timestamp")?,
+                &field("token")?,
+            )
         }
         // https://developer.squareup.com/docs/webhooks/step3validate:
         // base64 HMAC-SHA256 of the notification URL followed by the body.
@@ -837,6 +863,8 @@ fn content_types(provider: &str) -> &'static [&'static str] {
         "twilio" => &["application/x-www-form-urlencoded"],
         // The Events API posts JSON; slash commands and interactivity post forms.
         "slack" => &["application/json", "application/x-www-form-urlencoded"],
+        // Webhooks post JSON; a route's forward() posts the message as a form.
+        "mailgun" => &["application/json", "application/x-www-form-urlencoded"],
         _ => &["application/json"],
     }
 }
@@ -1198,6 +1226,22 @@ pub(crate) fn carried(provider: &str, req: &ReceivedRequest) -> (String, String)
         "zapier" => {
             let body = json_body(req);
             (text(&body["event"]), text(&body["id"]))
+        }
+        // A route's form post names no event; its message's Message-Id is
+        // in the message-headers field (a JSON list of [name, value]).
+        "mailgun" if media_type(req) == "application/x-www-form-urlencoded" => {
+            let pairs = form_pairs(&req.body);
+            let headers: Vec<(String, String)> = pairs
+                .iter()
+                .find(|(k, _)| k == "message-headers")
+                .and_then(|(_, v)| serde_json::from_str(v).ok())
+                .unwrap_or_default();
+            let id = headers
+                .into_iter()
+                .find(|(k, _)| k == "Message-Id")
+                .map(|(_, v)| v)
+                .unwrap_or_default();
+            ("inbound".to_string(), id)
         }
         "mailgun" => {
             let body = json_body(req);

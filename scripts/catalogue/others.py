@@ -1772,6 +1772,8 @@ def gen_mailgun(args):
     label = f"{pkg.label()} (WebhooksIds)"
     cat = Catalogue("mailgun", label, pkg.version, hooks)
     cat.fixture_for = {h: MAILGUN_EVENT.get(h, h) for h in hooks}
+    # Hand-written, not generated: a route's form post (the form shape of the signature).
+    cat.keep = ("inbound.json",)
     cat.notes.append("permanent_fail and temporary_fail both arrive as event 'failed' (event-data.severity tells "
                      "them apart); the failed fixture is the permanent one: --set event-data.severity=temporary")
     ids = Ids("mailgun", MAILGUN_IDS)

@@ -60,7 +60,8 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
     let all_modes = modes::modes(plan.provider.name());
     let chosen: Vec<&Mode> = match &plan.mode {
         Some(m) => all_modes.iter().filter(|x| x.name == m).collect(),
-        None => all_modes.iter().collect(),
+        // A shape run on request only stays out of the usual battery.
+        None => all_modes.iter().filter(|x| !x.on_request).collect(),
     };
     let shapes: Vec<Shape<'_>> = match chosen.as_slice() {
         // A recorded delivery has the one shape it was recorded in.
@@ -191,6 +192,13 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
             asymmetric,
             plan.provider.rejects_future_timestamps(),
         );
+        // A shape run on request alone: its refusal has its own cause.
+        if let ([only], None, CaseName::Valid, Outcome::Fail) =
+            (chosen.as_slice(), sent.mode, sent.name, result.outcome)
+            && only.on_request
+        {
+            result.hint = Some(only.refused.to_string());
+        }
         if let Some(m) = sent.mode {
             result.mode = Some(m.to_string());
             // Refused in this mode only: the mode is the cause.

@@ -1,6 +1,8 @@
 //! The delivery shapes a provider uses: Twilio posts forms and, for its
-//! newer products, JSON signed through `bodySHA256` in the URL; Slack sends
-//! JSON events, form-encoded interactivity and form-encoded slash commands.
+//! newer products, JSON signed through `bodySHA256` in the URL, and signs
+//! with HMAC-SHA256 where a Webhooks Setting asks; Slack sends JSON events,
+//! form-encoded interactivity and form-encoded slash commands; Mailgun
+//! posts its webhooks as JSON and a route's forwarded messages as forms.
 //! The signature cases run in each shape.
 
 use serde_json::{Map, Value};
@@ -13,9 +15,22 @@ pub struct Mode {
     pub event: Option<&'static str>,
     /// Twilio's JSON webhooks: the event's form fields sent as one JSON object.
     pub as_json: bool,
-    /// The hint when this shape is refused while the first one passes.
+    /// Headers this shape's deliveries carry before they are signed (Twilio's
+    /// signature settings, which choose the algorithm).
+    pub headers: &'static [(&'static str, &'static str)],
+    /// Run only when named with `--mode`: a shape a sender uses only when
+    /// configured to, and signed with another secret.
+    pub on_request: bool,
+    /// The hint when this shape is refused while the first one passes (or,
+    /// for a shape run on request, whenever it is refused).
     pub refused: &'static str,
 }
+
+/// Twilio's header announcing HMAC-SHA256 with a Webhooks Setting's shared key.
+const TWILIO_SHA256: &[(&str, &str)] = &[(
+    "X-Twilio-Webhooks-Signature-Settings",
+    "key=hookcli_check_sharedkey,algorithm=HMAC_SHA256",
+)];
 
 /// Every shape of `provider`'s deliveries, the usual one first; one shape
 /// alone for a provider that has one.
@@ -24,6 +39,8 @@ pub fn modes(provider: &str) -> Vec<Mode> {
         name,
         event,
         as_json,
+        headers: &[],
+        on_request: false,
         refused,
     };
     match provider {
@@ -40,6 +57,16 @@ pub fn modes(provider: &str) -> Vec<Mode> {
                 true,
                 "a JSON delivery (Studio, Event Streams, Conversations) was refused while form posts pass: Twilio signs the URL with its bodySHA256 query parameter and no parameters; verify that, then compare the SHA-256 hex of the raw body with bodySHA256 (the SDKs' validateRequestWithBody)",
             ),
+            Mode {
+                headers: TWILIO_SHA256,
+                on_request: true,
+                ..mode(
+                    "hmac-sha256",
+                    None,
+                    false,
+                    "a form post signed with HMAC-SHA256 was refused: when X-Twilio-Webhooks-Signature-Settings says algorithm=HMAC_SHA256, sign-check the same URL + sorted parameters with HMAC-SHA256 keyed with the Webhooks Setting's SharedKey secret (pass that secret to check), as twilio.webhook(authToken, { sharedKeySecret }) does",
+                )
+            },
         ],
         "slack" => vec![
             mode(
@@ -59,6 +86,20 @@ pub fn modes(provider: &str) -> Vec<Mode> {
                 Some("slash_command"),
                 false,
                 "a form-encoded slash command was refused while JSON events pass: verify v0:TIMESTAMP:BODY over the raw form body, before any parser decodes it",
+            ),
+        ],
+        "mailgun" => vec![
+            mode(
+                "json",
+                None,
+                false,
+                "a JSON webhook was refused while form posts pass: read timestamp, token and signature from the body's signature object ({\"signature\":{…},\"event-data\":{…}})",
+            ),
+            mode(
+                "form",
+                Some("inbound"),
+                false,
+                "a form post (a route's forwarded message, a legacy webhook) was refused while JSON webhooks pass: read timestamp, token and signature from the form's own fields and check HMAC-SHA256 hex of timestamp + token as for JSON",
             ),
         ],
         _ => vec![],
@@ -91,8 +132,16 @@ mod tests {
 
     #[test]
     fn providers_with_several_shapes_list_the_usual_one_first() {
-        assert_eq!(names("twilio"), ["form", "json"]);
+        assert_eq!(names("twilio"), ["form", "json", "hmac-sha256"]);
         assert_eq!(names("slack")[0], "events");
+        assert_eq!(names("mailgun"), ["json", "form"]);
         assert!(names("stripe").is_empty());
+        // HMAC-SHA256 is Twilio's on request only.
+        let on_request: Vec<_> = modes("twilio")
+            .into_iter()
+            .filter(|m| m.on_request)
+            .map(|m| m.name)
+            .collect();
+        assert_eq!(on_request, ["hmac-sha256"]);
     }
 }

@@ -77,6 +77,10 @@ impl Shape<'_> {
         if as_json {
             extra_headers.push(("Content-Type".to_string(), "application/json".to_string()));
         }
+        // Set before signing: Twilio's settings header chooses the algorithm.
+        for (name, value) in self.mode.map_or(&[][..], |m| m.headers) {
+            extra_headers.push((name.to_string(), value.to_string()));
+        }
         let forged = self.forge(&signed_url, tamper, data, extra_headers)?;
         Ok(Signed {
             request: forged.request,

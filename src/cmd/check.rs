@@ -135,7 +135,7 @@ fn battery(
         let known = check::modes::names(provider.name());
         if known.is_empty() {
             return Err(usage(format!(
-                "--mode {mode}: {} has one delivery shape; --mode applies to twilio (form, json) and slack (events, interactivity, slash-command)",
+                "--mode {mode}: {} has one delivery shape; --mode applies to twilio (form, json, hmac-sha256), slack (events, interactivity, slash-command) and mailgun (json, form)",
                 provider.name()
             )));
         }

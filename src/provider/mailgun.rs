@@ -1,14 +1,22 @@
-//! Mailgun: the signature travels inside the JSON body, as
-//! `{"signature":{"token":…,"timestamp":…,"signature":HEX},"event-data":{…}}`,
-//! HEX being HMAC-SHA256 of `timestamp + token` keyed with the webhook
-//! signing key. It does not cover `event-data`: a modified body is not
-//! detectable. hookcli holds the timestamp to five minutes (Mailgun advises
-//! a window without giving one); the token cache Mailgun also advises needs
-//! state across deliveries and is left to the receiver.
+//! Mailgun: HMAC-SHA256 hex of `timestamp + token`, keyed with the webhook
+//! signing key, sent beside them in one of two shapes:
+//! - JSON (today's webhooks): `{"signature":{"token":…,"timestamp":…,
+//!   "signature":HEX},"event-data":{…}}`;
+//! - a form (Routes forwarding a received message, and legacy webhooks):
+//!   `timestamp`, `token` and `signature` among the form's fields.
+//!
+//! The content type tells them apart. The signature does not cover the
+//! rest of the body: a modified body is not detectable. hookcli holds the
+//! timestamp to five minutes (Mailgun advises a window without giving
+//! one); the token cache Mailgun also advises needs state across
+//! deliveries and is left to the receiver.
 
 use std::ops::Range;
 
+use serde_json::Value;
+
 use super::crypto::{Alphabet, check_window, ct_eq, hmac_sha256, random_string};
+use super::form_text::{remove_field, set_field};
 use super::json_text::{insert_first, splice, value_range};
 use super::*;
 
@@ -17,20 +25,20 @@ pub struct Mailgun;
 const FIELD: &str = "signature";
 const TOLERANCE: u64 = 300;
 
-/// The `signature` object as Mailgun sends it (timestamp as text or number).
-#[derive(serde::Deserialize)]
+/// The signature fields as Mailgun sends them (timestamp as text or number).
+#[derive(serde::Deserialize, Default)]
 struct Signed {
-    token: Option<serde_json::Value>,
-    timestamp: Option<serde_json::Value>,
-    signature: Option<serde_json::Value>,
+    token: Option<Value>,
+    timestamp: Option<Value>,
+    signature: Option<Value>,
     #[serde(rename = "parent-signature")]
-    parent: Option<serde_json::Value>,
+    parent: Option<Value>,
 }
 
-fn text(v: &serde_json::Value) -> Option<String> {
+fn text(v: &Value) -> Option<String> {
     match v {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
 }
@@ -42,11 +50,39 @@ fn signature(secret: &Secret, timestamp: &str, token: &str) -> String {
     ))
 }
 
-/// Where the signature object is in the body, and what it holds.
+/// Where the signature object is in a JSON body, and what it holds.
 fn signed_part(body: &[u8]) -> Option<(Range<usize>, Signed)> {
     let range = value_range(body, &[FIELD])?;
     let parsed = serde_json::from_slice(&body[range.clone()]).ok()?;
     Some((range, parsed))
+}
+
+/// The signature fields of either shape; `None` when there are none.
+fn read(req: &WebhookRequest) -> Option<Signed> {
+    let Some(form) = req.form() else {
+        return signed_part(&req.body).map(|(_, s)| s);
+    };
+    let get = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| Value::String(v.clone()))
+    };
+    let s = Signed {
+        token: get("token"),
+        timestamp: get("timestamp"),
+        signature: get(FIELD),
+        parent: get("parent-signature"),
+    };
+    (s.token.is_some() || s.timestamp.is_some() || s.signature.is_some()).then_some(s)
+}
+
+/// How a field is named in the verdict: inside the JSON object, or the form's own.
+fn path(req: &WebhookRequest, name: &str) -> String {
+    if req.form().is_some() {
+        name.to_string()
+    } else {
+        format!("{FIELD}.{name}")
+    }
 }
 
 /// The signature object's text, written in Mailgun's member order.
@@ -63,6 +99,34 @@ fn object(token: &str, timestamp: &str, sig: Option<&str>) -> String {
     }
 }
 
+/// Writes the signature fields into the body (no signature: left out),
+/// every other byte kept: the JSON object replaced or put first, the form's
+/// fields replaced in place or appended.
+fn write(
+    req: &mut WebhookRequest,
+    token: &str,
+    timestamp: &str,
+    sig: Option<&str>,
+) -> Result<(), Failure> {
+    if req.form().is_some() {
+        let body = set_field(&req.body, "token", token);
+        let body = set_field(&body, "timestamp", timestamp);
+        req.body = match sig {
+            Some(sig) => set_field(&body, FIELD, sig),
+            None => remove_field(&body, FIELD),
+        };
+        return Ok(());
+    }
+    let new = object(token, timestamp, sig);
+    req.body = match signed_part(&req.body) {
+        Some((range, _)) => splice(&req.body, range, new.as_bytes()),
+        None => insert_first(&req.body, FIELD, &new).ok_or_else(|| {
+            Failure::malformed_field(FIELD, "the body is not a JSON object to put it in")
+        })?,
+    };
+    Ok(())
+}
+
 impl Provider for Mailgun {
     fn name(&self) -> &'static str {
         "mailgun"
@@ -73,7 +137,7 @@ impl Provider for Mailgun {
             name: "mailgun",
             title: "Mailgun",
             signature_headers: vec!["signature.signature (in the body)".into()],
-            scheme: "HMAC-SHA256 hex of `timestamp + token`, all three in the body's `signature` object; event-data is not signed".into(),
+            scheme: "HMAC-SHA256 hex of `timestamp + token`, all three in the JSON body's `signature` object (webhooks) or among the form's fields (routes, legacy webhooks); the rest of the body is not signed".into(),
             timestamped: true,
             signs_body: false,
             default_tolerance: Some(TOLERANCE),
@@ -90,8 +154,8 @@ impl Provider for Mailgun {
         ]
     }
 
-    /// Writes a fresh signature object into the body, in place of the one
-    /// there (or as the first member): the rest stays byte for byte.
+    /// Writes fresh signature fields into the body, in place of the ones
+    /// there: the rest stays byte for byte.
     fn sign(
         &self,
         req: &mut WebhookRequest,
@@ -99,36 +163,27 @@ impl Provider for Mailgun {
         ctx: &SignContext,
     ) -> Result<(), Failure> {
         let ts = ctx.timestamp.to_string();
-        let found = signed_part(&req.body);
-        let token = found
-            .as_ref()
-            .and_then(|(_, s)| s.token.as_ref().and_then(text))
+        let token = read(req)
+            .and_then(|s| s.token.as_ref().and_then(text))
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| random_string(Alphabet::Hex, 50));
         let sig = signature(secret, &ts, &token);
-        let new = object(&token, &ts, Some(&sig));
-        req.body = match found {
-            Some((range, _)) => splice(&req.body, range, new.as_bytes()),
-            None => insert_first(&req.body, FIELD, &new).ok_or_else(|| {
-                Failure::malformed_field(FIELD, "the body is not a JSON object to put it in")
-            })?,
-        };
-        Ok(())
+        write(req, &token, &ts, Some(&sig))
     }
 
     fn verify(&self, req: &WebhookRequest, secret: &Secret, opts: &VerifyOptions) -> Verdict {
         let run = || -> Result<Verdict, Failure> {
-            let (_, s) = signed_part(&req.body).ok_or_else(|| Failure::missing_field(FIELD))?;
-            let field = |v: &Option<serde_json::Value>, name: &str| -> Result<String, Failure> {
-                let path = format!("{FIELD}.{name}");
+            let s = read(req).ok_or_else(|| Failure::missing_field(FIELD))?;
+            let field = |v: &Option<Value>, name: &str| -> Result<String, Failure> {
+                let path = path(req, name);
                 let v = v.as_ref().ok_or_else(|| Failure::missing_field(&path))?;
                 text(v).ok_or_else(|| Failure::malformed_field(&path, "not a string"))
             };
             let token = field(&s.token, "token")?;
             let ts_text = field(&s.timestamp, "timestamp")?;
-            let given = field(&s.signature, "signature")?;
+            let given = field(&s.signature, FIELD)?;
             let ts: i64 = ts_text.trim().parse().map_err(|_| {
-                Failure::malformed_field("signature.timestamp", "not a whole number of seconds")
+                Failure::malformed_field(&path(req, "timestamp"), "not a whole number of seconds")
             })?;
             let expected = signature(secret, &ts_text, &token);
             let parent = s.parent.as_ref().and_then(text);
@@ -139,11 +194,16 @@ impl Provider for Mailgun {
             {
                 "parent-signature"
             } else {
-                return Err(Failure::mismatch("signature.signature"));
+                return Err(Failure::mismatch(&path(req, FIELD)));
             };
             check_window(ts, opts.now, self.tolerance(opts).unwrap_or(TOLERANCE))?;
+            let rest = if req.form().is_some() {
+                "the other form fields"
+            } else {
+                "event-data"
+            };
             Ok(Verdict::valid(format!(
-                "{matched} matches timestamp + token, timestamp {} s old (event-data is not signed; cache tokens to refuse replays)",
+                "{matched} matches timestamp + token, timestamp {} s old ({rest} not signed; cache tokens to refuse replays)",
                 opts.now - ts
             )))
         };
@@ -152,17 +212,17 @@ impl Provider for Mailgun {
 
     /// Leaves the timestamp and token, takes the signature out.
     fn strip_signature(&self, req: &mut WebhookRequest) {
-        if let Some((range, s)) = signed_part(&req.body) {
+        if let Some(s) = read(req) {
             let token = s.token.as_ref().and_then(text).unwrap_or_default();
             let ts = s.timestamp.as_ref().and_then(text).unwrap_or_default();
-            req.body = splice(&req.body, range, object(&token, &ts, None).as_bytes());
+            let _ = write(req, &token, &ts, None);
         }
     }
 
     /// The signature is a field of the body: rewritten there, the rest of
     /// the body byte for byte.
     fn map_signature(&self, req: &mut WebhookRequest, f: &dyn Fn(&str) -> String) -> bool {
-        let Some((range, s)) = signed_part(&req.body) else {
+        let Some(s) = read(req) else {
             return false;
         };
         let Some(sig) = s.signature.as_ref().and_then(text) else {
@@ -170,19 +230,11 @@ impl Provider for Mailgun {
         };
         let token = s.token.as_ref().and_then(text).unwrap_or_default();
         let ts = s.timestamp.as_ref().and_then(text).unwrap_or_default();
-        let new = f(&sig);
-        req.body = splice(&req.body, range, object(&token, &ts, Some(&new)).as_bytes());
-        true
+        write(req, &token, &ts, Some(&f(&sig))).is_ok()
     }
 
     fn signed_at(&self, req: &WebhookRequest) -> Option<i64> {
-        signed_part(&req.body)?
-            .1
-            .timestamp
-            .as_ref()
-            .and_then(text)?
-            .parse()
-            .ok()
+        read(req)?.timestamp.as_ref().and_then(text)?.parse().ok()
     }
 
     /// No signature header to go by: Mailgun's client names itself
@@ -193,13 +245,30 @@ impl Provider for Mailgun {
             .is_some_and(|ua| ua.to_ascii_lowercase().starts_with("mailgun/"))
     }
 
-    /// `delivered`, `failed`, `opened`… (the body's `event-data.event`).
+    /// `delivered`, `failed`, `opened`… (the body's `event-data.event`, or a
+    /// legacy form's `event`); a form without one is a message a route
+    /// forwarded: `inbound`.
     fn event_type(&self, req: &WebhookRequest) -> Option<String> {
-        json_str(req, "event-data.event")
+        match req.form() {
+            Some(_) => req.form_field("event").or_else(|| Some("inbound".into())),
+            None => json_str(req, "event-data.event"),
+        }
     }
 
+    /// `event-data.id`; for a form, the message's Message-Id (a field of
+    /// legacy webhooks, a header in a route's `message-headers`).
     fn event_id(&self, req: &WebhookRequest) -> Option<String> {
-        json_str(req, "event-data.id")
+        if req.form().is_none() {
+            return json_str(req, "event-data.id");
+        }
+        req.form_field("Message-Id").or_else(|| {
+            let headers: Vec<(String, String)> =
+                serde_json::from_str(&req.form_field("message-headers")?).ok()?;
+            headers
+                .into_iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("message-id"))
+                .map(|(_, v)| v)
+        })
     }
 }
 
@@ -364,6 +433,97 @@ mod tests {
         let req = WebhookRequest::post("https://e.com/", body.into_bytes());
         let v = Mailgun.verify(&req, &s, &VerifyOptions::at(1000));
         assert!(v.explain().contains("parent-signature"), "{v:?}");
+    }
+
+    fn form(body: &str) -> WebhookRequest {
+        let mut req = WebhookRequest::post("https://example.com/mg", body.as_bytes().to_vec());
+        req.headers
+            .append("Content-Type", "application/x-www-form-urlencoded");
+        req
+    }
+
+    /// A route's form post: the three fields among the form's own, the
+    /// signature computed here as in the JSON test.
+    #[test]
+    fn a_form_post_signs_and_verifies_with_the_same_three_fields() {
+        let s = Secret::new(KEY);
+        let token = "e0b5477167110d68991efc6b9f89f0a11066af27834600e123";
+        let sig = signature(&s, "1000", token);
+        let body = format!(
+            "recipient=support%40mg.example.com&body-plain=Hi+there&timestamp=1000&token={token}&signature={sig}&message-headers=%5B%5B%22Message-Id%22%2C+%22%3Cm1%40x%3E%22%5D%5D"
+        );
+        let req = form(&body);
+        let v = Mailgun.verify(&req, &s, &VerifyOptions::at(1010));
+        assert!(v.is_valid(), "{v:?}");
+        assert!(v.explain().contains("form fields"), "{v:?}");
+        assert_eq!(Mailgun.event_type(&req).as_deref(), Some("inbound"));
+        assert_eq!(Mailgun.event_id(&req).as_deref(), Some("<m1@x>"));
+        assert_eq!(Mailgun.signed_at(&req), Some(1000));
+        // The same fields read as JSON would not be found: the content type decides.
+        let mut as_json = req.clone();
+        as_json.headers.set("Content-Type", "application/json");
+        assert_eq!(
+            Mailgun.verify(&as_json, &s, &VerifyOptions::at(1010)),
+            Failure::missing_field("signature").into()
+        );
+
+        // Signing rewrites the three fields in place, every other byte kept.
+        let mut resigned = req.clone();
+        let ctx = SignContext {
+            timestamp: 2000,
+            id: String::new(),
+        };
+        Mailgun.sign(&mut resigned, &s, &ctx).unwrap();
+        let new_sig = signature(&s, "2000", token);
+        assert_eq!(
+            resigned.body,
+            body.replace("timestamp=1000", "timestamp=2000")
+                .replace(&sig, &new_sig)
+                .into_bytes()
+        );
+        assert_eq!(
+            Mailgun.verify(
+                &resigned,
+                &Secret::new("key-other"),
+                &VerifyOptions::at(2000)
+            ),
+            Failure::mismatch("signature").into()
+        );
+        assert_eq!(
+            Mailgun.verify(&resigned, &s, &VerifyOptions::at(2301)),
+            Failure::Stale {
+                age: 301,
+                tolerance: 300
+            }
+            .into()
+        );
+        // A form without the fields gets all three, appended.
+        let mut bare = form("event=delivered&recipient=a%40b.c");
+        Mailgun.sign(&mut bare, &s, &ctx).unwrap();
+        assert!(
+            bare.body
+                .starts_with(b"event=delivered&recipient=a%40b.c&token=")
+        );
+        assert!(
+            Mailgun
+                .verify(&bare, &s, &VerifyOptions::at(2000))
+                .is_valid()
+        );
+        assert_eq!(Mailgun.event_type(&bare).as_deref(), Some("delivered"));
+
+        let mut missing = resigned.clone();
+        Mailgun.strip_signature(&mut missing);
+        assert!(!String::from_utf8_lossy(&missing.body).contains("&signature="));
+        assert_eq!(
+            Mailgun.verify(&missing, &s, &VerifyOptions::at(2000)),
+            Failure::missing_field("signature").into()
+        );
+        let mut halved = resigned.clone();
+        assert!(Mailgun.map_signature(&mut halved, &|sig| sig[..32].to_string()));
+        assert_eq!(
+            Mailgun.verify(&halved, &s, &VerifyOptions::at(2000)),
+            Failure::mismatch("signature").into()
+        );
     }
 
     #[test]

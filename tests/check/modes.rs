@@ -35,8 +35,8 @@ fn hint<'a>(report: &'a Value, name: &str, mode: Option<&str>) -> &'a str {
 }
 
 #[test]
-fn twilio_and_slack_run_the_signature_cases_in_each_mode() {
-    let results = par_map(vec!["twilio", "slack"], |provider| {
+fn twilio_slack_and_mailgun_run_the_signature_cases_in_each_mode() {
+    let results = par_map(vec!["twilio", "slack", "mailgun"], |provider| {
         let server = receiver(provider, Bugs::default());
         (
             provider,
@@ -47,19 +47,31 @@ fn twilio_and_slack_run_the_signature_cases_in_each_mode() {
         out.assert_code(0);
         let (modes, further): (&[&str], &[&str]) = match provider {
             "twilio" => (&["form", "json"], &["json"]),
+            "mailgun" => (&["json", "form"], &["form"]),
             _ => (
                 &["events", "interactivity", "slash-command"],
                 &["interactivity", "slash-command"],
             ),
         };
         assert_eq!(report["modes"], serde_json::json!(modes), "{report:#}");
-        for mode in further {
-            for name in [
+        // Mailgun signs no body, so a modified one is not a case of its.
+        let signature_cases: &[&str] = match provider {
+            "mailgun" => &[
+                "valid",
+                "bad-signature",
+                "missing-signature",
+                "stale-timestamp",
+                "future-timestamp",
+            ],
+            _ => &[
                 "valid",
                 "bad-signature",
                 "missing-signature",
                 "body-modified",
-            ] {
+            ],
+        };
+        for mode in further {
+            for name in signature_cases.iter().copied() {
                 assert_eq!(
                     row(&report, name, Some(mode))["outcome"],
                     "pass",
@@ -96,6 +108,111 @@ fn twilio_validating_only_form_posts_fails_valid_in_json_mode_alone() {
             .any(|(_, target)| target.contains("?bodySHA256=")),
         "{:?}",
         server.requests()
+    );
+}
+
+#[test]
+fn mailgun_reading_only_the_json_signature_object_fails_only_the_form_rows() {
+    let server = receiver(
+        "mailgun",
+        Bugs {
+            mailgun_json_only: true,
+            ..Bugs::default()
+        },
+    );
+    let (out, report) = check_json("mailgun", &server.url(&path_for("mailgun")), &[]);
+    out.assert_code(1);
+    // Its JSON parse fails on a form: 400 to everything signed, so the valid
+    // form post fails and the forged one gets no 401; the JSON rows all pass.
+    assert_eq!(
+        flagged(&report),
+        ["valid (form)", "bad-signature (form)"],
+        "{report:#}"
+    );
+    assert_eq!(
+        row(&report, "bad-signature", Some("form"))["outcome"],
+        "warn"
+    );
+    let h = hint(&report, "valid", Some("form"));
+    assert!(
+        h.contains("route") && h.contains("form's own fields"),
+        "{h}"
+    );
+}
+
+#[test]
+fn mailgun_form_mode_alone_posts_signed_forms() {
+    let server = receiver("mailgun", Bugs::default());
+    let (out, report) = check_json(
+        "mailgun",
+        &server.url(&path_for("mailgun")),
+        &["--mode", "form"],
+    );
+    out.assert_code(0);
+    assert_eq!(report["modes"], serde_json::json!(["form"]), "{report:#}");
+    assert_eq!(report["event"], "inbound", "{report:#}");
+    assert!(flagged(&report).is_empty(), "{report:#}");
+    for name in [
+        "valid",
+        "bad-signature",
+        "missing-signature",
+        "stale-timestamp",
+    ] {
+        assert_eq!(outcome(&report, name), "pass", "{name}\n{report:#}");
+    }
+}
+
+#[test]
+fn twilio_hmac_sha256_runs_only_when_asked() {
+    let correct = receiver("twilio", Bugs::default());
+    let sha1_only = receiver(
+        "twilio",
+        Bugs {
+            twilio_sha1_only: true,
+            ..Bugs::default()
+        },
+    );
+    let urls = vec![
+        correct.url(&path_for("twilio")),
+        sha1_only.url(&path_for("twilio")),
+    ];
+    let mut runs = par_map(urls, |url| {
+        check_json("twilio", &url, &["--mode", "hmac-sha256"])
+    });
+    let (bad_out, bad) = runs.pop().unwrap();
+    let (out, report) = runs.pop().unwrap();
+    out.assert_code(0);
+    assert_eq!(
+        report["modes"],
+        serde_json::json!(["hmac-sha256"]),
+        "{report:#}"
+    );
+    assert!(flagged(&report).is_empty(), "{report:#}");
+    for name in [
+        "valid",
+        "bad-signature",
+        "missing-signature",
+        "body-modified",
+    ] {
+        assert_eq!(outcome(&report, name), "pass", "{name}\n{report:#}");
+    }
+    // The correct receiver uses SHA-256 only when the settings header says
+    // so, and the SHA-1 one refuses: the header went, and SHA-256 signed.
+    // A receiver that always computes HMAC-SHA1 refuses them, told why.
+    bad_out.assert_code(1);
+    assert_eq!(outcome(&bad, "valid"), "fail", "{bad:#}");
+    let h = hint(&bad, "valid", None);
+    assert!(h.contains("HMAC_SHA256") && h.contains("SharedKey"), "{h}");
+    // Not part of the usual battery.
+    let (_, usual) = check_json(
+        "twilio",
+        &correct.url(&path_for("twilio")),
+        &["--case", "valid"],
+    );
+    assert_eq!(
+        usual["modes"],
+        serde_json::json!(["form", "json"]),
+        "{usual:#}"
     );
 }
 

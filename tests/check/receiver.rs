@@ -126,6 +126,11 @@ pub(super) struct Bugs {
     pub(super) twilio_form_only: bool,
     /// Signs the URL without its query string (Twilio, Square, HubSpot).
     pub(super) drop_query: bool,
+    /// Twilio: HMAC-SHA1 always, whatever the signature settings header asks.
+    pub(super) twilio_sha1_only: bool,
+    /// Mailgun: reads the signature fields from the JSON body's signature
+    /// object only, so a form post's are never found.
+    pub(super) mailgun_json_only: bool,
 }
 
 /// A receiver for one provider, configured with one secret.
@@ -237,7 +242,9 @@ impl Hook {
     pub(super) fn accepts(&self, media: &str) -> bool {
         match self.provider {
             "twilio" => media == "application/x-www-form-urlencoded" || media == "application/json",
-            "slack" => media == "application/json" || media == "application/x-www-form-urlencoded",
+            "slack" | "mailgun" => {
+                media == "application/json" || media == "application/x-www-form-urlencoded"
+            }
             _ => media == "application/json",
         }
     }
@@ -350,8 +357,18 @@ impl Hook {
                         }
                     }
                 }
+                // A Webhooks Setting's shared key signs with HMAC-SHA256 and says so.
+                let sha256 = !self.bugs.twilio_sha1_only
+                    && req
+                        .header("x-twilio-webhooks-signature-settings")
+                        .is_some_and(|v| v.contains("algorithm=HMAC_SHA256"));
+                let mac = if sha256 {
+                    hmac_sha256(key, &[signed.as_bytes()])
+                } else {
+                    hmac_sha1(key, signed.as_bytes())
+                };
                 match B64.decode(h.trim()) {
-                    Ok(g) if ct_eq(&g, &hmac_sha1(key, signed.as_bytes())) => Verdict::Ok,
+                    Ok(g) if ct_eq(&g, &mac) => Verdict::Ok,
                     _ => Verdict::Bad,
                 }
             }
@@ -414,13 +431,25 @@ impl Hook {
             // Unsigned: nothing to verify.
             "zapier" => Verdict::Ok,
             "mailgun" => {
-                let Ok(doc) = serde_json::from_slice::<Value>(&req.body) else {
-                    return Verdict::Unreadable;
+                // A form post (a route's message) carries the three as fields;
+                // a JSON webhook in its signature object.
+                let form = (media_type(req) == "application/x-www-form-urlencoded"
+                    && !self.bugs.mailgun_json_only)
+                    .then(|| form_pairs(&req.body));
+                let doc = match &form {
+                    Some(_) => Value::Null,
+                    None => match serde_json::from_slice::<Value>(&req.body) {
+                        Ok(doc) => doc,
+                        Err(_) => return Verdict::Unreadable,
+                    },
                 };
-                let field = |k: &str| match &doc["signature"][k] {
-                    Value::String(s) => Some(s.clone()),
-                    Value::Number(n) => Some(n.to_string()),
-                    _ => None,
+                let field = |k: &str| match &form {
+                    Some(pairs) => pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()),
+                    None => match &doc["signature"][k] {
+                        Value::String(s) => Some(s.clone()),
+                        Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    },
                 };
                 let (Some(ts), Some(token), Some(sig)) =
                     (field("timestamp"), field("token"), field("signature"))
