@@ -37,17 +37,7 @@ impl Client {
         req: &WebhookRequest,
         timeout: Duration,
     ) -> Result<Response, DeliverError> {
-        let url = req.url.clone();
-        let parsed = url::Url::parse(&url).map_err(|e| DeliverError::BadUrl {
-            url: url.clone(),
-            reason: e.to_string(),
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(DeliverError::BadUrl {
-                url,
-                reason: "only http and https are supported".into(),
-            });
-        }
+        let (url, parsed) = target(req)?;
         let start = Instant::now();
         let answer = self
             .send(&req.method, &parsed, req.headers.iter(), &req.body, timeout)
@@ -64,11 +54,7 @@ impl Client {
         timeout: Duration,
         framing: Framing,
     ) -> Result<Response, DeliverError> {
-        let url = req.url.clone();
-        let parsed = url::Url::parse(&url).map_err(|e| DeliverError::BadUrl {
-            url: url.clone(),
-            reason: e.to_string(),
-        })?;
+        let (url, parsed) = target(req)?;
         let start = Instant::now();
         let answer = send_framed(
             &req.method,
@@ -82,6 +68,22 @@ impl Client {
         .map_err(|e| failed(url, timeout, e))?;
         Ok(answered(answer, start))
     }
+}
+
+/// The request's URL, as given and parsed: http or https only.
+fn target(req: &WebhookRequest) -> Result<(String, url::Url), DeliverError> {
+    let url = req.url.clone();
+    let parsed = url::Url::parse(&url).map_err(|e| DeliverError::BadUrl {
+        url: url.clone(),
+        reason: e.to_string(),
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(DeliverError::BadUrl {
+            url,
+            reason: "only http and https are supported".into(),
+        });
+    }
+    Ok((url, parsed))
 }
 
 /// A failure as the sender reports it, in plain words.
