@@ -139,7 +139,7 @@ fn readme_says_what_hookcli_is_for_before_the_commands() {
 fn readme_background_listens_take_distinct_ports() {
     let mut taken = Vec::new();
     for (n, line) in README.lines().enumerate() {
-        let t = line.trim();
+        let t = line.split(" #").next().unwrap_or(line).trim();
         if !(t.starts_with("hookcli listen") && t.ends_with('&')) {
             continue;
         }
