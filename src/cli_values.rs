@@ -5,6 +5,8 @@
 use clap::ValueEnum;
 use clap::builder::PossibleValue;
 
+use crate::check::CaseName;
+use crate::listen::Enforce;
 use crate::provider::crypto::Algorithm;
 use crate::provider::hmac::Encoding;
 use crate::tamper::Tamper;
@@ -12,6 +14,30 @@ use crate::tamper::Tamper;
 impl ValueEnum for Tamper {
     fn value_variants<'a>() -> &'a [Self] {
         Tamper::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()).help(self.describe()))
+    }
+}
+
+impl ValueEnum for CaseName {
+    fn value_variants<'a>() -> &'a [Self] {
+        &CaseName::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let value = PossibleValue::new(self.as_str());
+        Some(match self.describe() {
+            Some(help) => value.help(help),
+            None => value,
+        })
+    }
+}
+
+impl ValueEnum for Enforce {
+    fn value_variants<'a>() -> &'a [Self] {
+        Enforce::ALL
     }
 
     fn to_possible_value(&self) -> Option<PossibleValue> {
@@ -56,6 +82,10 @@ mod tests {
         for t in Tamper::value_variants() {
             let json = serde_json::to_value(t).unwrap();
             assert_eq!(json, t.to_possible_value().unwrap().get_name(), "{t:?}");
+        }
+        for c in CaseName::value_variants() {
+            let json = serde_json::to_value(c).unwrap();
+            assert_eq!(json, c.to_possible_value().unwrap().get_name(), "{c:?}");
         }
         for a in Algorithm::value_variants() {
             let json = serde_json::to_value(a).unwrap();

@@ -137,3 +137,24 @@ fn the_reader_finds_plain_and_grouped_imports() {
         .into();
     assert_eq!(found, want);
 }
+
+/// The command line is one layer: only it (cli, its value mapping, the
+/// commands, usage errors, main) knows clap. Domain modules take plain values.
+#[test]
+fn only_the_command_line_layer_imports_clap() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let allowed = ["cli", "cli_values", "cmd", "usage", "main"];
+    let mut found = Vec::new();
+    for file in files {
+        if allowed.contains(&module_of(&src, &file).as_str()) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        if text.contains("clap::") || text.contains("use clap") {
+            found.push(file.display().to_string());
+        }
+    }
+    assert!(found.is_empty(), "clap outside the command line: {found:?}");
+}

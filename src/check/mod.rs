@@ -22,18 +22,13 @@ pub use cases::run;
 pub use recorded::Recorded;
 
 /// The cases, in report order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CaseName {
-    /// The provider's verification probe (Slack, Zoom, Twitch, Discord), answered
-    /// exactly as the provider requires; skipped for the others.
     Handshake,
     Valid,
     ValidNoncanonical,
-    /// URL-signing schemes: the valid delivery to the URL with a query string.
     UrlQuery,
-    /// Two signatures, the outgoing secret's then the real one's, as
-    /// providers send while a secret is rolled.
     SecretRotation,
     Duplicate,
     BadSignature,
@@ -46,9 +41,7 @@ pub enum CaseName {
     MalformedBody,
     WrongContentType,
     WrongMethod,
-    /// The valid delivery to a sibling path.
     WrongPath,
-    /// The valid delivery chunked, then behind `Expect: 100-continue`.
     Transport,
     ResponseTime,
 }
@@ -75,6 +68,27 @@ impl CaseName {
         CaseName::Transport,
         CaseName::ResponseTime,
     ];
+
+    /// What a case does, where its name alone does not say (the help
+    /// beside each `--case` value).
+    pub fn describe(self) -> Option<&'static str> {
+        match self {
+            CaseName::Handshake => Some(
+                "The provider's verification probe (Slack, Zoom, Twitch, Discord), answered exactly as the provider requires; skipped for the others",
+            ),
+            CaseName::UrlQuery => {
+                Some("URL-signing schemes: the valid delivery to the URL with a query string")
+            }
+            CaseName::SecretRotation => Some(
+                "Two signatures, the outgoing secret's then the real one's, as providers send while a secret is rolled",
+            ),
+            CaseName::WrongPath => Some("The valid delivery to a sibling path"),
+            CaseName::Transport => {
+                Some("The valid delivery chunked, then behind `Expect: 100-continue`")
+            }
+            _ => None,
+        }
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -63,15 +63,32 @@ pub struct Config {
 }
 
 /// What `--enforce` refuses with 401 (the delivery is still recorded).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Enforce {
-    /// Invalid signatures, and requests from no provider hookcli recognises.
     Invalid,
-    /// Those, and deliveries no secret could check (`unchecked`).
     Strict,
 }
 
 impl Enforce {
+    pub const ALL: &'static [Enforce] = &[Enforce::Invalid, Enforce::Strict];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Enforce::Invalid => "invalid",
+            Enforce::Strict => "strict",
+        }
+    }
+
+    /// What each level refuses (the help beside each `--enforce` value).
+    pub fn describe(self) -> &'static str {
+        match self {
+            Enforce::Invalid => {
+                "Invalid signatures, and requests from no provider hookcli recognises"
+            }
+            Enforce::Strict => "Those, and deliveries no secret could check (`unchecked`)",
+        }
+    }
+
     /// Whether a delivery with this verdict is refused.
     pub fn refuses(self, verdict: &str) -> bool {
         match verdict {
