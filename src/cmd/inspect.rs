@@ -26,7 +26,7 @@ pub fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
         .await?
         .with_limits(crate::conn::Limits::new(
             args.header_timeout,
-            crate::conn::max_connections(args.max_connections),
+            super::max_connections(args.max_connections),
         ));
         let url = inspector.url();
         println!("hookcli inspect on {url}");

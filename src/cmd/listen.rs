@@ -145,7 +145,7 @@ pub fn run(args: ListenArgs) -> anyhow::Result<ExitCode> {
         public_url: args.public_url.clone(),
         header_timeout: args.header_timeout,
         body_timeout: args.body_timeout,
-        max_connections: crate::conn::max_connections(args.max_connections),
+        max_connections: super::max_connections(args.max_connections),
         body_budget: args
             .body_budget
             .unwrap_or_else(|| crate::conn::Budget::default_limit(args.max_body)),

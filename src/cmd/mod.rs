@@ -40,6 +40,15 @@ pub fn usage_with_try(msg: impl Into<String>, try_: impl Into<String>) -> anyhow
     UsageError(msg.into(), Some(try_.into())).into()
 }
 
+/// `--max-connections` resolved, its warning (if any) said here.
+pub fn max_connections(given: Option<u64>) -> usize {
+    let (n, warning) = crate::conn::max_connections(given);
+    if let Some(w) = warning {
+        eprintln!("hookcli: warning: {w}");
+    }
+    n
+}
+
 /// Exit status 1: the thing checked is wrong.
 pub const FAILED: u8 = 1;
 

@@ -77,7 +77,7 @@ pub fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
         max_body: args.max_body,
         header_timeout: args.header_timeout,
         body_timeout: args.body_timeout,
-        max_connections: crate::conn::max_connections(args.max_connections),
+        max_connections: super::max_connections(args.max_connections),
         body_budget: args
             .body_budget
             .unwrap_or_else(|| crate::conn::Budget::default_limit(args.max_body)),

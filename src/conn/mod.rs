@@ -51,20 +51,18 @@ impl Limits {
 }
 
 /// Resolves `--max-connections`: the given value, or the default for this
-/// process's descriptor limit; warns when the given one is above what the
-/// limit allows.
-pub fn max_connections(given: Option<u64>) -> usize {
+/// process's descriptor limit; with a warning for the command to print when
+/// the given one is above what the limit allows.
+pub fn max_connections(given: Option<u64>) -> (usize, Option<String>) {
     match given.map(|n| usize::try_from(n).unwrap_or(usize::MAX)) {
-        None => fd::default_max_connections(),
+        None => (fd::default_max_connections(), None),
         Some(n) => {
-            if let Some(safe) = fd::safe_max(fd::soft_limit())
-                && n > safe
-            {
-                eprintln!(
-                    "hookcli: warning: --max-connections {n} is above what the descriptor limit allows (about {safe}); raise it with ulimit -n"
-                );
-            }
-            n
+            let warning = fd::safe_max(fd::soft_limit()).filter(|&safe| n > safe).map(|safe| {
+                format!(
+                    "--max-connections {n} is above what the descriptor limit allows (about {safe}); raise it with ulimit -n"
+                )
+            });
+            (n, warning)
         }
     }
 }

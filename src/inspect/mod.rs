@@ -166,7 +166,7 @@ impl Inspector {
         let limits = self.limits.unwrap_or_else(|| {
             crate::conn::Limits::new(
                 std::time::Duration::from_secs(10),
-                crate::conn::max_connections(None),
+                crate::conn::max_connections(None).0,
             )
         });
         server::serve(self.listener, self.state, self.closing, limits, shutdown).await

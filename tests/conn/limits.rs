@@ -37,6 +37,32 @@ fn idle_sockets_past_a_low_descriptor_limit_do_not_block_a_delivery() {
     assert_eq!(list(store.path()).len(), 1);
 }
 
+/// A cap the descriptor limit cannot honour is served anyway, with the
+/// command saying so once on stderr (the warning comes from `cmd`, not
+/// from the connection code).
+#[test]
+fn a_max_connections_above_the_descriptor_limit_is_warned_about() {
+    let store = tempfile::tempdir().unwrap();
+    let (listen, _addr) = Server::listen(store.path(), &["--max-connections", "5000"], Some(256));
+    // stderr is collected by a thread: give it a moment to catch up.
+    let started = Instant::now();
+    while !listen.stderr().contains("warning") && started.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let stderr = listen.stderr();
+    assert_eq!(
+        stderr
+            .matches(
+                "hookcli: warning: --max-connections 5000 is above what the descriptor limit allows"
+            )
+            .count(),
+        1,
+        "{stderr}"
+    );
+    let (quiet, _addr) = Server::listen(store.path(), &["--max-connections", "50"], Some(256));
+    assert!(!quiet.stderr().contains("warning"), "{}", quiet.stderr());
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
