@@ -18,6 +18,7 @@ pub mod glob;
 pub mod inspect;
 pub mod listen;
 pub mod output;
+pub mod printer;
 pub mod provider;
 pub mod relay;
 pub mod replay;

@@ -189,7 +189,7 @@ async fn replay_all(store: &Store, ctx: Ctx, ids: Vec<String>) -> anyhow::Result
     }
     let (writer, writer_thread) = Writer::start(store)?;
     let bar = progress(ids.len(), json);
-    let (printer, printer_thread) = crate::listen::line::Printer::start();
+    let (printer, printer_thread) = crate::printer::Printer::start();
     let say = {
         let bar = bar.clone();
         let printer = printer.clone();

@@ -79,10 +79,10 @@ pub async fn handle(
         // Not a delivery: nothing is recorded, the sender retries.
         Err(e @ BodyError::Busy) => {
             if limits.budget.first_refusal_in_a_while() {
-                eprintln!(
-                    "hookcli: warning: bodies in flight fill --body-budget ({} bytes): answering 503 with Retry-After",
+                shared.printer.warn(format!(
+                    "bodies in flight fill --body-budget ({} bytes): answering 503 with Retry-After",
                     limits.budget.limit()
-                );
+                ));
             }
             return Ok(unread(json_reply(503, &error_json(&e), None), Some(5)));
         }
@@ -350,7 +350,7 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
     // One writer round trip whatever the action: the delivery and the
     // answer it got (forwarded, responded or refused) commit together.
     if let Err(e) = shared.writer.delivery_with(delivery, Some(attempt)).await {
-        return store_failure(&e);
+        return store_failure(shared, &e);
     }
     shared.printer.print(line);
     reply
@@ -493,11 +493,11 @@ fn json_reply(status: u16, body: &str, id: Option<&str>) -> Reply {
 /// The delivery could not be recorded: say so with a 500, so the provider
 /// retries later, rather than pretend it was kept. Why (the store's path,
 /// SQLite's words) goes to the local stderr, not to the sender.
-fn store_failure(e: &crate::store::StoreError) -> Reply {
-    eprintln!(
-        "hookcli: error: could not record a delivery: {}",
+fn store_failure(shared: &Shared, e: &crate::store::StoreError) -> Reply {
+    shared.printer.error(format!(
+        "could not record a delivery: {}",
         crate::output::one_line(&e.to_string())
-    );
+    ));
     json_reply(500, r#"{"error":"could not record the delivery"}"#, None)
 }
 

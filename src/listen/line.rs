@@ -1,8 +1,5 @@
-//! One line per delivery on stdout, through a printer thread so that
-//! writing to a slow terminal never holds up a delivery.
-
-use std::io::Write;
-use std::sync::mpsc;
+//! One line per delivery, human or JSON, for the printer thread
+//! (`crate::printer`) to write.
 
 use colored::Colorize;
 
@@ -139,36 +136,6 @@ pub fn json_line(l: &LineInfo<'_>) -> String {
         rejected: d.rejected.clone(),
     };
     serde_json::to_string(&line).unwrap_or_default()
-}
-
-/// A printer thread: lines in, written and flushed whenever it catches up.
-#[derive(Clone)]
-pub struct Printer(mpsc::Sender<String>);
-
-impl Printer {
-    pub fn start() -> (Printer, std::thread::JoinHandle<()>) {
-        let (tx, rx) = mpsc::channel::<String>();
-        let handle = std::thread::spawn(move || {
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            while let Ok(line) = rx.recv() {
-                let mut ok = writeln!(out, "{line}").is_ok();
-                while let Ok(more) = rx.try_recv() {
-                    ok &= writeln!(out, "{more}").is_ok();
-                }
-                // A closed stdout (`| head`) must not stop the deliveries.
-                if !ok || out.flush().is_err() {
-                    while rx.recv().is_ok() {}
-                    return;
-                }
-            }
-        });
-        (Printer(tx), handle)
-    }
-
-    pub fn print(&self, line: String) {
-        let _ = self.0.send(line);
-    }
 }
 
 #[cfg(test)]

@@ -24,9 +24,9 @@ use crate::provider::Provider;
 use crate::secret::{Secrets, redact_url};
 use crate::store::{Store, Writer};
 
+use crate::printer::Printer;
 use capture::{CaptureIo, HeadCapture};
 use forward::Forwarder;
-use line::Printer;
 use route::Route;
 
 /// Everything `listen` was asked to do, already checked.
