@@ -136,6 +136,16 @@ enum ConnectError {
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// The relay's reason as words: its `{"error": "…"}` body unwrapped, any
+/// other body as it came (a proxy's page, say), on one escaped line.
+fn refusal_text(body: &[u8]) -> String {
+    let text = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("error")?.as_str().map(str::to_string))
+        .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
+    crate::output::one_line(&text).into_owned()
+}
+
 async fn connect(
     cfg: &ClientConfig,
     tls: Arc<rustls::ClientConfig>,
@@ -170,7 +180,7 @@ async fn connect(
             let text = resp
                 .body()
                 .as_ref()
-                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .map(|b| refusal_text(b))
                 .unwrap_or_default();
             if status == 401 || status == 400 || status == 403 {
                 Err(ConnectError::Refused(format!("{status} {text}")))

@@ -73,6 +73,8 @@ fn relay_token_attaches_only_to_its_channels_and_revocation_cuts_its_client_off(
         err.contains("403") && err.contains("may attach only to channels matching 'alice-*'"),
         "{err}"
     );
+    // The relay's reason in words, not its JSON wrapper.
+    assert!(!err.contains("{\"error\""), "{err}");
     assert_eq!(relay.health().1["channels"], 0);
 
     // On her own channel it works, deliveries included; Bob's on his.
