@@ -379,7 +379,6 @@ impl Listen {
     /// HOOKCLI_SECRET, HOOKCLI_STORE or NO_COLOR).
     /// Panics when the banner does not come within 20 s.
     pub fn start(store: &std::path::Path, args: &[&str], envs: &[(&str, &str)]) -> Listen {
-        use std::io::BufRead;
         use std::process::{Command, Stdio};
 
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_hookcli"));
@@ -406,42 +405,12 @@ impl Listen {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().expect("start hookcli listen");
-        let stdout = Arc::new(Mutex::new(Vec::new()));
-        let stderr = Arc::new(Mutex::new(Vec::new()));
-        let (first_tx, first_rx) = std::sync::mpsc::channel::<String>();
-        let out_pipe = child.stdout.take().expect("stdout pipe");
-        let err_pipe = child.stderr.take().expect("stderr pipe");
-        let out_reader = {
-            let stdout = stdout.clone();
-            std::thread::spawn(move || {
-                let mut reader = std::io::BufReader::new(out_pipe);
-                let mut first = Some(first_tx);
-                loop {
-                    let mut line = Vec::new();
-                    match reader.read_until(b'\n', &mut line) {
-                        Ok(0) | Err(_) => break,
-                        Ok(_) => {}
-                    }
-                    stdout.lock().unwrap().extend_from_slice(&line);
-                    if let Some(tx) = first.take() {
-                        let _ = tx.send(String::from_utf8_lossy(&line).trim_end().to_string());
-                    }
-                }
-            })
-        };
-        let err_reader = {
-            let stderr = stderr.clone();
-            std::thread::spawn(move || {
-                let mut pipe = err_pipe;
-                let mut chunk = [0u8; 4096];
-                loop {
-                    match std::io::Read::read(&mut pipe, &mut chunk) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => stderr.lock().unwrap().extend_from_slice(&chunk[..n]),
-                    }
-                }
-            })
-        };
+        let Collected {
+            stdout,
+            stderr,
+            first_line: first_rx,
+            readers,
+        } = collect(&mut child);
         let banner = first_rx.recv_timeout(std::time::Duration::from_secs(20));
         let mut listen = Listen {
             child,
@@ -449,7 +418,7 @@ impl Listen {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             stdout,
             stderr,
-            readers: vec![out_reader, err_reader],
+            readers,
         };
         let banner = match banner {
             Ok(line) => line,
@@ -845,4 +814,59 @@ fn read_raw_request(conn: &mut impl std::io::Read) -> Option<Vec<u8>> {
         }
     }
     Some(buf)
+}
+
+/// A child's stdout and stderr, collected as they come by two threads, and
+/// its first stdout line (a banner) as soon as it is written.
+pub struct Collected {
+    pub stdout: Arc<Mutex<Vec<u8>>>,
+    pub stderr: Arc<Mutex<Vec<u8>>>,
+    pub first_line: std::sync::mpsc::Receiver<String>,
+    pub readers: Vec<std::thread::JoinHandle<()>>,
+}
+
+/// Starts collecting a spawned child's piped stdout and stderr.
+pub fn collect(child: &mut std::process::Child) -> Collected {
+    use std::io::BufRead;
+    let stdout = Arc::new(Mutex::new(Vec::new()));
+    let stderr = Arc::new(Mutex::new(Vec::new()));
+    let (first_tx, first_line) = std::sync::mpsc::channel::<String>();
+    let out_pipe = child.stdout.take().expect("stdout pipe");
+    let mut err_pipe = child.stderr.take().expect("stderr pipe");
+    let out_reader = {
+        let stdout = stdout.clone();
+        std::thread::spawn(move || {
+            let mut reader = std::io::BufReader::new(out_pipe);
+            let mut first = Some(first_tx);
+            loop {
+                let mut line = Vec::new();
+                match reader.read_until(b'\n', &mut line) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+                stdout.lock().unwrap().extend_from_slice(&line);
+                if let Some(tx) = first.take() {
+                    let _ = tx.send(String::from_utf8_lossy(&line).trim_end().to_string());
+                }
+            }
+        })
+    };
+    let err_reader = {
+        let stderr = stderr.clone();
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            loop {
+                match std::io::Read::read(&mut err_pipe, &mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => stderr.lock().unwrap().extend_from_slice(&chunk[..n]),
+                }
+            }
+        })
+    };
+    Collected {
+        stdout,
+        stderr,
+        first_line,
+        readers: vec![out_reader, err_reader],
+    }
 }

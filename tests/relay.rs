@@ -4,7 +4,6 @@
 //! body, slowly for `/slow...`), senders both `hookcli send` and hand-written
 //! HTTP/1.1, and listen's store read back through `show --json` and SQLite.
 
-use std::io::BufRead;
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -39,7 +38,7 @@ const BIG_ANSWER: usize = 2 << 20;
 struct Proc {
     child: Child,
     first: String,
-    stdout: Arc<Mutex<String>>,
+    stdout: Arc<Mutex<Vec<u8>>>,
     stderr: Arc<Mutex<Vec<u8>>>,
     readers: Vec<JoinHandle<()>>,
 }
@@ -65,49 +64,19 @@ impl Proc {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().expect("start hookcli");
-        let stdout = Arc::new(Mutex::new(String::new()));
-        let stderr = Arc::new(Mutex::new(Vec::new()));
-        let (first_tx, first_rx) = std::sync::mpsc::channel::<String>();
-        let out_pipe = child.stdout.take().expect("stdout pipe");
-        let mut err_pipe = child.stderr.take().expect("stderr pipe");
-        let out_reader = {
-            let stdout = stdout.clone();
-            std::thread::spawn(move || {
-                let mut reader = std::io::BufReader::new(out_pipe);
-                let mut first = Some(first_tx);
-                loop {
-                    let mut line = Vec::new();
-                    match reader.read_until(b'\n', &mut line) {
-                        Ok(0) | Err(_) => break,
-                        Ok(_) => {}
-                    }
-                    let line = String::from_utf8_lossy(&line).into_owned();
-                    stdout.lock().unwrap().push_str(&line);
-                    if let Some(tx) = first.take() {
-                        let _ = tx.send(line.trim_end().to_string());
-                    }
-                }
-            })
-        };
-        let err_reader = {
-            let stderr = stderr.clone();
-            std::thread::spawn(move || {
-                let mut chunk = [0u8; 4096];
-                loop {
-                    match std::io::Read::read(&mut err_pipe, &mut chunk) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => stderr.lock().unwrap().extend_from_slice(&chunk[..n]),
-                    }
-                }
-            })
-        };
+        let crate::common::Collected {
+            stdout,
+            stderr,
+            first_line: first_rx,
+            readers,
+        } = crate::common::collect(&mut child);
         let first = first_rx.recv_timeout(Duration::from_secs(20));
         let mut proc = Proc {
             child,
             first: String::new(),
             stdout,
             stderr,
-            readers: vec![out_reader, err_reader],
+            readers,
         };
         match first {
             Ok(line) => proc.first = line,
@@ -123,7 +92,7 @@ impl Proc {
     }
 
     fn stdout(&self) -> String {
-        self.stdout.lock().unwrap().clone()
+        String::from_utf8_lossy(&self.stdout.lock().unwrap()).into_owned()
     }
 
     fn stderr(&self) -> String {

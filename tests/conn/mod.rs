@@ -8,7 +8,7 @@ mod capture;
 mod limits;
 mod timeouts;
 
-use std::io::{BufRead, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -64,48 +64,19 @@ impl Server {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().expect("start hookcli");
-        let stdout = Arc::new(Mutex::new(Vec::new()));
-        let stderr = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = std::sync::mpsc::channel::<String>();
-        let out = child.stdout.take().expect("stdout");
-        let mut err = child.stderr.take().expect("stderr");
-        let out_reader = {
-            let stdout = stdout.clone();
-            std::thread::spawn(move || {
-                let mut reader = std::io::BufReader::new(out);
-                let mut first = Some(tx);
-                loop {
-                    let mut line = Vec::new();
-                    match reader.read_until(b'\n', &mut line) {
-                        Ok(0) | Err(_) => break,
-                        Ok(_) => {}
-                    }
-                    stdout.lock().unwrap().extend_from_slice(&line);
-                    if let Some(tx) = first.take() {
-                        let _ = tx.send(String::from_utf8_lossy(&line).trim_end().to_string());
-                    }
-                }
-            })
-        };
-        let err_reader = {
-            let stderr = stderr.clone();
-            std::thread::spawn(move || {
-                let mut chunk = [0u8; 4096];
-                while let Ok(n) = err.read(&mut chunk) {
-                    if n == 0 {
-                        break;
-                    }
-                    stderr.lock().unwrap().extend_from_slice(&chunk[..n]);
-                }
-            })
-        };
+        let crate::common::Collected {
+            stdout,
+            stderr,
+            first_line: rx,
+            readers,
+        } = crate::common::collect(&mut child);
         let first = rx.recv_timeout(Duration::from_secs(20));
         let mut server = Server {
             child,
             first: String::new(),
             stdout,
             stderr,
-            readers: vec![out_reader, err_reader],
+            readers,
         };
         match first {
             Ok(line) => server.first = line,
