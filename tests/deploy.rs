@@ -718,6 +718,22 @@ fn docker(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// What the container wrote, stdout and stderr (where the relay logs).
+fn container_logs(name: &str) -> String {
+    Command::new("docker")
+        .args(["logs", name])
+        .output()
+        .map(|o| {
+            let (out, err) = (o.stdout, o.stderr);
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out),
+                String::from_utf8_lossy(&err)
+            )
+        })
+        .unwrap_or_default()
+}
+
 /// The test's container and image, removed whatever happens.
 struct DockerLeftovers {
     tag: String,
@@ -760,14 +776,20 @@ fn the_dockerfile_builds_an_image_that_turns_healthy_where_docker_runs() {
     docker(&["run", "--detach", "--name", name, "--env", &token, tag]);
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
-        let health = docker(&["inspect", "--format", "{{.State.Health.Status}}", name]);
-        if health == "healthy" {
+        let state = docker(&[
+            "inspect",
+            "--format",
+            "{{.State.Status}} {{.State.Health.Status}}",
+            name,
+        ]);
+        if state == "running healthy" {
             break;
         }
         assert!(
-            health != "unhealthy" && Instant::now() < deadline,
-            "the container is {health}:\n{}",
-            docker(&["logs", name])
+            matches!(state.as_str(), "created starting" | "running starting")
+                && Instant::now() < deadline,
+            "the container is {state}:\n{}",
+            container_logs(name)
         );
         std::thread::sleep(Duration::from_secs(1));
     }
