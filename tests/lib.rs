@@ -15,6 +15,7 @@ mod completions;
 mod config;
 mod conn;
 mod deliver;
+mod deploy;
 mod errors;
 mod escapes;
 mod examples;
