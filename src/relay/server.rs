@@ -202,7 +202,7 @@ pub async fn run(config: RelayConfig) -> anyhow::Result<()> {
         tokio::spawn(super::revoke::watch(state.clone()));
     }
 
-    let shutdown = crate::listen::shutdown_signal();
+    let shutdown = crate::conn::shutdown_signal();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
