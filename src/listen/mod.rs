@@ -1,11 +1,7 @@
 //! `hookcli listen`: the capture proxy. A hyper server that records every
 //! delivery before answering it, and forwards it to the app when asked.
 
-pub(crate) mod capture;
-#[cfg(test)]
-mod capture_fuzz;
 pub mod forward;
-pub(crate) mod framing;
 pub(crate) mod handler;
 pub mod line;
 pub mod route;
@@ -24,8 +20,8 @@ use crate::provider::Provider;
 use crate::secret::{Secrets, redact_url};
 use crate::store::{Store, Writer};
 
+use crate::incoming::{CaptureIo, HeadCapture};
 use crate::printer::Printer;
-use capture::{CaptureIo, HeadCapture};
 use forward::Forwarder;
 use route::Route;
 
