@@ -15,6 +15,7 @@ pub mod edit;
 pub mod fixture;
 pub mod forge;
 pub mod glob;
+pub mod incoming;
 pub mod inspect;
 pub mod listen;
 pub mod output;

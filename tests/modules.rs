@@ -29,10 +29,28 @@ fn module_of(src: &Path, file: &Path) -> String {
     first.trim_end_matches(".rs").to_string()
 }
 
-/// The code a build without tests compiles: a file's `#[cfg(test)]` module
-/// sits at its end, by this crate's habit, so everything from it is cut.
-fn non_test_code(text: &str) -> &str {
-    text.find("#[cfg(test)]").map_or(text, |i| &text[..i])
+/// The code a build without tests compiles. A `#[cfg(test)] mod name;`
+/// declaration (a test file beside the module, often at the top) is dropped
+/// alone; a `#[cfg(test)]` module with a body sits at the file's end, by this
+/// crate's habit, so everything from it is cut.
+fn non_test_code(text: &str) -> String {
+    const MARK: &str = "#[cfg(test)]";
+    let mut code = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(MARK) {
+        code.push_str(&rest[..i]);
+        let after = &rest[i + MARK.len()..];
+        let declaration = after.trim_start().starts_with("mod ")
+            && after
+                .find(';')
+                .is_some_and(|semi| after.find('{').is_none_or(|brace| semi < brace));
+        if !declaration {
+            return code;
+        }
+        rest = &after[after.find(';').map_or(after.len(), |semi| semi + 1)..];
+    }
+    code.push_str(rest);
+    code
 }
 
 /// Every top-level module named after `crate::` (grouped `crate::{…}` too).
@@ -72,7 +90,7 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
         let text = std::fs::read_to_string(&file).unwrap();
         let to = edges.entry(from.clone()).or_default();
         to.extend(
-            imports(non_test_code(&text))
+            imports(&non_test_code(&text))
                 .into_iter()
                 .filter(|m| *m != from),
         );
@@ -131,11 +149,41 @@ fn base_imports_nothing_of_the_crate() {
 #[test]
 fn the_reader_finds_plain_and_grouped_imports() {
     let code = "use crate::store::Delivery;\nuse crate::{listen::x, output};\nfn f() { crate::timefmt::now() }\n#[cfg(test)]\nuse crate::cli;";
-    let found = imports(non_test_code(code));
+    let found = imports(&non_test_code(code));
     let want: BTreeSet<String> = ["store", "listen", "output", "timefmt"]
         .map(String::from)
         .into();
     assert_eq!(found, want);
+}
+
+/// A test file declared at the top of a module (`#[cfg(test)] mod fuzz;`)
+/// hides nothing below it: the imports after it are still edges.
+#[test]
+fn a_test_module_declaration_hides_nothing_after_it() {
+    let code = "#[cfg(test)]\nmod capture_fuzz;\npub mod x;\nuse crate::relay::client;\nfn f() { crate::store::now() }\n#[cfg(test)]\nmod tests {\n    use crate::cli;\n}";
+    let found = imports(&non_test_code(code));
+    let want: BTreeSet<String> = ["relay", "store"].map(String::from).into();
+    assert_eq!(found, want);
+}
+
+/// listen starts the relay client; the relay hands it arrivals through a
+/// trait of `incoming`, so relay never reaches into listen (the cycle test
+/// would catch it, this one names it).
+#[test]
+fn listen_and_relay_do_not_import_each_other() {
+    let edges = graph();
+    let imports = |from: &str, to: &str| edges.get(from).is_some_and(|t| t.contains(to));
+    assert!(
+        !(imports("listen", "relay") && imports("relay", "listen")),
+        "listen and relay import each other: listen → {:?}, relay → {:?}",
+        edges.get("listen"),
+        edges.get("relay")
+    );
+    assert!(
+        !imports("relay", "listen"),
+        "relay imports listen: {:?}",
+        edges.get("relay")
+    );
 }
 
 /// The command line is one layer: only it (cli, its value mapping, the

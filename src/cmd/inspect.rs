@@ -41,7 +41,7 @@ pub fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
         if args.open {
             open_browser(&url);
         }
-        inspector.serve(crate::listen::shutdown_signal()).await;
+        inspector.serve(crate::conn::shutdown_signal()).await;
         tokio::task::spawn_blocking(move || writer_thread.join()).await?;
         Ok(ExitCode::SUCCESS)
     })

@@ -6,6 +6,7 @@ pub mod body;
 pub mod budget;
 pub mod fd;
 pub mod gate;
+pub mod shutdown;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use tokio::net::{TcpListener, TcpStream};
 pub use body::{BodyError, BodyLimits};
 pub use budget::Budget;
 pub use gate::{Activity, Gate, Ticket};
+pub use shutdown::shutdown_signal;
 
 /// The connection side of a server's flags.
 #[derive(Clone)]

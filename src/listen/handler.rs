@@ -3,6 +3,7 @@
 //! only after the record is committed.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,16 +14,14 @@ use hyper::body::Incoming;
 use hyper::{Request, Response};
 
 use super::Shared;
-use super::capture::{HeadCapture, original_headers};
 use super::forward::Outcome;
 use super::line::{LineInfo, human, json_line};
 use super::route::{path_under, pick};
 use crate::client::{is_hop_by_hop, join_url};
 use crate::conn::BodyError;
+use crate::incoming::{self, Arrival, Door, HeadCapture, Read, Reply};
 use crate::provider::{self, Headers, VerifyOptions, WebhookRequest, crypto::sha256_hex};
 use crate::store::{Attempt, AttemptKind, Delivery, VerdictRecord, new_id, now_ms};
-
-type Reply = Response<Full<Bytes>>;
 
 pub async fn handle(
     shared: Arc<Shared>,
@@ -30,125 +29,47 @@ pub async fn handle(
     peer: SocketAddr,
     req: Request<Incoming>,
 ) -> Result<Reply, Infallible> {
-    let start = Instant::now();
-    let received_at = now_ms();
     // First thing: heads are handed out in the order requests arrive.
     let head = capture.take();
-    let (parts, body) = req.into_parts();
-    let method = parts.method.as_str().to_string();
-    let target = parts
-        .uri
-        .path_and_query()
-        .map_or("/", |pq| pq.as_str())
-        .to_string();
-    let version = format!("{:?}", parts.version);
-    let headers = head
-        .and_then(|head| original_headers(&head, &method, &target, &parts.headers))
-        .unwrap_or_else(|| {
-            parts
-                .headers
-                .iter()
-                .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
-                .collect()
-        });
-    let cfg = &shared.config;
-
-    let declared = parts
-        .headers
-        .get(hyper::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    let limits = &shared.body_limits;
-    // The share of the body budget, held until the record is committed.
-    let mut grant = None;
-    let read = match limits.admit(declared) {
-        Ok(g) => limits.read(body, g).await,
-        Err(e) => Err(e),
+    let door = Door {
+        public_url: shared.config.public_url.as_deref(),
+        scheme: "http",
+        forwarded_proto: true,
+        limits: &shared.body_limits,
     };
-    let (body, rejected) = match read {
-        Ok(b) => {
-            grant = Some(b.grant);
-            (b.bytes, None)
-        }
-        Err(BodyError::TooLarge(max)) => {
-            let why = match declared {
-                Some(n) => format!("body of {n} bytes is over --max-body {max}"),
-                None => format!("body is over --max-body {max}"),
-            };
-            (Vec::new(), Some((413, why)))
-        }
+    // The grant is the body's share of the budget, held until the record is committed.
+    let (arrival, grant) = match incoming::read(req, head, peer, &door).await {
+        Ok(Read { arrival, grant }) => (arrival, grant),
         // Not a delivery: nothing is recorded, the sender retries.
-        Err(e @ BodyError::Busy) => {
-            if limits.budget.first_refusal_in_a_while() {
+        Err(e) => {
+            let budget = &shared.body_limits.budget;
+            if matches!(e, BodyError::Busy) && budget.first_refusal_in_a_while() {
                 shared.printer.warn(format!(
                     "bodies in flight fill --body-budget ({} bytes): answering 503 with Retry-After",
-                    limits.budget.limit()
+                    budget.limit()
                 ));
             }
-            return Ok(unread(json_reply(503, &error_json(&e), None), Some(5)));
+            return Ok(incoming::unread(&e));
         }
-        Err(e @ BodyError::TimedOut(_)) => {
-            return Ok(unread(json_reply(408, &error_json(&e), None), None));
-        }
-        Err(e @ BodyError::Broken(_)) => (Vec::new(), Some((400, e.to_string()))),
     };
-    let whole = rejected.is_none();
-
-    let arrival = Arrival {
-        public_url: public_url(cfg.public_url.as_deref(), &parts, &target),
-        record_url: cfg.public_url.is_some(),
-        method,
-        target,
-        version,
-        headers,
-        body,
-        rejected,
-        peer: Some(peer.to_string()),
-        source: "direct",
-        received_at,
-        start,
-    };
+    let whole = arrival.rejected.is_none();
     let reply = process(&shared, arrival).await;
     drop(grant);
-    Ok(if whole { reply } else { unread(reply, None) })
+    Ok(if whole {
+        reply
+    } else {
+        incoming::closing(reply, None)
+    })
 }
 
-fn error_json(e: &BodyError) -> String {
-    serde_json::json!({ "error": e.to_string() }).to_string()
-}
-
-/// An answer given before the body was read to its end: the connection
-/// closes after it, so the rest of the body is never waited for (HTTP/1;
-/// HTTP/2 resets just the stream).
-fn unread(mut reply: Reply, retry_after: Option<u32>) -> Reply {
-    let h = reply.headers_mut();
-    h.insert(
-        hyper::header::CONNECTION,
-        hyper::header::HeaderValue::from_static("close"),
-    );
-    if let Some(secs) = retry_after {
-        h.insert(hyper::header::RETRY_AFTER, secs.into());
+impl incoming::Receiver for Shared {
+    fn max_body(&self) -> u64 {
+        self.config.max_body
     }
-    reply
-}
 
-/// A request as it arrived, whatever carried it: a socket, or the relay.
-pub struct Arrival {
-    pub method: String,
-    /// Path and query.
-    pub target: String,
-    pub version: String,
-    pub headers: Headers,
-    pub body: Vec<u8>,
-    /// Refused before it was read whole: the status and why.
-    pub rejected: Option<(u16, String)>,
-    pub peer: Option<String>,
-    /// The URL the sender used, which URL-signing schemes (Twilio) sign.
-    pub public_url: String,
-    /// Whether that URL is worth recording (it came from the relay or --public-url).
-    pub record_url: bool,
-    pub source: &'static str,
-    pub received_at: i64,
-    pub start: Instant,
+    fn receive(&self, arrival: Arrival) -> impl Future<Output = Reply> + Send {
+        process(self, arrival)
+    }
 }
 
 /// Concludes what the request is, records it, forwards or answers it.
@@ -366,15 +287,6 @@ fn escapes(base: &str, url: &str) -> bool {
     let prefix = base.path().trim_end_matches('/');
     let path = url.path();
     !(path == prefix || path.starts_with(&format!("{prefix}/")) || prefix.is_empty())
-}
-
-/// The URL the sender used, with the scheme a proxy in front reports.
-fn public_url(base: Option<&str>, parts: &hyper::http::request::Parts, target: &str) -> String {
-    let header = |name| parts.headers.get(name).and_then(|h| h.to_str().ok());
-    let host =
-        header(hyper::header::HOST.as_str()).or_else(|| parts.uri.authority().map(|a| a.as_str()));
-    let scheme = header("x-forwarded-proto").unwrap_or("http");
-    crate::base::url::sender_url(base, scheme, host, target)
 }
 
 fn local_answer(

@@ -1,11 +1,7 @@
 //! `hookcli listen`: the capture proxy. A hyper server that records every
 //! delivery before answering it, and forwards it to the app when asked.
 
-pub(crate) mod capture;
-#[cfg(test)]
-mod capture_fuzz;
 pub mod forward;
-pub(crate) mod framing;
 pub(crate) mod handler;
 pub mod line;
 pub mod route;
@@ -24,8 +20,8 @@ use crate::provider::Provider;
 use crate::secret::{Secrets, redact_url};
 use crate::store::{Store, Writer};
 
+use crate::incoming::{CaptureIo, HeadCapture};
 use crate::printer::Printer;
-use capture::{CaptureIo, HeadCapture};
 use forward::Forwarder;
 use route::Route;
 
@@ -201,7 +197,7 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
         .keep_alive(true);
     let builder = Arc::new(builder);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let shutdown = shutdown_signal();
+    let shutdown = crate::conn::shutdown_signal();
     tokio::pin!(shutdown);
     let (fail_tx, mut fail_rx) = tokio::sync::mpsc::channel::<anyhow::Error>(1);
     let mut relay_task = None;
@@ -348,25 +344,4 @@ fn secret_sources(config: &Config) -> Vec<(String, String)> {
     config
         .secrets
         .sources(config.provider.as_ref().map(|p| p.name()))
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => return std::future::pending().await,
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
 }

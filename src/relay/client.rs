@@ -16,9 +16,8 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use super::frame::{Frame, message_cap};
 use super::server::CONNECT_PATH;
-use crate::listen::Shared;
-use crate::listen::handler::{Arrival, process};
-use crate::provider::Headers;
+use crate::base::Headers;
+use crate::incoming::{Arrival, Receiver};
 use crate::secret::Secret;
 
 /// How the client reaches its relay.
@@ -61,9 +60,10 @@ pub fn public_url(relay: &str, channel: &str) -> String {
     format!("{base}/{channel}/")
 }
 
-/// Runs until `--max-offline` runs out (an error) or forever.
-pub async fn run(
-    shared: Arc<Shared>,
+/// Runs until `--max-offline` runs out (an error) or forever, handing
+/// each delivery to `receiver` (listen) and its answer back to the relay.
+pub async fn run<R: Receiver>(
+    receiver: Arc<R>,
     cfg: ClientConfig,
     say: impl Fn(String) + Send + Sync + 'static,
 ) -> anyhow::Result<()> {
@@ -71,7 +71,7 @@ pub async fn run(
     // Deliveries over listen's own --max-body still arrive (to be recorded
     // with their 413), up to the relay's default limit; a frame header
     // declaring more closes the tunnel instead of reserving the memory.
-    let cap = message_cap(shared.config.max_body);
+    let cap = message_cap(receiver.max_body());
     let mut backoff = Duration::from_millis(250);
     let mut offline_since = Instant::now();
     loop {
@@ -91,7 +91,7 @@ pub async fn run(
                     public_url(&cfg.url, &cfg.channel)
                 ));
                 backoff = Duration::from_millis(250);
-                let why = session(shared.clone(), ws, cap).await;
+                let why = session(receiver.clone(), ws, cap).await;
                 if why == TAKEN_OVER {
                     anyhow::bail!(
                         "another client took over channel {} at the relay; this one stops",
@@ -197,7 +197,7 @@ async fn connect(
 }
 
 /// One connection's life; returns why it ended.
-async fn session(shared: Arc<Shared>, ws: Ws, cap: usize) -> String {
+async fn session<R: Receiver>(receiver: Arc<R>, ws: Ws, cap: usize) -> String {
     let (mut sink, mut stream) = ws.split();
     let (tx, mut rx) = mpsc::unbounded_channel::<Message>();
     let mut writer = tokio::spawn(async move {
@@ -227,9 +227,9 @@ async fn session(shared: Arc<Shared>, ws: Ws, cap: usize) -> String {
                 match msg {
                     Some(Ok(Message::Binary(bytes))) => match Frame::decode(&bytes) {
                         Ok(Frame::Deliver { id, method, target, public_url, peer, headers, body }) => {
-                            let (shared, tx) = (shared.clone(), tx.clone());
+                            let (receiver, tx) = (receiver.clone(), tx.clone());
                             tokio::spawn(async move {
-                                let answer = handle(&shared, id, method, target, public_url, peer, headers, body).await;
+                                let answer = handle(&*receiver, id, method, target, public_url, peer, headers, body).await;
                                 let _ = tx.send(Message::Binary(answer.encode().into()));
                             });
                         }
@@ -270,8 +270,8 @@ async fn session(shared: Arc<Shared>, ws: Ws, cap: usize) -> String {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn handle(
-    shared: &Shared,
+async fn handle<R: Receiver>(
+    receiver: &R,
     id: u64,
     method: String,
     target: String,
@@ -280,25 +280,13 @@ async fn handle(
     headers: Headers,
     body: Vec<u8>,
 ) -> Frame {
-    let max = shared.config.max_body;
-    let (body, rejected) = if body.len() as u64 > max {
-        (
-            Vec::new(),
-            Some((
-                413,
-                format!("body of {} bytes is over --max-body {max}", body.len()),
-            )),
-        )
-    } else {
-        (body, None)
-    };
     let arrival = Arrival {
         method,
         target,
         version: "HTTP/1.1".into(),
         headers,
         body,
-        rejected,
+        rejected: None,
         peer,
         public_url,
         record_url: true,
@@ -306,7 +294,9 @@ async fn handle(
         received_at: crate::store::now_ms(),
         start: Instant::now(),
     };
-    let reply = process(shared, arrival).await;
+    // Over listen's own --max-body, it is still recorded, with its 413.
+    let arrival = arrival.within(receiver.max_body());
+    let reply = receiver.receive(arrival).await;
     let status = reply.status().as_u16();
     let headers: Headers = reply
         .headers()

@@ -29,9 +29,8 @@ use super::frame::{Frame, message_cap};
 use super::log::{DeliveryLine, Log};
 use super::metrics::Metrics;
 use super::outbox::{Limits, Outbox, Refused};
-use crate::conn::{Activity, BodyError, BodyLimits};
-use crate::listen::capture::{CaptureIo, HeadCapture, original_headers};
-use crate::provider::Headers;
+use crate::conn::{Activity, BodyLimits};
+use crate::incoming::{self, CaptureIo, Door, HeadCapture, Read};
 use crate::secret::Secret;
 use crate::store::{Store, Writer};
 
@@ -202,7 +201,7 @@ pub async fn run(config: RelayConfig) -> anyhow::Result<()> {
         tokio::spawn(super::revoke::watch(state.clone()));
     }
 
-    let shutdown = crate::listen::shutdown_signal();
+    let shutdown = crate::conn::shutdown_signal();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -331,7 +330,7 @@ async fn handle(
     reply
 }
 
-/// A delivery from an admitted sender: its body read, then handed on.
+/// A delivery from an admitted sender: read the one way in, then handed on.
 async fn public(
     state: &Arc<State>,
     channel: &str,
@@ -341,74 +340,35 @@ async fn public(
     peer: SocketAddr,
     scheme: &str,
 ) -> Reply {
-    let query = req
-        .uri()
-        .query()
-        .map(|q| format!("?{q}"))
-        .unwrap_or_default();
-    let target = format!("/{rest}{query}");
-    let original_target = req
-        .uri()
-        .path_and_query()
-        .map_or("/", |pq| pq.as_str())
-        .to_string();
-    let method = req.method().as_str().to_string();
-    let headers: Headers = head
-        .and_then(|head| original_headers(&head, &method, &original_target, req.headers()))
-        .unwrap_or_else(|| {
-            req.headers()
-                .iter()
-                .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
-                .collect()
-        });
-    let public_url = crate::base::url::sender_url(
-        state.config.public_url.as_deref(),
+    let door = Door {
+        public_url: state.config.public_url.as_deref(),
         scheme,
-        headers.get_str("host"),
-        &original_target,
-    );
-    let declared = req
-        .headers()
-        .get(hyper::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    let limits = &state.body_limits;
-    let read = match limits.admit(declared) {
-        Ok(grant) => limits.read(req.into_body(), grant).await,
-        Err(e) => Err(e),
+        forwarded_proto: false,
+        limits: &state.body_limits,
     };
-    // The share of the body budget, held until the delivery is answered.
-    let (body, _grant) = match read {
-        Ok(b) => (b.bytes, b.grant),
-        Err(e) => {
-            let (status, why) = match &e {
-                BodyError::TooLarge(max) => {
-                    (413, format!("body is over the relay's --max-body {max}"))
-                }
-                BodyError::Busy => (503, e.to_string()),
-                BodyError::TimedOut(_) => (408, e.to_string()),
-                BodyError::Broken(_) => (400, e.to_string()),
-            };
-            // The rest of the body is not waited for: the connection closes.
-            let mut r = reply(status, serde_json::json!({ "error": why }));
-            let h = r.headers_mut();
-            h.insert(
-                "connection",
-                hyper::header::HeaderValue::from_static("close"),
-            );
-            if status == 503 {
-                h.insert("retry-after", hyper::header::HeaderValue::from_static("5"));
-            }
-            return r;
-        }
+    // The grant is the body's share of the budget, held until the delivery is answered.
+    let (arrival, _grant) = match incoming::read(req, head, peer, &door).await {
+        Ok(Read { arrival, grant }) => (arrival, grant),
+        Err(e) => return incoming::unread(&e),
     };
+    // Nothing the relay refuses is kept: the rest of the body is not waited for.
+    if let Some((status, why)) = arrival.rejected {
+        return incoming::closing(reply(status, serde_json::json!({ "error": why })), None);
+    }
+    // The client sees the target below the channel; the sender's URL keeps it whole.
+    let query = arrival
+        .target
+        .split_once('?')
+        .map(|(_, q)| format!("?{q}"))
+        .unwrap_or_default();
     let frame = Frame::Deliver {
         id: 0,
-        method,
-        target,
-        public_url,
-        peer: Some(peer.to_string()),
-        headers,
-        body,
+        method: arrival.method,
+        target: format!("/{rest}{query}"),
+        public_url: arrival.public_url,
+        peer: arrival.peer,
+        headers: arrival.headers,
+        body: arrival.body,
     };
     deliver(state, channel, frame).await
 }

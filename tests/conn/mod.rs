@@ -6,6 +6,7 @@
 
 mod capture;
 mod limits;
+mod one_way_in;
 mod timeouts;
 
 use std::io::{Read, Write};

@@ -12,7 +12,7 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use super::framing::Framer;
-use crate::provider::Headers;
+use crate::base::Headers;
 
 /// The heads of one connection's requests, in the order hyper serves them.
 #[derive(Clone, Default)]

@@ -1,0 +1,134 @@
+//! listen and the relay's public side read requests the one same way
+//! (`src/incoming/`): the same hostile request gets the same answer from both.
+
+use std::io::Write;
+use std::time::Duration;
+
+use super::*;
+
+/// What is compared of an answer: its status, whether it closes the
+/// connection, its Retry-After, and the `error` of a JSON body.
+#[derive(Debug, PartialEq)]
+struct Seen {
+    status: u16,
+    closes: bool,
+    retry_after: Option<String>,
+    error: Option<String>,
+}
+
+fn seen(answer: &Answer) -> Seen {
+    Seen {
+        status: answer.status,
+        closes: answer
+            .header("connection")
+            .is_some_and(|v| v.eq_ignore_ascii_case("close")),
+        retry_after: answer.header("retry-after"),
+        error: serde_json::from_slice::<Value>(&answer.body)
+            .ok()
+            .and_then(|v| v["error"].as_str().map(str::to_string)),
+    }
+}
+
+/// `head` (with `{path}` and `{host}` filled in) and `body` on a fresh
+/// connection; the answer. The write side stays open: hyper closes a
+/// half-closed connection, answered or not.
+fn send(addr: SocketAddr, path: &str, head: &str, body: &[u8]) -> Option<Answer> {
+    let head = head
+        .replace("{path}", path)
+        .replace("{host}", &addr.to_string());
+    let mut s = open_with(addr, head.as_bytes());
+    let _ = s.write_all(body);
+    read_answer(&mut s, Duration::from_secs(10))
+}
+
+#[test]
+fn listen_and_the_relay_answer_hostile_requests_alike() {
+    let store = tempfile::tempdir().unwrap();
+    let limits = [
+        "--max-body",
+        "1KiB",
+        "--body-budget",
+        "1KiB",
+        "--body-timeout",
+        "1s",
+    ];
+    let (listen, listen_addr) = Server::listen(store.path(), &limits, None);
+    let (relay, relay_addr) = Server::relay(&limits);
+    let chunked_over = format!("5dc\r\n{}\r\n0\r\n\r\n", "y".repeat(1500));
+    let cases: [(&str, &str, &[u8]); 6] = [
+        (
+            "declared over --max-body",
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 1500\r\n\r\n",
+            b"",
+        ),
+        (
+            "chunked over --max-body",
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nTransfer-Encoding: chunked\r\n\r\n",
+            chunked_over.as_bytes(),
+        ),
+        (
+            "a chunk size that is not hex",
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"zz\r\nhello\r\n0\r\n\r\n",
+        ),
+        (
+            "a body that stops coming",
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 100\r\n\r\n",
+            b"only this",
+        ),
+        (
+            "a Content-Length that is not a number",
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: ten\r\n\r\n",
+            b"0123456789",
+        ),
+        (
+            "a request line that is not HTTP",
+            "POST {path} SMTP/9\r\nHost: {host}\r\n\r\n",
+            b"",
+        ),
+    ];
+    for (what, head, body) in cases {
+        let from_listen = send(listen_addr, "/in", head, body).map(|a| seen(&a));
+        let from_relay = send(relay_addr, "/dev/in", head, body).map(|a| seen(&a));
+        assert!(
+            from_listen.as_ref().is_some_and(|s| s.status >= 400),
+            "{what}: listen answered {from_listen:?}"
+        );
+        assert_eq!(
+            from_listen, from_relay,
+            "{what}: listen and the relay answer differently"
+        );
+    }
+
+    // Past the body budget: one body held in flight at each, then another.
+    let mut answers = Vec::new();
+    for (addr, path) in [(listen_addr, "/in"), (relay_addr, "/dev/in")] {
+        let _held = open_with(
+            addr,
+            format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 1000\r\n\r\nxx")
+                .as_bytes(),
+        );
+        std::thread::sleep(Duration::from_millis(300));
+        let head = "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 1000\r\n\r\n";
+        answers.push(send(addr, path, head, b"").map(|a| seen(&a)));
+    }
+    assert_eq!(
+        answers[0]
+            .as_ref()
+            .map(|s| (s.status, s.retry_after.as_deref())),
+        Some((503, Some("5"))),
+        "{:?}",
+        answers[0]
+    );
+    assert_eq!(answers[0], answers[1], "past the budget");
+
+    // What listen refused over --max-body or could not read is recorded, as
+    // before (the two 413s and the 400 from a body); what timed out is not.
+    let recorded = list(store.path()).len();
+    assert!(
+        recorded >= 3,
+        "{recorded}\n{}\n{}",
+        listen.stderr(),
+        relay.stderr()
+    );
+}
