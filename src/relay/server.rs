@@ -496,6 +496,17 @@ pub(super) fn bearer(value: &str) -> Option<&str> {
         .then(|| token.trim_start_matches(' '))
 }
 
+/// `Upgrade: websocket` and a `Connection` naming `upgrade` (RFC 6455 §4.2.1).
+fn asks_for_websocket(headers: &hyper::HeaderMap) -> bool {
+    let has_token = |name: &str, token: &str| {
+        headers.get_all(name).iter().any(|v| {
+            v.to_str()
+                .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+        })
+    };
+    has_token("upgrade", "websocket") && has_token("connection", "upgrade")
+}
+
 /// The WebSocket upgrade of a client: token (and its scope) first, then the channel.
 async fn connect(
     state: Arc<State>,
@@ -534,6 +545,23 @@ async fn connect(
             400,
             serde_json::json!({ "error": "channel names are 1-64 letters, digits, - or _" }),
         );
+    }
+    // A proxy that drops the hop-by-hop Upgrade header still forwards the
+    // key: answering 101 then would tell the client a tunnel is up that no
+    // bytes can cross.
+    if !asks_for_websocket(req.headers()) {
+        state.log.note(&format!(
+            "refused a client from {peer} for channel {channel:?}: no Upgrade: websocket header arrived"
+        ));
+        let mut answer = reply(
+            426,
+            serde_json::json!({ "error": "the Upgrade: websocket header did not arrive; a proxy in front of the relay may drop it" }),
+        );
+        answer.headers_mut().insert(
+            "upgrade",
+            hyper::header::HeaderValue::from_static("websocket"),
+        );
+        return answer;
     }
     let Some(key) = req
         .headers()

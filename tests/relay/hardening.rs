@@ -527,3 +527,54 @@ fn relay_accepts_the_bearer_scheme_in_any_case() {
     let (status, _) = upgrade(relay.addr, "glued", &format!("Bearer{TOKEN}"));
     assert_eq!(status, 401, "the scheme needs its space");
 }
+
+// ---------------------------------------------------------------------------
+// A proxy that drops the Upgrade header must not get a 101
+
+#[test]
+fn relay_answers_426_when_the_upgrade_header_did_not_arrive() {
+    let relay = Relay::start(&[]);
+    // As a proxy that strips hop-by-hop headers forwards it: the key and the
+    // token arrive, Upgrade and Connection do not.
+    for dropped in [
+        &["Upgrade", "Connection"][..],
+        &["Upgrade"],
+        &["Connection"],
+    ] {
+        let mut s = TcpStream::connect(relay.addr).expect("connect to the relay");
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let headers: Vec<_> = [
+            header("Host", relay.addr.to_string()),
+            header("Connection", "Upgrade"),
+            header("Upgrade", "websocket"),
+            header("Sec-WebSocket-Version", "13"),
+            header("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+            header("Authorization", format!("Bearer {TOKEN}")),
+        ]
+        .into_iter()
+        .filter(|(name, _)| !dropped.contains(&name.as_str()))
+        .collect();
+        s.write_all(&request_head(
+            "GET",
+            "/_hookcli/connect?channel=dev",
+            &headers,
+        ))
+        .unwrap();
+        let answer = read_head(&mut s);
+        assert!(
+            answer.starts_with("HTTP/1.1 426"),
+            "without {dropped:?}: {answer}\n{}",
+            relay.stderr()
+        );
+    }
+    assert!(relay.wait_channels(0, Duration::from_secs(5)));
+    let log = relay.stderr();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("channel \"dev\"") && l.contains("no Upgrade: websocket header")),
+        "one clear line for the refused client\n{log}"
+    );
+    // The usual upgrade still works.
+    let (status, _ws) = upgrade(relay.addr, "dev", &format!("Bearer {TOKEN}"));
+    assert_eq!(status, 101, "{}", relay.stderr());
+}
