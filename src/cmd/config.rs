@@ -4,6 +4,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
+use serde::Serialize;
+
 use crate::cli::ConfigArgs;
 use crate::config::{active, candidates};
 
@@ -57,6 +59,43 @@ fn provider_secrets(file: Option<&Path>) -> anyhow::Result<Vec<ProviderSecret>> 
         });
     }
     Ok(out)
+}
+
+/// `config --json`.
+#[derive(Serialize)]
+struct ConfigDoc<'a> {
+    file: Option<&'a Path>,
+    looked_in: Vec<String>,
+    settings: Keyed<Setting<'a>>,
+    /// Each provider's own secret: never its value, only whether it is set.
+    secrets: Keyed<SecretDoc<'a>>,
+}
+
+#[derive(Serialize)]
+struct Setting<'a> {
+    value: Option<&'a str>,
+    source: &'a str,
+}
+
+#[derive(Serialize)]
+struct SecretDoc<'a> {
+    value: Option<&'static str>,
+    variable: &'a str,
+    source: &'a str,
+}
+
+/// An object whose keys keep the order they are listed in.
+struct Keyed<T>(Vec<(&'static str, T)>);
+
+impl<T: Serialize> Serialize for Keyed<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
 }
 
 fn env(name: &str) -> Option<String> {
@@ -181,26 +220,35 @@ pub fn run(args: ConfigArgs, file: Option<&Path>) -> anyhow::Result<ExitCode> {
         .map(|p| p.display().to_string())
         .collect();
     if args.json {
-        let settings: serde_json::Map<String, serde_json::Value> = rows
-            .iter()
-            .map(|r| {
-                (
-                    r.key.to_string(),
-                    serde_json::json!({ "value": r.json, "source": r.source }),
-                )
-            })
-            .collect();
-        let secrets: serde_json::Map<String, serde_json::Value> = secrets
-            .iter()
-            .map(|s| {
-                let value = s.set.then_some("(redacted)");
-                let doc =
-                    serde_json::json!({ "value": value, "variable": s.var, "source": s.source });
-                (s.provider.to_string(), doc)
-            })
-            .collect();
-        let doc = serde_json::json!({ "file": file, "looked_in": looked, "settings": settings, "secrets": secrets });
-        writeln!(out, "{doc}")?;
+        let doc = ConfigDoc {
+            file,
+            looked_in: looked,
+            settings: Keyed(
+                rows.iter()
+                    .map(|r| {
+                        let setting = Setting {
+                            value: r.json.as_deref(),
+                            source: &r.source,
+                        };
+                        (r.key, setting)
+                    })
+                    .collect(),
+            ),
+            secrets: Keyed(
+                secrets
+                    .iter()
+                    .map(|s| {
+                        let doc = SecretDoc {
+                            value: s.set.then_some("(redacted)"),
+                            variable: &s.var,
+                            source: &s.source,
+                        };
+                        (s.provider, doc)
+                    })
+                    .collect(),
+            ),
+        };
+        writeln!(out, "{}", serde_json::to_string(&doc)?)?;
     } else {
         match file {
             Some(p) => writeln!(out, "config file  {}", p.display())?,
