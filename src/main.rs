@@ -14,9 +14,6 @@ fn main() -> ExitCode {
         }
     };
     let cli = hookcli::cli::parse_with(file.as_ref().map(|(_, c)| c));
-    if let Some((_, c)) = &file {
-        hookcli::config::set_active(c.clone());
-    }
     hookcli::output::settle_color(cli.color.forced());
     let result = match cli.command {
         Command::Listen(args) => cmd::listen::run(*args),
@@ -31,7 +28,10 @@ fn main() -> ExitCode {
         Command::Keygen(args) => cmd::keygen::run(args),
         Command::Providers(args) => cmd::providers::run(args),
         Command::Completions(args) => cmd::completions::run(args),
-        Command::Config(args) => cmd::config::run(args, file.as_ref().map(|(p, _)| p.as_path())),
+        Command::Config(args) => {
+            let (path, settings) = file.unzip();
+            cmd::config::run(args, path.as_deref(), &settings.unwrap_or_default())
+        }
         Command::Man => cmd::completions::run_man(),
     };
     match result {

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use crate::cli::ConfigArgs;
-use crate::config::{active, candidates};
+use crate::config::{FileConfig, candidates};
 
 /// One setting: its value and where it came from. `json` is the value for
 /// `--json`: `None` (null) where `value` is only an explanation.
@@ -28,9 +28,8 @@ struct ProviderSecret {
 
 /// The secret each provider gets from hookcli.toml's `[secrets]` or its
 /// conventional variable (what listen and verify read; flags aside).
-fn provider_secrets(file: Option<&Path>) -> anyhow::Result<Vec<ProviderSecret>> {
+fn provider_secrets(file: Option<&Path>, f: &FileConfig) -> anyhow::Result<Vec<ProviderSecret>> {
     use crate::secret::{Origin, resolve::Given};
-    let f = active();
     let given = Given {
         file_secrets: f.secrets.as_ref(),
         ..Given::default()
@@ -102,8 +101,8 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-pub fn run(args: ConfigArgs, file: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let f = active();
+/// `file` is the config file found, if any, and `f` what it sets.
+pub fn run(args: ConfigArgs, file: Option<&Path>, f: &FileConfig) -> anyhow::Result<ExitCode> {
     let from_file = |what: bool| -> String {
         match (what, file) {
             (true, Some(p)) => format!("file {}", p.display()),
@@ -134,7 +133,7 @@ pub fn run(args: ConfigArgs, file: Option<&Path>) -> anyhow::Result<ExitCode> {
         json: f.provider.clone(),
         source: from_file(f.provider.is_some()),
     });
-    let secrets = provider_secrets(file)?;
+    let secrets = provider_secrets(file, f)?;
     let secret_set = match (env("HOOKCLI_SECRET"), &f.secret_env) {
         (Some(_), _) => true,
         (None, Some(var)) => env(var).is_some(),

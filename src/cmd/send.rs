@@ -24,7 +24,6 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
     let name = args
         .provider
         .clone()
-        .or_else(|| crate::config::active().provider.clone())
         .ok_or_else(|| usage("--provider is required (or set provider in hookcli.toml); `hookcli providers` lists them"))?;
     let provider = provider(&name, &args.hmac)?;
     if args.flow.as_deref() == Some("") {
@@ -116,7 +115,7 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
         let forged = forge_step(step)?;
         let response = runtime
             .block_on(client.deliver(&forged.request, args.timeout))
-            .map_err(|e| nothing_listening(&args.url, e))
+            .map_err(|e| nothing_listening(&args.url, &args.default_url, e))
             .with_context(|| match series {
                 true => format!("step {} of {} ({})", i + 1, plan.len(), step.event),
                 false => String::new(),
@@ -156,12 +155,14 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
 
 /// A refused connection to the default URL means no `hookcli listen` runs
 /// yet: say so, with the two ways forward, instead of a socket error.
-fn nothing_listening(url: &str, e: DeliverError) -> anyhow::Error {
-    let port = crate::config::active().port.unwrap_or(8787);
+fn nothing_listening(url: &str, default_url: &str, e: DeliverError) -> anyhow::Error {
     match e {
-        DeliverError::Connect { .. } if url == format!("http://127.0.0.1:{port}/") => {
+        DeliverError::Connect { .. } if url == default_url => {
+            let at = default_url
+                .trim_start_matches("http://")
+                .trim_end_matches('/');
             anyhow::anyhow!(
-                "nothing is listening at 127.0.0.1:{port} (the default); start `hookcli listen` or pass --url"
+                "nothing is listening at {at} (the default); start `hookcli listen` or pass --url"
             )
         }
         e => e.into(),
