@@ -917,9 +917,19 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("{s:?} is too large"))
 }
 
-/// Parses the command line with the config file's settings as defaults:
+/// Why a command line does not run.
+#[derive(Debug)]
+pub enum NotRun {
+    /// Help or the version, for clap to print as it has them.
+    Shown(clap::Error),
+    /// A usage error: its line and maybe a `try: …` line, already safe for
+    /// a terminal; main prints them and exits 2.
+    Usage { line: String, tip: Option<String> },
+}
+
+/// Parses the command line with the config file's settings under it:
 /// flags, then environment variables, then the file, then built-ins.
-pub fn parse_with(file: Option<&crate::config::FileConfig>) -> Cli {
+pub fn parse_with(file: Option<&crate::config::FileConfig>) -> Result<Cli, NotRun> {
     use clap::{CommandFactory, FromArgMatches};
     let cmd = Cli::command();
     let args: Vec<String> = std::env::args_os()
@@ -929,18 +939,17 @@ pub fn parse_with(file: Option<&crate::config::FileConfig>) -> Cli {
     let matches = cmd
         .clone()
         .try_get_matches()
-        .unwrap_or_else(|e| usage_exit(e, &cmd, &args));
+        .map_err(|e| not_run(e, &cmd, &args))?;
     if let Some((name, sub)) = matches.subcommand()
         && let Some(line) = port_given_twice(name, sub)
     {
-        eprintln!("hookcli: error: {line}");
-        std::process::exit(2)
+        return Err(NotRun::Usage { line, tip: None });
     }
-    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| usage_exit(e, &cmd, &args));
+    let mut cli = Cli::from_arg_matches(&matches).map_err(|e| not_run(e, &cmd, &args))?;
     if let (Some(f), Some((_, sub))) = (file, matches.subcommand()) {
         apply_file(&mut cli.command, sub, f);
     }
-    cli
+    Ok(cli)
 }
 
 /// `--bind HOST:PORT` and `--port N` both typed, naming different ports:
@@ -962,9 +971,9 @@ fn port_given_twice(sub: &str, m: &clap::ArgMatches) -> Option<String> {
     })
 }
 
-/// Help and version print as clap has them; a usage error is one line
-/// (and a `try:`), exit 2.
-fn usage_exit(e: clap::Error, cmd: &clap::Command, args: &[String]) -> ! {
+/// Help and version are shown as clap has them; a usage error is one line
+/// (and a `try:`).
+fn not_run(e: clap::Error, cmd: &clap::Command, args: &[String]) -> NotRun {
     use clap::error::ErrorKind;
     if matches!(
         e.kind(),
@@ -972,14 +981,13 @@ fn usage_exit(e: clap::Error, cmd: &clap::Command, args: &[String]) -> ! {
             | ErrorKind::DisplayVersion
             | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
     ) {
-        e.exit()
+        return NotRun::Shown(e);
     }
     let (line, tip) = crate::usage::render(&e, cmd, args);
-    eprintln!("hookcli: error: {}", crate::output::one_line(&line));
-    if let Some(tip) = tip {
-        eprintln!("{}", crate::output::one_line(&tip));
+    NotRun::Usage {
+        line: crate::output::one_line(&line).into_owned(),
+        tip: tip.map(|t| crate::output::one_line(&t).into_owned()),
     }
-    std::process::exit(2)
 }
 
 /// The one place hookcli.toml applies: each setting the file holds goes

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use hookcli::cli::Command;
+use hookcli::cli::{Command, NotRun};
 use hookcli::cmd;
 
 fn main() -> ExitCode {
@@ -13,7 +13,15 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let cli = hookcli::cli::parse_with(file.as_ref().map(|(_, c)| c));
+    let cli = match hookcli::cli::parse_with(file.as_ref().map(|(_, c)| c)) {
+        Ok(cli) => cli,
+        Err(NotRun::Shown(help)) => help.exit(),
+        Err(NotRun::Usage { line, tip }) => {
+            eprintln!("hookcli: error: {line}");
+            tip.into_iter().for_each(|t| eprintln!("{t}"));
+            return ExitCode::from(2);
+        }
+    };
     hookcli::output::settle_color(cli.color.forced());
     let result = match cli.command {
         Command::Listen(args) => cmd::listen::run(*args),
