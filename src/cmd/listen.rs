@@ -186,7 +186,7 @@ pub fn resolve_token(
     // The two flags do not conflict: `export HOOKCLI_RELAY_TOKEN=…; …
     // --token-env HOOKCLI_RELAY_TOKEN` is what people naturally type.
     if let Some(var) = var {
-        return match std::env::var(&var) {
+        return match std::env::var(var) {
             Ok(v) if !v.is_empty() => Ok(Some(crate::secret::Secret::new(v))),
             _ => Err(usage(format!(
                 "environment variable {var} (named for the relay token) is not set"
