@@ -225,15 +225,17 @@ fn check_table_json_and_junit() {
     snapshot!("check_junit", check("junit"), &none);
 }
 
-/// send with a fixed body to an app answering 202.
-#[test]
-fn send_human_and_json() {
+/// `hookcli send --provider github ARGS` to an app answering 202, plain
+/// then `--json`, and the values of the forged requests that change from
+/// run to run, named.
+fn send_both(args: &[&str]) -> (String, String, Vec<(String, &'static str)>) {
     let app = Receiver::start(|_| (202, b"queued".to_vec()));
     let url = format!("{}/gh", app.url());
     let send = |json: bool| {
         let mut cmd = hookcli();
-        cmd.args(["send", "--provider", "github", "--event", "ping"])
-            .args(["--url", &url, "--secret", SECRET, "--data", BODY]);
+        cmd.args(["send", "--provider", "github", "--url", &url])
+            .args(["--secret", SECRET])
+            .args(args);
         if json {
             cmd.arg("--json");
         }
@@ -241,20 +243,29 @@ fn send_human_and_json() {
         out.assert_code(0);
         out.stdout()
     };
-    let human = send(false);
-    let json = send(true);
-    let mut known = Vec::new();
-    for request in app.requests() {
-        if let Some(id) = request.header("x-github-delivery") {
-            known.push((id.to_string(), "[event_id]"));
-        }
-        // GitHub's hook runner names a random build.
-        if let Some(agent) = request.header("user-agent") {
-            known.push((agent.to_string(), "[user_agent]"));
-        }
-    }
-    let json: Value = serde_json::from_str(json.trim()).unwrap();
-    let json = redact_date(json);
+    let (human, json) = (send(false), send(true));
+    let known = app
+        .requests()
+        .iter()
+        .flat_map(|r| {
+            [
+                r.header("x-github-delivery")
+                    .map(|v| (v.to_string(), "[event_id]")),
+                // GitHub's hook runner names a random build.
+                r.header("user-agent")
+                    .map(|v| (v.to_string(), "[user_agent]")),
+            ]
+        })
+        .flatten()
+        .collect();
+    (human, json, known)
+}
+
+/// send with a fixed body.
+#[test]
+fn send_human_and_json() {
+    let (human, json, known) = send_both(&["--event", "ping", "--data", BODY]);
+    let json = redact_date(serde_json::from_str(json.trim()).unwrap());
     snapshot!("send_human", human, &known);
     snapshot!(
         "send_json",
@@ -323,34 +334,7 @@ fn an_error_is_one_line() {
 /// A series (`--event` twice): each line says its step, then a summary.
 #[test]
 fn send_series_summary() {
-    let app = Receiver::start(|_| (202, b"queued".to_vec()));
-    let url = format!("{}/gh", app.url());
-    let send = |json: bool| {
-        let mut cmd = hookcli();
-        cmd.args(["send", "--provider", "github", "--event", "ping"])
-            .args(["--event", "push", "--url", &url, "--secret", SECRET]);
-        if json {
-            cmd.arg("--json");
-        }
-        let out = run(&mut cmd);
-        out.assert_code(0);
-        out.stdout()
-    };
-    let human = send(false);
-    let json = send(true);
-    let known: Vec<(String, &str)> = app
-        .requests()
-        .iter()
-        .flat_map(|r| {
-            [
-                r.header("x-github-delivery")
-                    .map(|v| (v.to_string(), "[event_id]")),
-                r.header("user-agent")
-                    .map(|v| (v.to_string(), "[user_agent]")),
-            ]
-        })
-        .flatten()
-        .collect();
+    let (human, json, known) = send_both(&["--event", "ping", "--event", "push"]);
     let lines: Vec<Value> = json
         .lines()
         .map(|l| redact_push(redact_date(serde_json::from_str(l).unwrap())))
