@@ -32,6 +32,7 @@ const FILTERS: &[(&str, &str)] = &[
     (r#""got": "\d+(\.\d+)? m?s""#, r#""got": "[ms]""#),
     (r" *\b\d+(\.\d+)? ms\b", " [ms]"),
     (r#""duration_ms": \d+(\.\d+)?"#, r#""duration_ms": "[ms]""#),
+    (r"token=[A-Za-z0-9_-]+", "token=[token]"),
     (r#"time="[^"]*""#, r#"time="[s]""#),
     (r#"timestamp="[^"]*""#, r#"timestamp="[time]""#),
 ];
@@ -162,6 +163,63 @@ fn listen_json_banner() {
     drop(listen);
     let known = [(store.path().display().to_string(), "[store]")];
     snapshot!("listen_json_banner", pretty(&banner), &known);
+}
+
+/// listen's banner in each of its forms: routes, enforce levels, a
+/// provider's own secret, the inspector; answering itself.
+#[test]
+fn listen_banners() {
+    let store = tempdir();
+    let known = [(store.path().display().to_string(), "[store]")];
+    let cases: [(&str, &[&str]); 2] = [
+        (
+            "routes",
+            &[
+                "--route",
+                "stripe:invoice.*=http://user:pw@127.0.0.1:9/billing?key=k",
+                "--route",
+                "/gh=http://127.0.0.1:9/gh",
+                "--enforce=strict",
+                "--secret-env",
+                "stripe=SNAPSHOT_STRIPE_SECRET",
+                "--inspect=0",
+            ],
+        ),
+        (
+            "respond",
+            &[
+                "--respond",
+                "204",
+                "--provider",
+                "github",
+                "--enforce",
+                "--secret",
+                SECRET,
+            ],
+        ),
+    ];
+    for (name, args) in cases {
+        for json in [false, true] {
+            let mut args = args.to_vec();
+            if json {
+                args.push("--json");
+            }
+            let envs = [("SNAPSHOT_STRIPE_SECRET", "whsec_snapshot")];
+            let listen = Listen::start(store.path(), &args, &envs);
+            // The banner is whole once the store line (or the JSON line) is out.
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while !(json || listen.stdout().contains("  store ")) {
+                assert!(Instant::now() < deadline, "{}", listen.stdout());
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let banner = match json {
+                true => pretty(listen.stdout().lines().next().unwrap()),
+                false => listen.stdout(),
+            };
+            let kind = if json { "json" } else { "human" };
+            snapshot!(format!("listen_banner_{name}_{kind}"), banner, &known);
+        }
+    }
 }
 
 #[test]
