@@ -226,6 +226,9 @@ Examples:
 Exit status: 0 the receiver answered 2xx (or --expect-status); 1 it answered something else;
 2 usage error (unknown provider or event, no secret, bad --set); 3 runtime error (network, file).";
 
+/// Where `send` goes without `--url`: a local `hookcli listen`.
+const SEND_URL: &str = "http://127.0.0.1:8787/";
+
 /// Where the signing secret comes from. Never printed, logged or stored.
 #[derive(Debug, Args, Clone, Default)]
 pub struct SecretArgs {
@@ -236,6 +239,14 @@ pub struct SecretArgs {
     /// Read the signing secret from this environment variable; PROVIDER=VAR gives one provider's (repeatable). Unnamed, each provider's own variable is read (`hookcli providers` names it).
     #[arg(long, value_name = "[PROVIDER=]VAR")]
     pub secret_env: Vec<crate::secret::SecretEnv>,
+
+    /// hookcli.toml's `[secrets]`, put here by [`parse_with`] (no flag).
+    #[arg(skip)]
+    pub file_secrets: Option<std::collections::BTreeMap<String, String>>,
+
+    /// hookcli.toml's `secret_env`, put here by [`parse_with`] (no flag).
+    #[arg(skip)]
+    pub file_secret_env: Option<String>,
 }
 
 /// Settings of the custom `hmac` provider.
@@ -301,8 +312,13 @@ pub struct SendArgs {
     pub base: Option<PathBuf>,
 
     /// Where to send it (default: a local `hookcli listen`, on hookcli.toml's port if it sets one).
-    #[arg(long, short = 'u', default_value = "http://127.0.0.1:8787/")]
+    #[arg(long, short = 'u', default_value = SEND_URL)]
     pub url: String,
+
+    /// The URL of the local listen that --url defaults to (hookcli.toml's
+    /// port, else 8787), put here by [`parse_with`] (no flag).
+    #[arg(skip = SEND_URL.to_string())]
+    pub default_url: String,
 
     #[command(flatten)]
     pub secret: SecretArgs,
@@ -698,6 +714,10 @@ pub enum ReportFormat {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    /// hookcli.toml's provider, put here by [`parse_with`]: it comes after
+    /// a recorded delivery's own (no flag).
+    #[arg(skip)]
+    pub file_provider: Option<String>,
     /// Provider whose deliveries to imitate (required unless hookcli.toml sets one).
     #[arg(long, short = 'p', value_parser = clap::builder::PossibleValuesParser::new(crate::provider::NAMES))]
     pub provider: Option<String>,
@@ -897,14 +917,21 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("{s:?} is too large"))
 }
 
-/// Parses the command line with the config file's settings as defaults:
+/// Why a command line does not run.
+#[derive(Debug)]
+pub enum NotRun {
+    /// Help or the version, for clap to print as it has them.
+    Shown(clap::Error),
+    /// A usage error: its line and maybe a `try: …` line, already safe for
+    /// a terminal; main prints them and exits 2.
+    Usage { line: String, tip: Option<String> },
+}
+
+/// Parses the command line with the config file's settings under it:
 /// flags, then environment variables, then the file, then built-ins.
-pub fn parse_with(file: Option<&crate::config::FileConfig>) -> Cli {
+pub fn parse_with(file: Option<&crate::config::FileConfig>) -> Result<Cli, NotRun> {
     use clap::{CommandFactory, FromArgMatches};
-    let mut cmd = Cli::command();
-    if let Some(f) = file {
-        cmd = with_defaults(cmd, f);
-    }
+    let cmd = Cli::command();
     let args: Vec<String> = std::env::args_os()
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())
@@ -912,14 +939,17 @@ pub fn parse_with(file: Option<&crate::config::FileConfig>) -> Cli {
     let matches = cmd
         .clone()
         .try_get_matches()
-        .unwrap_or_else(|e| usage_exit(e, &cmd, &args));
+        .map_err(|e| not_run(e, &cmd, &args))?;
     if let Some((name, sub)) = matches.subcommand()
         && let Some(line) = port_given_twice(name, sub)
     {
-        eprintln!("hookcli: error: {line}");
-        std::process::exit(2)
+        return Err(NotRun::Usage { line, tip: None });
     }
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| usage_exit(e, &cmd, &args))
+    let mut cli = Cli::from_arg_matches(&matches).map_err(|e| not_run(e, &cmd, &args))?;
+    if let (Some(f), Some((_, sub))) = (file, matches.subcommand()) {
+        apply_file(&mut cli.command, sub, f);
+    }
+    Ok(cli)
 }
 
 /// `--bind HOST:PORT` and `--port N` both typed, naming different ports:
@@ -941,9 +971,9 @@ fn port_given_twice(sub: &str, m: &clap::ArgMatches) -> Option<String> {
     })
 }
 
-/// Help and version print as clap has them; a usage error is one line
-/// (and a `try:`), exit 2.
-fn usage_exit(e: clap::Error, cmd: &clap::Command, args: &[String]) -> ! {
+/// Help and version are shown as clap has them; a usage error is one line
+/// (and a `try:`).
+fn not_run(e: clap::Error, cmd: &clap::Command, args: &[String]) -> NotRun {
     use clap::error::ErrorKind;
     if matches!(
         e.kind(),
@@ -951,49 +981,92 @@ fn usage_exit(e: clap::Error, cmd: &clap::Command, args: &[String]) -> ! {
             | ErrorKind::DisplayVersion
             | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
     ) {
-        e.exit()
+        return NotRun::Shown(e);
     }
     let (line, tip) = crate::usage::render(&e, cmd, args);
-    eprintln!("hookcli: error: {}", crate::output::one_line(&line));
-    if let Some(tip) = tip {
-        eprintln!("{}", crate::output::one_line(&tip));
+    NotRun::Usage {
+        line: crate::output::one_line(&line).into_owned(),
+        tip: tip.map(|t| crate::output::one_line(&t).into_owned()),
     }
-    std::process::exit(2)
 }
 
-fn with_defaults(mut cmd: clap::Command, f: &crate::config::FileConfig) -> clap::Command {
-    // clap keeps defaults for the life of the process.
-    fn leak(s: String) -> &'static str {
-        Box::leak(s.into_boxed_str())
-    }
-    let mut set = |sub: &str, arg: &'static str, value: Option<String>| {
-        if let Some(v) = value {
-            let v = leak(v);
-            cmd = std::mem::take(&mut cmd)
-                .mut_subcommand(sub, |s| s.mut_arg(arg, |a| a.default_value(v)));
+/// The one place hookcli.toml applies: each setting the file holds goes
+/// into the parsed arguments where neither a flag nor an environment
+/// variable gave one (a clap default counts as not given), so the commands
+/// read their arguments and nothing else.
+fn apply_file(command: &mut Command, m: &clap::ArgMatches, f: &crate::config::FileConfig) {
+    use clap::parser::ValueSource;
+    let defaulted = |id: &str| {
+        matches!(
+            m.try_get_raw(id).ok().and_then(|_| m.value_source(id)),
+            None | Some(ValueSource::DefaultValue)
+        )
+    };
+    let store = |s: &mut StoreArgs| {
+        if s.store.is_none() {
+            s.store = f.store.clone();
         }
     };
-    for sub in ["listen", "list", "show", "verify", "replay", "inspect"] {
-        set(
-            sub,
-            "store",
-            f.store.as_ref().map(|p| p.display().to_string()),
-        );
+    let secrets = |s: &mut SecretArgs| {
+        s.file_secrets = f.secrets.clone();
+        s.file_secret_env = f.secret_env.clone();
+    };
+    // --token-env, then --token or HOOKCLI_RELAY_TOKEN, then the file's token_env.
+    let token_env = |token: &Option<String>, var: &mut Option<String>| {
+        if token.is_none() && var.is_none() {
+            *var = f.token_env.clone();
+        }
+    };
+    fn or_file(arg: &mut Option<String>, file: &Option<String>) {
+        if arg.is_none() {
+            *arg = file.clone();
+        }
     }
-    // send and check read the file's provider themselves: a default would
-    // not satisfy clap's "required".
-    set("listen", "provider", f.provider.clone());
-    set("listen", "forward_to", f.forward_to.clone());
-    set("listen", "port", f.port.map(|p| p.to_string()));
-    // `send` with no --url goes to the listen that the same file configures.
-    set(
-        "send",
-        "url",
-        f.port.map(|p| format!("http://127.0.0.1:{p}/")),
-    );
-    set("listen", "relay", f.relay.clone());
-    set("listen", "channel", f.channel.clone());
-    cmd
+    match command {
+        Command::Listen(a) => {
+            store(&mut a.store);
+            secrets(&mut a.secret);
+            token_env(&a.token, &mut a.token_env);
+            or_file(&mut a.provider, &f.provider);
+            or_file(&mut a.forward_to, &f.forward_to);
+            or_file(&mut a.relay, &f.relay);
+            or_file(&mut a.channel, &f.channel);
+            if let Some(port) = f.port.filter(|_| defaulted("port")) {
+                a.port = port;
+            }
+        }
+        Command::List(a) => store(&mut a.store),
+        Command::Show(a) => store(&mut a.store),
+        Command::Verify(a) => {
+            store(&mut a.store);
+            secrets(&mut a.secret);
+        }
+        Command::Replay(a) => {
+            store(&mut a.store);
+            secrets(&mut a.secret);
+        }
+        Command::Inspect(a) => store(&mut a.store),
+        Command::Relay(a) => token_env(&a.token, &mut a.token_env),
+        Command::Check(a) => {
+            secrets(&mut a.secret);
+            a.file_provider = f.provider.clone();
+        }
+        Command::Send(a) => {
+            secrets(&mut a.secret);
+            // `send --from` re-sends recorded deliveries as their own provider.
+            if a.from.is_empty() {
+                or_file(&mut a.provider, &f.provider);
+            }
+            // With no --url, send goes to the listen the same file configures.
+            if let Some(port) = f.port {
+                a.default_url = format!("http://127.0.0.1:{port}/");
+                if defaulted("url") {
+                    a.url = a.default_url.clone();
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Reads `@FILE`, `-` or literal text.

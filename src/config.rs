@@ -99,29 +99,6 @@ pub fn parse(text: &str) -> Result<FileConfig, String> {
     Ok(config)
 }
 
-static ACTIVE: std::sync::OnceLock<FileConfig> = std::sync::OnceLock::new();
-
-/// Makes the loaded file the one the commands consult (once, in main).
-pub fn set_active(config: FileConfig) {
-    let _ = ACTIVE.set(config);
-}
-
-/// The loaded file's settings, or none.
-pub fn active() -> &'static FileConfig {
-    static EMPTY: FileConfig = FileConfig {
-        store: None,
-        provider: None,
-        secret_env: None,
-        secrets: None,
-        forward_to: None,
-        port: None,
-        relay: None,
-        channel: None,
-        token_env: None,
-    };
-    ACTIVE.get().unwrap_or(&EMPTY)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,6 +22,7 @@ pub mod output;
 pub mod printer;
 pub mod provider;
 pub mod relay;
+pub mod render;
 pub mod replay;
 pub mod secret;
 pub mod store;

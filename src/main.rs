@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use hookcli::cli::Command;
+use hookcli::cli::{Command, NotRun};
 use hookcli::cmd;
 
 fn main() -> ExitCode {
@@ -13,10 +13,15 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let cli = hookcli::cli::parse_with(file.as_ref().map(|(_, c)| c));
-    if let Some((_, c)) = &file {
-        hookcli::config::set_active(c.clone());
-    }
+    let cli = match hookcli::cli::parse_with(file.as_ref().map(|(_, c)| c)) {
+        Ok(cli) => cli,
+        Err(NotRun::Shown(help)) => help.exit(),
+        Err(NotRun::Usage { line, tip }) => {
+            eprintln!("hookcli: error: {line}");
+            tip.into_iter().for_each(|t| eprintln!("{t}"));
+            return ExitCode::from(2);
+        }
+    };
     hookcli::output::settle_color(cli.color.forced());
     let result = match cli.command {
         Command::Listen(args) => cmd::listen::run(*args),
@@ -31,7 +36,10 @@ fn main() -> ExitCode {
         Command::Keygen(args) => cmd::keygen::run(args),
         Command::Providers(args) => cmd::providers::run(args),
         Command::Completions(args) => cmd::completions::run(args),
-        Command::Config(args) => cmd::config::run(args, file.as_ref().map(|(p, _)| p.as_path())),
+        Command::Config(args) => {
+            let (path, settings) = file.unzip();
+            cmd::config::run(args, path.as_deref(), &settings.unwrap_or_default())
+        }
         Command::Man => cmd::completions::run_man(),
     };
     match result {

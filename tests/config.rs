@@ -133,3 +133,53 @@ fn no_file_is_fine_and_says_where_it_looked() {
             .ends_with("hookcli.toml")
     );
 }
+
+/// The file is applied once, into the parsed arguments, before a command
+/// runs: send's default URL follows its port (and says so when nothing
+/// listens there), check and the relay take its provider and token
+/// variable, and a flag still wins.
+#[test]
+fn the_file_is_applied_before_the_commands_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    std::fs::write(
+        dir.path().join("hookcli.toml"),
+        format!("port = {port}\nprovider = \"github\"\ntoken_env = \"CONFIG_TEST_TOKEN\"\n"),
+    )
+    .unwrap();
+
+    let (code, _, stderr) = out(hookcli(dir.path()).args(["send", "--secret", "s"]));
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "nothing is listening at 127.0.0.1:{port} (the default)"
+        )),
+        "{stderr}"
+    );
+    let (code, _, stderr) = out(hookcli(dir.path()).args([
+        "send",
+        "--secret",
+        "s",
+        "--url",
+        &format!("http://127.0.0.1:{port}/elsewhere"),
+    ]));
+    assert_eq!(code, 3, "{stderr}");
+    assert!(!stderr.contains("(the default)"), "{stderr}");
+
+    let app = crate::common::Receiver::start(|_| (200, b"ok".to_vec()));
+    let (code, stdout, stderr) = out(hookcli(dir.path())
+        .args(["check", "--secret", "s", "--format", "json", "--url"])
+        .arg(format!("{}/gh", app.url())));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.contains("\"provider\": \"github\""), "{stdout}");
+
+    let (code, _, stderr) = out(hookcli(dir.path()).args(["relay", "--port", "0"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("CONFIG_TEST_TOKEN (named for the relay token) is not set"),
+        "{stderr}"
+    );
+}

@@ -10,8 +10,8 @@ use serde_json::Value;
 use crate::common::{Listen, Receiver, hookcli, raw_request, request_head, run};
 use crate::inspect::{Inspect, tempdir};
 
-const SECRET: &str = "json-views-secret";
-const BODY: &str = r#"{"zen":"Keep it logically awesome.","hook_id":1}"#;
+pub const SECRET: &str = "json-views-secret";
+pub const BODY: &str = r#"{"zen":"Keep it logically awesome.","hook_id":1}"#;
 
 /// The fields every view has, under the same names.
 const SHARED: &[&str] = &[
@@ -26,6 +26,28 @@ const SHARED: &[&str] = &[
     "verdict",
     "body_size",
 ];
+
+/// The head of the GitHub `ping` delivery every view shows (body [`BODY`]).
+pub fn github_ping_head() -> Vec<u8> {
+    request_head(
+        "POST",
+        "/hooks/gh?attempt=1",
+        &[
+            ("Host".into(), b"hooks.example".to_vec()),
+            ("Content-Type".into(), b"application/json".to_vec()),
+            ("X-GitHub-Event".into(), b"ping".to_vec()),
+            (
+                "X-GitHub-Delivery".into(),
+                b"72d3162e-cc78-11e3-81ab-4c9367dc0958".to_vec(),
+            ),
+            (
+                "X-Hub-Signature-256".into(),
+                github_signature(BODY.as_bytes()).into_bytes(),
+            ),
+            ("Content-Length".into(), BODY.len().to_string().into_bytes()),
+        ],
+    )
+}
 
 fn github_signature(body: &[u8]) -> String {
     let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, SECRET.as_bytes());
@@ -95,24 +117,7 @@ fn views() -> Views {
         &["--url", &app.url(), "--secret", SECRET, "--json"],
         &[],
     );
-    let head = request_head(
-        "POST",
-        "/hooks/gh?attempt=1",
-        &[
-            ("Host".into(), b"hooks.example".to_vec()),
-            ("Content-Type".into(), b"application/json".to_vec()),
-            ("X-GitHub-Event".into(), b"ping".to_vec()),
-            (
-                "X-GitHub-Delivery".into(),
-                b"72d3162e-cc78-11e3-81ab-4c9367dc0958".to_vec(),
-            ),
-            (
-                "X-Hub-Signature-256".into(),
-                github_signature(BODY.as_bytes()).into_bytes(),
-            ),
-            ("Content-Length".into(), BODY.len().to_string().into_bytes()),
-        ],
-    );
+    let head = github_ping_head();
     let answer = raw_request(listen.addr(), &head, BODY.as_bytes()).unwrap();
     assert_eq!(answer.status, 202);
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -34,6 +34,7 @@ mod secrets_by_name;
 mod secrets_per_provider;
 mod send;
 mod sender_answers;
+mod snapshots_output;
 mod store_files;
 mod tour;
 mod truthful;

@@ -118,7 +118,7 @@ fn battery(
         .provider
         .clone()
         .or(recorded_provider)
-        .or_else(|| crate::config::active().provider.clone())
+        .or_else(|| args.file_provider.clone())
         .ok_or_else(|| match &recorded {
             Some(r) => usage(format!(
                 "{}: its provider is unknown; pass --provider",

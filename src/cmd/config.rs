@@ -4,8 +4,10 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
+use serde::Serialize;
+
 use crate::cli::ConfigArgs;
-use crate::config::{active, candidates};
+use crate::config::{FileConfig, candidates};
 
 /// One setting: its value and where it came from. `json` is the value for
 /// `--json`: `None` (null) where `value` is only an explanation.
@@ -26,9 +28,8 @@ struct ProviderSecret {
 
 /// The secret each provider gets from hookcli.toml's `[secrets]` or its
 /// conventional variable (what listen and verify read; flags aside).
-fn provider_secrets(file: Option<&Path>) -> anyhow::Result<Vec<ProviderSecret>> {
+fn provider_secrets(file: Option<&Path>, f: &FileConfig) -> anyhow::Result<Vec<ProviderSecret>> {
     use crate::secret::{Origin, resolve::Given};
-    let f = active();
     let given = Given {
         file_secrets: f.secrets.as_ref(),
         ..Given::default()
@@ -59,12 +60,49 @@ fn provider_secrets(file: Option<&Path>) -> anyhow::Result<Vec<ProviderSecret>> 
     Ok(out)
 }
 
+/// `config --json`.
+#[derive(Serialize)]
+struct ConfigDoc<'a> {
+    file: Option<&'a Path>,
+    looked_in: Vec<String>,
+    settings: Keyed<Setting<'a>>,
+    /// Each provider's own secret: never its value, only whether it is set.
+    secrets: Keyed<SecretDoc<'a>>,
+}
+
+#[derive(Serialize)]
+struct Setting<'a> {
+    value: Option<&'a str>,
+    source: &'a str,
+}
+
+#[derive(Serialize)]
+struct SecretDoc<'a> {
+    value: Option<&'static str>,
+    variable: &'a str,
+    source: &'a str,
+}
+
+/// An object whose keys keep the order they are listed in.
+struct Keyed<T>(Vec<(&'static str, T)>);
+
+impl<T: Serialize> Serialize for Keyed<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-pub fn run(args: ConfigArgs, file: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let f = active();
+/// `file` is the config file found, if any, and `f` what it sets.
+pub fn run(args: ConfigArgs, file: Option<&Path>, f: &FileConfig) -> anyhow::Result<ExitCode> {
     let from_file = |what: bool| -> String {
         match (what, file) {
             (true, Some(p)) => format!("file {}", p.display()),
@@ -95,7 +133,7 @@ pub fn run(args: ConfigArgs, file: Option<&Path>) -> anyhow::Result<ExitCode> {
         json: f.provider.clone(),
         source: from_file(f.provider.is_some()),
     });
-    let secrets = provider_secrets(file)?;
+    let secrets = provider_secrets(file, f)?;
     let secret_set = match (env("HOOKCLI_SECRET"), &f.secret_env) {
         (Some(_), _) => true,
         (None, Some(var)) => env(var).is_some(),
@@ -181,26 +219,35 @@ pub fn run(args: ConfigArgs, file: Option<&Path>) -> anyhow::Result<ExitCode> {
         .map(|p| p.display().to_string())
         .collect();
     if args.json {
-        let settings: serde_json::Map<String, serde_json::Value> = rows
-            .iter()
-            .map(|r| {
-                (
-                    r.key.to_string(),
-                    serde_json::json!({ "value": r.json, "source": r.source }),
-                )
-            })
-            .collect();
-        let secrets: serde_json::Map<String, serde_json::Value> = secrets
-            .iter()
-            .map(|s| {
-                let value = s.set.then_some("(redacted)");
-                let doc =
-                    serde_json::json!({ "value": value, "variable": s.var, "source": s.source });
-                (s.provider.to_string(), doc)
-            })
-            .collect();
-        let doc = serde_json::json!({ "file": file, "looked_in": looked, "settings": settings, "secrets": secrets });
-        writeln!(out, "{doc}")?;
+        let doc = ConfigDoc {
+            file,
+            looked_in: looked,
+            settings: Keyed(
+                rows.iter()
+                    .map(|r| {
+                        let setting = Setting {
+                            value: r.json.as_deref(),
+                            source: &r.source,
+                        };
+                        (r.key, setting)
+                    })
+                    .collect(),
+            ),
+            secrets: Keyed(
+                secrets
+                    .iter()
+                    .map(|s| {
+                        let doc = SecretDoc {
+                            value: s.set.then_some("(redacted)"),
+                            variable: &s.var,
+                            source: &s.source,
+                        };
+                        (s.provider, doc)
+                    })
+                    .collect(),
+            ),
+        };
+        writeln!(out, "{}", serde_json::to_string(&doc)?)?;
     } else {
         match file {
             Some(p) => writeln!(out, "config file  {}", p.display())?,

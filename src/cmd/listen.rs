@@ -182,15 +182,11 @@ pub fn resolve_token(
     var: Option<&str>,
 ) -> anyhow::Result<Option<crate::secret::Secret>> {
     // --token-env, then --token or HOOKCLI_RELAY_TOKEN (clap puts either in
-    // `token`), then the file's token_env. The two flags do not conflict:
-    // `export HOOKCLI_RELAY_TOKEN=…; … --token-env HOOKCLI_RELAY_TOKEN` is
-    // what people naturally type.
-    let from_file = crate::config::active()
-        .token_env
-        .clone()
-        .filter(|_| token.is_none());
-    if let Some(var) = var.map(str::to_string).or(from_file) {
-        return match std::env::var(&var) {
+    // `token`), then the file's token_env (put in `var` by cli::parse_with).
+    // The two flags do not conflict: `export HOOKCLI_RELAY_TOKEN=…; …
+    // --token-env HOOKCLI_RELAY_TOKEN` is what people naturally type.
+    if let Some(var) = var {
+        return match std::env::var(var) {
             Ok(v) if !v.is_empty() => Ok(Some(crate::secret::Secret::new(v))),
             _ => Err(usage(format!(
                 "environment variable {var} (named for the relay token) is not set"

@@ -70,12 +70,11 @@ pub fn secrets(
     also_named: &[&str],
     role: KeyRole,
 ) -> anyhow::Result<Secrets> {
-    let file = crate::config::active();
     let given = Given {
         secret: args.secret.as_deref(),
         secret_env: &args.secret_env,
-        file_secrets: file.secrets.as_ref(),
-        file_secret_env: file.secret_env.as_deref(),
+        file_secrets: args.file_secrets.as_ref(),
+        file_secret_env: args.file_secret_env.as_deref(),
         provider,
         also_named,
     };

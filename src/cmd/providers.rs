@@ -5,6 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use colored::Colorize;
+use serde::Serialize;
 
 use crate::cli::ProvidersArgs;
 use crate::fixture::{self, Entry, flow};
@@ -49,15 +50,14 @@ pub fn run(args: ProvidersArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if args.json {
-        let list: Vec<serde_json::Value> = providers
-            .iter()
-            .map(|p| describe(p.as_ref(), &events_of(p.as_ref())))
-            .collect();
-        writeln!(
-            std::io::stdout(),
-            "{}",
-            serde_json::json!({ "schema": 1, "providers": list })
-        )?;
+        let doc = ProvidersDoc {
+            schema: 1,
+            providers: providers
+                .iter()
+                .map(|p| describe(p.as_ref(), &events_of(p.as_ref())))
+                .collect(),
+        };
+        writeln!(std::io::stdout(), "{}", serde_json::to_string(&doc)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut out = std::io::stdout().lock();
@@ -95,32 +95,71 @@ pub fn run(args: ProvidersArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A provider as `--json` shows it.
-fn describe(p: &dyn Provider, events: &[&Entry]) -> serde_json::Value {
-    let events: Vec<serde_json::Value> = events
-        .iter()
-        .map(|e| serde_json::json!({"name": e.event, "description": e.description, "content_type": e.content_type}))
-        .collect();
-    let flows: Vec<serde_json::Value> = flow::flows(p.name())
-        .iter()
-        .map(|f| {
-            let steps: Vec<&str> = f.steps.iter().map(|s| s.event.as_str()).collect();
-            serde_json::json!({"name": f.name, "description": f.description, "steps": steps})
-        })
-        .collect();
-    let mut v = serde_json::to_value(p.info()).expect("ProviderInfo serializes");
-    v["default_event"] = fixture::default_event(p.name()).into();
-    v["signed"] = p.signed().into();
-    v["handshake"] = p.handshake().map(|h| h.event).into();
-    // Asymmetric: sign with a private key, verify with a public one.
-    v["keygen"] = provider::KEYGEN_NAMES.contains(&p.name()).into();
-    // The variables read when no flag names one: listen and verify's, and
-    // send, check and replay's (they differ for the asymmetric schemes).
-    v["secret_env"] = provider::secret_env(p.name(), KeyRole::Verify).into();
-    v["signing_secret_env"] = provider::secret_env(p.name(), KeyRole::Sign).into();
-    v["events"] = events.into();
-    v["flows"] = flows.into();
-    v
+/// `providers --json`.
+#[derive(Serialize)]
+struct ProvidersDoc {
+    schema: u32,
+    providers: Vec<ProviderDoc>,
+}
+
+/// A provider as `--json` shows it: its info, then what hookcli does with it.
+#[derive(Serialize)]
+struct ProviderDoc {
+    #[serde(flatten)]
+    info: provider::ProviderInfo,
+    default_event: Option<&'static str>,
+    signed: bool,
+    handshake: Option<&'static str>,
+    /// Asymmetric: sign with a private key, verify with a public one.
+    keygen: bool,
+    /// The variables read when no flag names one: listen and verify's, and
+    /// send, check and replay's (they differ for the asymmetric schemes).
+    secret_env: Option<&'static str>,
+    signing_secret_env: Option<&'static str>,
+    events: Vec<EventDoc>,
+    flows: Vec<FlowDoc>,
+}
+
+#[derive(Serialize)]
+struct EventDoc {
+    name: &'static str,
+    description: &'static str,
+    content_type: &'static str,
+}
+
+#[derive(Serialize)]
+struct FlowDoc {
+    name: String,
+    description: String,
+    steps: Vec<String>,
+}
+
+fn describe(p: &dyn Provider, events: &[&Entry]) -> ProviderDoc {
+    ProviderDoc {
+        info: p.info(),
+        default_event: fixture::default_event(p.name()),
+        signed: p.signed(),
+        handshake: p.handshake().map(|h| h.event),
+        keygen: provider::KEYGEN_NAMES.contains(&p.name()),
+        secret_env: provider::secret_env(p.name(), KeyRole::Verify),
+        signing_secret_env: provider::secret_env(p.name(), KeyRole::Sign),
+        events: events
+            .iter()
+            .map(|e| EventDoc {
+                name: e.event,
+                description: e.description,
+                content_type: e.content_type,
+            })
+            .collect(),
+        flows: flow::flows(p.name())
+            .into_iter()
+            .map(|f| FlowDoc {
+                steps: f.steps.iter().map(|s| s.event.clone()).collect(),
+                name: f.name,
+                description: f.description,
+            })
+            .collect(),
+    }
 }
 
 fn summary(out: &mut impl Write, p: &dyn Provider) -> std::io::Result<()> {

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use colored::Colorize;
+use serde::Serialize;
 
 use crate::cli::{SendArgs, read_data};
 use crate::client::{DeliverError, Response};
@@ -24,7 +25,6 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
     let name = args
         .provider
         .clone()
-        .or_else(|| crate::config::active().provider.clone())
         .ok_or_else(|| usage("--provider is required (or set provider in hookcli.toml); `hookcli providers` lists them"))?;
     let provider = provider(&name, &args.hmac)?;
     if args.flow.as_deref() == Some("") {
@@ -116,7 +116,7 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
         let forged = forge_step(step)?;
         let response = runtime
             .block_on(client.deliver(&forged.request, args.timeout))
-            .map_err(|e| nothing_listening(&args.url, e))
+            .map_err(|e| nothing_listening(&args.url, &args.default_url, e))
             .with_context(|| match series {
                 true => format!("step {} of {} ({})", i + 1, plan.len(), step.event),
                 false => String::new(),
@@ -125,10 +125,12 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
         if args.json {
             let mut line = render_json(provider.name(), &forged, &response, ok, secret.as_ref());
             if series {
-                line["step"] = (i + 1).into();
-                line["flow"] = args.flow.clone().into();
+                line.step = Some(Step {
+                    step: i + 1,
+                    flow: args.flow.as_deref(),
+                });
             }
-            writeln!(std::io::stdout(), "{line}")?;
+            writeln!(std::io::stdout(), "{}", serde_json::to_string(&line)?)?;
         } else {
             render_human(provider.name(), &forged, &response, ok)?;
             if let Some(code) = args.expect_status.filter(|c| *c != response.status) {
@@ -156,12 +158,14 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
 
 /// A refused connection to the default URL means no `hookcli listen` runs
 /// yet: say so, with the two ways forward, instead of a socket error.
-fn nothing_listening(url: &str, e: DeliverError) -> anyhow::Error {
-    let port = crate::config::active().port.unwrap_or(8787);
+fn nothing_listening(url: &str, default_url: &str, e: DeliverError) -> anyhow::Error {
     match e {
-        DeliverError::Connect { .. } if url == format!("http://127.0.0.1:{port}/") => {
+        DeliverError::Connect { .. } if url == default_url => {
+            let at = default_url
+                .trim_start_matches("http://")
+                .trim_end_matches('/');
             anyhow::anyhow!(
-                "nothing is listening at 127.0.0.1:{port} (the default); start `hookcli listen` or pass --url"
+                "nothing is listening at {at} (the default); start `hookcli listen` or pass --url"
             )
         }
         e => e.into(),
@@ -265,25 +269,22 @@ fn render_summary(flow: Option<&str>, outcomes: &[Outcome], json: bool) -> std::
     let good = outcomes.iter().filter(|o| o.ok).count();
     let mut out = std::io::stdout().lock();
     if json {
-        let steps: Vec<serde_json::Value> = outcomes
-            .iter()
-            .map(|o| {
-                serde_json::json!({
-                    "event_type": o.event,
-                    "status": o.status,
-                    "ok": o.ok,
-                    "duration_ms": o.elapsed.as_secs_f64() * 1000.0,
+        let line = SummaryLine {
+            kind: "summary",
+            flow,
+            sent: outcomes.len(),
+            ok: good,
+            steps: outcomes
+                .iter()
+                .map(|o| StepLine {
+                    event_type: &o.event,
+                    status: o.status,
+                    ok: o.ok,
+                    duration_ms: o.elapsed.as_secs_f64() * 1000.0,
                 })
-            })
-            .collect();
-        let line = serde_json::json!({
-            "type": "summary",
-            "flow": flow,
-            "sent": outcomes.len(),
-            "ok": good,
-            "steps": steps,
-        });
-        return writeln!(out, "{line}");
+                .collect(),
+        };
+        return writeln!(out, "{}", serde_json::to_string(&line)?);
     }
     let what = match flow {
         Some(name) => format!("flow {name}"),
@@ -395,39 +396,98 @@ fn render_human(
     Ok(())
 }
 
-fn render_json(
-    provider: &str,
-    forged: &Forged,
+/// One `send --json` line: what was sent and what came back.
+#[derive(Serialize)]
+struct SendLine<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    ok: bool,
+    provider: &'a str,
+    event_type: &'a str,
+    event_id: Option<&'a str>,
+    request: SentRequest<'a>,
+    response: Answer,
+    /// In a series (`--event` repeated, `--flow`): which step, of which flow.
+    #[serde(flatten)]
+    step: Option<Step<'a>>,
+}
+
+#[derive(Serialize)]
+struct Step<'a> {
+    step: usize,
+    flow: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct SentRequest<'a> {
+    method: &'a str,
+    url: &'a str,
+    headers: serde_json::Value,
+    body_sha256: String,
+    body_size: usize,
+}
+
+#[derive(Serialize)]
+struct Answer {
+    status: u16,
+    duration_ms: f64,
+    headers: serde_json::Value,
+    body: serde_json::Value,
+}
+
+/// The `--json` line after a series.
+#[derive(Serialize)]
+struct SummaryLine<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    flow: Option<&'a str>,
+    sent: usize,
+    ok: usize,
+    steps: Vec<StepLine<'a>>,
+}
+
+#[derive(Serialize)]
+struct StepLine<'a> {
+    event_type: &'a str,
+    status: u16,
+    ok: bool,
+    duration_ms: f64,
+}
+
+fn render_json<'a>(
+    provider: &'a str,
+    forged: &'a Forged,
     resp: &Response,
     ok: bool,
     secret: Option<&Secret>,
-) -> serde_json::Value {
+) -> SendLine<'a> {
     let req = &forged.request;
     // GitLab sends its token as a header: never echo a secret in JSON.
     let redacted = req.headers.iter().map(|(n, v)| match secret {
         Some(s) if contains(v, s.as_bytes()) => (n, b"(redacted)".as_slice()),
         _ => (n, v),
     });
-    serde_json::json!({
-        "type": "send",
-        "ok": ok,
-        "provider": provider,
-        "event_type": forged.event,
-        "event_id": forged.event_id,
-        "request": {
-            "method": req.method,
-            "url": req.url,
-            "headers": headers_json(redacted),
-            "body_sha256": crate::provider::crypto::sha256_hex(&req.body),
-            "body_size": req.body.len(),
+    SendLine {
+        kind: "send",
+        ok,
+        provider,
+        event_type: &forged.event,
+        event_id: forged.event_id.as_deref(),
+        request: SentRequest {
+            method: &req.method,
+            url: &req.url,
+            headers: headers_json(redacted),
+            body_sha256: crate::provider::crypto::sha256_hex(&req.body),
+            body_size: req.body.len(),
         },
-        "response": {
-            "status": resp.status,
-            "duration_ms": resp.elapsed.as_secs_f64() * 1000.0,
-            "headers": headers_json(resp.headers.iter().map(|(n, v)| (n.as_str(), v.as_slice()))),
-            "body": body_json(&resp.body),
-        }
-    })
+        response: Answer {
+            status: resp.status,
+            duration_ms: resp.elapsed.as_secs_f64() * 1000.0,
+            headers: headers_json(resp.headers.iter().map(|(n, v)| (n.as_str(), v.as_slice()))),
+            body: body_json(&resp.body),
+        },
+        step: None,
+    }
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

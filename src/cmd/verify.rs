@@ -40,15 +40,15 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
 
     let mut out = std::io::stdout().lock();
     if args.json {
-        let doc = serde_json::json!({
-            "id": d.id,
-            "provider": provider.name(),
-            "judged_at": if args.now { "now" } else { "arrival" },
-            "verdict": verdict,
-            "explanation": verdict.explain(),
-            "findings": findings,
-        });
-        writeln!(out, "{doc}")?;
+        let doc = VerifyDoc {
+            id: &d.id,
+            provider: provider.name(),
+            judged_at: if args.now { "now" } else { "arrival" },
+            verdict: &verdict,
+            explanation: verdict.explain(),
+            findings: &findings,
+        };
+        writeln!(out, "{}", serde_json::to_string(&doc)?)?;
     } else {
         writeln!(
             out,
@@ -79,6 +79,19 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     // Nothing to fail for a provider that signs nothing: the verdict says
     // `unsigned`, and a CI job running verify over every delivery passes.
     Ok(exit(verdict.is_valid() || !provider.signed()))
+}
+
+/// `verify --json`: the verdict, judged as of `judged_at`, and what else
+/// can be told.
+#[derive(serde::Serialize)]
+struct VerifyDoc<'a> {
+    id: &'a str,
+    provider: &'a str,
+    /// `arrival`, or `now` under `--now`.
+    judged_at: &'static str,
+    verdict: &'a Verdict,
+    explanation: String,
+    findings: &'a [String],
 }
 
 /// The request as the provider signed it: the public URL when recorded.

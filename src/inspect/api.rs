@@ -57,14 +57,19 @@ fn store_err(store: &Store) -> impl Fn(rusqlite::Error) -> ApiError + '_ {
 /// `GET /api/info`: what the page needs to know about this launch. The
 /// secret itself is never part of it.
 pub fn info(state: &State) -> Answer {
-    Answer::Json(json!({
-        "version": env!("CARGO_PKG_VERSION"),
-        "store": state.store.path,
-        "resign": state.resign.as_ref().map(|r| json!({
-            "provider": r.provider.as_ref().map(|p| p.name()),
-            "secret_from": r.source,
-        })),
-    }))
+    json_answer(view::Info {
+        version: env!("CARGO_PKG_VERSION"),
+        store: &state.store.path,
+        resign: state.resign.as_ref().map(|r| view::ResignInfo {
+            provider: r.provider.as_ref().map(|p| p.name()),
+            secret_from: &r.source,
+        }),
+    })
+}
+
+/// A typed view as the JSON answer.
+fn json_answer(view: impl serde::Serialize) -> Answer {
+    Answer::Json(serde_json::to_value(view).unwrap_or_default())
 }
 
 /// `GET /api/deliveries?provider=&event=&status=&verdict=&q=&limit=`.
@@ -88,10 +93,10 @@ pub async fn list(state: Arc<State>, query: HashMap<String, String>) -> Result<A
                 SearchError::Status(_) => ApiError::new(400, e.to_string()),
                 SearchError::Sqlite(s) => store_err(store)(s),
             })?;
-            Ok(Answer::Json(json!({
-                "cursor": cursor,
-                "deliveries": rows.iter().map(view::row).collect::<Vec<_>>(),
-            })))
+            Ok(json_answer(view::Deliveries {
+                cursor,
+                deliveries: rows.iter().map(view::row).collect(),
+            }))
         })
         .await
 }
@@ -107,7 +112,7 @@ pub async fn changes(state: Arc<State>, query: HashMap<String, String>) -> Resul
             .read(|store, conn| store::search::cursor(conn).map_err(store_err(store)))
             .await?;
         if now != given || Instant::now() >= deadline || *closing.borrow() {
-            return Ok(Answer::Json(json!({ "cursor": now })));
+            return Ok(json_answer(view::Changes { cursor: now }));
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(200)) => {}
@@ -147,7 +152,7 @@ pub async fn delivery(state: Arc<State>, key: String, shape: Shape) -> Result<An
         .read(move |store, conn| {
             let (d, attempts) = find(store, conn, &key)?;
             Ok(match shape {
-                Shape::Detail => Answer::Json(json!(view::detail(&d, &attempts))),
+                Shape::Detail => json_answer(view::detail(&d, &attempts)),
                 Shape::Curl => Answer::Text(crate::curl::command(&d)),
                 Shape::Document => Answer::Json(portable::document(&d, &attempts)),
             })

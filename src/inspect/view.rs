@@ -3,7 +3,7 @@
 //! size and SHA-256; the page puts them in text nodes, never in markup.
 
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::provider::Headers;
 use crate::provider::crypto::sha256_hex;
@@ -47,43 +47,95 @@ fn pretty(doc: &Value) -> Option<String> {
     String::from_utf8(out.0).ok()
 }
 
-fn headers(h: &Headers) -> Value {
+/// Headers as `[[name, value], ...]`, in order, values lossy UTF-8.
+pub type HeaderPairs = Vec<(String, String)>;
+
+fn headers(h: &Headers) -> HeaderPairs {
     h.iter()
-        .map(|(n, v)| json!([n, String::from_utf8_lossy(v)]))
+        .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v).into_owned()))
         .collect()
 }
 
-/// A body: text when UTF-8 (pretty-printed too when JSON, fields when a
-/// form), else hex; always its size and SHA-256.
-pub fn body(bytes: &[u8], content_type: Option<&str>) -> Value {
-    let shown = &bytes[..bytes.len().min(SHOWN)];
-    let mut v = json!({
-        "size": bytes.len(),
-        "sha256": sha256_hex(bytes),
-        "truncated": shown.len() < bytes.len(),
-    });
-    match std::str::from_utf8(bytes) {
-        Ok(text) => {
-            v["text"] = String::from_utf8_lossy(shown).into();
-            let trimmed = text.trim_start();
-            let small = bytes.len() <= PRETTY_INPUT;
-            if small
-                && (trimmed.starts_with('{') || trimmed.starts_with('['))
-                && let Ok(doc) = serde_json::from_str::<Value>(text)
-            {
-                if let Some(p) = pretty(&doc) {
-                    v["json"] = p.into();
-                }
-            } else if small && content_type.is_some_and(|ct| ct.contains("x-www-form-urlencoded")) {
-                v["form"] = url::form_urlencoded::parse(bytes)
+/// A body for display: text when UTF-8 (pretty-printed too when JSON,
+/// fields when a form), else hex; always its size and SHA-256.
+#[derive(Serialize)]
+pub struct Body {
+    pub size: usize,
+    pub sha256: String,
+    pub truncated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub json: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub form: Option<HeaderPairs>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hex: Option<String>,
+}
+
+impl Body {
+    pub fn of(bytes: &[u8], content_type: Option<&str>) -> Body {
+        let shown = &bytes[..bytes.len().min(SHOWN)];
+        let mut b = Body {
+            size: bytes.len(),
+            sha256: sha256_hex(bytes),
+            truncated: shown.len() < bytes.len(),
+            text: None,
+            json: None,
+            form: None,
+            hex: None,
+        };
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            b.hex = Some(hex::encode(shown));
+            return b;
+        };
+        b.text = Some(String::from_utf8_lossy(shown).into_owned());
+        let trimmed = text.trim_start();
+        let small = bytes.len() <= PRETTY_INPUT;
+        if small
+            && (trimmed.starts_with('{') || trimmed.starts_with('['))
+            && let Ok(doc) = serde_json::from_str::<Value>(text)
+        {
+            b.json = pretty(&doc);
+        } else if small && content_type.is_some_and(|ct| ct.contains("x-www-form-urlencoded")) {
+            b.form = Some(
+                url::form_urlencoded::parse(bytes)
                     .take(FORM_FIELDS)
-                    .map(|(k, val)| json!([k, val]))
-                    .collect();
-            }
+                    .map(|(k, val)| (k.into_owned(), val.into_owned()))
+                    .collect(),
+            );
         }
-        Err(_) => v["hex"] = hex::encode(shown).into(),
+        b
     }
-    v
+}
+
+/// `GET /api/info`: this launch, never its secret.
+#[derive(Serialize)]
+pub struct Info<'a> {
+    pub version: &'static str,
+    pub store: &'a std::path::Path,
+    pub resign: Option<ResignInfo<'a>>,
+}
+
+/// What re-signed replays sign with: the provider and where the secret
+/// came from.
+#[derive(Serialize)]
+pub struct ResignInfo<'a> {
+    pub provider: Option<&'a str>,
+    pub secret_from: &'a str,
+}
+
+/// `GET /api/deliveries`: the rows, and the cursor to ask for changes after.
+#[derive(Serialize)]
+pub struct Deliveries {
+    pub cursor: String,
+    pub deliveries: Vec<Row>,
+}
+
+/// `GET /api/changes`: the cursor now.
+#[derive(Serialize)]
+pub struct Changes {
+    pub cursor: String,
 }
 
 /// A row of the page's list: `list --json`'s row, and how long the last
@@ -117,28 +169,53 @@ pub struct Detail {
     pub public_url: Option<String>,
     pub http_version: String,
     pub rejected: Option<String>,
-    pub headers: Value,
-    pub body: Value,
-    pub attempts: Vec<Value>,
+    pub headers: HeaderPairs,
+    pub body: Body,
+    pub attempts: Vec<AttemptView>,
 }
 
-pub fn attempt(n: usize, a: &Attempt) -> Value {
-    json!({
-        "n": n,
-        "kind": a.kind.as_str(),
-        "target": a.target,
-        "started_at": rfc3339_ms(a.started_at),
-        "status": a.status,
-        "ok": a.succeeded(),
-        "duration_ms": a.duration_ms,
-        "error": a.error,
-        "headers": headers(&a.headers),
-        "body": body(&a.body, a.headers.get_str("content-type")),
-        "sent": a.sent.as_ref().map(|s| json!({
-            "headers": headers(&s.headers),
-            "body": body(&s.body, s.headers.get_str("content-type")),
-        })),
-    })
+/// One attempt (a forward, a replay, listen's own answer) and its answer.
+#[derive(Serialize)]
+pub struct AttemptView {
+    pub n: usize,
+    pub kind: &'static str,
+    pub target: Option<String>,
+    pub started_at: String,
+    pub status: Option<u16>,
+    pub ok: bool,
+    pub duration_ms: f64,
+    pub error: Option<String>,
+    /// The app's answer.
+    pub headers: HeaderPairs,
+    pub body: Body,
+    /// What a changed replay sent in place of the recorded request.
+    pub sent: Option<Sent>,
+}
+
+/// The request a re-signed or edited replay sent.
+#[derive(Serialize)]
+pub struct Sent {
+    pub headers: HeaderPairs,
+    pub body: Body,
+}
+
+pub fn attempt(n: usize, a: &Attempt) -> AttemptView {
+    AttemptView {
+        n,
+        kind: a.kind.as_str(),
+        target: a.target.clone(),
+        started_at: rfc3339_ms(a.started_at),
+        status: a.status,
+        ok: a.succeeded(),
+        duration_ms: a.duration_ms,
+        error: a.error.clone(),
+        headers: headers(&a.headers),
+        body: Body::of(&a.body, a.headers.get_str("content-type")),
+        sent: a.sent.as_ref().map(|s| Sent {
+            headers: headers(&s.headers),
+            body: Body::of(&s.body, s.headers.get_str("content-type")),
+        }),
+    }
 }
 
 pub fn detail(d: &Delivery, attempts: &[Attempt]) -> Detail {
@@ -151,13 +228,22 @@ pub fn detail(d: &Delivery, attempts: &[Attempt]) -> Detail {
         http_version: d.http_version.clone(),
         rejected: d.rejected.clone(),
         headers: headers(&d.headers),
-        body: body(&d.body, d.headers.get_str("content-type")),
+        body: Body::of(&d.body, d.headers.get_str("content-type")),
         attempts: attempts
             .iter()
             .enumerate()
             .map(|(i, a)| attempt(i + 1, a))
             .collect(),
     }
+}
+
+#[cfg(test)]
+use serde_json::json;
+
+/// [`Body`] as the API sends it, as a JSON value (what the tests read).
+#[cfg(test)]
+fn body(bytes: &[u8], content_type: Option<&str>) -> Value {
+    serde_json::to_value(Body::of(bytes, content_type)).unwrap_or_default()
 }
 
 #[cfg(test)]

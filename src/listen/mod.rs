@@ -3,8 +3,10 @@
 
 pub mod forward;
 pub(crate) mod handler;
-pub mod line;
 pub mod route;
+
+/// The delivery lines, rendered in `crate::render` (kept reachable here).
+pub use crate::render::delivery_line as line;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -22,6 +24,7 @@ use crate::store::{Store, Writer};
 
 use crate::incoming::{CaptureIo, HeadCapture};
 use crate::printer::Printer;
+use crate::render::listening::Listening;
 use forward::Forwarder;
 use route::Route;
 
@@ -163,12 +166,8 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
         None => None,
     };
     let (printer, printer_thread) = Printer::start();
-    printer.print(banner(
-        &config,
-        local,
-        &store,
-        inspector.as_ref().map(|i| i.url()).as_deref(),
-    ));
+    let listening = listening(&config, local, &store, inspector.as_ref().map(|i| i.url()));
+    printer.print(crate::render::listening::banner(&listening, config.json));
     let (inspect_stop, inspect_stopped) = tokio::sync::oneshot::channel::<()>();
     let inspect_task = inspector.map(|i| {
         tokio::spawn(i.serve(async move {
@@ -205,13 +204,8 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
         let (shared, printer) = (shared.clone(), shared.printer.clone());
         let json = shared.config.json;
         relay_task = Some(tokio::spawn(async move {
-            let say = move |line: String| {
-                printer.print(if json {
-                    serde_json::json!({ "type": "tunnel", "message": line }).to_string()
-                } else {
-                    line
-                })
-            };
+            let say =
+                move |line: String| printer.print(crate::render::listening::tunnel(line, json));
             if let Err(e) = crate::relay::client::run(shared, relay, say).await {
                 let _ = fail_tx.send(e).await;
             }
@@ -274,68 +268,39 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn banner(config: &Config, local: SocketAddr, store: &Store, inspect: Option<&str>) -> String {
-    let url = format!("http://{local}{}", config.path);
-    if config.json {
-        return serde_json::json!({
-            "type": "listening",
-            "url": url,
-            "forward_to": config.forward_to.as_deref().map(redact_url),
-            "routes": config.routes.iter().map(|r| redact_url(&r.url)).collect::<Vec<_>>(),
-            "store": store.path,
-            "provider": config.provider.as_ref().map(|p| p.name()),
-            "verifying": !config.secrets.is_empty(),
-            "secrets": secret_sources(config).into_iter().map(|(provider, from)| serde_json::json!({ "provider": provider, "from": from })).collect::<Vec<_>>(),
-            "enforce": config.enforce.map(|e| match e { Enforce::Invalid => "invalid", Enforce::Strict => "strict" }),
-            "relay": config.relay.as_ref().map(|r| crate::relay::client::public_url(&r.url, &r.channel)),
-            "inspect": inspect,
-        })
-        .to_string();
+/// What this listen is doing, for its banner: every URL redacted, and
+/// which secret came from where, never its value.
+fn listening(
+    config: &Config,
+    local: SocketAddr,
+    store: &Store,
+    inspect: Option<String>,
+) -> Listening {
+    Listening {
+        url: format!("http://{local}{}", config.path),
+        relay: config.relay.as_ref().map(|r| {
+            (
+                crate::relay::client::public_url(&r.url, &r.channel),
+                r.channel.clone(),
+            )
+        }),
+        routes: config
+            .routes
+            .iter()
+            .map(|r| (r.when.to_string(), redact_url(&r.url)))
+            .collect(),
+        forward: config
+            .forward_to
+            .as_deref()
+            .map(|to| (redact_url(to), config.forward_timeout)),
+        respond: config.respond,
+        provider: config.provider.as_ref().map(|p| p.name().to_string()),
+        verifying: !config.secrets.is_empty(),
+        enforce: config.enforce.map(Enforce::name),
+        secrets: secret_sources(config),
+        store: store.path.clone(),
+        inspect,
     }
-    let mut lines = vec![format!("hookcli listening on {url}")];
-    if let Some(r) = &config.relay {
-        lines.push(format!(
-            "  relay    {} (channel {}; the tunnel's state follows)",
-            crate::relay::client::public_url(&r.url, &r.channel),
-            r.channel
-        ));
-    }
-    for r in &config.routes {
-        lines.push(format!("  route    {} -> {}", r.when, redact_url(&r.url)));
-    }
-    match &config.forward_to {
-        Some(to) => lines.push(format!(
-            "  forward  {} (timeout {:?})",
-            redact_url(to),
-            config.forward_timeout
-        )),
-        None if config.routes.is_empty() => {
-            lines.push(format!("  respond  {} (no --url)", config.respond))
-        }
-        None => {}
-    }
-    let provider = config
-        .provider
-        .as_ref()
-        .map_or("detected from headers", |p| p.name());
-    let verifying = match (config.secrets.is_empty(), config.enforce) {
-        (true, _) => "not verifying (no secret)",
-        (false, None) => "verifying",
-        (false, Some(Enforce::Invalid)) => "verifying, answering 401 to invalid signatures",
-        (false, Some(Enforce::Strict)) => {
-            "verifying, answering 401 to invalid and unchecked signatures"
-        }
-    };
-    lines.push(format!("  provider {provider}, {verifying}"));
-    // Which secret came from where, never its value.
-    for (who, from) in secret_sources(config) {
-        lines.push(format!("  secret   {who} from {from}"));
-    }
-    lines.push(format!("  store    {}", store.path.display()));
-    if let Some(url) = inspect {
-        lines.push(format!("  inspect  {url}"));
-    }
-    lines.join("\n")
 }
 
 /// `(provider, origin)` of each secret listen checks with: with

@@ -1,4 +1,4 @@
-//! One line per delivery, human or JSON, for the printer thread
+//! One line per delivery (listen's, replay's), human or JSON, for the printer thread
 //! (`crate::printer`) to write.
 
 use colored::Colorize;
