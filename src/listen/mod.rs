@@ -231,7 +231,15 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
                 let shared = shared.clone();
                 let activity = ticket.activity();
                 let service = service_fn(move |req| {
-                    activity.track(handler::handle(shared.clone(), capture.clone(), peer, req))
+                    // Boxed once here: the handler's future is kilobytes (a
+                    // forward's client state) and hyper moves it several
+                    // times before its first poll; a pointer moves cheaply.
+                    activity.track(Box::pin(handler::handle(
+                        shared.clone(),
+                        capture.clone(),
+                        peer,
+                        req,
+                    )))
                 });
                 let conn = builder.serve_connection(io, service).into_owned();
                 let conn = graceful.watch(conn);
