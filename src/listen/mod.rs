@@ -179,7 +179,6 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
             let _ = inspect_stopped.await;
         }))
     });
-    let header_timeout = config.header_timeout;
     let body_limits = crate::conn::BodyLimits {
         max: config.max_body,
         timeout: config.body_timeout,
@@ -197,7 +196,10 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout)
+        // The gate (crate::conn) cuts off a connection that brings no whole
+        // head within --header-timeout, from accept and after each answer;
+        // hyper's own timer would be a second one, armed for every request.
+        .header_read_timeout(None)
         .keep_alive(true);
     let builder = Arc::new(builder);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
