@@ -5,6 +5,13 @@
 
 use std::io::Write;
 use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Lines closer together than this count as a stream.
+const STREAM_GAP: Duration = Duration::from_millis(20);
+
+/// How long a stream's lines gather before they are written together.
+const GATHER: Duration = Duration::from_millis(2);
 
 enum Message {
     Line(String),
@@ -25,7 +32,15 @@ impl Printer {
             // A closed stdout (`| head`) must not stop the deliveries, nor
             // the warnings.
             let mut stdout_open = true;
+            let mut last_flush: Option<Instant> = None;
             while let Ok(first) = rx.recv() {
+                // Lines arriving in a stream (under load, one per delivery)
+                // gather for a moment instead of waking this thread each:
+                // a few wake-ups and writes a second rather than one per
+                // line. A line after a quiet spell is written at once.
+                if last_flush.is_some_and(|t| t.elapsed() < STREAM_GAP) {
+                    std::thread::sleep(GATHER);
+                }
                 for message in std::iter::once(first).chain(rx.try_iter()) {
                     match message {
                         Message::Line(line) if stdout_open => {
@@ -37,6 +52,7 @@ impl Printer {
                     }
                 }
                 stdout_open = stdout_open && out.flush().is_ok();
+                last_flush = Some(Instant::now());
             }
         });
         (Printer(tx), handle)

@@ -706,6 +706,35 @@ fn forward_mode_load_passes_everything_through_and_records_it() {
     }
 }
 
+/// Under load the printer gathers lines for a moment and writes them
+/// together: every answered delivery still gets exactly one line.
+#[test]
+fn a_burst_of_deliveries_prints_one_line_for_each() {
+    const BURST: usize = 500;
+    let store = tempfile::tempdir().unwrap();
+    let listen = Listen::start(store.path(), &[], &[]);
+    let sent = fire(listen.addr(), BURST, IN_FLIGHT, Arc::default());
+    let ids: HashSet<String> = sent.iter().map(|s| s.id().expect("an answer")).collect();
+    assert_eq!(ids.len(), BURST);
+    // A line names its delivery by the id's last 8 characters, second.
+    let printed = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter_map(|l| l.split(' ').nth(1))
+            .filter(|short| short.len() == 8 && ids.iter().any(|id| id.ends_with(short)))
+            .map(str::to_string)
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut lines = printed(&listen.stdout());
+    while lines.len() < BURST && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        lines = printed(&listen.stdout());
+    }
+    assert_eq!(lines.len(), BURST, "one line per delivery");
+    let distinct: HashSet<&String> = lines.iter().collect();
+    assert_eq!(distinct.len(), BURST, "no line twice");
+}
+
 // ---------------------------------------------------------------------------
 // 3: SIGKILL in the middle of a load
 

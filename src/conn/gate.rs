@@ -199,6 +199,12 @@ impl Ticket {
     pub async fn run<F: Future>(self, conn: F) {
         let mut phase = self.activity.0.phase.subscribe();
         tokio::pin!(conn);
+        // One timer for the connection's life. Each answer moves the idle
+        // deadline later; the timer is not moved with it (that registers a
+        // timer, and may wake the runtime's driver, once per request) but
+        // re-armed when it fires early, once per timeout at most.
+        let timer = tokio::time::sleep_until(Instant::now() + self.activity.0.timeout);
+        tokio::pin!(timer);
         let mut ended = false;
         loop {
             let now = *phase.borrow_and_update();
@@ -210,11 +216,16 @@ impl Ticket {
                         return;
                     }
                 }
-                Phase::Idle(at) => tokio::select! {
-                    _ = &mut conn => ended = true,
-                    _ = tokio::time::sleep_until(at) => {}
-                    _ = phase.changed() => {}
-                },
+                Phase::Idle(at) => {
+                    if timer.is_elapsed() || timer.deadline() > at {
+                        timer.as_mut().reset(at);
+                    }
+                    tokio::select! {
+                        _ = &mut conn => ended = true,
+                        _ = &mut timer => {}
+                        _ = phase.changed() => {}
+                    }
+                }
                 Phase::Busy => tokio::select! {
                     _ = &mut conn => ended = true,
                     _ = phase.changed() => {}
@@ -315,5 +326,39 @@ mod tests {
             .expect("idle again, it times out")
             .unwrap();
         assert_eq!(gate.idle_count(), 0);
+    }
+
+    /// The timer is not moved at each answer but re-armed when it fires
+    /// early: a connection kept busy past its first deadline still gets its
+    /// whole timeout after its last answer, and no more.
+    #[tokio::test]
+    async fn the_deadline_runs_from_the_last_answer_across_many_requests() {
+        let timeout = Duration::from_millis(200);
+        let gate = Gate::new(4);
+        let t = gate.admit(timeout).await;
+        let activity = t.activity();
+        let run = tokio::spawn(t.run(std::future::pending::<()>()));
+        // Requests every 50 ms for 600 ms: three first deadlines go by.
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_millis(600) {
+            drop(activity.begin());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            assert!(!run.is_finished(), "cut off while requests kept coming");
+        }
+        drop(activity.begin());
+        let last_answer = Instant::now();
+        tokio::time::timeout(Duration::from_secs(5), run)
+            .await
+            .expect("idle, it times out")
+            .unwrap();
+        let idle_for = last_answer.elapsed();
+        assert!(
+            idle_for >= timeout,
+            "cut off {idle_for:?} after the last answer"
+        );
+        assert!(
+            idle_for < timeout * 3,
+            "still open {idle_for:?} after the last answer"
+        );
     }
 }

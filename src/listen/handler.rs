@@ -205,6 +205,7 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
     // redacted) is for the local line only.
     let mut detail = None;
     if let Some((base, url)) = &forward_to
+        && may_hold_dot_segments(&target)
         && escapes(base, url)
     {
         refusal = Some((
@@ -233,9 +234,10 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
         (None, Some(url), Some(forwarder)) => {
             let sent_at = now_ms();
             let body = Bytes::from(std::mem::take(&mut delivery.body));
-            let (outcome, elapsed) = forwarder
-                .send(&method, url, &request.headers, body.clone())
-                .await;
+            // Boxed: the client's state (TLS included) would otherwise
+            // size every request's future, forwarded or not.
+            let (outcome, elapsed) =
+                Box::pin(forwarder.send(&method, url, &request.headers, body.clone())).await;
             // The client has let go of its clone: this takes the buffer back.
             delivery.body = Vec::from(body);
             forwarded(outcome, elapsed, url, &id, sent_at)
@@ -275,6 +277,14 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
     }
     shared.printer.print(line);
     reply
+}
+
+/// Whether the path (before any query) could hold a `.` or `..` segment,
+/// plain or percent-encoded: without a `.` or a `%` it cannot, and the
+/// URL parsing in [`escapes`] is skipped.
+fn may_hold_dot_segments(target: &str) -> bool {
+    let path = target.split_once('?').map_or(target, |(p, _)| p);
+    path.bytes().any(|b| b == b'.' || b == b'%')
 }
 
 /// True when `.` or `..` segments (plain or percent-encoded) would take
@@ -447,5 +457,16 @@ mod tests {
         assert!(escapes("http://app/base", "http://app/base/%2e%2e/outside"));
         assert!(escapes("http://app/base", "http://app/base/../x"));
         assert!(!escapes("http://app/", "http://app/anything"));
+    }
+
+    #[test]
+    fn only_paths_without_dots_or_escapes_skip_the_check() {
+        use super::may_hold_dot_segments as may;
+        assert!(!may("/hooks/stripe?next=../x"));
+        assert!(!may("/hooks//a/b"));
+        assert!(may("/hooks/../x"));
+        assert!(may("/hooks/%2e%2e/x"));
+        assert!(may("/hooks/.%2E"));
+        assert!(may("/hooks/file.json"));
     }
 }

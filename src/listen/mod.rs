@@ -174,7 +174,6 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
             let _ = inspect_stopped.await;
         }))
     });
-    let header_timeout = config.header_timeout;
     let body_limits = crate::conn::BodyLimits {
         max: config.max_body,
         timeout: config.body_timeout,
@@ -192,7 +191,10 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout)
+        // The gate (crate::conn) cuts off a connection that brings no whole
+        // head within --header-timeout, from accept and after each answer;
+        // hyper's own timer would be a second one, armed for every request.
+        .header_read_timeout(None)
         .keep_alive(true);
     let builder = Arc::new(builder);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
@@ -221,7 +223,15 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
                 let shared = shared.clone();
                 let activity = ticket.activity();
                 let service = service_fn(move |req| {
-                    activity.track(handler::handle(shared.clone(), capture.clone(), peer, req))
+                    // Boxed once here: the handler's future is kilobytes (a
+                    // forward's client state) and hyper moves it several
+                    // times before its first poll; a pointer moves cheaply.
+                    activity.track(Box::pin(handler::handle(
+                        shared.clone(),
+                        capture.clone(),
+                        peer,
+                        req,
+                    )))
                 });
                 let conn = builder.serve_connection(io, service).into_owned();
                 let conn = graceful.watch(conn);

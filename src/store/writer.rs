@@ -154,20 +154,14 @@ fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, store: &Store) {
     // row far less: the pages they share are written once.
     let mut busy = false;
     while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        let linger_until = std::time::Instant::now() + LINGER;
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) if busy => match rx
-                    .recv_timeout(linger_until.saturating_duration_since(std::time::Instant::now()))
-                {
-                    Ok(job) => batch.push(job),
-                    Err(_) => break,
-                },
-                Err(_) => break,
-            }
+        // The linger is a sleep, not a wait on the channel: rows sent
+        // meanwhile queue without waking this thread, one wake-up a batch
+        // rather than one a row.
+        if busy {
+            std::thread::sleep(LINGER);
         }
+        let mut batch = vec![first];
+        batch.extend(rx.try_iter().take(MAX_BATCH - 1));
         busy = batch.len() > 1;
         let outcome = commit_batch(&mut conn, &batch);
         for (job, result) in batch.into_iter().zip(outcome) {
