@@ -22,9 +22,15 @@ pub struct Live {
     printer: Printer,
     printer_thread: std::thread::JoinHandle<()>,
     repeats: Repeats,
+    /// stdout lines held back while replays come back one after another,
+    /// handed to the printer together when the run pauses.
+    held: RefCell<String>,
     /// The human summary, said once every line is out.
     closing: RefCell<Option<String>>,
 }
+
+/// Held lines are handed over before they pass this many bytes.
+const HOLD: usize = 64 * 1024;
 
 impl Live {
     pub fn new(json: bool) -> Self {
@@ -35,6 +41,7 @@ impl Live {
             printer,
             printer_thread,
             repeats: Repeats::default(),
+            held: RefCell::new(String::new()),
             closing: RefCell::new(None),
         }
     }
@@ -55,7 +62,24 @@ impl Live {
             None if err => {
                 let _ = writeln!(std::io::stderr(), "{line}");
             }
-            None => self.printer.print(line),
+            None => {
+                let mut held = self.held.borrow_mut();
+                if !held.is_empty() {
+                    held.push('\n');
+                }
+                held.push_str(&line);
+                if held.len() >= HOLD {
+                    self.printer.print(std::mem::take(&mut *held));
+                }
+            }
+        }
+    }
+
+    /// Hands the held lines to the printer.
+    fn release(&self) {
+        let held = std::mem::take(&mut *self.held.borrow_mut());
+        if !held.is_empty() {
+            self.printer.print(held);
         }
     }
 
@@ -104,7 +128,9 @@ impl Live {
                 true,
             ),
             Event::WouldSend(_) => {}
+            Event::Quiet => self.release(),
             Event::Done(summary) => {
+                self.release();
                 for line in self.repeats.closing() {
                     self.say(line, true);
                 }
@@ -129,6 +155,7 @@ impl Live {
 
     /// Waits until every line is written.
     pub fn finish(self) {
+        self.release();
         drop(self.printer);
         let _ = self.printer_thread.join();
         if let Some(line) = self.closing.into_inner() {
@@ -180,7 +207,7 @@ impl DryRun {
                 }
             }
             Event::Done(summary) => self.closing(summary),
-            Event::Started(_) | Event::Finished { .. } | Event::NotRecorded(_) => {}
+            Event::Started(_) | Event::Finished { .. } | Event::NotRecorded(_) | Event::Quiet => {}
         }
     }
 

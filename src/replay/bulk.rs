@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use rusqlite::Connection;
 
 use super::{Prepared, ReplayError, Replayer};
@@ -65,6 +65,9 @@ pub enum Event<'a> {
     WouldSend(&'a Prepared),
     /// A delivery that cannot be replayed; the run goes on.
     Skipped { id: &'a str, why: &'a ReplayError },
+    /// No replay has come back just now: a good moment to write out what
+    /// was held back.
+    Quiet,
     /// A replay was sent but its attempt could not be recorded.
     NotRecorded(&'a StoreError),
     /// The run is over and every attempt recorded.
@@ -109,13 +112,16 @@ impl Summary {
     }
 }
 
+/// How many attempts go to the writer together: one task and one burst
+/// of rows (the writer commits a burst in one transaction), not one each.
+const COMMIT_BATCH: usize = 64;
+
+/// Attempts on their way to the writer, each batch awaited by one task.
+type Commits = Vec<tokio::task::JoinHandle<Vec<store::Result<()>>>>;
+
 /// What one delivery of a run came to.
 enum Outcome {
-    Sent {
-        status: Option<u16>,
-        ms: f64,
-        commit: tokio::task::JoinHandle<store::Result<()>>,
-    },
+    Sent(Attempt),
     Skipped,
     /// The scan stopped here.
     Unread(StoreError),
@@ -125,7 +131,7 @@ enum Outcome {
 #[derive(Default)]
 struct Sent {
     latencies: Vec<f64>,
-    commits: Vec<tokio::task::JoinHandle<store::Result<()>>>,
+    commits: Commits,
     /// The scan stopped on this.
     unread: Option<StoreError>,
 }
@@ -210,6 +216,19 @@ impl Drop for Source<'_> {
     }
 }
 
+/// Sends the attempts held back to the writer, in the background: the
+/// next replays need not wait for their commit.
+fn commit(pending: &mut Vec<Attempt>, writer: &Writer, commits: &mut Commits) {
+    if pending.is_empty() {
+        return;
+    }
+    let batch = std::mem::replace(pending, Vec::with_capacity(COMMIT_BATCH));
+    let writer = writer.clone();
+    commits.push(tokio::spawn(async move {
+        futures_util::future::join_all(batch.into_iter().map(|a| writer.attempt(a))).await
+    }));
+}
+
 impl Replayer<'_> {
     /// Replays `selection`, recording every attempt in `store`; returns
     /// once the last one is committed.
@@ -235,7 +254,7 @@ impl Replayer<'_> {
         drop(source);
         // The sends are done; the run ends once every attempt is recorded.
         for commit in sent.commits {
-            if let Ok(Err(e)) = commit.await {
+            for e in commit.await.into_iter().flatten().filter_map(Result::err) {
                 on(Event::NotRecorded(&e));
             }
         }
@@ -278,34 +297,48 @@ impl Replayer<'_> {
                     row
                 }
             })
-            .map(|row| self.one(row, &writer, on))
+            .map(|row| self.one(row, on))
             .buffer_unordered(pace.concurrency.max(1));
         let mut outcomes = std::pin::pin!(outcomes);
 
         let mut sent = Sent::default();
-        while let Some(outcome) = outcomes.next().await {
+        let mut pending = Vec::with_capacity(COMMIT_BATCH);
+        loop {
+            let next = match outcomes.next().now_or_never() {
+                Some(next) => next,
+                None => {
+                    // Waiting for answers: hand over what is held back first.
+                    commit(&mut pending, writer, &mut sent.commits);
+                    on(Event::Quiet);
+                    outcomes.next().await
+                }
+            };
+            let Some(outcome) = next else { break };
             match outcome {
-                Outcome::Sent { status, ms, commit } => {
+                Outcome::Sent(attempt) => {
                     summary.sent += 1;
-                    sent.latencies.push(ms);
-                    match status {
+                    sent.latencies.push(attempt.duration_ms);
+                    match attempt.status {
                         Some(s) if (200..300).contains(&s) => summary.ok_2xx += 1,
                         Some(_) => summary.other_status += 1,
                         None => summary.errors += 1,
                     }
-                    sent.commits.push(commit);
+                    pending.push(attempt);
+                    if pending.len() >= COMMIT_BATCH {
+                        commit(&mut pending, writer, &mut sent.commits);
+                    }
                 }
                 Outcome::Skipped => summary.skipped += 1,
                 Outcome::Unread(e) => sent.unread = Some(e),
             }
         }
+        commit(&mut pending, writer, &mut sent.commits);
         sent
     }
 
     async fn one(
         &self,
         row: Result<Loaded, StoreError>,
-        writer: &Writer,
         on: &dyn Fn(Event<'_>),
     ) -> Outcome {
         let l = match row {
@@ -329,12 +362,7 @@ impl Replayer<'_> {
             prepared: &prepared,
             attempt: &attempt,
         });
-        let (status, ms) = (attempt.status, attempt.duration_ms);
-        // Recorded in the background: the next replay need not wait for
-        // this commit.
-        let writer = writer.clone();
-        let commit = tokio::spawn(async move { writer.attempt(attempt).await });
-        Outcome::Sent { status, ms, commit }
+        Outcome::Sent(attempt)
     }
 
     /// What `run` would send, sending and recording nothing: `WouldSend`
