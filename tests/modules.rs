@@ -168,7 +168,13 @@ fn only_the_command_line_and_its_renderers_print() {
     let mut files = Vec::new();
     sources(&src, &mut files);
     let allowed = ["cli", "cmd", "main", "output", "printer", "relay"];
-    let printing = ["println!", "print!", "eprint!", "io::stdout()", "io::stderr()"];
+    let printing = [
+        "println!",
+        "print!",
+        "eprint!",
+        "io::stdout()",
+        "io::stderr()",
+    ];
     let mut found = Vec::new();
     for file in files {
         if allowed.contains(&module_of(&src, &file).as_str()) {
@@ -180,5 +186,8 @@ fn only_the_command_line_and_its_renderers_print() {
             found.push(format!("{} ({p})", file.display()));
         }
     }
-    assert!(found.is_empty(), "printing outside the command line: {found:?}");
+    assert!(
+        found.is_empty(),
+        "printing outside the command line: {found:?}"
+    );
 }

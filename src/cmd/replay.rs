@@ -23,8 +23,8 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     // Each delivery's provider picks its secret, unless --provider names one.
-    let secrets = resign_secrets(args.resign, &args.secret, args.provider.as_deref())?
-        .map(FlagSecrets);
+    let secrets =
+        resign_secrets(args.resign, &args.secret, args.provider.as_deref())?.map(FlagSecrets);
     // Re-signing takes the private key of an asymmetric scheme.
     if let (Some(p), Some(secrets)) = (&scheme, &secrets)
         && let Some(found) = secrets.0.get(p.name())
@@ -85,8 +85,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     let render = Live::new(args.json);
-    let summary =
-        runtime.block_on(replayer.run(&store, selection, pace, &|e| render.show(e)));
+    let summary = runtime.block_on(replayer.run(&store, selection, pace, &|e| render.show(e)));
     render.finish();
     Ok(exit(!summary?.failed()))
 }

@@ -82,8 +82,8 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
         loaded.push((f.clone(), d));
     }
     // Each document's own provider picks its secret, unless --provider names one.
-    let secrets = resign_secrets(args.resign, &args.secret, args.provider.as_deref())?
-        .map(FlagSecrets);
+    let secrets =
+        resign_secrets(args.resign, &args.secret, args.provider.as_deref())?.map(FlagSecrets);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

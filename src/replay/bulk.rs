@@ -186,7 +186,9 @@ impl<'c> Source<'c> {
     /// The rows; the first read error ends them.
     fn rows(&mut self) -> Result<Rows<'_>, StoreError> {
         let Some(scan) = &mut self.scan else {
-            return Ok(Box::new(std::mem::take(&mut self.named).into_iter().map(Ok)));
+            return Ok(Box::new(
+                std::mem::take(&mut self.named).into_iter().map(Ok),
+            ));
         };
         let err = self.store.sqlite_err();
         let rows = scan.rows().map_err(&err)?;
@@ -336,11 +338,7 @@ impl Replayer<'_> {
         sent
     }
 
-    async fn one(
-        &self,
-        row: Result<Loaded, StoreError>,
-        on: &dyn Fn(Event<'_>),
-    ) -> Outcome {
+    async fn one(&self, row: Result<Loaded, StoreError>, on: &dyn Fn(Event<'_>)) -> Outcome {
         let l = match row {
             Ok(l) => l,
             Err(e) => return Outcome::Unread(e),

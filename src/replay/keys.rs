@@ -59,9 +59,7 @@ impl<'a> Signing<'a> {
                 holder.as_deref().ok_or(ReplayError::UnknownProvider)?
             }
         };
-        let secret = secrets
-            .secret_for(scheme)
-            .map_err(ReplayError::NoSecret)?;
+        let secret = secrets.secret_for(scheme).map_err(ReplayError::NoSecret)?;
         scheme
             .check_key(secret, KeyRole::Sign)
             .map_err(|failure| ReplayError::WrongKey {

@@ -39,7 +39,11 @@ pub struct Replayer<'a> {
 impl Replayer<'_> {
     /// Resolves the key and builds the request for one delivery.
     /// `forwarded_to`: its newest forward target, used without `to`.
-    pub fn prepare(&self, d: &Delivery, forwarded_to: Option<&str>) -> Result<Prepared, ReplayError> {
+    pub fn prepare(
+        &self,
+        d: &Delivery,
+        forwarded_to: Option<&str>,
+    ) -> Result<Prepared, ReplayError> {
         let mut holder = None;
         let resign = self.signing.key(d.provider.as_deref(), &mut holder)?;
         let plan = Plan {

@@ -222,10 +222,10 @@ impl Scan<'_> {
         &mut self,
     ) -> rusqlite::Result<impl Iterator<Item = rusqlite::Result<(Delivery, Option<String>)>> + '_>
     {
-        self.stmt.query_map(
-            rusqlite::params_from_iter(self.args.iter()),
-            |r| Ok((delivery(r)?, r.get(18)?)),
-        )
+        self.stmt
+            .query_map(rusqlite::params_from_iter(self.args.iter()), |r| {
+                Ok((delivery(r)?, r.get(18)?))
+            })
     }
 }
 

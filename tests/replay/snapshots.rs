@@ -80,8 +80,14 @@ fn redact_text(text: &str) -> String {
             out.push_str("[ms]");
         } else if let Some(at) = word.find("127.0.0.1:") {
             let rest = &word[at + 10..];
-            let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
-            out.push_str(&format!("{}127.0.0.1:[port]{}", &word[..at], &rest[digits..]));
+            let digits = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
+            out.push_str(&format!(
+                "{}127.0.0.1:[port]{}",
+                &word[..at],
+                &rest[digits..]
+            ));
         } else {
             out.push_str(word);
         }
@@ -121,7 +127,17 @@ fn replay_lines_and_summary() {
     let app = Receiver::start(|_| (200, b"ok".to_vec()));
     let to = app.url();
 
-    let json = hk(&["replay", "--all", "--to", &to, "--concurrency", "1", "--json", "--store", st]);
+    let json = hk(&[
+        "replay",
+        "--all",
+        "--to",
+        &to,
+        "--concurrency",
+        "1",
+        "--json",
+        "--store",
+        st,
+    ]);
     json.assert_code(0);
     assert!(json.stdout().starts_with("{\"type\":\"replay\""), "{json}");
     insta::assert_json_snapshot!("replay_json", json_lines(&json));
@@ -144,7 +160,16 @@ fn dry_run_lines() {
     let st = path_str(store.path());
     let to = "http://127.0.0.1:9/app";
 
-    let json = hk(&["replay", "--all", "--to", to, "--dry-run", "--json", "--store", st]);
+    let json = hk(&[
+        "replay",
+        "--all",
+        "--to",
+        to,
+        "--dry-run",
+        "--json",
+        "--store",
+        st,
+    ]);
     json.assert_code(0);
     insta::assert_json_snapshot!("dry_run_json", json_lines(&json));
 
