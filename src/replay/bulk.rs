@@ -232,6 +232,23 @@ fn commit(pending: &mut Vec<Attempt>, writer: &Writer, commits: &mut Commits) {
 }
 
 impl Replayer<'_> {
+    /// The selection's source, its count said and set in a fresh summary.
+    fn open<'c>(
+        &self,
+        store: &'c Store,
+        conn: &'c Connection,
+        selection: Selection,
+        on: &dyn Fn(Event<'_>),
+    ) -> Result<(Source<'c>, Summary), StoreError> {
+        let (source, selected) = Source::open(store, conn, selection, self.edits.to.is_none())?;
+        on(Event::Selected(selected));
+        let summary = Summary {
+            selected,
+            ..Summary::default()
+        };
+        Ok((source, summary))
+    }
+
     /// Replays `selection`, recording every attempt in `store`; returns
     /// once the last one is committed.
     pub async fn run(
@@ -242,14 +259,8 @@ impl Replayer<'_> {
         on: &dyn Fn(Event<'_>),
     ) -> Result<Summary, StoreError> {
         let conn = store.open_read()?;
-        let (mut source, selected) =
-            Source::open(store, &conn, selection, self.edits.to.is_none())?;
-        on(Event::Selected(selected));
+        let (mut source, mut summary) = self.open(store, &conn, selection, on)?;
         let (writer, writer_thread) = Writer::start(store)?;
-        let mut summary = Summary {
-            selected,
-            ..Summary::default()
-        };
         let sent = self
             .send_all(source.rows()?, &writer, pace, on, &mut summary)
             .await;
@@ -372,13 +383,7 @@ impl Replayer<'_> {
         on: &dyn Fn(Event<'_>),
     ) -> Result<Summary, StoreError> {
         let conn = store.open_read()?;
-        let (mut source, selected) =
-            Source::open(store, &conn, selection, self.edits.to.is_none())?;
-        on(Event::Selected(selected));
-        let mut summary = Summary {
-            selected,
-            ..Summary::default()
-        };
+        let (mut source, mut summary) = self.open(store, &conn, selection, on)?;
         for row in source.rows()? {
             let l = row?;
             match self.prepare(&l.delivery, l.forwarded_to.as_deref()) {
