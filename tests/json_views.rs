@@ -59,7 +59,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Values that differ from run to run, replaced by what they stand for.
-fn redact(v: &mut Value) {
+pub fn redact(v: &mut Value) {
     match v {
         Value::Object(map) => {
             for (key, value) in map.iter_mut() {

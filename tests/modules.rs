@@ -206,3 +206,36 @@ fn only_the_command_line_layer_imports_clap() {
     }
     assert!(found.is_empty(), "clap outside the command line: {found:?}");
 }
+
+/// Domain modules return values or events; only the command line layer and
+/// the renderers write to stdout or stderr. (`relay` still prints its own
+/// warnings: issue 15 moves them out, and then it leaves this list.)
+#[test]
+fn only_the_command_line_and_its_renderers_print() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let allowed = ["cli", "cmd", "main", "output", "printer", "relay"];
+    let printing = [
+        "println!",
+        "print!",
+        "eprint!",
+        "io::stdout()",
+        "io::stderr()",
+    ];
+    let mut found = Vec::new();
+    for file in files {
+        if allowed.contains(&module_of(&src, &file).as_str()) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code = non_test_code(&text);
+        if let Some(p) = printing.iter().find(|p| code.contains(*p)) {
+            found.push(format!("{} ({p})", file.display()));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "printing outside the command line: {found:?}"
+    );
+}

@@ -1665,3 +1665,4 @@ fn a_resigned_gitlab_replay_stores_no_secret() {
 // Issue 16: what replay and show print
 
 mod output;
+mod snapshots;

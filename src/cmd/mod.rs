@@ -11,6 +11,7 @@ pub mod providers;
 pub mod relay;
 pub mod relay_token;
 pub mod replay;
+mod replay_lines;
 pub mod send;
 pub mod send_from;
 pub mod show;
@@ -120,6 +121,19 @@ pub fn require_secret(secrets: &Secrets, provider: &dyn Provider) -> anyhow::Res
     Err(usage(no_secret(secrets, provider)))
 }
 
+/// The command's secrets, as the replay engine asks for them: a missing
+/// one is worded as [`no_secret`] words it.
+pub struct FlagSecrets(pub Secrets);
+
+impl crate::replay::SecretSource for FlagSecrets {
+    fn secret_for(&self, provider: &dyn Provider) -> Result<&Secret, String> {
+        match self.0.get(provider.name()) {
+            Some(found) => Ok(&found.secret),
+            None => Err(no_secret(&self.0, provider)),
+        }
+    }
+}
+
 /// "no secret given for stripe: export STRIPE_WEBHOOK_SECRET, or …".
 pub fn no_secret(secrets: &Secrets, provider: &dyn Provider) -> String {
     let how = match secrets.wanted(provider.name()) {
@@ -137,20 +151,24 @@ pub fn no_secret(secrets: &Secrets, provider: &dyn Provider) -> String {
 /// sign with, a private one to verify with) before any work: exit 2, and the
 /// key itself is never shown. Shared secrets always pass.
 pub fn check_key(secret: &Secret, provider: &dyn Provider, role: KeyRole) -> anyhow::Result<()> {
-    provider.check_key(secret, role).map_err(|f| {
-        let reason = match f {
-            Failure::SecretFormat { reason } => reason,
-            other => other.to_string(),
-        };
-        let needs = match role {
-            KeyRole::Sign => "signs with the private key",
-            KeyRole::Verify => "verifies with the public key",
-        };
-        usage(format!(
-            "wrong key for {} (this command {needs}): {reason}",
-            provider.name()
-        ))
-    })
+    provider
+        .check_key(secret, role)
+        .map_err(|f| wrong_key(provider.name(), role, f))
+}
+
+/// The usage error for a key of the wrong kind for `provider`.
+pub fn wrong_key(provider: &str, role: KeyRole, failure: Failure) -> anyhow::Error {
+    let reason = match failure {
+        Failure::SecretFormat { reason } => reason,
+        other => other.to_string(),
+    };
+    let needs = match role {
+        KeyRole::Sign => "signs with the private key",
+        KeyRole::Verify => "verifies with the public key",
+    };
+    usage(format!(
+        "wrong key for {provider} (this command {needs}): {reason}"
+    ))
 }
 
 /// The named provider; `hmac` takes its settings from the `--hmac-*` flags.

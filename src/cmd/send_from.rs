@@ -7,13 +7,15 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
+use serde::Serialize;
+
 use crate::cli::SendArgs;
 use crate::output::shorten;
-use crate::provider::{self, Provider};
-use crate::replay::{self, Plan};
+use crate::provider::KeyRole;
+use crate::replay::{Edits, ReplayError, Replayer, Signing};
 use crate::store::portable;
 
-use super::{check_key, exit, require_secret, resign_secrets, usage, usage_with_try};
+use super::{FlagSecrets, exit, resign_secrets, usage, usage_with_try, wrong_key};
 
 /// Every document named: files as given, folders' `*.json` in name order.
 pub(super) fn documents(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
@@ -80,89 +82,139 @@ pub fn run(args: SendArgs) -> anyhow::Result<ExitCode> {
         loaded.push((f.clone(), d));
     }
     // Each document's own provider picks its secret, unless --provider names one.
-    let secrets = resign_secrets(args.resign, &args.secret, args.provider.as_deref())?;
+    let secrets =
+        resign_secrets(args.resign, &args.secret, args.provider.as_deref())?.map(FlagSecrets);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let client = args.tls.client()?;
+    let edits = Edits {
+        to: Some(args.url.clone()),
+        sets: args.sets.clone(),
+        ..Edits::default()
+    };
     let mut all_ok = true;
     for (file, d) in &loaded {
-        let name = args.provider.clone().or_else(|| d.provider.clone());
-        let provider: Option<Box<dyn Provider>> = match &name {
-            Some(n) => Some(super::provider(n, &args.hmac)?),
-            None => None,
+        let scheme = match (&secrets, args.provider.as_ref().or(d.provider.as_ref())) {
+            (Some(_), Some(name)) => Some(super::provider(name, &args.hmac)?),
+            _ => None,
         };
-        let resign = match (args.resign, &provider) {
-            (false, _) => None,
-            (true, None) => {
-                return Err(usage(format!(
-                    "{}: its provider is unknown; pass --provider",
-                    file.display()
-                )));
-            }
-            (true, Some(p)) => {
-                let secrets = secrets.as_ref().expect("resolved for --resign");
-                let s = require_secret(secrets, p.as_ref())?;
-                check_key(&s, p.as_ref(), crate::provider::KeyRole::Sign)?;
-                Some((p.as_ref(), s))
-            }
+        let signing = match &secrets {
+            None => Signing::Exact,
+            Some(secrets) => Signing::Resign {
+                scheme: scheme.as_deref(),
+                secrets,
+            },
         };
-        let plan = Plan {
-            to: Some(args.url.clone()),
-            resign,
-            new_id: false,
-            sets: args.sets.clone(),
-            data: None,
-            now: provider::now(),
+        let replayer = Replayer {
+            edits: &edits,
+            signing,
+            client: &client,
+            timeout: args.timeout,
         };
-        let prepared = replay::prepare(d, None, &plan)
-            .map_err(|e| usage(format!("{}: {e}", file.display())))?;
+        let prepared = replayer.prepare(d, None).map_err(|e| refused(file, e))?;
         for w in &prepared.warnings {
             eprintln!("hookcli: warning: {}: {w}", file.display());
         }
-        let resp = runtime.block_on(client.deliver(&prepared.request, args.timeout))?;
+        let attempt = runtime.block_on(replayer.deliver(&prepared));
+        let status = match (attempt.status, attempt.error) {
+            (Some(status), None) => status,
+            (_, error) => return Err(anyhow::anyhow!(error.unwrap_or_default())),
+        };
         let ok = match args.expect_status {
-            Some(code) => resp.status == code,
-            None => (200..300).contains(&resp.status),
+            Some(code) => status == code,
+            None => (200..300).contains(&status),
         };
         all_ok &= ok;
-        report(&args, file, d, &prepared, &resp, ok)?;
+        let line = SendLine {
+            kind: "send",
+            ok,
+            from: file,
+            id: &d.id,
+            provider: d.provider.as_deref(),
+            event_type: d.event_type.as_deref(),
+            resigned: prepared.resigned,
+            request: Sent {
+                method: &prepared.request.method,
+                url: &prepared.request.url,
+                body_sha256: &d.body_sha256,
+                body_size: prepared.request.body.len(),
+            },
+            response: Answered {
+                status,
+                duration_ms: attempt.duration_ms,
+                body: &attempt.body,
+            },
+        };
+        report(args.json, &line)?;
     }
     Ok(exit(all_ok))
 }
 
-fn report(
-    args: &SendArgs,
-    file: &Path,
-    d: &crate::store::Delivery,
-    p: &replay::Prepared,
-    resp: &crate::client::Response,
-    ok: bool,
-) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        let doc = serde_json::json!({
-            "type": "send",
-            "ok": ok,
-            "from": file,
-            "id": d.id,
-            "provider": d.provider,
-            "event_type": d.event_type,
-            "resigned": p.resigned,
-            "request": {"method": p.request.method, "url": p.request.url, "body_sha256": d.body_sha256, "body_size": p.request.body.len()},
-            "response": {"status": resp.status, "duration_ms": resp.elapsed.as_secs_f64() * 1000.0, "body": crate::output::body_json(&resp.body)},
-        });
-        writeln!(out, "{doc}")
-    } else {
-        writeln!(
-            out,
-            "{} {} {} {}  {} ms  {}",
-            file.display(),
-            if p.resigned { "re-signed" } else { "exact" },
-            resp.status,
-            if ok { "ok" } else { "UNEXPECTED" },
-            resp.elapsed.as_millis(),
-            shorten(&resp.body, 120)
-        )
+/// Why a document cannot be sent, as a usage error.
+fn refused(file: &Path, e: ReplayError) -> anyhow::Error {
+    match e {
+        ReplayError::UnknownProvider => usage(format!(
+            "{}: its provider is unknown; pass --provider",
+            file.display()
+        )),
+        ReplayError::NoSecret(why) => usage(why),
+        ReplayError::WrongKey { provider, failure } => wrong_key(&provider, KeyRole::Sign, failure),
+        e => usage(format!("{}: {e}", file.display())),
     }
+}
+
+/// One line of `send --from --json`: a document sent, and its answer.
+#[derive(Serialize)]
+struct SendLine<'a> {
+    /// Always `send`.
+    #[serde(rename = "type")]
+    kind: &'static str,
+    ok: bool,
+    from: &'a Path,
+    id: &'a str,
+    provider: Option<&'a str>,
+    event_type: Option<&'a str>,
+    resigned: bool,
+    request: Sent<'a>,
+    response: Answered<'a>,
+}
+
+#[derive(Serialize)]
+struct Sent<'a> {
+    method: &'a str,
+    url: &'a str,
+    /// The recorded body's, as the document gives it.
+    body_sha256: &'a str,
+    body_size: usize,
+}
+
+#[derive(Serialize)]
+struct Answered<'a> {
+    status: u16,
+    duration_ms: f64,
+    #[serde(serialize_with = "body_json")]
+    body: &'a [u8],
+}
+
+fn body_json<S: serde::Serializer>(body: &&[u8], s: S) -> Result<S::Ok, S::Error> {
+    crate::output::body_json(body).serialize(s)
+}
+
+fn report(json: bool, l: &SendLine<'_>) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        let line = serde_json::to_string(l).unwrap_or_default();
+        return writeln!(out, "{line}");
+    }
+    writeln!(
+        out,
+        "{} {} {} {}  {} ms  {}",
+        l.from.display(),
+        if l.resigned { "re-signed" } else { "exact" },
+        l.response.status,
+        if l.ok { "ok" } else { "UNEXPECTED" },
+        l.response.duration_ms as u64,
+        shorten(l.response.body, 120)
+    )
 }

@@ -1,6 +1,7 @@
 //! The JSON API behind the page: list, changes, detail, curl, the portable
-//! document, and replay. Replays go through the same code as
-//! `hookcli replay` and are recorded before the answer goes back.
+//! document, and replay. Replays go through the replay engine
+//! (`crate::replay`), as `hookcli replay`'s do, and are recorded before the
+//! answer goes back.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,10 +11,9 @@ use serde_json::{Value, json};
 
 use super::State;
 use super::view;
-use crate::provider::{self, Provider};
-use crate::replay::{self, Plan, ReplayError};
+use crate::replay::{Edits, Failed, ReplayError, Replayer, Signing};
 use crate::store::search::{Search, SearchError};
-use crate::store::{self, AttemptKind, Lookup, Store, now_ms, portable};
+use crate::store::{self, AttemptKind, Lookup, Store, portable};
 
 /// How long one replay may wait for its answer.
 pub const REPLAY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -205,60 +205,45 @@ pub async fn replay(state: Arc<State>, key: String, raw: Vec<u8>) -> Result<Answ
         .find(|a| a.kind == AttemptKind::Forward)
         .and_then(|a| a.target.clone());
 
-    let recorded: Option<Box<dyn Provider>>;
-    let key = match (resign, &state.resign) {
-        (false, _) => None,
+    let signing = match (resign, &state.resign) {
+        (false, _) => Signing::Exact,
         (true, None) => {
             return Err(ApiError::new(
                 400,
                 "re-signing needs the secret: start inspect with --secret-env VAR (the page never takes a secret)",
             ));
         }
-        (true, Some(r)) => {
-            let p: &dyn Provider = match &r.provider {
-                Some(p) => p.as_ref(),
-                None => {
-                    recorded = d.provider.as_deref().and_then(provider::by_name);
-                    recorded.as_deref().ok_or_else(|| {
-                        ApiError::new(
-                            400,
-                            "this delivery's provider is unknown: start inspect with --provider P to re-sign it",
-                        )
-                    })?
-                }
-            };
-            Some((p, r.secret.clone()))
-        }
+        (true, Some(r)) => Signing::Resign {
+            scheme: r.provider.as_deref(),
+            secrets: &r.secret,
+        },
     };
-    let plan = Plan {
+    let edits = Edits {
         to,
-        resign: key,
-        new_id: false,
-        sets: Vec::new(),
         data: req.body.map(String::into_bytes),
-        now: provider::now(),
+        ..Edits::default()
     };
-    let prepared = replay::prepare(&d, forwarded_to.as_deref(), &plan).map_err(|e| match e {
-        ReplayError::NoTarget(_) => ApiError::new(
-            400,
-            "this delivery was never forwarded anywhere: give a URL to send it to",
-        ),
-        other => ApiError::new(400, other.to_string()),
-    })?;
-
-    let started_at = now_ms();
-    let start = Instant::now();
-    let result = state
-        .client
-        .deliver(&prepared.request, REPLAY_TIMEOUT)
-        .await;
-    let mut attempt = replay::attempt(&prepared, started_at, &result);
-    attempt.duration_ms = start.elapsed().as_secs_f64() * 1000.0;
-    state
-        .writer
-        .attempt(attempt.clone())
+    let replayer = Replayer {
+        edits: &edits,
+        signing,
+        client: &state.client,
+        timeout: REPLAY_TIMEOUT,
+    };
+    let (prepared, attempt) = replayer
+        .replay(&d, forwarded_to.as_deref(), &state.writer)
         .await
-        .map_err(|e| internal(format!("the replay was sent but not recorded: {e}")))?;
+        .map_err(|e| match e {
+            Failed::Refused(ReplayError::NoTarget(_)) => ApiError::new(
+                400,
+                "this delivery was never forwarded anywhere: give a URL to send it to",
+            ),
+            Failed::Refused(ReplayError::UnknownProvider) => ApiError::new(
+                400,
+                "this delivery's provider is unknown: start inspect with --provider P to re-sign it",
+            ),
+            Failed::Refused(other) => ApiError::new(400, other.to_string()),
+            e @ Failed::NotRecorded(_) => internal(e),
+        })?;
     Ok(Answer::Json(json!({
         "resigned": prepared.resigned,
         "url": prepared.request.url,

@@ -121,9 +121,15 @@ fn plain(l: &LineInfo<'_>) -> String {
 }
 
 pub fn json_line(l: &LineInfo<'_>) -> String {
+    serde_json::to_string(&typed(l, "delivery")).unwrap_or_default()
+}
+
+/// The line as its type; `kind` is `delivery` for listen, `replay` for
+/// replay, which prints the same fields.
+pub fn typed(l: &LineInfo<'_>, kind: &str) -> ListenLine {
     let d = l.delivery;
-    let line = ListenLine {
-        kind: "delivery".into(),
+    ListenLine {
+        kind: kind.into(),
         head: DeliveryHead::of(d, d.verdict.word.clone()),
         verdict_cause: d.verdict.cause.clone(),
         body_sha256: d.body_sha256.clone(),
@@ -134,8 +140,7 @@ pub fn json_line(l: &LineInfo<'_>) -> String {
         error: l.error.map(str::to_string),
         duration_ms: l.duration_ms,
         rejected: d.rejected.clone(),
-    };
-    serde_json::to_string(&line).unwrap_or_default()
+    }
 }
 
 #[cfg(test)]

@@ -150,39 +150,83 @@ fn request_headers(text: &str) -> crate::provider::Headers {
     }
 }
 
+/// The columns [`delivery`] reads, in its order.
+const DELIVERY_COLUMNS: &str =
+    "id, received_at, peer, method, target, http_version, headers, body, body_sha256,
+    provider, event_type, event_id, verdict, verdict_cause, verdict_reason, source,
+    public_url, rejected";
+
+/// A delivery from a row that starts with [`DELIVERY_COLUMNS`].
+fn delivery(r: &Row<'_>) -> rusqlite::Result<Delivery> {
+    Ok(Delivery {
+        id: r.get(0)?,
+        received_at: r.get(1)?,
+        peer: r.get(2)?,
+        method: r.get(3)?,
+        target: r.get(4)?,
+        http_version: r.get(5)?,
+        headers: request_headers(&r.get::<_, String>(6)?),
+        body: r.get(7)?,
+        body_sha256: r.get(8)?,
+        provider: r.get(9)?,
+        event_type: r.get(10)?,
+        event_id: r.get(11)?,
+        verdict: VerdictRecord {
+            word: r.get(12)?,
+            cause: r.get(13)?,
+            explanation: r.get(14)?,
+        },
+        source: r.get(15)?,
+        public_url: r.get(16)?,
+        rejected: r.get(17)?,
+    })
+}
+
 /// The delivery with exactly this id.
 pub fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<Delivery>> {
-    conn.prepare_cached(
-        "SELECT id, received_at, peer, method, target, http_version, headers, body, body_sha256,
-                provider, event_type, event_id, verdict, verdict_cause, verdict_reason, source,
-                public_url, rejected
-         FROM deliveries WHERE id = ?1",
-    )?
-    .query_row(params![id], |r| {
-        Ok(Delivery {
-            id: r.get(0)?,
-            received_at: r.get(1)?,
-            peer: r.get(2)?,
-            method: r.get(3)?,
-            target: r.get(4)?,
-            http_version: r.get(5)?,
-            headers: request_headers(&r.get::<_, String>(6)?),
-            body: r.get(7)?,
-            body_sha256: r.get(8)?,
-            provider: r.get(9)?,
-            event_type: r.get(10)?,
-            event_id: r.get(11)?,
-            verdict: VerdictRecord {
-                word: r.get(12)?,
-                cause: r.get(13)?,
-                explanation: r.get(14)?,
-            },
-            source: r.get(15)?,
-            public_url: r.get(16)?,
-            rejected: r.get(17)?,
-        })
-    })
+    conn.prepare_cached(&format!(
+        "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = ?1"
+    ))?
+    .query_row(params![id], delivery)
     .optional()
+}
+
+/// Every delivery a filter matches, oldest first, read by one statement
+/// stepped row by row (bulk replay), never a lookup per delivery. Its
+/// `limit` is not used.
+pub struct Scan<'c> {
+    stmt: rusqlite::Statement<'c>,
+    args: Vec<rusqlite::types::Value>,
+}
+
+/// A scan of what `f` matches; with `with_target`, each row also says
+/// where its delivery was last forwarded.
+pub fn scan<'c>(conn: &'c Connection, f: &Filter, with_target: bool) -> rusqlite::Result<Scan<'c>> {
+    let (clause, args) = matching(f);
+    let target = if with_target {
+        "(SELECT a.target FROM attempts a WHERE a.delivery_id = deliveries.id
+            AND a.kind = 'forward' ORDER BY a.seq DESC LIMIT 1)"
+    } else {
+        "NULL"
+    };
+    let sql = format!("SELECT {DELIVERY_COLUMNS}, {target} FROM deliveries{clause} ORDER BY seq");
+    Ok(Scan {
+        stmt: conn.prepare(&sql)?,
+        args,
+    })
+}
+
+impl Scan<'_> {
+    /// The rows, each a delivery and its last forward target.
+    pub fn rows(
+        &mut self,
+    ) -> rusqlite::Result<impl Iterator<Item = rusqlite::Result<(Delivery, Option<String>)>> + '_>
+    {
+        self.stmt
+            .query_map(rusqlite::params_from_iter(self.args.iter()), |r| {
+                Ok((delivery(r)?, r.get(18)?))
+            })
+    }
 }
 
 /// Where a delivery was last forwarded to, without reading its attempts'

@@ -1,5 +1,6 @@
-//! Re-sending recorded deliveries: exactly as they came, or re-signed with
-//! a fresh timestamp (and optionally a fresh id), or edited and re-signed.
+//! The prepare step: one recorded delivery made into the request that goes
+//! out, exactly as it came, or re-signed with a fresh timestamp (and
+//! optionally a fresh id), or edited and re-signed.
 
 use crate::client::{is_hop_by_hop, join_url};
 use crate::edit::SetEdit;
@@ -7,16 +8,25 @@ use crate::provider::{Provider, SignContext, WebhookRequest};
 use crate::secret::Secret;
 use crate::store::{Attempt, AttemptKind, Delivery};
 
-/// How every selected delivery is to be replayed.
-pub struct Plan<'a> {
-    /// `--url`: the base URL; the delivery's path is appended, as listen's
-    /// `--url` does.
+/// Where a run's replays go and what is changed in them: the same for
+/// every delivery of the run.
+#[derive(Clone, Debug, Default)]
+pub struct Edits {
+    /// The base URL; the delivery's path is appended, as listen's `--url`
+    /// does. None: the delivery's last forward target.
     pub to: Option<String>,
-    /// Signs again with this scheme and secret.
-    pub resign: Option<(&'a dyn Provider, Secret)>,
+    /// A fresh event id (re-signed only).
     pub new_id: bool,
     pub sets: Vec<SetEdit>,
+    /// A whole new body.
     pub data: Option<Vec<u8>>,
+}
+
+/// How one delivery is to be replayed.
+pub struct Plan<'a> {
+    pub edits: &'a Edits,
+    /// Signs again with this scheme and secret.
+    pub resign: Option<(&'a dyn Provider, &'a Secret)>,
     /// Unix seconds used for fresh signatures and the staleness warning.
     pub now: i64,
 }
@@ -55,6 +65,18 @@ pub enum ReplayError {
     SetOnNonJson(String),
     #[error("cannot sign delivery {0}: {1}")]
     Sign(String, String),
+    /// Re-signing, and the delivery's scheme is not known.
+    #[error("its provider is unknown: pass --provider")]
+    UnknownProvider,
+    /// Re-signing, and no secret was given for the scheme: why, in the
+    /// words of whoever was to give it.
+    #[error("{0}")]
+    NoSecret(String),
+    #[error("cannot re-sign for {provider}: {failure}")]
+    WrongKey {
+        provider: String,
+        failure: crate::provider::Failure,
+    },
 }
 
 /// Builds the request to replay one delivery. `forwarded_to` is the target
@@ -67,7 +89,8 @@ pub fn prepare(
     if let Some(why) = &d.rejected {
         return Err(ReplayError::Rejected(d.id.clone(), why.clone()));
     }
-    let url = match (&plan.to, forwarded_to) {
+    let edits = plan.edits;
+    let url = match (&edits.to, forwarded_to) {
         (Some(base), _) => join_url(base, "/", &d.target),
         (None, Some(target)) => target.to_string(),
         (None, None) => return Err(ReplayError::NoTarget(d.id.clone())),
@@ -89,14 +112,14 @@ pub fn prepare(
     };
     let mut warnings = Vec::new();
 
-    let edited = plan.data.is_some() || !plan.sets.is_empty();
-    if let Some(data) = &plan.data {
+    let edited = edits.data.is_some() || !edits.sets.is_empty();
+    if let Some(data) = &edits.data {
         req.body = data.clone();
     }
-    if !plan.sets.is_empty() {
+    if !edits.sets.is_empty() {
         let mut doc: serde_json::Value = serde_json::from_slice(&req.body)
             .map_err(|_| ReplayError::SetOnNonJson(d.id.clone()))?;
-        for s in &plan.sets {
+        for s in &edits.sets {
             crate::edit::set_path(&mut doc, &s.path, s.value.clone()).map_err(|reason| {
                 ReplayError::Set {
                     id: d.id.clone(),
@@ -108,11 +131,11 @@ pub fn prepare(
         req.body = keep_layout(&req.body, &doc);
     }
 
-    let Some((provider, secret)) = &plan.resign else {
+    let Some((provider, secret)) = plan.resign else {
         if edited {
             return Err(ReplayError::EditWithoutSecret);
         }
-        if plan.new_id {
+        if edits.new_id {
             warnings.push("--new-id changes a signed id: it needs --resign".into());
         }
         if let Some(p) = d.provider.as_deref().and_then(crate::provider::by_name)
@@ -150,8 +173,8 @@ pub fn prepare(
         });
     };
 
-    let new_id = if plan.new_id {
-        renew_id(*provider, &mut req)
+    let new_id = if edits.new_id {
+        renew_id(provider, &mut req)
     } else {
         None
     };
@@ -219,11 +242,12 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-/// The attempt a replay adds to its delivery.
+/// The attempt a replay adds to its delivery: the answer is moved in, not
+/// copied.
 pub fn attempt(
     p: &Prepared,
     started_at: i64,
-    result: &Result<crate::client::Response, crate::client::DeliverError>,
+    result: Result<crate::client::Response, crate::client::DeliverError>,
 ) -> Attempt {
     let mut a = Attempt {
         delivery_id: p.delivery_id.clone(),
@@ -244,46 +268,13 @@ pub fn attempt(
     match result {
         Ok(r) => {
             a.status = Some(r.status);
-            a.headers = r
-                .headers
-                .iter()
-                .map(|(n, v)| (n.clone(), v.clone()))
-                .collect();
-            a.body = r.body.clone();
+            a.headers = r.headers.into_iter().collect();
+            a.body = r.body;
             a.duration_ms = r.elapsed.as_secs_f64() * 1000.0;
         }
         Err(e) => a.error = Some(e.to_string()),
     }
     a
-}
-
-/// The counts and latencies a bulk replay ends with.
-#[derive(Debug, Default, serde::Serialize)]
-pub struct Summary {
-    pub selected: usize,
-    pub sent: usize,
-    pub ok_2xx: usize,
-    pub other_status: usize,
-    pub errors: usize,
-    pub skipped: usize,
-    pub p50_ms: Option<f64>,
-    pub p99_ms: Option<f64>,
-}
-
-impl Summary {
-    pub fn add_latencies(&mut self, mut ms: Vec<f64>) {
-        ms.sort_by(f64::total_cmp);
-        let pick = |q: f64| {
-            ms.get(((ms.len() as f64 * q).ceil() as usize).saturating_sub(1))
-                .copied()
-        };
-        self.p50_ms = pick(0.50);
-        self.p99_ms = pick(0.99);
-    }
-
-    pub fn failed(&self) -> bool {
-        self.other_status > 0 || self.errors > 0 || self.skipped > 0
-    }
 }
 
 #[cfg(test)]
@@ -321,13 +312,17 @@ mod tests {
         }
     }
 
-    fn plan<'a>() -> Plan<'a> {
-        Plan {
+    fn edits() -> Edits {
+        Edits {
             to: Some("http://app:3000/".into()),
+            ..Edits::default()
+        }
+    }
+
+    fn plan(edits: &Edits) -> Plan<'_> {
+        Plan {
+            edits,
             resign: None,
-            new_id: false,
-            sets: vec![],
-            data: None,
             now: 10_000,
         }
     }
@@ -335,7 +330,7 @@ mod tests {
     #[test]
     fn exact_replay_keeps_bytes_and_drops_hop_by_hop() {
         let d = delivery("stripe", 10_000);
-        let p = prepare(&d, None, &plan()).unwrap();
+        let p = prepare(&d, None, &plan(&edits())).unwrap();
         assert_eq!(p.request.url, "http://app:3000/hooks?x=1");
         assert_eq!(p.request.body, d.body);
         let names: Vec<&str> = p.request.headers.iter().map(|(n, _)| n).collect();
@@ -347,14 +342,17 @@ mod tests {
     fn warns_when_the_signature_is_too_old_and_resign_fixes_it() {
         let mut d = delivery("stripe", 10_000);
         d.headers.set("Stripe-Signature", "t=9400,v1=00");
-        let p = prepare(&d, None, &plan()).unwrap();
+        let p = prepare(&d, None, &plan(&edits())).unwrap();
         assert!(p.warnings[0].contains("--resign"), "{:?}", p.warnings);
 
         let stripe = crate::provider::by_name("stripe").unwrap();
         let secret = Secret::new("whsec_x");
-        let mut pl = plan();
-        pl.resign = Some((stripe.as_ref(), secret.clone()));
-        pl.new_id = true;
+        let renew = Edits {
+            new_id: true,
+            ..edits()
+        };
+        let mut pl = plan(&renew);
+        pl.resign = Some((stripe.as_ref(), &secret));
         let p = prepare(&d, None, &pl).unwrap();
         assert!(p.resigned && p.warnings.is_empty());
         let v = stripe.verify(
@@ -373,32 +371,26 @@ mod tests {
     #[test]
     fn edits_need_a_secret_and_targets_need_a_place() {
         let d = delivery("stripe", 10_000);
-        let mut pl = plan();
-        pl.sets = vec!["n=2".parse().unwrap()];
+        let set = Edits {
+            sets: vec!["n=2".parse().unwrap()],
+            ..edits()
+        };
         assert!(matches!(
-            prepare(&d, None, &pl),
+            prepare(&d, None, &plan(&set)),
             Err(ReplayError::EditWithoutSecret)
         ));
-        pl.sets.clear();
-        pl.to = None;
+        let nowhere = Edits::default();
         assert!(matches!(
-            prepare(&d, None, &pl),
+            prepare(&d, None, &plan(&nowhere)),
             Err(ReplayError::NoTarget(_))
         ));
-        let p = prepare(&d, Some("http://was/here"), &pl).unwrap();
+        let p = prepare(&d, Some("http://was/here"), &plan(&nowhere)).unwrap();
         assert_eq!(p.request.url, "http://was/here");
         let mut rejected = d.clone();
         rejected.rejected = Some("too big".into());
         assert!(matches!(
-            prepare(&rejected, None, &plan()),
+            prepare(&rejected, None, &plan(&edits())),
             Err(ReplayError::Rejected(..))
         ));
-    }
-
-    #[test]
-    fn summary_percentiles() {
-        let mut s = Summary::default();
-        s.add_latencies((1..=100).map(f64::from).collect());
-        assert_eq!((s.p50_ms, s.p99_ms), (Some(50.0), Some(99.0)));
     }
 }
