@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::common::{RawConn, RawResponse, Run, hookcli, request_head, run};
 
 mod hardening;
+mod postgres;
 mod team;
 
 /// The relay's token, and the variable both sides read it from.

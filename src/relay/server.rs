@@ -24,7 +24,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig
 
 use super::access::{Access, Granted};
 use super::allow::Allow;
-use super::buffer::{buffer, drain};
+use super::buffer::{Backlog, buffer, drain};
 use super::frame::{Frame, message_cap};
 use super::log::{DeliveryLine, Log};
 use super::metrics::Metrics;
@@ -52,7 +52,12 @@ pub struct RelayConfig {
     pub tls: Option<(PathBuf, PathBuf)>,
     pub public_url: Option<String>,
     pub timeout: Duration,
+    /// `--buffer DIR`: a store folder of this relay's own.
     pub buffer: Option<PathBuf>,
+    /// `--database-url`: the state shared with other instances.
+    pub database: Option<Arc<super::pg::Db>>,
+    /// `--buffer` with `--database-url`: the buffer is in the database.
+    pub buffer_in_database: bool,
     pub max_body: u64,
     /// From accept (and from each answer) to a complete request head.
     pub header_timeout: Duration,
@@ -89,7 +94,7 @@ pub(super) struct State {
     pub(super) channels: Mutex<HashMap<String, Arc<Attached>>>,
     next_id: AtomicU64,
     generation: AtomicU64,
-    pub(super) buffer: Option<(Store, Writer)>,
+    pub(super) buffer: Option<Backlog>,
     body_limits: BodyLimits,
     pub(super) metrics: Metrics,
     pub(super) log: Log,
@@ -100,6 +105,12 @@ impl State {
     pub(super) fn attached(&self, channel: &str) -> Option<Arc<Attached>> {
         let channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
         channels.get(channel).cloned()
+    }
+
+    /// The channels with a client attached here.
+    pub(super) fn attached_channels(&self) -> Vec<String> {
+        let channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
+        channels.keys().cloned().collect()
     }
 }
 
@@ -139,13 +150,14 @@ pub async fn run(config: RelayConfig) -> anyhow::Result<()> {
         Some((cert, key)) => Some(super::tls::acceptor(cert, key)?),
         None => None,
     };
-    let (buffer, writer_thread) = match &config.buffer {
-        Some(dir) => {
+    let (buffer, writer_thread) = match (&config.buffer, &config.database) {
+        (_, Some(db)) if config.buffer_in_database => (Some(Backlog::Database(db.clone())), None),
+        (Some(dir), _) => {
             let store = Store::at(dir);
             let (writer, thread) = Writer::start(&store)?;
-            (Some((store, writer)), Some(thread))
+            (Some(Backlog::Store(store, writer)), Some(thread))
         }
-        None => (None, None),
+        _ => (None, None),
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
     let public = config
@@ -153,9 +165,15 @@ pub async fn run(config: RelayConfig) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| format!("{scheme}://{local}"));
     let base = public.trim_end_matches('/');
-    let buffering = match &config.buffer {
-        Some(dir) => format!("buffering for absent clients in {}", dir.display()),
-        None => {
+    let buffering = match (&buffer, &config.buffer) {
+        (Some(Backlog::Database(db)), _) => {
+            format!(
+                "buffering for absent clients in PostgreSQL at {}",
+                db.shown()
+            )
+        }
+        (_, Some(dir)) => format!("buffering for absent clients in {}", dir.display()),
+        _ => {
             "no client attached: 503 with Retry-After (pass --buffer DIR to keep deliveries)".into()
         }
     };
@@ -200,6 +218,9 @@ pub async fn run(config: RelayConfig) -> anyhow::Result<()> {
     }
     if state.config.access.store.is_some() {
         tokio::spawn(super::revoke::watch(state.clone()));
+    }
+    if let Some(Backlog::Database(db)) = &state.buffer {
+        tokio::spawn(super::pg::backlog::watch(state.clone(), db.clone()));
     }
 
     let shutdown = crate::listen::shutdown_signal();
@@ -457,7 +478,7 @@ async fn deliver(state: &Arc<State>, channel: &str, frame: Frame) -> Reply {
 }
 
 /// 503 with Retry-After: providers retry later.
-fn unavailable(why: String) -> Reply {
+pub(super) fn unavailable(why: String) -> Reply {
     let mut r = reply(503, serde_json::json!({ "error": why }));
     r.headers_mut()
         .insert("retry-after", hyper::header::HeaderValue::from_static("10"));

@@ -37,7 +37,13 @@ fn add_token(file: &Path, channel: &str, note: &str) -> String {
 }
 
 /// `listen --relay` with a developer's token.
-fn dev_client(store: &Path, relay: &str, channel: &str, token: &str, extra: &[&str]) -> Proc {
+pub(super) fn dev_client(
+    store: &Path,
+    relay: &str,
+    channel: &str,
+    token: &str,
+    extra: &[&str],
+) -> Proc {
     let mut args = vec![
         "listen",
         "--port",
