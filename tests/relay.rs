@@ -539,7 +539,12 @@ fn seq_body(seq: usize) -> Vec<u8> {
 }
 
 /// Asserts the app's answer came back unchanged.
-fn assert_app_answer(status: u16, headers: &[(String, Vec<u8>)], body: &[u8], app: &str) {
+pub(super) fn assert_app_answer(
+    status: u16,
+    headers: &[(String, Vec<u8>)],
+    body: &[u8],
+    app: &str,
+) {
     let values = |name: &str| -> Vec<Vec<u8>> {
         headers
             .iter()

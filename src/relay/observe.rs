@@ -78,7 +78,15 @@ async fn gauges(state: &Arc<State>) -> Gauges {
         }
         None => Vec::new(),
     };
-    Gauges { attached, buffered }
+    let database = match &state.config.database {
+        Some(db) => Some(super::pg::round_trip(db).await),
+        None => None,
+    };
+    Gauges {
+        attached,
+        buffered,
+        database,
+    }
 }
 
 /// The `--metrics-bind` listener, bound before the banner names it.

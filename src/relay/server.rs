@@ -95,6 +95,8 @@ pub(super) struct State {
     next_id: AtomicU64,
     generation: AtomicU64,
     pub(super) buffer: Option<Backlog>,
+    /// With a database: deliveries for clients attached to other instances.
+    pub(super) route: Option<Arc<super::pg::route::Router>>,
     body_limits: BodyLimits,
     pub(super) metrics: Metrics,
     pub(super) log: Log,
@@ -203,6 +205,10 @@ pub async fn run(config: RelayConfig) -> anyhow::Result<()> {
         budget: crate::conn::Budget::new(config.body_budget),
     };
     let log = config.log;
+    let state_route = config
+        .database
+        .clone()
+        .map(|db| Arc::new(super::pg::route::Router::new(db)));
     let state = Arc::new(State {
         body_limits,
         config,
@@ -210,6 +216,7 @@ pub async fn run(config: RelayConfig) -> anyhow::Result<()> {
         next_id: AtomicU64::new(1),
         generation: AtomicU64::new(1),
         buffer,
+        route: state_route,
         metrics: Metrics::default(),
         log,
     });
@@ -219,8 +226,9 @@ pub async fn run(config: RelayConfig) -> anyhow::Result<()> {
     if state.config.access.store.is_some() {
         tokio::spawn(super::revoke::watch(state.clone()));
     }
-    if let Some(Backlog::Database(db)) = &state.buffer {
-        tokio::spawn(super::pg::backlog::watch(state.clone(), db.clone()));
+    if let Some(router) = &state.route {
+        tokio::spawn(super::pg::route::listen(state.clone(), router.clone()));
+        tokio::spawn(super::pg::route::heartbeat(state.clone(), router.clone()));
     }
 
     let shutdown = crate::listen::shutdown_signal();
@@ -336,7 +344,7 @@ async fn handle(
         r
     };
     let status = reply.status().as_u16();
-    let answered = reply.extensions().get::<Answered>().is_some();
+    let answered = is_answer(&reply);
     super::observe::delivered(
         &state,
         DeliveryLine {
@@ -434,8 +442,37 @@ async fn public(
     deliver(state, channel, frame).await
 }
 
-/// Hands a delivery to the channel's client, buffers it, or says 503.
+/// Whether a reply is the client's answer (here or on another instance),
+/// not one the relay made up.
+pub(super) fn is_answer(reply: &Reply) -> bool {
+    let ext = reply.extensions();
+    ext.get::<Answered>().is_some() || ext.get::<super::pg::route::RoutedAnswer>().is_some()
+}
+
+/// Hands a delivery to the channel's client, here or (with a database) on
+/// the instance that holds it.
 async fn deliver(state: &Arc<State>, channel: &str, frame: Frame) -> Reply {
+    if let Some(router) = &state.route
+        && state.attached(channel).is_none()
+    {
+        match router.holder(channel).await {
+            Ok(Some(holder)) => return router.forward(state, &holder, channel, frame).await,
+            Ok(None) => {}
+            Err(e) => {
+                state.log.note(&format!(
+                    "channel {channel}: cannot look up its client: {e}"
+                ));
+                return unavailable(
+                    "the relay cannot reach its database just now; retry later".into(),
+                );
+            }
+        }
+    }
+    deliver_here(state, channel, frame).await
+}
+
+/// Hands a delivery to the channel's client attached here, buffers it, or says 503.
+pub(super) async fn deliver_here(state: &Arc<State>, channel: &str, frame: Frame) -> Reply {
     let attached = state.attached(channel);
     let buffering = state.buffer.is_some();
     match attached {
@@ -672,6 +709,16 @@ async fn session<S>(
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .insert(channel.clone(), attached.clone());
+    if let Some(router) = state.route.clone() {
+        let (state, channel) = (state.clone(), channel.clone());
+        tokio::spawn(async move {
+            if let Err(e) = router.claim(&channel).await {
+                state.log.note(&format!(
+                    "channel {channel}: cannot record its client in the database: {e}"
+                ));
+            }
+        });
+    }
     if let Some(old) = previous {
         old.outbox.push_control(Message::Close(Some(CloseFrame {
             code: super::TAKEOVER_CODE.into(),
@@ -789,6 +836,10 @@ async fn session<S>(
             state
                 .log
                 .note(&format!("channel {channel}: client {peer} detached"));
+            if let Some(router) = state.route.clone() {
+                let channel = channel.clone();
+                tokio::spawn(async move { router.release(&channel).await });
+            }
         }
     }
     // Deliveries still waiting on this client get 502 now.

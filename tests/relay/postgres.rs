@@ -11,13 +11,34 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::team::dev_client;
-use super::{App, AppRequest, Relay, attached, http, post, runtime, seq_body};
+use super::{App, AppRequest, Relay, attached, header, http, post, raw, runtime, seq_body};
 use crate::common::postgres::{PASSWORD, Postgres};
-use crate::common::{hookcli, run};
+use crate::common::{hookcli, request_head, run};
 
 /// `RELAY_ARGS --database-url URL --buffer`.
 fn instance(url: &str) -> Relay {
     Relay::start(&["--database-url", url, "--buffer"])
+}
+
+/// `GET /metrics` from an instance started with `--metrics-bind 127.0.0.1:0`.
+fn scrape(relay: &Relay) -> String {
+    assert!(
+        relay
+            .proc
+            .wait_for("metrics at http://", 1, Duration::from_secs(5))
+    );
+    let addr: std::net::SocketAddr = relay
+        .proc
+        .stdout()
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("metrics at http://"))
+        .and_then(|a| a.strip_suffix("/metrics"))
+        .and_then(|a| a.parse().ok())
+        .expect("the metrics address in the banner");
+    let head = request_head("GET", "/metrics", &[header("Host", addr.to_string())]);
+    let resp = raw(addr, &head, b"");
+    assert_eq!(resp.status, 200);
+    String::from_utf8(resp.body).expect("UTF-8 metrics")
 }
 
 /// Posts `n` deliveries (`hook/<i>`, seq `i`) one after another; their answers.
@@ -45,7 +66,13 @@ fn relay_on_postgres_keeps_the_buffer_of_a_sigkilled_instance_for_another_in_ord
     let url = pg.database();
     let app = App::start("main");
     let mut a = instance(&url);
-    let b = instance(&url);
+    let b = Relay::start(&[
+        "--database-url",
+        &url,
+        "--buffer",
+        "--metrics-bind",
+        "127.0.0.1:0",
+    ]);
     for (i, answer) in post_all(&a, "dev", 0..200).iter().enumerate() {
         assert_eq!(answer.status, 202, "delivery {i}: {}", answer.text());
         let doc: Value = serde_json::from_slice(&answer.body).expect("JSON");
@@ -56,6 +83,19 @@ fn relay_on_postgres_keeps_the_buffer_of_a_sigkilled_instance_for_another_in_ord
             .trim(),
         "200"
     );
+    // B counts what A buffered: the depth is read from the database.
+    let page = scrape(&b);
+    assert!(
+        page.contains("hookcli_relay_buffered_deliveries{channel=\"dev\"} 200\n"),
+        "{page}"
+    );
+    assert!(page.contains("hookcli_relay_database_up 1\n"), "{page}");
+    let rtt: f64 = page
+        .lines()
+        .find_map(|l| l.strip_prefix("hookcli_relay_database_rtt_seconds "))
+        .and_then(|v| v.parse().ok())
+        .expect("a round-trip sample");
+    assert!(rtt > 0.0 && rtt < 1.0, "{rtt}");
     a.proc.kill();
 
     let store = tempfile::tempdir().unwrap();
@@ -199,6 +239,118 @@ fn relay_database_url_faults_are_one_line_without_the_password() {
         .assert_hides(secret);
 }
 
+/// A body that is not UTF-8, numbered.
+fn binary_body(i: usize) -> Vec<u8> {
+    let mut body = format!("{i:04}:").into_bytes();
+    body.extend_from_slice(&[0xff, 0x00, 0xfe, b'\r', b'\n', 0x80, (i % 256) as u8]);
+    body
+}
+
+#[test]
+fn relay_on_postgres_routes_deliveries_to_the_instance_holding_the_client_byte_exact() {
+    let Some(pg) = Postgres::shared() else { return };
+    let url = pg.database();
+    let app = App::start("main");
+    // No buffer: every delivery is answered by the app, or fails loudly.
+    let a = Relay::start(&["--database-url", &url]);
+    let b = Relay::start(&["--database-url", &url]);
+    let store = tempfile::tempdir().unwrap();
+    let _listen = attached(store.path(), &b.url, "dev", &["--forward-to", &app.url()]);
+    assert!(b.wait_channels(1, Duration::from_secs(5)));
+    assert!(
+        a.wait_channels(0, Duration::from_secs(1)),
+        "the client is on B only"
+    );
+    wait_lease(pg, &url, "dev");
+
+    let started = Instant::now();
+    runtime().block_on(async {
+        let client = http();
+        let mut tasks = Vec::new();
+        for i in 0..200 {
+            let (client, target) = (client.clone(), a.at("dev", &format!("hook/{i}")));
+            tasks.push(tokio::spawn(async move {
+                let resp = client
+                    .post(&target)
+                    .header("content-type", "application/octet-stream")
+                    .header("x-repeated", "one")
+                    .header("x-repeated", "two")
+                    .body(binary_body(i))
+                    .send()
+                    .await
+                    .expect("POST");
+                let status = resp.status().as_u16();
+                let headers: Vec<(String, Vec<u8>)> = resp
+                    .headers()
+                    .iter()
+                    .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
+                    .collect();
+                let body = resp.bytes().await.expect("body").to_vec();
+                (status, headers, body)
+            }));
+            if tasks.len() % 16 == 0 {
+                // 16 senders at a time.
+                for t in tasks.drain(..) {
+                    let got = t.await.unwrap();
+                    super::assert_app_answer(got.0, &got.1, &got.2, "main");
+                }
+            }
+        }
+        for t in tasks {
+            let got = t.await.unwrap();
+            super::assert_app_answer(got.0, &got.1, &got.2, "main");
+        }
+    });
+    eprintln!("routed across instances: 200 in {:?}", started.elapsed());
+    let got = app.requests();
+    assert_eq!(got.len(), 200, "each once");
+    let mut seen: Vec<Vec<u8>> = got.iter().map(|r| r.body.clone()).collect();
+    seen.sort();
+    let mut sent: Vec<Vec<u8>> = (0..200).map(binary_body).collect();
+    sent.sort();
+    assert_eq!(seen, sent, "bodies byte for byte");
+    for r in &got {
+        assert_eq!(r.values("x-repeated"), [b"one".to_vec(), b"two".to_vec()]);
+    }
+    assert_eq!(
+        pg.psql(&db_name(&url), "SELECT count(*) FROM relay_routed")
+            .trim(),
+        "0"
+    );
+}
+
+#[test]
+fn relay_on_postgres_answers_502_when_the_instance_holding_the_client_dies_mid_delivery() {
+    let Some(pg) = Postgres::shared() else { return };
+    let url = pg.database();
+    let app = App::start("main");
+    let a = instance(&url);
+    let mut b = instance(&url);
+    let store = tempfile::tempdir().unwrap();
+    let _listen = attached(store.path(), &b.url, "dev", &["--forward-to", &app.url()]);
+    assert!(b.wait_channels(1, Duration::from_secs(5)));
+    wait_lease(pg, &url, "dev");
+    let target = a.at("dev", "slow/1");
+    let in_flight =
+        std::thread::spawn(move || runtime().block_on(post(&http(), &target, seq_body(1))));
+    assert!(
+        app.wait_count(1, Duration::from_secs(10)),
+        "the delivery reached the app"
+    );
+    let killed = Instant::now();
+    b.proc.kill();
+    let answer = in_flight.join().unwrap();
+    assert_eq!(answer.status, 502, "{}", answer.text());
+    assert!(
+        killed.elapsed() < Duration::from_secs(3),
+        "502 after {:?}",
+        killed.elapsed()
+    );
+    // The dead instance's lease is gone: the next delivery is kept, not lost.
+    let next = post_all(&a, "dev", 2..3);
+    assert_eq!(next[0].status, 202, "{}", next[0].text());
+}
+
 /// `relay token add --database-url URL`: the token it printed once.
 fn add_token(url: &str, channel: &str) -> String {
     let r = run(hookcli().args([
@@ -307,6 +459,17 @@ fn relay_tokens_in_postgres_are_scoped_and_revoked_across_instances() {
         "Bob's client stays on B"
     );
     drop(bob_listen);
+}
+
+/// Waits until an instance holds `channel`'s lease (recorded just after
+/// the client attached).
+fn wait_lease(pg: &Postgres, url: &str, channel: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let sql = format!("SELECT count(*) FROM relay_channels WHERE channel = '{channel}'");
+    while pg.psql(&db_name(url), &sql).trim() != "1" {
+        assert!(Instant::now() < deadline, "no lease on {channel}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// The database name at the end of `url`.

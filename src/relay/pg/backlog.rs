@@ -184,45 +184,9 @@ async fn one(
     }
 }
 
-/// Wakes the drain of a channel whose client is attached here when another
-/// instance buffered a delivery for it. Reconnects while the relay runs.
-pub(in crate::relay) async fn watch(state: Arc<State>, db: Arc<Db>) {
-    let mut failing = false;
-    loop {
-        match db.listening().await {
-            Ok((client, mut notes)) => {
-                if client
-                    .batch_execute(&format!("LISTEN {BUFFERED}"))
-                    .await
-                    .is_ok()
-                {
-                    if failing {
-                        state
-                            .log
-                            .note(&format!("the database at {} is back", db.shown()));
-                    }
-                    failing = false;
-                    // Deliveries buffered while this was not listening.
-                    for channel in state.attached_channels() {
-                        wake(&state, &db, &channel);
-                    }
-                    while let Some(n) = notes.recv().await {
-                        wake(&state, &db, n.payload());
-                    }
-                }
-            }
-            Err(e) => {
-                if !failing {
-                    state.log.note(&format!("{e}; retrying"));
-                }
-                failing = true;
-            }
-        }
-        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-    }
-}
-
-fn wake(state: &Arc<State>, db: &Arc<Db>, channel: &str) {
+/// Starts the drain of `channel` if its client is attached here and none
+/// is running: another instance buffered a delivery for it.
+pub(in crate::relay) fn wake(state: &Arc<State>, db: &Arc<Db>, channel: &str) {
     if let Some(a) = state.attached(channel)
         && !a.draining.swap(true, Ordering::SeqCst)
     {

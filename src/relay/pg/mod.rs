@@ -5,6 +5,7 @@
 //! No TLS to the database yet: run it on a private network or a Unix socket.
 
 pub(super) mod backlog;
+pub(super) mod route;
 mod schema;
 pub mod tokens;
 mod url;
@@ -45,6 +46,10 @@ pub struct Db {
     shown: String,
     password: Option<String>,
     shared: tokio::sync::Mutex<Option<Arc<Client>>>,
+    /// This process among the relay instances on the database: its
+    /// connections carry it as their application name, so the others can
+    /// tell it is alive.
+    instance: String,
 }
 
 impl Db {
@@ -58,16 +63,23 @@ impl Db {
                     why: scrub(&chain(&e), parsed.password.as_deref()),
                 })?;
         config.connect_timeout(CONNECT_TIMEOUT);
-        config.application_name("hookcli relay");
+        let instance = hex::encode(crate::provider::crypto::random_bytes(8));
+        config.application_name(application_name(&instance));
         let db = Arc::new(Db {
             config,
             shown: parsed.shown,
             password: parsed.password,
             shared: tokio::sync::Mutex::new(None),
+            instance,
         });
         let mut client = db.dedicated().await?;
         schema::migrate(&db, &mut client).await?;
         Ok(db)
+    }
+
+    /// This instance's id.
+    pub fn instance(&self) -> &str {
+        &self.instance
     }
 
     /// The URL with its password replaced.
@@ -162,6 +174,23 @@ impl Db {
             why: scrub(&chain(e), self.password.as_deref()),
         }
     }
+}
+
+/// One `SELECT 1` on the shared connection, in seconds; `None` when the
+/// database does not answer within [`CONNECT_TIMEOUT`].
+pub async fn round_trip(db: &Db) -> Option<f64> {
+    let started = std::time::Instant::now();
+    let ask = async {
+        let client = db.client().await.ok()?;
+        client.simple_query("SELECT 1").await.ok()
+    };
+    tokio::time::timeout(CONNECT_TIMEOUT, ask).await.ok()??;
+    Some(started.elapsed().as_secs_f64())
+}
+
+/// The application name of an instance's connections.
+pub(super) fn application_name(instance: &str) -> String {
+    format!("hookcli relay {instance}")
 }
 
 fn is_io(e: &tokio_postgres::Error) -> bool {

@@ -7,7 +7,7 @@ use tokio_postgres::Client;
 use super::{Db, DbError};
 
 /// The newest schema this hookcli knows.
-const VERSION: i32 = 1;
+const VERSION: i32 = 2;
 
 /// Any number, as long as every instance uses the same one.
 const MIGRATION_LOCK: i64 = 0x0068_6f6f_6b63_6c69; // "hookcli"
@@ -32,6 +32,23 @@ const STEPS: [&str; VERSION as usize] = [
          frame BYTEA NOT NULL
      );
      CREATE INDEX relay_buffer_by_channel ON relay_buffer (channel, seq);",
+    // 2: which instance holds which channel's client (a lease renewed by
+    // heartbeat), and the deliveries one instance routes to another, with
+    // the answer coming back in the same row.
+    "CREATE TABLE relay_channels (
+         channel TEXT PRIMARY KEY,
+         instance TEXT NOT NULL,
+         expires_ms BIGINT NOT NULL
+     );
+     CREATE TABLE relay_routed (
+         id BIGINT PRIMARY KEY,
+         channel TEXT NOT NULL,
+         origin TEXT NOT NULL,
+         frame BYTEA NOT NULL,
+         answer BYTEA,
+         answered BOOLEAN NOT NULL DEFAULT false,
+         created_ms BIGINT NOT NULL
+     );",
 ];
 
 pub(super) async fn migrate(db: &Db, client: &mut Client) -> Result<(), DbError> {
