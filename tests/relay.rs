@@ -197,6 +197,21 @@ impl Relay {
         Relay { proc, url, addr }
     }
 
+    /// The address of `--metrics-bind 127.0.0.1:0`, from the banner.
+    fn metrics_addr(&self) -> SocketAddr {
+        assert!(
+            self.proc
+                .wait_for("metrics at http://", 1, Duration::from_secs(5))
+        );
+        self.proc
+            .stdout()
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("metrics at http://"))
+            .and_then(|a| a.strip_suffix("/metrics"))
+            .and_then(|a| a.parse().ok())
+            .expect("the metrics address in the banner")
+    }
+
     /// `RELAY/CHANNEL/REST`.
     fn at(&self, channel: &str, rest: &str) -> String {
         format!("{}/{channel}/{rest}", self.url)

@@ -585,6 +585,21 @@ pub(super) async fn over(state: &State, a: &Attached, frame: Frame) -> Result<Fr
     }
 }
 
+/// A client of `channel` attached to another instance: the one here, if
+/// any, is told it was taken over and closed, as on a single relay.
+pub(super) fn taken_over_elsewhere(state: &State, channel: &str) {
+    if let Some(old) = state.attached(channel) {
+        old.outbox.push_control(Message::Close(Some(CloseFrame {
+            code: super::TAKEOVER_CODE.into(),
+            reason: "another client took over this channel".into(),
+        })));
+        state.log.note(&format!(
+            "channel {channel}: a client on another relay instance takes over from {}",
+            old.peer
+        ));
+    }
+}
+
 /// The token of an `Authorization: Bearer TOKEN` value. The scheme is
 /// case-insensitive (RFC 7235), so `bearer` from a hand-written client counts.
 pub(super) fn bearer(value: &str) -> Option<&str> {

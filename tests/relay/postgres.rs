@@ -22,19 +22,7 @@ fn instance(url: &str) -> Relay {
 
 /// `GET /metrics` from an instance started with `--metrics-bind 127.0.0.1:0`.
 fn scrape(relay: &Relay) -> String {
-    assert!(
-        relay
-            .proc
-            .wait_for("metrics at http://", 1, Duration::from_secs(5))
-    );
-    let addr: std::net::SocketAddr = relay
-        .proc
-        .stdout()
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("metrics at http://"))
-        .and_then(|a| a.strip_suffix("/metrics"))
-        .and_then(|a| a.parse().ok())
-        .expect("the metrics address in the banner");
+    let addr = relay.metrics_addr();
     let head = request_head("GET", "/metrics", &[header("Host", addr.to_string())]);
     let resp = raw(addr, &head, b"");
     assert_eq!(resp.status, 200);
@@ -264,9 +252,10 @@ fn relay_on_postgres_routes_deliveries_to_the_instance_holding_the_client_byte_e
     wait_lease(pg, &url, "dev");
 
     let started = Instant::now();
-    runtime().block_on(async {
+    let answers = runtime().block_on(async {
         let client = http();
         let mut tasks = Vec::new();
+        let mut answers = Vec::new();
         for i in 0..200 {
             let (client, target) = (client.clone(), a.at("dev", &format!("hook/{i}")));
             tasks.push(tokio::spawn(async move {
@@ -291,17 +280,27 @@ fn relay_on_postgres_routes_deliveries_to_the_instance_holding_the_client_byte_e
             if tasks.len() % 16 == 0 {
                 // 16 senders at a time.
                 for t in tasks.drain(..) {
-                    let got = t.await.unwrap();
-                    super::assert_app_answer(got.0, &got.1, &got.2, "main");
+                    answers.push(t.await.unwrap());
                 }
             }
         }
         for t in tasks {
-            let got = t.await.unwrap();
-            super::assert_app_answer(got.0, &got.1, &got.2, "main");
+            answers.push(t.await.unwrap());
         }
+        answers
     });
     eprintln!("routed across instances: 200 in {:?}", started.elapsed());
+    for (status, headers, body) in &answers {
+        if *status != 201 {
+            panic!(
+                "{status} {}\n--- relay A ---\n{}--- relay B ---\n{}",
+                String::from_utf8_lossy(body),
+                a.stderr(),
+                b.stderr()
+            );
+        }
+        super::assert_app_answer(*status, headers, body, "main");
+    }
     let got = app.requests();
     assert_eq!(got.len(), 200, "each once");
     let mut seen: Vec<Vec<u8>> = got.iter().map(|r| r.body.clone()).collect();
@@ -330,11 +329,17 @@ fn relay_on_postgres_answers_502_when_the_instance_holding_the_client_dies_mid_d
     let _listen = attached(store.path(), &b.url, "dev", &["--forward-to", &app.url()]);
     assert!(b.wait_channels(1, Duration::from_secs(5)));
     wait_lease(pg, &url, "dev");
+    // Once B's look at the (empty) backlog is over, deliveries go live.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while post_all(&a, "dev", 0..1)[0].status != 201 {
+        assert!(Instant::now() < deadline, "{}", b.stderr());
+    }
+    let before = app.count();
     let target = a.at("dev", "slow/1");
     let in_flight =
         std::thread::spawn(move || runtime().block_on(post(&http(), &target, seq_body(1))));
     assert!(
-        app.wait_count(1, Duration::from_secs(10)),
+        app.wait_count(before + 1, Duration::from_secs(10)),
         "the delivery reached the app"
     );
     let killed = Instant::now();
@@ -349,6 +354,38 @@ fn relay_on_postgres_answers_502_when_the_instance_holding_the_client_dies_mid_d
     // The dead instance's lease is gone: the next delivery is kept, not lost.
     let next = post_all(&a, "dev", 2..3);
     assert_eq!(next[0].status, 202, "{}", next[0].text());
+}
+
+#[test]
+fn relay_on_postgres_a_client_on_another_instance_takes_the_channel_over() {
+    let Some(pg) = Postgres::shared() else { return };
+    let url = pg.database();
+    let app = App::start("main");
+    let a = Relay::start(&["--database-url", &url]);
+    let b = Relay::start(&["--database-url", &url]);
+    let s1 = tempfile::tempdir().unwrap();
+    let mut first = attached(s1.path(), &a.url, "dev", &[]);
+    wait_lease(pg, &url, "dev");
+    let s2 = tempfile::tempdir().unwrap();
+    let _second = attached(s2.path(), &b.url, "dev", &["--forward-to", &app.url()]);
+    let status = first.wait_exit(Duration::from_secs(10));
+    assert_eq!(status.and_then(|s| s.code()), Some(3), "{}", first.dump());
+    assert!(
+        first
+            .dump()
+            .contains("another client took over channel dev"),
+        "{}",
+        first.dump()
+    );
+    assert!(a.wait_channels(0, Duration::from_secs(5)), "{}", a.stderr());
+    // A delivery to A now reaches the new client through B.
+    let answer = post_all(&a, "dev", 0..1);
+    super::assert_app_answer(
+        answer[0].status,
+        &answer[0].headers,
+        &answer[0].body,
+        "main",
+    );
 }
 
 /// `relay token add --database-url URL`: the token it printed once.

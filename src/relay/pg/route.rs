@@ -27,6 +27,8 @@ pub const LEASE_MS: i64 = 30_000;
 const HEARTBEAT: Duration = Duration::from_secs(10);
 /// How long a routed delivery waits before its holder is looked for.
 const ALIVE_CHECK: Duration = Duration::from_millis(500);
+/// A routed delivery's row older than this is left from a dead instance.
+const STALE_MS: i64 = 10 * 60 * 1000;
 /// The database's clock, in ms: every instance compares leases to one clock.
 const NOW_MS: &str = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
 
@@ -70,14 +72,22 @@ impl Router {
             .filter(|i| i != self.db.instance()))
     }
 
-    /// This instance now holds `channel` (the newest client takes it over).
+    /// This instance now holds `channel`: the newest client takes it over,
+    /// and an instance that held it is told to close its client.
     pub(in crate::relay) async fn claim(&self, channel: &str) -> Result<(), DbError> {
         let client = self.db.client().await?;
         client
             .execute(
                 &format!(
-                    "INSERT INTO relay_channels (channel, instance, expires_ms) VALUES ($1, $2, {NOW_MS} + $3)
-                     ON CONFLICT (channel) DO UPDATE SET instance = EXCLUDED.instance, expires_ms = EXCLUDED.expires_ms"
+                    "WITH old AS (
+                         SELECT instance FROM relay_channels WHERE channel = $1 AND expires_ms > {NOW_MS}
+                     ), taken AS (
+                         INSERT INTO relay_channels (channel, instance, expires_ms) VALUES ($1, $2, {NOW_MS} + $3)
+                         ON CONFLICT (channel) DO UPDATE SET instance = EXCLUDED.instance, expires_ms = EXCLUDED.expires_ms
+                         RETURNING 1
+                     )
+                     SELECT pg_notify('hookcli_relay_' || old.instance, 't:' || $1) FROM old, taken
+                     WHERE old.instance <> $2"
                 ),
                 &[&channel, &self.db.instance(), &LEASE_MS],
             )
@@ -112,6 +122,20 @@ impl Router {
                      WHERE relay_channels.instance = EXCLUDED.instance OR relay_channels.expires_ms <= {NOW_MS}"
                 ),
                 &[&channels, &self.db.instance(), &LEASE_MS],
+            )
+            .await
+            .map_err(|e| self.db.error(&e))?;
+        Ok(())
+    }
+
+    /// Rows of routed deliveries whose sender's instance died waiting: kept
+    /// no longer than any wait could last.
+    async fn sweep(&self) -> Result<(), DbError> {
+        let client = self.db.client().await?;
+        client
+            .execute(
+                "DELETE FROM relay_routed WHERE created_ms < $1",
+                &[&(crate::store::now_ms() - STALE_MS)],
             )
             .await
             .map_err(|e| self.db.error(&e))?;
@@ -204,7 +228,7 @@ impl Router {
             self.discard(id).await;
             return reply(
                 504,
-                serde_json::json!({ "error": format!("the client did not answer within {:?}", state.config.timeout) }),
+                serde_json::json!({ "error": format!("no answer came back from the relay instance holding the client within {:?}", state.config.timeout + Duration::from_secs(2)) }),
             );
         }
         match self.take_answer(id).await {
@@ -343,10 +367,14 @@ impl Router {
 
     /// One notification on this instance's topic.
     fn notified(self: &Arc<Self>, state: &Arc<State>, payload: &str) {
-        let Some((kind, id)) = payload.split_once(':') else {
+        let Some((kind, rest)) = payload.split_once(':') else {
             return;
         };
-        let Ok(id) = id.parse::<i64>() else { return };
+        if kind == "t" {
+            crate::relay::server::taken_over_elsewhere(state, rest);
+            return;
+        }
+        let Ok(id) = rest.parse::<i64>() else { return };
         match kind {
             "d" => {
                 tokio::spawn(self.clone().serve(state.clone(), id));
@@ -391,6 +419,7 @@ pub(in crate::relay) async fn heartbeat(state: Arc<State>, router: Arc<Router>) 
         if !channels.is_empty() {
             let _ = router.renew(&channels).await;
         }
+        let _ = router.sweep().await;
     }
 }
 
