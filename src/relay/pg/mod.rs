@@ -1,5 +1,6 @@
-//! The relay's shared state in PostgreSQL (`--database-url`): the buffer
-//! and the tokens of every relay instance on one database. One shared
+//! The relay's shared state in PostgreSQL (`--database-url`): the buffer,
+//! the tokens and the channel leases of every relay instance on one
+//! database, and the deliveries they route to each other. One shared
 //! connection carries the short statements (tokio-postgres pipelines them);
 //! a draining channel holds a connection of its own for its row locks.
 //! No TLS to the database yet: run it on a private network or a Unix socket.
