@@ -1,8 +1,10 @@
 //! The relay's shared state in PostgreSQL (`--database-url`): the buffer,
 //! the tokens and the channel leases of every relay instance on one
-//! database, and the deliveries they route to each other. One shared
-//! connection carries the short statements (tokio-postgres pipelines them);
-//! a draining channel holds a connection of its own for its row locks.
+//! database, and the deliveries they route to each other. A few shared
+//! connections carry the short statements, taken in turn (a backend runs
+//! one statement at a time, so one connection would queue every delivery
+//! behind the others); a draining channel holds a connection of its own
+//! for its row locks.
 //! No TLS to the database yet: run it on a private network or a Unix socket.
 
 pub(super) mod backlog;
@@ -18,6 +20,9 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Config, NoTls};
 
 pub use url::redact;
+
+/// The shared connections of one instance.
+const SHARED: usize = 8;
 
 /// How long a connection attempt may take before the database counts as down.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -46,7 +51,8 @@ pub struct Db {
     /// The URL as shown: its password replaced.
     shown: String,
     password: Option<String>,
-    shared: tokio::sync::Mutex<Option<Arc<Client>>>,
+    shared: Vec<tokio::sync::Mutex<Option<Arc<Client>>>>,
+    next: std::sync::atomic::AtomicUsize,
     /// This process among the relay instances on the database: its
     /// connections carry it as their application name, so the others can
     /// tell it is alive.
@@ -70,7 +76,8 @@ impl Db {
             config,
             shown: parsed.shown,
             password: parsed.password,
-            shared: tokio::sync::Mutex::new(None),
+            shared: (0..SHARED).map(|_| tokio::sync::Mutex::new(None)).collect(),
+            next: std::sync::atomic::AtomicUsize::new(0),
             instance,
         });
         let mut client = db.dedicated().await?;
@@ -88,9 +95,10 @@ impl Db {
         &self.shown
     }
 
-    /// The shared connection, reconnected if it dropped.
+    /// The next shared connection, reconnected if it dropped.
     pub async fn client(&self) -> Result<Arc<Client>, DbError> {
-        let mut shared = self.shared.lock().await;
+        let turn = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.shared.len();
+        let mut shared = self.shared[turn].lock().await;
         if let Some(c) = shared.as_ref().filter(|c| !c.is_closed()) {
             return Ok(c.clone());
         }
