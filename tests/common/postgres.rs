@@ -117,10 +117,11 @@ impl Postgres {
         pg.watchdog = Command::new("sh")
             .arg("-c")
             .arg(format!(
-                "while kill -0 {} 2>/dev/null; do sleep 1; done; setpriv --reuid={USER} --regid={USER} --clear-groups {} stop -D {} -m immediate",
+                "while kill -0 {} 2>/dev/null; do sleep 1; done; setpriv --reuid={USER} --regid={USER} --clear-groups {} stop -D {} -m immediate; rm -rf {}",
                 std::process::id(),
                 pg.bin.join("pg_ctl").display(),
-                data.display()
+                data.display(),
+                pg.dir.path().display()
             ))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
