@@ -14,8 +14,11 @@
 //!
 //! Runs, in order, 3 KiB JSON bodies: the app direct @64 (reference), listen
 //! forwarding to the app @64, relay + listen forwarding to the app @64, then
-//! the same two @16 for latency. Prints a table and writes
-//! target/relay_load.json.
+//! the same two @16 for latency. Then (issue 18), where PostgreSQL is
+//! installed, two relay instances on one database with the client on the
+//! second and the load on the first (every delivery routed through the
+//! database) @64 and @16, against the single relay. Prints a table and
+//! writes target/relay_load.json.
 //!
 //! Knobs (environment): RELAY_LOAD_SECS (measured seconds per run, 3),
 //! RELAY_LOAD_WARMUP (seconds, 1), RELAY_LOAD_THREADS (load generator
@@ -23,6 +26,16 @@
 
 #[path = "common/mod.rs"]
 mod common;
+// The tests' PostgreSQL harness; the bench uses part of it.
+#[allow(dead_code)]
+#[path = "../tests/common/postgres.rs"]
+mod postgres;
+
+/// What tests/common/postgres.rs calls where PostgreSQL is missing: the
+/// routed runs are left out.
+fn skip_unless_ci(why: &str) {
+    eprintln!("relay_load: {why}; the routed runs are left out");
+}
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -48,6 +61,8 @@ enum Kind {
     App,
     Listen,
     Relay,
+    /// Two relay instances on PostgreSQL, the client on the second, the load on the first.
+    Routed,
 }
 
 impl Kind {
@@ -56,7 +71,14 @@ impl Kind {
             Kind::App => "app direct",
             Kind::Listen => "listen -> app",
             Kind::Relay => "relay + listen -> app",
+            Kind::Routed => "2 relays on pg -> app",
         }
+    }
+}
+
+impl Kind {
+    fn relayed(self) -> bool {
+        matches!(self, Kind::Relay | Kind::Routed)
     }
 }
 
@@ -87,14 +109,14 @@ impl Row {
             && self.recorded.as_ref().is_none_or(|r| {
                 r.deliveries >= answered
                     && r.forwarded_ok >= answered
-                    && (self.kind != Kind::Relay || r.via_relay == r.deliveries)
+                    && (!self.kind.relayed() || r.via_relay == r.deliveries)
             })
     }
 
     /// listen (and relay) exited 0 on SIGTERM within [`STOP_LIMIT`].
     fn clean_exit(&self) -> bool {
         self.recorded.as_ref().is_none_or(|r| {
-            r.listen_exit == Some(0) && (self.kind != Kind::Relay || r.relay_exit == Some(0))
+            r.listen_exit == Some(0) && (!self.kind.relayed() || r.relay_exit == Some(0))
         })
     }
 }
@@ -105,6 +127,7 @@ struct Bench<'a> {
     app: SocketAddr,
     warmup: Duration,
     dur: Duration,
+    pg: Option<postgres::Postgres>,
 }
 
 impl Bench<'_> {
@@ -134,9 +157,29 @@ impl Bench<'_> {
         let dir = tempfile::tempdir().expect("tempdir");
         let forward = format!("http://{}/", self.app);
         // The relay first (when there is one), then listen attached to it.
-        let relay =
-            (kind == Kind::Relay).then(|| Proc::start_relay(self.bin, TOKEN_VAR, TOKEN, &[]));
-        let relay_url = relay.as_ref().map(|r| format!("http://{}", r.addr));
+        // Routed: the load goes to the first instance, listen attaches to the second.
+        let database = (kind == Kind::Routed).then(|| {
+            let pg = self.pg.as_ref().expect("PostgreSQL for the routed runs");
+            pg.database()
+        });
+        let relay = match &database {
+            Some(url) => Some(Proc::start_relay(
+                self.bin,
+                TOKEN_VAR,
+                TOKEN,
+                &["--database-url", url],
+            )),
+            None => {
+                (kind == Kind::Relay).then(|| Proc::start_relay(self.bin, TOKEN_VAR, TOKEN, &[]))
+            }
+        };
+        let holder = database
+            .as_ref()
+            .map(|url| Proc::start_relay(self.bin, TOKEN_VAR, TOKEN, &["--database-url", url]));
+        let relay_url = holder
+            .as_ref()
+            .or(relay.as_ref())
+            .map(|r| format!("http://{}", r.addr));
         let mut extra = vec!["--forward-to", forward.as_str()];
         if let Some(url) = &relay_url {
             extra.extend([
@@ -155,6 +198,9 @@ impl Bench<'_> {
             &[(TOKEN_VAR, TOKEN)],
             relay.is_some(),
         );
+        if let (Some(url), Some(pg)) = (&database, &self.pg) {
+            wait_lease(pg, url);
+        }
         let target = match &relay {
             Some(r) => Target {
                 addr: r.addr,
@@ -192,6 +238,10 @@ impl Bench<'_> {
         );
         let listen_exit = listen.stop_within(STOP_LIMIT);
         let relay_exit = relay.and_then(|r| r.stop_within(STOP_LIMIT));
+        let relay_exit = match holder {
+            Some(h) => relay_exit.filter(|_| h.stop_within(STOP_LIMIT) == Some(0)),
+            None => relay_exit,
+        };
         Row {
             kind,
             conns,
@@ -204,6 +254,17 @@ impl Bench<'_> {
                 relay_exit,
             }),
         }
+    }
+}
+
+/// Waits until the second instance holds the channel's lease, so every
+/// delivery of the run is routed (none buffered or refused meanwhile).
+fn wait_lease(pg: &postgres::Postgres, url: &str) {
+    let db = url.rsplit('/').next().expect("a database name");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while pg.psql(db, "SELECT count(*) FROM relay_channels").trim() != "1" {
+        assert!(Instant::now() < deadline, "no lease on the channel");
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -250,7 +311,9 @@ fn main() {
         app,
         warmup: Duration::from_secs(warm),
         dur: Duration::from_secs(secs),
+        pg: postgres::Postgres::start(),
     };
+    let routed = bench.pg.is_some();
 
     let mut rows = Vec::new();
     for (kind, conns) in [
@@ -259,7 +322,12 @@ fn main() {
         (Kind::Relay, 64),
         (Kind::Listen, 16),
         (Kind::Relay, 16),
+        (Kind::Routed, 64),
+        (Kind::Routed, 16),
     ] {
+        if kind == Kind::Routed && !routed {
+            continue;
+        }
         let row = bench.run(kind, conns);
         progress(&row);
         rows.push(row);
@@ -283,6 +351,19 @@ fn main() {
     };
     let (added_p50_64, added_p99_64) = added(listen64, relay64);
     let (added_p50_16, added_p99_16) = added(listen16, relay16);
+    // Issue 18: routed across two instances on PostgreSQL against the single relay.
+    let routed_rows = rows
+        .iter()
+        .find(|r| r.kind == Kind::Routed && r.conns == 64)
+        .zip(
+            rows.iter()
+                .find(|r| r.kind == Kind::Routed && r.conns == 16),
+        );
+    let routed_verdict = routed_rows.map(|(routed64, routed16)| {
+        let ratio = routed64.load.rps / relay64.load.rps.max(1.0);
+        let (_, added_p99) = added(relay16, routed16);
+        (ratio, added_p99, ratio >= 0.5 && added_p99 < 5.0)
+    });
     let all_verified = rows.iter().all(Row::verified);
     let goal_met = ratio64 >= 0.5 && all_verified;
 
@@ -358,6 +439,16 @@ fn main() {
     println!(
         "added by the relay: @64 p50 {added_p50_64:+.3} ms, p99 {added_p99_64:+.3} ms; @16 p50 {added_p50_16:+.3} ms, p99 {added_p99_16:+.3} ms"
     );
+    match routed_verdict {
+        Some((ratio, added_p99, met)) => println!(
+            "2 relays on PostgreSQL (routed) / single relay: {:.1}% rps @64 (goal >= 50%), p99 added @16 {added_p99:+.3} ms (goal < 5 ms): {}",
+            ratio * 100.0,
+            if met { "met" } else { "NOT met" }
+        ),
+        None => {
+            println!("2 relays on PostgreSQL: not run (no PostgreSQL under /usr/lib/postgresql)")
+        }
+    }
     println!(
         "every answer the app's ({} {}: {}, its body) and every answered delivery recorded \
          (via the relay with its public URL, a forward attempt with the app's 200): {}",
@@ -433,6 +524,11 @@ fn main() {
             "c64": { "p50": round3(added_p50_64), "p99": round3(added_p99_64) },
             "c16": { "p50": round3(added_p50_16), "p99": round3(added_p99_16) },
         },
+        "routed_over_relay": routed_verdict.map(|(ratio, added_p99, met)| json!({
+            "rps_ratio_64": round3(ratio),
+            "added_p99_ms_16": round3(added_p99),
+            "goal": { "target": "routed rps >= 50% of the single relay @64, p99 added < 5 ms @16", "met": met },
+        })),
         "all_verified": all_verified,
         "all_clean_exit": rows.iter().all(Row::clean_exit),
         "goal": { "target": "relay+listen rps >= 50% of listen alone @64, every delivery answered by the app and recorded", "met": goal_met },

@@ -143,7 +143,8 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
             [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'PEM private key for HTTPS')
             [CompletionResult]::new('--public-url', '--public-url', [CompletionResultType]::ParameterName, 'The public URL providers use, when it differs from the bound address (behind a load balancer)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long a client may take to answer a delivery (then 504)')
-            [CompletionResult]::new('--buffer', '--buffer', [CompletionResultType]::ParameterName, 'Keep deliveries for absent clients in this store folder; answer 202 and deliver them in order later')
+            [CompletionResult]::new('--buffer', '--buffer', [CompletionResultType]::ParameterName, 'Keep deliveries for absent clients in this store folder (no folder with --database-url: in PostgreSQL); answer 202 and deliver them in order later')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Share the buffer and the per-developer tokens with every relay instance on this PostgreSQL database (postgres://USER:PASSWORD@HOST:PORT/DB)')
             [CompletionResult]::new('--max-body', '--max-body', [CompletionResultType]::ParameterName, 'Largest body accepted (e.g. 25MiB)')
             [CompletionResult]::new('--header-timeout', '--header-timeout', [CompletionResultType]::ParameterName, 'Cut off a connection without a complete request head this long after it opened or was last answered')
             [CompletionResult]::new('--body-timeout', '--body-timeout', [CompletionResultType]::ParameterName, 'Answer 408 to a body that has not arrived whole in this time')
@@ -174,6 +175,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
         }
         'hookcli;relay;token;add' {
             [CompletionResult]::new('--tokens', '--tokens', [CompletionResultType]::ParameterName, 'The token file (SQLite; created by the first `add`)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The relays'' PostgreSQL database instead (postgres://USER:PASSWORD@HOST:PORT/DB)')
             [CompletionResult]::new('--channel', '--channel', [CompletionResultType]::ParameterName, 'The channels it may attach to, a glob: ''alice-*'', ''team-[ab]'', ''dev''')
             [CompletionResult]::new('--note', '--note', [CompletionResultType]::ParameterName, 'Whose it is, shown by `list`')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours only a terminal, and never under NO_COLOR')
@@ -183,6 +185,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
         }
         'hookcli;relay;token;list' {
             [CompletionResult]::new('--tokens', '--tokens', [CompletionResultType]::ParameterName, 'The token file (SQLite; created by the first `add`)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The relays'' PostgreSQL database instead (postgres://USER:PASSWORD@HOST:PORT/DB)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours only a terminal, and never under NO_COLOR')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per token per line')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -191,6 +194,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookcli' -ScriptBlock {
         }
         'hookcli;relay;token;revoke' {
             [CompletionResult]::new('--tokens', '--tokens', [CompletionResultType]::ParameterName, 'The token file (SQLite; created by the first `add`)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The relays'' PostgreSQL database instead (postgres://USER:PASSWORD@HOST:PORT/DB)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output: auto colours only a terminal, and never under NO_COLOR')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')

@@ -978,7 +978,7 @@ _hookcli() {
             return 0
             ;;
         hookcli__subcmd__relay)
-            opts="-h --bind --port --token --token-env --tls-cert --tls-key --public-url --timeout --buffer --max-body --header-timeout --body-timeout --max-connections --body-budget --tokens --metrics-token-env --metrics-bind --log-format --allow-from --trusted-proxy --color --help token help"
+            opts="-h --bind --port --token --token-env --tls-cert --tls-key --public-url --timeout --buffer --database-url --max-body --header-timeout --body-timeout --max-connections --body-budget --tokens --metrics-token-env --metrics-bind --log-format --allow-from --trusted-proxy --color --help token help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1017,6 +1017,10 @@ _hookcli() {
                     return 0
                     ;;
                 --buffer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1178,13 +1182,17 @@ _hookcli() {
             return 0
             ;;
         hookcli__subcmd__relay__subcmd__token__subcmd__add)
-            opts="-h --tokens --channel --note --color --help"
+            opts="-h --tokens --database-url --channel --note --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --tokens)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1278,13 +1286,17 @@ _hookcli() {
             return 0
             ;;
         hookcli__subcmd__relay__subcmd__token__subcmd__list)
-            opts="-h --tokens --json --color --help"
+            opts="-h --tokens --database-url --json --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --tokens)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1300,13 +1312,17 @@ _hookcli() {
             return 0
             ;;
         hookcli__subcmd__relay__subcmd__token__subcmd__revoke)
-            opts="-h --tokens --color --help"
+            opts="-h --tokens --database-url --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --tokens)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

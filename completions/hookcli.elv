@@ -135,7 +135,8 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand --tls-key 'PEM private key for HTTPS'
             cand --public-url 'The public URL providers use, when it differs from the bound address (behind a load balancer)'
             cand --timeout 'How long a client may take to answer a delivery (then 504)'
-            cand --buffer 'Keep deliveries for absent clients in this store folder; answer 202 and deliver them in order later'
+            cand --buffer 'Keep deliveries for absent clients in this store folder (no folder with --database-url: in PostgreSQL); answer 202 and deliver them in order later'
+            cand --database-url 'Share the buffer and the per-developer tokens with every relay instance on this PostgreSQL database (postgres://USER:PASSWORD@HOST:PORT/DB)'
             cand --max-body 'Largest body accepted (e.g. 25MiB)'
             cand --header-timeout 'Cut off a connection without a complete request head this long after it opened or was last answered'
             cand --body-timeout 'Answer 408 to a body that has not arrived whole in this time'
@@ -164,6 +165,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
         }
         &'hookcli;relay;token;add'= {
             cand --tokens 'The token file (SQLite; created by the first `add`)'
+            cand --database-url 'The relays'' PostgreSQL database instead (postgres://USER:PASSWORD@HOST:PORT/DB)'
             cand --channel 'The channels it may attach to, a glob: ''alice-*'', ''team-[ab]'', ''dev'''
             cand --note 'Whose it is, shown by `list`'
             cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
@@ -172,6 +174,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
         }
         &'hookcli;relay;token;list'= {
             cand --tokens 'The token file (SQLite; created by the first `add`)'
+            cand --database-url 'The relays'' PostgreSQL database instead (postgres://USER:PASSWORD@HOST:PORT/DB)'
             cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
             cand --json 'One JSON object per token per line'
             cand -h 'Print help'
@@ -179,6 +182,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
         }
         &'hookcli;relay;token;revoke'= {
             cand --tokens 'The token file (SQLite; created by the first `add`)'
+            cand --database-url 'The relays'' PostgreSQL database instead (postgres://USER:PASSWORD@HOST:PORT/DB)'
             cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
             cand -h 'Print help'
             cand --help 'Print help'

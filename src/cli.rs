@@ -159,6 +159,7 @@ const RELAY_EXAMPLES: &str = "\
 Examples:
   HOOKCLI_RELAY_TOKEN=$(openssl rand -hex 32) hookcli relay --bind 0.0.0.0:443 --tls-cert cert.pem --tls-key key.pem --buffer /var/lib/hookcli
   hookcli listen --relay https://relay.example.com --channel dev --token-env HOOKCLI_RELAY_TOKEN --url http://localhost:3000/webhooks
+  hookcli relay --database-url postgres://relay:PASSWORD@db/hookcli --buffer --bind 0.0.0.0:8788
 
 Providers deliver to https://relay.example.com/<channel>/<path>. The client of that channel
 (the newest one takes over) gets each delivery over its one connection and the provider
@@ -529,9 +530,18 @@ pub struct RelayArgs {
     /// How long a client may take to answer a delivery (then 504).
     #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
     pub timeout: Duration,
-    /// Keep deliveries for absent clients in this store folder; answer 202 and deliver them in order later.
-    #[arg(long, value_name = "DIR")]
-    pub buffer: Option<PathBuf>,
+    /// Keep deliveries for absent clients in this store folder (no folder with --database-url: in PostgreSQL); answer 202 and deliver them in order later.
+    #[arg(long, value_name = "DIR", num_args = 0..=1)]
+    pub buffer: Option<Option<PathBuf>>,
+    /// Share the buffer and the per-developer tokens with every relay instance on this PostgreSQL database (postgres://USER:PASSWORD@HOST:PORT/DB).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "HOOKCLI_RELAY_DATABASE_URL",
+        hide_env_values = true,
+        conflicts_with = "tokens"
+    )]
+    pub database_url: Option<String>,
     /// Largest body accepted (e.g. 25MiB).
     #[arg(long, default_value = "25MiB", value_parser = parse_size, value_name = "BYTES")]
     pub max_body: u64,
@@ -586,9 +596,11 @@ Examples:
   hookcli relay token list --tokens /var/lib/hookcli/tokens.db
   hookcli relay token revoke 3 --tokens /var/lib/hookcli/tokens.db
   hookcli relay --tokens /var/lib/hookcli/tokens.db --bind 0.0.0.0:443 --tls-cert cert.pem --tls-key key.pem
+  hookcli relay token add --database-url postgres://relay@db/hookcli --channel 'bob-*' --note bob
 
 The token is printed once; the file keeps only its SHA-256. A relay with --tokens
-re-reads the file every 2 s: new tokens work at once, a revoked one's client is cut off.";
+re-reads the file every 2 s: new tokens work at once, a revoked one's client is cut off.
+With --database-url the tokens live in PostgreSQL, for every relay instance on it.";
 
 #[derive(Debug, Subcommand)]
 pub enum TokenAction {
@@ -601,10 +613,19 @@ pub enum TokenAction {
 }
 
 #[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
 pub struct TokenFileArgs {
     /// The token file (SQLite; created by the first `add`).
     #[arg(long, value_name = "FILE", env = "HOOKCLI_RELAY_TOKENS")]
-    pub tokens: PathBuf,
+    pub tokens: Option<PathBuf>,
+    /// The relays' PostgreSQL database instead (postgres://USER:PASSWORD@HOST:PORT/DB).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "HOOKCLI_RELAY_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,8 @@
 //! Shared test helpers: the real binary in an isolated environment, and a real
 //! HTTP/1.1 receiver on 127.0.0.1:0 that records every request it gets.
 
+pub mod postgres;
+
 use std::convert::Infallible;
 use std::net::{SocketAddr, TcpListener};
 use std::ops::{Deref, DerefMut};

@@ -1059,12 +1059,7 @@ fn every_relay_flag_the_deployment_files_use_exists() {
     let known = relay_help_flags();
     assert!(known.contains(&"--bind".to_string()), "{known:?}");
     for (file, args) in deployed_relay_commands() {
-        for (i, flag) in args.iter().enumerate().filter(|(_, a)| a.starts_with("--")) {
-            let bare = args.get(i + 1).is_none_or(|next| next.starts_with("--"));
-            // lands with #18 §1
-            if flag == "--database-url" || (flag == "--buffer" && bare) {
-                continue;
-            }
+        for flag in args.iter().filter(|a| a.starts_with("--")) {
             assert!(known.contains(flag), "{file}: {flag} is not a relay flag");
         }
     }

@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::common::{RawConn, RawResponse, Run, hookcli, request_head, run};
 
 mod hardening;
+mod postgres;
 mod team;
 
 /// The relay's token, and the variable both sides read it from.
@@ -194,6 +195,21 @@ impl Relay {
             .unwrap_or_else(|| panic!("unexpected relay URL {url:?}"));
         assert!(addr.ip().is_loopback(), "the relay must stay on loopback");
         Relay { proc, url, addr }
+    }
+
+    /// The address of `--metrics-bind 127.0.0.1:0`, from the banner.
+    fn metrics_addr(&self) -> SocketAddr {
+        assert!(
+            self.proc
+                .wait_for("metrics at http://", 1, Duration::from_secs(5))
+        );
+        self.proc
+            .stdout()
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("metrics at http://"))
+            .and_then(|a| a.strip_suffix("/metrics"))
+            .and_then(|a| a.parse().ok())
+            .expect("the metrics address in the banner")
     }
 
     /// `RELAY/CHANNEL/REST`.
@@ -538,7 +554,12 @@ fn seq_body(seq: usize) -> Vec<u8> {
 }
 
 /// Asserts the app's answer came back unchanged.
-fn assert_app_answer(status: u16, headers: &[(String, Vec<u8>)], body: &[u8], app: &str) {
+pub(super) fn assert_app_answer(
+    status: u16,
+    headers: &[(String, Vec<u8>)],
+    body: &[u8],
+    app: &str,
+) {
     let values = |name: &str| -> Vec<Vec<u8>> {
         headers
             .iter()

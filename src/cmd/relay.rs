@@ -7,6 +7,8 @@ use std::sync::Arc;
 use crate::cli::{LogFormat, RelayAction, RelayArgs};
 use crate::relay::access::Access;
 use crate::relay::allow::Allow;
+use crate::relay::pg::Db;
+use crate::relay::pg::tokens::PgTokens;
 use crate::relay::server::{self, RelayConfig};
 use crate::relay::tokens::{SqliteTokens, TokenStore};
 
@@ -17,11 +19,26 @@ pub fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
         return super::relay_token::run(action);
     }
     let token = super::listen::resolve_token(args.token.as_deref(), args.token_env.as_deref())?;
-    if token.is_none() && args.tokens.is_none() {
+    if token.is_none() && args.tokens.is_none() && args.database_url.is_none() {
         return Err(usage(
-            "the relay needs a token for its clients: --token-env VAR (or HOOKCLI_RELAY_TOKEN), or --tokens FILE",
+            "the relay needs a token for its clients: --token-env VAR (or HOOKCLI_RELAY_TOKEN), --tokens FILE, or --database-url URL",
         ));
     }
+    let (buffer, buffer_in_database) = match (&args.buffer, &args.database_url) {
+        (None, _) => (None, false),
+        (Some(None), Some(_)) => (None, true),
+        (Some(None), None) => {
+            return Err(usage(
+                "--buffer needs a folder (--buffer DIR), unless --database-url is given: then it buffers in PostgreSQL",
+            ));
+        }
+        (Some(Some(dir)), None) => (Some(dir.clone()), false),
+        (Some(Some(_)), Some(_)) => {
+            return Err(usage(
+                "--buffer takes no folder with --database-url: the buffer is in PostgreSQL",
+            ));
+        }
+    };
     if token.as_ref().is_some_and(|t| t.expose().len() < 16) {
         return Err(usage(
             "the relay token is shorter than 16 characters; use a long random one (openssl rand -hex 32)",
@@ -73,7 +90,9 @@ pub fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
         tls: args.tls_cert.clone().zip(args.tls_key.clone()),
         public_url: args.public_url.clone(),
         timeout: args.timeout,
-        buffer: args.buffer.clone(),
+        buffer,
+        database: None,
+        buffer_in_database,
         max_body: args.max_body,
         header_timeout: args.header_timeout,
         body_timeout: args.body_timeout,
@@ -85,6 +104,17 @@ pub fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(server::run(config))?;
+    runtime.block_on(async {
+        let mut config = config;
+        if let Some(url) = &args.database_url {
+            let db = Db::open(url).await?;
+            config.access.store = Some(Arc::new(PgTokens::new(
+                db.clone(),
+                tokio::runtime::Handle::current(),
+            )) as Arc<dyn TokenStore>);
+            config.database = Some(db);
+        }
+        server::run(config).await
+    })?;
     Ok(ExitCode::SUCCESS)
 }

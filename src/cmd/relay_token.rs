@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-use crate::cli::TokenAction;
+use crate::cli::{TokenAction, TokenFileArgs};
+use crate::relay::pg::Db;
+use crate::relay::pg::tokens::PgTokens;
 use crate::relay::tokens::{
     SqliteTokens, TokenError, TokenRecord, TokenStore, issue, valid_pattern,
 };
@@ -22,8 +24,8 @@ pub fn run(action: TokenAction) -> anyhow::Result<ExitCode> {
                     args.channel
                 )));
             }
-            let store = SqliteTokens::open(&args.file.tokens, true)?;
-            let issued = issue(&store, &args.channel, args.note.as_deref())?;
+            let (store, _runtime) = open(&args.file, true)?;
+            let issued = issue(store.as_ref(), &args.channel, args.note.as_deref())?;
             println!("{}", issued.token.expose());
             eprintln!(
                 "token {} for channels {:?}: shown this once; the relay keeps only its hash",
@@ -31,7 +33,7 @@ pub fn run(action: TokenAction) -> anyhow::Result<ExitCode> {
             );
         }
         TokenAction::List(args) => {
-            let store = SqliteTokens::open(&args.file.tokens, false)?;
+            let (store, _runtime) = open(&args.file, false)?;
             let rows: Vec<Row> = store.all()?.iter().map(Row::from).collect();
             if args.json {
                 for row in &rows {
@@ -42,12 +44,12 @@ pub fn run(action: TokenAction) -> anyhow::Result<ExitCode> {
             }
         }
         TokenAction::Revoke(args) => {
-            let store = SqliteTokens::open(&args.file.tokens, false)?;
+            let (store, _runtime) = open(&args.file, false)?;
             match store.revoke(args.id, crate::store::now_ms()) {
                 Ok(true) => eprintln!(
                     "token {} revoked; a relay reading {} cuts its client off within seconds",
                     args.id,
-                    args.file.tokens.display()
+                    location(&args.file)
                 ),
                 Ok(false) => eprintln!("token {} was already revoked", args.id),
                 Err(TokenError::NoSuchToken(id)) => {
@@ -60,6 +62,37 @@ pub fn run(action: TokenAction) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The token file, or the database (with the runtime its connection lives on).
+fn open(
+    file: &TokenFileArgs,
+    create: bool,
+) -> anyhow::Result<(Box<dyn TokenStore>, Option<tokio::runtime::Runtime>)> {
+    match (&file.database_url, &file.tokens) {
+        (Some(url), _) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()?;
+            let db = runtime.block_on(Db::open(url))?;
+            let store = PgTokens::new(db, runtime.handle().clone());
+            Ok((Box::new(store), Some(runtime)))
+        }
+        (None, Some(path)) => Ok((Box::new(SqliteTokens::open(path, create)?), None)),
+        (None, None) => Err(usage(
+            "name the tokens: --tokens FILE or --database-url URL",
+        )),
+    }
+}
+
+/// Where the tokens are, as shown.
+fn location(file: &TokenFileArgs) -> String {
+    match (&file.database_url, &file.tokens) {
+        (Some(url), _) => crate::relay::pg::redact(url),
+        (None, Some(path)) => path.display().to_string(),
+        (None, None) => String::new(),
+    }
 }
 
 /// A token as shown: no secret, not even its hash.

@@ -1,20 +1,32 @@
-//! The relay's buffer (`--buffer DIR`): a delivery for an absent client is
-//! committed before its 202, and handed over in arrival order once a client
-//! attaches, at least once.
+//! The relay's buffer (`--buffer DIR`, or `--buffer` in PostgreSQL with
+//! `--database-url`): a delivery for an absent client is committed before
+//! its 202, and handed over in arrival order once a client attaches, at
+//! least once.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::frame::Frame;
-use super::server::{Attached, Failed, Reply, State, over, reply};
+use super::pg::Db;
+use super::server::{Attached, Failed, Reply, State, over, reply, unavailable};
 use crate::provider::crypto::sha256_hex;
-use crate::store::{Attempt, AttemptKind, Delivery, VerdictRecord, new_id, now_ms};
+use crate::store::{Attempt, AttemptKind, Delivery, Store, VerdictRecord, Writer, new_id, now_ms};
+
+/// Where deliveries for absent clients are kept.
+pub(super) enum Backlog {
+    /// A store folder of this relay's own.
+    Store(Store, Writer),
+    /// PostgreSQL, shared by every relay instance on it.
+    Database(Arc<Db>),
+}
 
 /// Keeps a delivery for later: committed before the 202 goes out.
 pub(super) async fn buffer(state: &Arc<State>, channel: &str, frame: Frame) -> Reply {
-    let Some((_, writer)) = &state.buffer else {
-        return reply(503, serde_json::json!({ "error": "no buffer" }));
+    let writer = match &state.buffer {
+        None => return reply(503, serde_json::json!({ "error": "no buffer" })),
+        Some(Backlog::Database(db)) => return buffer_in(state, db, channel, frame).await,
+        Some(Backlog::Store(_, writer)) => writer,
     };
     let Frame::Deliver {
         method,
@@ -48,19 +60,7 @@ pub(super) async fn buffer(state: &Arc<State>, channel: &str, frame: Frame) -> R
     };
     let id = d.id.clone();
     match writer.buffer(d, channel).await {
-        Ok(()) => {
-            // A client may have attached meanwhile: make sure it drains.
-            let attached = state.attached(channel);
-            if let Some(a) = attached
-                && !a.draining.swap(true, Ordering::SeqCst)
-            {
-                tokio::spawn(drain(state.clone(), channel.to_string(), a));
-            }
-            reply(
-                202,
-                serde_json::json!({ "buffered": true, "id": id, "channel": channel }),
-            )
-        }
+        Ok(()) => kept(state, channel, &id),
         // The store's path and SQLite's words stay on the relay's stderr:
         // the sender is on the internet.
         Err(e) => {
@@ -76,11 +76,63 @@ pub(super) async fn buffer(state: &Arc<State>, channel: &str, frame: Frame) -> R
     }
 }
 
+/// The 202 of a delivery kept for later.
+fn kept(state: &Arc<State>, channel: &str, id: &str) -> Reply {
+    // A client may have attached meanwhile: make sure it drains.
+    let attached = state.attached(channel);
+    if let Some(a) = attached
+        && !a.draining.swap(true, Ordering::SeqCst)
+    {
+        tokio::spawn(drain(state.clone(), channel.to_string(), a));
+    }
+    reply(
+        202,
+        serde_json::json!({ "buffered": true, "id": id, "channel": channel }),
+    )
+}
+
+/// Keeps a delivery in PostgreSQL. A database that cannot take it gets the
+/// sender a 503 with Retry-After: never a 2xx for something not kept.
+async fn buffer_in(state: &Arc<State>, db: &Db, channel: &str, frame: Frame) -> Reply {
+    let id = new_id();
+    match super::pg::backlog::keep(db, channel, &id, &frame).await {
+        Ok(()) => kept(state, channel, &id),
+        Err(e) => {
+            state.log.note(&format!(
+                "channel {channel}: could not keep a delivery: {e}"
+            ));
+            unavailable("the relay cannot keep the delivery just now; retry later".into())
+        }
+    }
+}
+
+/// One delivery to a client, waiting (in order) while its queue is full.
+/// A client that never makes room is detached, and this ends.
+pub(super) async fn hand_over(
+    state: &State,
+    a: &Attached,
+    mut frame: Frame,
+) -> Result<Frame, Failed> {
+    loop {
+        match over(state, a, frame).await {
+            Err(Failed::Full(back)) => {
+                frame = back;
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Hands buffered deliveries to a newly attached client, oldest first.
 /// At least once: a delivery leaves the queue only once the client answered.
 pub(super) async fn drain(state: Arc<State>, channel: String, a: Arc<Attached>) {
-    let Some((store, writer)) = &state.buffer else {
-        return;
+    let (store, writer) = match &state.buffer {
+        None => return,
+        Some(Backlog::Database(db)) => {
+            return super::pg::backlog::drain(state.clone(), db.clone(), channel, a).await;
+        }
+        Some(Backlog::Store(store, writer)) => (store, writer),
     };
     // Deliveries the client took too long over: left queued for its next
     // attach, and passed over here so the rest still flows.
@@ -116,7 +168,7 @@ pub(super) async fn drain(state: Arc<State>, channel: String, a: Arc<Attached>) 
         }
         for d in batch {
             let started = now_ms();
-            let mut frame = Frame::Deliver {
+            let frame = Frame::Deliver {
                 id: 0,
                 method: d.method.clone(),
                 target: d.target.clone(),
@@ -125,18 +177,7 @@ pub(super) async fn drain(state: Arc<State>, channel: String, a: Arc<Attached>) 
                 headers: d.headers.clone(),
                 body: d.body.clone(),
             };
-            let answered = loop {
-                match over(&state, &a, frame).await {
-                    // The client is behind: wait for room, in order. A client
-                    // that never makes room is detached, and this ends.
-                    Err(Failed::Full(back)) => {
-                        frame = back;
-                        tokio::time::sleep(Duration::from_millis(250)).await;
-                    }
-                    other => break other,
-                }
-            };
-            match answered {
+            match hand_over(&state, &a, frame).await {
                 Ok(Frame::Answer {
                     status,
                     headers,

@@ -54,6 +54,9 @@ pub struct Gauges {
     pub attached: usize,
     /// Deliveries waiting in the buffer, per channel (none without --buffer).
     pub buffered: Vec<(String, u64)>,
+    /// With --database-url: a `SELECT 1` round trip in seconds, or `None`
+    /// when the database did not answer.
+    pub database: Option<Option<f64>>,
 }
 
 impl Metrics {
@@ -158,6 +161,24 @@ impl Metrics {
                 escape(channel)
             );
         }
+        if let Some(rtt) = gauges.database {
+            head(
+                &mut out,
+                "hookcli_relay_database_up",
+                "gauge",
+                "Whether the database answered this scrape's round trip.",
+            );
+            let _ = writeln!(out, "hookcli_relay_database_up {}", u8::from(rtt.is_some()));
+            if let Some(rtt) = rtt {
+                head(
+                    &mut out,
+                    "hookcli_relay_database_rtt_seconds",
+                    "gauge",
+                    "One round trip to the database (SELECT 1), measured at scrape.",
+                );
+                let _ = writeln!(out, "hookcli_relay_database_rtt_seconds {rtt}");
+            }
+        }
         head(
             &mut out,
             "hookcli_relay_forbidden_total",
@@ -230,6 +251,7 @@ mod tests {
         let text = m.render(&Gauges {
             attached: 1,
             buffered: vec![("x".into(), 4)],
+            database: Some(Some(0.0015)),
         });
         for line in [
             "hookcli_relay_deliveries_total{channel=\"dev\",outcome=\"answered\"} 2",
@@ -242,6 +264,8 @@ mod tests {
             "hookcli_relay_forward_seconds_count 2",
             "hookcli_relay_attached_clients 1",
             "hookcli_relay_buffered_deliveries{channel=\"x\"} 4",
+            "hookcli_relay_database_up 1",
+            "hookcli_relay_database_rtt_seconds 0.0015",
             "hookcli_relay_forbidden_total 1",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} missing in\n{text}");
@@ -257,6 +281,7 @@ mod tests {
         let text = m.render(&Gauges {
             attached: 0,
             buffered: Vec::new(),
+            database: None,
         });
         assert!(
             text.contains("channel=\"_other\",outcome=\"503\"} 5"),

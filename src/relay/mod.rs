@@ -13,6 +13,7 @@ pub mod log;
 pub mod metrics;
 mod observe;
 mod outbox;
+pub mod pg;
 mod revoke;
 pub mod server;
 pub mod tls;

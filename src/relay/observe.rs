@@ -60,7 +60,10 @@ async fn gauges(state: &Arc<State>) -> Gauges {
         .unwrap_or_else(|p| p.into_inner())
         .len();
     let buffered = match &state.buffer {
-        Some((store, _)) => {
+        Some(super::buffer::Backlog::Database(db)) => {
+            super::pg::backlog::depth(db).await.unwrap_or_default()
+        }
+        Some(super::buffer::Backlog::Store(store, _)) => {
             let store = store.clone();
             tokio::task::spawn_blocking(move || {
                 store
@@ -75,7 +78,15 @@ async fn gauges(state: &Arc<State>) -> Gauges {
         }
         None => Vec::new(),
     };
-    Gauges { attached, buffered }
+    let database = match &state.config.database {
+        Some(db) => Some(super::pg::round_trip(db).await),
+        None => None,
+    };
+    Gauges {
+        attached,
+        buffered,
+        database,
+    }
 }
 
 /// The `--metrics-bind` listener, bound before the banner names it.

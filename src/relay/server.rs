@@ -24,7 +24,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig
 
 use super::access::{Access, Granted};
 use super::allow::Allow;
-use super::buffer::{buffer, drain};
+use super::buffer::{Backlog, buffer, drain};
 use super::frame::{Frame, message_cap};
 use super::log::{DeliveryLine, Log};
 use super::metrics::Metrics;
@@ -51,7 +51,12 @@ pub struct RelayConfig {
     pub tls: Option<(PathBuf, PathBuf)>,
     pub public_url: Option<String>,
     pub timeout: Duration,
+    /// `--buffer DIR`: a store folder of this relay's own.
     pub buffer: Option<PathBuf>,
+    /// `--database-url`: the state shared with other instances.
+    pub database: Option<Arc<super::pg::Db>>,
+    /// `--buffer` with `--database-url`: the buffer is in the database.
+    pub buffer_in_database: bool,
     pub max_body: u64,
     /// From accept (and from each answer) to a complete request head.
     pub header_timeout: Duration,
@@ -88,7 +93,9 @@ pub(super) struct State {
     pub(super) channels: Mutex<HashMap<String, Arc<Attached>>>,
     next_id: AtomicU64,
     generation: AtomicU64,
-    pub(super) buffer: Option<(Store, Writer)>,
+    pub(super) buffer: Option<Backlog>,
+    /// With a database: deliveries for clients attached to other instances.
+    pub(super) route: Option<Arc<super::pg::route::Router>>,
     body_limits: BodyLimits,
     pub(super) metrics: Metrics,
     pub(super) log: Log,
@@ -99,6 +106,12 @@ impl State {
     pub(super) fn attached(&self, channel: &str) -> Option<Arc<Attached>> {
         let channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
         channels.get(channel).cloned()
+    }
+
+    /// The channels with a client attached here.
+    pub(super) fn attached_channels(&self) -> Vec<String> {
+        let channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
+        channels.keys().cloned().collect()
     }
 }
 
@@ -138,13 +151,14 @@ pub async fn run(config: RelayConfig) -> anyhow::Result<()> {
         Some((cert, key)) => Some(super::tls::acceptor(cert, key)?),
         None => None,
     };
-    let (buffer, writer_thread) = match &config.buffer {
-        Some(dir) => {
+    let (buffer, writer_thread) = match (&config.buffer, &config.database) {
+        (_, Some(db)) if config.buffer_in_database => (Some(Backlog::Database(db.clone())), None),
+        (Some(dir), _) => {
             let store = Store::at(dir);
             let (writer, thread) = Writer::start(&store)?;
-            (Some((store, writer)), Some(thread))
+            (Some(Backlog::Store(store, writer)), Some(thread))
         }
-        None => (None, None),
+        _ => (None, None),
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
     let public = config
@@ -152,9 +166,15 @@ pub async fn run(config: RelayConfig) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| format!("{scheme}://{local}"));
     let base = public.trim_end_matches('/');
-    let buffering = match &config.buffer {
-        Some(dir) => format!("buffering for absent clients in {}", dir.display()),
-        None => {
+    let buffering = match (&buffer, &config.buffer) {
+        (Some(Backlog::Database(db)), _) => {
+            format!(
+                "buffering for absent clients in PostgreSQL at {}",
+                db.shown()
+            )
+        }
+        (_, Some(dir)) => format!("buffering for absent clients in {}", dir.display()),
+        _ => {
             "no client attached: 503 with Retry-After (pass --buffer DIR to keep deliveries)".into()
         }
     };
@@ -184,6 +204,10 @@ pub async fn run(config: RelayConfig) -> anyhow::Result<()> {
         budget: crate::conn::Budget::new(config.body_budget),
     };
     let log = config.log;
+    let state_route = config
+        .database
+        .clone()
+        .map(|db| Arc::new(super::pg::route::Router::new(db)));
     let state = Arc::new(State {
         body_limits,
         config,
@@ -191,6 +215,7 @@ pub async fn run(config: RelayConfig) -> anyhow::Result<()> {
         next_id: AtomicU64::new(1),
         generation: AtomicU64::new(1),
         buffer,
+        route: state_route,
         metrics: Metrics::default(),
         log,
     });
@@ -199,6 +224,10 @@ pub async fn run(config: RelayConfig) -> anyhow::Result<()> {
     }
     if state.config.access.store.is_some() {
         tokio::spawn(super::revoke::watch(state.clone()));
+    }
+    if let Some(router) = &state.route {
+        tokio::spawn(super::pg::route::listen(state.clone(), router.clone()));
+        tokio::spawn(super::pg::route::heartbeat(state.clone(), router.clone()));
     }
 
     let shutdown = crate::conn::shutdown_signal();
@@ -314,7 +343,7 @@ async fn handle(
         r
     };
     let status = reply.status().as_u16();
-    let answered = reply.extensions().get::<Answered>().is_some();
+    let answered = is_answer(&reply);
     super::observe::delivered(
         &state,
         DeliveryLine {
@@ -373,8 +402,37 @@ async fn public(
     deliver(state, channel, frame).await
 }
 
-/// Hands a delivery to the channel's client, buffers it, or says 503.
+/// Whether a reply is the client's answer (here or on another instance),
+/// not one the relay made up.
+pub(super) fn is_answer(reply: &Reply) -> bool {
+    let ext = reply.extensions();
+    ext.get::<Answered>().is_some() || ext.get::<super::pg::route::RoutedAnswer>().is_some()
+}
+
+/// Hands a delivery to the channel's client, here or (with a database) on
+/// the instance that holds it.
 async fn deliver(state: &Arc<State>, channel: &str, frame: Frame) -> Reply {
+    if let Some(router) = &state.route
+        && state.attached(channel).is_none()
+    {
+        match router.holder(channel).await {
+            Ok(Some(holder)) => return router.forward(state, &holder, channel, frame).await,
+            Ok(None) => {}
+            Err(e) => {
+                state.log.note(&format!(
+                    "channel {channel}: cannot look up its client: {e}"
+                ));
+                return unavailable(
+                    "the relay cannot reach its database just now; retry later".into(),
+                );
+            }
+        }
+    }
+    deliver_here(state, channel, frame).await
+}
+
+/// Hands a delivery to the channel's client attached here, buffers it, or says 503.
+pub(super) async fn deliver_here(state: &Arc<State>, channel: &str, frame: Frame) -> Reply {
     let attached = state.attached(channel);
     let buffering = state.buffer.is_some();
     match attached {
@@ -417,7 +475,7 @@ async fn deliver(state: &Arc<State>, channel: &str, frame: Frame) -> Reply {
 }
 
 /// 503 with Retry-After: providers retry later.
-fn unavailable(why: String) -> Reply {
+pub(super) fn unavailable(why: String) -> Reply {
     let mut r = reply(503, serde_json::json!({ "error": why }));
     r.headers_mut()
         .insert("retry-after", hyper::header::HeaderValue::from_static("10"));
@@ -484,6 +542,21 @@ pub(super) async fn over(state: &State, a: &Attached, frame: Frame) -> Result<Fr
                 state.config.timeout
             ),
         )),
+    }
+}
+
+/// A client of `channel` attached to another instance: the one here, if
+/// any, is told it was taken over and closed, as on a single relay.
+pub(super) fn taken_over_elsewhere(state: &State, channel: &str) {
+    if let Some(old) = state.attached(channel) {
+        old.outbox.push_control(Message::Close(Some(CloseFrame {
+            code: super::TAKEOVER_CODE.into(),
+            reason: "another client took over this channel".into(),
+        })));
+        state.log.note(&format!(
+            "channel {channel}: a client on another relay instance takes over from {}",
+            old.peer
+        ));
     }
 }
 
@@ -639,6 +712,16 @@ async fn session<S>(
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .insert(channel.clone(), attached.clone());
+    if let Some(router) = state.route.clone() {
+        let (state, channel) = (state.clone(), channel.clone());
+        tokio::spawn(async move {
+            if let Err(e) = router.claim(&channel).await {
+                state.log.note(&format!(
+                    "channel {channel}: cannot record its client in the database: {e}"
+                ));
+            }
+        });
+    }
     if let Some(old) = previous {
         old.outbox.push_control(Message::Close(Some(CloseFrame {
             code: super::TAKEOVER_CODE.into(),
@@ -756,6 +839,10 @@ async fn session<S>(
             state
                 .log
                 .note(&format!("channel {channel}: client {peer} detached"));
+            if let Some(router) = state.route.clone() {
+                let channel = channel.clone();
+                tokio::spawn(async move { router.release(&channel).await });
+            }
         }
     }
     // Deliveries still waiting on this client get 502 now.

@@ -37,7 +37,13 @@ fn add_token(file: &Path, channel: &str, note: &str) -> String {
 }
 
 /// `listen --relay` with a developer's token.
-fn dev_client(store: &Path, relay: &str, channel: &str, token: &str, extra: &[&str]) -> Proc {
+pub(super) fn dev_client(
+    store: &Path,
+    relay: &str,
+    channel: &str,
+    token: &str,
+    extra: &[&str],
+) -> Proc {
     let mut args = vec![
         "listen",
         "--port",
@@ -407,19 +413,7 @@ fn relay_metrics_are_prometheus_text_counting_what_was_sent_and_logs_are_json_li
         ],
         &[(METRICS_VAR, METRICS_TOKEN)],
     );
-    assert!(
-        relay
-            .proc
-            .wait_for("metrics at http://", 1, Duration::from_secs(5))
-    );
-    let metrics_addr: std::net::SocketAddr = relay
-        .proc
-        .stdout()
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("metrics at http://"))
-        .and_then(|a| a.strip_suffix("/metrics"))
-        .and_then(|a| a.parse().ok())
-        .expect("the metrics address in the banner");
+    let metrics_addr = relay.metrics_addr();
 
     let store = tempfile::tempdir().unwrap();
     let _listen = attached(

@@ -1,0 +1,477 @@
+//! Routing across relay instances. Each instance holds a lease on the
+//! channels whose clients are attached to it (renewed by heartbeat; a dead
+//! instance's lapse within [`LEASE_MS`]). A public delivery reaching an
+//! instance without the channel's client goes into `relay_routed`, and a
+//! `NOTIFY` on the holder's own channel wakes it; the holder hands it over
+//! exactly as a delivery of its own (live, buffered behind a backlog, 502,
+//! 504), writes the reply into the row and `NOTIFY`s back. No polling on
+//! the way: only a delivery still unanswered after [`ALIVE_CHECK`] has its
+//! holder's connections looked for, so a killed holder means 502 at once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::Response;
+use tokio::sync::oneshot;
+
+use super::{Db, DbError, application_name};
+use crate::relay::frame::Frame;
+use crate::relay::server::{Reply, State, deliver_here, reply, unavailable};
+
+/// A lease lasts this long unless renewed.
+pub const LEASE_MS: i64 = 30_000;
+/// Leases are renewed this often.
+const HEARTBEAT: Duration = Duration::from_secs(10);
+/// How long a routed delivery waits before its holder is looked for.
+const ALIVE_CHECK: Duration = Duration::from_millis(500);
+/// A routed delivery's row older than this is left from a dead instance.
+const STALE_MS: i64 = 10 * 60 * 1000;
+/// The database's clock, in ms: every instance compares leases to one clock.
+const NOW_MS: &str = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
+
+/// The notification channel of one instance.
+fn topic(instance: &str) -> String {
+    format!("hookcli_relay_{instance}")
+}
+
+pub(in crate::relay) struct Router {
+    pub(in crate::relay) db: Arc<Db>,
+    /// Routed deliveries waiting for their answer, by row id.
+    waiting: Mutex<HashMap<i64, oneshot::Sender<()>>>,
+}
+
+/// Marks a reply as the client's answer, passed back by another instance.
+#[derive(Clone, Copy)]
+pub(in crate::relay) struct RoutedAnswer;
+
+impl Router {
+    pub(in crate::relay) fn new(db: Arc<Db>) -> Router {
+        Router {
+            db,
+            waiting: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The live instance other than this one holding `channel`'s client.
+    pub(in crate::relay) async fn holder(&self, channel: &str) -> Result<Option<String>, DbError> {
+        let client = self.db.client().await?;
+        let row = client
+            .query_opt(
+                &format!(
+                    "SELECT instance FROM relay_channels WHERE channel = $1 AND expires_ms > {NOW_MS}"
+                ),
+                &[&channel],
+            )
+            .await
+            .map_err(|e| self.db.error(&e))?;
+        Ok(row
+            .map(|r| r.get::<_, String>(0))
+            .filter(|i| i != self.db.instance()))
+    }
+
+    /// This instance now holds `channel`: the newest client takes it over,
+    /// and an instance that held it is told to close its client.
+    pub(in crate::relay) async fn claim(&self, channel: &str) -> Result<(), DbError> {
+        let client = self.db.client().await?;
+        client
+            .execute(
+                &format!(
+                    "WITH old AS (
+                         SELECT instance FROM relay_channels WHERE channel = $1 AND expires_ms > {NOW_MS}
+                     ), taken AS (
+                         INSERT INTO relay_channels (channel, instance, expires_ms) VALUES ($1, $2, {NOW_MS} + $3)
+                         ON CONFLICT (channel) DO UPDATE SET instance = EXCLUDED.instance, expires_ms = EXCLUDED.expires_ms
+                         RETURNING 1
+                     )
+                     SELECT pg_notify('hookcli_relay_' || old.instance, 't:' || $1) FROM old, taken
+                     WHERE old.instance <> $2"
+                ),
+                &[&channel, &self.db.instance(), &LEASE_MS],
+            )
+            .await
+            .map_err(|e| self.db.error(&e))?;
+        Ok(())
+    }
+
+    /// `channel`'s client left this instance.
+    pub(in crate::relay) async fn release(&self, channel: &str) -> Result<(), DbError> {
+        let client = self.db.client().await?;
+        client
+            .execute(
+                "DELETE FROM relay_channels WHERE channel = $1 AND instance = $2",
+                &[&channel, &self.db.instance()],
+            )
+            .await
+            .map_err(|e| self.db.error(&e))?;
+        Ok(())
+    }
+
+    /// Renews the leases of the channels attached here, taking back any
+    /// that lapsed (a database restart) but none another instance holds.
+    async fn renew(&self, channels: &[String]) -> Result<(), DbError> {
+        let client = self.db.client().await?;
+        client
+            .execute(
+                &format!(
+                    "INSERT INTO relay_channels (channel, instance, expires_ms)
+                     SELECT c, $2, {NOW_MS} + $3 FROM unnest($1::text[]) AS c
+                     ON CONFLICT (channel) DO UPDATE SET instance = EXCLUDED.instance, expires_ms = EXCLUDED.expires_ms
+                     WHERE relay_channels.instance = EXCLUDED.instance OR relay_channels.expires_ms <= {NOW_MS}"
+                ),
+                &[&channels, &self.db.instance(), &LEASE_MS],
+            )
+            .await
+            .map_err(|e| self.db.error(&e))?;
+        Ok(())
+    }
+
+    /// Rows of routed deliveries whose sender's instance died waiting: kept
+    /// no longer than any wait could last.
+    async fn sweep(&self) -> Result<(), DbError> {
+        let client = self.db.client().await?;
+        client
+            .execute(
+                "DELETE FROM relay_routed WHERE created_ms < $1",
+                &[&(crate::store::now_ms() - STALE_MS)],
+            )
+            .await
+            .map_err(|e| self.db.error(&e))?;
+        Ok(())
+    }
+
+    /// Whether `instance` still has a connection to the database.
+    async fn alive(&self, instance: &str) -> Result<bool, DbError> {
+        let client = self.db.client().await?;
+        let row = client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = $1)",
+                &[&application_name(instance)],
+            )
+            .await
+            .map_err(|e| self.db.error(&e))?;
+        Ok(row.get(0))
+    }
+
+    /// Hands `frame` to `holder` and waits for the reply it sends back.
+    pub(in crate::relay) async fn forward(
+        &self,
+        state: &State,
+        holder: &str,
+        channel: &str,
+        frame: Frame,
+    ) -> Reply {
+        let id = i64::from_be_bytes(
+            crate::provider::crypto::random_bytes(8)
+                .try_into()
+                .unwrap_or([0; 8]),
+        ) & i64::MAX;
+        let (tx, mut rx) = oneshot::channel();
+        self.waiting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, tx);
+        let _waiting = Waiting { router: self, id };
+        let sent = async {
+            let client = self.db.client().await?;
+            client
+                .execute(
+                    "WITH routed AS (
+                         INSERT INTO relay_routed (id, channel, origin, frame, created_ms)
+                         VALUES ($1, $2, $3, $4, $5) RETURNING id
+                     )
+                     SELECT pg_notify($6, 'd:' || id) FROM routed",
+                    &[
+                        &id,
+                        &channel,
+                        &self.db.instance(),
+                        &frame.encode_as(0),
+                        &crate::store::now_ms(),
+                        &topic(holder),
+                    ],
+                )
+                .await
+                .map_err(|e| self.db.error(&e))
+        };
+        if let Err(e) = sent.await {
+            state
+                .log
+                .note(&format!("channel {channel}: cannot route a delivery: {e}"));
+            return unavailable("the relay cannot reach its database just now; retry later".into());
+        }
+        drop(frame);
+        // The holder answers within its --timeout (504 past it); a little
+        // more for the way back.
+        let deadline = tokio::time::Instant::now() + state.config.timeout + Duration::from_secs(2);
+        let answered = loop {
+            match tokio::time::timeout(ALIVE_CHECK, &mut rx).await {
+                Ok(_) => break true,
+                Err(_) if tokio::time::Instant::now() >= deadline => break false,
+                Err(_) => {
+                    if !self.alive(holder).await.unwrap_or(true) {
+                        state.log.note(&format!(
+                            "channel {channel}: instance {holder} went away with a delivery in flight"
+                        ));
+                        let _ = self.forget(holder).await;
+                        self.discard(id).await;
+                        return reply(
+                            502,
+                            serde_json::json!({ "error": "the relay instance holding the client went away; retry" }),
+                        );
+                    }
+                }
+            }
+        };
+        if !answered {
+            self.discard(id).await;
+            return reply(
+                504,
+                serde_json::json!({ "error": format!("no answer came back from the relay instance holding the client within {:?}", state.config.timeout + Duration::from_secs(2)) }),
+            );
+        }
+        match self.take_answer(id).await {
+            Ok(Some(r)) => r,
+            Ok(None) => reply(
+                502,
+                serde_json::json!({ "error": "the routed answer was lost" }),
+            ),
+            Err(e) => {
+                state.log.note(&format!(
+                    "channel {channel}: cannot read a routed answer: {e}"
+                ));
+                unavailable("the relay cannot reach its database just now; retry later".into())
+            }
+        }
+    }
+
+    /// The reply written back for row `id`, removing the row.
+    async fn take_answer(&self, id: i64) -> Result<Option<Reply>, DbError> {
+        let client = self.db.client().await?;
+        let row = client
+            .query_opt(
+                "DELETE FROM relay_routed WHERE id = $1 RETURNING answer, answered",
+                &[&id],
+            )
+            .await
+            .map_err(|e| self.db.error(&e))?;
+        let Some(row) = row else { return Ok(None) };
+        let Some(bytes) = row.get::<_, Option<&[u8]>>(0) else {
+            return Ok(None);
+        };
+        let Ok(Frame::Answer {
+            status,
+            headers,
+            body,
+            ..
+        }) = Frame::decode(bytes)
+        else {
+            return Ok(None);
+        };
+        let mut b = Response::builder().status(status);
+        for (n, v) in headers.iter() {
+            b = b.header(n, v);
+        }
+        if row.get::<_, bool>(1) {
+            b = b.extension(RoutedAnswer);
+        }
+        Ok(b.body(Full::new(Bytes::from(body))).ok())
+    }
+
+    async fn discard(&self, id: i64) {
+        if let Ok(client) = self.db.client().await {
+            let _ = client
+                .execute("DELETE FROM relay_routed WHERE id = $1", &[&id])
+                .await;
+        }
+    }
+
+    /// Drops the leases of an instance that went away.
+    async fn forget(&self, instance: &str) -> Result<(), DbError> {
+        let client = self.db.client().await?;
+        client
+            .execute(
+                "DELETE FROM relay_channels WHERE instance = $1",
+                &[&instance],
+            )
+            .await
+            .map_err(|e| self.db.error(&e))?;
+        Ok(())
+    }
+
+    /// A delivery routed to this instance: handed over here, its reply written back.
+    async fn serve(self: Arc<Self>, state: Arc<State>, id: i64) {
+        let fetched = async {
+            let client = self.db.client().await?;
+            client
+                .query_opt(
+                    "SELECT channel, frame FROM relay_routed WHERE id = $1",
+                    &[&id],
+                )
+                .await
+                .map_err(|e| self.db.error(&e))
+        };
+        let row = match fetched.await {
+            Ok(Some(row)) => row,
+            Ok(None) => return,
+            Err(e) => {
+                state
+                    .log
+                    .note(&format!("cannot read a routed delivery: {e}"));
+                return;
+            }
+        };
+        let channel: String = row.get(0);
+        let Ok(frame) = Frame::decode(row.get::<_, &[u8]>(1)) else {
+            return;
+        };
+        let reply = deliver_here(&state, &channel, frame).await;
+        let answered = crate::relay::server::is_answer(&reply);
+        let (parts, body) = reply.into_parts();
+        let body = body
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        let headers: crate::provider::Headers = parts
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
+            .collect();
+        let answer = Frame::Answer {
+            id: 0,
+            status: parts.status.as_u16(),
+            headers,
+            body: body.to_vec(),
+        };
+        let written = async {
+            let client = self.db.client().await?;
+            client
+                .execute(
+                    "WITH written AS (
+                         UPDATE relay_routed SET answer = $2, answered = $3 WHERE id = $1 RETURNING origin
+                     )
+                     SELECT pg_notify('hookcli_relay_' || origin, 'a:' || $1::bigint) FROM written",
+                    &[&id, &answer.encode_as(0), &answered],
+                )
+                .await
+                .map_err(|e| self.db.error(&e))
+        };
+        if let Err(e) = written.await {
+            state.log.note(&format!(
+                "channel {channel}: cannot pass a routed answer back: {e}"
+            ));
+        }
+    }
+
+    /// One notification on this instance's topic.
+    fn notified(self: &Arc<Self>, state: &Arc<State>, payload: &str) {
+        let Some((kind, rest)) = payload.split_once(':') else {
+            return;
+        };
+        if kind == "t" {
+            crate::relay::server::taken_over_elsewhere(state, rest);
+            return;
+        }
+        let Ok(id) = rest.parse::<i64>() else { return };
+        match kind {
+            "d" => {
+                tokio::spawn(self.clone().serve(state.clone(), id));
+            }
+            "a" => {
+                let waiter = self
+                    .waiting
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(&id);
+                if let Some(w) = waiter {
+                    let _ = w.send(());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Forgets a routed delivery's waiter however its wait ends.
+struct Waiting<'a> {
+    router: &'a Router,
+    id: i64,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.router
+            .waiting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.id);
+    }
+}
+
+/// Renews this instance's leases every [`HEARTBEAT`].
+pub(in crate::relay) async fn heartbeat(state: Arc<State>, router: Arc<Router>) {
+    let mut tick = tokio::time::interval(HEARTBEAT);
+    loop {
+        tick.tick().await;
+        let channels = state.attached_channels();
+        if !channels.is_empty() {
+            let _ = router.renew(&channels).await;
+        }
+        let _ = router.sweep().await;
+    }
+}
+
+/// Listens on this instance's topic (routed deliveries and their answers)
+/// and on the buffer's; reconnects while the relay runs.
+pub(in crate::relay) async fn listen(state: Arc<State>, router: Arc<Router>) {
+    let db = router.db.clone();
+    let mine = topic(db.instance());
+    let buffering = matches!(
+        state.buffer,
+        Some(crate::relay::buffer::Backlog::Database(_))
+    );
+    let mut failing = false;
+    loop {
+        match db.listening().await {
+            Ok((client, mut notes)) => {
+                let mut sql = format!("LISTEN {mine};");
+                if buffering {
+                    sql.push_str(&format!("LISTEN {};", super::backlog::BUFFERED));
+                }
+                if client.batch_execute(&sql).await.is_ok() {
+                    if failing {
+                        state
+                            .log
+                            .note(&format!("the database at {} is back", db.shown()));
+                    }
+                    failing = false;
+                    let attached = state.attached_channels();
+                    // Leases that lapsed while this was away, and deliveries
+                    // buffered meanwhile.
+                    let _ = router.renew(&attached).await;
+                    if buffering {
+                        for channel in &attached {
+                            super::backlog::wake(&state, &db, channel);
+                        }
+                    }
+                    while let Some(n) = notes.recv().await {
+                        if n.channel() == mine {
+                            router.notified(&state, n.payload());
+                        } else if buffering {
+                            super::backlog::wake(&state, &db, n.payload());
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                if !failing {
+                    state.log.note(&format!("{e}; retrying"));
+                }
+                failing = true;
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}

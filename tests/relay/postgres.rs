@@ -1,0 +1,515 @@
+//! Issue 18 §1: relay instances sharing their buffer and tokens in a real
+//! PostgreSQL (started by the test, see common::postgres): the buffer
+//! survives a SIGKILLed instance and drains, in order, on another; tokens
+//! are scoped and revoked across instances; a database that goes away gets
+//! senders 503 with Retry-After, never 2xx, until it is back; and a wrong
+//! URL, refused credentials or no server at all are one line each, without
+//! the password.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::team::dev_client;
+use super::{App, AppRequest, Relay, attached, header, http, post, raw, runtime, seq_body};
+use crate::common::postgres::{PASSWORD, Postgres};
+use crate::common::{hookcli, request_head, run};
+
+/// `RELAY_ARGS --database-url URL --buffer`.
+fn instance(url: &str) -> Relay {
+    Relay::start(&["--database-url", url, "--buffer"])
+}
+
+/// `GET /metrics` from an instance started with `--metrics-bind 127.0.0.1:0`.
+fn scrape(relay: &Relay) -> String {
+    let addr = relay.metrics_addr();
+    let head = request_head("GET", "/metrics", &[header("Host", addr.to_string())]);
+    let resp = raw(addr, &head, b"");
+    assert_eq!(resp.status, 200);
+    String::from_utf8(resp.body).expect("UTF-8 metrics")
+}
+
+/// Posts `n` deliveries (`hook/<i>`, seq `i`) one after another; their answers.
+fn post_all(relay: &Relay, channel: &str, range: std::ops::Range<usize>) -> Vec<super::Answer> {
+    runtime().block_on(async {
+        let client = http();
+        let mut out = Vec::new();
+        for i in range {
+            out.push(
+                post(
+                    &client,
+                    &relay.at(channel, &format!("hook/{i}")),
+                    seq_body(i),
+                )
+                .await,
+            );
+        }
+        out
+    })
+}
+
+#[test]
+fn relay_on_postgres_keeps_the_buffer_of_a_sigkilled_instance_for_another_in_order() {
+    let Some(pg) = Postgres::shared() else { return };
+    let url = pg.database();
+    let app = App::start("main");
+    let mut a = instance(&url);
+    let b = Relay::start(&[
+        "--database-url",
+        &url,
+        "--buffer",
+        "--metrics-bind",
+        "127.0.0.1:0",
+    ]);
+    for (i, answer) in post_all(&a, "dev", 0..200).iter().enumerate() {
+        assert_eq!(answer.status, 202, "delivery {i}: {}", answer.text());
+        let doc: Value = serde_json::from_slice(&answer.body).expect("JSON");
+        assert_eq!(doc["buffered"], true);
+    }
+    assert_eq!(
+        pg.psql(&db_name(&url), "SELECT count(*) FROM relay_buffer")
+            .trim(),
+        "200"
+    );
+    // B counts what A buffered: the depth is read from the database.
+    let page = scrape(&b);
+    assert!(
+        page.contains("hookcli_relay_buffered_deliveries{channel=\"dev\"} 200\n"),
+        "{page}"
+    );
+    assert!(page.contains("hookcli_relay_database_up 1\n"), "{page}");
+    let rtt: f64 = page
+        .lines()
+        .find_map(|l| l.strip_prefix("hookcli_relay_database_rtt_seconds "))
+        .and_then(|v| v.parse().ok())
+        .expect("a round-trip sample");
+    assert!(rtt > 0.0 && rtt < 1.0, "{rtt}");
+    a.proc.kill();
+
+    let store = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let listen = attached(store.path(), &b.url, "dev", &["--forward-to", &app.url()]);
+    assert!(
+        app.wait_count(200, Duration::from_secs(60)),
+        "{} of 200 reached the app\n{}\n--- relay B ---\n{}",
+        app.count(),
+        listen.dump(),
+        b.stderr()
+    );
+    eprintln!("postgres buffer: 200 drained in {:?}", started.elapsed());
+    std::thread::sleep(Duration::from_millis(300));
+    let seqs: Vec<u64> = app.requests().iter().map(AppRequest::seq).collect();
+    assert_eq!(seqs, (0..200).collect::<Vec<u64>>(), "in order, each once");
+    assert_eq!(
+        pg.psql(&db_name(&url), "SELECT count(*) FROM relay_buffer")
+            .trim(),
+        "0"
+    );
+    // Drained, the channel answers live again: the app's own answer.
+    let live = post_all(&b, "dev", 200..201);
+    assert_eq!(live[0].status, 201, "{}", live[0].text());
+}
+
+#[test]
+fn relay_on_postgres_wakes_the_instance_holding_the_client_for_a_delivery_buffered_elsewhere() {
+    let Some(pg) = Postgres::shared() else { return };
+    let url = pg.database();
+    let app = App::start("main");
+    let a = instance(&url);
+    let b = instance(&url);
+    let store = tempfile::tempdir().unwrap();
+    let _listen = attached(store.path(), &b.url, "dev", &["--forward-to", &app.url()]);
+    assert!(b.wait_channels(1, Duration::from_secs(5)));
+    let answers = post_all(&a, "dev", 0..20);
+    assert!(answers.iter().all(|x| x.status == 202 || x.status == 201));
+    assert!(
+        app.wait_count(20, Duration::from_secs(20)),
+        "{} of 20 reached the app\n--- relay B ---\n{}",
+        app.count(),
+        b.stderr()
+    );
+    let seqs: Vec<u64> = app.requests().iter().map(AppRequest::seq).collect();
+    assert_eq!(seqs, (0..20).collect::<Vec<u64>>());
+}
+
+#[test]
+fn relay_on_postgres_answers_503_while_the_database_is_down_and_recovers_by_itself() {
+    let Some(pg) = Postgres::start() else { return };
+    let url = pg.database();
+    let relay = instance(&url);
+    assert_eq!(post_all(&relay, "dev", 0..1)[0].status, 202);
+    pg.stop();
+    let down = post_all(&relay, "dev", 1..3);
+    for d in &down {
+        assert_eq!(d.status, 503, "{}", d.text());
+        let retry = d.header("retry-after").expect("Retry-After");
+        assert!(
+            retry.trim().parse::<u64>().is_ok_and(|s| s > 0),
+            "{retry:?}"
+        );
+    }
+    assert!(!relay.stderr().contains(PASSWORD), "{}", relay.stderr());
+    pg.start_again();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        let s = post_all(&relay, "dev", 3..4)[0].status;
+        if s == 202 || Instant::now() > deadline {
+            break s;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(status, 202, "{}", relay.stderr());
+    // What was kept before the outage is still there, and reaches a client.
+    let app = App::start("main");
+    let store = tempfile::tempdir().unwrap();
+    let _listen = attached(
+        store.path(),
+        &relay.url,
+        "dev",
+        &["--forward-to", &app.url()],
+    );
+    assert!(
+        app.wait_count(2, Duration::from_secs(20)),
+        "{}",
+        relay.stderr()
+    );
+    let seqs: Vec<u64> = app.requests().iter().map(AppRequest::seq).collect();
+    assert_eq!(seqs[0], 0);
+    assert!(!relay.stderr().contains(PASSWORD));
+}
+
+#[test]
+fn relay_database_url_faults_are_one_line_without_the_password() {
+    let secret = "hunter2-do-not-print";
+    // Not a postgres:// URL.
+    run(hookcli().args([
+        "relay",
+        "--database-url",
+        &format!("mysql://u:{secret}@h/d"),
+    ]))
+    .assert_error(3, &["--database-url", "postgres://"])
+    .assert_hides(secret);
+    // Nobody listening.
+    let closed = super::closed_port();
+    run(hookcli().args([
+        "relay",
+        "--database-url",
+        &format!("postgres://u:{secret}@127.0.0.1:{closed}/d"),
+    ]))
+    .assert_error(
+        3,
+        &["cannot reach the database", "postgres://u:***@127.0.0.1"],
+    )
+    .assert_hides(secret);
+    // `--buffer` takes a folder only without a database.
+    run(hookcli().args(["relay", "--token", "x".repeat(20).as_str(), "--buffer"]))
+        .assert_error(2, &["--buffer needs a folder", "--database-url"]);
+    run(hookcli().args([
+        "relay",
+        "--buffer",
+        "/tmp/x",
+        "--database-url",
+        &format!("postgres://u:{secret}@127.0.0.1:{closed}/d"),
+    ]))
+    .assert_error(2, &["--buffer takes no folder"])
+    .assert_hides(secret);
+    // Refused credentials, from a real server.
+    let Some(pg) = Postgres::shared() else { return };
+    let wrong = format!(
+        "postgres://postgres:{secret}@127.0.0.1:{}/postgres",
+        pg.port
+    );
+    run(hookcli().args(["relay", "--database-url", &wrong]))
+        .assert_error(3, &["refused the credentials", "postgres://postgres:***@"])
+        .assert_hides(secret);
+    run(hookcli().args(["relay", "token", "list", "--database-url", &wrong]))
+        .assert_error(3, &["refused the credentials"])
+        .assert_hides(secret);
+}
+
+/// A body that is not UTF-8, numbered.
+fn binary_body(i: usize) -> Vec<u8> {
+    let mut body = format!("{i:04}:").into_bytes();
+    body.extend_from_slice(&[0xff, 0x00, 0xfe, b'\r', b'\n', 0x80, (i % 256) as u8]);
+    body
+}
+
+#[test]
+fn relay_on_postgres_routes_deliveries_to_the_instance_holding_the_client_byte_exact() {
+    let Some(pg) = Postgres::shared() else { return };
+    let url = pg.database();
+    let app = App::start("main");
+    // No buffer: every delivery is answered by the app, or fails loudly.
+    let a = Relay::start(&["--database-url", &url]);
+    let b = Relay::start(&["--database-url", &url]);
+    let store = tempfile::tempdir().unwrap();
+    let _listen = attached(store.path(), &b.url, "dev", &["--forward-to", &app.url()]);
+    assert!(b.wait_channels(1, Duration::from_secs(5)));
+    assert!(
+        a.wait_channels(0, Duration::from_secs(1)),
+        "the client is on B only"
+    );
+    wait_lease(pg, &url, "dev");
+
+    let started = Instant::now();
+    let answers = runtime().block_on(async {
+        let client = http();
+        let mut tasks = Vec::new();
+        let mut answers = Vec::new();
+        for i in 0..200 {
+            let (client, target) = (client.clone(), a.at("dev", &format!("hook/{i}")));
+            tasks.push(tokio::spawn(async move {
+                let resp = client
+                    .post(&target)
+                    .header("content-type", "application/octet-stream")
+                    .header("x-repeated", "one")
+                    .header("x-repeated", "two")
+                    .body(binary_body(i))
+                    .send()
+                    .await
+                    .expect("POST");
+                let status = resp.status().as_u16();
+                let headers: Vec<(String, Vec<u8>)> = resp
+                    .headers()
+                    .iter()
+                    .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
+                    .collect();
+                let body = resp.bytes().await.expect("body").to_vec();
+                (status, headers, body)
+            }));
+            if tasks.len() % 16 == 0 {
+                // 16 senders at a time.
+                for t in tasks.drain(..) {
+                    answers.push(t.await.unwrap());
+                }
+            }
+        }
+        for t in tasks {
+            answers.push(t.await.unwrap());
+        }
+        answers
+    });
+    eprintln!("routed across instances: 200 in {:?}", started.elapsed());
+    for (status, headers, body) in &answers {
+        if *status != 201 {
+            panic!(
+                "{status} {}\n--- relay A ---\n{}--- relay B ---\n{}",
+                String::from_utf8_lossy(body),
+                a.stderr(),
+                b.stderr()
+            );
+        }
+        super::assert_app_answer(*status, headers, body, "main");
+    }
+    let got = app.requests();
+    assert_eq!(got.len(), 200, "each once");
+    let mut seen: Vec<Vec<u8>> = got.iter().map(|r| r.body.clone()).collect();
+    seen.sort();
+    let mut sent: Vec<Vec<u8>> = (0..200).map(binary_body).collect();
+    sent.sort();
+    assert_eq!(seen, sent, "bodies byte for byte");
+    for r in &got {
+        assert_eq!(r.values("x-repeated"), [b"one".to_vec(), b"two".to_vec()]);
+    }
+    assert_eq!(
+        pg.psql(&db_name(&url), "SELECT count(*) FROM relay_routed")
+            .trim(),
+        "0"
+    );
+}
+
+#[test]
+fn relay_on_postgres_answers_502_when_the_instance_holding_the_client_dies_mid_delivery() {
+    let Some(pg) = Postgres::shared() else { return };
+    let url = pg.database();
+    let app = App::start("main");
+    let a = instance(&url);
+    let mut b = instance(&url);
+    let store = tempfile::tempdir().unwrap();
+    let _listen = attached(store.path(), &b.url, "dev", &["--forward-to", &app.url()]);
+    assert!(b.wait_channels(1, Duration::from_secs(5)));
+    wait_lease(pg, &url, "dev");
+    // Once B's look at the (empty) backlog is over, deliveries go live.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while post_all(&a, "dev", 0..1)[0].status != 201 {
+        assert!(Instant::now() < deadline, "{}", b.stderr());
+    }
+    let before = app.count();
+    let target = a.at("dev", "slow/1");
+    let in_flight =
+        std::thread::spawn(move || runtime().block_on(post(&http(), &target, seq_body(1))));
+    assert!(
+        app.wait_count(before + 1, Duration::from_secs(10)),
+        "the delivery reached the app"
+    );
+    let killed = Instant::now();
+    b.proc.kill();
+    let answer = in_flight.join().unwrap();
+    assert_eq!(answer.status, 502, "{}", answer.text());
+    assert!(
+        killed.elapsed() < Duration::from_secs(3),
+        "502 after {:?}",
+        killed.elapsed()
+    );
+    // The dead instance's lease is gone: the next delivery is kept, not lost.
+    let next = post_all(&a, "dev", 2..3);
+    assert_eq!(next[0].status, 202, "{}", next[0].text());
+}
+
+#[test]
+fn relay_on_postgres_a_client_on_another_instance_takes_the_channel_over() {
+    let Some(pg) = Postgres::shared() else { return };
+    let url = pg.database();
+    let app = App::start("main");
+    let a = Relay::start(&["--database-url", &url]);
+    let b = Relay::start(&["--database-url", &url]);
+    let s1 = tempfile::tempdir().unwrap();
+    let mut first = attached(s1.path(), &a.url, "dev", &[]);
+    wait_lease(pg, &url, "dev");
+    let s2 = tempfile::tempdir().unwrap();
+    let _second = attached(s2.path(), &b.url, "dev", &["--forward-to", &app.url()]);
+    let status = first.wait_exit(Duration::from_secs(10));
+    assert_eq!(status.and_then(|s| s.code()), Some(3), "{}", first.dump());
+    assert!(
+        first
+            .dump()
+            .contains("another client took over channel dev"),
+        "{}",
+        first.dump()
+    );
+    assert!(a.wait_channels(0, Duration::from_secs(5)), "{}", a.stderr());
+    // A delivery to A now reaches the new client through B.
+    let answer = post_all(&a, "dev", 0..1);
+    super::assert_app_answer(
+        answer[0].status,
+        &answer[0].headers,
+        &answer[0].body,
+        "main",
+    );
+}
+
+/// `relay token add --database-url URL`: the token it printed once.
+fn add_token(url: &str, channel: &str) -> String {
+    let r = run(hookcli().args([
+        "relay",
+        "token",
+        "add",
+        "--database-url",
+        url,
+        "--channel",
+        channel,
+    ]));
+    r.assert_code(0).assert_hides(PASSWORD);
+    let token = r.stdout().trim().to_string();
+    assert!(token.starts_with("hkr_"), "{r}");
+    token
+}
+
+#[test]
+fn relay_tokens_in_postgres_are_scoped_and_revoked_across_instances() {
+    let Some(pg) = Postgres::shared() else { return };
+    let url = pg.database();
+    let alice = add_token(&url, "alice-*");
+    let a = instance(&url);
+    let b = instance(&url);
+    // Added after both started: every instance takes it at once.
+    let bob = add_token(&url, "bob-*");
+
+    // Alice's token is refused Bob's channel on either instance.
+    let store = tempfile::tempdir().unwrap();
+    let mut wrong = dev_client(store.path(), &b.url, "bob-x", &alice, &[]);
+    let status = wrong.wait_exit(Duration::from_secs(20));
+    assert!(status.is_some_and(|s| !s.success()), "{}", wrong.dump());
+    assert!(
+        wrong
+            .stderr()
+            .contains("may attach only to channels matching 'alice-*'")
+    );
+
+    let alice_store = tempfile::tempdir().unwrap();
+    let mut alice_listen = dev_client(alice_store.path(), &a.url, "alice-dev", &alice, &[]);
+    assert!(
+        alice_listen.wait_for("tunnel up", 1, Duration::from_secs(20)),
+        "{}",
+        alice_listen.dump()
+    );
+    let bob_store = tempfile::tempdir().unwrap();
+    let bob_listen = dev_client(bob_store.path(), &b.url, "bob-x", &bob, &[]);
+    assert!(
+        bob_listen.wait_for("tunnel up", 1, Duration::from_secs(20)),
+        "{}",
+        bob_listen.dump()
+    );
+
+    let listed = run(hookcli().args(["relay", "token", "list", "--json", "--database-url", &url]));
+    listed
+        .assert_code(0)
+        .assert_hides(&alice)
+        .assert_hides(&bob)
+        .assert_hides(PASSWORD);
+    let rows: Vec<Value> = listed
+        .stdout()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(rows.len(), 2);
+    let alice_id = rows
+        .iter()
+        .find(|r| r["channel"] == "alice-*")
+        .map(|r| r["id"].to_string())
+        .expect("alice's row");
+
+    // Revoked through the database: her client on A is cut off, Bob's on B stays.
+    let revoked_at = Instant::now();
+    run(hookcli().args([
+        "relay",
+        "token",
+        "revoke",
+        &alice_id,
+        "--database-url",
+        &url,
+    ]))
+    .assert_code(0)
+    .assert_hides(PASSWORD);
+    let status = alice_listen.wait_exit(Duration::from_secs(10));
+    assert!(
+        status.is_some_and(|s| !s.success()),
+        "not cut off in 10 s\n{}",
+        alice_listen.dump()
+    );
+    assert!(
+        alice_listen.stderr().contains("was revoked"),
+        "{}",
+        alice_listen.dump()
+    );
+    eprintln!("revoked client cut off after {:?}", revoked_at.elapsed());
+    // And refused by the other instance too.
+    let mut again = dev_client(store.path(), &b.url, "alice-dev", &alice, &[]);
+    assert!(
+        again
+            .wait_exit(Duration::from_secs(20))
+            .is_some_and(|s| !s.success())
+    );
+    assert!(again.stderr().contains("revoked"), "{}", again.dump());
+    assert!(
+        b.wait_channels(1, Duration::from_secs(5)),
+        "Bob's client stays on B"
+    );
+    drop(bob_listen);
+}
+
+/// Waits until an instance holds `channel`'s lease (recorded just after
+/// the client attached).
+fn wait_lease(pg: &Postgres, url: &str, channel: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let sql = format!("SELECT count(*) FROM relay_channels WHERE channel = '{channel}'");
+    while pg.psql(&db_name(url), &sql).trim() != "1" {
+        assert!(Instant::now() < deadline, "no lease on {channel}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The database name at the end of `url`.
+fn db_name(url: &str) -> String {
+    url.rsplit('/').next().unwrap().to_string()
+}
