@@ -114,7 +114,13 @@ pub fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
             )) as Arc<dyn TokenStore>);
             config.database = Some(db);
         }
-        server::run(config).await
+        server::run(config, |banner| {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(banner.as_bytes());
+            let _ = out.flush();
+        })
+        .await
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -9,7 +9,8 @@ pub mod allow;
 mod buffer;
 pub mod client;
 pub mod frame;
-pub mod log;
+/// The relay's log lines, rendered in `crate::render` (kept reachable here).
+pub use crate::render::relay_log as log;
 pub mod metrics;
 mod observe;
 mod outbox;

@@ -137,7 +137,9 @@ fn valid_channel(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-pub async fn run(config: RelayConfig) -> anyhow::Result<()> {
+/// Serves until a shutdown signal; `announce` gets the banner (where it
+/// listens, where clients attach) once the ports are bound.
+pub async fn run(config: RelayConfig, announce: impl FnOnce(&str)) -> anyhow::Result<()> {
     let listener = TcpListener::bind(config.bind)
         .await
         .map_err(|e| match e.kind() {
@@ -191,12 +193,7 @@ pub async fn run(config: RelayConfig) -> anyhow::Result<()> {
             l.local_addr()?
         ));
     }
-    {
-        use std::io::Write;
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(banner.as_bytes());
-        let _ = out.flush();
-    }
+    announce(&banner);
     let limits = crate::conn::Limits::new(config.header_timeout, config.max_connections);
     let body_limits = BodyLimits {
         max: config.max_body,
