@@ -24,7 +24,7 @@
 //! 2xx = N, N per-replay lines, and the store holds N more attempts of kind
 //! replay, all with the server's 200, the deliveries unchanged; at the end
 //! `PRAGMA quick_check` is ok. Goal: the median replay wall-clock rate is at
-//! least 60% of the median load generator rate, every attempt recorded.
+//! least 30% of the median load generator rate (issue #15), every attempt recorded.
 //! Prints a table and writes target/replay_load.json.
 //!
 //! The recorded signature's timestamp is now, so replays are within Stripe's
@@ -799,7 +799,7 @@ fn main() {
     let steady_ratio = steady_rps / load_rps.max(1.0);
     let loads_clean = loads.iter().all(|l| l.ok == n && l.err == 0);
     let all_verified = replays.iter().all(|r| r.verified(n)) && quick_check == "ok";
-    let goal_met = ratio >= 0.6 && all_verified;
+    let goal_met = ratio >= 0.3 && all_verified;
 
     // ------------------------------------------------------------ printing
     println!();
@@ -896,7 +896,7 @@ fn main() {
     println!();
     println!(
         "replay / load generator @{conns}: {:.1}% ({replay_rps:.0} / {load_rps:.0} rps, medians, wall clock); \
-         steady {:.1}% ({steady_rps:.0} rps); goal >= 60% with every attempt recorded: {}",
+         steady {:.1}% ({steady_rps:.0} rps); goal >= 30% with every attempt recorded: {}",
         ratio * 100.0,
         steady_ratio * 100.0,
         if goal_met { "met" } else { "NOT met" }
@@ -1002,7 +1002,7 @@ fn main() {
         "quick_check": quick_check,
         "all_verified": all_verified,
         "goal": {
-            "target": "replay --concurrency 32 rate (wall clock) >= 60% of the load generator's @32, every attempt recorded",
+            "target": "replay --concurrency 32 rate (wall clock) >= 30% of the load generator's @32, every attempt recorded",
             "met": goal_met,
         },
     });

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use futures_util::{FutureExt, StreamExt};
 use rusqlite::Connection;
 
-use super::{Prepared, ReplayError, Replayer};
+use super::{Prepared, ReplayError, Replayer, read_ahead};
 use crate::store::{self, Attempt, Delivery, Filter, Lookup, Store, StoreError, Writer};
 
 /// A delivery to replay and, when the run has no `to`, where it was last
@@ -141,7 +141,7 @@ type Rows<'s> = Box<dyn Iterator<Item = Result<Loaded, StoreError>> + 's>;
 
 /// Where a run's rows come from: the connection it reads with and, for a
 /// filter, the statement stepped through.
-struct Source<'c> {
+pub(super) struct Source<'c> {
     store: &'c Store,
     conn: &'c Connection,
     scan: Option<store::query::Scan<'c>>,
@@ -150,7 +150,7 @@ struct Source<'c> {
 
 impl<'c> Source<'c> {
     /// Counts the selection; the count and the rows come from one snapshot.
-    fn open(
+    pub(super) fn open(
         store: &'c Store,
         conn: &'c Connection,
         selection: Selection,
@@ -184,7 +184,7 @@ impl<'c> Source<'c> {
     }
 
     /// The rows; the first read error ends them.
-    fn rows(&mut self) -> Result<Rows<'_>, StoreError> {
+    pub(super) fn rows(&mut self) -> Result<Rows<'_>, StoreError> {
         let Some(scan) = &mut self.scan else {
             return Ok(Box::new(
                 std::mem::take(&mut self.named).into_iter().map(Ok),
@@ -250,7 +250,8 @@ impl Replayer<'_> {
     }
 
     /// Replays `selection`, recording every attempt in `store`; returns
-    /// once the last one is committed.
+    /// once the last one is committed. A filter's rows are read on a
+    /// thread of their own while the replays before them go out.
     pub async fn run(
         &self,
         store: &Store,
@@ -259,12 +260,29 @@ impl Replayer<'_> {
         on: &dyn Fn(Event<'_>),
     ) -> Result<Summary, StoreError> {
         let conn = store.open_read()?;
-        let (mut source, mut summary) = self.open(store, &conn, selection, on)?;
+        let (selected, rows, reader) = match selection {
+            Selection::Named(named) => {
+                let n = named.len();
+                let rows = futures_util::stream::iter(named.into_iter().map(Ok)).boxed_local();
+                (n, rows, None)
+            }
+            Selection::Matching(filter) => {
+                let with_target = self.edits.to.is_none();
+                let (n, rows, reader) = read_ahead::start(store, conn, filter, with_target).await?;
+                (n, rows, Some(reader))
+            }
+        };
+        on(Event::Selected(selected));
+        let mut summary = Summary {
+            selected,
+            ..Summary::default()
+        };
         let (writer, writer_thread) = Writer::start(store)?;
-        let sent = self
-            .send_all(source.rows()?, &writer, pace, on, &mut summary)
-            .await;
-        drop(source);
+        let sent = self.send_all(rows, &writer, pace, on, &mut summary).await;
+        // Every row has been taken: the reader has ended, or is ending.
+        if let Some(reader) = reader {
+            reader.join();
+        }
         // The sends are done; the run ends once every attempt is recorded.
         for commit in sent.commits {
             for e in commit.await.into_iter().flatten().filter_map(Result::err) {
@@ -284,7 +302,7 @@ impl Replayer<'_> {
     /// Sends every row, `pace.concurrency` at a time, counting into `summary`.
     async fn send_all(
         &self,
-        rows: Rows<'_>,
+        rows: read_ahead::Rows,
         writer: &Writer,
         pace: Pace,
         on: &dyn Fn(Event<'_>),
@@ -295,7 +313,7 @@ impl Replayer<'_> {
             .filter(|r| *r > 0.0)
             .map(|r| Duration::from_secs_f64(1.0 / r));
         let mut next_slot = Instant::now();
-        let outcomes = futures_util::stream::iter(rows)
+        let outcomes = rows
             .then(|row| {
                 // Each replay's start, one `gap` after the one before.
                 let at = gap.map(|gap| {

@@ -14,6 +14,7 @@ mod bulk;
 mod keys;
 mod lines;
 mod prepare;
+mod read_ahead;
 
 use std::time::{Duration, Instant};
 
