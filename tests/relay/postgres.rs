@@ -318,6 +318,70 @@ fn relay_on_postgres_routes_deliveries_to_the_instance_holding_the_client_byte_e
     );
 }
 
+/// Every byte value, `n` bytes of it.
+fn all_bytes(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i % 256) as u8).collect()
+}
+
+/// Deliveries and answers ride in a NOTIFY payload when they fit (under
+/// 7,000 bytes encoded) and in a `relay_routed` row when they do not: a
+/// delivery just under, one far over PostgreSQL's 8,000-byte limit, and a
+/// small one whose answer is 2 MiB all arrive byte for byte.
+#[test]
+fn relay_on_postgres_routes_deliveries_and_answers_too_big_for_a_notify_payload_through_a_row() {
+    let Some(pg) = Postgres::shared() else { return };
+    let url = pg.database();
+    let app = App::start("main");
+    let a = Relay::start(&["--database-url", &url]);
+    let b = Relay::start(&["--database-url", &url]);
+    let store = tempfile::tempdir().unwrap();
+    let _listen = attached(store.path(), &b.url, "dev", &["--forward-to", &app.url()]);
+    assert!(b.wait_channels(1, Duration::from_secs(5)));
+    wait_lease(pg, &url, "dev");
+    let sizes = [4_000, 64 << 10];
+    let (answers, big) = runtime().block_on(async {
+        let client = http();
+        let mut out = Vec::new();
+        for (i, n) in sizes.iter().enumerate() {
+            let resp = client
+                .post(a.at("dev", &format!("hook/{i}")))
+                .header("x-repeated", "one")
+                .header("x-repeated", "two")
+                .body(all_bytes(*n))
+                .send()
+                .await
+                .expect("POST");
+            let status = resp.status().as_u16();
+            let headers: Vec<(String, Vec<u8>)> = resp
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
+                .collect();
+            let body = resp.bytes().await.expect("body").to_vec();
+            out.push((status, headers, body));
+        }
+        let big = post(&client, &a.at("dev", "big-answer"), seq_body(9)).await;
+        (out, big)
+    });
+    for (status, headers, body) in &answers {
+        super::assert_app_answer(*status, headers, body, "main");
+    }
+    assert_eq!(big.status, 201, "{}", b.stderr());
+    assert_eq!(big.body, vec![b'z'; super::BIG_ANSWER], "the 2 MiB answer");
+    let got = app.requests();
+    let routed: Vec<&AppRequest> = got.iter().filter(|r| r.target.contains("hook/")).collect();
+    assert_eq!(routed.len(), sizes.len(), "each once");
+    for (r, n) in routed.iter().zip(sizes) {
+        assert_eq!(r.body, all_bytes(n), "{n} bytes byte for byte");
+        assert_eq!(r.values("x-repeated"), [b"one".to_vec(), b"two".to_vec()]);
+    }
+    assert_eq!(
+        pg.psql(&db_name(&url), "SELECT count(*) FROM relay_routed")
+            .trim(),
+        "0"
+    );
+}
+
 #[test]
 fn relay_on_postgres_answers_502_when_the_instance_holding_the_client_dies_mid_delivery() {
     let Some(pg) = Postgres::shared() else { return };

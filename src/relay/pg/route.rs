@@ -1,17 +1,23 @@
 //! Routing across relay instances. Each instance holds a lease on the
 //! channels whose clients are attached to it (renewed by heartbeat; a dead
 //! instance's lapse within [`LEASE_MS`]). A public delivery reaching an
-//! instance without the channel's client goes into `relay_routed`, and a
-//! `NOTIFY` on the holder's own channel wakes it; the holder hands it over
+//! instance without the channel's client rides, when it fits, in the payload
+//! of a `NOTIFY` on the holder's own channel (no row: a live delivery needs
+//! no durability, its sender retries a 502); a bigger one goes into
+//! `relay_routed` and the `NOTIFY` names its row. The holder hands it over
 //! exactly as a delivery of its own (live, buffered behind a backlog, 502,
-//! 504), writes the reply into the row and `NOTIFY`s back. No polling on
-//! the way: only a delivery still unanswered after [`ALIVE_CHECK`] has its
-//! holder's connections looked for, so a killed holder means 502 at once.
+//! 504) and passes the reply back the same way. No polling on the way: only
+//! a delivery still unanswered after [`ALIVE_CHECK`] has its holder's
+//! connections looked for, so a killed holder means 502 at once. Who holds
+//! a channel is remembered for [`HOLDER_TTL`], forgotten sooner when a
+//! routed delivery finds no client there.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::Response;
@@ -29,6 +35,11 @@ const HEARTBEAT: Duration = Duration::from_secs(10);
 const ALIVE_CHECK: Duration = Duration::from_millis(500);
 /// A routed delivery's row older than this is left from a dead instance.
 const STALE_MS: i64 = 10 * 60 * 1000;
+/// The largest `NOTIFY` payload a routed delivery or answer rides in
+/// (PostgreSQL refuses 8000 bytes and more); bigger ones go through a row.
+pub const PAYLOAD_MAX: usize = 7000;
+/// How long a channel's holder is remembered without asking the database.
+const HOLDER_TTL: Duration = Duration::from_secs(1);
 /// The database's clock, in ms: every instance compares leases to one clock.
 const NOW_MS: &str = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
 
@@ -39,8 +50,11 @@ fn topic(instance: &str) -> String {
 
 pub(in crate::relay) struct Router {
     pub(in crate::relay) db: Arc<Db>,
-    /// Routed deliveries waiting for their answer, by row id.
-    waiting: Mutex<HashMap<i64, oneshot::Sender<()>>>,
+    /// Routed deliveries waiting for their answer, by id: the answer itself
+    /// when it came in a payload, `None` when it waits in its row.
+    waiting: Mutex<HashMap<i64, oneshot::Sender<Option<Reply>>>>,
+    /// Channels held by another instance, as last looked up.
+    holders: Mutex<HashMap<String, (String, Instant)>>,
 }
 
 /// Marks a reply as the client's answer, passed back by another instance.
@@ -52,11 +66,37 @@ impl Router {
         Router {
             db,
             waiting: Mutex::new(HashMap::new()),
+            holders: Mutex::new(HashMap::new()),
         }
     }
 
     /// The live instance other than this one holding `channel`'s client.
     pub(in crate::relay) async fn holder(&self, channel: &str) -> Result<Option<String>, DbError> {
+        let known = self.holders().get(channel).cloned();
+        if let Some((holder, at)) = known
+            && at.elapsed() < HOLDER_TTL
+        {
+            return Ok(Some(holder));
+        }
+        let found = self.look_up(channel).await?;
+        let mut holders = self.holders();
+        match &found {
+            Some(h) => holders.insert(channel.to_string(), (h.clone(), Instant::now())),
+            None => holders.remove(channel),
+        };
+        Ok(found)
+    }
+
+    fn holders(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, Instant)>> {
+        self.holders.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Who holds `channel` is to be asked again.
+    fn unknown(&self, channel: &str) {
+        self.holders().remove(channel);
+    }
+
+    async fn look_up(&self, channel: &str) -> Result<Option<String>, DbError> {
         let client = self.db.client().await?;
         let row = client
             .query_opt(
@@ -174,7 +214,13 @@ impl Router {
             .unwrap_or_else(|p| p.into_inner())
             .insert(id, tx);
         let _waiting = Waiting { router: self, id };
+        let encoded = frame.encode_as(0);
+        drop(frame);
+        let payload = delivery_payload(id, self.db.instance(), &encoded, channel);
         let sent = async {
+            if payload.len() <= PAYLOAD_MAX {
+                return self.notify(&topic(holder), &payload).await;
+            }
             let client = self.db.client().await?;
             client
                 .execute(
@@ -187,12 +233,13 @@ impl Router {
                         &id,
                         &channel,
                         &self.db.instance(),
-                        &frame.encode_as(0),
+                        &encoded,
                         &crate::store::now_ms(),
                         &topic(holder),
                     ],
                 )
                 .await
+                .map(|_| ())
                 .map_err(|e| self.db.error(&e))
         };
         if let Err(e) = sent.await {
@@ -201,19 +248,21 @@ impl Router {
                 .note(&format!("channel {channel}: cannot route a delivery: {e}"));
             return unavailable("the relay cannot reach its database just now; retry later".into());
         }
-        drop(frame);
+        drop(payload);
+        drop(encoded);
         // The holder answers within its --timeout (504 past it); a little
         // more for the way back.
         let deadline = tokio::time::Instant::now() + state.config.timeout + Duration::from_secs(2);
         let answered = loop {
             match tokio::time::timeout(ALIVE_CHECK, &mut rx).await {
-                Ok(_) => break true,
-                Err(_) if tokio::time::Instant::now() >= deadline => break false,
+                Ok(got) => break Some(got.ok().flatten()),
+                Err(_) if tokio::time::Instant::now() >= deadline => break None,
                 Err(_) => {
                     if !self.alive(holder).await.unwrap_or(true) {
                         state.log.note(&format!(
                             "channel {channel}: instance {holder} went away with a delivery in flight"
                         ));
+                        self.unknown(channel);
                         let _ = self.forget(holder).await;
                         self.discard(id).await;
                         return reply(
@@ -224,19 +273,26 @@ impl Router {
                 }
             }
         };
-        if !answered {
+        let Some(answered) = answered else {
             self.discard(id).await;
             return reply(
                 504,
                 serde_json::json!({ "error": format!("no answer came back from the relay instance holding the client within {:?}", state.config.timeout + Duration::from_secs(2)) }),
             );
+        };
+        let got = match answered {
+            Some(reply) => Ok(Some(reply)),
+            None => self.take_answer(id).await,
+        };
+        if let Ok(Some(r)) = &got
+            && !crate::relay::server::is_answer(r)
+        {
+            // No client there (any more): ask who holds it next time.
+            self.unknown(channel);
         }
-        match self.take_answer(id).await {
+        match got {
             Ok(Some(r)) => r,
-            Ok(None) => reply(
-                502,
-                serde_json::json!({ "error": "the routed answer was lost" }),
-            ),
+            Ok(None) => lost(),
             Err(e) => {
                 state.log.note(&format!(
                     "channel {channel}: cannot read a routed answer: {e}"
@@ -260,23 +316,20 @@ impl Router {
         let Some(bytes) = row.get::<_, Option<&[u8]>>(0) else {
             return Ok(None);
         };
-        let Ok(Frame::Answer {
-            status,
-            headers,
-            body,
-            ..
-        }) = Frame::decode(bytes)
-        else {
-            return Ok(None);
-        };
-        let mut b = Response::builder().status(status);
-        for (n, v) in headers.iter() {
-            b = b.header(n, v);
-        }
-        if row.get::<_, bool>(1) {
-            b = b.extension(RoutedAnswer);
-        }
-        Ok(b.body(Full::new(Bytes::from(body))).ok())
+        Ok(answer_reply(bytes, row.get::<_, bool>(1)))
+    }
+
+    /// One simple-query round trip: `NOTIFY` `topic` with `payload`.
+    async fn notify(&self, topic: &str, payload: &str) -> Result<(), DbError> {
+        let client = self.db.client().await?;
+        client
+            .simple_query(&format!(
+                "SELECT pg_notify('{topic}', '{}')",
+                payload.replace('\'', "''")
+            ))
+            .await
+            .map(|_| ())
+            .map_err(|e| self.db.error(&e))
     }
 
     async fn discard(&self, id: i64) {
@@ -300,7 +353,8 @@ impl Router {
         Ok(())
     }
 
-    /// A delivery routed to this instance: handed over here, its reply written back.
+    /// A delivery routed to this instance through a row: handed over here,
+    /// its reply written back into the row.
     async fn serve(self: Arc<Self>, state: Arc<State>, id: i64) {
         let fetched = async {
             let client = self.db.client().await?;
@@ -326,25 +380,7 @@ impl Router {
         let Ok(frame) = Frame::decode(row.get::<_, &[u8]>(1)) else {
             return;
         };
-        let reply = deliver_here(&state, &channel, frame).await;
-        let answered = crate::relay::server::is_answer(&reply);
-        let (parts, body) = reply.into_parts();
-        let body = body
-            .collect()
-            .await
-            .map(|b| b.to_bytes())
-            .unwrap_or_default();
-        let headers: crate::provider::Headers = parts
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
-            .collect();
-        let answer = Frame::Answer {
-            id: 0,
-            status: parts.status.as_u16(),
-            headers,
-            body: body.to_vec(),
-        };
+        let (answer, answered) = answer_here(&state, &channel, frame).await;
         let written = async {
             let client = self.db.client().await?;
             client
@@ -353,9 +389,10 @@ impl Router {
                          UPDATE relay_routed SET answer = $2, answered = $3 WHERE id = $1 RETURNING origin
                      )
                      SELECT pg_notify('hookcli_relay_' || origin, 'a:' || $1::bigint) FROM written",
-                    &[&id, &answer.encode_as(0), &answered],
+                    &[&id, &answer, &answered],
                 )
                 .await
+                .map(|_| ())
                 .map_err(|e| self.db.error(&e))
         };
         if let Err(e) = written.await {
@@ -365,33 +402,167 @@ impl Router {
         }
     }
 
-    /// One notification on this instance's topic.
+    /// A delivery routed to this instance in a payload: handed over here,
+    /// its reply sent back in a payload too, or in a row when too big.
+    async fn serve_payload(
+        self: Arc<Self>,
+        state: Arc<State>,
+        id: i64,
+        origin: String,
+        channel: String,
+        frame: Frame,
+    ) {
+        let (answer, answered) = answer_here(&state, &channel, frame).await;
+        let payload = format!("r:{id}:{}:{}", u8::from(answered), B64.encode(&answer));
+        let written = async {
+            if payload.len() <= PAYLOAD_MAX {
+                return self.notify(&topic(&origin), &payload).await;
+            }
+            let client = self.db.client().await?;
+            client
+                .execute(
+                    "WITH written AS (
+                         INSERT INTO relay_routed (id, channel, origin, frame, answer, answered, created_ms)
+                         VALUES ($1, $2, $3, '', $4, $5, $6) RETURNING id
+                     )
+                     SELECT pg_notify($7, 'a:' || id) FROM written",
+                    &[
+                        &id,
+                        &channel,
+                        &origin,
+                        &answer,
+                        &answered,
+                        &crate::store::now_ms(),
+                        &topic(&origin),
+                    ],
+                )
+                .await
+                .map(|_| ())
+                .map_err(|e| self.db.error(&e))
+        };
+        if let Err(e) = written.await {
+            state.log.note(&format!(
+                "channel {channel}: cannot pass a routed answer back: {e}"
+            ));
+        }
+    }
+
+    /// The waiter of routed delivery `id` gets `answer`.
+    fn answered(&self, id: i64, answer: Option<Reply>) {
+        let waiter = self
+            .waiting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&id);
+        if let Some(w) = waiter {
+            let _ = w.send(answer);
+        }
+    }
+
+    /// One notification on this instance's topic: `t:channel` (taken over),
+    /// `d:id` / `a:id` (a delivery / answer in a row), `p:id:origin:frame:channel`
+    /// / `r:id:answered:frame` (a delivery / answer in the payload).
     fn notified(self: &Arc<Self>, state: &Arc<State>, payload: &str) {
         let Some((kind, rest)) = payload.split_once(':') else {
             return;
         };
         if kind == "t" {
+            self.unknown(rest);
             crate::relay::server::taken_over_elsewhere(state, rest);
             return;
         }
-        let Ok(id) = rest.parse::<i64>() else { return };
-        match kind {
-            "d" => {
+        let mut parts = rest.splitn(4, ':');
+        let Some(Ok(id)) = parts.next().map(str::parse::<i64>) else {
+            return;
+        };
+        match (kind, parts.next(), parts.next(), parts.next()) {
+            ("d", None, ..) => {
                 tokio::spawn(self.clone().serve(state.clone(), id));
             }
-            "a" => {
-                let waiter = self
-                    .waiting
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .remove(&id);
-                if let Some(w) = waiter {
-                    let _ = w.send(());
-                }
+            ("a", None, ..) => self.answered(id, None),
+            ("p", Some(origin), Some(frame), Some(channel)) => {
+                let Some(frame) = B64.decode(frame).ok().and_then(|b| Frame::decode(&b).ok())
+                else {
+                    return;
+                };
+                tokio::spawn(self.clone().serve_payload(
+                    state.clone(),
+                    id,
+                    origin.to_string(),
+                    channel.to_string(),
+                    frame,
+                ));
+            }
+            ("r", Some(answered), Some(frame), None) => {
+                let reply = B64
+                    .decode(frame)
+                    .ok()
+                    .and_then(|b| answer_reply(&b, answered == "1"));
+                // An answer that cannot be read is lost: the waiter says 502.
+                self.answered(id, Some(reply.unwrap_or_else(lost)));
             }
             _ => {}
         }
     }
+}
+
+/// The `NOTIFY` payload carrying a delivery's encoded frame from `origin`.
+fn delivery_payload(id: i64, origin: &str, encoded: &[u8], channel: &str) -> String {
+    format!("p:{id}:{origin}:{}:{channel}", B64.encode(encoded))
+}
+
+/// The reply of a routed delivery that cannot be read.
+fn lost() -> Reply {
+    reply(
+        502,
+        serde_json::json!({ "error": "the routed answer was lost" }),
+    )
+}
+
+/// Hands `frame` over here; its reply encoded as an answer frame, and
+/// whether it is the client's own.
+async fn answer_here(state: &Arc<State>, channel: &str, frame: Frame) -> (Vec<u8>, bool) {
+    let reply = deliver_here(state, channel, frame).await;
+    let answered = crate::relay::server::is_answer(&reply);
+    let (parts, body) = reply.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let headers: crate::provider::Headers = parts
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
+        .collect();
+    let answer = Frame::Answer {
+        id: 0,
+        status: parts.status.as_u16(),
+        headers,
+        body: body.to_vec(),
+    };
+    (answer.encode_as(0), answered)
+}
+
+/// The reply an encoded answer frame stands for.
+fn answer_reply(bytes: &[u8], answered: bool) -> Option<Reply> {
+    let Ok(Frame::Answer {
+        status,
+        headers,
+        body,
+        ..
+    }) = Frame::decode(bytes)
+    else {
+        return None;
+    };
+    let mut b = Response::builder().status(status);
+    for (n, v) in headers.iter() {
+        b = b.header(n, v);
+    }
+    if answered {
+        b = b.extension(RoutedAnswer);
+    }
+    b.body(Full::new(Bytes::from(body))).ok()
 }
 
 /// Forgets a routed delivery's waiter however its wait ends.
@@ -473,5 +644,37 @@ pub(in crate::relay) async fn listen(state: Arc<State>, router: Arc<Router>) {
             }
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delivery(body: Vec<u8>) -> Vec<u8> {
+        let headers: crate::provider::Headers = vec![("X-A", vec![0xff]), ("x-a", b"2".to_vec())]
+            .into_iter()
+            .collect();
+        Frame::Deliver {
+            id: 0,
+            method: "POST".into(),
+            target: "/hook/0".into(),
+            public_url: "http://127.0.0.1:1/dev/hook/0".into(),
+            peer: Some("127.0.0.1:2".into()),
+            headers,
+            body,
+        }
+        .encode_as(0)
+    }
+
+    /// The sizes tests/relay/postgres.rs routes: 4,000 bytes ride in the
+    /// payload, 64 KiB go through a row.
+    #[test]
+    fn a_4000_byte_delivery_rides_in_a_payload_and_64_kib_do_not() {
+        let origin = "0123456789abcdef";
+        let small = delivery_payload(i64::MAX, origin, &delivery(vec![0xff; 4_000]), "dev");
+        assert!(small.len() <= PAYLOAD_MAX, "{}", small.len());
+        let big = delivery_payload(1, origin, &delivery(vec![0xff; 64 << 10]), "dev");
+        assert!(big.len() > PAYLOAD_MAX);
     }
 }
