@@ -629,6 +629,65 @@ fn sink_mode_load_records_every_answered_delivery_exactly() {
     assert_eq!(view.attempts.values().map(Vec::len).sum::<usize>(), LOAD);
 }
 
+/// Under a steady load the writer keeps its WAL near the limit: a small
+/// test-only limit (`HOOKCLI_TEST_WAL_LIMIT_BYTES`) is crossed many times, the
+/// `-wal` file, sampled throughout, never grows far past it, even with `list`
+/// reading meanwhile, and every answered delivery is in the store.
+#[test]
+fn the_wal_stays_bounded_under_load() {
+    const LIMIT: u64 = 2 * 1024 * 1024;
+    const DELIVERIES: usize = 2_000;
+    let store = tempfile::tempdir().unwrap();
+    let limit = LIMIT.to_string();
+    let listen = Listen::start(
+        store.path(),
+        &[],
+        &[("HOOKCLI_TEST_WAL_LIMIT_BYTES", limit.as_str())],
+    );
+    let wal = store.path().join("hookcli.db-wal");
+    let done = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let (wal, done) = (wal.clone(), done.clone());
+        std::thread::spawn(move || {
+            let (mut largest, mut samples) = (0, 0);
+            while !done.load(Ordering::SeqCst) {
+                let size = std::fs::metadata(&wal).map_or(0, |m| m.len());
+                largest = largest.max(size);
+                samples += 1;
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            (largest, samples)
+        })
+    };
+    let addr = listen.addr();
+    let load = std::thread::spawn(move || fire(addr, DELIVERIES, 8, Arc::default()));
+    // Readers while the writer runs: each holds a snapshot for a moment.
+    while !load.is_finished() {
+        cli(store.path(), &["list", "--json", "--limit", "50"]).assert_code(0);
+    }
+    let sent = load.join().expect("load thread");
+    done.store(true, Ordering::SeqCst);
+    let (largest, samples) = sampler.join().unwrap();
+    let written: usize = (0..DELIVERIES)
+        .map(|seq| LoadDelivery::new(seq, addr).body.len())
+        .sum();
+    eprintln!("wal: largest {largest} bytes in {samples} samples; {written} body bytes written");
+    assert!(
+        written as u64 > 20 * LIMIT,
+        "the load must cross the limit many times"
+    );
+    assert!(
+        largest <= 3 * LIMIT,
+        "the WAL grew to {largest} bytes with a limit of {LIMIT}"
+    );
+    let view = read_store(store.path());
+    for s in &sent {
+        assert_eq!(s.status(), Some(200), "delivery {} answered", s.seq);
+        check_stored(&view, &s.id().expect("id"), s.seq, addr);
+    }
+    assert_eq!(view.deliveries.len(), DELIVERIES);
+}
+
 #[test]
 fn forward_mode_load_passes_everything_through_and_records_it() {
     let app = Receiver::start(|req| {

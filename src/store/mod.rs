@@ -7,6 +7,7 @@ mod model;
 pub mod query;
 mod readonly;
 mod schema;
+mod wal_bound;
 mod writer;
 
 pub mod portable;

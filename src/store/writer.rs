@@ -10,6 +10,7 @@ use rusqlite::{Connection, Transaction, params};
 use tokio::sync::oneshot;
 
 use super::codec::encode_headers;
+use super::wal_bound::WalBound;
 use super::{Attempt, Delivery, Result, Store, StoreError};
 use crate::secret::redact_credentials;
 
@@ -78,13 +79,15 @@ impl Writer {
         // Checkpoints run beside the writer, never inside its commits: an
         // automatic one stalls every delivery waiting on that commit.
         let _ = conn.pragma_update(None, "wal_autocheckpoint", 0);
+        // ...and the writer itself keeps the WAL bounded, between batches.
+        let bound = WalBound::install(&conn);
         let checkpointer = store.open_write()?;
         let stop = Arc::new(AtomicBool::new(false));
         let (tx, rx) = mpsc::channel();
         let owner = store.clone();
         let handle = std::thread::Builder::new()
             .name("hookcli-store-writer".into())
-            .spawn(move || run(conn, rx, &owner))
+            .spawn(move || run(conn, bound, rx, &owner))
             .map_err(|e| StoreError::Write(format!("cannot start the writer thread: {e}")))?;
         let stop2 = stop.clone();
         let checkpoints = std::thread::Builder::new()
@@ -147,7 +150,7 @@ impl Writer {
     }
 }
 
-fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, store: &Store) {
+fn run(mut conn: Connection, mut bound: WalBound, rx: mpsc::Receiver<Job>, store: &Store) {
     // SQLite's failure, worded as the store's: a damaged file says so.
     let to_err = store.sqlite_err();
     // Under load, a commit that waits a moment for more rows costs each
@@ -173,6 +176,8 @@ fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, store: &Store) {
             };
             let _ = reply.send(result.map_err(&to_err));
         }
+        // After the answers, never inside a commit.
+        bound.after_batch(&conn);
     }
     // Every sender is gone: fold the WAL back so the file stands alone.
     let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
