@@ -385,8 +385,8 @@ fn main() {
                 bare64.load.rps,
                 if all_committed { "all" } else { "NOT all" }
             ),
-            ">= 50%, all committed".into(),
-            sink_ratio >= 0.5 && all_committed,
+            ">= 30% (issue 15), all committed".into(),
+            sink_ratio >= 0.3 && all_committed,
         ),
         (
             "forward rps / bare rps @64".into(),
@@ -396,8 +396,8 @@ fn main() {
                 fwd64.load.rps,
                 bare64.load.rps
             ),
-            ">= 35%".into(),
-            fwd_ratio >= 0.35 && fwd64.load.err_total == 0,
+            ">= 20% (issue 15)".into(),
+            fwd_ratio >= 0.2 && fwd64.load.err_total == 0,
         ),
         (
             "p99 added by listen @16".into(),
@@ -406,8 +406,8 @@ fn main() {
                 ms(sink16.load.p99_us),
                 ms(bare16.load.p99_us)
             ),
-            "< 2 ms".into(),
-            added_p99_ms < 2.0,
+            "<= 2 ms".into(),
+            added_p99_ms <= 2.0,
         ),
         (
             "peak RSS under load (VmHWM)".into(),
