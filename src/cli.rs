@@ -1069,6 +1069,7 @@ fn apply_file(command: &mut Command, m: &clap::ArgMatches, f: &crate::config::Fi
         Command::Inspect(a) => store(&mut a.store),
         Command::Relay(a) => token_env(&a.token, &mut a.token_env),
         Command::Check(a) => {
+            store(&mut a.store);
             secrets(&mut a.secret);
             a.file_provider = f.provider.clone();
         }

@@ -147,7 +147,10 @@ fn the_file_is_applied_before_the_commands_run() {
     };
     std::fs::write(
         dir.path().join("hookcli.toml"),
-        format!("port = {port}\nprovider = \"github\"\ntoken_env = \"CONFIG_TEST_TOKEN\"\n"),
+        format!(
+            "port = {port}\nprovider = \"github\"\ntoken_env = \"CONFIG_TEST_TOKEN\"\nstore = {:?}\n",
+            dir.path().join("kept").display().to_string()
+        ),
     )
     .unwrap();
 
@@ -175,6 +178,17 @@ fn the_file_is_applied_before_the_commands_run() {
         .arg(format!("{}/gh", app.url())));
     assert_eq!(code, 1, "{stderr}");
     assert!(stdout.contains("\"provider\": \"github\""), "{stdout}");
+
+    // check --from reads the store the file names, as list and replay do.
+    let (code, _, stderr) = out(hookcli(dir.path())
+        .args(["check", "--from", "01abc", "--url"])
+        .arg(format!("{}/gh", app.url())));
+    assert_eq!(code, 3, "{stderr}");
+    let kept = dir.path().join("kept").join("hookcli.db");
+    assert!(
+        stderr.contains(&format!("no store at {}", kept.display())),
+        "{stderr}"
+    );
 
     let (code, _, stderr) = out(hookcli(dir.path()).args(["relay", "--port", "0"]));
     assert_eq!(code, 2, "{stderr}");
