@@ -1,6 +1,14 @@
 //! The webhook request as the providers see it: method, full URL, headers in
 //! order with their original case and duplicates, and the raw body bytes.
 
+/// Whether a comma-separated header value (`Connection`, `Upgrade`) lists
+/// `token`, in any case (RFC 9110 §5.6.1).
+pub fn lists_token(value: &[u8], token: &str) -> bool {
+    String::from_utf8_lossy(value)
+        .split(',')
+        .any(|t| t.trim().eq_ignore_ascii_case(token))
+}
+
 /// Headers in arrival order, names in their original case, duplicates kept.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Headers(Vec<(String, Vec<u8>)>);

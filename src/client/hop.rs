@@ -21,7 +21,7 @@ pub const HOP_BY_HOP: &[&str] = &[
 /// request's own `Connection` header names).
 pub fn is_hop_by_hop(name: &str, connection: Option<&str>) -> bool {
     HOP_BY_HOP.iter().any(|h| h.eq_ignore_ascii_case(name))
-        || connection.is_some_and(|c| c.split(',').any(|t| t.trim().eq_ignore_ascii_case(name)))
+        || connection.is_some_and(|c| crate::base::request::lists_token(c.as_bytes(), name))
 }
 
 /// The app URL for a request: the target's path joined with the part of

@@ -111,9 +111,10 @@ async fn read_head<R: AsyncRead + Unpin>(
                     .iter()
                     .map(|h| (h.name.to_string(), h.value.to_vec()))
                     .collect();
-                let close = headers
-                    .iter()
-                    .any(|(n, v)| n.eq_ignore_ascii_case("connection") && has_token(v, "close"));
+                let close = headers.iter().any(|(n, v)| {
+                    n.eq_ignore_ascii_case("connection")
+                        && crate::base::request::lists_token(v, "close")
+                });
                 let answer = Answer {
                     status: resp.code.unwrap_or(0),
                     reason: resp.reason.unwrap_or("").to_string(),
@@ -148,12 +149,6 @@ async fn fill<R: AsyncRead + Unpin>(conn: &mut R, buf: &mut Vec<u8>) -> std::io:
     let n = conn.read(&mut chunk).await?;
     buf.extend_from_slice(&chunk[..n]);
     Ok(n)
-}
-
-fn has_token(value: &[u8], token: &str) -> bool {
-    String::from_utf8_lossy(value)
-        .split(',')
-        .any(|t| t.trim().eq_ignore_ascii_case(token))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -569,10 +569,10 @@ pub(super) fn bearer(value: &str) -> Option<&str> {
 /// `Upgrade: websocket` and a `Connection` naming `upgrade` (RFC 6455 §4.2.1).
 fn asks_for_websocket(headers: &hyper::HeaderMap) -> bool {
     let has_token = |name: &str, token: &str| {
-        headers.get_all(name).iter().any(|v| {
-            v.to_str()
-                .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
-        })
+        headers
+            .get_all(name)
+            .iter()
+            .any(|v| crate::base::request::lists_token(v.as_bytes(), token))
     };
     has_token("upgrade", "websocket") && has_token("connection", "upgrade")
 }
