@@ -1,12 +1,14 @@
-//! Keeps listen's WAL bounded. The background PASSIVE checkpoints never
-//! catch up with a writer that keeps committing, so the WAL never restarts
-//! and grows without limit. Between batches, no new frames can arrive: a
-//! PASSIVE checkpoint run there by the writer itself backfills every frame
-//! (unless a reader holds an older snapshot), and the next commit then
-//! writes the WAL from its start, truncated back to `journal_size_limit`.
+//! Keeps listen's WAL bounded. The background PASSIVE checkpoints copy
+//! most frames but never quite catch up with a writer that keeps
+//! committing, so the WAL never restarts and grows without limit. Between
+//! batches, no new frames can arrive: a PASSIVE checkpoint run there by the
+//! writer itself backfills the few frames left (unless a reader holds an
+//! older snapshot), and the next commit then writes the WAL from its
+//! start, truncated back to `journal_size_limit`.
 
 use std::cell::Cell;
 use std::ffi::c_int;
+use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
 use rusqlite::hooks::Wal;
@@ -33,6 +35,9 @@ fn note_frames(_: &Wal, frames: c_int) -> rusqlite::Result<()> {
 /// The writer's bound on its WAL, checked once a batch (a thread-local
 /// read, no system call).
 pub(super) struct WalBound {
+    /// Held by whoever checkpoints in this process: SQLite refuses a
+    /// second checkpointer rather than queueing it.
+    checkpoints: Arc<Mutex<()>>,
     limit_frames: u32,
     /// Frames at which the next checkpoint is tried.
     next_at: u32,
@@ -42,7 +47,7 @@ pub(super) struct WalBound {
 impl WalBound {
     /// Installs the WAL hook on the writer's connection; call it after
     /// `wal_autocheckpoint`, which would replace the hook.
-    pub(super) fn install(conn: &Connection) -> WalBound {
+    pub(super) fn install(conn: &Connection, checkpoints: Arc<Mutex<()>>) -> WalBound {
         let limit = std::env::var(TEST_LIMIT_VAR)
             .ok()
             .and_then(|v| v.parse::<i64>().ok())
@@ -59,6 +64,7 @@ impl WalBound {
         conn.wal_hook(Some(note_frames));
         WAL_FRAMES.set(0);
         WalBound {
+            checkpoints,
             limit_frames,
             next_at: limit_frames,
             last_seen: 0,
@@ -79,7 +85,15 @@ impl WalBound {
         if frames < self.next_at {
             return;
         }
-        let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-        self.next_at = frames.saturating_add((self.limit_frames / 4).max(1));
+        // Waits out a background checkpoint rather than being refused by
+        // it: what it leaves to copy is a few milliseconds of frames.
+        let _turn = self.checkpoints.lock().unwrap_or_else(|e| e.into_inner());
+        // Busy: another process is checkpointing; the next batch tries again.
+        let busy = conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(0))
+            .map_or(true, |busy| busy != 0);
+        if !busy {
+            self.next_at = frames.saturating_add((self.limit_frames / 4).max(1));
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! transaction holding its row has committed.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 
 use rusqlite::{Connection, Transaction, params};
@@ -49,22 +49,31 @@ pub struct WriterThread {
 impl WriterThread {
     pub fn join(self) {
         self.stop.store(true, Ordering::SeqCst);
+        self.checkpoints.thread().unpark();
         let _ = self.checkpoints.join();
         let _ = self.writer.join();
     }
 }
 
-/// Folds the WAL into the database every half second without blocking
-/// the writer (PASSIVE), so the WAL stays small.
-fn checkpoint_loop(conn: Connection, stop: &AtomicBool) {
-    let mut slept = 0;
-    while !stop.load(Ordering::SeqCst) {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        slept += 50;
-        if slept >= 500 {
-            slept = 0;
+/// The most often the checkpoint thread folds the WAL in.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// Folds the WAL into the database beside the writer (PASSIVE: it never
+/// blocks a commit), woken by the writer's commits and at most once every
+/// [`CHECKPOINT_EVERY`]. Done often, it leaves the writer's own checkpoint
+/// at the WAL bound only the last few milliseconds of frames to copy, so
+/// no commit waits behind tens of megabytes of copying; idle, it sleeps.
+fn checkpoint_loop(conn: Connection, turn: &Mutex<()>, stop: &AtomicBool) {
+    loop {
+        std::thread::park();
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
+        {
+            let _turn = turn.lock().unwrap_or_else(|e| e.into_inner());
             let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
         }
+        std::thread::sleep(CHECKPOINT_EVERY);
     }
 }
 
@@ -80,20 +89,22 @@ impl Writer {
         // automatic one stalls every delivery waiting on that commit.
         let _ = conn.pragma_update(None, "wal_autocheckpoint", 0);
         // ...and the writer itself keeps the WAL bounded, between batches.
-        let bound = WalBound::install(&conn);
+        let turn = Arc::new(Mutex::new(()));
+        let bound = WalBound::install(&conn, turn.clone());
         let checkpointer = store.open_write()?;
         let stop = Arc::new(AtomicBool::new(false));
-        let (tx, rx) = mpsc::channel();
-        let owner = store.clone();
-        let handle = std::thread::Builder::new()
-            .name("hookcli-store-writer".into())
-            .spawn(move || run(conn, bound, rx, &owner))
-            .map_err(|e| StoreError::Write(format!("cannot start the writer thread: {e}")))?;
         let stop2 = stop.clone();
         let checkpoints = std::thread::Builder::new()
             .name("hookcli-store-checkpoint".into())
-            .spawn(move || checkpoint_loop(checkpointer, &stop2))
+            .spawn(move || checkpoint_loop(checkpointer, &turn, &stop2))
             .map_err(|e| StoreError::Write(format!("cannot start the checkpoint thread: {e}")))?;
+        let (tx, rx) = mpsc::channel();
+        let owner = store.clone();
+        let wake_checkpoints = checkpoints.thread().clone();
+        let handle = std::thread::Builder::new()
+            .name("hookcli-store-writer".into())
+            .spawn(move || run(conn, bound, rx, &owner, &wake_checkpoints))
+            .map_err(|e| StoreError::Write(format!("cannot start the writer thread: {e}")))?;
         Ok((
             Writer { tx },
             WriterThread {
@@ -150,7 +161,13 @@ impl Writer {
     }
 }
 
-fn run(mut conn: Connection, mut bound: WalBound, rx: mpsc::Receiver<Job>, store: &Store) {
+fn run(
+    mut conn: Connection,
+    mut bound: WalBound,
+    rx: mpsc::Receiver<Job>,
+    store: &Store,
+    checkpoints: &std::thread::Thread,
+) {
     // SQLite's failure, worded as the store's: a damaged file says so.
     let to_err = store.sqlite_err();
     // Under load, a commit that waits a moment for more rows costs each
@@ -176,6 +193,8 @@ fn run(mut conn: Connection, mut bound: WalBound, rx: mpsc::Receiver<Job>, store
             };
             let _ = reply.send(result.map_err(&to_err));
         }
+        // New frames to fold in (a no-op when the thread is awake already).
+        checkpoints.unpark();
         // After the answers, never inside a commit.
         bound.after_batch(&conn);
     }
