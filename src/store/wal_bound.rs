@@ -89,10 +89,10 @@ impl WalBound {
         // it: what it leaves to copy is a few milliseconds of frames.
         let _turn = self.checkpoints.lock().unwrap_or_else(|e| e.into_inner());
         // Busy: another process is checkpointing; the next batch tries again.
-        let busy = conn
+        let ran = conn
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(0))
-            .map_or(true, |busy| busy != 0);
-        if !busy {
+            .is_ok_and(|busy| busy == 0);
+        if ran {
             self.next_at = frames.saturating_add((self.limit_frames / 4).max(1));
         }
     }
