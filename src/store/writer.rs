@@ -17,8 +17,11 @@ use crate::secret::redact_credentials;
 /// The most rows one transaction takes; more wait for the next one.
 const MAX_BATCH: usize = 1024;
 
-/// How long a commit under load waits for more rows to join it.
-const LINGER: std::time::Duration = std::time::Duration::from_micros(300);
+/// How long a commit under load waits for more rows to join it. Short: at
+/// 16 senders a 300 µs wait capped listen at 17k deliveries a second where
+/// 50 µs gave 20-22k, and at 64 senders both gave the same (rows gather
+/// during the commit before anyway).
+const LINGER: std::time::Duration = std::time::Duration::from_micros(50);
 
 type Reply = oneshot::Sender<Result<()>>;
 
