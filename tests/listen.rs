@@ -629,6 +629,66 @@ fn sink_mode_load_records_every_answered_delivery_exactly() {
     assert_eq!(view.attempts.values().map(Vec::len).sum::<usize>(), LOAD);
 }
 
+/// Ctrl-C does not wait for senders still sending: a half-sent head is
+/// closed and a half-sent body answered 503 with Retry-After at once, not
+/// after --header-timeout or --body-timeout (a minute here); a delivery
+/// answered before is kept, and nothing half-sent is recorded.
+#[test]
+fn a_stop_does_not_wait_for_half_sent_requests() {
+    let store = tempfile::tempdir().unwrap();
+    let mut listen = Listen::start(
+        store.path(),
+        &["--header-timeout", "60s", "--body-timeout", "60s"],
+        &[],
+    );
+    let addr = listen.addr();
+    let ask = |bytes: &[u8]| {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.write_all(bytes).unwrap();
+        s
+    };
+    let mut whole = ask(b"POST /whole HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}");
+    let mut answer = [0u8; 12];
+    whole.read_exact(&mut answer).unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 200");
+    let mut head = ask(b"POST /head HTTP/1.1\r\nHost: x\r\n");
+    let mut body = ask(b"POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"half\":");
+    // Both are read as far as they go before the stop.
+    std::thread::sleep(Duration::from_millis(300));
+
+    let asked = Instant::now();
+    let status = listen.terminate(Duration::from_secs(50));
+    let took = asked.elapsed();
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "{status:?}\n{}",
+        listen.stderr()
+    );
+    assert!(took < Duration::from_secs(10), "the stop took {took:?}");
+
+    let mut cut = String::new();
+    let _ = body.read_to_string(&mut cut);
+    let lower = cut.to_ascii_lowercase();
+    assert!(cut.starts_with("HTTP/1.1 503"), "{cut}");
+    assert!(lower.contains("retry-after: 5"), "{cut}");
+    assert!(lower.contains("stopping"), "{cut}");
+    let mut closed = Vec::new();
+    let _ = head.read_to_end(&mut closed);
+    assert!(
+        closed.is_empty(),
+        "a half-sent head gets no answer: {closed:?}"
+    );
+
+    let view = read_store(store.path());
+    let targets: Vec<&str> = view
+        .deliveries
+        .values()
+        .map(|r| r.target.as_str())
+        .collect();
+    assert_eq!(targets, ["/whole"], "only the whole request is recorded");
+}
+
 /// Under a steady load the writer keeps its WAL near the limit: a small
 /// test-only limit (`HOOKCLI_TEST_WAL_LIMIT_BYTES`) is crossed many times, the
 /// `-wal` file, sampled throughout, never grows far past it, even with `list`

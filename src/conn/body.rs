@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
+use tokio::sync::watch;
 
 use super::budget::{Budget, Grant};
 
@@ -21,6 +22,9 @@ pub enum BodyError {
     TimedOut(Duration),
     #[error("the body could not be read: {0}")]
     Broken(String),
+    /// The server is stopping; the sender retries.
+    #[error("hookcli is stopping; retry shortly")]
+    Stopping,
 }
 
 /// The bounds a body is read within.
@@ -29,6 +33,9 @@ pub struct BodyLimits {
     pub max: u64,
     pub timeout: Duration,
     pub budget: Arc<Budget>,
+    /// The gate's stop signal ([`super::Gate::stopping`]): a body still
+    /// arriving when the server stops is cut short.
+    pub stopping: Option<watch::Receiver<bool>>,
 }
 
 /// A body read whole, and its share of the budget (hold it as long as the
@@ -71,10 +78,23 @@ impl BodyLimits {
             }
             Ok(())
         };
-        match tokio::time::timeout(self.timeout, reading).await {
-            Ok(Ok(())) => Ok(Body { bytes, grant }),
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(BodyError::TimedOut(self.timeout)),
+        let stopped = async {
+            let stopped = match self.stopping.clone() {
+                Some(mut rx) => rx.wait_for(|s| *s).await.is_ok(),
+                None => false,
+            };
+            // No stop signal (or its gate gone): never.
+            if !stopped {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            read = tokio::time::timeout(self.timeout, reading) => match read {
+                Ok(Ok(())) => Ok(Body { bytes, grant }),
+                Ok(Err(e)) => Err(e),
+                Err(_) => Err(BodyError::TimedOut(self.timeout)),
+            },
+            () = stopped => Err(BodyError::Stopping),
         }
     }
 }

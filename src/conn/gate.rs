@@ -26,6 +26,9 @@ pub struct Gate {
     /// Idle connections by the time they became idle, oldest first.
     idle: Mutex<BTreeMap<(Instant, u64), Activity>>,
     next_id: AtomicU64,
+    /// Set when the server stops: connections with no request in flight
+    /// close (a half-sent head included), bodies still arriving are cut.
+    stopping: watch::Sender<bool>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -74,7 +77,20 @@ impl Gate {
             slots: Arc::new(Semaphore::new(max_connections.max(1))),
             idle: Mutex::new(BTreeMap::new()),
             next_id: AtomicU64::new(1),
+            stopping: watch::channel(false).0,
         })
+    }
+
+    /// The server stops: nothing it has not started answering keeps it
+    /// waiting (a slow or stalled sender would hold a graceful stop for
+    /// its whole header or body timeout).
+    pub fn stop(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// Becomes true when the server stops.
+    pub fn stopping(&self) -> watch::Receiver<bool> {
+        self.stopping.subscribe()
     }
 
     /// A slot for a connection just accepted, with `timeout` to bring its
@@ -198,6 +214,7 @@ impl Ticket {
     /// WebSocket it was upgraded to) keeps the slot until it is done.
     pub async fn run<F: Future>(self, conn: F) {
         let mut phase = self.activity.0.phase.subscribe();
+        let mut stopping = self.activity.0.gate.stopping();
         tokio::pin!(conn);
         // One timer for the connection's life. Each answer moves the idle
         // deadline later; the timer is not moved with it (that registers a
@@ -210,7 +227,7 @@ impl Ticket {
             let now = *phase.borrow_and_update();
             match now {
                 Phase::Evicted => return,
-                Phase::Idle(at) if at <= Instant::now() || ended => return,
+                Phase::Idle(at) if at <= Instant::now() || ended || *stopping.borrow() => return,
                 Phase::Busy if ended => {
                     if phase.changed().await.is_err() {
                         return;
@@ -224,6 +241,8 @@ impl Ticket {
                         _ = &mut conn => ended = true,
                         _ = &mut timer => {}
                         _ = phase.changed() => {}
+                        // The gate (its sender) outlives this ticket.
+                        _ = stopping.changed() => {}
                     }
                 }
                 Phase::Busy => tokio::select! {

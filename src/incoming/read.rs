@@ -163,6 +163,7 @@ pub fn unread(e: &BodyError) -> Reply {
         BodyError::TimedOut(_) => (408, None),
         BodyError::TooLarge(_) => (413, None),
         BodyError::Broken(_) => (400, None),
+        BodyError::Stopping => (503, Some(5)),
     };
     let body = serde_json::json!({ "error": e.to_string() }).to_string();
     let reply = Response::builder()
@@ -204,6 +205,7 @@ mod tests {
             max: 1,
             timeout: std::time::Duration::from_secs(1),
             budget: crate::conn::Budget::new(1),
+            stopping: None,
         };
         let (parts, ()) = Request::builder()
             .uri("/dev/x?a=1")

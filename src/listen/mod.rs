@@ -178,6 +178,7 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
         max: config.max_body,
         timeout: config.body_timeout,
         budget: crate::conn::Budget::new(config.body_budget),
+        stopping: Some(limits.gate.stopping()),
     };
     let shared = Arc::new(Shared {
         config,
@@ -242,6 +243,9 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
         }
     }
     drop(listener);
+    // Senders still sending a head or a body are not waited for: nothing of
+    // theirs was answered, and they retry (a body is answered 503).
+    limits.gate.stop();
     // The inspector lets its replays in flight finish and lets go of the writer.
     let _ = inspect_stop.send(());
     if let Some(task) = inspect_task {

@@ -199,6 +199,8 @@ pub async fn run(config: RelayConfig, announce: impl FnOnce(&str)) -> anyhow::Re
         max: config.max_body,
         timeout: config.body_timeout,
         budget: crate::conn::Budget::new(config.body_budget),
+        // The relay does not wait for connections when it stops.
+        stopping: None,
     };
     let log = config.log;
     let state_route = config
