@@ -1202,6 +1202,70 @@ fn a_mailgun_form_post_is_recorded_valid() {
     }
 }
 
+/// A Mailgun route's post for a message with an attachment is multipart:
+/// signed as Mailgun signs (HMAC-SHA256 hex of timestamp + token, computed
+/// here), recorded valid by a listen told no provider, the attachment's
+/// raw bytes kept; a signature that does not match is recorded a mismatch.
+#[test]
+fn a_mailgun_multipart_route_post_is_recorded_valid() {
+    use hmac::{KeyInit, Mac};
+    let (secret, _) = distinctive_secret();
+    let (store, listen) = listen_detecting(&secret);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let token = "5b7c1e9f0a2d4c6e8f1a3b5d7c9e0f2a4b6c8d0e1f3a5b7c9d";
+    let post = |sig: &str| {
+        let b = "------hookcliRoute5f3a";
+        let part = |name: &str, value: &str| {
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .into_bytes()
+        };
+        let mut body = part("recipient", "support@mg.example.com");
+        body.extend(part("subject", "Invoice caf\u{e9}"));
+        body.extend(format!("--{b}\r\nContent-Disposition: form-data; name=\"attachment-1\"; filename=\"a.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n").into_bytes());
+        body.extend_from_slice(b"\x00\xff\xfe\r\n\r\n--not-ours\r\n");
+        body.extend(part("timestamp", &now));
+        body.extend(part("token", token));
+        body.extend(part("signature", sig));
+        body.extend(format!("--{b}--\r\n").into_bytes());
+        let headers = [
+            header("Host", listen.addr().to_string()),
+            header("User-Agent", "mailgun/treq-23.11.0"),
+            header("Content-Type", format!("multipart/form-data; boundary={b}")),
+            header("Content-Length", body.len().to_string()),
+        ];
+        let head = crate::common::request_head("POST", "/hooks/mailgun-route", &headers);
+        let r = raw_request(listen.addr(), &head, &body).expect("post");
+        assert_eq!(r.status, 200);
+        let id = r
+            .header("x-hookcli-delivery")
+            .expect("delivery id")
+            .to_string();
+        (id, body)
+    };
+    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{now}{token}").as_bytes());
+    let sig = hex::encode(mac.finalize().into_bytes());
+
+    let (id, body) = post(&sig);
+    let doc = show_json(store.path(), &id);
+    assert_eq!(doc["provider"], "mailgun", "{doc:#}");
+    assert_eq!(doc["verdict"]["verdict"], "valid", "{doc:#}");
+    assert_eq!(doc["event_type"], "inbound", "{doc:#}");
+    assert_eq!(
+        doc["request"]["body_sha256"],
+        hex::encode(Sha256::digest(&body)),
+        "{doc:#}"
+    );
+
+    let (id, _) = post(&sig.replace(&sig[..4], "0000"));
+    let doc = show_json(store.path(), &id);
+    assert_eq!(doc["verdict"]["cause"], "mismatch", "{doc:#}");
+}
+
 /// The last HMAC providers, detected from their own headers by a listen told
 /// no provider (Bitbucket and Intercom share GitHub's X-Hub-Signature name,
 /// so the other headers must tell them apart): verdict, provider, event;

@@ -3,7 +3,8 @@
 //! - JSON (today's webhooks): `{"signature":{"token":…,"timestamp":…,
 //!   "signature":HEX},"event-data":{…}}`;
 //! - a form (Routes forwarding a received message, and legacy webhooks):
-//!   `timestamp`, `token` and `signature` among the form's fields.
+//!   `timestamp`, `token` and `signature` among the form's fields, urlencoded,
+//!   or multipart when the message has attachments.
 //!
 //! The content type tells them apart. The signature does not cover the
 //! rest of the body: a modified body is not detectable. hookcli holds the
@@ -16,6 +17,7 @@ use std::ops::Range;
 use serde_json::Value;
 
 use super::crypto::{Alphabet, check_window, ct_eq, hmac_sha256, random_string};
+use super::form_multipart;
 use super::form_text::{remove_field, set_field};
 use super::json_text::{insert_first, splice, value_range};
 use super::*;
@@ -57,9 +59,29 @@ fn signed_part(body: &[u8]) -> Option<(Range<usize>, Signed)> {
     Some((range, parsed))
 }
 
+/// The boundary of a multipart form post.
+fn multipart(req: &WebhookRequest) -> Option<String> {
+    form_multipart::boundary(req.headers.get_str("content-type")?)
+}
+
+/// A form post's text fields, urlencoded or multipart; `None` for JSON.
+fn form(req: &WebhookRequest) -> Option<Vec<(String, String)>> {
+    match multipart(req) {
+        Some(b) => form_multipart::text_fields(&req.body, &b),
+        None => req.form(),
+    }
+}
+
+fn form_field(req: &WebhookRequest, name: &str) -> Option<String> {
+    form(req)?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
 /// The signature fields of either shape; `None` when there are none.
 fn read(req: &WebhookRequest) -> Option<Signed> {
-    let Some(form) = req.form() else {
+    let Some(form) = form(req) else {
         return signed_part(&req.body).map(|(_, s)| s);
     };
     let get = |name: &str| {
@@ -78,7 +100,7 @@ fn read(req: &WebhookRequest) -> Option<Signed> {
 
 /// How a field is named in the verdict: inside the JSON object, or the form's own.
 fn path(req: &WebhookRequest, name: &str) -> String {
-    if req.form().is_some() {
+    if form(req).is_some() {
         name.to_string()
     } else {
         format!("{FIELD}.{name}")
@@ -108,6 +130,19 @@ fn write(
     timestamp: &str,
     sig: Option<&str>,
 ) -> Result<(), Failure> {
+    if let Some(b) = multipart(req) {
+        let unreadable = || Failure::malformed_field(FIELD, "the multipart body cannot be read");
+        let body =
+            form_multipart::set_field(&req.body, &b, "token", token).ok_or_else(unreadable)?;
+        let body =
+            form_multipart::set_field(&body, &b, "timestamp", timestamp).ok_or_else(unreadable)?;
+        req.body = match sig {
+            Some(sig) => form_multipart::set_field(&body, &b, FIELD, sig),
+            None => form_multipart::remove_field(&body, &b, FIELD),
+        }
+        .ok_or_else(unreadable)?;
+        return Ok(());
+    }
     if req.form().is_some() {
         let body = set_field(&req.body, "token", token);
         let body = set_field(&body, "timestamp", timestamp);
@@ -197,7 +232,7 @@ impl Provider for Mailgun {
                 return Err(Failure::mismatch(&path(req, FIELD)));
             };
             check_window(ts, opts.now, self.tolerance(opts).unwrap_or(TOLERANCE))?;
-            let rest = if req.form().is_some() {
+            let rest = if form(req).is_some() {
                 "the other form fields"
             } else {
                 "event-data"
@@ -249,8 +284,8 @@ impl Provider for Mailgun {
     /// legacy form's `event`); a form without one is a message a route
     /// forwarded: `inbound`.
     fn event_type(&self, req: &WebhookRequest) -> Option<String> {
-        match req.form() {
-            Some(_) => req.form_field("event").or_else(|| Some("inbound".into())),
+        match form(req) {
+            Some(_) => form_field(req, "event").or_else(|| Some("inbound".into())),
             None => json_str(req, "event-data.event"),
         }
     }
@@ -258,12 +293,12 @@ impl Provider for Mailgun {
     /// `event-data.id`; for a form, the message's Message-Id (a field of
     /// legacy webhooks, a header in a route's `message-headers`).
     fn event_id(&self, req: &WebhookRequest) -> Option<String> {
-        if req.form().is_none() {
+        if form(req).is_none() {
             return json_str(req, "event-data.id");
         }
-        req.form_field("Message-Id").or_else(|| {
+        form_field(req, "Message-Id").or_else(|| {
             let headers: Vec<(String, String)> =
-                serde_json::from_str(&req.form_field("message-headers")?).ok()?;
+                serde_json::from_str(&form_field(req, "message-headers")?).ok()?;
             headers
                 .into_iter()
                 .find(|(k, _)| k.eq_ignore_ascii_case("message-id"))
@@ -514,6 +549,83 @@ mod tests {
         let mut missing = resigned.clone();
         Mailgun.strip_signature(&mut missing);
         assert!(!String::from_utf8_lossy(&missing.body).contains("&signature="));
+        assert_eq!(
+            Mailgun.verify(&missing, &s, &VerifyOptions::at(2000)),
+            Failure::missing_field("signature").into()
+        );
+        let mut halved = resigned.clone();
+        assert!(Mailgun.map_signature(&mut halved, &|sig| sig[..32].to_string()));
+        assert_eq!(
+            Mailgun.verify(&halved, &s, &VerifyOptions::at(2000)),
+            Failure::mismatch("signature").into()
+        );
+    }
+
+    /// A route's post for a message with an attachment is multipart: the
+    /// same three fields among its parts, an attachment of raw bytes kept.
+    #[test]
+    fn a_multipart_route_post_signs_and_verifies_with_the_same_three_fields() {
+        let s = Secret::new(KEY);
+        let b = "a7f2c9e1b3d5";
+        let token = "e0b5477167110d68991efc6b9f89f0a11066af27834600e123";
+        let sig = signature(&s, "1000", token);
+        let part = |name: &str, value: &str| {
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+        };
+        let mut body = Vec::new();
+        body.extend(part("recipient", "support@mg.example.com").bytes());
+        body.extend(part("message-headers", r#"[["Message-Id", "<m1@x>"]]"#).bytes());
+        body.extend(format!("--{b}\r\nContent-Disposition: form-data; name=\"attachment-1\"; filename=\"scan.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").bytes());
+        body.extend_from_slice(b"%PDF\xff\xfe\x00\r\n--a7f2c9e1b3d5 not a delimiter\r\n");
+        body.extend(part("timestamp", "1000").bytes());
+        body.extend(part("token", token).bytes());
+        body.extend(part("signature", &sig).bytes());
+        body.extend(format!("--{b}--\r\n").bytes());
+        let mut req = WebhookRequest::post("https://example.com/mg", body.clone());
+        req.headers.append(
+            "Content-Type",
+            format!("multipart/form-data; boundary={b}").as_str(),
+        );
+        let v = Mailgun.verify(&req, &s, &VerifyOptions::at(1010));
+        assert!(v.is_valid(), "{v:?}");
+        assert!(v.explain().contains("form fields"), "{v:?}");
+        assert_eq!(Mailgun.event_type(&req).as_deref(), Some("inbound"));
+        assert_eq!(Mailgun.event_id(&req).as_deref(), Some("<m1@x>"));
+        assert_eq!(Mailgun.signed_at(&req), Some(1000));
+
+        // Re-signed in place: only the timestamp and the signature change.
+        let mut resigned = req.clone();
+        let ctx = SignContext {
+            timestamp: 2000,
+            id: String::new(),
+        };
+        Mailgun.sign(&mut resigned, &s, &ctx).unwrap();
+        let new_sig = signature(&s, "2000", token);
+        let expected = String::from_utf8_lossy(&body)
+            .replace("\r\n\r\n1000\r\n", "\r\n\r\n2000\r\n")
+            .replace(&sig, &new_sig);
+        assert_eq!(String::from_utf8_lossy(&resigned.body), expected);
+        assert!(
+            resigned.body.windows(4).any(|w| w == b"\xff\xfe\x00\r"),
+            "attachment bytes kept"
+        );
+        assert!(
+            Mailgun
+                .verify(&resigned, &s, &VerifyOptions::at(2000))
+                .is_valid()
+        );
+        assert_eq!(
+            Mailgun.verify(
+                &resigned,
+                &Secret::new("key-other"),
+                &VerifyOptions::at(2000)
+            ),
+            Failure::mismatch("signature").into()
+        );
+
+        let mut missing = resigned.clone();
+        Mailgun.strip_signature(&mut missing);
+        assert!(!String::from_utf8_lossy(&missing.body).contains("name=\"signature\""));
         assert_eq!(
             Mailgun.verify(&missing, &s, &VerifyOptions::at(2000)),
             Failure::missing_field("signature").into()

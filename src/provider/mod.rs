@@ -2,6 +2,7 @@
 //! recognises itself. One file per provider behind the [`Provider`] trait.
 
 pub mod crypto;
+mod form_multipart;
 mod form_text;
 mod handshake;
 mod json_fields;
