@@ -298,6 +298,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand --secret-env 'Read the secret for re-signed replays from this environment variable (the page never sees it)'
             cand --header-timeout 'Cut off a connection without a complete request head this long after it opened or was last answered'
             cand --max-connections 'Open connections at most (default: up to 4096, below the descriptor limit)'
+            cand --ca 'Trust this PEM certificate for an HTTPS endpoint'
             cand --hmac-header 'Header that carries the signature'
             cand --hmac-prefix 'Text before the signature in the header value, e.g. `sha256=`'
             cand --hmac-algorithm 'Digest of the HMAC'
@@ -306,6 +307,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand --hmac-timestamp-header 'Header that carries the Unix timestamp used by {timestamp}'
             cand --color 'When to colour output: auto colours only a terminal, and never under NO_COLOR'
             cand --open 'Open the page in the default browser'
+            cand --insecure 'Accept any certificate from an HTTPS endpoint (a local self-signed one)'
             cand -h 'Print help'
             cand --help 'Print help'
         }

@@ -411,6 +411,7 @@ sendgrid\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l secret-env -d 'Read the secret for re-signed replays from this environment variable (the page never sees it)' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l header-timeout -d 'Cut off a connection without a complete request head this long after it opened or was last answered' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l max-connections -d 'Open connections at most (default: up to 4096, below the descriptor limit)' -r
+complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l ca -d 'Trust this PEM certificate for an HTTPS endpoint' -r -F
 complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l hmac-header -d 'Header that carries the signature' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l hmac-prefix -d 'Text before the signature in the header value, e.g. `sha256=`' -r
 complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l hmac-algorithm -d 'Digest of the HMAC' -r -f -a "sha256\t''
@@ -424,6 +425,7 @@ complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l color -d 'Wh
 always\t''
 never\t''"
 complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l open -d 'Open the page in the default browser'
+complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -l insecure -d 'Accept any certificate from an HTTPS endpoint (a local self-signed one)'
 complete -c hookcli -n "__fish_hookcli_using_subcommand inspect" -s h -l help -d 'Print help'
 complete -c hookcli -n "__fish_hookcli_using_subcommand send" -s p -l provider -d 'Provider whose scheme and sample events to use (see `hookcli providers`). (Required, unless --from is given or hookcli.toml sets a provider.)' -r -f -a "stripe\t''
 github\t''

@@ -497,6 +497,9 @@ pub struct InspectArgs {
     /// Open connections at most (default: up to 4096, below the descriptor limit).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_connections: Option<u64>,
+    /// For replays to an HTTPS app with its own certificate.
+    #[command(flatten)]
+    pub tls: TlsArgs,
     #[command(flatten)]
     pub hmac: HmacArgs,
 }

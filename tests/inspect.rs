@@ -400,6 +400,38 @@ fn a_script_body_is_served_as_data() {
     assert!(!js.contains("innerHTML") && !js.contains("insertAdjacentHTML"));
 }
 
+/// A replay from the page to an HTTPS app with its own certificate: refused
+/// (the certificate named) without trust, delivered with `inspect
+/// --insecure` or `--ca FILE`, as `replay` does.
+#[test]
+fn replays_to_a_self_signed_https_app_with_insecure_or_ca() {
+    let s = seed();
+    let app = crate::common::TlsApp::start();
+    let dir = tempdir();
+    let ca = app.ca_file(dir.path());
+    let id = {
+        let inspect = Inspect::start(s.store.path(), &[], &[]);
+        let id = ids(&inspect.get_json("/api/deliveries?provider=stripe"))[0].clone();
+        let r = inspect.replay(&id, json!({ "mode": "exact", "to": app.url() }));
+        assert!(
+            text(&r).contains("certificate"),
+            "{} {}",
+            r.status,
+            text(&r)
+        );
+        id
+    };
+    assert!(app.raw().is_empty(), "nothing reached the app untrusted");
+    for trust in [vec!["--insecure"], vec!["--ca", ca.to_str().unwrap()]] {
+        let inspect = Inspect::start(s.store.path(), &trust, &[]);
+        let r = inspect.replay(&id, json!({ "mode": "exact", "to": app.url() }));
+        assert_eq!(r.status, 200, "{trust:?}: {}", text(&r));
+        let answer: Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(answer["attempt"]["status"], 200, "{trust:?}: {answer}");
+    }
+    assert_eq!(app.raw().len(), 2, "both trusted replays arrived");
+}
+
 #[test]
 fn replays_exactly_and_re_signed_and_records_them() {
     let s = seed();
@@ -653,6 +685,53 @@ fn the_host_must_name_the_inspector() {
     assert_eq!(none.status, 421);
     // An empty store is a page with nothing in it yet.
     assert_eq!(inspect.get_json("/api/deliveries")["deliveries"], json!([]));
+}
+
+/// listen's inspector replays with listen's trust: with `--insecure`, a
+/// delivery forwarded to an HTTPS app with its own certificate can be
+/// replayed from the page to it too.
+#[test]
+fn listen_s_inspector_replays_with_listen_s_trust() {
+    let store = tempdir();
+    let app = crate::common::TlsApp::start();
+    let mut listen = Listen::start(
+        store.path(),
+        &["--inspect=0", "--json", "--insecure", "--url", &app.url()],
+        &[],
+    );
+    let banner: Value =
+        serde_json::from_str(listen.stdout().lines().next().unwrap()).expect("JSON banner");
+    let (addr, token) = parse_url(banner["inspect"].as_str().expect("inspect URL"));
+    run(hookcli().args([
+        "send",
+        "--provider",
+        "github",
+        "--secret",
+        "x",
+        "--url",
+        listen.url(),
+    ]))
+    .assert_code(0);
+    assert_eq!(app.raw().len(), 1, "forwarded over TLS");
+    let headers = vec![
+        ("Host".to_string(), addr.to_string()),
+        ("X-Hookcli-Token".to_string(), token),
+        ("Origin".to_string(), format!("http://{addr}")),
+        ("Sec-Fetch-Site".to_string(), "same-origin".to_string()),
+        ("Content-Type".to_string(), "application/json".to_string()),
+    ];
+    let list = call(addr, "GET", "/api/deliveries", &headers, b"");
+    let id = ids(&serde_json::from_slice(&list.body).unwrap())[0].clone();
+    let r = call(
+        addr,
+        "POST",
+        &format!("/api/deliveries/{id}/replay"),
+        &headers,
+        json!({ "mode": "exact" }).to_string().as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(app.raw().len(), 2, "replayed over TLS");
+    let _ = listen.terminate(Duration::from_secs(10));
 }
 
 #[test]

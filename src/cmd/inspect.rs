@@ -10,6 +10,7 @@ use super::{provider, usage};
 
 pub fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
     let resign = resign(&args)?;
+    let client = args.tls.client()?;
     let store = super::store::store(&args.store);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -22,6 +23,7 @@ pub fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
             store.clone(),
             writer,
             resign,
+            client,
         )
         .await?
         .with_limits(crate::conn::Limits::new(

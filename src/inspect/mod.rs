@@ -103,6 +103,7 @@ impl Inspector {
         store: Store,
         writer: Writer,
         resign: Option<Resign>,
+        client: crate::client::Client,
     ) -> Result<Inspector, InspectError> {
         let listener = TcpListener::bind(addr)
             .await
@@ -118,7 +119,7 @@ impl Inspector {
             store,
             reader: Mutex::new(None),
             writer,
-            client: crate::client::Client::new(crate::client::Trust::system()),
+            client,
             resign,
             guard: Guard::new(security::new_token(), bound),
             closing: closing_rx,

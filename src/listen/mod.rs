@@ -159,6 +159,12 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
                 store.clone(),
                 writer.clone(),
                 i.resign,
+                // Its replays trust what listen's forwards trust.
+                crate::client::Client::new(crate::client::Trust::new(
+                    config.forward_insecure,
+                    config.forward_ca.as_deref(),
+                    "--ca",
+                )?),
             )
             .await?
             .with_limits(limits.clone()),
