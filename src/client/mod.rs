@@ -86,8 +86,9 @@ impl Client {
         Self::with_pool(trust, Pool::portable(64))
     }
 
-    /// For one long-lived runtime (listen): up to `per_authority` idle
-    /// connections to each target.
+    /// For one runtime (listen's, a bulk replay's): up to `per_authority`
+    /// idle connections to each target, kept registered with it. Drop the
+    /// client before that runtime.
     pub fn bound(trust: Trust, per_authority: usize) -> Self {
         Self::with_pool(trust, Pool::new(per_authority))
     }
