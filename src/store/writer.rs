@@ -194,7 +194,7 @@ fn commit_batch(conn: &mut Connection, batch: &[Job]) -> Vec<rusqlite::Result<()
         .iter()
         .map(|job| match job {
             Job::Delivery(d, attempt, _) => insert_delivery(&tx, d, attempt.as_deref()).and_then(|()| match attempt {
-                Some(a) => insert_attempt_row(&tx, a),
+                Some(a) => insert_attempt(&tx, a),
                 None => Ok(()),
             }),
             Job::Attempt(a, _) => insert_attempt(&tx, a),
@@ -233,8 +233,9 @@ fn clone_err(e: &rusqlite::Error) -> rusqlite::Error {
     }
 }
 
-/// Inserts a delivery; with its first attempt already known, the row is
-/// written once with that attempt's outcome rather than updated after.
+/// Inserts a delivery; with its first attempt already known, the row keeps
+/// that outcome (the outcome at capture; readers derive the current one
+/// from the attempts, through the `deliveries_now` view).
 fn insert_delivery(
     tx: &Transaction<'_>,
     d: &Delivery,
@@ -275,16 +276,9 @@ fn insert_delivery(
     Ok(())
 }
 
+/// An attempt is its one row: the delivery's row is not touched (its
+/// outcome is derived from its attempts, see the `deliveries_now` view).
 fn insert_attempt(tx: &Transaction<'_>, a: &Attempt) -> rusqlite::Result<()> {
-    insert_attempt_row(tx, a)?;
-    let mut update = tx.prepare_cached(
-        "UPDATE deliveries SET last_status = ?2, last_error = ?3, attempt_count = attempt_count + 1 WHERE id = ?1",
-    )?;
-    update.execute(params![a.delivery_id, a.status, a.error])?;
-    Ok(())
-}
-
-fn insert_attempt_row(tx: &Transaction<'_>, a: &Attempt) -> rusqlite::Result<()> {
     let mut stmt = tx.prepare_cached(
         "INSERT INTO attempts (delivery_id, kind, target, started_at, status, headers, body, duration_ms, error,
             sent_headers, sent_body)
