@@ -30,6 +30,9 @@ enum Job {
     /// A buffered delivery the client has answered.
     Delivered(Box<Attempt>, Reply),
     Attempt(Box<Attempt>, Reply),
+    /// Attempts sent together (a bulk replay's): one message and one
+    /// answer, each attempt's result in order.
+    Attempts(Vec<Attempt>, oneshot::Sender<Vec<Result<()>>>),
 }
 
 /// A handle to the writer; cheap to clone, one per task.
@@ -145,6 +148,18 @@ impl Writer {
         Self::wait(rx).await
     }
 
+    /// Records attempts together; returns once they are committed, with
+    /// each one's result in order (one that fails fails alone).
+    pub async fn attempts(&self, batch: Vec<Attempt>) -> Vec<Result<()>> {
+        let n = batch.len();
+        let gone = || (0..n).map(|_| Err(StoreError::WriterGone)).collect();
+        let (tx, rx) = oneshot::channel();
+        if self.tx.send(Job::Attempts(batch, tx)).is_err() {
+            return gone();
+        }
+        rx.await.unwrap_or_else(|_| gone())
+    }
+
     async fn wait(rx: oneshot::Receiver<Result<()>>) -> Result<()> {
         rx.await.unwrap_or(Err(StoreError::WriterGone))
     }
@@ -167,13 +182,18 @@ fn run(mut conn: Connection, mut bound: WalBound, rx: mpsc::Receiver<Job>, store
         batch.extend(rx.try_iter().take(MAX_BATCH - 1));
         busy = batch.len() > 1;
         let outcome = commit_batch(&mut conn, &batch);
-        for (job, result) in batch.into_iter().zip(outcome) {
+        for (job, mut results) in batch.into_iter().zip(outcome) {
             let reply = match job {
                 Job::Delivery(_, _, r)
                 | Job::Attempt(_, r)
                 | Job::Buffer(_, _, r)
                 | Job::Delivered(_, r) => r,
+                Job::Attempts(_, r) => {
+                    let _ = r.send(results.into_iter().map(|r| r.map_err(&to_err)).collect());
+                    continue;
+                }
             };
+            let result = results.pop().unwrap_or(Ok(()));
             let _ = reply.send(result.map_err(&to_err));
         }
         // After the answers, never inside a commit.
@@ -183,38 +203,58 @@ fn run(mut conn: Connection, mut bound: WalBound, rx: mpsc::Receiver<Job>, store
     let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
 }
 
+/// Each row's result, per job: one for most, one per attempt of `Attempts`.
+type Outcome = Vec<Vec<rusqlite::Result<()>>>;
+
 /// One transaction for the whole batch; a row that fails fails alone, a
 /// failed commit fails them all.
-fn commit_batch(conn: &mut Connection, batch: &[Job]) -> Vec<rusqlite::Result<()>> {
+fn commit_batch(conn: &mut Connection, batch: &[Job]) -> Outcome {
+    let fail_all = |e: &rusqlite::Error| -> Outcome {
+        let rows = |job: &Job| match job {
+            Job::Attempts(a, _) => a.len(),
+            _ => 1,
+        };
+        let all = |job| (0..rows(job)).map(|_| Err(clone_err(e))).collect();
+        batch.iter().map(all).collect()
+    };
     let tx = match conn.transaction() {
         Ok(tx) => tx,
-        Err(e) => return batch.iter().map(|_| Err(clone_err(&e))).collect(),
+        Err(e) => return fail_all(&e),
     };
-    let results: Vec<rusqlite::Result<()>> = batch
+    let results: Outcome = batch
         .iter()
         .map(|job| match job {
-            Job::Delivery(d, attempt, _) => insert_delivery(&tx, d, attempt.as_deref()).and_then(|()| match attempt {
-                Some(a) => insert_attempt(&tx, a),
+            Job::Attempts(attempts, _) => attempts.iter().map(|a| insert_attempt(&tx, a)).collect(),
+            single => vec![insert_single(&tx, single)],
+        })
+        .collect();
+    match tx.commit() {
+        Ok(()) => results,
+        Err(e) => fail_all(&e),
+    }
+}
+
+/// The rows of a job that carries one.
+fn insert_single(tx: &Transaction<'_>, job: &Job) -> rusqlite::Result<()> {
+    match job {
+            Job::Delivery(d, attempt, _) => insert_delivery(tx, d, attempt.as_deref()).and_then(|()| match attempt {
+                Some(a) => insert_attempt(tx, a),
                 None => Ok(()),
             }),
-            Job::Attempt(a, _) => insert_attempt(&tx, a),
-            Job::Buffer(d, channel, _) => insert_delivery(&tx, d, None).and_then(|()| {
+            Job::Attempt(a, _) => insert_attempt(tx, a),
+            Job::Buffer(d, channel, _) => insert_delivery(tx, d, None).and_then(|()| {
                 tx.prepare_cached("INSERT INTO relay_queue (channel, delivery_id) VALUES (?1, ?2)")?
                     .execute(params![channel, d.id])
                     .map(|_| ())
             }),
-            Job::Delivered(a, _) => insert_attempt(&tx, a).and_then(|()| {
+            Job::Delivered(a, _) => insert_attempt(tx, a).and_then(|()| {
                 tx.prepare_cached(
                     "UPDATE relay_queue SET delivered_at = ?2 WHERE delivery_id = ?1 AND delivered_at IS NULL",
                 )?
                 .execute(params![a.delivery_id, a.started_at])
                 .map(|_| ())
             }),
-        })
-        .collect();
-    match tx.commit() {
-        Ok(()) => results,
-        Err(e) => batch.iter().map(|_| Err(clone_err(&e))).collect(),
+            Job::Attempts(attempts, _) => attempts.iter().try_for_each(|a| insert_attempt(tx, a)),
     }
 }
 
