@@ -808,8 +808,18 @@ pub struct TlsArgs {
 impl TlsArgs {
     /// The HTTP client for this trust.
     pub fn client(&self) -> anyhow::Result<crate::client::Client> {
-        let trust = crate::client::Trust::new(self.insecure, self.ca.as_deref(), "--ca")?;
-        Ok(crate::client::Client::new(trust))
+        Ok(crate::client::Client::new(self.trust()?))
+    }
+
+    /// The HTTP client for one runtime's sends, keeping up to
+    /// `per_authority` idle connections registered with it (see
+    /// `Client::bound`); dropped before that runtime.
+    pub fn bound_client(&self, per_authority: usize) -> anyhow::Result<crate::client::Client> {
+        Ok(crate::client::Client::bound(self.trust()?, per_authority))
+    }
+
+    fn trust(&self) -> anyhow::Result<crate::client::Trust> {
+        crate::client::Trust::new(self.insecure, self.ca.as_deref(), "--ca")
     }
 }
 

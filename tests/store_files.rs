@@ -320,3 +320,89 @@ fn an_os_error_on_a_store_path_is_said_once() {
     out.assert_error(3, &["cannot create the store folder"]);
     assert_eq!(out.stderr().matches("(os error").count(), 1, "{out}");
 }
+
+/// `list --json` rows of `store`, as (id, last_status, attempts).
+fn outcomes(store: &Path, extra: &[&str]) -> Vec<(String, Value, Value)> {
+    let mut args = vec!["list", "--json"];
+    args.extend_from_slice(extra);
+    let out = cli(store, &args);
+    out.assert_code(0);
+    out.stdout()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let row: Value = serde_json::from_str(l).unwrap();
+            let id = row["id"].as_str().unwrap().to_string();
+            (id, row["last_status"].clone(), row["attempts"].clone())
+        })
+        .collect()
+}
+
+/// A store an older hookcli wrote (schema 4: each attempt also updated its
+/// delivery's row, the body rewritten with it) opens, is migrated, and
+/// shows the outcomes it held; an attempt made now leaves the row alone.
+#[test]
+fn a_schema_4_store_is_migrated_and_keeps_its_outcomes() {
+    let store = tempfile::tempdir().unwrap();
+    let mut listen = Listen::start(store.path(), &[], &[]);
+    let ok = delivery_id(&post(listen.addr(), "/ok", &[], b"{\"n\":1}"));
+    let failed = delivery_id(&post(listen.addr(), "/failed", &[], b"{\"n\":2}"));
+    let status = listen.terminate(Duration::from_secs(10));
+    assert!(status.is_some_and(|s| s.success()), "{status:?}");
+
+    // Back to schema 4, as its writer left things: `failed` was replayed
+    // since, answered 503, and its row updated to say so.
+    let db = store.path().join("hookcli.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("DROP VIEW deliveries_now; PRAGMA user_version = 4;")
+        .unwrap();
+    conn.execute(
+        "INSERT INTO attempts (delivery_id, kind, target, started_at, status, headers, body, duration_ms)
+         VALUES (?1, 'replay', 'http://127.0.0.1:9/failed', 1, 503, '[]', x'', 1.0)",
+        [&failed],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE deliveries SET last_status = 503, attempt_count = attempt_count + 1 WHERE id = ?1",
+        [&failed],
+    )
+    .unwrap();
+    drop(conn);
+
+    let all = outcomes(store.path(), &[]);
+    assert_eq!(
+        all,
+        vec![
+            (failed.clone(), 503.into(), 2.into()),
+            (ok.clone(), 200.into(), 1.into()),
+        ]
+    );
+    let version: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 5, "migrated");
+    assert_eq!(outcomes(store.path(), &["--failed"]), all[..1].to_vec());
+
+    // A replay now: one attempt row; the delivery's row keeps what it had.
+    let bare = TcpListener::bind("127.0.0.1:0").unwrap();
+    let to = format!("http://{}/", bare.local_addr().unwrap());
+    drop(bare);
+    cli(store.path(), &["replay", &ok, "--to", &to]).assert_code(1);
+    assert_eq!(
+        outcomes(store.path(), &["--failed"]),
+        vec![
+            (failed.clone(), 503.into(), 2.into()),
+            (ok.clone(), Value::Null, 2.into()),
+        ]
+    );
+    let row: (i64, i64) = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT last_status, attempt_count FROM deliveries WHERE id = ?1",
+            [&ok],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(row, (200, 1), "the delivery's row is not rewritten");
+}

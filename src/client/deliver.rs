@@ -37,12 +37,12 @@ impl Client {
         req: &WebhookRequest,
         timeout: Duration,
     ) -> Result<Response, DeliverError> {
-        let (url, parsed) = target(req)?;
+        let parsed = target(req)?;
         let start = Instant::now();
         let answer = self
             .send(&req.method, &parsed, req.headers.iter(), &req.body, timeout)
             .await
-            .map_err(|e| failed(url, timeout, e))?;
+            .map_err(|e| failed(req.url.clone(), timeout, e))?;
         Ok(answered(answer, start))
     }
 
@@ -54,7 +54,7 @@ impl Client {
         timeout: Duration,
         framing: Framing,
     ) -> Result<Response, DeliverError> {
-        let (url, parsed) = target(req)?;
+        let parsed = target(req)?;
         let start = Instant::now();
         let answer = send_framed(
             &req.method,
@@ -65,25 +65,22 @@ impl Client {
             framing,
         )
         .await
-        .map_err(|e| failed(url, timeout, e))?;
+        .map_err(|e| failed(req.url.clone(), timeout, e))?;
         Ok(answered(answer, start))
     }
 }
 
-/// The request's URL, as given and parsed: http or https only.
-fn target(req: &WebhookRequest) -> Result<(String, url::Url), DeliverError> {
-    let url = req.url.clone();
-    let parsed = url::Url::parse(&url).map_err(|e| DeliverError::BadUrl {
-        url: url.clone(),
-        reason: e.to_string(),
-    })?;
+/// The request's URL, parsed: http or https only.
+fn target(req: &WebhookRequest) -> Result<url::Url, DeliverError> {
+    let bad = |reason: String| DeliverError::BadUrl {
+        url: req.url.clone(),
+        reason,
+    };
+    let parsed = url::Url::parse(&req.url).map_err(|e| bad(e.to_string()))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(DeliverError::BadUrl {
-            url,
-            reason: "only http and https are supported".into(),
-        });
+        return Err(bad("only http and https are supported".into()));
     }
-    Ok((url, parsed))
+    Ok(parsed)
 }
 
 /// A failure as the sender reports it, in plain words.

@@ -65,9 +65,6 @@ impl Error {
 /// one fails the request, and its connection is dropped.
 pub const MAX_ANSWER_BODY: usize = 25 * 1024 * 1024;
 
-/// Bodies up to this size are sent in the same write as the head.
-const SMALL_BODY: usize = 64 * 1024;
-
 /// An HTTP/1.1 client with its trust and its keep-alive pool; clones share both.
 #[derive(Clone)]
 pub struct Client {
@@ -86,8 +83,9 @@ impl Client {
         Self::with_pool(trust, Pool::portable(64))
     }
 
-    /// For one long-lived runtime (listen): up to `per_authority` idle
-    /// connections to each target.
+    /// For one runtime (listen's, a bulk replay's): up to `per_authority`
+    /// idle connections to each target, kept registered with it. Drop the
+    /// client before that runtime.
     pub fn bound(trust: Trust, per_authority: usize) -> Self {
         Self::with_pool(trust, Pool::new(per_authority))
     }
@@ -174,16 +172,10 @@ async fn exchange(
 ) -> Result<(Answer, Option<Conn>), Error> {
     let head_request = method.eq_ignore_ascii_case("HEAD");
     let written = async {
-        if body.len() <= SMALL_BODY {
-            // One write, one packet: head and a webhook-sized body together.
-            let mut all = Vec::with_capacity(head.len() + body.len());
-            all.extend_from_slice(head);
-            all.extend_from_slice(body);
-            conn.write_all(&all).await?;
-        } else {
-            conn.write_all(head).await?;
-            conn.write_all(body).await?;
-        }
+        // Head and body in one gathered write, neither copied: a
+        // webhook-sized request goes out as one packet.
+        let mut request = bytes::Buf::chain(head, body);
+        conn.write_all_buf(&mut request).await?;
         conn.flush().await
     }
     .await;

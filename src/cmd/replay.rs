@@ -55,7 +55,13 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         },
         None => Signing::Exact,
     };
-    let client = args.tls.client()?;
+    // One runtime carries the whole run: its connections stay registered
+    // with it between replays rather than leaving and joining it for each.
+    // (Made before the client, so the client's sockets are dropped first.)
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let client = args.tls.bound_client(args.concurrency.max(1) as usize)?;
     let replayer = Replayer {
         edits: &edits,
         signing,
@@ -81,9 +87,6 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         concurrency: args.concurrency as usize,
         rate: args.rate,
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
     let render = Live::new(args.json);
     let summary = runtime.block_on(replayer.run(&store, selection, pace, &|e| render.show(e)));
     render.finish();

@@ -41,7 +41,9 @@ impl Live {
             printer,
             printer_thread,
             repeats: Repeats::default(),
-            held: RefCell::new(String::new()),
+            // Sized once and reused: grown line by line, it would be
+            // copied a dozen times on its way to `HOLD`, for every hold.
+            held: RefCell::new(String::with_capacity(HOLD + 4096)),
             closing: RefCell::new(None),
         }
     }
@@ -69,7 +71,7 @@ impl Live {
                 }
                 held.push_str(&line);
                 if held.len() >= HOLD {
-                    self.printer.print(std::mem::take(&mut *held));
+                    self.hand_over(&mut held);
                 }
             }
         }
@@ -77,9 +79,15 @@ impl Live {
 
     /// Hands the held lines to the printer.
     fn release(&self) {
-        let held = std::mem::take(&mut *self.held.borrow_mut());
+        self.hand_over(&mut self.held.borrow_mut());
+    }
+
+    /// A copy of the held lines goes to the printer; the buffer keeps its
+    /// room for the next ones.
+    fn hand_over(&self, held: &mut String) {
         if !held.is_empty() {
-            self.printer.print(held);
+            self.printer.print(held.as_str().to_owned());
+            held.clear();
         }
     }
 

@@ -112,8 +112,8 @@ impl Summary {
     }
 }
 
-/// How many attempts go to the writer together: one task and one burst
-/// of rows (the writer commits a burst in one transaction), not one each.
+/// How many attempts go to the writer together: one task, one message and
+/// one answer (the writer commits them in one transaction), not one each.
 const COMMIT_BATCH: usize = 64;
 
 /// Attempts on their way to the writer, each batch awaited by one task.
@@ -226,9 +226,7 @@ fn commit(pending: &mut Vec<Attempt>, writer: &Writer, commits: &mut Commits) {
     }
     let batch = std::mem::replace(pending, Vec::with_capacity(COMMIT_BATCH));
     let writer = writer.clone();
-    commits.push(tokio::spawn(async move {
-        futures_util::future::join_all(batch.into_iter().map(|a| writer.attempt(a))).await
-    }));
+    commits.push(tokio::spawn(async move { writer.attempts(batch).await }));
 }
 
 impl Replayer<'_> {

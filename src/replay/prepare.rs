@@ -41,9 +41,10 @@ pub struct Prepared {
     pub new_id: Option<String>,
     /// The body was changed by `--data` or `--set`.
     pub edited: bool,
-    /// The headers sent, as they may be stored: a secret sent as a header
-    /// value (GitLab's token) is redacted.
-    pub stored_headers: crate::provider::Headers,
+    /// Re-signed: the headers sent, as they may be stored (a secret sent
+    /// as a header value, GitLab's token, is redacted). None for an exact
+    /// replay, which sends the recorded headers.
+    pub stored_headers: Option<crate::provider::Headers>,
     pub warnings: Vec<String>,
 }
 
@@ -95,15 +96,13 @@ pub fn prepare(
         (None, Some(target)) => target.to_string(),
         (None, None) => return Err(ReplayError::NoTarget(d.id.clone())),
     };
-    let mut headers = d.headers.clone();
-    let connection = headers.get_str("connection").map(str::to_string);
-    let names: Vec<String> = headers.iter().map(|(n, _)| n.to_string()).collect();
-    for n in names
+    // Copied without the hop-by-hop ones, rather than copied and pruned.
+    let connection = d.headers.get_str("connection");
+    let headers = d
+        .headers
         .iter()
-        .filter(|n| is_hop_by_hop(n, connection.as_deref()))
-    {
-        headers.remove(n);
-    }
+        .filter(|(n, _)| !is_hop_by_hop(n, connection))
+        .collect();
     let mut req = WebhookRequest {
         method: d.method.clone(),
         url,
@@ -164,7 +163,7 @@ pub fn prepare(
         }
         return Ok(Prepared {
             delivery_id: d.id.clone(),
-            stored_headers: req.headers.clone(),
+            stored_headers: None,
             request: req,
             resigned: false,
             new_id: None,
@@ -187,7 +186,7 @@ pub fn prepare(
         .map_err(|e| ReplayError::Sign(d.id.clone(), e.to_string()))?;
     Ok(Prepared {
         delivery_id: d.id.clone(),
-        stored_headers: crate::secret::redact(&req.headers, Some(secret)),
+        stored_headers: Some(crate::secret::redact(&req.headers, Some(secret))),
         request: req,
         resigned: true,
         new_id,
@@ -260,8 +259,8 @@ pub fn attempt(
         duration_ms: 0.0,
         error: None,
         // Re-signed or edited: keep what actually went out.
-        sent: p.resigned.then(|| crate::store::Sent {
-            headers: p.stored_headers.clone(),
+        sent: p.stored_headers.as_ref().map(|headers| crate::store::Sent {
+            headers: headers.clone(),
             body: p.request.body.clone(),
         }),
     };

@@ -456,6 +456,92 @@ mod tests {
         assert!(err.to_string().contains("newer hookcli"));
     }
 
+    /// A store an older hookcli wrote (schema 4) kept each delivery's
+    /// outcome in its row, updated for every attempt. Opened now, it is
+    /// migrated and reads the same outcomes, derived from its attempts; a
+    /// new attempt is one row, and the delivery's row is left as it was.
+    #[test]
+    fn an_older_store_is_migrated_and_reads_its_outcomes_from_the_attempts() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path());
+        let mut conn = Connection::open(&store.path).unwrap();
+        schema::migrate_to(&mut conn, 4).unwrap();
+        let ids: Vec<String> = (0..3).map(|_| new_id()).collect();
+        // As schema 4's writer left them: the first answered 500 and was
+        // replayed (200), the second answered 502, the third never.
+        let rows = [
+            (&ids[0], Some(200), 2),
+            (&ids[1], Some(502), 1),
+            (&ids[2], None, 0),
+        ];
+        for (id, last, count) in rows {
+            conn.execute(
+                "INSERT INTO deliveries (id, received_at, method, target, http_version, headers,
+                    body, body_size, body_sha256, verdict, last_status, attempt_count)
+                 VALUES (?1, 1, 'POST', '/', 'HTTP/1.1', '[]', x'00', 1, '', 'unknown', ?2, ?3)",
+                rusqlite::params![id, last, count],
+            )
+            .unwrap();
+        }
+        for (id, status) in [(&ids[0], 500), (&ids[0], 200), (&ids[1], 502)] {
+            conn.execute(
+                "INSERT INTO attempts (delivery_id, kind, started_at, status, headers, body, duration_ms)
+                 VALUES (?1, 'forward', 1, ?2, '[]', x'', 1.0)",
+                rusqlite::params![id, status],
+            )
+            .unwrap();
+        }
+        drop(conn);
+
+        let outcomes = |failed: bool| {
+            let conn = store.open_read().unwrap();
+            let filter = Filter {
+                failed,
+                ..Default::default()
+            };
+            query::list(&conn, &filter)
+                .unwrap()
+                .into_iter()
+                .rev()
+                .map(|s| (s.id, s.last_status, s.attempts))
+                .collect::<Vec<_>>()
+        };
+        let as_recorded = vec![
+            (ids[0].clone(), Some(200), 2),
+            (ids[1].clone(), Some(502), 1),
+            (ids[2].clone(), None, 0),
+        ];
+        assert_eq!(outcomes(false), as_recorded);
+        let conn = Connection::open(&store.path).unwrap();
+        let version: i32 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, schema::CURRENT, "migrated");
+        assert_eq!(outcomes(true), as_recorded[1..].to_vec());
+
+        let (writer, thread) = Writer::start(&store).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(writer.attempt(attempt(&ids[0], 503))).unwrap();
+        drop(writer);
+        thread.join();
+        assert_eq!(outcomes(false)[0], (ids[0].clone(), Some(503), 3));
+        assert_eq!(outcomes(true).len(), 3, "a 503 is a failure");
+        let stored: (Option<u16>, i64) = conn
+            .query_row(
+                "SELECT last_status, attempt_count FROM deliveries WHERE id = ?1",
+                [&ids[0]],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            stored,
+            (Some(200), 2),
+            "the delivery's row is not rewritten"
+        );
+    }
+
     #[test]
     fn ids_sort_by_time_and_are_unique() {
         let ids: Vec<String> = (0..1000).map(|_| new_id()).collect();

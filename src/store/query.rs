@@ -60,7 +60,7 @@ fn matching(f: &Filter) -> (String, Vec<rusqlite::types::Value>) {
         args.push(e.clone().into());
     }
     if f.failed {
-        sql.push_str(" AND (last_error IS NOT NULL OR last_status IS NULL OR last_status < 200 OR last_status > 299)");
+        sql.push_str(" AND failed");
     }
     if let Some(since) = f.since {
         sql.push_str(" AND received_at >= ?");
@@ -72,7 +72,7 @@ fn matching(f: &Filter) -> (String, Vec<rusqlite::types::Value>) {
 /// Newest first. `event` accepts a `*` glob (`invoice.*`).
 pub fn list(conn: &Connection, f: &Filter) -> rusqlite::Result<Vec<Summary>> {
     let (clause, args) = matching(f);
-    let mut sql = format!("SELECT {SUMMARY_COLUMNS} FROM deliveries{clause}");
+    let mut sql = format!("SELECT {SUMMARY_COLUMNS} FROM deliveries_now{clause}");
     sql.push_str(" ORDER BY seq DESC");
     if let Some(limit) = f.limit {
         sql.push_str(&format!(" LIMIT {limit}"));
@@ -86,7 +86,7 @@ pub fn list(conn: &Connection, f: &Filter) -> rusqlite::Result<Vec<Summary>> {
 /// how many it left out).
 pub fn count_matching(conn: &Connection, f: &Filter) -> rusqlite::Result<i64> {
     let (clause, args) = matching(f);
-    let sql = format!("SELECT COUNT(*) FROM deliveries{clause}");
+    let sql = format!("SELECT COUNT(*) FROM deliveries_now{clause}");
     conn.query_row(&sql, rusqlite::params_from_iter(args), |r| r.get(0))
 }
 
@@ -101,13 +101,13 @@ pub fn lookup(conn: &Connection, key: &str) -> rusqlite::Result<Lookup> {
     }
     let candidates: Vec<Summary> = if key == "last" {
         let mut stmt = conn.prepare(&format!(
-            "SELECT {SUMMARY_COLUMNS} FROM deliveries ORDER BY seq DESC LIMIT 1"
+            "SELECT {SUMMARY_COLUMNS} FROM deliveries_now ORDER BY seq DESC LIMIT 1"
         ))?;
         stmt.query_map([], summary)?
             .collect::<rusqlite::Result<_>>()?
     } else {
         let mut stmt = conn.prepare(&format!(
-            "SELECT {SUMMARY_COLUMNS} FROM deliveries WHERE id >= ?1 AND id <= ?1 || 'zzzzzzzzzzzzzzzzzzzzzzzzzz' ORDER BY seq DESC LIMIT 10"
+            "SELECT {SUMMARY_COLUMNS} FROM deliveries_now WHERE id >= ?1 AND id <= ?1 || 'zzzzzzzzzzzzzzzzzzzzzzzzzz' ORDER BY seq DESC LIMIT 10"
         ))?;
         let by_prefix: Vec<Summary> = stmt
             .query_map(params![key], summary)?
@@ -115,13 +115,13 @@ pub fn lookup(conn: &Connection, key: &str) -> rusqlite::Result<Lookup> {
         if by_prefix.is_empty() && key.len() == 8 {
             // The short id, through its index.
             let mut stmt = conn.prepare(&format!(
-                "SELECT {SUMMARY_COLUMNS} FROM deliveries WHERE substr(id, -8) = ?1 ORDER BY seq DESC LIMIT 10"
+                "SELECT {SUMMARY_COLUMNS} FROM deliveries_now WHERE substr(id, -8) = ?1 ORDER BY seq DESC LIMIT 10"
             ))?;
             stmt.query_map(params![key], summary)?
                 .collect::<rusqlite::Result<_>>()?
         } else if by_prefix.is_empty() {
             let mut stmt = conn.prepare(&format!(
-                "SELECT {SUMMARY_COLUMNS} FROM deliveries WHERE substr(id, -length(?1)) = ?1 ORDER BY seq DESC LIMIT 10"
+                "SELECT {SUMMARY_COLUMNS} FROM deliveries_now WHERE substr(id, -length(?1)) = ?1 ORDER BY seq DESC LIMIT 10"
             ))?;
             stmt.query_map(params![key], summary)?
                 .collect::<rusqlite::Result<_>>()?
@@ -204,12 +204,13 @@ pub struct Scan<'c> {
 pub fn scan<'c>(conn: &'c Connection, f: &Filter, with_target: bool) -> rusqlite::Result<Scan<'c>> {
     let (clause, args) = matching(f);
     let target = if with_target {
-        "(SELECT a.target FROM attempts a WHERE a.delivery_id = deliveries.id
+        "(SELECT a.target FROM attempts a WHERE a.delivery_id = deliveries_now.id
             AND a.kind = 'forward' ORDER BY a.seq DESC LIMIT 1)"
     } else {
         "NULL"
     };
-    let sql = format!("SELECT {DELIVERY_COLUMNS}, {target} FROM deliveries{clause} ORDER BY seq");
+    let sql =
+        format!("SELECT {DELIVERY_COLUMNS}, {target} FROM deliveries_now{clause} ORDER BY seq");
     Ok(Scan {
         stmt: conn.prepare(&sql)?,
         args,

@@ -72,6 +72,28 @@ ALTER TABLE attempts ADD COLUMN sent_body BLOB;
 -- `show <short id>`: the last 8 characters that listen and list print.
 CREATE INDEX deliveries_short_id ON deliveries(substr(id, -8));
 "#,
+    r#"
+-- A delivery as it stands now: its columns, and the outcome of its attempts
+-- derived from them when read (the newest attempt's status and error, how
+-- many there are, whether it failed). Recording an attempt used to update
+-- the delivery's row too, and SQLite rewrites a whole row, the body with it:
+-- now an attempt is one small row. The row's own last_status, last_error
+-- and attempt_count keep the outcome at capture and are not read.
+CREATE VIEW deliveries_now AS
+SELECT seq, id, received_at, peer, method, target, http_version, headers, body,
+    body_size, body_sha256, provider, event_type, event_id, verdict, verdict_cause,
+    verdict_reason, source, public_url, rejected,
+    (SELECT a.status FROM attempts a WHERE a.delivery_id = deliveries.id
+        ORDER BY a.seq DESC LIMIT 1) AS last_status,
+    (SELECT a.error FROM attempts a WHERE a.delivery_id = deliveries.id
+        ORDER BY a.seq DESC LIMIT 1) AS last_error,
+    (SELECT count(*) FROM attempts a WHERE a.delivery_id = deliveries.id) AS attempt_count,
+    -- Non-2xx or no answer; no attempt at all counts as failed too.
+    ifnull((SELECT a.error IS NOT NULL OR a.status IS NULL OR a.status NOT BETWEEN 200 AND 299
+        FROM attempts a WHERE a.delivery_id = deliveries.id
+        ORDER BY a.seq DESC LIMIT 1), 1) AS failed
+FROM deliveries;
+"#,
 ];
 
 /// The schema version this build writes.
@@ -79,15 +101,20 @@ pub const CURRENT: i32 = MIGRATIONS.len() as i32;
 
 /// Brings the schema up to date inside one transaction.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    migrate_to(conn, CURRENT)
+}
+
+/// Brings the schema to `target` (an older hookcli's store, in tests).
+pub(super) fn migrate_to(conn: &mut Connection, target: i32) -> rusqlite::Result<()> {
     let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    if version >= CURRENT {
+    if version >= target {
         return Ok(());
     }
     let tx = conn.transaction()?;
-    for sql in &MIGRATIONS[version as usize..] {
+    for sql in &MIGRATIONS[version as usize..target as usize] {
         tx.execute_batch(sql)?;
     }
     tx.pragma_update(None, "application_id", APPLICATION_ID)?;
-    tx.pragma_update(None, "user_version", CURRENT)?;
+    tx.pragma_update(None, "user_version", target)?;
     tx.commit()
 }

@@ -52,7 +52,7 @@ pub fn search(conn: &Connection, s: &Search) -> Result<Vec<ListRow>, SearchError
                 d.event_id, d.verdict, d.body_size, d.last_status, d.last_error,
                 d.attempt_count, d.seq,
                 (SELECT a.duration_ms FROM attempts a WHERE a.delivery_id = d.id ORDER BY a.seq DESC LIMIT 1)
-         FROM deliveries d WHERE 1=1",
+         FROM deliveries_now d WHERE 1=1",
     );
     let mut args: Vec<rusqlite::types::Value> = Vec::new();
     if let Some(p) = s.provider.as_deref().filter(|p| !p.is_empty()) {
@@ -70,9 +70,7 @@ pub fn search(conn: &Connection, s: &Search) -> Result<Vec<ListRow>, SearchError
     if let Some(st) = s.status.as_deref().filter(|st| !st.is_empty()) {
         let st = st.to_ascii_lowercase();
         match st.as_str() {
-            "failed" => sql.push_str(
-                " AND (d.last_error IS NOT NULL OR d.last_status IS NULL OR d.last_status < 200 OR d.last_status > 299)",
-            ),
+            "failed" => sql.push_str(" AND d.failed"),
             "none" => sql.push_str(" AND d.attempt_count = 0"),
             class if class.len() == 3 && class.ends_with("xx") => {
                 let hundreds = class[..1]

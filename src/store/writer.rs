@@ -33,6 +33,9 @@ enum Job {
     /// A buffered delivery the client has answered.
     Delivered(Box<Attempt>, Reply),
     Attempt(Box<Attempt>, Reply),
+    /// Attempts sent together (a bulk replay's): one message and one
+    /// answer, each attempt's result in order.
+    Attempts(Vec<Attempt>, oneshot::Sender<Vec<Result<()>>>),
 }
 
 /// A handle to the writer; cheap to clone, one per task.
@@ -159,6 +162,18 @@ impl Writer {
         Self::wait(rx).await
     }
 
+    /// Records attempts together; returns once they are committed, with
+    /// each one's result in order (one that fails fails alone).
+    pub async fn attempts(&self, batch: Vec<Attempt>) -> Vec<Result<()>> {
+        let n = batch.len();
+        let gone = || (0..n).map(|_| Err(StoreError::WriterGone)).collect();
+        let (tx, rx) = oneshot::channel();
+        if self.tx.send(Job::Attempts(batch, tx)).is_err() {
+            return gone();
+        }
+        rx.await.unwrap_or_else(|_| gone())
+    }
+
     async fn wait(rx: oneshot::Receiver<Result<()>>) -> Result<()> {
         rx.await.unwrap_or(Err(StoreError::WriterGone))
     }
@@ -187,13 +202,18 @@ fn run(
         batch.extend(rx.try_iter().take(MAX_BATCH - 1));
         busy = batch.len() > 1;
         let outcome = commit_batch(&mut conn, &batch);
-        for (job, result) in batch.into_iter().zip(outcome) {
+        for (job, mut results) in batch.into_iter().zip(outcome) {
             let reply = match job {
                 Job::Delivery(_, _, r)
                 | Job::Attempt(_, r)
                 | Job::Buffer(_, _, r)
                 | Job::Delivered(_, r) => r,
+                Job::Attempts(_, r) => {
+                    let _ = r.send(results.into_iter().map(|r| r.map_err(&to_err)).collect());
+                    continue;
+                }
             };
+            let result = results.pop().unwrap_or(Ok(()));
             let _ = reply.send(result.map_err(&to_err));
         }
         // New frames to fold in (a no-op when the thread is awake already).
@@ -205,38 +225,58 @@ fn run(
     let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
 }
 
+/// Each row's result, per job: one for most, one per attempt of `Attempts`.
+type Outcome = Vec<Vec<rusqlite::Result<()>>>;
+
 /// One transaction for the whole batch; a row that fails fails alone, a
 /// failed commit fails them all.
-fn commit_batch(conn: &mut Connection, batch: &[Job]) -> Vec<rusqlite::Result<()>> {
+fn commit_batch(conn: &mut Connection, batch: &[Job]) -> Outcome {
+    let fail_all = |e: &rusqlite::Error| -> Outcome {
+        let rows = |job: &Job| match job {
+            Job::Attempts(a, _) => a.len(),
+            _ => 1,
+        };
+        let all = |job| (0..rows(job)).map(|_| Err(clone_err(e))).collect();
+        batch.iter().map(all).collect()
+    };
     let tx = match conn.transaction() {
         Ok(tx) => tx,
-        Err(e) => return batch.iter().map(|_| Err(clone_err(&e))).collect(),
+        Err(e) => return fail_all(&e),
     };
-    let results: Vec<rusqlite::Result<()>> = batch
+    let results: Outcome = batch
         .iter()
         .map(|job| match job {
-            Job::Delivery(d, attempt, _) => insert_delivery(&tx, d, attempt.as_deref()).and_then(|()| match attempt {
-                Some(a) => insert_attempt_row(&tx, a),
+            Job::Attempts(attempts, _) => attempts.iter().map(|a| insert_attempt(&tx, a)).collect(),
+            single => vec![insert_single(&tx, single)],
+        })
+        .collect();
+    match tx.commit() {
+        Ok(()) => results,
+        Err(e) => fail_all(&e),
+    }
+}
+
+/// The rows of a job that carries one.
+fn insert_single(tx: &Transaction<'_>, job: &Job) -> rusqlite::Result<()> {
+    match job {
+            Job::Delivery(d, attempt, _) => insert_delivery(tx, d, attempt.as_deref()).and_then(|()| match attempt {
+                Some(a) => insert_attempt(tx, a),
                 None => Ok(()),
             }),
-            Job::Attempt(a, _) => insert_attempt(&tx, a),
-            Job::Buffer(d, channel, _) => insert_delivery(&tx, d, None).and_then(|()| {
+            Job::Attempt(a, _) => insert_attempt(tx, a),
+            Job::Buffer(d, channel, _) => insert_delivery(tx, d, None).and_then(|()| {
                 tx.prepare_cached("INSERT INTO relay_queue (channel, delivery_id) VALUES (?1, ?2)")?
                     .execute(params![channel, d.id])
                     .map(|_| ())
             }),
-            Job::Delivered(a, _) => insert_attempt(&tx, a).and_then(|()| {
+            Job::Delivered(a, _) => insert_attempt(tx, a).and_then(|()| {
                 tx.prepare_cached(
                     "UPDATE relay_queue SET delivered_at = ?2 WHERE delivery_id = ?1 AND delivered_at IS NULL",
                 )?
                 .execute(params![a.delivery_id, a.started_at])
                 .map(|_| ())
             }),
-        })
-        .collect();
-    match tx.commit() {
-        Ok(()) => results,
-        Err(e) => batch.iter().map(|_| Err(clone_err(&e))).collect(),
+            Job::Attempts(attempts, _) => attempts.iter().try_for_each(|a| insert_attempt(tx, a)),
     }
 }
 
@@ -255,8 +295,9 @@ fn clone_err(e: &rusqlite::Error) -> rusqlite::Error {
     }
 }
 
-/// Inserts a delivery; with its first attempt already known, the row is
-/// written once with that attempt's outcome rather than updated after.
+/// Inserts a delivery; with its first attempt already known, the row keeps
+/// that outcome (the outcome at capture; readers derive the current one
+/// from the attempts, through the `deliveries_now` view).
 fn insert_delivery(
     tx: &Transaction<'_>,
     d: &Delivery,
@@ -297,16 +338,9 @@ fn insert_delivery(
     Ok(())
 }
 
+/// An attempt is its one row: the delivery's row is not touched (its
+/// outcome is derived from its attempts, see the `deliveries_now` view).
 fn insert_attempt(tx: &Transaction<'_>, a: &Attempt) -> rusqlite::Result<()> {
-    insert_attempt_row(tx, a)?;
-    let mut update = tx.prepare_cached(
-        "UPDATE deliveries SET last_status = ?2, last_error = ?3, attempt_count = attempt_count + 1 WHERE id = ?1",
-    )?;
-    update.execute(params![a.delivery_id, a.status, a.error])?;
-    Ok(())
-}
-
-fn insert_attempt_row(tx: &Transaction<'_>, a: &Attempt) -> rusqlite::Result<()> {
     let mut stmt = tx.prepare_cached(
         "INSERT INTO attempts (delivery_id, kind, target, started_at, status, headers, body, duration_ms, error,
             sent_headers, sent_body)
