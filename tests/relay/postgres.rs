@@ -227,6 +227,41 @@ fn relay_database_url_faults_are_one_line_without_the_password() {
         .assert_hides(secret);
 }
 
+/// Two instances without a buffer on a fresh database, the client
+/// (forwarding to `app`) attached to B and its lease taken: every delivery
+/// posted to A is routed, and answered by the app or fails loudly.
+struct Routed {
+    url: String,
+    app: App,
+    a: Relay,
+    b: Relay,
+    _listen: super::Proc,
+    _store: tempfile::TempDir,
+}
+
+fn routed(pg: &Postgres) -> Routed {
+    let url = pg.database();
+    let app = App::start("main");
+    let a = Relay::start(&["--database-url", &url]);
+    let b = Relay::start(&["--database-url", &url]);
+    let store = tempfile::tempdir().unwrap();
+    let listen = attached(store.path(), &b.url, "dev", &["--forward-to", &app.url()]);
+    assert!(b.wait_channels(1, Duration::from_secs(5)));
+    assert!(
+        a.wait_channels(0, Duration::from_secs(1)),
+        "the client is on B only"
+    );
+    wait_lease(pg, &url, "dev");
+    Routed {
+        url,
+        app,
+        a,
+        b,
+        _listen: listen,
+        _store: store,
+    }
+}
+
 /// A body that is not UTF-8, numbered.
 fn binary_body(i: usize) -> Vec<u8> {
     let mut body = format!("{i:04}:").into_bytes();
@@ -237,19 +272,7 @@ fn binary_body(i: usize) -> Vec<u8> {
 #[test]
 fn relay_on_postgres_routes_deliveries_to_the_instance_holding_the_client_byte_exact() {
     let Some(pg) = Postgres::shared() else { return };
-    let url = pg.database();
-    let app = App::start("main");
-    // No buffer: every delivery is answered by the app, or fails loudly.
-    let a = Relay::start(&["--database-url", &url]);
-    let b = Relay::start(&["--database-url", &url]);
-    let store = tempfile::tempdir().unwrap();
-    let _listen = attached(store.path(), &b.url, "dev", &["--forward-to", &app.url()]);
-    assert!(b.wait_channels(1, Duration::from_secs(5)));
-    assert!(
-        a.wait_channels(0, Duration::from_secs(1)),
-        "the client is on B only"
-    );
-    wait_lease(pg, &url, "dev");
+    let Routed { url, app, a, b, .. } = &routed(pg);
 
     let started = Instant::now();
     let answers = runtime().block_on(async {
@@ -312,7 +335,7 @@ fn relay_on_postgres_routes_deliveries_to_the_instance_holding_the_client_byte_e
         assert_eq!(r.values("x-repeated"), [b"one".to_vec(), b"two".to_vec()]);
     }
     assert_eq!(
-        pg.psql(&db_name(&url), "SELECT count(*) FROM relay_routed")
+        pg.psql(&db_name(url), "SELECT count(*) FROM relay_routed")
             .trim(),
         "0"
     );
@@ -330,14 +353,7 @@ fn all_bytes(n: usize) -> Vec<u8> {
 #[test]
 fn relay_on_postgres_routes_deliveries_and_answers_too_big_for_a_notify_payload_through_a_row() {
     let Some(pg) = Postgres::shared() else { return };
-    let url = pg.database();
-    let app = App::start("main");
-    let a = Relay::start(&["--database-url", &url]);
-    let b = Relay::start(&["--database-url", &url]);
-    let store = tempfile::tempdir().unwrap();
-    let _listen = attached(store.path(), &b.url, "dev", &["--forward-to", &app.url()]);
-    assert!(b.wait_channels(1, Duration::from_secs(5)));
-    wait_lease(pg, &url, "dev");
+    let Routed { url, app, a, b, .. } = &routed(pg);
     let sizes = [4_000, 64 << 10];
     let (answers, big) = runtime().block_on(async {
         let client = http();
@@ -376,7 +392,7 @@ fn relay_on_postgres_routes_deliveries_and_answers_too_big_for_a_notify_payload_
         assert_eq!(r.values("x-repeated"), [b"one".to_vec(), b"two".to_vec()]);
     }
     assert_eq!(
-        pg.psql(&db_name(&url), "SELECT count(*) FROM relay_routed")
+        pg.psql(&db_name(url), "SELECT count(*) FROM relay_routed")
             .trim(),
         "0"
     );
@@ -396,14 +412,7 @@ fn numbered_bytes(i: usize, n: usize) -> Vec<u8> {
 #[test]
 fn relay_on_postgres_gives_each_of_many_concurrent_routed_deliveries_its_own_answer_byte_exact() {
     let Some(pg) = Postgres::shared() else { return };
-    let url = pg.database();
-    let app = App::start("main");
-    let a = Relay::start(&["--database-url", &url]);
-    let b = Relay::start(&["--database-url", &url]);
-    let store = tempfile::tempdir().unwrap();
-    let _listen = attached(store.path(), &b.url, "dev", &["--forward-to", &app.url()]);
-    assert!(b.wait_channels(1, Duration::from_secs(5)));
-    wait_lease(pg, &url, "dev");
+    let Routed { url, app, a, b, .. } = &routed(pg);
     let bodies: Vec<Vec<u8>> = (0..96).map(|i| numbered_bytes(i, i * 61 % 6_000)).collect();
     let answers = runtime().block_on(async {
         let client = http();
@@ -439,7 +448,7 @@ fn relay_on_postgres_gives_each_of_many_concurrent_routed_deliveries_its_own_ans
     }
     assert_eq!(app.count(), bodies.len(), "each once");
     assert_eq!(
-        pg.psql(&db_name(&url), "SELECT count(*) FROM relay_routed")
+        pg.psql(&db_name(url), "SELECT count(*) FROM relay_routed")
             .trim(),
         "0"
     );
