@@ -311,7 +311,8 @@ fn main() {
         app,
         warmup: Duration::from_secs(warm),
         dur: Duration::from_secs(secs),
-        pg: postgres::Postgres::start(),
+        // Durable like a default install: the routed numbers are what users get.
+        pg: postgres::Postgres::start_durable(),
     };
     let routed = bench.pg.is_some();
 

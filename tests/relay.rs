@@ -324,7 +324,9 @@ impl AppRequest {
 
 /// The app's answer to every request: 201, its name in `x-app`, a duplicated
 /// header, its own content type and a body that is not UTF-8. Paths under
-/// `/slow` take [`SLOW`]; paths under `/big-answer` get [`BIG_ANSWER`] bytes.
+/// `/slow` take [`SLOW`]; paths under `/big-answer` get [`BIG_ANSWER`] bytes;
+/// paths under `/echo` get their own body back and their path in
+/// `x-app-target`, so each answer can be told from the others.
 fn app_body(name: &str) -> Vec<u8> {
     let mut body = format!("answer from app {name}: ").into_bytes();
     body.extend_from_slice(&[0xff, 0x00, 0xfe, b'\r', b'\n', 0x80]);
@@ -435,6 +437,9 @@ fn serve_app(
                         .map_or("/".to_string(), |pq| pq.as_str().to_string());
                     let slow = target.starts_with("/slow");
                     let big = target.starts_with("/big-answer");
+                    let echo = target
+                        .starts_with("/echo")
+                        .then(|| (target.clone(), body.clone()));
                     requests.lock().unwrap().push(AppRequest {
                         method: parts.method.to_string(),
                         target,
@@ -448,17 +453,22 @@ fn serve_app(
                     if slow {
                         tokio::time::sleep(SLOW).await;
                     }
-                    let response = hyper::Response::builder()
+                    let mut response = hyper::Response::builder()
                         .status(201)
                         .header("x-app", name)
                         .header("x-app-dup", "a")
                         .header("x-app-dup", "b")
-                        .header("content-type", "text/x-app")
-                        .body(Full::new(Bytes::from(if big {
-                            vec![b'z'; BIG_ANSWER]
-                        } else {
-                            app_body(name)
-                        })))
+                        .header("content-type", "text/x-app");
+                    let body = match echo {
+                        Some((target, body)) => {
+                            response = response.header("x-app-target", target);
+                            body
+                        }
+                        None if big => vec![b'z'; BIG_ANSWER],
+                        None => app_body(name),
+                    };
+                    let response = response
+                        .body(Full::new(Bytes::from(body)))
                         .expect("response");
                     Ok::<_, std::convert::Infallible>(response)
                 }

@@ -1,7 +1,8 @@
 //! A real PostgreSQL for the relay's tests: `initdb` in a temp dir and
 //! `pg_ctl` on a free loopback port, run as Debian's unprivileged
 //! `postgres` user (PostgreSQL refuses root, and CI runs as root), with
-//! `fsync=off`. Password authentication (scram), so refused credentials
+//! `fsync=off` for the tests (the bench keeps a default install's
+//! durability, see [`Postgres::start_durable`]). Password authentication (scram), so refused credentials
 //! can be tested. Stopped (`pg_ctl stop -m immediate`, by its own data
 //! dir) on Drop, and by a watchdog if the test binary dies first.
 
@@ -22,6 +23,9 @@ pub struct Postgres {
     dir: tempfile::TempDir,
     pub port: u16,
     watchdog: Option<std::process::Child>,
+    /// Flushes its WAL to disk as a default install does (`fsync=on`,
+    /// `full_page_writes=on`), instead of the tests' faster `off`.
+    durable: bool,
 }
 
 /// The directory of `initdb`, `pg_ctl` and `psql`, newest version first.
@@ -75,6 +79,17 @@ impl Postgres {
     /// A new server of its own, or `None` (after saying it skipped, or
     /// failing under `CI=true`) where PostgreSQL is not installed.
     pub fn start() -> Option<Postgres> {
+        Postgres::start_with(false)
+    }
+
+    /// [`Postgres::start`], but flushing its WAL as a default install does,
+    /// so a bench measures what users run.
+    #[allow(dead_code)] // only benches/relay_load.rs starts one
+    pub fn start_durable() -> Option<Postgres> {
+        Postgres::start_with(true)
+    }
+
+    fn start_with(durable: bool) -> Option<Postgres> {
         let Some(bin) = bin_dir() else {
             super::skip_unless_ci("no PostgreSQL under /usr/lib/postgresql/*/bin");
             return None;
@@ -111,6 +126,7 @@ impl Postgres {
             dir,
             port: free_port(),
             watchdog: None,
+            durable,
         };
         pg.start_again();
         // Stops the server if this test binary dies without dropping it.
@@ -143,11 +159,14 @@ impl Postgres {
 
     /// Starts the server (again, after [`Postgres::stop`]), on the same port.
     pub fn start_again(&self) {
-        let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=400",
+        let mut options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c max_connections=400",
             self.port,
             self.dir.path().display()
         );
+        if !self.durable {
+            options.push_str(" -c fsync=off -c full_page_writes=off");
+        }
         check(
             "pg_ctl start",
             as_postgres(&self.bin.join("pg_ctl"))

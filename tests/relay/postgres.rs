@@ -227,6 +227,41 @@ fn relay_database_url_faults_are_one_line_without_the_password() {
         .assert_hides(secret);
 }
 
+/// Two instances without a buffer on a fresh database, the client
+/// (forwarding to `app`) attached to B and its lease taken: every delivery
+/// posted to A is routed, and answered by the app or fails loudly.
+struct Routed {
+    url: String,
+    app: App,
+    a: Relay,
+    b: Relay,
+    _listen: super::Proc,
+    _store: tempfile::TempDir,
+}
+
+fn routed(pg: &Postgres) -> Routed {
+    let url = pg.database();
+    let app = App::start("main");
+    let a = Relay::start(&["--database-url", &url]);
+    let b = Relay::start(&["--database-url", &url]);
+    let store = tempfile::tempdir().unwrap();
+    let listen = attached(store.path(), &b.url, "dev", &["--forward-to", &app.url()]);
+    assert!(b.wait_channels(1, Duration::from_secs(5)));
+    assert!(
+        a.wait_channels(0, Duration::from_secs(1)),
+        "the client is on B only"
+    );
+    wait_lease(pg, &url, "dev");
+    Routed {
+        url,
+        app,
+        a,
+        b,
+        _listen: listen,
+        _store: store,
+    }
+}
+
 /// A body that is not UTF-8, numbered.
 fn binary_body(i: usize) -> Vec<u8> {
     let mut body = format!("{i:04}:").into_bytes();
@@ -237,19 +272,7 @@ fn binary_body(i: usize) -> Vec<u8> {
 #[test]
 fn relay_on_postgres_routes_deliveries_to_the_instance_holding_the_client_byte_exact() {
     let Some(pg) = Postgres::shared() else { return };
-    let url = pg.database();
-    let app = App::start("main");
-    // No buffer: every delivery is answered by the app, or fails loudly.
-    let a = Relay::start(&["--database-url", &url]);
-    let b = Relay::start(&["--database-url", &url]);
-    let store = tempfile::tempdir().unwrap();
-    let _listen = attached(store.path(), &b.url, "dev", &["--forward-to", &app.url()]);
-    assert!(b.wait_channels(1, Duration::from_secs(5)));
-    assert!(
-        a.wait_channels(0, Duration::from_secs(1)),
-        "the client is on B only"
-    );
-    wait_lease(pg, &url, "dev");
+    let Routed { url, app, a, b, .. } = &routed(pg);
 
     let started = Instant::now();
     let answers = runtime().block_on(async {
@@ -312,7 +335,7 @@ fn relay_on_postgres_routes_deliveries_to_the_instance_holding_the_client_byte_e
         assert_eq!(r.values("x-repeated"), [b"one".to_vec(), b"two".to_vec()]);
     }
     assert_eq!(
-        pg.psql(&db_name(&url), "SELECT count(*) FROM relay_routed")
+        pg.psql(&db_name(url), "SELECT count(*) FROM relay_routed")
             .trim(),
         "0"
     );
@@ -330,14 +353,7 @@ fn all_bytes(n: usize) -> Vec<u8> {
 #[test]
 fn relay_on_postgres_routes_deliveries_and_answers_too_big_for_a_notify_payload_through_a_row() {
     let Some(pg) = Postgres::shared() else { return };
-    let url = pg.database();
-    let app = App::start("main");
-    let a = Relay::start(&["--database-url", &url]);
-    let b = Relay::start(&["--database-url", &url]);
-    let store = tempfile::tempdir().unwrap();
-    let _listen = attached(store.path(), &b.url, "dev", &["--forward-to", &app.url()]);
-    assert!(b.wait_channels(1, Duration::from_secs(5)));
-    wait_lease(pg, &url, "dev");
+    let Routed { url, app, a, b, .. } = &routed(pg);
     let sizes = [4_000, 64 << 10];
     let (answers, big) = runtime().block_on(async {
         let client = http();
@@ -376,7 +392,63 @@ fn relay_on_postgres_routes_deliveries_and_answers_too_big_for_a_notify_payload_
         assert_eq!(r.values("x-repeated"), [b"one".to_vec(), b"two".to_vec()]);
     }
     assert_eq!(
-        pg.psql(&db_name(&url), "SELECT count(*) FROM relay_routed")
+        pg.psql(&db_name(url), "SELECT count(*) FROM relay_routed")
+            .trim(),
+        "0"
+    );
+}
+
+/// A body of `n` bytes that no other delivery of the test has.
+fn numbered_bytes(i: usize, n: usize) -> Vec<u8> {
+    let mut body = format!("{i:04}:").into_bytes();
+    body.extend((0..n).map(|k| ((k * 7 + i * 13) % 256) as u8));
+    body
+}
+
+/// Routed deliveries' notifications go out in batches (many per
+/// transaction, deliveries one way and answers the other): 96 sent at once,
+/// of sizes both sides of the payload limit, each get their own answer back
+/// (the app echoes each body and path), byte for byte.
+#[test]
+fn relay_on_postgres_gives_each_of_many_concurrent_routed_deliveries_its_own_answer_byte_exact() {
+    let Some(pg) = Postgres::shared() else { return };
+    let Routed { url, app, a, b, .. } = &routed(pg);
+    let bodies: Vec<Vec<u8>> = (0..96).map(|i| numbered_bytes(i, i * 61 % 6_000)).collect();
+    let answers = runtime().block_on(async {
+        let client = http();
+        let tasks: Vec<_> = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, body)| {
+                let (client, body) = (client.clone(), body.clone());
+                let target = a.at("dev", &format!("echo/{i}"));
+                tokio::spawn(async move { post(&client, &target, body).await })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for t in tasks {
+            answers.push(t.await.unwrap());
+        }
+        answers
+    });
+    for (i, (answer, body)) in answers.iter().zip(&bodies).enumerate() {
+        assert_eq!(answer.status, 201, "{i}: {}\n{}", answer.text(), b.stderr());
+        let target: Vec<&[u8]> = answer
+            .headers
+            .iter()
+            .filter(|(n, _)| n == "x-app-target")
+            .map(|(_, v)| v.as_slice())
+            .collect();
+        assert_eq!(
+            target,
+            [format!("/echo/{i}").as_bytes()],
+            "{i}: its own answer"
+        );
+        assert_eq!(&answer.body, body, "{i}: its own body back, byte for byte");
+    }
+    assert_eq!(app.count(), bodies.len(), "each once");
+    assert_eq!(
+        pg.psql(&db_name(url), "SELECT count(*) FROM relay_routed")
             .trim(),
         "0"
     );

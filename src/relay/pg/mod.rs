@@ -8,6 +8,7 @@
 //! No TLS to the database yet: run it on a private network or a Unix socket.
 
 pub(super) mod backlog;
+mod notify;
 pub(super) mod route;
 mod schema;
 pub mod tokens;
@@ -29,7 +30,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Why the database cannot be used. Every message shows the URL without
 /// its password.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum DbError {
     #[error("--database-url {shown}: {why}")]
     BadUrl { shown: String, why: String },

@@ -4,7 +4,9 @@
 //! instance without the channel's client rides, when it fits, in the payload
 //! of a `NOTIFY` on the holder's own channel (no row: a live delivery needs
 //! no durability, its sender retries a 502); a bigger one goes into
-//! `relay_routed` and the `NOTIFY` names its row. The holder hands it over
+//! `relay_routed` and the `NOTIFY` names its row. Payload notifications go
+//! out in batches, one transaction each, without waiting for a WAL flush
+//! (see [`super::notify`]). The holder hands it over
 //! exactly as a delivery of its own (live, buffered behind a backlog, 502,
 //! 504) and passes the reply back the same way. No polling on the way: only
 //! a delivery still unanswered after [`ALIVE_CHECK`] has its holder's
@@ -23,6 +25,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::Response;
 use tokio::sync::oneshot;
 
+use super::notify::Notifier;
 use super::{Db, DbError, application_name};
 use crate::relay::frame::Frame;
 use crate::relay::server::{Reply, State, deliver_here, reply, unavailable};
@@ -55,6 +58,8 @@ pub(in crate::relay) struct Router {
     waiting: Mutex<HashMap<i64, oneshot::Sender<Option<Reply>>>>,
     /// Channels held by another instance, as last looked up.
     holders: Mutex<HashMap<String, (String, Instant)>>,
+    /// Sends the payload notifications, batched.
+    notifier: Notifier,
 }
 
 /// Marks a reply as the client's answer, passed back by another instance.
@@ -64,6 +69,7 @@ pub(in crate::relay) struct RoutedAnswer;
 impl Router {
     pub(in crate::relay) fn new(db: Arc<Db>) -> Router {
         Router {
+            notifier: Notifier::start(db.clone()),
             db,
             waiting: Mutex::new(HashMap::new()),
             holders: Mutex::new(HashMap::new()),
@@ -219,7 +225,7 @@ impl Router {
         let payload = delivery_payload(id, self.db.instance(), &encoded, channel);
         let sent = async {
             if payload.len() <= PAYLOAD_MAX {
-                return self.notify(&topic(holder), &payload).await;
+                return self.notify(topic(holder), payload).await;
             }
             let client = self.db.client().await?;
             client
@@ -248,7 +254,6 @@ impl Router {
                 .note(&format!("channel {channel}: cannot route a delivery: {e}"));
             return unavailable("the relay cannot reach its database just now; retry later".into());
         }
-        drop(payload);
         drop(encoded);
         // The holder answers within its --timeout (504 past it); a little
         // more for the way back.
@@ -319,17 +324,9 @@ impl Router {
         Ok(answer_reply(bytes, row.get::<_, bool>(1)))
     }
 
-    /// One simple-query round trip: `NOTIFY` `topic` with `payload`.
-    async fn notify(&self, topic: &str, payload: &str) -> Result<(), DbError> {
-        let client = self.db.client().await?;
-        client
-            .simple_query(&format!(
-                "SELECT pg_notify('{topic}', '{}')",
-                payload.replace('\'', "''")
-            ))
-            .await
-            .map(|_| ())
-            .map_err(|e| self.db.error(&e))
+    /// `NOTIFY` `topic` with `payload`, in the next batch of this instance's.
+    async fn notify(&self, topic: String, payload: String) -> Result<(), DbError> {
+        self.notifier.notify(topic, payload).await
     }
 
     async fn discard(&self, id: i64) {
@@ -416,7 +413,7 @@ impl Router {
         let payload = format!("r:{id}:{}:{}", u8::from(answered), B64.encode(&answer));
         let written = async {
             if payload.len() <= PAYLOAD_MAX {
-                return self.notify(&topic(&origin), &payload).await;
+                return self.notify(topic(&origin), payload).await;
             }
             let client = self.db.client().await?;
             client
