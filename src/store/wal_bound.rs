@@ -86,7 +86,7 @@ impl WalBound {
             return;
         }
         // Waits out a background checkpoint rather than being refused by
-        // it: what it leaves to copy is a few milliseconds of frames.
+        // it: what it leaves to copy is at most a quarter second of frames.
         let _turn = self.checkpoints.lock().unwrap_or_else(|e| e.into_inner());
         // Busy: another process is checkpointing; the next batch tries again.
         let ran = conn

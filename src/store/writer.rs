@@ -61,14 +61,18 @@ impl WriterThread {
     }
 }
 
-/// The most often the checkpoint thread folds the WAL in.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(20);
+/// The most often the checkpoint thread folds the WAL in. Each fold syncs
+/// the WAL and the database, and the writer's appends wait on those syncs
+/// a moment: every 20 ms cut the worst stalls (p99.9) to a third but put
+/// p99 at 16 senders over 3 ms; every 250 ms keeps p99 near 1 ms and p99.9
+/// at about two thirds of folding only at the bound.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
-/// Folds the WAL into the database beside the writer (PASSIVE: it never
-/// blocks a commit), woken by the writer's commits and at most once every
-/// [`CHECKPOINT_EVERY`]. Done often, it leaves the writer's own checkpoint
-/// at the WAL bound only the last few milliseconds of frames to copy, so
-/// no commit waits behind tens of megabytes of copying; idle, it sleeps.
+/// Folds the WAL into the database beside the writer (PASSIVE: it takes no
+/// lock a commit needs), woken by the writer's commits and at most once
+/// every [`CHECKPOINT_EVERY`]. It leaves the writer's own checkpoint at the
+/// WAL bound at most a quarter second of frames to copy rather than the
+/// whole 64 MiB; idle, it sleeps.
 fn checkpoint_loop(conn: Connection, turn: &Mutex<()>, stop: &AtomicBool) {
     loop {
         std::thread::park();
