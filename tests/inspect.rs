@@ -687,6 +687,20 @@ fn the_host_must_name_the_inspector() {
     assert_eq!(inspect.get_json("/api/deliveries")["deliveries"], json!([]));
 }
 
+/// `hookcli send` of a GitHub delivery to `url`, which must succeed.
+fn send_github(url: &str) {
+    run(hookcli().args([
+        "send",
+        "--provider",
+        "github",
+        "--secret",
+        "x",
+        "--url",
+        url,
+    ]))
+    .assert_code(0);
+}
+
 /// listen's inspector replays with listen's trust: with `--insecure`, a
 /// delivery forwarded to an HTTPS app with its own certificate can be
 /// replayed from the page to it too.
@@ -702,16 +716,7 @@ fn listen_s_inspector_replays_with_listen_s_trust() {
     let banner: Value =
         serde_json::from_str(listen.stdout().lines().next().unwrap()).expect("JSON banner");
     let (addr, token) = parse_url(banner["inspect"].as_str().expect("inspect URL"));
-    run(hookcli().args([
-        "send",
-        "--provider",
-        "github",
-        "--secret",
-        "x",
-        "--url",
-        listen.url(),
-    ]))
-    .assert_code(0);
+    send_github(listen.url());
     assert_eq!(app.raw().len(), 1, "forwarded over TLS");
     let headers = vec![
         ("Host".to_string(), addr.to_string()),
@@ -771,16 +776,7 @@ fn listen_serves_the_inspector_and_it_sees_new_deliveries_at_once() {
         })
     };
     std::thread::sleep(Duration::from_millis(500));
-    run(hookcli().args([
-        "send",
-        "--provider",
-        "github",
-        "--secret",
-        "x",
-        "--url",
-        listen.url(),
-    ]))
-    .assert_code(0);
+    send_github(listen.url());
     let (r, waited) = waiting.join().unwrap();
     let changed: Value = serde_json::from_slice(&r.body).unwrap();
     assert_ne!(changed["cursor"], cursor.as_str());
