@@ -46,14 +46,10 @@ fn row(r: &Row<'_>) -> rusqlite::Result<ListRow> {
 
 /// Newest first, at most `limit` rows.
 pub fn search(conn: &Connection, s: &Search) -> Result<Vec<ListRow>, SearchError> {
-    let mut sql = String::from(
-        // `list`'s columns first, in their order, so its row reader reads them.
-        "SELECT d.id, d.received_at, d.method, d.target, d.provider, d.event_type,
-                d.event_id, d.verdict, d.body_size, d.last_status, d.last_error,
-                d.attempt_count, d.seq,
-                (SELECT a.duration_ms FROM attempts a WHERE a.delivery_id = d.id ORDER BY a.seq DESC LIMIT 1)
-         FROM deliveries_now d WHERE 1=1",
-    );
+    // The rows to show are picked first, so the outcome columns (worked
+    // out from the attempts) are computed for them only, not for every
+    // row the filter matches before the limit.
+    let mut sql = String::from("SELECT d.seq FROM deliveries_now d WHERE 1=1");
     let mut args: Vec<rusqlite::types::Value> = Vec::new();
     if let Some(p) = s.provider.as_deref().filter(|p| !p.is_empty()) {
         sql.push_str(" AND d.provider = ?");
@@ -101,6 +97,14 @@ pub fn search(conn: &Connection, s: &Search) -> Result<Vec<ListRow>, SearchError
         }
     }
     sql.push_str(&format!(" ORDER BY d.seq DESC LIMIT {}", s.limit.max(1)));
+    let sql = format!(
+        // `list`'s columns first, in their order, so its row reader reads them.
+        "SELECT d.id, d.received_at, d.method, d.target, d.provider, d.event_type,
+                d.event_id, d.verdict, d.body_size, d.last_status, d.last_error,
+                d.attempt_count, d.seq,
+                (SELECT a.duration_ms FROM attempts a WHERE a.delivery_id = d.id ORDER BY a.seq DESC LIMIT 1)
+         FROM deliveries_now d WHERE d.seq IN ({sql}) ORDER BY d.seq DESC"
+    );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
