@@ -69,11 +69,13 @@ fn concurrency_sends_several_cases_at_once_and_response_time_is_timed_alone() {
         .filter_map(|c| c["duration_ms"].as_f64())
         .fold(0.0, f64::max);
     assert!(slowest >= 600.0, "{report:#}");
-    // ...while response-time went alone, to the idle endpoint.
+    // ...while response-time went alone, to the idle endpoint: one 150 ms
+    // answer, far from the queue's (a loaded machine stretched it to 462 ms
+    // once, so the bound is the queue's half, not a fixed time).
     let alone = case(&report, "response-time")["duration_ms"]
         .as_f64()
         .unwrap();
-    assert!((150.0..400.0).contains(&alone), "{report:#}");
+    assert!(alone >= 150.0 && alone < slowest / 2.0, "{report:#}");
     assert_eq!(outcome(&report, "response-time"), "pass");
 }
 
