@@ -543,6 +543,11 @@ async fn post(client: &reqwest::Client, url: &str, body: Vec<u8>) -> Answer {
         .send()
         .await
         .unwrap_or_else(|e| panic!("POST {url} failed: {e:?}"));
+    answer(resp, start).await
+}
+
+/// What `resp` brought back, read whole; `start` is when it was sent.
+async fn answer(resp: reqwest::Response, start: Instant) -> Answer {
     let status = resp.status().as_u16();
     let headers = resp
         .headers()

@@ -129,11 +129,7 @@ impl WebhookRequest {
     /// The body parsed as `application/x-www-form-urlencoded` pairs, when the
     /// content type says it is a form.
     pub fn form(&self) -> Option<Vec<(String, String)>> {
-        let ct = self.headers.get_str("content-type").unwrap_or("");
-        if !ct
-            .to_ascii_lowercase()
-            .starts_with("application/x-www-form-urlencoded")
-        {
+        if !self.is_form() {
             return None;
         }
         Some(
@@ -141,6 +137,14 @@ impl WebhookRequest {
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect(),
         )
+    }
+
+    /// Whether the content type says the body is an
+    /// `application/x-www-form-urlencoded` form (without parsing it).
+    pub fn is_form(&self) -> bool {
+        let ct = self.headers.get_str("content-type").unwrap_or("");
+        ct.to_ascii_lowercase()
+            .starts_with("application/x-www-form-urlencoded")
     }
 
     /// The first value of a form field.

@@ -72,6 +72,12 @@ fn form(req: &WebhookRequest) -> Option<Vec<(String, String)>> {
     }
 }
 
+/// Whether the content type names a form, urlencoded or multipart (the
+/// body is not parsed: it may hold megabytes of attachments).
+fn is_form(req: &WebhookRequest) -> bool {
+    req.is_form() || multipart(req).is_some()
+}
+
 fn form_field(req: &WebhookRequest, name: &str) -> Option<String> {
     form(req)?
         .into_iter()
@@ -100,7 +106,7 @@ fn read(req: &WebhookRequest) -> Option<Signed> {
 
 /// How a field is named in the verdict: inside the JSON object, or the form's own.
 fn path(req: &WebhookRequest, name: &str) -> String {
-    if form(req).is_some() {
+    if is_form(req) {
         name.to_string()
     } else {
         format!("{FIELD}.{name}")
@@ -143,7 +149,7 @@ fn write(
         .ok_or_else(unreadable)?;
         return Ok(());
     }
-    if req.form().is_some() {
+    if req.is_form() {
         let body = set_field(&req.body, "token", token);
         let body = set_field(&body, "timestamp", timestamp);
         req.body = match sig {
@@ -232,7 +238,7 @@ impl Provider for Mailgun {
                 return Err(Failure::mismatch(&path(req, FIELD)));
             };
             check_window(ts, opts.now, self.tolerance(opts).unwrap_or(TOLERANCE))?;
-            let rest = if form(req).is_some() {
+            let rest = if is_form(req) {
                 "the other form fields"
             } else {
                 "event-data"
@@ -284,16 +290,17 @@ impl Provider for Mailgun {
     /// legacy form's `event`); a form without one is a message a route
     /// forwarded: `inbound`.
     fn event_type(&self, req: &WebhookRequest) -> Option<String> {
-        match form(req) {
-            Some(_) => form_field(req, "event").or_else(|| Some("inbound".into())),
-            None => json_str(req, "event-data.event"),
+        if is_form(req) {
+            form_field(req, "event").or_else(|| Some("inbound".into()))
+        } else {
+            json_str(req, "event-data.event")
         }
     }
 
     /// `event-data.id`; for a form, the message's Message-Id (a field of
     /// legacy webhooks, a header in a route's `message-headers`).
     fn event_id(&self, req: &WebhookRequest) -> Option<String> {
-        if form(req).is_none() {
+        if !is_form(req) {
             return json_str(req, "event-data.id");
         }
         form_field(req, "Message-Id").or_else(|| {

@@ -291,14 +291,8 @@ fn relay_on_postgres_routes_deliveries_to_the_instance_holding_the_client_byte_e
                     .send()
                     .await
                     .expect("POST");
-                let status = resp.status().as_u16();
-                let headers: Vec<(String, Vec<u8>)> = resp
-                    .headers()
-                    .iter()
-                    .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
-                    .collect();
-                let body = resp.bytes().await.expect("body").to_vec();
-                (status, headers, body)
+                let got = super::answer(resp, std::time::Instant::now()).await;
+                (got.status, got.headers, got.body)
             }));
             if tasks.len() % 16 == 0 {
                 // 16 senders at a time.
@@ -367,14 +361,8 @@ fn relay_on_postgres_routes_deliveries_and_answers_too_big_for_a_notify_payload_
                 .send()
                 .await
                 .expect("POST");
-            let status = resp.status().as_u16();
-            let headers: Vec<(String, Vec<u8>)> = resp
-                .headers()
-                .iter()
-                .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
-                .collect();
-            let body = resp.bytes().await.expect("body").to_vec();
-            out.push((status, headers, body));
+            let got = super::answer(resp, std::time::Instant::now()).await;
+            out.push((got.status, got.headers, got.body));
         }
         let big = post(&client, &a.at("dev", "big-answer"), seq_body(9)).await;
         (out, big)
