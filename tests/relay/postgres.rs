@@ -442,6 +442,39 @@ fn relay_on_postgres_gives_each_of_many_concurrent_routed_deliveries_its_own_ans
     );
 }
 
+/// Mostly printable bodies ride in the payload as text, any other byte
+/// escaped (src/relay/pg/text.rs): the escape character itself, text that
+/// looks like an escape, odd whitespace, NUL, and bytes that are not UTF-8
+/// arrive byte for byte and come back so in the app's echo.
+#[test]
+fn relay_on_postgres_routes_text_bodies_with_odd_bytes_byte_exact_both_ways() {
+    let Some(pg) = Postgres::shared() else { return };
+    let Routed { app, a, b, .. } = &routed(pg);
+    let mut json = br#"{"note":"~ ~7e ~~ tab\there","pad":""#.to_vec();
+    json.extend(std::iter::repeat_n(b'x', 3_000));
+    json.extend_from_slice(b"\"}  \r\n\r\n");
+    let bodies: Vec<Vec<u8>> = vec![
+        json,
+        b"tab\tvt\x0bff\x0c cr\r lf\n nul\x00 trailing   ".to_vec(),
+        b"caf\xc3\xa9, latin-1 caf\xe9, lone \xff\xfe\x80 ~".to_vec(),
+        b"~".to_vec(),
+    ];
+    let answers = runtime().block_on(async {
+        let client = http();
+        let mut answers = Vec::new();
+        for (i, body) in bodies.iter().enumerate() {
+            answers.push(post(&client, &a.at("dev", &format!("echo/{i}")), body.clone()).await);
+        }
+        answers
+    });
+    for (i, (answer, body)) in answers.iter().zip(&bodies).enumerate() {
+        assert_eq!(answer.status, 201, "{i}: {}\n{}", answer.text(), b.stderr());
+        assert_eq!(&answer.body, body, "{i}: the echo byte for byte");
+    }
+    let got: Vec<Vec<u8>> = app.requests().into_iter().map(|r| r.body).collect();
+    assert_eq!(got, bodies, "each once, in order, byte for byte");
+}
+
 #[test]
 fn relay_on_postgres_answers_502_when_the_instance_holding_the_client_dies_mid_delivery() {
     let Some(pg) = Postgres::shared() else { return };
