@@ -240,12 +240,21 @@ struct Routed {
 }
 
 fn routed(pg: &Postgres) -> Routed {
+    routed_with(pg, &[], &[])
+}
+
+/// [`routed`], both instances started with `relay_args` too and the client
+/// with `listen_args`.
+fn routed_with(pg: &Postgres, relay_args: &[&str], listen_args: &[&str]) -> Routed {
     let url = pg.database();
     let app = App::start("main");
-    let a = Relay::start(&["--database-url", &url]);
-    let b = Relay::start(&["--database-url", &url]);
+    let args = [&["--database-url", url.as_str()], relay_args].concat();
+    let a = Relay::start(&args);
+    let b = Relay::start(&args);
     let store = tempfile::tempdir().unwrap();
-    let listen = attached(store.path(), &b.url, "dev", &["--forward-to", &app.url()]);
+    let app_url = app.url();
+    let forward = [&["--forward-to", app_url.as_str()], listen_args].concat();
+    let listen = attached(store.path(), &b.url, "dev", &forward);
     assert!(b.wait_channels(1, Duration::from_secs(5)));
     assert!(
         a.wait_channels(0, Duration::from_secs(1)),
@@ -473,6 +482,28 @@ fn relay_on_postgres_routes_text_bodies_with_odd_bytes_byte_exact_both_ways() {
     }
     let got: Vec<Vec<u8>> = app.requests().into_iter().map(|r| r.body).collect();
     assert_eq!(got, bodies, "each once, in order, byte for byte");
+}
+
+/// A routed delivery whose client does not answer within the relays'
+/// --timeout gets 504 from the instance it was sent to, as on one relay;
+/// the route carries on meanwhile.
+#[test]
+fn relay_on_postgres_routed_delivery_the_client_answers_too_late_is_504() {
+    let Some(pg) = Postgres::shared() else { return };
+    let Routed { app, a, b, .. } =
+        &routed_with(pg, &["--timeout", "1s"], &["--forward-timeout", "10s"]);
+    let rt = runtime();
+    let late = rt.block_on(post(&http(), &a.at("dev", "slow"), seq_body(0)));
+    assert_eq!(late.status, 504, "{}\n{}", late.text(), b.stderr());
+    assert!(
+        late.elapsed >= Duration::from_millis(900) && late.elapsed < Duration::from_millis(2500),
+        "504 after --timeout 1s: {:?}",
+        late.elapsed
+    );
+    assert_eq!(app.count(), 1, "the slow delivery reached the app");
+    // While the app still works on it, the next one is routed and answered.
+    let next = rt.block_on(post(&http(), &a.at("dev", "fast"), seq_body(1)));
+    super::assert_app_answer(next.status, &next.headers, &next.body, "main");
 }
 
 #[test]
