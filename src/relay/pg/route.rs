@@ -628,7 +628,10 @@ pub(in crate::relay) async fn listen(state: Arc<State>, router: Arc<Router>) {
                     }
                     while let Some(n) = notes.recv().await {
                         if n.channel() == mine {
-                            router.notified(&state, n.payload());
+                            // Several to one topic share a notification, a line each.
+                            for payload in n.payload().split('\n') {
+                                router.notified(&state, payload);
+                            }
                         } else if buffering {
                             super::backlog::wake(&state, &db, n.payload());
                         }
