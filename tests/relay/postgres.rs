@@ -240,12 +240,21 @@ struct Routed {
 }
 
 fn routed(pg: &Postgres) -> Routed {
+    routed_with(pg, &[], &[])
+}
+
+/// [`routed`], both instances started with `relay_args` too and the client
+/// with `listen_args`.
+fn routed_with(pg: &Postgres, relay_args: &[&str], listen_args: &[&str]) -> Routed {
     let url = pg.database();
     let app = App::start("main");
-    let a = Relay::start(&["--database-url", &url]);
-    let b = Relay::start(&["--database-url", &url]);
+    let args = [&["--database-url", url.as_str()], relay_args].concat();
+    let a = Relay::start(&args);
+    let b = Relay::start(&args);
     let store = tempfile::tempdir().unwrap();
-    let listen = attached(store.path(), &b.url, "dev", &["--forward-to", &app.url()]);
+    let app_url = app.url();
+    let forward = [&["--forward-to", app_url.as_str()], listen_args].concat();
+    let listen = attached(store.path(), &b.url, "dev", &forward);
     assert!(b.wait_channels(1, Duration::from_secs(5)));
     assert!(
         a.wait_channels(0, Duration::from_secs(1)),
@@ -440,6 +449,61 @@ fn relay_on_postgres_gives_each_of_many_concurrent_routed_deliveries_its_own_ans
             .trim(),
         "0"
     );
+}
+
+/// Mostly printable bodies ride in the payload as text, any other byte
+/// escaped (src/relay/pg/text.rs): the escape character itself, text that
+/// looks like an escape, odd whitespace, NUL, and bytes that are not UTF-8
+/// arrive byte for byte and come back so in the app's echo.
+#[test]
+fn relay_on_postgres_routes_text_bodies_with_odd_bytes_byte_exact_both_ways() {
+    let Some(pg) = Postgres::shared() else { return };
+    let Routed { app, a, b, .. } = &routed(pg);
+    let mut json = br#"{"note":"~ ~7e ~~ tab\there","pad":""#.to_vec();
+    json.extend(std::iter::repeat_n(b'x', 3_000));
+    json.extend_from_slice(b"\"}  \r\n\r\n");
+    let bodies: Vec<Vec<u8>> = vec![
+        json,
+        b"tab\tvt\x0bff\x0c cr\r lf\n nul\x00 trailing   ".to_vec(),
+        b"caf\xc3\xa9, latin-1 caf\xe9, lone \xff\xfe\x80 ~".to_vec(),
+        b"~".to_vec(),
+    ];
+    let answers = runtime().block_on(async {
+        let client = http();
+        let mut answers = Vec::new();
+        for (i, body) in bodies.iter().enumerate() {
+            answers.push(post(&client, &a.at("dev", &format!("echo/{i}")), body.clone()).await);
+        }
+        answers
+    });
+    for (i, (answer, body)) in answers.iter().zip(&bodies).enumerate() {
+        assert_eq!(answer.status, 201, "{i}: {}\n{}", answer.text(), b.stderr());
+        assert_eq!(&answer.body, body, "{i}: the echo byte for byte");
+    }
+    let got: Vec<Vec<u8>> = app.requests().into_iter().map(|r| r.body).collect();
+    assert_eq!(got, bodies, "each once, in order, byte for byte");
+}
+
+/// A routed delivery whose client does not answer within the relays'
+/// --timeout gets 504 from the instance it was sent to, as on one relay;
+/// the route carries on meanwhile.
+#[test]
+fn relay_on_postgres_routed_delivery_the_client_answers_too_late_is_504() {
+    let Some(pg) = Postgres::shared() else { return };
+    let Routed { app, a, b, .. } =
+        &routed_with(pg, &["--timeout", "1s"], &["--forward-timeout", "10s"]);
+    let rt = runtime();
+    let late = rt.block_on(post(&http(), &a.at("dev", "slow"), seq_body(0)));
+    assert_eq!(late.status, 504, "{}\n{}", late.text(), b.stderr());
+    assert!(
+        late.elapsed >= Duration::from_millis(900) && late.elapsed < Duration::from_millis(2500),
+        "504 after --timeout 1s: {:?}",
+        late.elapsed
+    );
+    assert_eq!(app.count(), 1, "the slow delivery reached the app");
+    // While the app still works on it, the next one is routed and answered.
+    let next = rt.block_on(post(&http(), &a.at("dev", "fast"), seq_body(1)));
+    super::assert_app_answer(next.status, &next.headers, &next.body, "main");
 }
 
 #[test]

@@ -11,6 +11,7 @@ pub(super) mod backlog;
 mod notify;
 pub(super) mod route;
 mod schema;
+mod text;
 pub mod tokens;
 mod url;
 

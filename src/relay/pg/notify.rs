@@ -5,7 +5,13 @@
 //! delivery needs no durability (one in flight when an instance dies is
 //! answered 502 and retried), so no commit waits for a WAL flush. The
 //! buffer's statements keep the shared connections, durable as before.
+//!
+//! Payloads of one batch for the same topic share a notification, one per
+//! line, while they fit: fewer entries in the server's notification queue
+//! for its listeners to read and pass on (answers are small, many fit in
+//! one). A payload never holds a newline (see [`super::text`]).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio::sync::{Mutex, mpsc, oneshot};
@@ -18,6 +24,8 @@ use super::{Db, DbError};
 const SENDERS: usize = 2;
 /// A batch stops growing past this many payload bytes.
 const BATCH_BYTES: usize = 1 << 20;
+/// The longest payload PostgreSQL takes (it refuses 8000 bytes).
+const NOTIFY_MAX: usize = 7999;
 /// One `pg_notify` per element of the two arrays, in their order.
 const BATCH_SQL: &str = "SELECT pg_notify(t, p) FROM unnest($1::text[], $2::text[]) AS n(t, p)";
 
@@ -108,13 +116,34 @@ async fn send(
         Some(open) => conn.insert(open),
         None => conn.insert(connect(db).await?),
     };
-    let topics: Vec<&str> = batch.iter().map(|p| p.topic.as_str()).collect();
-    let payloads: Vec<&str> = batch.iter().map(|p| p.payload.as_str()).collect();
+    let (topics, payloads) = joined(batch);
     client
         .execute(statement, &[&topics, &payloads])
         .await
         .map(|_| ())
         .map_err(|e| db.error(&e))
+}
+
+/// The batch's notifications: per topic, its payloads in order, as many
+/// a line each as fit in one.
+fn joined(batch: &[Pending]) -> (Vec<&str>, Vec<String>) {
+    let mut topics: Vec<&str> = Vec::new();
+    let mut payloads: Vec<String> = Vec::new();
+    // Where each topic's notification still taking payloads is.
+    let mut open: HashMap<&str, usize> = HashMap::new();
+    for p in batch {
+        if let Some(&i) = open.get(p.topic.as_str())
+            && payloads[i].len() + 1 + p.payload.len() <= NOTIFY_MAX
+        {
+            payloads[i].push('\n');
+            payloads[i].push_str(&p.payload);
+            continue;
+        }
+        open.insert(&p.topic, payloads.len());
+        topics.push(&p.topic);
+        payloads.push(p.payload.clone());
+    }
+    (topics, payloads)
 }
 
 /// A sender's connection: asynchronous commits, the batch statement prepared.
@@ -126,4 +155,41 @@ async fn connect(db: &Db) -> Result<(Client, Statement), DbError> {
         .map_err(|e| db.error(&e))?;
     let statement = client.prepare(BATCH_SQL).await.map_err(|e| db.error(&e))?;
     Ok((client, statement))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pending(topic: &str, payload: String) -> Pending {
+        Pending {
+            topic: topic.into(),
+            payload,
+            sent: oneshot::channel().0,
+        }
+    }
+
+    #[test]
+    fn payloads_to_one_topic_share_a_notification_while_they_fit() {
+        let big = |c: &str| c.repeat(3_500);
+        let batch = [
+            pending("a", big("1")),
+            pending("b", "r:1".into()),
+            pending("a", big("2")),
+            pending("b", "r:2".into()),
+            pending("a", big("3")),
+            pending("a", "p:4".into()),
+        ];
+        let (topics, payloads) = joined(&batch);
+        assert_eq!(topics, ["a", "b", "a"]);
+        assert_eq!(
+            payloads,
+            [
+                format!("{}\n{}", big("1"), big("2")),
+                "r:1\nr:2".into(),
+                format!("{}\np:4", big("3")),
+            ]
+        );
+        assert!(payloads.iter().all(|p| p.len() <= NOTIFY_MAX));
+    }
 }

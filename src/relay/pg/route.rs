@@ -2,7 +2,8 @@
 //! channels whose clients are attached to it (renewed by heartbeat; a dead
 //! instance's lapse within [`LEASE_MS`]). A public delivery reaching an
 //! instance without the channel's client rides, when it fits, in the payload
-//! of a `NOTIFY` on the holder's own channel (no row: a live delivery needs
+//! of a `NOTIFY` on the holder's own channel (as text, see [`super::text`];
+//! no row: a live delivery needs
 //! no durability, its sender retries a 502); a bigger one goes into
 //! `relay_routed` and the `NOTIFY` names its row. Payload notifications go
 //! out in batches, one transaction each, without waiting for a WAL flush
@@ -18,14 +19,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::Response;
 use tokio::sync::oneshot;
 
 use super::notify::Notifier;
+use super::text;
 use super::{Db, DbError, application_name};
 use crate::relay::frame::Frame;
 use crate::relay::server::{Reply, State, deliver_here, reply, unavailable};
@@ -410,7 +410,7 @@ impl Router {
         frame: Frame,
     ) {
         let (answer, answered) = answer_here(&state, &channel, frame).await;
-        let payload = format!("r:{id}:{}:{}", u8::from(answered), B64.encode(&answer));
+        let payload = format!("r:{id}:{}:{}", u8::from(answered), text::encode(&answer));
         let written = async {
             if payload.len() <= PAYLOAD_MAX {
                 return self.notify(topic(&origin), payload).await;
@@ -457,8 +457,9 @@ impl Router {
     }
 
     /// One notification on this instance's topic: `t:channel` (taken over),
-    /// `d:id` / `a:id` (a delivery / answer in a row), `p:id:origin:frame:channel`
-    /// / `r:id:answered:frame` (a delivery / answer in the payload).
+    /// `d:id` / `a:id` (a delivery / answer in a row), `p:id:origin:channel:frame`
+    /// / `r:id:answered:frame` (a delivery / answer in the payload, the frame
+    /// last and written by [`text::encode`]).
     fn notified(self: &Arc<Self>, state: &Arc<State>, payload: &str) {
         let Some((kind, rest)) = payload.split_once(':') else {
             return;
@@ -468,7 +469,12 @@ impl Router {
             crate::relay::server::taken_over_elsewhere(state, rest);
             return;
         }
-        let mut parts = rest.splitn(4, ':');
+        let fields = match kind {
+            "p" => 4,
+            "r" => 3,
+            _ => 1,
+        };
+        let mut parts = rest.splitn(fields, ':');
         let Some(Ok(id)) = parts.next().map(str::parse::<i64>) else {
             return;
         };
@@ -477,9 +483,8 @@ impl Router {
                 tokio::spawn(self.clone().serve(state.clone(), id));
             }
             ("a", None, ..) => self.answered(id, None),
-            ("p", Some(origin), Some(frame), Some(channel)) => {
-                let Some(frame) = B64.decode(frame).ok().and_then(|b| Frame::decode(&b).ok())
-                else {
+            ("p", Some(origin), Some(channel), Some(frame)) => {
+                let Some(frame) = text::decode(frame).and_then(|b| Frame::decode(&b).ok()) else {
                     return;
                 };
                 tokio::spawn(self.clone().serve_payload(
@@ -491,10 +496,7 @@ impl Router {
                 ));
             }
             ("r", Some(answered), Some(frame), None) => {
-                let reply = B64
-                    .decode(frame)
-                    .ok()
-                    .and_then(|b| answer_reply(&b, answered == "1"));
+                let reply = text::decode(frame).and_then(|b| answer_reply(&b, answered == "1"));
                 // An answer that cannot be read is lost: the waiter says 502.
                 self.answered(id, Some(reply.unwrap_or_else(lost)));
             }
@@ -505,7 +507,7 @@ impl Router {
 
 /// The `NOTIFY` payload carrying a delivery's encoded frame from `origin`.
 fn delivery_payload(id: i64, origin: &str, encoded: &[u8], channel: &str) -> String {
-    format!("p:{id}:{origin}:{}:{channel}", B64.encode(encoded))
+    format!("p:{id}:{origin}:{channel}:{}", text::encode(encoded))
 }
 
 /// The reply of a routed delivery that cannot be read.
@@ -626,7 +628,10 @@ pub(in crate::relay) async fn listen(state: Arc<State>, router: Arc<Router>) {
                     }
                     while let Some(n) = notes.recv().await {
                         if n.channel() == mine {
-                            router.notified(&state, n.payload());
+                            // Several to one topic share a notification, a line each.
+                            for payload in n.payload().split('\n') {
+                                router.notified(&state, payload);
+                            }
                         } else if buffering {
                             super::backlog::wake(&state, &db, n.payload());
                         }

@@ -1,0 +1,110 @@
+//! Bytes as `NOTIFY` payload text. A payload cannot hold NUL and must be
+//! valid in the server's encoding, so only printable ASCII (valid in every
+//! server encoding) goes out. Base64 makes a 3 KiB JSON body 4 KiB and
+//! more; here printable ASCII passes through as itself and any other byte
+//! is `~` and two hex digits, so a JSON body stays about its own size. A
+//! mostly binary one would grow more than base64's third: it goes as
+//! base64, whichever is shorter, told apart by the first character.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+
+/// Starts bytes written as printable text with `~` escapes.
+const TEXT: char = 't';
+/// Starts bytes written as base64.
+const BASE64: char = 'b';
+const ESCAPE: u8 = b'~';
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+fn passes(b: u8) -> bool {
+    (0x20..=0x7e).contains(&b) && b != ESCAPE
+}
+
+/// `bytes` as printable ASCII, in the shorter of the two forms.
+pub(super) fn encode(bytes: &[u8]) -> String {
+    let escaped = bytes.iter().filter(|b| !passes(**b)).count();
+    let text_len = bytes.len() + 2 * escaped;
+    let base64_len = bytes.len().div_ceil(3) * 4;
+    if text_len > base64_len {
+        let mut out = String::with_capacity(1 + base64_len);
+        out.push(BASE64);
+        B64.encode_string(bytes, &mut out);
+        return out;
+    }
+    let mut out = Vec::with_capacity(1 + text_len);
+    out.push(TEXT as u8);
+    // Runs of bytes that pass are copied whole.
+    let mut rest = bytes;
+    while let Some(at) = rest.iter().position(|b| !passes(*b)) {
+        let b = rest[at];
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(&[ESCAPE, HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+        rest = &rest[at + 1..];
+    }
+    out.extend_from_slice(rest);
+    String::from_utf8(out).expect("printable ASCII")
+}
+
+/// The bytes [`encode`] wrote as `text`; `None` when it is not its output.
+pub(super) fn decode(text: &str) -> Option<Vec<u8>> {
+    let mut chars = text.chars();
+    match chars.next()? {
+        BASE64 => B64.decode(chars.as_str()).ok(),
+        TEXT => {
+            let mut rest = chars.as_str().as_bytes();
+            let mut out = Vec::with_capacity(rest.len());
+            while let Some(at) = rest.iter().position(|b| *b == ESCAPE) {
+                out.extend_from_slice(&rest[..at]);
+                let (hi, lo) = (digit(*rest.get(at + 1)?)?, digit(*rest.get(at + 2)?)?);
+                out.push(hi << 4 | lo);
+                rest = &rest[at + 3..];
+            }
+            out.extend_from_slice(rest);
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+fn digit(b: u8) -> Option<u8> {
+    char::from(b).to_digit(16).map(|d| d as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_byte_round_trips_as_printable_ascii() {
+        let all: Vec<u8> = (0..=255).collect();
+        for bytes in [
+            all.clone(),
+            b"{\"a\": \"~x~\"}\r\n\t \x00\xff".to_vec(),
+            Vec::new(),
+            b"plain".to_vec(),
+        ] {
+            let text = encode(&bytes);
+            assert!(text.bytes().all(|b| (0x20..=0x7e).contains(&b)), "{text}");
+            assert_eq!(decode(&text).as_deref(), Some(bytes.as_slice()));
+        }
+    }
+
+    #[test]
+    fn json_stays_its_own_size_and_binary_goes_as_base64() {
+        let json = format!("{{\"pad\": \"{}\"}}\n", "x".repeat(3000));
+        let text = encode(json.as_bytes());
+        assert_eq!(text.len(), json.len() + 3, "one tag, one escaped newline");
+        assert!(text.starts_with(TEXT));
+        let binary: Vec<u8> = (0..3000u32).map(|i| (i * 131 % 256) as u8).collect();
+        let text = encode(&binary);
+        assert!(text.starts_with(BASE64));
+        assert_eq!(text.len(), 1 + 4000);
+    }
+
+    #[test]
+    fn what_encode_cannot_write_is_refused() {
+        for bad in ["", "x", "t~4", "t~zz", "t~+f", "b!!"] {
+            assert_eq!(decode(bad), None, "{bad}");
+        }
+    }
+}
