@@ -40,6 +40,8 @@ pub fn size_text(bytes: usize) -> String {
 }
 
 const MAX_HEADERS: usize = 128;
+/// The least room each read of the answer is given.
+const READ_CHUNK: usize = 8192;
 const MAX_HEAD: usize = 64 * 1024;
 /// A chunk-size line with its extensions; real ones are a few bytes.
 const MAX_CHUNK_LINE: usize = 4 * 1024;
@@ -101,30 +103,11 @@ async fn read_head<R: AsyncRead + Unpin>(
     buf: &mut Vec<u8>,
 ) -> Result<(Answer, usize, u8, bool), ReadError> {
     loop {
-        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut resp = httparse::Response::new(&mut headers);
-        match resp.parse(buf) {
-            Ok(httparse::Status::Complete(len)) => {
-                let version = resp.version.unwrap_or(1);
-                let headers: Vec<(String, Vec<u8>)> = resp
-                    .headers
-                    .iter()
-                    .map(|h| (h.name.to_string(), h.value.to_vec()))
-                    .collect();
-                let close = headers.iter().any(|(n, v)| {
-                    n.eq_ignore_ascii_case("connection")
-                        && crate::base::request::lists_token(v, "close")
-                });
-                let answer = Answer {
-                    status: resp.code.unwrap_or(0),
-                    reason: resp.reason.unwrap_or("").to_string(),
-                    headers,
-                    body: Vec::new(),
-                };
-                return Ok((answer, len, version, close));
-            }
-            Ok(httparse::Status::Partial) => {}
-            Err(e) => return Err(ReadError::Malformed(e.to_string())),
+        // Nothing read yet (a fresh answer): nothing to parse either.
+        if !buf.is_empty()
+            && let Some(head) = parse_head(buf)?
+        {
+            return Ok(head);
         }
         if buf.len() > MAX_HEAD {
             return Err(ReadError::Malformed("head longer than 64 KiB".into()));
@@ -143,12 +126,43 @@ async fn read_head<R: AsyncRead + Unpin>(
     }
 }
 
+/// The head, when `buf` holds all of it. Not async: httparse's header
+/// array (4 KiB) stays on the stack instead of in the reading future.
+fn parse_head(buf: &[u8]) -> Result<Option<(Answer, usize, u8, bool)>, ReadError> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut resp = httparse::Response::new(&mut headers);
+    match resp.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => {
+            let version = resp.version.unwrap_or(1);
+            let headers: Vec<(String, Vec<u8>)> = resp
+                .headers
+                .iter()
+                .map(|h| (h.name.to_string(), h.value.to_vec()))
+                .collect();
+            let close = headers.iter().any(|(n, v)| {
+                n.eq_ignore_ascii_case("connection")
+                    && crate::base::request::lists_token(v, "close")
+            });
+            let answer = Answer {
+                status: resp.code.unwrap_or(0),
+                reason: resp.reason.unwrap_or("").to_string(),
+                headers,
+                body: Vec::new(),
+            };
+            Ok(Some((answer, len, version, close)))
+        }
+        Ok(httparse::Status::Partial) => Ok(None),
+        Err(e) => Err(ReadError::Malformed(e.to_string())),
+    }
+}
+
 /// Reads more into `buf`; 0 means the peer closed.
 async fn fill<R: AsyncRead + Unpin>(conn: &mut R, buf: &mut Vec<u8>) -> std::io::Result<usize> {
-    let mut chunk = [0u8; 8192];
-    let n = conn.read(&mut chunk).await?;
-    buf.extend_from_slice(&chunk[..n]);
-    Ok(n)
+    // Straight into the buffer's spare room: a chunk array on the stack
+    // would be zeroed for every read and copied with every move of the
+    // future that holds it (a bulk replay moves thousands).
+    buf.reserve(READ_CHUNK);
+    conn.read_buf(buf).await
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
