@@ -37,10 +37,21 @@ impl Client {
         req: &WebhookRequest,
         timeout: Duration,
     ) -> Result<Response, DeliverError> {
-        let parsed = target(req)?;
+        let parsed = target(&req.url)?;
+        self.deliver_to(req, &parsed, timeout).await
+    }
+
+    /// [`Client::deliver`] with the request's URL already parsed (by
+    /// [`target`]), as a bulk replay has it.
+    pub async fn deliver_to(
+        &self,
+        req: &WebhookRequest,
+        parsed: &url::Url,
+        timeout: Duration,
+    ) -> Result<Response, DeliverError> {
         let start = Instant::now();
         let answer = self
-            .send(&req.method, &parsed, req.headers.iter(), &req.body, timeout)
+            .send(&req.method, parsed, req.headers.iter(), &req.body, timeout)
             .await
             .map_err(|e| failed(req.url.clone(), timeout, e))?;
         Ok(answered(answer, start))
@@ -54,7 +65,7 @@ impl Client {
         timeout: Duration,
         framing: Framing,
     ) -> Result<Response, DeliverError> {
-        let parsed = target(req)?;
+        let parsed = target(&req.url)?;
         let start = Instant::now();
         let answer = send_framed(
             &req.method,
@@ -70,13 +81,13 @@ impl Client {
     }
 }
 
-/// The request's URL, parsed: http or https only.
-fn target(req: &WebhookRequest) -> Result<url::Url, DeliverError> {
+/// A request's URL, parsed: http or https only.
+pub fn target(url: &str) -> Result<url::Url, DeliverError> {
     let bad = |reason: String| DeliverError::BadUrl {
-        url: req.url.clone(),
+        url: url.to_string(),
         reason,
     };
-    let parsed = url::Url::parse(&req.url).map_err(|e| bad(e.to_string()))?;
+    let parsed = url::Url::parse(url).map_err(|e| bad(e.to_string()))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(bad("only http and https are supported".into()));
     }

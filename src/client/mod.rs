@@ -29,7 +29,7 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
 use conn::Conn;
-pub use deliver::{DeliverError, Response};
+pub use deliver::{DeliverError, Response, target};
 pub use framed::Framing;
 pub use hop::{HOP_BY_HOP, is_hop_by_hop, join_url};
 use pool::Pool;
@@ -116,16 +116,21 @@ impl Client {
             }
         };
         let head = request::request_head(method, url, headers, body, Framing::Length)?;
-        let key = format!("{}://{}", url.scheme(), request::authority(url)?);
+        if url.host_str().is_none() {
+            return Err(Error::BadRequest("the URL has no host".into()));
+        }
+        // `scheme://[userinfo@]host[:port]`, borrowed from the URL rather
+        // than built for every request.
+        let key = &url[..url::Position::AfterPort];
         let pool = &self.inner.pool;
         let exchange = async {
             // A reused connection the server closed meanwhile fails the write,
             // or ends cleanly before any byte of the answer: send once more on
             // a fresh one. A reset after the whole request was written may come
             // after the server acted on it, so it is not retried.
-            if let Some(conn) = pool.take(&key) {
+            if let Some(conn) = pool.take(key) {
                 match exchange(conn, &head.bytes, body, method).await {
-                    Ok((answer, conn)) => return Ok(keep(pool, &key, answer, conn, head.close)),
+                    Ok((answer, conn)) => return Ok(keep(pool, key, answer, conn, head.close)),
                     Err(e) if closed_while_idle(&e) => {}
                     Err(e) => return Err(e),
                 }
@@ -133,7 +138,7 @@ impl Client {
             let tls = https.then(|| self.inner.trust.connector());
             let conn = conn::connect(url, tls).await?;
             let (answer, conn) = exchange(conn, &head.bytes, body, method).await?;
-            Ok(keep(pool, &key, answer, conn, head.close))
+            Ok(keep(pool, key, answer, conn, head.close))
         };
         tokio::time::timeout(timeout, exchange)
             .await

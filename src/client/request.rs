@@ -3,6 +3,8 @@
 //! but `Host` (when the headers have none) and `Content-Length`. The same
 //! bytes go to `http://` and `https://` targets.
 
+use std::io::Write;
+
 use super::Error;
 use super::framed::Framing;
 
@@ -51,16 +53,11 @@ pub fn request_head<'h>(
         out.extend_from_slice(q.as_bytes());
     }
     out.extend_from_slice(b" HTTP/1.1\r\n");
-    let headers: Vec<(&str, &[u8])> = headers.into_iter().collect();
-    // The recorded Host names where the delivery first arrived; the target
-    // is this URL. A Host the caller chose (send -H Host:…) is kept.
-    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
-        out.extend_from_slice(b"Host: ");
-        out.extend_from_slice(authority(url)?.as_bytes());
-        out.extend_from_slice(b"\r\n");
-    }
+    let host_at = out.len();
+    let mut has_host = false;
     let mut close = false;
     for (name, value) in headers {
+        has_host |= name.eq_ignore_ascii_case("host");
         if FRAMING.iter().any(|f| f.eq_ignore_ascii_case(name)) {
             continue;
         }
@@ -86,12 +83,20 @@ pub fn request_head<'h>(
         out.extend_from_slice(value);
         out.extend_from_slice(b"\r\n");
     }
+    // The recorded Host names where the delivery first arrived; the target
+    // is this URL. A Host the caller chose (send -H Host:…) is kept. Put
+    // first, in place, so that the headers need no list of their own.
+    if !has_host {
+        let authority = authority(url)?;
+        let line: [&[u8]; 3] = [b"Host: ", authority.as_bytes(), b"\r\n"];
+        out.splice(host_at..host_at, line.into_iter().flatten().copied());
+    }
     // A body is framed by its length; a bodiless GET or HEAD says nothing.
     let bodiless = matches!(method, "GET" | "HEAD" | "DELETE" | "OPTIONS" | "TRACE");
     if framing == Framing::Chunked {
         out.extend_from_slice(b"Transfer-Encoding: chunked\r\n");
     } else if !body.is_empty() || !bodiless {
-        out.extend_from_slice(format!("Content-Length: {}\r\n", body.len()).as_bytes());
+        let _ = write!(out, "Content-Length: {}\r\n", body.len());
     }
     if framing == Framing::ExpectContinue {
         out.extend_from_slice(b"Expect: 100-continue\r\n");

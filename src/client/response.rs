@@ -40,6 +40,8 @@ pub fn size_text(bytes: usize) -> String {
 }
 
 const MAX_HEADERS: usize = 128;
+/// The least room each read of the answer is given.
+const READ_CHUNK: usize = 8192;
 const MAX_HEAD: usize = 64 * 1024;
 /// A chunk-size line with its extensions; real ones are a few bytes.
 const MAX_CHUNK_LINE: usize = 4 * 1024;
@@ -101,7 +103,10 @@ async fn read_head<R: AsyncRead + Unpin>(
     buf: &mut Vec<u8>,
 ) -> Result<(Answer, usize, u8, bool), ReadError> {
     loop {
-        if let Some(head) = parse_head(buf)? {
+        // Nothing read yet (a fresh answer): nothing to parse either.
+        if !buf.is_empty()
+            && let Some(head) = parse_head(buf)?
+        {
             return Ok(head);
         }
         if buf.len() > MAX_HEAD {
@@ -121,9 +126,8 @@ async fn read_head<R: AsyncRead + Unpin>(
     }
 }
 
-/// The answer's head, once `buf` holds all of it. Not async: httparse's
-/// 4 KiB header array stays on the stack instead of in every future that
-/// awaits an answer (a future is moved whole, by timeouts among others).
+/// The head, when `buf` holds all of it. Not async: httparse's header
+/// array (4 KiB) stays on the stack instead of in the reading future.
 fn parse_head(buf: &[u8]) -> Result<Option<(Answer, usize, u8, bool)>, ReadError> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut resp = httparse::Response::new(&mut headers);
@@ -154,9 +158,10 @@ fn parse_head(buf: &[u8]) -> Result<Option<(Answer, usize, u8, bool)>, ReadError
 
 /// Reads more into `buf`; 0 means the peer closed.
 async fn fill<R: AsyncRead + Unpin>(conn: &mut R, buf: &mut Vec<u8>) -> std::io::Result<usize> {
-    // Straight into the spare capacity: no zeroed 8 KiB chunk per read,
-    // and none held in the future across the await.
-    buf.reserve(8192);
+    // Straight into the buffer's spare room: a chunk array on the stack
+    // would be zeroed for every read and copied with every move of the
+    // future that holds it (a bulk replay moves thousands).
+    buf.reserve(READ_CHUNK);
     conn.read_buf(buf).await
 }
 

@@ -3,6 +3,7 @@
 //! collapsed, a progress bar on a terminal only, and the summary; or, for
 //! a dry run, what would be sent.
 
+use std::borrow::Cow;
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
@@ -10,7 +11,7 @@ use std::sync::Mutex;
 
 use indicatif::ProgressBar;
 
-use crate::listen::line::{LineInfo, human, typed};
+use crate::listen::line::{LineInfo, Target, human, typed};
 use crate::output::{one_line, one_line_bytes};
 use crate::printer::Printer;
 use crate::replay::{DryRunLine, Event, Prepared, Summary, SummaryLine};
@@ -25,6 +26,8 @@ pub struct Live {
     /// stdout lines held back while replays come back one after another,
     /// handed to the printer together when the run pauses.
     held: RefCell<String>,
+    /// Where a JSON line is written before it joins `held`; reused.
+    scratch: RefCell<Vec<u8>>,
     /// The human summary, said once every line is out.
     closing: RefCell<Option<String>>,
 }
@@ -44,6 +47,7 @@ impl Live {
             // Sized once and reused: grown line by line, it would be
             // copied a dozen times on its way to `HOLD`, for every hold.
             held: RefCell::new(String::with_capacity(HOLD + 4096)),
+            scratch: RefCell::new(Vec::with_capacity(1024)),
             closing: RefCell::new(None),
         }
     }
@@ -64,17 +68,32 @@ impl Live {
             None if err => {
                 let _ = writeln!(std::io::stderr(), "{line}");
             }
-            None => {
-                let mut held = self.held.borrow_mut();
-                if !held.is_empty() {
-                    held.push('\n');
-                }
-                held.push_str(&line);
-                if held.len() >= HOLD {
-                    self.hand_over(&mut held);
-                }
-            }
+            None => self.hold(&line),
         }
+    }
+
+    /// A line for stdout, held back with the others.
+    fn hold(&self, line: &str) {
+        let mut held = self.held.borrow_mut();
+        if !held.is_empty() {
+            held.push('\n');
+        }
+        held.push_str(line);
+        if held.len() >= HOLD {
+            self.hand_over(&mut held);
+        }
+    }
+
+    /// A JSON line for stdout (JSON runs have no bar), serialised into a
+    /// reused buffer rather than a string of its own for every replay.
+    fn say_json(&self, line: &impl serde::Serialize) {
+        let mut scratch = self.scratch.borrow_mut();
+        scratch.clear();
+        if serde_json::to_writer(&mut *scratch, line).is_err() {
+            scratch.clear();
+        }
+        // serde_json writes UTF-8 only.
+        self.hold(std::str::from_utf8(&scratch).unwrap_or_default());
     }
 
     /// Hands the held lines to the printer.
@@ -108,20 +127,27 @@ impl Live {
                 prepared,
                 attempt,
             } => {
-                let action = format!("replay{}", how(prepared, true));
+                let how = how(prepared, true);
+                let action = match how.is_empty() {
+                    true => Cow::Borrowed("replay"),
+                    false => Cow::Owned(format!("replay{how}")),
+                };
+                let target = match &prepared.target {
+                    Some(url) => Target::Parsed(url),
+                    None => Target::Raw(&prepared.request.url),
+                };
                 let info = LineInfo {
                     delivery,
                     action: &action,
-                    target: Some(&prepared.request.url),
+                    target: Some(target),
                     status: attempt.status,
                     error: attempt.error.as_deref(),
                     duration_ms: attempt.duration_ms,
                 };
-                let line = match self.json {
-                    true => serde_json::to_string(&typed(&info, "replay")).unwrap_or_default(),
-                    false => human(&info),
-                };
-                self.say(line, false);
+                match self.json {
+                    true => self.say_json(&typed(&info, "replay")),
+                    false => self.say(human(&info), false),
+                }
                 self.tick();
             }
             Event::Skipped { id, why } => {

@@ -15,7 +15,7 @@ use hyper::{Request, Response};
 
 use super::Shared;
 use super::forward::Outcome;
-use super::line::{LineInfo, human, json_line};
+use super::line::{LineInfo, Target, human, json_line};
 use super::route::{path_under, pick};
 use crate::client::{is_hop_by_hop, join_url};
 use crate::conn::BodyError;
@@ -260,7 +260,7 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
     let info = LineInfo {
         delivery: &delivery,
         action,
-        target: forward_to.as_deref(),
+        target: forward_to.as_deref().map(Target::Raw),
         status: attempt.status,
         error: attempt.error.as_deref().or(detail.as_deref()),
         duration_ms: start.elapsed().as_secs_f64() * 1000.0,

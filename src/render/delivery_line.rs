@@ -1,6 +1,8 @@
 //! One line per delivery (listen's, replay's), human or JSON, for the printer thread
 //! (`crate::printer`) to write.
 
+use std::borrow::Cow;
+
 use colored::Colorize;
 
 use crate::output::one_line;
@@ -12,10 +14,28 @@ pub struct LineInfo<'a> {
     pub delivery: &'a Delivery,
     /// `forward`, `respond` or `reject`.
     pub action: &'a str,
-    pub target: Option<&'a str>,
+    pub target: Option<Target<'a>>,
     pub status: Option<u16>,
     pub error: Option<&'a str>,
     pub duration_ms: f64,
+}
+
+/// Where a delivery went: the URL as written, or parsed already (a
+/// replay's), which its JSON line then shows without parsing it again.
+#[derive(Clone, Copy)]
+pub enum Target<'a> {
+    Raw(&'a str),
+    Parsed(&'a url::Url),
+}
+
+impl<'a> Target<'a> {
+    /// As a log may show it: credentials and query redacted.
+    fn redacted(self) -> Cow<'a, str> {
+        match self {
+            Target::Raw(raw) => Cow::Owned(crate::secret::redact_url(raw)),
+            Target::Parsed(url) => crate::secret::redact_parsed(url),
+        }
+    }
 }
 
 /// Every field a line prints comes from the delivery (its sender), the
@@ -124,22 +144,22 @@ pub fn json_line(l: &LineInfo<'_>) -> String {
     serde_json::to_string(&typed(l, "delivery")).unwrap_or_default()
 }
 
-/// The line as its type; `kind` is `delivery` for listen, `replay` for
-/// replay, which prints the same fields.
-pub fn typed(l: &LineInfo<'_>, kind: &str) -> ListenLine {
+/// The line as its type, its text lent by `l`; `kind` is `delivery` for
+/// listen, `replay` for replay, which prints the same fields.
+pub fn typed<'a>(l: &LineInfo<'a>, kind: &'a str) -> ListenLine<Cow<'a, str>> {
     let d = l.delivery;
     ListenLine {
         kind: kind.into(),
-        head: DeliveryHead::of(d, d.verdict.word.clone()),
-        verdict_cause: d.verdict.cause.clone(),
-        body_sha256: d.body_sha256.clone(),
+        head: DeliveryHead::of(d, d.verdict.word.as_str().into()),
+        verdict_cause: d.verdict.cause.as_deref().map(Cow::from),
+        body_sha256: d.body_sha256.as_str().into(),
         action: l.action.into(),
         // A log line: the app's credentials and query stay out of it.
-        target: l.target.map(crate::secret::redact_url),
+        target: l.target.map(Target::redacted),
         status: l.status,
-        error: l.error.map(str::to_string),
+        error: l.error.map(Cow::from),
         duration_ms: l.duration_ms,
-        rejected: d.rejected.clone(),
+        rejected: d.rejected.as_deref().map(Cow::from),
     }
 }
 

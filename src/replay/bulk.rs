@@ -65,8 +65,8 @@ pub enum Event<'a> {
     WouldSend(&'a Prepared),
     /// A delivery that cannot be replayed; the run goes on.
     Skipped { id: &'a str, why: &'a ReplayError },
-    /// No replay has come back just now: a good moment to write out what
-    /// was held back.
+    /// No replay has come back for a moment ([`QUIET_AFTER`]): a good
+    /// time to write out what was held back.
     Quiet,
     /// A replay was sent but its attempt could not be recorded.
     NotRecorded(&'a StoreError),
@@ -115,6 +115,12 @@ impl Summary {
 /// How many attempts go to the writer together: one task, one message and
 /// one answer (the writer commits them in one transaction), not one each.
 const COMMIT_BATCH: usize = 64;
+
+/// How long no replay may come back before the run counts as quiet and
+/// hands what it holds to the writer and the printer. Shorter, and a run
+/// whose answers stream in would commit a few attempts at a time (each
+/// commit costs the writer about as much as a whole batch of rows).
+const QUIET_AFTER: Duration = Duration::from_millis(5);
 
 /// Attempts on their way to the writer, each batch awaited by one task.
 type Commits = Vec<tokio::task::JoinHandle<Vec<store::Result<()>>>>;
@@ -335,12 +341,16 @@ impl Replayer<'_> {
         loop {
             let next = match outcomes.next().now_or_never() {
                 Some(next) => next,
-                None => {
-                    // Waiting for answers: hand over what is held back first.
-                    commit(&mut pending, writer, &mut sent.commits);
-                    on(Event::Quiet);
-                    outcomes.next().await
-                }
+                // Answers streaming in: the batch and the lines fill on.
+                None => match tokio::time::timeout(QUIET_AFTER, outcomes.next()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        // A real wait: hand over what is held back first.
+                        commit(&mut pending, writer, &mut sent.commits);
+                        on(Event::Quiet);
+                        outcomes.next().await
+                    }
+                },
             };
             let Some(outcome) = next else { break };
             match outcome {

@@ -60,7 +60,10 @@ impl Replayer<'_> {
     pub async fn deliver(&self, p: &Prepared) -> Attempt {
         let started_at = now_ms();
         let start = Instant::now();
-        let result = self.client.deliver(&p.request, self.timeout).await;
+        let result = match &p.target {
+            Some(url) => self.client.deliver_to(&p.request, url, self.timeout).await,
+            None => self.client.deliver(&p.request, self.timeout).await,
+        };
         let mut a = attempt(p, started_at, result);
         a.duration_ms = start.elapsed().as_secs_f64() * 1000.0;
         a

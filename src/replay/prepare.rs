@@ -36,6 +36,9 @@ pub struct Plan<'a> {
 pub struct Prepared {
     pub delivery_id: String,
     pub request: WebhookRequest,
+    /// The request's URL parsed, once for its send and its line; None when
+    /// it is no http(s) URL (sending it then says why).
+    pub target: Option<url::Url>,
     pub resigned: bool,
     /// The fresh event id `--new-id` gave it.
     pub new_id: Option<String>,
@@ -162,6 +165,7 @@ pub fn prepare(
             ));
         }
         return Ok(Prepared {
+            target: crate::client::target(&req.url).ok(),
             delivery_id: d.id.clone(),
             stored_headers: None,
             request: req,
@@ -185,6 +189,7 @@ pub fn prepare(
         .sign(&mut req, secret, &ctx)
         .map_err(|e| ReplayError::Sign(d.id.clone(), e.to_string()))?;
     Ok(Prepared {
+        target: crate::client::target(&req.url).ok(),
         delivery_id: d.id.clone(),
         stored_headers: Some(crate::secret::redact(&req.headers, Some(secret))),
         request: req,

@@ -77,10 +77,21 @@ pub fn redact_credentials(
 /// A URL for logs and error texts: its userinfo and query, which may hold
 /// credentials (`http://admin:pw@app/?apikey=…`), shown as `***`.
 pub fn redact_url(raw: &str) -> String {
-    let Ok(mut url) = url::Url::parse(raw) else {
-        return "(a URL that does not parse)".into();
-    };
-    if !url.username().is_empty() || url.password().is_some() {
+    match url::Url::parse(raw) {
+        Ok(url) => redact_parsed(&url).into_owned(),
+        Err(_) => "(a URL that does not parse)".into(),
+    }
+}
+
+/// [`redact_url`] of a URL already parsed: borrowed when there is nothing
+/// to hide, as for most targets.
+pub fn redact_parsed(url: &url::Url) -> std::borrow::Cow<'_, str> {
+    let userinfo = !url.username().is_empty() || url.password().is_some();
+    if !userinfo && url.query().is_none() && url.fragment().is_none() {
+        return std::borrow::Cow::Borrowed(url.as_str());
+    }
+    let mut url = url.clone();
+    if userinfo {
         let _ = url.set_password(None);
         let _ = url.set_username("***");
     }
@@ -88,7 +99,7 @@ pub fn redact_url(raw: &str) -> String {
         url.set_query(Some("***"));
     }
     url.set_fragment(None);
-    url.to_string()
+    std::borrow::Cow::Owned(url.into())
 }
 
 #[cfg(test)]
@@ -109,6 +120,14 @@ mod tests {
         );
         assert_eq!(redact_url("http://app:3000/x/y"), "http://app:3000/x/y");
         assert_eq!(redact_url("not a url"), "(a URL that does not parse)");
+        // Parsed already: nothing to hide is lent, not copied.
+        let plain = url::Url::parse("http://app:3000/x/y").unwrap();
+        assert!(matches!(
+            redact_parsed(&plain),
+            std::borrow::Cow::Borrowed("http://app:3000/x/y")
+        ));
+        let hidden = url::Url::parse("http://u@app/?k=1#f").unwrap();
+        assert_eq!(redact_parsed(&hidden), "http://***@app/?***");
     }
 
     #[test]

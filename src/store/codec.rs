@@ -66,6 +66,17 @@ fn push_json_str(out: &mut String, text: &str) {
 }
 
 pub fn decode_headers(text: &str) -> Headers {
+    // Straight into the pairs: a bulk replay reads thousands of rows a
+    // second, and a `Value` tree first cost more than the rest of the row.
+    // Anything but well-formed pairs takes the lenient path below.
+    match serde_json::from_str::<Vec<(String, Stored)>>(text) {
+        Ok(pairs) => pairs.into_iter().map(|(n, v)| (n, v.0)).collect(),
+        Err(_) => decode_leniently(text),
+    }
+}
+
+/// Every pair that can be read, the others left out.
+fn decode_leniently(text: &str) -> Headers {
     let Ok(Value::Array(list)) = serde_json::from_str::<Value>(text) else {
         return Headers::new();
     };
@@ -84,6 +95,49 @@ pub fn decode_headers(text: &str) -> Headers {
             Some((name, bytes))
         })
         .collect()
+}
+
+/// A stored header value: its text, or `{"base64": "…"}` decoded.
+struct Stored(Vec<u8>);
+
+impl<'de> serde::Deserialize<'de> for Stored {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StoredVisitor)
+    }
+}
+
+struct StoredVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StoredVisitor {
+    type Value = Stored;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a header value: text or {\"base64\": \"…\"}")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Stored, E> {
+        Ok(Stored(v.as_bytes().to_vec()))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Stored, E> {
+        Ok(Stored(v.into_bytes()))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Stored, A::Error> {
+        let mut encoded = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "base64" => encoded = Some(map.next_value::<String>()?),
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        encoded
+            .and_then(|e| b64_decode(&e))
+            .map(Stored)
+            .ok_or_else(|| serde::de::Error::custom("no base64 value"))
+    }
 }
 
 #[cfg(test)]
@@ -112,5 +166,23 @@ mod tests {
         let expected = serde_json::json!([[text, text]]).to_string();
         assert_eq!(encoded, expected);
         assert_eq!(decode_headers(&encoded), h);
+    }
+
+    /// Well-formed pairs are read straight, as the lenient reading reads
+    /// them; a stray entry (a hand-edited store) leaves out only itself.
+    #[test]
+    fn the_direct_and_the_lenient_reading_agree() {
+        let good = r#"[["A","1"],["B",{"base64":"/wA="}],["C",{"x":1,"base64":"YQ=="}]]"#;
+        let read = decode_headers(good);
+        assert_eq!(read, decode_leniently(good));
+        let pairs: Vec<(&str, &[u8])> = read.iter().collect();
+        assert_eq!(
+            pairs,
+            [("A", &b"1"[..]), ("B", &[0xff, 0][..]), ("C", b"a")]
+        );
+        let stray = r#"[["A","1"],7,["B",{"base64":"!"}],["C","3"]]"#;
+        let stray = decode_headers(stray);
+        let names: Vec<&str> = stray.iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["A", "C"]);
     }
 }

@@ -172,7 +172,10 @@ fn delivery(r: &Row<'_>) -> rusqlite::Result<Delivery> {
         method: r.get(3)?,
         target: r.get(4)?,
         http_version: r.get(5)?,
-        headers: request_headers(&r.get::<_, String>(6)?),
+        // Read in place: the column's text is decoded, never kept.
+        headers: request_headers(r.get_ref(6)?.as_str().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, Box::new(e))
+        })?),
         body: r.get(7)?,
         body_sha256: r.get(8)?,
         provider: r.get(9)?,

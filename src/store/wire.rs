@@ -11,19 +11,21 @@ use crate::timefmt::rfc3339_ms;
 
 /// What names and sums up a delivery; the first fields of every view.
 /// `V` is the verdict: its word in lines, [`VerdictDoc`] in documents.
+/// `S` is the text: owned, or lent by the delivery for a line written
+/// at once (`Cow<str>`: a bulk replay writes thousands a second).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DeliveryHead<V> {
-    pub id: String,
+pub struct DeliveryHead<V, S = String> {
+    pub id: S,
     /// The last 8 characters of the id, as listen and list print it.
-    pub short_id: String,
+    pub short_id: S,
     /// RFC 3339 UTC, milliseconds.
-    pub received_at: String,
-    pub method: String,
+    pub received_at: S,
+    pub method: S,
     /// Path and query, exactly as requested.
-    pub path: String,
-    pub provider: Option<String>,
-    pub event_type: Option<String>,
-    pub event_id: Option<String>,
+    pub path: S,
+    pub provider: Option<S>,
+    pub event_type: Option<S>,
+    pub event_id: Option<S>,
     pub verdict: V,
     pub body_size: u64,
 }
@@ -47,18 +49,19 @@ impl From<&VerdictRecord> for VerdictDoc {
     }
 }
 
-impl<V> DeliveryHead<V> {
+impl<'d, V, S: From<&'d str> + From<String>> DeliveryHead<V, S> {
     /// The head of a whole delivery, with `verdict` as the view wants it.
-    pub fn of(d: &Delivery, verdict: V) -> Self {
+    pub fn of(d: &'d Delivery, verdict: V) -> Self {
+        let text = |t: &'d Option<String>| t.as_deref().map(S::from);
         DeliveryHead {
-            id: d.id.clone(),
-            short_id: short_id(&d.id).to_string(),
-            received_at: rfc3339_ms(d.received_at),
-            method: d.method.clone(),
-            path: d.target.clone(),
-            provider: d.provider.clone(),
-            event_type: d.event_type.clone(),
-            event_id: d.event_id.clone(),
+            id: d.id.as_str().into(),
+            short_id: short_id(&d.id).into(),
+            received_at: rfc3339_ms(d.received_at).into(),
+            method: d.method.as_str().into(),
+            path: d.target.as_str().into(),
+            provider: text(&d.provider),
+            event_type: text(&d.event_type),
+            event_id: text(&d.event_id),
             verdict,
             body_size: d.body.len() as u64,
         }
@@ -106,21 +109,22 @@ impl From<&Summary> for Listed {
 
 /// One line of `listen --json`: a delivery as it arrived, and what listen
 /// did with it.
+/// `S` as in [`DeliveryHead`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ListenLine {
+pub struct ListenLine<S = String> {
     /// Always `delivery` (the banner's is `listening`).
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: S,
     #[serde(flatten)]
-    pub head: DeliveryHead<String>,
-    pub verdict_cause: Option<String>,
-    pub body_sha256: String,
+    pub head: DeliveryHead<S, S>,
+    pub verdict_cause: Option<S>,
+    pub body_sha256: S,
     /// `forward`, `respond` or `reject`.
-    pub action: String,
+    pub action: S,
     /// Where it was forwarded, credentials and query redacted.
-    pub target: Option<String>,
+    pub target: Option<S>,
     pub status: Option<u16>,
-    pub error: Option<String>,
+    pub error: Option<S>,
     pub duration_ms: f64,
-    pub rejected: Option<String>,
+    pub rejected: Option<S>,
 }
