@@ -58,6 +58,31 @@ pub fn join_url(base: &str, prefix: &str, target: &str) -> String {
     url
 }
 
+/// True when `target`'s `.` or `..` segments (plain or percent-encoded)
+/// would take `url`, the target joined to `base`, out from under base's
+/// path, as URL parsing resolves them. A sender picks the target: neither a
+/// forward nor a replay may follow it elsewhere on the app.
+pub fn leaves_base(base: &str, target: &str, url: &str) -> bool {
+    may_hold_dot_segments(target) && escapes(base, url)
+}
+
+/// Whether the path (before any query) could hold a `.` or `..` segment,
+/// plain or percent-encoded: without a `.` or a `%` it cannot, and the
+/// URL parsing in [`escapes`] is skipped.
+fn may_hold_dot_segments(target: &str) -> bool {
+    let path = target.split_once('?').map_or(target, |(p, _)| p);
+    path.bytes().any(|b| b == b'.' || b == b'%')
+}
+
+fn escapes(base: &str, url: &str) -> bool {
+    let (Ok(base), Ok(url)) = (url::Url::parse(base), url::Url::parse(url)) else {
+        return true;
+    };
+    let prefix = base.path().trim_end_matches('/');
+    let path = url.path();
+    !(path == prefix || path.starts_with(&format!("{prefix}/")) || prefix.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,5 +112,25 @@ mod tests {
         assert!(is_hop_by_hop("Transfer-Encoding", None));
         assert!(is_hop_by_hop("X-Private", Some("keep-alive, X-Private")));
         assert!(!is_hop_by_hop("Stripe-Signature", Some("close")));
+    }
+
+    #[test]
+    fn dot_segments_cannot_leave_the_target() {
+        assert!(!escapes("http://app/base", "http://app/base/x?y=1"));
+        assert!(!escapes("http://app/base", "http://app/base"));
+        assert!(escapes("http://app/base", "http://app/base/%2e%2e/outside"));
+        assert!(escapes("http://app/base", "http://app/base/../x"));
+        assert!(!escapes("http://app/", "http://app/anything"));
+    }
+
+    #[test]
+    fn only_paths_without_dots_or_escapes_skip_the_check() {
+        use super::may_hold_dot_segments as may;
+        assert!(!may("/hooks/stripe?next=../x"));
+        assert!(!may("/hooks//a/b"));
+        assert!(may("/hooks/../x"));
+        assert!(may("/hooks/%2e%2e/x"));
+        assert!(may("/hooks/.%2E"));
+        assert!(may("/hooks/file.json"));
     }
 }
