@@ -1578,6 +1578,42 @@ fn an_app_answering_a_huge_chunk_size_is_502_with_the_attempt_kept() {
     assert!(error.contains("over 25 MiB"), "{error}");
 }
 
+/// An app that answers a webhook POST with `101 Switching Protocols`: the
+/// sender asked for no upgrade, and a proxy in front of listen may take a 101
+/// for a tunnel. The sender gets 502; the app's answer is kept as it came.
+#[test]
+fn an_app_answering_101_is_502_to_the_sender_with_the_attempt_kept() {
+    let app = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let app_url = format!("http://{}", app.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in app.incoming() {
+            let Ok(mut stream) = stream else { return };
+            if read_request(&mut stream).is_some() {
+                let _ = stream.write_all(
+                    b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+                );
+            }
+        }
+    });
+    let store = tempfile::tempdir().unwrap();
+    let listen = Listen::start(store.path(), &["--forward-to", &app_url], &[]);
+    let body = b"{\"id\":\"evt_101\"}";
+    let r = raw_request(
+        listen.addr(),
+        &simple_request("POST", "/hooks/x", &listen.addr().to_string(), &[], body),
+        body,
+    )
+    .unwrap();
+    assert_eq!(r.status, 502, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.header("upgrade"), None);
+    let id = r.header("x-hookcli-delivery").expect("id").to_string();
+    let doc = show_json(store.path(), &id);
+    let attempt = &doc["attempts"][0];
+    assert_eq!(attempt["status"], 101, "{attempt}");
+    let error = attempt["error"].as_str().expect("the attempt's error");
+    assert!(error.contains("not a final status"), "{error}");
+}
+
 #[test]
 fn app_slower_than_forward_timeout_is_504() {
     let app = SlowApp::start(Duration::from_secs(3));

@@ -58,6 +58,14 @@ pub fn join_url(base: &str, prefix: &str, target: &str) -> String {
     url
 }
 
+/// Whether an answer's status may be handed back to the sender: a final
+/// one. A 1xx (101 above all: a switch of protocols the sender never asked
+/// for, which a proxy in front may take for a tunnel) or a status past 599
+/// is no answer to a webhook.
+pub fn is_final_status(status: u16) -> bool {
+    (200..=599).contains(&status)
+}
+
 /// True when `target`'s `.` or `..` segments (plain or percent-encoded)
 /// would take `url`, the target joined to `base`, out from under base's
 /// path, as URL parsing resolves them. A sender picks the target: neither a
@@ -105,6 +113,12 @@ mod tests {
             join_url("http://app/w?k=v", "/", "/?a=b"),
             "http://app/w?k=v&a=b"
         );
+    }
+
+    #[test]
+    fn only_final_statuses_are_handed_back() {
+        assert!(is_final_status(200) && is_final_status(599));
+        assert!(!is_final_status(101) && !is_final_status(100) && !is_final_status(600));
     }
 
     #[test]

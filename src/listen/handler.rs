@@ -17,7 +17,7 @@ use super::Shared;
 use super::forward::Outcome;
 use super::line::{LineInfo, human, json_line};
 use super::route::{path_under, pick};
-use crate::client::{is_hop_by_hop, join_url, leaves_base};
+use crate::client::{is_final_status, is_hop_by_hop, join_url, leaves_base};
 use crate::conn::BodyError;
 use crate::incoming::{self, Arrival, Door, HeadCapture, Read, Reply};
 use crate::provider::{self, Headers, VerifyOptions, WebhookRequest, crypto::sha256_hex};
@@ -323,6 +323,24 @@ fn forwarded(
         sent: None,
     };
     let reply = match outcome {
+        Outcome::Answered {
+            status,
+            headers,
+            body,
+        } if !is_final_status(status) => {
+            attempt.status = Some(status);
+            attempt.error = Some(format!(
+                "the app answered {status}, not a final status; the sender got 502"
+            ));
+            attempt.headers = headers;
+            attempt.body = body;
+            json_reply(
+                502,
+                &serde_json::json!({ "error": "the app answered without a final status", "id": id })
+                    .to_string(),
+                Some(id),
+            )
+        }
         Outcome::Answered {
             status,
             headers,

@@ -437,6 +437,12 @@ pub(super) async fn deliver_here(state: &Arc<State>, channel: &str, frame: Frame
     match attached {
         Some(a) if !(buffering && a.draining.load(Ordering::SeqCst)) => {
             match over(state, &a, frame).await {
+                Ok(Frame::Answer { status, .. }) if !crate::client::is_final_status(status) => {
+                    reply(
+                        502,
+                        serde_json::json!({ "error": format!("the client answered {status}, not a final status") }),
+                    )
+                }
                 Ok(Frame::Answer {
                     status,
                     headers,

@@ -578,3 +578,55 @@ fn relay_answers_426_when_the_upgrade_header_did_not_arrive() {
     let (status, _ws) = upgrade(relay.addr, "dev", &format!("Bearer {TOKEN}"));
     assert_eq!(status, 101, "{}", relay.stderr());
 }
+
+// ---------------------------------------------------------------------------
+// A client's answer that is no final answer
+
+/// An attached client answers a delivery with status 101: the provider asked
+/// for no upgrade (and a proxy in front of the relay may take a 101 for a
+/// tunnel), so it gets 502, not a switch of protocols.
+#[test]
+fn relay_answers_502_when_the_client_answers_101() {
+    let relay = Relay::start(&[]);
+    let (status, mut ws) = upgrade(relay.addr, "dev", &format!("Bearer {TOKEN}"));
+    assert_eq!(status, 101);
+    assert!(relay.wait_channels(1, Duration::from_secs(10)));
+    let addr = relay.addr;
+    let provider = std::thread::spawn(move || {
+        let mut s = TcpStream::connect(addr).expect("connect to the relay");
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let head = request_head(
+            "POST",
+            "/dev/hook",
+            &[
+                header("Host", addr.to_string()),
+                header("Content-Length", "2"),
+                header("Connection", "close"),
+            ],
+        );
+        s.write_all(&head).unwrap();
+        s.write_all(b"{}").unwrap();
+        let mut answer = Vec::new();
+        let _ = s.read_to_end(&mut answer);
+        String::from_utf8_lossy(&answer).into_owned()
+    });
+    let id = loop {
+        let (op, payload) = read_frame(&mut ws).expect("the delivery");
+        if op == 0x2 && payload.first() == Some(&1) {
+            break u64::from_be_bytes(payload[1..9].try_into().unwrap());
+        }
+    };
+    let meta = br#"{"s":101,"h":"[[\"Upgrade\",\"websocket\"]]"}"#;
+    let mut answer = vec![2];
+    answer.extend_from_slice(&id.to_be_bytes());
+    answer.extend_from_slice(&(meta.len() as u32).to_be_bytes());
+    answer.extend_from_slice(meta);
+    ws.write_all(&masked_frame(0x2, &answer)).unwrap();
+    let answer = provider.join().unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 502"),
+        "{answer}\n{}",
+        relay.stderr()
+    );
+    assert!(answer.contains("not a final status"), "{answer}");
+}
