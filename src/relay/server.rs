@@ -817,9 +817,18 @@ async fn session<S>(
                     }
                 }
                 Ok(_) => {}
-                Err(e) => state.log.note(&format!(
-                    "channel {channel}: bad frame from the client: {e}"
-                )),
+                // A client that speaks garbage is broken or hostile: one
+                // line and a close, not a line per frame for as long as it
+                // cares to send them (listen does the same to a relay).
+                Err(e) => {
+                    state.log.note(&format!(
+                        "channel {channel}: bad frame from client {peer}: {e}; closing its connection"
+                    ));
+                    break Some(CloseFrame {
+                        code: CloseCode::Protocol,
+                        reason: "bad frame".into(),
+                    });
+                }
             },
             Ok(Message::Ping(p)) => attached.outbox.push_control(Message::Pong(p)),
             Err(tokio_tungstenite::tungstenite::Error::Capacity(e)) => {

@@ -630,3 +630,28 @@ fn relay_answers_502_when_the_client_answers_101() {
     );
     assert!(answer.contains("not a final status"), "{answer}");
 }
+
+// ---------------------------------------------------------------------------
+// A client that sends garbage frames
+
+/// Frames that do not decode close the client's connection with 1002 and one
+/// log line: a client flooding garbage wrote a relay log line per frame.
+#[test]
+fn relay_closes_a_client_that_sends_bad_frames_with_one_line() {
+    let relay = Relay::start(&[]);
+    let (status, mut ws) = upgrade(relay.addr, "dev", &format!("Bearer {TOKEN}"));
+    assert_eq!(status, 101);
+    assert!(relay.wait_channels(1, Duration::from_secs(10)));
+    for _ in 0..200 {
+        if ws
+            .write_all(&masked_frame(0x2, b"\x07 not a frame"))
+            .is_err()
+        {
+            break;
+        }
+    }
+    assert_eq!(read_close(&mut ws, Duration::from_secs(5)), Some(1002));
+    assert!(relay.wait_channels(0, Duration::from_secs(5)));
+    let log = relay.stderr();
+    assert_eq!(log.matches("bad frame from client").count(), 1, "{log}");
+}
