@@ -582,15 +582,21 @@ fn relay_answers_426_when_the_upgrade_header_did_not_arrive() {
 // ---------------------------------------------------------------------------
 // A client's answer that is no final answer
 
+/// A relay with a hand-written client attached to channel `dev`.
+fn relay_with_a_raw_client() -> (Relay, TcpStream) {
+    let relay = Relay::start(&[]);
+    let (status, ws) = upgrade(relay.addr, "dev", &format!("Bearer {TOKEN}"));
+    assert_eq!(status, 101);
+    assert!(relay.wait_channels(1, Duration::from_secs(10)));
+    (relay, ws)
+}
+
 /// An attached client answers a delivery with status 101: the provider asked
 /// for no upgrade (and a proxy in front of the relay may take a 101 for a
 /// tunnel), so it gets 502, not a switch of protocols.
 #[test]
 fn relay_answers_502_when_the_client_answers_101() {
-    let relay = Relay::start(&[]);
-    let (status, mut ws) = upgrade(relay.addr, "dev", &format!("Bearer {TOKEN}"));
-    assert_eq!(status, 101);
-    assert!(relay.wait_channels(1, Duration::from_secs(10)));
+    let (relay, mut ws) = relay_with_a_raw_client();
     let addr = relay.addr;
     let provider = std::thread::spawn(move || {
         let mut s = TcpStream::connect(addr).expect("connect to the relay");
@@ -638,10 +644,7 @@ fn relay_answers_502_when_the_client_answers_101() {
 /// log line: a client flooding garbage wrote a relay log line per frame.
 #[test]
 fn relay_closes_a_client_that_sends_bad_frames_with_one_line() {
-    let relay = Relay::start(&[]);
-    let (status, mut ws) = upgrade(relay.addr, "dev", &format!("Bearer {TOKEN}"));
-    assert_eq!(status, 101);
-    assert!(relay.wait_channels(1, Duration::from_secs(10)));
+    let (relay, mut ws) = relay_with_a_raw_client();
     for _ in 0..200 {
         if ws
             .write_all(&masked_frame(0x2, b"\x07 not a frame"))
