@@ -1546,6 +1546,24 @@ fn app_down_is_502_and_the_delivery_is_kept_as_failed() {
     assert_eq!(doc["request"]["body_sha256"], sha256_hex(body));
 }
 
+/// A CONNECT (a proxy client, a scanner) is refused with 405 and kept: a
+/// 200 told the client its tunnel was open.
+#[test]
+fn a_connect_request_is_refused_with_405_and_kept() {
+    let store = tempfile::tempdir().unwrap();
+    let listen = Listen::start(store.path(), &[], &[]);
+    let head = request_head(
+        "CONNECT",
+        "evil.example:443",
+        &[header("Host", "evil.example:443")],
+    );
+    let r = raw_request(listen.addr(), &head, b"").expect("an answer");
+    assert_eq!(r.status, 405, "{}", String::from_utf8_lossy(&r.body));
+    let id = r.header("x-hookcli-delivery").expect("id").to_string();
+    let doc = show_json(store.path(), &id);
+    assert_eq!(doc["attempts"][0]["status"], 405, "{doc}");
+}
+
 /// One delivery forwarded to an app that answers every request with
 /// `answer`, written by hand: listen's answer to the sender, and the
 /// forward attempt it recorded.

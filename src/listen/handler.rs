@@ -165,6 +165,12 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
     // Refused outright: too large, unreadable, or invalid under --enforce.
     let mut refusal = match &rejected {
         Some((status, why)) => Some((*status, why.clone())),
+        // A 2xx to CONNECT tells the client its tunnel is open: no webhook
+        // asks for one, so it is refused (and kept, as any refusal is).
+        None if method == "CONNECT" => Some((
+            405,
+            "CONNECT asks for a tunnel; hookcli listen takes deliveries, not proxy requests".into(),
+        )),
         // Under --enforce a request that cannot be verified is refused too.
         None if cfg
             .enforce
