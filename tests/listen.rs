@@ -1546,23 +1546,41 @@ fn app_down_is_502_and_the_delivery_is_kept_as_failed() {
     assert_eq!(doc["request"]["body_sha256"], sha256_hex(body));
 }
 
+/// A CONNECT (a proxy client, a scanner) is refused with 405 and kept: a
+/// 200 told the client its tunnel was open.
 #[test]
-fn an_app_answering_a_huge_chunk_size_is_502_with_the_attempt_kept() {
+fn a_connect_request_is_refused_with_405_and_kept() {
+    let store = tempfile::tempdir().unwrap();
+    let listen = Listen::start(store.path(), &[], &[]);
+    let head = request_head(
+        "CONNECT",
+        "evil.example:443",
+        &[header("Host", "evil.example:443")],
+    );
+    let r = raw_request(listen.addr(), &head, b"").expect("an answer");
+    assert_eq!(r.status, 405, "{}", String::from_utf8_lossy(&r.body));
+    let id = r.header("x-hookcli-delivery").expect("id").to_string();
+    let doc = show_json(store.path(), &id);
+    assert_eq!(doc["attempts"][0]["status"], 405, "{doc}");
+}
+
+/// One delivery forwarded to an app that answers every request with
+/// `answer`, written by hand: listen's answer to the sender, and the
+/// forward attempt it recorded.
+fn forward_to_app_answering(answer: &'static [u8]) -> (RawResponse, serde_json::Value) {
     let app = TcpListener::bind("127.0.0.1:0").expect("bind");
     let app_url = format!("http://{}", app.local_addr().unwrap());
     std::thread::spawn(move || {
         for stream in app.incoming() {
             let Ok(mut stream) = stream else { return };
             if read_request(&mut stream).is_some() {
-                let _ = stream.write_all(
-                    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nabc",
-                );
+                let _ = stream.write_all(answer);
             }
         }
     });
     let store = tempfile::tempdir().unwrap();
     let listen = Listen::start(store.path(), &["--forward-to", &app_url], &[]);
-    let body = b"{\"id\":\"evt_chunk\"}";
+    let body = b"{\"id\":\"evt_app\"}";
     let r = raw_request(
         listen.addr(),
         &simple_request("POST", "/hooks/x", &listen.addr().to_string(), &[], body),
@@ -1571,11 +1589,32 @@ fn an_app_answering_a_huge_chunk_size_is_502_with_the_attempt_kept() {
     .unwrap();
     assert_eq!(r.status, 502, "{}", String::from_utf8_lossy(&r.body));
     let id = r.header("x-hookcli-delivery").expect("id").to_string();
-    let doc = show_json(store.path(), &id);
-    let attempt = &doc["attempts"][0];
+    let attempt = show_json(store.path(), &id)["attempts"][0].clone();
     assert_eq!(attempt["kind"], "forward");
+    (r, attempt)
+}
+
+#[test]
+fn an_app_answering_a_huge_chunk_size_is_502_with_the_attempt_kept() {
+    let (_, attempt) = forward_to_app_answering(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nabc",
+    );
     let error = attempt["error"].as_str().expect("the attempt's error");
     assert!(error.contains("over 25 MiB"), "{error}");
+}
+
+/// An app that answers a webhook POST with `101 Switching Protocols`: the
+/// sender asked for no upgrade, and a proxy in front of listen may take a 101
+/// for a tunnel. The sender gets 502; the app's answer is kept as it came.
+#[test]
+fn an_app_answering_101_is_502_to_the_sender_with_the_attempt_kept() {
+    let (r, attempt) = forward_to_app_answering(
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+    );
+    assert_eq!(r.header("upgrade"), None);
+    assert_eq!(attempt["status"], 101, "{attempt}");
+    let error = attempt["error"].as_str().expect("the attempt's error");
+    assert!(error.contains("not a final status"), "{error}");
 }
 
 #[test]

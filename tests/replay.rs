@@ -1581,6 +1581,46 @@ fn exported_deliveries_resend_resigned_from_a_folder() {
     assert_eq!(verifier.hit_count(), sent_before, "nothing was sent");
 }
 
+/// A sender picks the path listen records. Replayed to `--to BASE`, its dot
+/// segments (plain or percent-encoded) must not take the request out from
+/// under BASE's path, as listen's `--forward-to` already refuses.
+#[test]
+fn replay_to_a_base_never_leaves_it_by_a_recorded_dot_segment() {
+    let store = tempdir();
+    let st = path_str(store.path());
+    let mut listen = Listening::start(store.path(), &[]);
+    for target in [
+        "/hooks/../../admin",
+        "/hooks/%2e%2e/%2E%2E/admin",
+        "/hooks/a/../b",
+    ] {
+        let head = crate::common::request_head(
+            "POST",
+            target,
+            &[
+                ("Host".into(), listen.addr.to_string().into_bytes()),
+                ("Content-Length".into(), b"2".to_vec()),
+            ],
+        );
+        let answer = crate::common::raw_request(listen.addr, &head, b"{}").expect("an answer");
+        assert_eq!(answer.status, 200, "{target} is recorded");
+    }
+    listen.stop();
+    let app = Receiver::start(|_| (204, Vec::new()));
+    let base = format!("{}/app", app.url());
+    let out = hk(&["replay", "--all", "--store", st, "--to", &base]);
+    let targets: Vec<String> = app.requests().into_iter().map(|r| r.target).collect();
+    assert_eq!(targets, ["/app/hooks/b"], "{out}");
+    assert_eq!(out.code, Some(1), "{out}");
+    let err = out.stderr();
+    assert_eq!(
+        err.matches(&format!("would leave {base}")).count(),
+        2,
+        "{out}"
+    );
+    assert!(err.contains("/hooks/../../admin"), "{out}");
+}
+
 // ---------------------------------------------------------------------------
 // 10. Usage errors
 

@@ -58,6 +58,39 @@ pub fn join_url(base: &str, prefix: &str, target: &str) -> String {
     url
 }
 
+/// Whether an answer's status may be handed back to the sender: a final
+/// one. A 1xx (101 above all: a switch of protocols the sender never asked
+/// for, which a proxy in front may take for a tunnel) or a status past 599
+/// is no answer to a webhook.
+pub fn is_final_status(status: u16) -> bool {
+    (200..=599).contains(&status)
+}
+
+/// True when `target`'s `.` or `..` segments (plain or percent-encoded)
+/// would take `url`, the target joined to `base`, out from under base's
+/// path, as URL parsing resolves them. A sender picks the target: neither a
+/// forward nor a replay may follow it elsewhere on the app.
+pub fn leaves_base(base: &str, target: &str, url: &str) -> bool {
+    may_hold_dot_segments(target) && escapes(base, url)
+}
+
+/// Whether the path (before any query) could hold a `.` or `..` segment,
+/// plain or percent-encoded: without a `.` or a `%` it cannot, and the
+/// URL parsing in [`escapes`] is skipped.
+fn may_hold_dot_segments(target: &str) -> bool {
+    let path = target.split_once('?').map_or(target, |(p, _)| p);
+    path.bytes().any(|b| b == b'.' || b == b'%')
+}
+
+fn escapes(base: &str, url: &str) -> bool {
+    let (Ok(base), Ok(url)) = (url::Url::parse(base), url::Url::parse(url)) else {
+        return true;
+    };
+    let prefix = base.path().trim_end_matches('/');
+    let path = url.path();
+    !(path == prefix || path.starts_with(&format!("{prefix}/")) || prefix.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,9 +116,35 @@ mod tests {
     }
 
     #[test]
+    fn only_final_statuses_are_handed_back() {
+        assert!(is_final_status(200) && is_final_status(599));
+        assert!(!is_final_status(101) && !is_final_status(100) && !is_final_status(600));
+    }
+
+    #[test]
     fn hop_by_hop_includes_connection_tokens() {
         assert!(is_hop_by_hop("Transfer-Encoding", None));
         assert!(is_hop_by_hop("X-Private", Some("keep-alive, X-Private")));
         assert!(!is_hop_by_hop("Stripe-Signature", Some("close")));
+    }
+
+    #[test]
+    fn dot_segments_cannot_leave_the_target() {
+        assert!(!escapes("http://app/base", "http://app/base/x?y=1"));
+        assert!(!escapes("http://app/base", "http://app/base"));
+        assert!(escapes("http://app/base", "http://app/base/%2e%2e/outside"));
+        assert!(escapes("http://app/base", "http://app/base/../x"));
+        assert!(!escapes("http://app/", "http://app/anything"));
+    }
+
+    #[test]
+    fn only_paths_without_dots_or_escapes_skip_the_check() {
+        use super::may_hold_dot_segments as may;
+        assert!(!may("/hooks/stripe?next=../x"));
+        assert!(!may("/hooks//a/b"));
+        assert!(may("/hooks/../x"));
+        assert!(may("/hooks/%2e%2e/x"));
+        assert!(may("/hooks/.%2E"));
+        assert!(may("/hooks/file.json"));
     }
 }

@@ -31,7 +31,7 @@ use tokio::io::AsyncWriteExt;
 use conn::Conn;
 pub use deliver::{DeliverError, Response, target};
 pub use framed::Framing;
-pub use hop::{HOP_BY_HOP, is_hop_by_hop, join_url};
+pub use hop::{HOP_BY_HOP, is_final_status, is_hop_by_hop, join_url, leaves_base};
 use pool::Pool;
 pub use response::{Answer, ReadError, size_text};
 pub use tls::Trust;

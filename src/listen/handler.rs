@@ -17,7 +17,7 @@ use super::Shared;
 use super::forward::Outcome;
 use super::line::{LineInfo, Target, human, json_line};
 use super::route::{path_under, pick};
-use crate::client::{is_hop_by_hop, join_url};
+use crate::client::{is_final_status, is_hop_by_hop, join_url, leaves_base};
 use crate::conn::BodyError;
 use crate::incoming::{self, Arrival, Door, HeadCapture, Read, Reply};
 use crate::provider::{self, Headers, VerifyOptions, WebhookRequest, crypto::sha256_hex};
@@ -165,6 +165,12 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
     // Refused outright: too large, unreadable, or invalid under --enforce.
     let mut refusal = match &rejected {
         Some((status, why)) => Some((*status, why.clone())),
+        // A 2xx to CONNECT tells the client its tunnel is open: no webhook
+        // asks for one, so it is refused (and kept, as any refusal is).
+        None if method == "CONNECT" => Some((
+            405,
+            "CONNECT asks for a tunnel; hookcli listen takes deliveries, not proxy requests".into(),
+        )),
         // Under --enforce a request that cannot be verified is refused too.
         None if cfg
             .enforce
@@ -205,8 +211,7 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
     // redacted) is for the local line only.
     let mut detail = None;
     if let Some((base, url)) = &forward_to
-        && may_hold_dot_segments(&target)
-        && escapes(base, url)
+        && leaves_base(base, &target, url)
     {
         refusal = Some((
             400,
@@ -279,26 +284,6 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
     reply
 }
 
-/// Whether the path (before any query) could hold a `.` or `..` segment,
-/// plain or percent-encoded: without a `.` or a `%` it cannot, and the
-/// URL parsing in [`escapes`] is skipped.
-fn may_hold_dot_segments(target: &str) -> bool {
-    let path = target.split_once('?').map_or(target, |(p, _)| p);
-    path.bytes().any(|b| b == b'.' || b == b'%')
-}
-
-/// True when `.` or `..` segments (plain or percent-encoded) would take
-/// the forwarded URL out from under the target's path, as URL parsing
-/// resolves them.
-fn escapes(base: &str, url: &str) -> bool {
-    let (Ok(base), Ok(url)) = (url::Url::parse(base), url::Url::parse(url)) else {
-        return true;
-    };
-    let prefix = base.path().trim_end_matches('/');
-    let path = url.path();
-    !(path == prefix || path.starts_with(&format!("{prefix}/")) || prefix.is_empty())
-}
-
 fn local_answer(
     status: u16,
     body: String,
@@ -344,6 +329,24 @@ fn forwarded(
         sent: None,
     };
     let reply = match outcome {
+        Outcome::Answered {
+            status,
+            headers,
+            body,
+        } if !is_final_status(status) => {
+            attempt.status = Some(status);
+            attempt.error = Some(format!(
+                "the app answered {status}, not a final status; the sender got 502"
+            ));
+            attempt.headers = headers;
+            attempt.body = body;
+            json_reply(
+                502,
+                &serde_json::json!({ "error": "the app answered without a final status", "id": id })
+                    .to_string(),
+                Some(id),
+            )
+        }
         Outcome::Answered {
             status,
             headers,
@@ -444,29 +447,4 @@ fn redacted_header(p: &dyn provider::Provider, headers: &Headers) -> Option<Stri
         .signature_headers
         .into_iter()
         .find(|h| headers.get(h) == redacted)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escapes;
-
-    #[test]
-    fn dot_segments_cannot_leave_the_target() {
-        assert!(!escapes("http://app/base", "http://app/base/x?y=1"));
-        assert!(!escapes("http://app/base", "http://app/base"));
-        assert!(escapes("http://app/base", "http://app/base/%2e%2e/outside"));
-        assert!(escapes("http://app/base", "http://app/base/../x"));
-        assert!(!escapes("http://app/", "http://app/anything"));
-    }
-
-    #[test]
-    fn only_paths_without_dots_or_escapes_skip_the_check() {
-        use super::may_hold_dot_segments as may;
-        assert!(!may("/hooks/stripe?next=../x"));
-        assert!(!may("/hooks//a/b"));
-        assert!(may("/hooks/../x"));
-        assert!(may("/hooks/%2e%2e/x"));
-        assert!(may("/hooks/.%2E"));
-        assert!(may("/hooks/file.json"));
-    }
 }

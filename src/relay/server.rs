@@ -437,6 +437,12 @@ pub(super) async fn deliver_here(state: &Arc<State>, channel: &str, frame: Frame
     match attached {
         Some(a) if !(buffering && a.draining.load(Ordering::SeqCst)) => {
             match over(state, &a, frame).await {
+                Ok(Frame::Answer { status, .. }) if !crate::client::is_final_status(status) => {
+                    reply(
+                        502,
+                        serde_json::json!({ "error": format!("the client answered {status}, not a final status") }),
+                    )
+                }
                 Ok(Frame::Answer {
                     status,
                     headers,
@@ -811,9 +817,18 @@ async fn session<S>(
                     }
                 }
                 Ok(_) => {}
-                Err(e) => state.log.note(&format!(
-                    "channel {channel}: bad frame from the client: {e}"
-                )),
+                // A client that speaks garbage is broken or hostile: one
+                // line and a close, not a line per frame for as long as it
+                // cares to send them (listen does the same to a relay).
+                Err(e) => {
+                    state.log.note(&format!(
+                        "channel {channel}: bad frame from client {peer}: {e}; closing its connection"
+                    ));
+                    break Some(CloseFrame {
+                        code: CloseCode::Protocol,
+                        reason: "bad frame".into(),
+                    });
+                }
             },
             Ok(Message::Ping(p)) => attached.outbox.push_control(Message::Pong(p)),
             Err(tokio_tungstenite::tungstenite::Error::Capacity(e)) => {

@@ -2,7 +2,7 @@
 //! out, exactly as it came, or re-signed with a fresh timestamp (and
 //! optionally a fresh id), or edited and re-signed.
 
-use crate::client::{is_hop_by_hop, join_url};
+use crate::client::{is_hop_by_hop, join_url, leaves_base};
 use crate::edit::SetEdit;
 use crate::provider::{Provider, SignContext, WebhookRequest};
 use crate::secret::Secret;
@@ -55,6 +55,9 @@ pub struct Prepared {
 pub enum ReplayError {
     #[error("delivery {0} was never forwarded anywhere; pass --to URL")]
     NoTarget(String),
+    /// A recorded path whose dot segments climb out of the URL given.
+    #[error("its path {target} would leave {base}, the URL it is sent under")]
+    LeavesBase { target: String, base: String },
     #[error("delivery {0} was refused at capture ({1}) and its body was not kept")]
     Rejected(String, String),
     #[error("an edited body must be signed again: pass --resign with --secret-env VAR")]
@@ -95,7 +98,16 @@ pub fn prepare(
     }
     let edits = plan.edits;
     let url = match (&edits.to, forwarded_to) {
-        (Some(base), _) => join_url(base, "/", &d.target),
+        (Some(base), _) => {
+            let url = join_url(base, "/", &d.target);
+            if leaves_base(base, &d.target, &url) {
+                return Err(ReplayError::LeavesBase {
+                    target: d.target.clone(),
+                    base: crate::secret::redact_url(base),
+                });
+            }
+            url
+        }
         (None, Some(target)) => target.to_string(),
         (None, None) => return Err(ReplayError::NoTarget(d.id.clone())),
     };

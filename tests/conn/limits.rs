@@ -216,3 +216,44 @@ fn eight_concurrent_20_mib_posts_keep_listen_s_memory_bounded() {
         assert_eq!(d["body_size"], LEN);
     }
 }
+
+/// A client that pipelines small requests as fast as it can and never reads
+/// an answer: each head listen read ahead kept a copy of the rest of its
+/// read, so a 2 s flood grew listen past 500 MB.
+#[test]
+#[cfg(target_os = "linux")]
+fn a_pipelined_flood_that_reads_no_answer_keeps_listen_s_memory_bounded() {
+    let store = tempfile::tempdir().unwrap();
+    let (listen, addr) = Server::listen(store.path(), &[], None);
+    let one = format!(
+        "POST /p HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 100\r\n\r\n{}",
+        "p".repeat(100)
+    );
+    let burst = one.repeat(500).into_bytes();
+    let mut s = open_with(addr, b"");
+    s.set_write_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(2);
+    let mut sent = 0usize;
+    while Instant::now() < until {
+        match s.write(&burst) {
+            Ok(n) => sent += n,
+            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let peak = peak_rss_kib(listen.pid()).expect("VmHWM");
+    drop(s);
+    eprintln!(
+        "{} requests sent, listen peaked at {} MiB",
+        sent / one.len(),
+        peak / 1024
+    );
+    assert!(sent > 2 << 20, "only {sent} bytes went out");
+    assert!(
+        peak < 100 * 1024,
+        "listen peaked at {} MiB resident after {} pipelined requests",
+        peak / 1024,
+        sent / one.len()
+    );
+}

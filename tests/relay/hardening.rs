@@ -578,3 +578,83 @@ fn relay_answers_426_when_the_upgrade_header_did_not_arrive() {
     let (status, _ws) = upgrade(relay.addr, "dev", &format!("Bearer {TOKEN}"));
     assert_eq!(status, 101, "{}", relay.stderr());
 }
+
+// ---------------------------------------------------------------------------
+// A client's answer that is no final answer
+
+/// A relay with a hand-written client attached to channel `dev`.
+fn relay_with_a_raw_client() -> (Relay, TcpStream) {
+    let relay = Relay::start(&[]);
+    let (status, ws) = upgrade(relay.addr, "dev", &format!("Bearer {TOKEN}"));
+    assert_eq!(status, 101);
+    assert!(relay.wait_channels(1, Duration::from_secs(10)));
+    (relay, ws)
+}
+
+/// An attached client answers a delivery with status 101: the provider asked
+/// for no upgrade (and a proxy in front of the relay may take a 101 for a
+/// tunnel), so it gets 502, not a switch of protocols.
+#[test]
+fn relay_answers_502_when_the_client_answers_101() {
+    let (relay, mut ws) = relay_with_a_raw_client();
+    let addr = relay.addr;
+    let provider = std::thread::spawn(move || {
+        let mut s = TcpStream::connect(addr).expect("connect to the relay");
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let head = request_head(
+            "POST",
+            "/dev/hook",
+            &[
+                header("Host", addr.to_string()),
+                header("Content-Length", "2"),
+                header("Connection", "close"),
+            ],
+        );
+        s.write_all(&head).unwrap();
+        s.write_all(b"{}").unwrap();
+        let mut answer = Vec::new();
+        let _ = s.read_to_end(&mut answer);
+        String::from_utf8_lossy(&answer).into_owned()
+    });
+    let id = loop {
+        let (op, payload) = read_frame(&mut ws).expect("the delivery");
+        if op == 0x2 && payload.first() == Some(&1) {
+            break u64::from_be_bytes(payload[1..9].try_into().unwrap());
+        }
+    };
+    let meta = br#"{"s":101,"h":"[[\"Upgrade\",\"websocket\"]]"}"#;
+    let mut answer = vec![2];
+    answer.extend_from_slice(&id.to_be_bytes());
+    answer.extend_from_slice(&(meta.len() as u32).to_be_bytes());
+    answer.extend_from_slice(meta);
+    ws.write_all(&masked_frame(0x2, &answer)).unwrap();
+    let answer = provider.join().unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 502"),
+        "{answer}\n{}",
+        relay.stderr()
+    );
+    assert!(answer.contains("not a final status"), "{answer}");
+}
+
+// ---------------------------------------------------------------------------
+// A client that sends garbage frames
+
+/// Frames that do not decode close the client's connection with 1002 and one
+/// log line: a client flooding garbage wrote a relay log line per frame.
+#[test]
+fn relay_closes_a_client_that_sends_bad_frames_with_one_line() {
+    let (relay, mut ws) = relay_with_a_raw_client();
+    for _ in 0..200 {
+        if ws
+            .write_all(&masked_frame(0x2, b"\x07 not a frame"))
+            .is_err()
+        {
+            break;
+        }
+    }
+    assert_eq!(read_close(&mut ws, Duration::from_secs(5)), Some(1002));
+    assert!(relay.wait_channels(0, Duration::from_secs(5)));
+    let log = relay.stderr();
+    assert_eq!(log.matches("bad frame from client").count(), 1, "{log}");
+}
