@@ -270,22 +270,23 @@ pub async fn run(config: Config, store: Store) -> anyhow::Result<()> {
     }
     // The writer commits what it has and stops once every handle is gone.
     drop(shared);
-    if let Some(e) = failure {
-        return Err(e);
+    // A stuck connection still holds a handle; everything answered is
+    // committed already, so leave without waiting for it. Otherwise the
+    // printer's lines (the banner too, when the tunnel failed at once) are
+    // all out before the exit, whether it fails or not.
+    if finished {
+        // Relayed deliveries still in flight hold handles; they end within
+        // the forward timeout, and what was answered is committed already.
+        let joined = tokio::task::spawn_blocking(move || {
+            writer_thread.join();
+            let _ = printer_thread.join();
+        });
+        let _ = tokio::time::timeout(grace, joined).await;
     }
-    if !finished {
-        // A stuck connection still holds a handle; everything answered is
-        // committed already, so leave without waiting for it.
-        return Ok(());
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
-    // Relayed deliveries still in flight hold handles; they end within the
-    // forward timeout, and what was answered is committed already.
-    let joined = tokio::task::spawn_blocking(move || {
-        writer_thread.join();
-        let _ = printer_thread.join();
-    });
-    let _ = tokio::time::timeout(grace, joined).await;
-    Ok(())
 }
 
 /// What this listen is doing, for its banner: every URL redacted, and
