@@ -477,6 +477,17 @@ mod tests {
         assert!(v.explain().contains("parent-signature"), "{v:?}");
     }
 
+    /// `req`, an inbound form signed at 1000 for message `<m1@x>`, verifies
+    /// at 1010 and reads as such.
+    fn assert_inbound_form_verifies(req: &WebhookRequest, s: &Secret) {
+        let v = Mailgun.verify(req, s, &VerifyOptions::at(1010));
+        assert!(v.is_valid(), "{v:?}");
+        assert!(v.explain().contains("form fields"), "{v:?}");
+        assert_eq!(Mailgun.event_type(req).as_deref(), Some("inbound"));
+        assert_eq!(Mailgun.event_id(req).as_deref(), Some("<m1@x>"));
+        assert_eq!(Mailgun.signed_at(req), Some(1000));
+    }
+
     fn form(body: &str) -> WebhookRequest {
         let mut req = WebhookRequest::post("https://example.com/mg", body.as_bytes().to_vec());
         req.headers
@@ -495,12 +506,7 @@ mod tests {
             "recipient=support%40mg.example.com&body-plain=Hi+there&timestamp=1000&token={token}&signature={sig}&message-headers=%5B%5B%22Message-Id%22%2C+%22%3Cm1%40x%3E%22%5D%5D"
         );
         let req = form(&body);
-        let v = Mailgun.verify(&req, &s, &VerifyOptions::at(1010));
-        assert!(v.is_valid(), "{v:?}");
-        assert!(v.explain().contains("form fields"), "{v:?}");
-        assert_eq!(Mailgun.event_type(&req).as_deref(), Some("inbound"));
-        assert_eq!(Mailgun.event_id(&req).as_deref(), Some("<m1@x>"));
-        assert_eq!(Mailgun.signed_at(&req), Some(1000));
+        assert_inbound_form_verifies(&req, &s);
         // The same fields read as JSON would not be found: the content type decides.
         let mut as_json = req.clone();
         as_json.headers.set("Content-Type", "application/json");
@@ -581,12 +587,7 @@ mod tests {
             "Content-Type",
             format!("multipart/form-data; boundary={b}").as_str(),
         );
-        let v = Mailgun.verify(&req, &s, &VerifyOptions::at(1010));
-        assert!(v.is_valid(), "{v:?}");
-        assert!(v.explain().contains("form fields"), "{v:?}");
-        assert_eq!(Mailgun.event_type(&req).as_deref(), Some("inbound"));
-        assert_eq!(Mailgun.event_id(&req).as_deref(), Some("<m1@x>"));
-        assert_eq!(Mailgun.signed_at(&req), Some(1000));
+        assert_inbound_form_verifies(&req, &s);
 
         // Re-signed in place: only the timestamp and the signature change.
         let mut resigned = req.clone();
