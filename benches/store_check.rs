@@ -61,7 +61,7 @@ fn delivery(i: usize) -> Delivery {
         http_version: "HTTP/1.1".into(),
         headers,
         body_sha256: hookcli::provider::crypto::sha256_hex(&body),
-        body,
+        body: body.into(),
         provider: Some("stripe".into()),
         event_type: Some("invoice.paid".into()),
         event_id: Some(format!("evt_{i:08}")),

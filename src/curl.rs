@@ -67,7 +67,7 @@ mod tests {
             headers: vec![("Host".to_string(), b"127.0.0.1:8787".to_vec())]
                 .into_iter()
                 .collect(),
-            body: b"{}".to_vec(),
+            body: b"{}".to_vec().into(),
             body_sha256: String::new(),
             provider: None,
             event_type: None,

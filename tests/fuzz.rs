@@ -156,7 +156,7 @@ proptest! {
             http_version: "HTTP/1.1".into(),
             headers: headers.into_iter().collect(),
             body_sha256: hookcli::provider::crypto::sha256_hex(&body),
-            body,
+            body: body.into(),
             provider: Some("stripe".into()),
             event_type: event,
             event_id: None,

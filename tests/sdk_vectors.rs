@@ -92,7 +92,9 @@ fn sdk_signature_verifies(v: &Vector) {
     );
 
     let mut tampered = req.clone();
-    tampered.body[v.tamper_index] ^= 0x01;
+    let mut body = tampered.body.to_vec();
+    body[v.tamper_index] ^= 0x01;
+    tampered.body = body.into();
     assert_ne!(tampered.body, req.body);
     let verdict = p.verify(&tampered, &secret, &opts);
     assert!(

@@ -1,6 +1,8 @@
 //! The webhook request as the providers see it: method, full URL, headers in
 //! order with their original case and duplicates, and the raw body bytes.
 
+use bytes::Bytes;
+
 /// Whether a comma-separated header value (`Connection`, `Upgrade`) lists
 /// `token`, in any case (RFC 9110 §5.6.1).
 pub fn lists_token(value: &[u8], token: &str) -> bool {
@@ -108,11 +110,12 @@ pub struct WebhookRequest {
     /// sign the URL (Twilio) need the public one.
     pub url: String,
     pub headers: Headers,
-    pub body: Vec<u8>,
+    /// The raw bytes; a body read by listen is hyper's own buffer, not a copy.
+    pub body: Bytes,
 }
 
 impl WebhookRequest {
-    pub fn post(url: impl Into<String>, body: impl Into<Vec<u8>>) -> Self {
+    pub fn post(url: impl Into<String>, body: impl Into<Bytes>) -> Self {
         Self {
             method: "POST".into(),
             url: url.into(),

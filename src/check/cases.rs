@@ -370,7 +370,7 @@ fn build(name: CaseName, shape: &Shape<'_>, is_form: bool) -> Result<Built, Stri
             method: "GET".into(),
             url: plan.url.clone(),
             headers: Headers::new(),
-            body: Vec::new(),
+            body: bytes::Bytes::new(),
         }],
         CaseName::WrongPath => vec![shape.make_at(&sibling, None)?],
         CaseName::Transport => {

@@ -80,7 +80,7 @@ impl Recorded {
         let mut req = self.request.clone();
         req.url = url.to_string();
         if let Some(d) = data {
-            req.body = d;
+            req.body = d.into();
         }
         for (name, value) in extra_headers {
             req.headers.set(&name, value);

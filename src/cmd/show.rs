@@ -139,7 +139,7 @@ fn replay_mode(d: &Delivery, a: &Attempt) -> Option<String> {
             method: d.method.clone(),
             url: String::new(),
             headers: sent.headers.clone(),
-            body: sent.body.clone(),
+            body: sent.body.clone().into(),
         })
     });
     let old_id = provider.as_ref().and_then(|p| {

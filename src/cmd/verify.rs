@@ -156,7 +156,7 @@ fn findings(
             let lenient = VerifyOptions { now: opts.now, tolerance: Some(u64::MAX / 4) };
             let probes: [(&str, Option<Vec<u8>>); 3] = [
                 ("with trailing whitespace removed", Some(req.body.trim_ascii_end().to_vec())),
-                ("with a newline added", Some([req.body.as_slice(), b"\n"].concat())),
+                ("with a newline added", Some([&req.body[..], b"\n"].concat())),
                 (
                     "re-serialized as compact JSON",
                     serde_json::from_slice::<serde_json::Value>(&req.body).ok().and_then(|v| serde_json::to_vec(&v).ok()),
@@ -165,7 +165,10 @@ fn findings(
             let mut explained = false;
             for (how, body) in probes {
                 let Some(body) = body.filter(|b| *b != req.body) else { continue };
-                let probe = WebhookRequest { body, ..req.clone() };
+                let probe = WebhookRequest {
+                    body: body.into(),
+                    ..req.clone()
+                };
                 if provider.verify(&probe, secret, &lenient).is_valid() {
                     out.push(format!(
                         "the signature matches the body {how}: something between the provider and hookcli changed the bytes"

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use tokio::sync::watch;
@@ -41,7 +42,7 @@ pub struct BodyLimits {
 /// A body read whole, and its share of the budget (hold it as long as the
 /// bytes live).
 pub struct Body {
-    pub bytes: Vec<u8>,
+    pub bytes: Bytes,
     pub grant: Grant,
 }
 
@@ -59,7 +60,7 @@ impl BodyLimits {
     /// Reads the body with the share `admit` gave, growing it as chunks of
     /// a body of unknown length arrive.
     pub async fn read(&self, body: Incoming, mut grant: Grant) -> Result<Body, BodyError> {
-        let mut bytes = Vec::with_capacity(usize::try_from(grant.bytes()).unwrap_or(0));
+        let mut bytes = Gather::new(usize::try_from(grant.bytes()).unwrap_or(0));
         let reading = async {
             let mut body = body;
             while let Some(frame) = body.frame().await {
@@ -74,7 +75,7 @@ impl BodyLimits {
                 if !grant.grow_to(total) {
                     return Err(BodyError::Busy);
                 }
-                bytes.extend_from_slice(&data);
+                bytes.push(data);
             }
             Ok(())
         };
@@ -90,11 +91,80 @@ impl BodyLimits {
         };
         tokio::select! {
             read = tokio::time::timeout(self.timeout, reading) => match read {
-                Ok(Ok(())) => Ok(Body { bytes, grant }),
+                Ok(Ok(())) => Ok(Body {
+                    bytes: bytes.finish(),
+                    grant,
+                }),
                 Ok(Err(e)) => Err(e),
                 Err(_) => Err(BodyError::TimedOut(self.timeout)),
             },
             () = stopped => Err(BodyError::Stopping),
         }
+    }
+}
+/// A body's bytes as its frames arrive. A body in one frame (the usual
+/// webhook) stays hyper's own buffer, not copied; a second frame starts one
+/// buffer for the whole body, sized for the declared length.
+struct Gather {
+    one: Bytes,
+    more: Option<BytesMut>,
+    declared: usize,
+}
+
+impl Gather {
+    fn new(declared: usize) -> Gather {
+        Gather {
+            one: Bytes::new(),
+            more: None,
+            declared,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.more.as_ref().map_or(self.one.len(), BytesMut::len)
+    }
+
+    fn push(&mut self, data: Bytes) {
+        if let Some(more) = &mut self.more {
+            more.extend_from_slice(&data);
+        } else if self.one.is_empty() {
+            self.one = data;
+        } else {
+            let mut more = BytesMut::with_capacity(self.declared.max(self.one.len() + data.len()));
+            more.extend_from_slice(&self.one);
+            more.extend_from_slice(&data);
+            self.one = Bytes::new();
+            self.more = Some(more);
+        }
+    }
+
+    fn finish(self) -> Bytes {
+        self.more.map_or(self.one, BytesMut::freeze)
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_in_one_frame_is_the_frame_itself_not_a_copy() {
+        let frame = Bytes::from(vec![b'{'; 3072]);
+        let at = frame.as_ptr();
+        let mut body = Gather::new(3072);
+        body.push(frame);
+        let whole = body.finish();
+        assert_eq!((whole.as_ptr(), whole.len()), (at, 3072));
+    }
+
+    #[test]
+    fn frames_after_the_first_are_joined_in_order() {
+        let mut body = Gather::new(0);
+        for part in [&b"ab"[..], b"", b"c\r\n", b"\xff"] {
+            body.push(Bytes::copy_from_slice(part));
+        }
+        assert_eq!(body.len(), 6);
+        assert_eq!(&body.finish()[..], b"abc\r\n\xff");
     }
 }

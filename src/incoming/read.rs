@@ -26,7 +26,7 @@ pub struct Arrival {
     pub target: String,
     pub version: String,
     pub headers: Headers,
-    pub body: Vec<u8>,
+    pub body: Bytes,
     /// Refused before it was read whole: the status and why.
     pub rejected: Option<(u16, String)>,
     pub peer: Option<String>,
@@ -45,7 +45,7 @@ impl Arrival {
     pub fn within(mut self, max: u64) -> Arrival {
         let len = self.body.len() as u64;
         if len > max && self.rejected.is_none() {
-            self.body = Vec::new();
+            self.body = Bytes::new();
             self.rejected = Some((413, too_large(Some(len), max)));
         }
         self
@@ -114,8 +114,8 @@ pub async fn read(
     };
     let (body, grant, rejected) = match read {
         Ok(b) => (b.bytes, Some(b.grant), None),
-        Err(BodyError::TooLarge(max)) => (Vec::new(), None, Some((413, too_large(declared, max)))),
-        Err(e @ BodyError::Broken(_)) => (Vec::new(), None, Some((400, e.to_string()))),
+        Err(BodyError::TooLarge(max)) => (Bytes::new(), None, Some((413, too_large(declared, max)))),
+        Err(e @ BodyError::Broken(_)) => (Bytes::new(), None, Some((400, e.to_string()))),
         Err(e) => return Err(e),
     };
     Ok(Read {
@@ -231,7 +231,7 @@ mod tests {
             target: "/".into(),
             version: "HTTP/1.1".into(),
             headers: Headers::new(),
-            body: body.to_vec(),
+            body: bytes::Bytes::copy_from_slice(body),
             rejected: None,
             peer: None,
             public_url: "http://x/".into(),
@@ -247,6 +247,6 @@ mod tests {
         );
         assert!(over.body.is_empty());
         let fits = arrival(b"1234").within(4);
-        assert_eq!((fits.rejected, fits.body), (None, b"1234".to_vec()));
+        assert_eq!((fits.rejected, fits.body), (None, bytes::Bytes::from_static(b"1234")));
     }
 }

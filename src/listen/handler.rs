@@ -152,7 +152,7 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
         headers: crate::secret::redact(&request.headers, cfg.secrets.values()),
         body_sha256: sha256_hex(&request.body),
         // Set below: moved when no forward needs it too (bodies can be large).
-        body: Vec::new(),
+        body: Bytes::new(),
         provider: provider.map(|p| p.name().to_string()),
         event_type,
         event_id,
@@ -238,13 +238,12 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
         // retries (at least once, to the app as well).
         (None, Some(url), Some(forwarder)) => {
             let sent_at = now_ms();
-            let body = Bytes::from(std::mem::take(&mut delivery.body));
+            let body = std::mem::take(&mut delivery.body);
             // Boxed: the client's state (TLS included) would otherwise
             // size every request's future, forwarded or not.
             let (outcome, elapsed) =
                 Box::pin(forwarder.send(&method, url, &request.headers, body.clone())).await;
-            // The client has let go of its clone: this takes the buffer back.
-            delivery.body = Vec::from(body);
+            delivery.body = body;
             forwarded(outcome, elapsed, url, &id, sent_at)
         }
         _ => {

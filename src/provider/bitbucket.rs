@@ -135,7 +135,7 @@ mod tests {
             Failure::mismatch(HEADER).into()
         );
         let mut modified = req.clone();
-        modified.body.push(b' ');
+        modified.body = [&modified.body[..], b" "].concat().into();
         assert_eq!(
             Bitbucket.verify(&modified, &s, &at),
             Failure::mismatch(HEADER).into()

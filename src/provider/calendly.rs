@@ -186,7 +186,7 @@ mod tests {
             Failure::mismatch(HEADER).into()
         );
         let mut modified = req.clone();
-        modified.body = b"{ }".to_vec();
+        modified.body = b"{ }".to_vec().into();
         assert_eq!(
             Calendly.verify(&modified, &s, &VerifyOptions::at(1000)),
             Failure::mismatch(HEADER).into()

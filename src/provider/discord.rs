@@ -367,7 +367,7 @@ mod tests {
         assert_eq!(Discord.signed_at(&req), Some(1000));
 
         let mut modified = req.clone();
-        modified.body.push(b' ');
+        modified.body = [&modified.body[..], b" "].concat().into();
         assert_eq!(
             Discord.verify(&modified, &public, &VerifyOptions::at(1000)),
             Failure::mismatch(SIGNATURE).into()

@@ -281,7 +281,7 @@ mod tests {
             Failure::mismatch(HEADER).into()
         );
         for change in [
-            |r: &mut WebhookRequest| r.body.push(b' '),
+            |r: &mut WebhookRequest| r.body = [&r.body[..], b" "].concat().into(),
             |r: &mut WebhookRequest| r.method = "PUT".into(),
             |r: &mut WebhookRequest| r.url = "http://127.0.0.1:8080/hubspot".into(),
             |r: &mut WebhookRequest| r.headers.set(TS_HEADER, "1000001"),

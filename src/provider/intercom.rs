@@ -143,7 +143,7 @@ mod tests {
             Failure::mismatch(HEADER).into()
         );
         let mut modified = req.clone();
-        modified.body.push(b' ');
+        modified.body = [&modified.body[..], b" "].concat().into();
         assert_eq!(
             Intercom.verify(&modified, &s, &at),
             Failure::mismatch(HEADER).into()

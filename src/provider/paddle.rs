@@ -199,7 +199,7 @@ mod tests {
             Failure::mismatch(HEADER).into()
         );
         let mut modified = req.clone();
-        modified.body.push(b' ');
+        modified.body = [&modified.body[..], b" "].concat().into();
         assert_eq!(
             Paddle.verify(&modified, &s, &VerifyOptions::at(1000)),
             Failure::mismatch(HEADER).into()

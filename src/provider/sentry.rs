@@ -125,7 +125,7 @@ mod tests {
             Failure::mismatch(HEADER).into()
         );
         let mut modified = req.clone();
-        modified.body.push(b' ');
+        modified.body = [&modified.body[..], b" "].concat().into();
         assert_eq!(
             Sentry.verify(&modified, &s, &at),
             Failure::mismatch(HEADER).into()
@@ -157,7 +157,7 @@ mod tests {
             Some("c1f9b2e4-8d1a-4f0b-9a33-0f2d6c1b7e55")
         );
         let mut alert = req.clone();
-        alert.body = br#"{"data":{}}"#.to_vec();
+        alert.body = br#"{"data":{}}"#.to_vec().into();
         alert.headers.set(RESOURCE, "event_alert");
         assert_eq!(Sentry.event_type(&alert).as_deref(), Some("event_alert"));
     }

@@ -181,7 +181,7 @@ mod tests {
             Failure::mismatch(HEADER).into()
         );
         let mut modified = req.clone();
-        modified.body.push(b' ');
+        modified.body = [&modified.body[..], b" "].concat().into();
         assert_eq!(
             Square.verify(&modified, &s, &at0),
             Failure::mismatch(HEADER).into()

@@ -402,7 +402,7 @@ mod tests {
     #[test]
     fn detects_and_names_events() {
         let mut req = example("svix");
-        req.body = br#"{"type":"user.created","data":{}}"#.to_vec();
+        req.body = br#"{"type":"user.created","data":{}}"#.to_vec().into();
         assert!(Standard::svix().detect(&req.headers));
         assert!(!Standard::webhook().detect(&req.headers));
         assert_eq!(

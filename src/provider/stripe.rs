@@ -185,7 +185,7 @@ mod tests {
         ));
 
         let mut modified = req.clone();
-        modified.body.push(b' ');
+        modified.body = [&modified.body[..], b" "].concat().into();
         assert!(matches!(
             Stripe.verify(&modified, &s, &VerifyOptions::at(1100)),
             Verdict::Invalid {

@@ -357,7 +357,7 @@ mod tests {
             Failure::mismatch(HEADER).into()
         );
         let mut modified = req.clone();
-        modified.body = b"To=%2B1&Body=hi!&From=%2B2&MessageSid=SM1".to_vec();
+        modified.body = b"To=%2B1&Body=hi!&From=%2B2&MessageSid=SM1".to_vec().into();
         assert_eq!(
             Twilio.verify(&modified, &secret, &at),
             Failure::mismatch(HEADER).into()
@@ -469,7 +469,7 @@ mod tests {
                 .is_valid()
         );
         let mut modified = req.clone();
-        modified.body = br#"{"a":2}"#.to_vec();
+        modified.body = br#"{"a":2}"#.to_vec().into();
         assert!(matches!(
             Twilio.verify(&modified, &secret, &VerifyOptions::at(0)),
             Verdict::Invalid {

@@ -290,7 +290,7 @@ mod tests {
             Failure::mismatch(SIG_HEADER).into()
         );
         let mut modified = req.clone();
-        modified.body = b"{ }".to_vec();
+        modified.body = b"{ }".to_vec().into();
         assert_eq!(
             Twitch.verify(&modified, &s, &at(1_700_000_000)),
             Failure::mismatch(SIG_HEADER).into()

@@ -199,7 +199,9 @@ mod tests {
             Failure::mismatch(SIG_HEADER).into()
         );
         let mut modified = req.clone();
-        modified.body[10] = b'X';
+        let mut body = modified.body.to_vec();
+        body[10] = b'X';
+        modified.body = body.into();
         assert_eq!(
             Zoom.verify(&modified, &s, &VerifyOptions::at(1000)),
             Failure::mismatch(SIG_HEADER).into()

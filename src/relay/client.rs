@@ -278,7 +278,7 @@ async fn handle<R: Receiver>(
     public_url: String,
     peer: Option<String>,
     headers: Headers,
-    body: Vec<u8>,
+    body: bytes::Bytes,
 ) -> Frame {
     let arrival = Arrival {
         method,

@@ -38,7 +38,7 @@ pub enum Frame {
         public_url: String,
         peer: Option<String>,
         headers: Headers,
-        body: Vec<u8>,
+        body: bytes::Bytes,
     },
     Answer {
         id: u64,
@@ -71,7 +71,7 @@ impl Frame {
             } => (
                 DELIVER,
                 json!({ "m": method, "t": target, "u": public_url, "p": peer, "h": encode_headers(headers) }),
-                body,
+                &body[..],
             ),
             Frame::Answer {
                 status,
@@ -81,7 +81,7 @@ impl Frame {
             } => (
                 ANSWER,
                 json!({ "s": status, "h": encode_headers(headers) }),
-                body,
+                &body[..],
             ),
         };
         let meta = meta.to_string().into_bytes();
@@ -107,7 +107,7 @@ impl Frame {
             .ok_or("frame meta overruns the frame")?;
         let meta: Value =
             serde_json::from_slice(&bytes[13..meta_end]).map_err(|e| format!("frame meta: {e}"))?;
-        let body = bytes[meta_end..].to_vec();
+        let body = &bytes[meta_end..];
         let text = |k: &str| meta.get(k).and_then(Value::as_str).map(str::to_string);
         let headers = decode_headers(meta.get("h").and_then(Value::as_str).unwrap_or("[]"));
         match kind {
@@ -118,7 +118,7 @@ impl Frame {
                 public_url: text("u").unwrap_or_default(),
                 peer: text("p"),
                 headers,
-                body,
+                body: bytes::Bytes::copy_from_slice(body),
             }),
             ANSWER => Ok(Frame::Answer {
                 id,
@@ -128,7 +128,7 @@ impl Frame {
                     .and_then(|s| u16::try_from(s).ok())
                     .ok_or("answer frame without status")?,
                 headers,
-                body,
+                body: body.to_vec(),
             }),
             other => Err(format!("unknown frame kind {other}")),
         }
@@ -152,7 +152,7 @@ mod tests {
                 public_url: "https://relay.example/ch/h?x=1".into(),
                 peer: Some("1.2.3.4:5".into()),
                 headers: headers.clone(),
-                body: vec![0, 1, 0xff, b'\r', b'\n'],
+                body: bytes::Bytes::from_static(&[0, 1, 0xff, b'\r', b'\n']),
             },
             Frame::Answer {
                 id: u64::MAX,

@@ -177,7 +177,7 @@ mod tests {
             target: "/hooks?x=1".into(),
             http_version: "HTTP/1.1".into(),
             headers: Default::default(),
-            body: Vec::new(),
+            body: bytes::Bytes::new(),
             body_sha256: String::new(),
             provider: Some("stripe".into()),
             event_type: None,

@@ -128,7 +128,7 @@ pub fn prepare(
 
     let edited = edits.data.is_some() || !edits.sets.is_empty();
     if let Some(data) = &edits.data {
-        req.body = data.clone();
+        req.body = data.clone().into();
     }
     if !edits.sets.is_empty() {
         let mut doc: serde_json::Value = serde_json::from_slice(&req.body)
@@ -142,7 +142,7 @@ pub fn prepare(
                 }
             })?;
         }
-        req.body = keep_layout(&req.body, &doc);
+        req.body = keep_layout(&req.body, &doc).into();
     }
 
     let Some((provider, secret)) = plan.resign else {
@@ -233,7 +233,7 @@ pub fn renew_id(provider: &dyn Provider, req: &mut WebhookRequest) -> Option<Str
         let mut body = req.body[..i].to_vec();
         body.extend_from_slice(format!("\"{new}\"").as_bytes());
         body.extend_from_slice(&req.body[i + quoted.len()..]);
-        req.body = body;
+        req.body = body.into();
     }
     Some(new)
 }
@@ -278,7 +278,7 @@ pub fn attempt(
         // Re-signed or edited: keep what actually went out.
         sent: p.stored_headers.as_ref().map(|headers| crate::store::Sent {
             headers: headers.clone(),
-            body: p.request.body.clone(),
+            body: p.request.body.to_vec(),
         }),
     };
     match result {
@@ -317,7 +317,7 @@ mod tests {
             .into_iter()
             .collect(),
             body_sha256: crate::provider::crypto::sha256_hex(&body),
-            body,
+            body: body.into(),
             provider: Some(provider.into()),
             event_type: None,
             event_id: None,
@@ -377,7 +377,7 @@ mod tests {
             &crate::provider::VerifyOptions::at(10_000),
         );
         assert!(v.is_valid(), "{v:?}");
-        let body = String::from_utf8(p.request.body.clone()).unwrap();
+        let body = String::from_utf8(p.request.body.to_vec()).unwrap();
         assert!(
             !body.contains("evt_old") && body.contains("\"type\":\"invoice.paid\",\"n\":1"),
             "{body}"

@@ -298,7 +298,7 @@ mod tests {
             headers: vec![("X-A", b"1".to_vec()), ("x-a", vec![0xff])]
                 .into_iter()
                 .collect(),
-            body: body.to_vec(),
+            body: bytes::Bytes::copy_from_slice(body),
             body_sha256: crate::provider::crypto::sha256_hex(body),
             provider: Some("stripe".into()),
             event_type: Some("invoice.paid".into()),

@@ -16,7 +16,7 @@ pub struct Delivery {
     pub target: String,
     pub http_version: String,
     pub headers: Headers,
-    pub body: Vec<u8>,
+    pub body: bytes::Bytes,
     pub body_sha256: String,
     pub provider: Option<String>,
     pub event_type: Option<String>,

@@ -308,7 +308,7 @@ pub fn parse_with(bytes: &[u8], digest: Digest) -> Result<Delivery, DocumentErro
         target: req.target,
         http_version: req.http_version.unwrap_or_else(|| "HTTP/1.1".into()),
         headers: headers_of(req.headers)?,
-        body,
+        body: body.into(),
         body_sha256: sha,
         provider: doc.provider,
         event_type: doc.event_type,
@@ -341,7 +341,7 @@ mod tests {
             headers: vec![("X-A", vec![0xff]), ("X-A", b"2".to_vec())]
                 .into_iter()
                 .collect(),
-            body: vec![0, 0xff, b'{'],
+            body: bytes::Bytes::from_static(&[0, 0xff, b'{']),
             body_sha256: crate::provider::crypto::sha256_hex(&[0, 0xff, b'{']),
             provider: Some("github".into()),
             event_type: Some("push".into()),
@@ -407,7 +407,7 @@ mod tests {
         let back = parse(old.as_bytes()).unwrap();
         assert_eq!(
             (back.body, back.verdict.word),
-            (vec![0, 0xff], "unknown".to_string())
+            (bytes::Bytes::from_static(&[0, 0xff]), "unknown".to_string())
         );
         assert_eq!(back.headers.get("X"), Some(&[0xff][..]));
         assert_eq!(

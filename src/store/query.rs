@@ -176,7 +176,7 @@ fn delivery(r: &Row<'_>) -> rusqlite::Result<Delivery> {
         headers: request_headers(r.get_ref(6)?.as_str().map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, Box::new(e))
         })?),
-        body: r.get(7)?,
+        body: r.get::<_, Vec<u8>>(7)?.into(),
         body_sha256: r.get(8)?,
         provider: r.get(9)?,
         event_type: r.get(10)?,

@@ -323,7 +323,7 @@ fn insert_delivery(
         d.http_version,
         // A credential is never written, whoever recorded the delivery.
         encode_headers(&redact_credentials(&d.headers)),
-        d.body,
+        d.body.as_ref(),
         d.body.len() as i64,
         d.body_sha256,
         d.provider,

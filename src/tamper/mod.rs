@@ -127,7 +127,11 @@ impl Tamper {
     ) -> Result<(), Failure> {
         match self {
             Tamper::MissingSignature => provider.strip_signature(req),
-            Tamper::BodyModified => modify_body(&mut req.body),
+            Tamper::BodyModified => {
+                let mut body = req.body.to_vec();
+                modify_body(&mut body);
+                req.body = body.into();
+            }
             Tamper::WrongContentType => req.headers.set("Content-Type", "text/plain"),
             Tamper::MalformedSignature => {
                 provider.map_signature(req, signatures::malformed()[0].as_ref());

@@ -664,7 +664,7 @@ mod tests {
             public_url: "http://127.0.0.1:1/dev/hook/0".into(),
             peer: Some("127.0.0.1:2".into()),
             headers,
-            body,
+            body: body.into(),
         }
         .encode_as(0)
     }
