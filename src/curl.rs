@@ -27,6 +27,12 @@ pub fn command(d: &Delivery) -> String {
         },
         quote(&url),
     ];
+    // `*` (OPTIONS *) or `host:port` (CONNECT) is no part of a URL: curl
+    // sends it as the request line's target in place of the URL's path.
+    if !d.target.starts_with('/') {
+        parts.push("--request-target".into());
+        parts.push(quote(&d.target));
+    }
     for (n, v) in d.headers.iter() {
         if is_hop_by_hop(n, None) || n.eq_ignore_ascii_case("expect") {
             continue;
@@ -81,6 +87,21 @@ mod tests {
             public_url: None,
             rejected: None,
         }
+    }
+
+    #[test]
+    fn a_target_that_is_no_path_is_sent_as_the_request_target() {
+        let mut d = delivery("OPTIONS");
+        d.target = "*".into();
+        assert!(
+            command(&d).starts_with(
+                "curl -sS -X OPTIONS 'http://127.0.0.1:8787/' --request-target '*' -H"
+            ),
+            "{}",
+            command(&d)
+        );
+        d.target = "/hooks".into();
+        assert!(!command(&d).contains("--request-target"));
     }
 
     /// A sender picks the method; a token may hold shell syntax, which

@@ -87,13 +87,9 @@ pub async fn read(
     let received_at = crate::store::now_ms();
     let (parts, body) = req.into_parts();
     let method = parts.method.as_str().to_string();
-    let target = parts
-        .uri
-        .path_and_query()
-        .map_or("/", |pq| pq.as_str())
-        .to_string();
+    let target = target_of(&parts.uri);
     let headers = head
-        .and_then(|head| original_headers(&head, &method, &target, &parts.headers))
+        .and_then(|head| original_headers(&head, &method, &parts.uri, &parts.headers))
         .unwrap_or_else(|| {
             parts
                 .headers
@@ -135,6 +131,18 @@ pub async fn read(
         },
         grant,
     })
+}
+
+/// The request-target as recorded: path and query (an absolute-form
+/// target's too, whose authority the Host header repeats), else what the
+/// client sent: `*` (asterisk-form, `OPTIONS *`) or `host:port`
+/// (authority-form, `CONNECT`), which have no path to stand for them.
+fn target_of(uri: &hyper::Uri) -> String {
+    match uri.path_and_query() {
+        Some(pq) => pq.as_str(),
+        None => uri.authority().map_or("/", |a| a.as_str()),
+    }
+    .to_string()
 }
 
 fn too_large(declared: Option<u64>, max: u64) -> String {
