@@ -132,3 +132,57 @@ fn listen_and_the_relay_answer_hostile_requests_alike() {
         relay.stderr()
     );
 }
+
+/// HTTP/2 with prior knowledge (h2c) is served by both doors: listen
+/// records it, the relay answers it (no client here: 503), and a body over
+/// --max-body is 413 at both. The relay, HTTP/1-only, closed on the
+/// preface without a word.
+#[test]
+fn listen_and_the_relay_serve_http2_with_prior_knowledge() {
+    let store = tempfile::tempdir().unwrap();
+    let limits = ["--max-body", "1KiB"];
+    let (_listen, listen_addr) = Server::listen(store.path(), &limits, None);
+    let (_relay, relay_addr) = Server::relay(&limits);
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .http2_prior_knowledge()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("HTTP/2 client");
+    let post = |url: String, body: Vec<u8>| {
+        let client = client.clone();
+        async move {
+            let resp = client.post(&url).body(body).send().await;
+            let resp = resp.unwrap_or_else(|e| panic!("POST {url}: {e:?}"));
+            assert_eq!(resp.version(), reqwest::Version::HTTP_2, "{url}");
+            let status = resp.status().as_u16();
+            let id = resp
+                .headers()
+                .get("x-hookcli-delivery")
+                .map(|v| v.to_str().unwrap().to_string());
+            (status, id)
+        }
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (status, id) = post(format!("http://{listen_addr}/in"), b"hello".to_vec()).await;
+        assert_eq!(status, 200);
+        let doc = show(store.path(), &id.expect("an id"));
+        assert_eq!(doc["request"]["body"]["text"], "hello", "{doc}");
+        assert_eq!(doc["request"]["http_version"], "HTTP/2.0", "{doc}");
+
+        let (status, _) = post(format!("http://{relay_addr}/dev/in"), b"hello".to_vec()).await;
+        assert_eq!(status, 503, "the relay answers, no client being attached");
+
+        for url in [
+            format!("http://{listen_addr}/in"),
+            format!("http://{relay_addr}/dev/in"),
+        ] {
+            let (status, _) = post(url.clone(), vec![b'x'; 1500]).await;
+            assert_eq!(status, 413, "{url}");
+        }
+    });
+}
