@@ -10,6 +10,25 @@ fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
+/// One `-H` argument with the header's bytes exact. A value that is no
+/// UTF-8 (a sender may send any byte past 0x7f) is written with printf's
+/// octal escapes: printed as text, it had U+FFFD in place of those bytes.
+fn header_arg(name: &str, value: &[u8]) -> String {
+    if let Ok(text) = std::str::from_utf8(value) {
+        return quote(&format!("{name}: {text}"));
+    }
+    let mut format = String::new();
+    for &b in [name.as_bytes(), b": ", value].concat().iter() {
+        match b {
+            b'%' => format.push_str("%%"),
+            b'\\' => format.push_str("\\\\"),
+            b' '..=b'~' => format.push(char::from(b)),
+            _ => format.push_str(&format!("\\{b:03o}")),
+        }
+    }
+    format!("\"$(printf {})\"", quote(&format))
+}
+
 /// A curl command that sends the same request: the same method, headers
 /// (hop-by-hop ones aside) and body, byte for byte.
 pub fn command(d: &Delivery) -> String {
@@ -38,7 +57,7 @@ pub fn command(d: &Delivery) -> String {
             continue;
         }
         parts.push("-H".into());
-        parts.push(quote(&format!("{n}: {}", String::from_utf8_lossy(v))));
+        parts.push(header_arg(n, v));
     }
     parts.push("-H".into());
     parts.push(quote("Expect:"));
@@ -102,6 +121,34 @@ mod tests {
         );
         d.target = "/hooks".into();
         assert!(!command(&d).contains("--request-target"));
+    }
+
+    /// The shell's view of `cmd`'s arguments after `curl`: the `n`th one's bytes.
+    fn argument(cmd: &str, n: usize) -> Vec<u8> {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "set -- {}; printf '%s' \"${{{n}}}\"",
+                cmd.trim_start_matches("curl ")
+            ))
+            .output()
+            .expect("sh");
+        out.stdout
+    }
+
+    #[test]
+    fn a_header_value_that_is_no_utf8_reaches_curl_byte_for_byte() {
+        let mut d = delivery("POST");
+        let value = b"caf\xe9\xff 100% \\n 'q' $HOME".to_vec();
+        d.headers = vec![("X-V".to_string(), value.clone())]
+            .into_iter()
+            .collect();
+        let cmd = command(&d);
+        assert_eq!(
+            argument(&cmd, 6),
+            [b"X-V: ".as_slice(), &value].concat(),
+            "{cmd}"
+        );
     }
 
     /// A sender picks the method; a token may hold shell syntax, which
