@@ -152,10 +152,15 @@ fn too_large(declared: Option<u64>, max: u64) -> String {
     }
 }
 
-/// The URL the sender used, from the Host header (HTTP/2's `:authority`).
+/// The URL the sender used, from the Host header, or the target's own
+/// authority when it has one (an absolute-form target, HTTP/2's
+/// `:authority`), which RFC 9112 (3.2.2) says wins over Host.
 fn sender_url(door: &Door<'_>, parts: &Parts, target: &str) -> String {
     let header = |name| parts.headers.get(name).and_then(|h| h.to_str().ok());
-    let host = header(HOST.as_str()).or_else(|| parts.uri.authority().map(|a| a.as_str()));
+    let authority = parts.uri.scheme().and(parts.uri.authority());
+    let host = authority
+        .map(|a| a.as_str())
+        .or_else(|| header(HOST.as_str()));
     let scheme = match door.forwarded_proto {
         true => header("x-forwarded-proto").unwrap_or(door.scheme),
         false => door.scheme,
@@ -229,6 +234,27 @@ mod tests {
         assert_eq!(
             sender_url(&door(false, &limits), &parts, "/dev/x?a=1"),
             "https://hooks.example/dev/x?a=1"
+        );
+    }
+
+    #[test]
+    fn an_absolute_form_target_s_authority_wins_over_host() {
+        let limits = BodyLimits {
+            max: 1,
+            timeout: std::time::Duration::from_secs(1),
+            budget: crate::conn::Budget::new(1),
+            stopping: None,
+        };
+        let (parts, ()) = Request::builder()
+            .uri("http://hooks.example/tw?a=1")
+            .header("host", "other.example")
+            .body(())
+            .unwrap()
+            .into_parts();
+        assert_eq!(target_of(&parts.uri), "/tw?a=1");
+        assert_eq!(
+            sender_url(&door(false, &limits), &parts, "/tw?a=1"),
+            "https://hooks.example/tw?a=1"
         );
     }
 

@@ -69,3 +69,24 @@ fn a_target_that_is_no_path_with_another_method_is_400_and_kept() {
     }
     assert_eq!(app.hit_count(), 0, "nothing reaches the app");
 }
+
+/// An absolute-form target (`POST http://host/path`, as a proxy client
+/// sends) is recorded and forwarded by its path, below the forward base,
+/// with its head as sent: its header names fell back to lowercase, the
+/// captured target not matching hyper's path.
+#[test]
+fn an_absolute_form_target_is_recorded_and_forwarded_by_its_path_with_its_head() {
+    let app = Receiver::start(|_| (200, b"ok".to_vec()));
+    let base = format!("{}/app", app.url());
+    let store = tempfile::tempdir().unwrap();
+    let (_listen, addr) = Server::listen(store.path(), &["--forward-to", &base], None);
+    let head = "POST http://evil.example/in/x?q=1 HTTP/1.1\r\nHost: {host}\r\nX-Mixed-Case: K\r\nContent-Length: 2\r\n\r\nhi";
+    let (answer, id) = answered(addr, head);
+    assert_eq!(answer.status, 200, "{}", answer.head);
+    let doc = show(store.path(), &id);
+    assert_eq!(doc["request"]["target"], "/in/x?q=1");
+    assert_eq!(doc["request"]["headers"][1][0], "X-Mixed-Case", "{doc}");
+    let sent = &app.requests()[0];
+    assert_eq!(sent.target, "/app/in/x?q=1");
+    assert_eq!(sent.header("x-mixed-case"), Some("K"));
+}
