@@ -100,6 +100,45 @@ fn listen_and_the_relay_answer_hostile_requests_alike() {
         );
     }
 
+    // Heads refused before any handler runs: the status names the fault,
+    // nothing is kept. The lines go as the body, so a server that answers
+    // and closes before reading them all does not fail the write.
+    let many: String = (0..10_000).map(|i| format!("X-{i}: v\r\n")).collect();
+    let long = format!("X-Big: {}\r\n", "a".repeat(1 << 20));
+    let refused = [
+        (
+            "two different Content-Lengths",
+            "Content-Length: 3\r\nContent-Length: 5\r\n".to_string(),
+            400,
+        ),
+        (
+            "a folded header line (obs-fold)",
+            "X-Fold: a\r\n b\r\n".into(),
+            400,
+        ),
+        ("a space in a header name", "X Bad: a\r\n".into(), 400),
+        (
+            "a control byte in a header name",
+            "X-B\x01d: a\r\n".into(),
+            400,
+        ),
+        ("10,000 headers", many, 431),
+        ("a 1 MiB header line", long, 431),
+    ];
+    for (what, lines, status) in refused {
+        let rest = format!("{lines}\r\nhello");
+        for (addr, path) in [(listen_addr, "/in"), (relay_addr, "/dev/in")] {
+            let head = "POST {path} HTTP/1.1\r\nHost: {host}\r\n";
+            let got = send(addr, path, head, rest.as_bytes()).map(|a| a.status);
+            assert_eq!(got, Some(status), "{what} at {path}");
+        }
+    }
+    assert_eq!(
+        post(listen_addr, "/in", b"after").status,
+        200,
+        "listen serves on"
+    );
+
     // Past the body budget: one body held in flight at each, then another.
     let mut answers = Vec::new();
     for (addr, path) in [(listen_addr, "/in"), (relay_addr, "/dev/in")] {
@@ -185,4 +224,35 @@ fn listen_and_the_relay_serve_http2_with_prior_knowledge() {
             assert_eq!(status, 413, "{url}");
         }
     });
+}
+
+/// A sender that closes its side before its body is whole: listen keeps the
+/// request refused, saying how much came (it said `error reading a body
+/// from connection`), and serves on.
+#[test]
+fn a_body_cut_short_by_a_close_is_kept_refused_saying_how_much_came() {
+    let store = tempfile::tempdir().unwrap();
+    let (_listen, addr) = Server::listen(store.path(), &[], None);
+    let mut s = open_with(
+        addr,
+        format!("POST /cut HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 100\r\n\r\nonly5")
+            .as_bytes(),
+    );
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    let _ = closed_within(&mut s, std::time::Instant::now(), Duration::from_secs(10));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let row = loop {
+        if let Some(row) = list(store.path()).pop() {
+            break row;
+        }
+        assert!(std::time::Instant::now() < deadline, "nothing recorded");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let doc = show(store.path(), row["id"].as_str().unwrap());
+    assert_eq!(
+        doc["rejected"],
+        "the body could not be read: the connection closed after 5 bytes of it",
+        "{doc}"
+    );
+    assert_eq!(post(addr, "/after", b"ok").status, 200);
 }
