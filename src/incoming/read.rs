@@ -104,15 +104,24 @@ pub async fn read(
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     let limits = door.limits;
-    let read = match limits.admit(declared) {
-        Ok(grant) => limits.read(body, grant).await,
-        Err(e) => Err(e),
-    };
-    let (body, grant, rejected) = match read {
-        Ok(b) => (b.bytes, Some(b.grant), None),
-        Err(BodyError::TooLarge(max)) => (Vec::new(), None, Some((413, too_large(declared, max)))),
-        Err(e @ BodyError::Broken(_)) => (Vec::new(), None, Some((400, e.to_string()))),
-        Err(e) => return Err(e),
+    // A body still coded (gzip under chunked) would be recorded and sent on
+    // as if it were the sender's bytes: refused before it is read.
+    let (body, grant, rejected) = match coding_fault(&parts.headers) {
+        Some(fault) => (Vec::new(), None, Some(fault)),
+        None => {
+            let read = match limits.admit(declared) {
+                Ok(grant) => limits.read(body, grant).await,
+                Err(e) => Err(e),
+            };
+            match read {
+                Ok(b) => (b.bytes, Some(b.grant), None),
+                Err(BodyError::TooLarge(max)) => {
+                    (Vec::new(), None, Some((413, too_large(declared, max))))
+                }
+                Err(e @ BodyError::Broken(_)) => (Vec::new(), None, Some((400, e.to_string()))),
+                Err(e) => return Err(e),
+            }
+        }
     };
     Ok(Read {
         arrival: Arrival {
@@ -143,6 +152,33 @@ fn target_of(uri: &hyper::Uri) -> String {
         None => uri.authority().map_or("/", |a| a.as_str()),
     }
     .to_string()
+}
+
+/// What is wrong with the request's transfer codings, if anything: hyper
+/// decodes `chunked`, the last, and passes the rest by. A coding it does not
+/// undo (`gzip, chunked`) is 501, as RFC 9112 (6.1) asks; `chunked` twice
+/// is 400.
+fn coding_fault(headers: &hyper::HeaderMap) -> Option<(u16, String)> {
+    let codings: Vec<String> = headers
+        .get_all(hyper::header::TRANSFER_ENCODING)
+        .iter()
+        .flat_map(|v| v.as_bytes().split(|b| *b == b','))
+        .map(|c| String::from_utf8_lossy(c.trim_ascii()).to_ascii_lowercase())
+        .filter(|c| !c.is_empty())
+        .collect();
+    let (last, before) = codings.split_last()?;
+    if let Some(other) = codings.iter().find(|c| *c != "chunked") {
+        return Some((
+            501,
+            format!("Transfer-Encoding {other:?} is not supported: only chunked is undone"),
+        ));
+    }
+    (last == "chunked" && !before.is_empty()).then(|| {
+        (
+            400,
+            "Transfer-Encoding names chunked more than once".to_string(),
+        )
+    })
 }
 
 fn too_large(declared: Option<u64>, max: u64) -> String {
@@ -235,6 +271,23 @@ mod tests {
             sender_url(&door(false, &limits), &parts, "/dev/x?a=1"),
             "https://hooks.example/dev/x?a=1"
         );
+    }
+
+    #[test]
+    fn only_chunked_once_is_a_transfer_coding_taken() {
+        let fault = |values: &[&str]| {
+            let mut h = hyper::HeaderMap::new();
+            for v in values {
+                h.append("transfer-encoding", v.parse().unwrap());
+            }
+            coding_fault(&h).map(|(status, _)| status)
+        };
+        assert_eq!(fault(&[]), None);
+        assert_eq!(fault(&["Chunked"]), None);
+        assert_eq!(fault(&["gzip, chunked"]), Some(501));
+        assert_eq!(fault(&["x-custom", "chunked"]), Some(501));
+        assert_eq!(fault(&["chunked, chunked"]), Some(400));
+        assert_eq!(fault(&["chunked", "chunked"]), Some(400));
     }
 
     #[test]
