@@ -104,9 +104,11 @@ pub async fn read(
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     let limits = door.limits;
-    // A body still coded (gzip under chunked) would be recorded and sent on
-    // as if it were the sender's bytes: refused before it is read.
-    let (body, grant, rejected) = match coding_fault(&parts.headers) {
+    // A head RFC 9112 says to refuse, or a body still coded (gzip under
+    // chunked), recorded and sent on as if it were the sender's bytes, is
+    // refused before the body is read.
+    let fault = host_fault(parts.version, &parts.headers).or_else(|| coding_fault(&parts.headers));
+    let (body, grant, rejected) = match fault {
         Some(fault) => (Vec::new(), None, Some(fault)),
         None => {
             let read = match limits.admit(declared) {
@@ -152,6 +154,23 @@ fn target_of(uri: &hyper::Uri) -> String {
         None => uri.authority().map_or("/", |a| a.as_str()),
     }
     .to_string()
+}
+
+/// What is wrong with the request's Host, if anything: RFC 9112 (3.2) has
+/// an HTTP/1.1 request without one, or any with two, refused with 400. Two
+/// leave the sender's URL (which Twilio signs) to whichever one is read.
+fn host_fault(version: hyper::Version, headers: &hyper::HeaderMap) -> Option<(u16, String)> {
+    match headers.get_all(HOST).iter().count() {
+        0 if version == hyper::Version::HTTP_11 => Some((
+            400,
+            "an HTTP/1.1 request names its host: this one has no Host header".into(),
+        )),
+        0 | 1 => None,
+        n => Some((
+            400,
+            format!("{n} Host headers: the host meant is ambiguous"),
+        )),
+    }
 }
 
 /// What is wrong with the request's transfer codings, if anything: hyper
@@ -271,6 +290,19 @@ mod tests {
             sender_url(&door(false, &limits), &parts, "/dev/x?a=1"),
             "https://hooks.example/dev/x?a=1"
         );
+    }
+
+    #[test]
+    fn one_host_is_asked_of_http_1_1_and_never_two() {
+        use hyper::Version;
+        let mut h = hyper::HeaderMap::new();
+        assert!(host_fault(Version::HTTP_11, &h).is_some());
+        assert!(host_fault(Version::HTTP_10, &h).is_none());
+        assert!(host_fault(Version::HTTP_2, &h).is_none());
+        h.append("host", "a".parse().unwrap());
+        assert!(host_fault(Version::HTTP_11, &h).is_none());
+        h.append("host", "b".parse().unwrap());
+        assert!(host_fault(Version::HTTP_10, &h).is_some());
     }
 
     #[test]

@@ -55,7 +55,7 @@ fn listen_and_the_relay_answer_hostile_requests_alike() {
     let (listen, listen_addr) = Server::listen(store.path(), &limits, None);
     let (relay, relay_addr) = Server::relay(&limits);
     let chunked_over = format!("5dc\r\n{}\r\n0\r\n\r\n", "y".repeat(1500));
-    let cases: [(&str, &str, &[u8]); 8] = [
+    let cases: [(&str, &str, &[u8]); 10] = [
         (
             "declared over --max-body",
             "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 1500\r\n\r\n",
@@ -90,6 +90,16 @@ fn listen_and_the_relay_answer_hostile_requests_alike() {
             "a transfer coding left on the body (gzip under chunked)",
             "POST {path} HTTP/1.1\r\nHost: {host}\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
             b"5\r\nhello\r\n0\r\n\r\n",
+        ),
+        (
+            "an HTTP/1.1 request without Host",
+            "POST {path} HTTP/1.1\r\nContent-Length: 5\r\n\r\n",
+            b"hello",
+        ),
+        (
+            "two Host headers",
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nHost: evil.example\r\nContent-Length: 5\r\n\r\n",
+            b"hello",
         ),
         (
             "chunked twice",
