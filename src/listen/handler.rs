@@ -172,7 +172,7 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
             "CONNECT asks for a tunnel; hookcli listen takes deliveries, not proxy requests".into(),
         )),
         // `*` is for OPTIONS alone, `host:port` for CONNECT alone (RFC 9112, 3.2).
-        None if !target.starts_with('/') && !(target == "*" && method == "OPTIONS") => {
+        None if !(target.starts_with('/') || (target == "*" && method == "OPTIONS")) => {
             Some((400, format!("the request target {target:?} is not a path")))
         }
         // Under --enforce a request that cannot be verified is refused too.
