@@ -267,14 +267,18 @@ mod tests {
         }
     }
 
-    #[test]
-    fn only_a_door_that_trusts_it_takes_x_forwarded_proto() {
-        let limits = BodyLimits {
+    fn limits() -> BodyLimits {
+        BodyLimits {
             max: 1,
             timeout: std::time::Duration::from_secs(1),
             budget: crate::conn::Budget::new(1),
             stopping: None,
-        };
+        }
+    }
+
+    #[test]
+    fn only_a_door_that_trusts_it_takes_x_forwarded_proto() {
+        let limits = limits();
         let (parts, ()) = Request::builder()
             .uri("/dev/x?a=1")
             .header("host", "hooks.example")
@@ -324,12 +328,7 @@ mod tests {
 
     #[test]
     fn an_absolute_form_target_s_authority_wins_over_host() {
-        let limits = BodyLimits {
-            max: 1,
-            timeout: std::time::Duration::from_secs(1),
-            budget: crate::conn::Budget::new(1),
-            stopping: None,
-        };
+        let limits = limits();
         let (parts, ()) = Request::builder()
             .uri("http://hooks.example/tw?a=1")
             .header("host", "other.example")
