@@ -29,6 +29,18 @@ fn header_arg(name: &str, value: &[u8]) -> String {
     format!("\"$(printf {})\"", quote(&format))
 }
 
+/// Why no curl command sends `d` again: refused at capture (over
+/// --max-body, cut short), its body was never kept, and a command with an
+/// empty one would send another request. None when one does.
+pub fn refusal(d: &Delivery) -> Option<String> {
+    d.rejected.as_ref().map(|why| {
+        format!(
+            "delivery {} was refused at capture ({why}) and its body was not kept: no curl command sends it again",
+            d.id
+        )
+    })
+}
+
 /// A curl command that sends the same request: the same method, headers
 /// (hop-by-hop ones aside) and body, byte for byte.
 pub fn command(d: &Delivery) -> String {
