@@ -30,6 +30,17 @@ fn options_asterisk_is_answered_by_listen_shown_as_valid_curl_and_not_replayed()
     assert_eq!(doc["request"]["target"], "*");
     assert_eq!(doc["attempts"][0]["kind"], "respond", "{doc}");
 
+    // OPTIONS fits the list's method column: the path stands under PATH.
+    let mut cmd = hookcli();
+    cmd.args(["list", "--store"]).arg(store.path());
+    let listed = run(&mut cmd).stdout();
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(
+        lines[0].find("PATH"),
+        lines[1].find(" * ").map(|i| i + 1),
+        "{listed}"
+    );
+
     let mut cmd = hookcli();
     cmd.args(["show", &id, "--curl", "--store"])
         .arg(store.path());
