@@ -10,6 +10,37 @@ fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
+/// One `-H` argument with the header's bytes exact. A value that is no
+/// UTF-8 (a sender may send any byte past 0x7f) is written with printf's
+/// octal escapes: printed as text, it had U+FFFD in place of those bytes.
+fn header_arg(name: &str, value: &[u8]) -> String {
+    if let Ok(text) = std::str::from_utf8(value) {
+        return quote(&format!("{name}: {text}"));
+    }
+    let mut format = String::new();
+    for &b in [name.as_bytes(), b": ", value].concat().iter() {
+        match b {
+            b'%' => format.push_str("%%"),
+            b'\\' => format.push_str("\\\\"),
+            b' '..=b'~' => format.push(char::from(b)),
+            _ => format.push_str(&format!("\\{b:03o}")),
+        }
+    }
+    format!("\"$(printf {})\"", quote(&format))
+}
+
+/// Why no curl command sends `d` again: refused at capture (over
+/// --max-body, cut short), its body was never kept, and a command with an
+/// empty one would send another request. None when one does.
+pub fn refusal(d: &Delivery) -> Option<String> {
+    d.rejected.as_ref().map(|why| {
+        format!(
+            "delivery {} was refused at capture ({why}) and its body was not kept: no curl command sends it again",
+            d.id
+        )
+    })
+}
+
 /// A curl command that sends the same request: the same method, headers
 /// (hop-by-hop ones aside) and body, byte for byte.
 pub fn command(d: &Delivery) -> String {
@@ -27,12 +58,18 @@ pub fn command(d: &Delivery) -> String {
         },
         quote(&url),
     ];
+    // `*` (OPTIONS *) or `host:port` (CONNECT) is no part of a URL: curl
+    // sends it as the request line's target in place of the URL's path.
+    if !d.target.starts_with('/') {
+        parts.push("--request-target".into());
+        parts.push(quote(&d.target));
+    }
     for (n, v) in d.headers.iter() {
         if is_hop_by_hop(n, None) || n.eq_ignore_ascii_case("expect") {
             continue;
         }
         parts.push("-H".into());
-        parts.push(quote(&format!("{n}: {}", String::from_utf8_lossy(v))));
+        parts.push(header_arg(n, v));
     }
     parts.push("-H".into());
     parts.push(quote("Expect:"));
@@ -81,6 +118,49 @@ mod tests {
             public_url: None,
             rejected: None,
         }
+    }
+
+    #[test]
+    fn a_target_that_is_no_path_is_sent_as_the_request_target() {
+        let mut d = delivery("OPTIONS");
+        d.target = "*".into();
+        assert!(
+            command(&d).starts_with(
+                "curl -sS -X OPTIONS 'http://127.0.0.1:8787/' --request-target '*' -H"
+            ),
+            "{}",
+            command(&d)
+        );
+        d.target = "/hooks".into();
+        assert!(!command(&d).contains("--request-target"));
+    }
+
+    /// The shell's view of `cmd`'s arguments after `curl`: the `n`th one's bytes.
+    fn argument(cmd: &str, n: usize) -> Vec<u8> {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "set -- {}; printf '%s' \"${{{n}}}\"",
+                cmd.trim_start_matches("curl ")
+            ))
+            .output()
+            .expect("sh");
+        out.stdout
+    }
+
+    #[test]
+    fn a_header_value_that_is_no_utf8_reaches_curl_byte_for_byte() {
+        let mut d = delivery("POST");
+        let value = b"caf\xe9\xff 100% \\n 'q' $HOME".to_vec();
+        d.headers = vec![("X-V".to_string(), value.clone())]
+            .into_iter()
+            .collect();
+        let cmd = command(&d);
+        assert_eq!(
+            argument(&cmd, 6),
+            [b"X-V: ".as_slice(), &value].concat(),
+            "{cmd}"
+        );
     }
 
     /// A sender picks the method; a token may hold shell syntax, which

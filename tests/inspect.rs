@@ -865,3 +865,32 @@ fn inspect_exits_on_sigterm_while_a_client_holds_a_half_sent_request() {
         drop(conn);
     }
 }
+
+/// A delivery refused at capture kept no body: neither `show --curl` nor
+/// the page's copy button gives a command (both gave one sending an empty
+/// body, another request than the one that came).
+#[test]
+fn a_delivery_refused_at_capture_has_no_curl_command() {
+    let store = tempfile::tempdir().unwrap();
+    let listen = Listen::start(store.path(), &["--max-body", "1KiB"], &[]);
+    let addr = listen.addr();
+    let head = request_head(
+        "POST",
+        "/big",
+        &[
+            ("Host".into(), addr.to_string().into_bytes()),
+            ("Content-Length".into(), b"5000".to_vec()),
+        ],
+    );
+    let r = raw_request(addr, &head, b"").expect("an answer");
+    assert_eq!(r.status, 413);
+    let id = r.header("x-hookcli-delivery").expect("an id").to_string();
+    let shown = run(hookcli()
+        .args(["show", &id, "--curl", "--store"])
+        .arg(store.path()));
+    shown.assert_error(2, &["refused at capture", "no curl command"]);
+    let inspect = Inspect::start(store.path(), &[], &[]);
+    let curl = inspect.get(&format!("/api/deliveries/{id}/curl"));
+    assert_eq!(curl.status, 400, "{}", text(&curl));
+    assert!(text(&curl).contains("no curl command sends it again"));
+}

@@ -1547,7 +1547,8 @@ fn app_down_is_502_and_the_delivery_is_kept_as_failed() {
 }
 
 /// A CONNECT (a proxy client, a scanner) is refused with 405 and kept: a
-/// 200 told the client its tunnel was open.
+/// 200 told the client its tunnel was open. Its record holds the target it
+/// named (it read `/`) and its head as sent.
 #[test]
 fn a_connect_request_is_refused_with_405_and_kept() {
     let store = tempfile::tempdir().unwrap();
@@ -1562,6 +1563,8 @@ fn a_connect_request_is_refused_with_405_and_kept() {
     let id = r.header("x-hookcli-delivery").expect("id").to_string();
     let doc = show_json(store.path(), &id);
     assert_eq!(doc["attempts"][0]["status"], 405, "{doc}");
+    assert_eq!(doc["request"]["target"], "evil.example:443", "{doc}");
+    assert_eq!(doc["request"]["headers"][0][0], "Host", "{doc}");
 }
 
 /// One delivery forwarded to an app that answers every request with

@@ -11,6 +11,9 @@ pub fn sender_url(
     host: Option<&str>,
     target: &str,
 ) -> String {
+    // A target that is no path (`*` of `OPTIONS *`, `host:port` of
+    // `CONNECT`) addresses the server itself: its root stands for it.
+    let target = if target.starts_with('/') { target } else { "/" };
     match public_base {
         Some(base) => format!("{}{target}", base.trim_end_matches('/')),
         None => format!("{scheme}://{}{target}", host.unwrap_or("localhost")),
@@ -37,5 +40,18 @@ mod tests {
             "https://relay.example.com/dev/x"
         );
         assert_eq!(sender_url(None, "http", None, "/"), "http://localhost/");
+    }
+
+    #[test]
+    fn a_target_that_is_no_path_gives_the_server_s_root() {
+        assert_eq!(sender_url(None, "http", Some("x:1"), "*"), "http://x:1/");
+        assert_eq!(
+            sender_url(None, "http", Some("x:1"), "evil.example:443"),
+            "http://x:1/"
+        );
+        assert_eq!(
+            sender_url(Some("https://hooks.example.com/"), "http", None, "*"),
+            "https://hooks.example.com/"
+        );
     }
 }

@@ -65,7 +65,7 @@ pub fn run(args: ListArgs) -> anyhow::Result<ExitCode> {
             out,
             "{}",
             format!(
-                "{:<8}  {:<19}  {:<6} {:<24} {:<9} {:<32} {:<9} {}",
+                "{:<8}  {:<19}  {:<7} {:<24} {:<9} {:<32} {:<9} {}",
                 "ID", "RECEIVED (UTC)", "METHOD", "PATH", "PROVIDER", "EVENT", "VERDICT", "STATUS"
             )
             .dimmed()
@@ -141,10 +141,11 @@ fn human(r: &Summary) -> String {
         st.red()
     };
     format!(
-        "{:<8}  {:<19}  {:<6} {:<24} {:<9} {:<32} {verdict} {st}",
+        "{:<8}  {:<19}  {:<7} {:<24} {:<9} {:<32} {verdict} {st}",
         one_line(short_id(&r.id)).bold(),
         &time[..19].replace('T', " "),
-        one_line(&r.method),
+        // OPTIONS and CONNECT fit; a longer token (any is a method) is cut.
+        cut(&r.method, 7),
         cut(&r.target, 24),
         one_line(r.provider.as_deref().unwrap_or("-")),
         cut(r.event_type.as_deref().unwrap_or("-"), 32),

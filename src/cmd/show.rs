@@ -24,6 +24,9 @@ pub fn run(args: ShowArgs) -> anyhow::Result<ExitCode> {
             writeln!(out, "{}: {}", one_line(n), one_line_bytes(v))?;
         }
     } else if args.curl {
+        if let Some(why) = crate::curl::refusal(&d) {
+            return Err(super::usage(why));
+        }
         writeln!(out, "{}", crate::curl::command(&d))?;
     } else {
         human(&mut out, &d, &attempts)?;

@@ -64,7 +64,7 @@ impl BodyLimits {
         let reading = async {
             let mut body = body;
             while let Some(frame) = body.frame().await {
-                let frame = frame.map_err(|e| BodyError::Broken(e.to_string()))?;
+                let frame = frame.map_err(|e| BodyError::Broken(broken(&e, bytes.len())))?;
                 let Ok(data) = frame.into_data() else {
                     continue; // trailers
                 };
@@ -102,6 +102,21 @@ impl BodyLimits {
         }
     }
 }
+
+/// Why a body broke off, in words that say what happened: hyper's own name
+/// the kind alone (`error reading a body from connection`).
+fn broken(e: &hyper::Error, got: usize) -> String {
+    let cause = std::error::Error::source(e);
+    let closed = cause
+        .and_then(|c| c.downcast_ref::<std::io::Error>())
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::UnexpectedEof);
+    match cause {
+        _ if closed => format!("the connection closed after {got} bytes of it"),
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
+    }
+}
+
 /// A body's bytes as its frames arrive. A body in one frame (the usual
 /// webhook) stays hyper's own buffer, not copied; a second frame starts one
 /// buffer for the whole body, sized for the declared length.
@@ -142,7 +157,6 @@ impl Gather {
         self.more.map_or(self.one, BytesMut::freeze)
     }
 }
-
 
 #[cfg(test)]
 mod tests {

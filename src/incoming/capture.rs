@@ -97,14 +97,15 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for CaptureIo<T> {
 }
 
 /// The headers of a captured head, in order and original case, if the head
-/// is the one hyper parsed: same method, target and the same header lines.
+/// is the one hyper parsed: same method, target (in whichever form it was
+/// sent: origin, absolute, authority or asterisk) and the same header lines.
 /// hyper drops some Content-Length lines (one that Transfer-Encoding
 /// overrides, a repeat of the same length); those stay, as sent. Anything
 /// else (HTTP/2, a head capture could not follow) falls back to hyper's view.
 pub fn original_headers(
     head: &[u8],
     method: &str,
-    target: &str,
+    target: &http::Uri,
     parsed: &http::HeaderMap,
 ) -> Option<Headers> {
     let mut slots = [httparse::EMPTY_HEADER; 256];
@@ -113,7 +114,11 @@ pub fn original_headers(
         Ok(httparse::Status::Complete(_)) => {}
         _ => return None,
     }
-    if req.method != Some(method) || req.path != Some(target) {
+    let same_target = req
+        .path
+        .and_then(|p| p.parse::<http::Uri>().ok())
+        .is_some_and(|sent| sent == *target);
+    if req.method != Some(method) || !same_target {
         return None;
     }
     // Each line sent must match one of hyper's, and every one of hyper's be matched.
@@ -153,6 +158,10 @@ pub fn original_headers(
 mod tests {
     use super::*;
 
+    fn uri(s: &str) -> http::Uri {
+        s.parse().unwrap()
+    }
+
     #[test]
     fn captures_each_head_split_across_reads_in_order() {
         let c = HeadCapture::new();
@@ -174,12 +183,12 @@ mod tests {
         let head = b"POST /h HTTP/1.1\r\nContent-Length: 9\r\nTransfer-Encoding: chunked\r\n\r\n";
         let mut map = http::HeaderMap::new();
         map.append("transfer-encoding", "chunked".parse().unwrap());
-        let h = original_headers(head, "POST", "/h", &map).unwrap();
+        let h = original_headers(head, "POST", &uri("/h"), &map).unwrap();
         let names: Vec<&str> = h.iter().map(|(n, _)| n).collect();
         assert_eq!(names, ["Content-Length", "Transfer-Encoding"]);
         // Without Transfer-Encoding, a Content-Length hyper did not keep is a mismatch.
         let head = b"POST /h HTTP/1.1\r\nContent-Length: 9\r\n\r\n";
-        assert!(original_headers(head, "POST", "/h", &http::HeaderMap::new()).is_none());
+        assert!(original_headers(head, "POST", &uri("/h"), &http::HeaderMap::new()).is_none());
     }
 
     #[test]
@@ -189,11 +198,11 @@ mod tests {
         map.append("x-b", "2".parse().unwrap());
         map.append("x-b", "3".parse().unwrap());
         map.append("stripe-signature", "t=1".parse().unwrap());
-        let h = original_headers(head, "POST", "/h?q=1", &map).unwrap();
+        let h = original_headers(head, "POST", &uri("/h?q=1"), &map).unwrap();
         let names: Vec<&str> = h.iter().map(|(n, _)| n).collect();
         assert_eq!(names, ["X-B", "Stripe-Signature", "X-B"]);
-        assert!(original_headers(head, "POST", "/other", &map).is_none());
+        assert!(original_headers(head, "POST", &uri("/other"), &map).is_none());
         map.append("x-c", "4".parse().unwrap());
-        assert!(original_headers(head, "POST", "/h?q=1", &map).is_none());
+        assert!(original_headers(head, "POST", &uri("/h?q=1"), &map).is_none());
     }
 }

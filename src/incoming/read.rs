@@ -87,13 +87,9 @@ pub async fn read(
     let received_at = crate::store::now_ms();
     let (parts, body) = req.into_parts();
     let method = parts.method.as_str().to_string();
-    let target = parts
-        .uri
-        .path_and_query()
-        .map_or("/", |pq| pq.as_str())
-        .to_string();
+    let target = target_of(&parts.uri);
     let headers = head
-        .and_then(|head| original_headers(&head, &method, &target, &parts.headers))
+        .and_then(|head| original_headers(&head, &method, &parts.uri, &parts.headers))
         .unwrap_or_else(|| {
             parts
                 .headers
@@ -108,15 +104,26 @@ pub async fn read(
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     let limits = door.limits;
-    let read = match limits.admit(declared) {
-        Ok(grant) => limits.read(body, grant).await,
-        Err(e) => Err(e),
-    };
-    let (body, grant, rejected) = match read {
-        Ok(b) => (b.bytes, Some(b.grant), None),
-        Err(BodyError::TooLarge(max)) => (Bytes::new(), None, Some((413, too_large(declared, max)))),
-        Err(e @ BodyError::Broken(_)) => (Bytes::new(), None, Some((400, e.to_string()))),
-        Err(e) => return Err(e),
+    // A head RFC 9112 says to refuse, or a body still coded (gzip under
+    // chunked), recorded and sent on as if it were the sender's bytes, is
+    // refused before the body is read.
+    let fault = host_fault(parts.version, &parts.headers).or_else(|| coding_fault(&parts.headers));
+    let (body, grant, rejected) = match fault {
+        Some(fault) => (Bytes::new(), None, Some(fault)),
+        None => {
+            let read = match limits.admit(declared) {
+                Ok(grant) => limits.read(body, grant).await,
+                Err(e) => Err(e),
+            };
+            match read {
+                Ok(b) => (b.bytes, Some(b.grant), None),
+                Err(BodyError::TooLarge(max)) => {
+                    (Bytes::new(), None, Some((413, too_large(declared, max))))
+                }
+                Err(e @ BodyError::Broken(_)) => (Bytes::new(), None, Some((400, e.to_string()))),
+                Err(e) => return Err(e),
+            }
+        }
     };
     Ok(Read {
         arrival: Arrival {
@@ -137,6 +144,61 @@ pub async fn read(
     })
 }
 
+/// The request-target as recorded: path and query (an absolute-form
+/// target's too, whose authority the Host header repeats), else what the
+/// client sent: `*` (asterisk-form, `OPTIONS *`) or `host:port`
+/// (authority-form, `CONNECT`), which have no path to stand for them.
+fn target_of(uri: &hyper::Uri) -> String {
+    match uri.path_and_query() {
+        Some(pq) => pq.as_str(),
+        None => uri.authority().map_or("/", |a| a.as_str()),
+    }
+    .to_string()
+}
+
+/// What is wrong with the request's Host, if anything: RFC 9112 (3.2) has
+/// an HTTP/1.1 request without one, or any with two, refused with 400. Two
+/// leave the sender's URL (which Twilio signs) to whichever one is read.
+fn host_fault(version: hyper::Version, headers: &hyper::HeaderMap) -> Option<(u16, String)> {
+    match headers.get_all(HOST).iter().count() {
+        0 if version == hyper::Version::HTTP_11 => Some((
+            400,
+            "an HTTP/1.1 request names its host: this one has no Host header".into(),
+        )),
+        0 | 1 => None,
+        n => Some((
+            400,
+            format!("{n} Host headers: the host meant is ambiguous"),
+        )),
+    }
+}
+
+/// What is wrong with the request's transfer codings, if anything: hyper
+/// decodes `chunked`, the last, and passes the rest by. A coding it does not
+/// undo (`gzip, chunked`) is 501, as RFC 9112 (6.1) asks; `chunked` twice
+/// is 400.
+fn coding_fault(headers: &hyper::HeaderMap) -> Option<(u16, String)> {
+    let codings: Vec<String> = headers
+        .get_all(hyper::header::TRANSFER_ENCODING)
+        .iter()
+        .flat_map(|v| v.as_bytes().split(|b| *b == b','))
+        .map(|c| String::from_utf8_lossy(c.trim_ascii()).to_ascii_lowercase())
+        .filter(|c| !c.is_empty())
+        .collect();
+    if let Some(other) = codings.iter().find(|c| *c != "chunked") {
+        return Some((
+            501,
+            format!("Transfer-Encoding {other:?} is not supported: only chunked is undone"),
+        ));
+    }
+    (codings.len() > 1).then(|| {
+        (
+            400,
+            "Transfer-Encoding names chunked more than once".to_string(),
+        )
+    })
+}
+
 fn too_large(declared: Option<u64>, max: u64) -> String {
     match declared {
         Some(n) => format!("body of {n} bytes is over --max-body {max}"),
@@ -144,10 +206,15 @@ fn too_large(declared: Option<u64>, max: u64) -> String {
     }
 }
 
-/// The URL the sender used, from the Host header (HTTP/2's `:authority`).
+/// The URL the sender used, from the Host header, or the target's own
+/// authority when it has one (an absolute-form target, HTTP/2's
+/// `:authority`), which RFC 9112 (3.2.2) says wins over Host.
 fn sender_url(door: &Door<'_>, parts: &Parts, target: &str) -> String {
     let header = |name| parts.headers.get(name).and_then(|h| h.to_str().ok());
-    let host = header(HOST.as_str()).or_else(|| parts.uri.authority().map(|a| a.as_str()));
+    let authority = parts.uri.scheme().and(parts.uri.authority());
+    let host = authority
+        .map(|a| a.as_str())
+        .or_else(|| header(HOST.as_str()));
     let scheme = match door.forwarded_proto {
         true => header("x-forwarded-proto").unwrap_or(door.scheme),
         false => door.scheme,
@@ -199,14 +266,18 @@ mod tests {
         }
     }
 
-    #[test]
-    fn only_a_door_that_trusts_it_takes_x_forwarded_proto() {
-        let limits = BodyLimits {
+    fn limits() -> BodyLimits {
+        BodyLimits {
             max: 1,
             timeout: std::time::Duration::from_secs(1),
             budget: crate::conn::Budget::new(1),
             stopping: None,
-        };
+        }
+    }
+
+    #[test]
+    fn only_a_door_that_trusts_it_takes_x_forwarded_proto() {
+        let limits = limits();
         let (parts, ()) = Request::builder()
             .uri("/dev/x?a=1")
             .header("host", "hooks.example")
@@ -221,6 +292,52 @@ mod tests {
         assert_eq!(
             sender_url(&door(false, &limits), &parts, "/dev/x?a=1"),
             "https://hooks.example/dev/x?a=1"
+        );
+    }
+
+    #[test]
+    fn one_host_is_asked_of_http_1_1_and_never_two() {
+        use hyper::Version;
+        let mut h = hyper::HeaderMap::new();
+        assert!(host_fault(Version::HTTP_11, &h).is_some());
+        assert!(host_fault(Version::HTTP_10, &h).is_none());
+        assert!(host_fault(Version::HTTP_2, &h).is_none());
+        h.append("host", "a".parse().unwrap());
+        assert!(host_fault(Version::HTTP_11, &h).is_none());
+        h.append("host", "b".parse().unwrap());
+        assert!(host_fault(Version::HTTP_10, &h).is_some());
+    }
+
+    #[test]
+    fn only_chunked_once_is_a_transfer_coding_taken() {
+        let fault = |values: &[&str]| {
+            let mut h = hyper::HeaderMap::new();
+            for v in values {
+                h.append("transfer-encoding", v.parse().unwrap());
+            }
+            coding_fault(&h).map(|(status, _)| status)
+        };
+        assert_eq!(fault(&[]), None);
+        assert_eq!(fault(&["Chunked"]), None);
+        assert_eq!(fault(&["gzip, chunked"]), Some(501));
+        assert_eq!(fault(&["x-custom", "chunked"]), Some(501));
+        assert_eq!(fault(&["chunked, chunked"]), Some(400));
+        assert_eq!(fault(&["chunked", "chunked"]), Some(400));
+    }
+
+    #[test]
+    fn an_absolute_form_target_s_authority_wins_over_host() {
+        let limits = limits();
+        let (parts, ()) = Request::builder()
+            .uri("http://hooks.example/tw?a=1")
+            .header("host", "other.example")
+            .body(())
+            .unwrap()
+            .into_parts();
+        assert_eq!(target_of(&parts.uri), "/tw?a=1");
+        assert_eq!(
+            sender_url(&door(false, &limits), &parts, "/tw?a=1"),
+            "https://hooks.example/tw?a=1"
         );
     }
 
@@ -247,6 +364,9 @@ mod tests {
         );
         assert!(over.body.is_empty());
         let fits = arrival(b"1234").within(4);
-        assert_eq!((fits.rejected, fits.body), (None, bytes::Bytes::from_static(b"1234")));
+        assert_eq!(
+            (fits.rejected, fits.body),
+            (None, bytes::Bytes::from_static(b"1234"))
+        );
     }
 }

@@ -153,7 +153,10 @@ pub async fn delivery(state: Arc<State>, key: String, shape: Shape) -> Result<An
             let (d, attempts) = find(store, conn, &key)?;
             Ok(match shape {
                 Shape::Detail => json_answer(view::detail(&d, &attempts)),
-                Shape::Curl => Answer::Text(crate::curl::command(&d)),
+                Shape::Curl => match crate::curl::refusal(&d) {
+                    Some(why) => return Err(ApiError::new(400, why)),
+                    None => Answer::Text(crate::curl::command(&d)),
+                },
                 Shape::Document => Answer::Json(portable::document(&d, &attempts)),
             })
         })

@@ -171,6 +171,10 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
             405,
             "CONNECT asks for a tunnel; hookcli listen takes deliveries, not proxy requests".into(),
         )),
+        // `*` is for OPTIONS alone, `host:port` for CONNECT alone (RFC 9112, 3.2).
+        None if !(target.starts_with('/') || (target == "*" && method == "OPTIONS")) => {
+            Some((400, format!("the request target {target:?} is not a path")))
+        }
         // Under --enforce a request that cannot be verified is refused too.
         None if cfg
             .enforce
@@ -195,7 +199,10 @@ pub async fn process(shared: &Shared, a: Arrival) -> Reply {
     if let (Some(hint), Some(e)) = (hint, delivery.verdict.explanation.as_mut()) {
         e.push_str(&hint);
     }
-    let mut forward_to = if refusal.is_none() {
+    // `OPTIONS *` asks about the server itself, and the server the sender
+    // reached is listen: it is answered here. An app lives under a path of
+    // its base URL, where `*` names nothing (it was sent `OPTIONS /app/*`).
+    let mut forward_to = if refusal.is_none() && target.starts_with('/') {
         pick(
             &cfg.routes,
             cfg.forward_to.as_deref(),

@@ -281,12 +281,16 @@ async fn serve<IO>(
             Ok::<_, std::convert::Infallible>(handle(state, capture, req, peer, scheme, held).await)
         })
     });
-    let _ = hyper::server::conn::http1::Builder::new()
+    // HTTP/1.1, or HTTP/2 with prior knowledge (h2c), as listen takes it:
+    // an HTTP/1-only server closed on the HTTP/2 preface without a word.
+    // The gate bounds both from accept; hyper's timer is HTTP/1's alone.
+    let mut builder =
+        hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+    builder
+        .http1()
         .timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(header_timeout)
-        .serve_connection(io, service)
-        .with_upgrades()
-        .await;
+        .header_read_timeout(header_timeout);
+    let _ = builder.serve_connection_with_upgrades(io, service).await;
 }
 
 async fn handle(

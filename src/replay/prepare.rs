@@ -58,6 +58,12 @@ pub enum ReplayError {
     /// A recorded path whose dot segments climb out of the URL given.
     #[error("its path {target} would leave {base}, the URL it is sent under")]
     LeavesBase { target: String, base: String },
+    /// `OPTIONS *`: its target names the server it reached, no path to
+    /// join to a URL (replayed, it would ask the app about `/app/*`).
+    #[error(
+        "delivery {0} was sent to {1:?}, which is no path: it asked the server it reached about itself, and there is nothing to replay it to"
+    )]
+    NotAPath(String, String),
     #[error("delivery {0} was refused at capture ({1}) and its body was not kept")]
     Rejected(String, String),
     #[error("an edited body must be signed again: pass --resign with --secret-env VAR")]
@@ -95,6 +101,9 @@ pub fn prepare(
 ) -> Result<Prepared, ReplayError> {
     if let Some(why) = &d.rejected {
         return Err(ReplayError::Rejected(d.id.clone(), why.clone()));
+    }
+    if !d.target.starts_with('/') {
+        return Err(ReplayError::NotAPath(d.id.clone(), d.target.clone()));
     }
     let edits = plan.edits;
     let url = match (&edits.to, forwarded_to) {

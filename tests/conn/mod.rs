@@ -7,6 +7,7 @@
 mod capture;
 mod limits;
 mod one_way_in;
+mod targets;
 mod timeouts;
 
 use std::io::{Read, Write};
