@@ -865,3 +865,58 @@ fn inspect_exits_on_sigterm_while_a_client_holds_a_half_sent_request() {
         drop(conn);
     }
 }
+
+/// `--open` where the desktop's opener finds no browser (`xdg-open` starts,
+/// then exits 3): the failure is said, not swallowed, and the page still serves.
+#[cfg(target_os = "linux")]
+#[test]
+fn open_says_so_when_no_browser_opened() {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = tempdir();
+    let opener = bin.path().join("xdg-open");
+    std::fs::write(
+        &opener,
+        "#!/bin/sh\nprintf '%s' \"$1\" > \"$0.url\"\nexit 3\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let store = tempdir();
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hookcli"))
+        .env_remove("HOOKCLI_STORE")
+        .env("HOOKCLI_CONFIG", "")
+        .env("PATH", path)
+        .args(["inspect", "--port", "0", "--open", "--store"])
+        .arg(store.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start hookcli inspect");
+    let err = child.stderr.take().expect("stderr");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(err).lines() {
+            let Ok(line) = line else { break };
+            let _ = tx.send(line);
+        }
+    });
+    let warning = rx.recv_timeout(Duration::from_secs(20));
+    let _ = child.kill();
+    let _ = child.wait();
+    let warning = warning.expect("inspect --open said nothing when the opener failed");
+    assert!(
+        warning.starts_with("hookcli: warning: could not open a browser (xdg-open exit status: 3)")
+            && warning.ends_with("open the URL above"),
+        "{warning}"
+    );
+    let opened = std::fs::read_to_string(bin.path().join("xdg-open.url")).unwrap();
+    assert!(
+        opened.contains("/?token="),
+        "the opener got the page's URL: {opened}"
+    );
+}
