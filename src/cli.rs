@@ -88,7 +88,7 @@ pub enum Command {
     Providers(ProvidersArgs),
     /// Print a shell completion script.
     #[command(
-        after_help = "Examples:\n  hookcli completions bash > ~/.local/share/bash-completion/completions/hookcli\n  hookcli completions zsh > ~/.zfunc/_hookcli\n  hookcli completions fish > ~/.config/fish/completions/hookcli.fish"
+        after_help = "Examples:\n  mkdir -p ~/.local/share/bash-completion/completions && hookcli completions bash > ~/.local/share/bash-completion/completions/hookcli\n  mkdir -p ~/.zfunc && hookcli completions zsh > ~/.zfunc/_hookcli   # then in ~/.zshrc: fpath+=~/.zfunc; autoload -Uz compinit; compinit\n  mkdir -p ~/.config/fish/completions && hookcli completions fish > ~/.config/fish/completions/hookcli.fish\n\nA new shell picks the script up."
     )]
     Completions(CompletionsArgs),
     /// Show the settings in force and where each comes from (flags aside).
@@ -104,7 +104,7 @@ pub enum Command {
 const LISTEN_EXAMPLES: &str = "\
 Examples:
   hookcli listen --url http://localhost:3000/webhooks --provider stripe --secret-env STRIPE_WEBHOOK_SECRET
-  hookcli listen --route stripe:invoice.*=http://localhost:3000/billing --route github=http://localhost:4000/gh
+  hookcli listen --route 'stripe:invoice.*=http://localhost:3000/billing' --route github=http://localhost:4000/gh
   hookcli listen --port 0 --json --respond 204
   hookcli listen --secret-env stripe=STRIPE_WEBHOOK_SECRET --secret-env github=GH_SECRET --enforce=strict
 
@@ -157,7 +157,8 @@ Exit status: 0 valid, 1 invalid, 2 usage (no secret, unknown or ambiguous id), 3
 
 const RELAY_EXAMPLES: &str = "\
 Examples:
-  HOOKCLI_RELAY_TOKEN=$(openssl rand -hex 32) hookcli relay --bind 0.0.0.0:443 --tls-cert cert.pem --tls-key key.pem --buffer /var/lib/hookcli
+  export HOOKCLI_RELAY_TOKEN=$(openssl rand -hex 32)   # the relay and every listen --relay share it
+  hookcli relay --bind 0.0.0.0:443 --tls-cert cert.pem --tls-key key.pem --buffer /var/lib/hookcli
   hookcli listen --relay https://relay.example.com --channel dev --token-env HOOKCLI_RELAY_TOKEN --url http://localhost:3000/webhooks
   hookcli relay --database-url postgres://relay:PASSWORD@db/hookcli --buffer --bind 0.0.0.0:8788
 
@@ -222,7 +223,7 @@ Examples:
   hookcli send --provider stripe --event invoice.paid --base my-invoice.json --set data.object.amount_paid=4200
   hookcli send --provider slack --tamper stale-timestamp --expect-status 401 --url http://localhost:3000/slack
   hookcli send --provider shopify --data @order.json --print
-  hookcli send --from fixtures/recorded/ --resign --secret-env STRIPE_WEBHOOK_SECRET --url http://localhost:3000/webhooks
+  hookcli send --from tests/webhooks/ --resign --secret-env STRIPE_WEBHOOK_SECRET --url http://localhost:3000/webhooks
 
 Exit status: 0 the receiver answered 2xx (or --expect-status); 1 it answered something else;
 2 usage error (unknown provider or event, no secret, bad --set); 3 runtime error (network, file).";
