@@ -203,7 +203,9 @@ fn readme_delivery_timeouts_are_the_ones_check_uses() {
 }
 
 /// The `Examples:` under every `--help` are a newcomer's second README:
-/// each `hookcli …` line there parses too.
+/// each `hookcli …` command there parses too, and each of its lines fits an
+/// 80-column terminal, where clap would otherwise wrap it mid-command and a
+/// copied line would lose its flags' values (a long one continues with `\`).
 #[test]
 fn every_help_example_parses() {
     use clap::CommandFactory;
@@ -219,8 +221,21 @@ fn every_help_example_parses() {
     helps(&Cli::command(), &mut texts);
     let mut seen = 0;
     let mut broken = Vec::new();
+    let mut pending = String::new();
     for line in texts.iter().flat_map(|t| t.lines()) {
-        let ws = words(line.trim());
+        if line.trim_start().starts_with("hookcli") || !pending.is_empty() {
+            assert!(
+                line.len() <= 80,
+                "a --help example wider than 80 columns: {line}"
+            );
+        }
+        if let Some(start) = line.trim().strip_suffix('\\') {
+            pending.push_str(start);
+            continue;
+        }
+        let full = format!("{pending}{}", line.trim());
+        pending.clear();
+        let ws = words(&full);
         if ws.first().map(String::as_str) != Some("hookcli") {
             continue;
         }
