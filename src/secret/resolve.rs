@@ -370,6 +370,17 @@ impl Secrets {
             || self.defaults.contains_key(provider)
     }
 
+    /// Where the plain secret came from and the one provider it is for,
+    /// when that is another than `provider`: `--secret-env
+    /// STRIPE_WEBHOOK_SECRET` re-signing a GitHub delivery says why GitHub
+    /// got none.
+    pub fn plain_elsewhere(&self, provider: &str) -> Option<(&Origin, &str)> {
+        match self.plain_flag.as_ref().or(self.plain_file.as_ref()) {
+            Some((f, Scope::One(owner))) if owner != provider => Some((&f.origin, owner)),
+            _ => None,
+        }
+    }
+
     /// What would have given `provider` a secret: the variable hookcli.toml
     /// names for it (not set), else its conventional variable; `None` for
     /// a provider that has none (Zapier).
