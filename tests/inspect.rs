@@ -897,22 +897,19 @@ fn open_says_so_when_no_browser_opened() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start hookcli inspect");
-    let err = child.stderr.take().expect("stderr");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(err).lines() {
-            let Ok(line) = line else { break };
-            let _ = tx.send(line);
-        }
-    });
-    let warning = rx.recv_timeout(Duration::from_secs(20));
+    let seen = crate::common::collect(&mut child);
+    let stderr = || String::from_utf8_lossy(&seen.stderr.lock().unwrap()).into_owned();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !stderr().contains('\n') && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let _ = child.kill();
     let _ = child.wait();
-    let warning = warning.expect("inspect --open said nothing when the opener failed");
+    let warning = stderr();
     assert!(
         warning.starts_with("hookcli: warning: could not open a browser (xdg-open exit status: 3)")
-            && warning.ends_with("open the URL above"),
-        "{warning}"
+            && warning.trim_end().ends_with("open the URL above"),
+        "inspect --open said nothing, or not this, when the opener failed: {warning:?}"
     );
     let opened = std::fs::read_to_string(bin.path().join("xdg-open.url")).unwrap();
     assert!(
