@@ -1672,9 +1672,9 @@ fn unknown_ids_and_no_selection_are_usage_errors() {
     let out = hk(&["replay", "--to", &receiver.url(), "--store", st]);
     out.assert_error(2, &["--failed", "--all"]);
 
-    // Never forwarded and no --to: nowhere to send it.
+    // Never forwarded and no --url: nowhere to send it.
     let out = hk(&["replay", &ids["github"], "--store", st]);
-    out.assert_error(2, &["--to"]);
+    out.assert_error(2, &["pass --url URL"]);
 
     assert!(!wait_for(Duration::from_millis(200), || receiver
         .hit_count()
