@@ -315,6 +315,26 @@ fn no_secret_errors_name_the_variable_that_would_have_worked() {
         ),
         "{out}"
     );
+    // verify takes it for the delivery's provider, as --provider would, and
+    // names the likelier cause of the mismatch first.
+    let mut cmd = hookcli();
+    cmd.env("STRIPE_WEBHOOK_SECRET", token("whsec_"))
+        .args([
+            "verify",
+            "last",
+            "--secret-env",
+            "STRIPE_WEBHOOK_SECRET",
+            "--store",
+        ])
+        .arg(store.path());
+    let out = run(&mut cmd);
+    out.assert_code(1);
+    assert!(
+        out.stdout().contains(
+            "  - --secret-env STRIPE_WEBHOOK_SECRET is stripe's variable, and this is a shopify delivery: for shopify, --secret-env SHOPIFY_API_SECRET"
+        ),
+        "{out}"
+    );
 }
 
 #[test]
