@@ -15,10 +15,12 @@ const ABOUT: &str =
 
 const EXAMPLES: &str = "\
 Examples:
-  hookcli listen --url http://localhost:3000/webhooks --secret-env STRIPE_WEBHOOK_SECRET
+  hookcli listen --url http://localhost:3000/webhooks \\
+      --secret-env STRIPE_WEBHOOK_SECRET
   hookcli send --provider stripe --secret-env STRIPE_WEBHOOK_SECRET
   hookcli list --failed && hookcli replay --failed
-  hookcli check --provider github --url http://localhost:3000/gh --secret-env GH_SECRET
+  hookcli check --provider github --url http://localhost:3000/gh \\
+      --secret-env GH_SECRET
 
 Exit status: 0 success; 1 the thing checked is wrong; 2 usage; 3 runtime error.";
 
@@ -88,7 +90,7 @@ pub enum Command {
     Providers(ProvidersArgs),
     /// Print a shell completion script.
     #[command(
-        after_help = "Examples:\n  hookcli completions bash > ~/.local/share/bash-completion/completions/hookcli\n  hookcli completions zsh > ~/.zfunc/_hookcli\n  hookcli completions fish > ~/.config/fish/completions/hookcli.fish"
+        after_help = COMPLETIONS_EXAMPLES
     )]
     Completions(CompletionsArgs),
     /// Show the settings in force and where each comes from (flags aside).
@@ -101,12 +103,27 @@ pub enum Command {
     Man,
 }
 
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  mkdir -p ~/.local/share/bash-completion/completions
+  hookcli completions bash > ~/.local/share/bash-completion/completions/hookcli
+  mkdir -p ~/.zfunc
+  hookcli completions zsh > ~/.zfunc/_hookcli
+  mkdir -p ~/.config/fish/completions
+  hookcli completions fish > ~/.config/fish/completions/hookcli.fish
+
+A new shell picks the script up (bash needs the bash-completion package; zsh,
+`fpath+=~/.zfunc` before `compinit` in ~/.zshrc).";
+
 const LISTEN_EXAMPLES: &str = "\
 Examples:
-  hookcli listen --url http://localhost:3000/webhooks --provider stripe --secret-env STRIPE_WEBHOOK_SECRET
-  hookcli listen --route stripe:invoice.*=http://localhost:3000/billing --route github=http://localhost:4000/gh
+  hookcli listen --url http://localhost:3000/webhooks --provider stripe \\
+      --secret-env STRIPE_WEBHOOK_SECRET
+  hookcli listen --route 'stripe:invoice.*=http://localhost:3000/billing' \\
+      --route github=http://localhost:4000/gh
   hookcli listen --port 0 --json --respond 204
-  hookcli listen --secret-env stripe=STRIPE_WEBHOOK_SECRET --secret-env github=GH_SECRET --enforce=strict
+  hookcli listen --secret-env stripe=STRIPE_WEBHOOK_SECRET \\
+      --secret-env github=GH_SECRET --enforce=strict
 
 Every request under --path is recorded in the store before it is answered.
 Without --url it is answered with --respond and a JSON body naming its id;
@@ -157,9 +174,13 @@ Exit status: 0 valid, 1 invalid, 2 usage (no secret, unknown or ambiguous id), 3
 
 const RELAY_EXAMPLES: &str = "\
 Examples:
-  HOOKCLI_RELAY_TOKEN=$(openssl rand -hex 32) hookcli relay --bind 0.0.0.0:443 --tls-cert cert.pem --tls-key key.pem --buffer /var/lib/hookcli
-  hookcli listen --relay https://relay.example.com --channel dev --token-env HOOKCLI_RELAY_TOKEN --url http://localhost:3000/webhooks
-  hookcli relay --database-url postgres://relay:PASSWORD@db/hookcli --buffer --bind 0.0.0.0:8788
+  export HOOKCLI_RELAY_TOKEN=$(openssl rand -hex 32)   # give listen the same
+  hookcli relay --bind 0.0.0.0:443 --tls-cert cert.pem --tls-key key.pem \\
+      --buffer /var/lib/hookcli
+  hookcli listen --relay https://relay.example.com --channel dev \\
+      --token-env HOOKCLI_RELAY_TOKEN --url http://localhost:3000/webhooks
+  hookcli relay --database-url postgres://relay:PASSWORD@db/hookcli --buffer \\
+      --bind 0.0.0.0:8788
 
 Providers deliver to https://relay.example.com/<channel>/<path>. The client of that channel
 (the newest one takes over) gets each delivery over its one connection and the provider
@@ -170,14 +191,22 @@ A token per developer, each for its own channels: `hookcli relay token --help`."
 
 const CHECK_EXAMPLES: &str = "\
 Examples:
-  hookcli check --provider stripe --url http://localhost:3000/webhooks --secret-env STRIPE_WEBHOOK_SECRET
-  hookcli check --provider github --url http://localhost:3000/gh --secret-env GH_SECRET --format junit --output check.xml
-  hookcli check --provider slack --url http://localhost:3000/slack --secret-env SLACK_SIGNING_SECRET --case valid --case stale-timestamp
-  hookcli check --provider stripe --url https://staging.example.com/webhooks --secret-env STRIPE_WEBHOOK_SECRET --concurrency 4
-  hookcli check --provider twilio --url http://localhost:3000/sms --public-url https://abc.ngrok.app/sms --mode json
-  hookcli check --provider twilio --url http://localhost:3000/sms --secret-env TWILIO_SHARED_KEY --mode hmac-sha256
-  hookcli check --from last --url http://localhost:3000/webhooks --secret-env STRIPE_WEBHOOK_SECRET
-  hookcli check --from tests/webhooks/ --url http://localhost:3000/webhooks --secret-env STRIPE_WEBHOOK_SECRET
+  hookcli check --provider stripe --url http://localhost:3000/webhooks \\
+      --secret-env STRIPE_WEBHOOK_SECRET
+  hookcli check --provider github --url http://localhost:3000/gh \\
+      --secret-env GH_SECRET --format junit --output check.xml
+  hookcli check --provider slack --url http://localhost:3000/slack \\
+      --secret-env SLACK_SIGNING_SECRET --case valid --case stale-timestamp
+  hookcli check --provider stripe --url https://staging.example.com/webhooks \\
+      --secret-env STRIPE_WEBHOOK_SECRET --concurrency 4
+  hookcli check --provider twilio --url http://localhost:3000/sms \\
+      --public-url https://abc.ngrok.app/sms --mode json
+  hookcli check --provider twilio --url http://localhost:3000/sms \\
+      --secret-env TWILIO_SHARED_KEY --mode hmac-sha256
+  hookcli check --from last --url http://localhost:3000/webhooks \\
+      --secret-env STRIPE_WEBHOOK_SECRET
+  hookcli check --from tests/webhooks/ --url http://localhost:3000/webhooks \\
+      --secret-env STRIPE_WEBHOOK_SECRET
 
 Cases: handshake, valid, valid-noncanonical, url-query, secret-rotation, duplicate,
 bad-signature, malformed-signature, truncated-signature, missing-signature, body-modified,
@@ -192,9 +221,11 @@ Exit status: 0 nothing failed; 1 a case failed (with --strict, also one that war
 const REPLAY_EXAMPLES: &str = "\
 Examples:
   hookcli replay last
-  hookcli replay 4fg8x2ab --url http://localhost:3000/webhooks --resign --secret-env STRIPE_WEBHOOK_SECRET
+  hookcli replay 4fg8x2ab --url http://localhost:3000/webhooks --resign \\
+      --secret-env STRIPE_WEBHOOK_SECRET
   hookcli replay --failed --since 1d --concurrency 8
-  hookcli replay last --set data.object.amount=5000 --resign --secret-env STRIPE_WEBHOOK_SECRET
+  hookcli replay last --set data.object.amount=5000 --resign \\
+      --secret-env STRIPE_WEBHOOK_SECRET
   hookcli replay --all --provider github --dry-run
 
 Exit status: 0 every replay got a 2xx; 1 some did not; 2 usage; 3 runtime (store).";
@@ -215,14 +246,21 @@ The re-signing secret comes only from --secret-env VAR: the page never takes or 
 
 const SEND_EXAMPLES: &str = "\
 Examples:
-  hookcli send --provider stripe --url http://localhost:3000/webhooks --secret-env STRIPE_WEBHOOK_SECRET
-  hookcli send --provider github --event pull_request.closed --url http://localhost:3000/gh
-  hookcli send --provider stripe --event 'invoice.*' --event customer.created --secret-env STRIPE_WEBHOOK_SECRET
-  hookcli send --provider stripe --flow subscription-signup --delay 200ms --secret-env STRIPE_WEBHOOK_SECRET
-  hookcli send --provider stripe --event invoice.paid --base my-invoice.json --set data.object.amount_paid=4200
-  hookcli send --provider slack --tamper stale-timestamp --expect-status 401 --url http://localhost:3000/slack
+  hookcli send --provider stripe --url http://localhost:3000/webhooks \\
+      --secret-env STRIPE_WEBHOOK_SECRET
+  hookcli send --provider github --event pull_request.closed \\
+      --url http://localhost:3000/gh
+  hookcli send --provider stripe --event 'invoice.*' --event customer.created \\
+      --secret-env STRIPE_WEBHOOK_SECRET
+  hookcli send --provider stripe --flow subscription-signup --delay 200ms \\
+      --secret-env STRIPE_WEBHOOK_SECRET
+  hookcli send --provider stripe --event invoice.paid --base my-invoice.json \\
+      --set data.object.amount_paid=4200
+  hookcli send --provider slack --tamper stale-timestamp --expect-status 401 \\
+      --url http://localhost:3000/slack
   hookcli send --provider shopify --data @order.json --print
-  hookcli send --from fixtures/recorded/ --resign --secret-env STRIPE_WEBHOOK_SECRET --url http://localhost:3000/webhooks
+  hookcli send --from tests/webhooks/ --resign \\
+      --secret-env STRIPE_WEBHOOK_SECRET --url http://localhost:3000/webhooks
 
 Exit status: 0 the receiver answered 2xx (or --expect-status); 1 it answered something else;
 2 usage error (unknown provider or event, no secret, bad --set); 3 runtime error (network, file).";
@@ -595,11 +633,14 @@ pub enum RelayAction {
 
 const TOKEN_EXAMPLES: &str = "\
 Examples:
-  hookcli relay token add --tokens /var/lib/hookcli/tokens.db --channel 'alice-*' --note alice
+  hookcli relay token add --tokens /var/lib/hookcli/tokens.db \\
+      --channel 'alice-*' --note alice
   hookcli relay token list --tokens /var/lib/hookcli/tokens.db
   hookcli relay token revoke 3 --tokens /var/lib/hookcli/tokens.db
-  hookcli relay --tokens /var/lib/hookcli/tokens.db --bind 0.0.0.0:443 --tls-cert cert.pem --tls-key key.pem
-  hookcli relay token add --database-url postgres://relay@db/hookcli --channel 'bob-*' --note bob
+  hookcli relay --tokens /var/lib/hookcli/tokens.db --bind 0.0.0.0:443 \\
+      --tls-cert cert.pem --tls-key key.pem
+  hookcli relay token add --database-url postgres://relay@db/hookcli \\
+      --channel 'bob-*' --note bob
 
 The token is printed once; the file keeps only its SHA-256. A relay with --tokens
 re-reads the file every 2 s: new tokens work at once, a revoked one's client is cut off.

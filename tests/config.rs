@@ -94,6 +94,42 @@ fn the_file_sets_defaults_under_env_and_flags() {
     assert!(stdout.contains("/flag/wins"), "{stdout}");
 }
 
+/// Variables the file names but the shell never set: `config` says so and
+/// never shows "(redacted)", which would claim a secret is there.
+#[test]
+fn config_says_a_named_variable_is_not_set() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("hookcli.toml"),
+        "secret_env = \"CONFIG_UNSET_SECRET\"\ntoken_env = \"CONFIG_UNSET_TOKEN\"\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = out(hookcli(dir.path()).arg("config"));
+    assert_eq!(code, 0);
+    for (key, var) in [
+        ("secret", "CONFIG_UNSET_SECRET"),
+        ("relay_token", "CONFIG_UNSET_TOKEN"),
+    ] {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{key:<12} ")))
+            .unwrap_or_else(|| panic!("no {key} line: {stdout}"));
+        assert!(
+            line.contains(&format!("${var}, which is not set")) && !line.contains("redacted"),
+            "{line}"
+        );
+    }
+    // Once set, it is there, and redacted.
+    let (_, stdout, _) = out(hookcli(dir.path())
+        .arg("config")
+        .env("CONFIG_UNSET_TOKEN", "a-relay-token-value-123456"));
+    assert!(
+        stdout.contains("relay_token  (redacted) from $CONFIG_UNSET_TOKEN"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("a-relay-token-value-123456"), "{stdout}");
+}
+
 #[test]
 fn a_malformed_file_is_one_error_naming_the_line() {
     let dir = tempfile::tempdir().unwrap();

@@ -359,3 +359,35 @@ fn a_wrong_ed25519_key_is_not_called_a_test_or_live_secret() {
     assert!(out.stdout().contains("likely a wrong key"), "{out}");
     assert!(!out.stdout().contains("test and live"), "{out}");
 }
+
+/// A variable `--secret-env` names that the shell never set: the error says
+/// to export it, and where that provider shows the secret.
+#[test]
+fn an_unset_secret_variable_says_how_to_set_it() {
+    failing(
+        &[
+            "send",
+            "--provider",
+            "slack",
+            "--secret-env",
+            "UNSET_SLACK_X",
+            "--print",
+        ],
+        2,
+        &[
+            "UNSET_SLACK_X (named by --secret-env) is not set",
+            "export UNSET_SLACK_X=",
+            "slack's: ",
+            "Signing Secret",
+        ],
+    );
+    failing(
+        &["listen", "--port", "0", "--secret-env", "github=UNSET_GH_X"],
+        2,
+        &[
+            "export UNSET_GH_X=",
+            "github's: ",
+            "Webhooks > your hook > Secret",
+        ],
+    );
+}

@@ -894,3 +894,55 @@ fn a_delivery_refused_at_capture_has_no_curl_command() {
     assert_eq!(curl.status, 400, "{}", text(&curl));
     assert!(text(&curl).contains("no curl command sends it again"));
 }
+
+/// `--open` where the desktop's opener finds no browser (`xdg-open` starts,
+/// then exits 3): the failure is said, not swallowed, and the page still serves.
+#[cfg(target_os = "linux")]
+#[test]
+fn open_says_so_when_no_browser_opened() {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = tempdir();
+    let opener = bin.path().join("xdg-open");
+    std::fs::write(
+        &opener,
+        "#!/bin/sh\nprintf '%s' \"$1\" > \"$0.url\"\nexit 3\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let store = tempdir();
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hookcli"))
+        .env_remove("HOOKCLI_STORE")
+        .env("HOOKCLI_CONFIG", "")
+        .env("PATH", path)
+        .args(["inspect", "--port", "0", "--open", "--store"])
+        .arg(store.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start hookcli inspect");
+    let seen = crate::common::collect(&mut child);
+    let stderr = || String::from_utf8_lossy(&seen.stderr.lock().unwrap()).into_owned();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !stderr().contains('\n') && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let warning = stderr();
+    assert!(
+        warning.starts_with("hookcli: warning: could not open a browser (xdg-open exit status: 3)")
+            && warning.trim_end().ends_with("open the URL above"),
+        "inspect --open said nothing, or not this, when the opener failed: {warning:?}"
+    );
+    let opened = std::fs::read_to_string(bin.path().join("xdg-open.url")).unwrap();
+    assert!(
+        opened.contains("/?token="),
+        "the opener got the page's URL: {opened}"
+    );
+}

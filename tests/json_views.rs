@@ -178,9 +178,37 @@ fn every_view_names_a_delivery_the_same_way() {
     assert_eq!(word(&v.list), "valid");
     assert_eq!(v.list["short_id"].as_str().unwrap().len(), 8);
 
+    readme_names_every_field_of(&v.show);
+
     insta::assert_json_snapshot!("list", redacted(v.list));
     insta::assert_json_snapshot!("show", redacted(v.show));
     insta::assert_json_snapshot!("listen_line", redacted(v.listen));
     insta::assert_json_snapshot!("inspector_row", redacted(v.row));
     insta::assert_json_snapshot!("inspector_detail", redacted(v.detail));
+}
+
+/// README's "The portable document" names every field `show --json` writes:
+/// the document's, its request's and an attempt's (`sent` was left out).
+fn readme_names_every_field_of(show: &Value) {
+    let readme = include_str!("../README.md");
+    let described = readme
+        .split("`hookcli show ID --json` writes one self-describing JSON document:")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .expect("README describes the portable document");
+    let keys = |v: &Value| -> Vec<String> {
+        v.as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    let mut fields = keys(show);
+    fields.extend(keys(&show["request"]));
+    fields.extend(keys(&show["attempts"][0]));
+    assert!(fields.contains(&"sent".to_string()), "{show}");
+    for f in fields {
+        assert!(
+            described.contains(&format!("\"{f}\"")),
+            "README's portable document leaves out \"{f}\""
+        );
+    }
 }

@@ -163,3 +163,92 @@ fn readme_background_listens_take_distinct_ports() {
         "the tour runs a listen in the background"
     );
 }
+
+/// "Delivery timeouts used: GitHub 10 s, …" names every provider, each with
+/// the figure `check` uses (its own, else the default): a new provider or a
+/// changed figure cannot leave the README behind.
+#[test]
+fn readme_delivery_timeouts_are_the_ones_check_uses() {
+    let para = README
+        .split("Delivery timeouts used: ")
+        .nth(1)
+        .and_then(|p| p.split(". A case").next())
+        .expect("the README's delivery timeouts paragraph")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    for p in hookcli::provider::all() {
+        let name = p.name().trim_end_matches("-v1a");
+        let at = para
+            .find(name)
+            .unwrap_or_else(|| panic!("README's delivery timeouts leave out {name}: {para}"));
+        // The first "N s" after the provider's name is its figure.
+        let words: Vec<&str> = para[at..].split(' ').collect();
+        let said = words
+            .windows(2)
+            .find_map(|w| {
+                let n = w[0].trim_start_matches('(');
+                (w[1].trim_end_matches([',', ';', ')']) == "s")
+                    .then(|| n.parse::<u64>().ok())
+                    .flatten()
+            })
+            .unwrap_or_else(|| panic!("no figure after {name}: {para}"));
+        let used = p
+            .info()
+            .delivery_timeout_secs
+            .unwrap_or(hookcli::check::DEFAULT_TIMEOUT_SECS);
+        assert_eq!(said, used, "README's delivery timeout for {}", p.name());
+    }
+}
+
+/// The `Examples:` under every `--help` are a newcomer's second README:
+/// each `hookcli …` command there parses too, and each of its lines fits an
+/// 80-column terminal, where clap would otherwise wrap it mid-command and a
+/// copied line would lose its flags' values (a long one continues with `\`).
+#[test]
+fn every_help_example_parses() {
+    use clap::CommandFactory;
+    fn helps(cmd: &clap::Command, out: &mut Vec<String>) {
+        if let Some(h) = cmd.get_after_help() {
+            out.push(h.to_string());
+        }
+        for sub in cmd.get_subcommands() {
+            helps(sub, out);
+        }
+    }
+    let mut texts = Vec::new();
+    helps(&Cli::command(), &mut texts);
+    let mut seen = 0;
+    let mut broken = Vec::new();
+    let mut pending = String::new();
+    for line in texts.iter().flat_map(|t| t.lines()) {
+        if line.trim_start().starts_with("hookcli") || !pending.is_empty() {
+            assert!(
+                line.len() <= 80,
+                "a --help example wider than 80 columns: {line}"
+            );
+        }
+        if let Some(start) = line.trim().strip_suffix('\\') {
+            pending.push_str(start);
+            continue;
+        }
+        let full = format!("{pending}{}", line.trim());
+        pending.clear();
+        let ws = words(&full);
+        if ws.first().map(String::as_str) != Some("hookcli") {
+            continue;
+        }
+        seen += 1;
+        if let Err(e) = Cli::try_parse_from(&ws) {
+            let first = e.to_string().lines().next().unwrap_or_default().to_string();
+            broken.push(format!("`{}`: {first}", ws.join(" ")));
+        }
+    }
+    assert!(seen > 30, "found only {seen} help examples");
+    assert!(
+        broken.is_empty(),
+        "--help examples that do not parse:\n{}",
+        broken.join("\n")
+    );
+}

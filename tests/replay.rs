@@ -1581,6 +1581,29 @@ fn exported_deliveries_resend_resigned_from_a_folder() {
     assert_eq!(verifier.hit_count(), sent_before, "nothing was sent");
 }
 
+/// `send --from` a folder that is not there yet (the README's
+/// `tests/webhooks/` before the first export): one line naming it, no OS jargon.
+#[test]
+fn send_from_a_missing_folder_names_it() {
+    let dir = tempdir();
+    let missing = dir.path().join("tests/webhooks/");
+    let out = hk(&[
+        "send",
+        "--from",
+        path_str(&missing),
+        "--url",
+        "http://127.0.0.1:9/",
+        "--resign",
+        "--secret-env",
+        SECRET_VAR,
+    ]);
+    out.assert_error(
+        3,
+        &["cannot read --from", "webhooks", "no such file or folder"],
+    );
+    assert!(!out.stderr().contains("os error"), "{out}");
+}
+
 /// A sender picks the path listen records. Replayed to `--to BASE`, its dot
 /// segments (plain or percent-encoded) must not take the request out from
 /// under BASE's path, as listen's `--forward-to` already refuses.
@@ -1649,9 +1672,9 @@ fn unknown_ids_and_no_selection_are_usage_errors() {
     let out = hk(&["replay", "--to", &receiver.url(), "--store", st]);
     out.assert_error(2, &["--failed", "--all"]);
 
-    // Never forwarded and no --to: nowhere to send it.
+    // Never forwarded and no --url: nowhere to send it.
     let out = hk(&["replay", &ids["github"], "--store", st]);
-    out.assert_error(2, &["--to"]);
+    out.assert_error(2, &["pass --url URL"]);
 
     assert!(!wait_for(Duration::from_millis(200), || receiver
         .hit_count()

@@ -301,6 +301,40 @@ fn no_secret_errors_name_the_variable_that_would_have_worked() {
         &["replay", "last", "--resign", "--to", "http://127.0.0.1:9/"],
     );
     assert!(out.stderr().contains("SHOPIFY_API_SECRET"), "{out}");
+    // Stripe's variable, given plainly, is Stripe's: replay says why the
+    // Shopify delivery got none, and how to name Shopify's.
+    let mut cmd = hookcli();
+    cmd.env("STRIPE_WEBHOOK_SECRET", token("whsec_"))
+        .args(["replay", "last", "--resign", "--url", "http://127.0.0.1:9/"])
+        .args(["--secret-env", "STRIPE_WEBHOOK_SECRET", "--store"])
+        .arg(store.path());
+    let out = run(&mut cmd);
+    assert!(
+        out.stderr().contains(
+            "no secret given for shopify (the plain secret, from $STRIPE_WEBHOOK_SECRET (--secret-env), is stripe's): export SHOPIFY_API_SECRET, or pass --secret-env shopify=VAR"
+        ),
+        "{out}"
+    );
+    // verify takes it for the delivery's provider, as --provider would, and
+    // names the likelier cause of the mismatch first.
+    let mut cmd = hookcli();
+    cmd.env("STRIPE_WEBHOOK_SECRET", token("whsec_"))
+        .args([
+            "verify",
+            "last",
+            "--secret-env",
+            "STRIPE_WEBHOOK_SECRET",
+            "--store",
+        ])
+        .arg(store.path());
+    let out = run(&mut cmd);
+    out.assert_code(1);
+    assert!(
+        out.stdout().contains(
+            "  - --secret-env STRIPE_WEBHOOK_SECRET is stripe's variable, and this is a shopify delivery: for shopify, --secret-env SHOPIFY_API_SECRET"
+        ),
+        "{out}"
+    );
 }
 
 #[test]

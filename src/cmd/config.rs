@@ -101,6 +101,15 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
+/// A secret the file names by its variable: never "(redacted)" for one that
+/// is not there.
+fn from_var(var: &str) -> String {
+    match env(var) {
+        Some(_) => format!("(redacted) from ${var}"),
+        None => format!("${var}, which is not set"),
+    }
+}
+
 /// `file` is the config file found, if any, and `f` what it sets.
 pub fn run(args: ConfigArgs, file: Option<&Path>, f: &FileConfig) -> anyhow::Result<ExitCode> {
     let from_file = |what: bool| -> String {
@@ -141,17 +150,7 @@ pub fn run(args: ConfigArgs, file: Option<&Path>, f: &FileConfig) -> anyhow::Res
     };
     let secret = match (env("HOOKCLI_SECRET"), &f.secret_env) {
         (Some(_), _) => ("(redacted)".to_string(), "env HOOKCLI_SECRET".to_string()),
-        (None, Some(var)) => (
-            format!(
-                "(redacted) from ${var}{}",
-                if env(var).is_some() {
-                    ""
-                } else {
-                    ", which is not set"
-                }
-            ),
-            from_file(true),
-        ),
+        (None, Some(var)) => (from_var(var), from_file(true)),
         (None, None) if secrets.is_empty() => (
             "(none: export a provider's variable (`hookcli providers`), or pass --secret-env VAR)"
                 .to_string(),
@@ -201,7 +200,7 @@ pub fn run(args: ConfigArgs, file: Option<&Path>, f: &FileConfig) -> anyhow::Res
             "(redacted)".to_string(),
             "env HOOKCLI_RELAY_TOKEN".to_string(),
         ),
-        (None, Some(var)) => (format!("(redacted) from ${var}"), from_file(true)),
+        (None, Some(var)) => (from_var(var), from_file(true)),
         (None, None) => ("(none)".to_string(), "default".to_string()),
     };
     let token_set =

@@ -63,12 +63,12 @@ pub fn resign(args: &InspectArgs) -> anyhow::Result<Option<Resign>> {
         Ok(v) if !v.is_empty() => crate::secret::Secret::new(v),
         Ok(_) => {
             return Err(usage(format!(
-                "environment variable {var} (named by --secret-env) is empty"
+                "environment variable {var} (named by --secret-env) is empty: export {var}=<the secret>"
             )));
         }
         Err(_) => {
             return Err(usage(format!(
-                "environment variable {var} (named by --secret-env) is not set"
+                "environment variable {var} (named by --secret-env) is not set: export {var}=<the secret>"
             )));
         }
     };
@@ -83,7 +83,9 @@ pub fn resign(args: &InspectArgs) -> anyhow::Result<Option<Resign>> {
     }))
 }
 
-/// Hands the URL to the desktop's opener; a failure is only a warning.
+/// Hands the URL to the desktop's opener; a failure is only a warning. The
+/// opener is waited for on a thread of its own: `xdg-open` on a machine with
+/// no browser starts fine and then exits non-zero, which must be said too.
 fn open_browser(url: &str) {
     let (program, args): (&str, Vec<&str>) = if cfg!(target_os = "macos") {
         ("open", vec![url])
@@ -98,9 +100,17 @@ fn open_browser(url: &str) {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn();
-    if let Err(e) = spawned {
-        eprintln!(
-            "hookcli: warning: could not open a browser ({program}: {e}); open the URL above"
-        );
-    }
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(e) => return no_browser(&format!("{program}: {e}")),
+    };
+    std::thread::spawn(move || match child.wait() {
+        Ok(status) if status.success() => {}
+        Ok(status) => no_browser(&format!("{program} {status}")),
+        Err(e) => no_browser(&format!("{program}: {e}")),
+    });
+}
+
+fn no_browser(why: &str) {
+    eprintln!("hookcli: warning: could not open a browser ({why}); open the URL above");
 }

@@ -136,13 +136,22 @@ impl crate::replay::SecretSource for FlagSecrets {
 
 /// "no secret given for stripe: export STRIPE_WEBHOOK_SECRET, or …".
 pub fn no_secret(secrets: &Secrets, provider: &dyn Provider) -> String {
-    let how = match secrets.wanted(provider.name()) {
-        Some(wanted) => format!("{wanted}, or pass --secret-env VAR"),
-        None => "pass --secret-env VAR".into(),
+    let name = provider.name();
+    // A plain secret was given, but for another provider: say so, and how
+    // to name this one's.
+    let (why, flag) = match secrets.plain_elsewhere(name) {
+        Some((origin, owner)) => (
+            format!(" (the plain secret, from {origin}, is {owner}'s)"),
+            format!("--secret-env {name}=VAR"),
+        ),
+        None => (String::new(), "--secret-env VAR".to_string()),
+    };
+    let how = match secrets.wanted(name) {
+        Some(wanted) => format!("{wanted}, or pass {flag}"),
+        None => format!("pass {flag}"),
     };
     format!(
-        "no secret given for {}: {how} (find it at: {})",
-        provider.name(),
+        "no secret given for {name}{why}: {how} (find it at: {})",
         provider.info().secret_hint
     )
 }

@@ -21,6 +21,9 @@ use super::{FlagSecrets, exit, resign_secrets, usage, usage_with_try, wrong_key}
 pub(super) fn documents(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
+        if !p.exists() {
+            anyhow::bail!("cannot read --from {}: no such file or folder", p.display());
+        }
         if p.is_dir() {
             let mut files: Vec<PathBuf> = std::fs::read_dir(p)
                 .with_context(|| format!("cannot read --from folder {}", p.display()))?

@@ -36,7 +36,12 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         tolerance: args.tolerance.map(|t| t.as_secs()),
     };
     let verdict = provider.verify(&request, &secret, &opts);
-    let findings = findings(provider.as_ref(), &request, &secret, &verdict, &opts, &d);
+    let mut findings = findings(provider.as_ref(), &request, &secret, &verdict, &opts, &d);
+    if !verdict.is_valid()
+        && let Some(hint) = anothers_variable(&args.secret, provider.name())
+    {
+        findings.insert(0, hint);
+    }
 
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -79,6 +84,24 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     // Nothing to fail for a provider that signs nothing: the verdict says
     // `unsigned`, and a CI job running verify over every delivery passes.
     Ok(exit(verdict.is_valid() || !provider.signed()))
+}
+
+/// A plain `--secret-env` naming another provider's conventional variable
+/// (`STRIPE_WEBHOOK_SECRET` for a GitHub delivery) is the likeliest cause
+/// of a mismatch: say so first, with the variable that would fit.
+fn anothers_variable(args: &crate::cli::SecretArgs, name: &str) -> Option<String> {
+    let var = args
+        .secret_env
+        .iter()
+        .find(|e| e.provider.is_none())
+        .map(|e| e.var.as_str())?;
+    let owner = provider::owner_of_env(var).filter(|o| *o != name)?;
+    let fits = provider::secret_env(name, KeyRole::Verify)
+        .map(|v| format!(": for {name}, --secret-env {v}"))
+        .unwrap_or_default();
+    Some(format!(
+        "--secret-env {var} is {owner}'s variable, and this is a {name} delivery{fits}"
+    ))
 }
 
 /// `verify --json`: the verdict, judged as of `judged_at`, and what else

@@ -170,7 +170,7 @@ pub struct ReplayRequest {
     /// `exact` or `resign`.
     #[serde(default)]
     pub mode: Option<String>,
-    /// A base URL (the delivery's path is appended, as with `replay --to`);
+    /// A base URL (the delivery's path is appended, as with `replay --url`);
     /// none: the delivery's last forward target.
     #[serde(default)]
     pub to: Option<String>,

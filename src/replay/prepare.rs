@@ -53,7 +53,7 @@ pub struct Prepared {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
-    #[error("delivery {0} was never forwarded anywhere; pass --to URL")]
+    #[error("delivery {0} was never forwarded anywhere; pass --url URL")]
     NoTarget(String),
     /// A recorded path whose dot segments climb out of the URL given.
     #[error("its path {target} would leave {base}, the URL it is sent under")]
@@ -93,7 +93,7 @@ pub enum ReplayError {
 }
 
 /// Builds the request to replay one delivery. `forwarded_to` is the target
-/// of its newest forward attempt, the fallback when there is no `--to`.
+/// of its newest forward attempt, the fallback when there is no `--url`.
 pub fn prepare(
     d: &Delivery,
     forwarded_to: Option<&str>,

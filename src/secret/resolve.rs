@@ -129,16 +129,29 @@ fn read(var: &str) -> Option<Secret> {
         .map(Secret::new)
 }
 
-/// A variable a flag or the file named: an error when it holds nothing.
-fn read_named(var: &str, named_by: &str) -> Result<Secret, String> {
-    match std::env::var(var) {
-        Ok(v) if !v.is_empty() => Ok(Secret::new(v)),
-        Ok(_) => Err(format!(
-            "environment variable {var} (named by {named_by}) is empty"
-        )),
-        Err(_) => Err(format!(
-            "environment variable {var} (named by {named_by}) is not set"
-        )),
+/// A variable a flag or the file named: an error when it holds nothing,
+/// saying how to set it and, when the variable is `whose` secret, where
+/// that provider shows it.
+fn read_named(var: &str, named_by: &str, whose: Option<&str>) -> Result<Secret, String> {
+    let state = match std::env::var(var) {
+        Ok(v) if !v.is_empty() => return Ok(Secret::new(v)),
+        Ok(_) => "is empty",
+        Err(_) => "is not set",
+    };
+    let where_ = whose
+        .and_then(provider::by_name)
+        .map(|p| format!(" ({}'s: {})", p.name(), p.info().secret_hint))
+        .unwrap_or_default();
+    Err(format!(
+        "environment variable {var} (named by {named_by}) {state}: export {var}=<the secret>{where_}"
+    ))
+}
+
+/// The provider a plain variable's secret is for, when that is one.
+fn one_provider(var: &str, given: &Given) -> Option<String> {
+    match scope(Some(var), given) {
+        Scope::One(p) => Some(p),
+        Scope::Every => None,
     }
 }
 
@@ -172,7 +185,7 @@ impl Secrets {
                 Some(p) => {
                     let named_by = format!("--secret-env {p}={}", e.var);
                     let found = Found {
-                        secret: read_named(&e.var, &named_by)?,
+                        secret: read_named(&e.var, &named_by, Some(p))?,
                         origin: Origin::FlagVar(e.var.clone()),
                     };
                     if flag.insert(p.clone(), found).is_some() {
@@ -187,7 +200,11 @@ impl Secrets {
                         ));
                     }
                     let found = Found {
-                        secret: read_named(&e.var, "--secret-env")?,
+                        secret: read_named(
+                            &e.var,
+                            "--secret-env",
+                            one_provider(&e.var, given).as_deref(),
+                        )?,
                         origin: Origin::FlagVar(e.var.clone()),
                     };
                     plain_flag = Some((found, scope(Some(&e.var), given)));
@@ -233,7 +250,11 @@ impl Secrets {
         let plain_file = match (given.file_secret_env, &plain_flag) {
             (Some(var), None) => Some((
                 Found {
-                    secret: read_named(var, "secret_env in hookcli.toml")?,
+                    secret: read_named(
+                        var,
+                        "secret_env in hookcli.toml",
+                        one_provider(var, given).as_deref(),
+                    )?,
                     origin: Origin::FileVar(var.into()),
                 },
                 scope(Some(var), given),
@@ -347,6 +368,17 @@ impl Secrets {
             || self.file.contains_key(provider)
             || mine(&self.plain_file)
             || self.defaults.contains_key(provider)
+    }
+
+    /// Where the plain secret came from and the one provider it is for,
+    /// when that is another than `provider`: `--secret-env
+    /// STRIPE_WEBHOOK_SECRET` re-signing a GitHub delivery says why GitHub
+    /// got none.
+    pub fn plain_elsewhere(&self, provider: &str) -> Option<(&Origin, &str)> {
+        match self.plain_flag.as_ref().or(self.plain_file.as_ref()) {
+            Some((f, Scope::One(owner))) if owner != provider => Some((&f.origin, owner)),
+            _ => None,
+        }
     }
 
     /// What would have given `provider` a secret: the variable hookcli.toml

@@ -47,7 +47,9 @@ pub enum StoreError {
         "{path} is damaged ({detail}); nothing was changed: move it aside (`sqlite3 FILE .recover` salvages what is readable) and hookcli starts a new store there"
     )]
     Damaged { path: PathBuf, detail: String },
-    #[error("no store at {path}: nothing has been recorded there yet")]
+    #[error(
+        "no store at {path}: nothing has been recorded there yet; `hookcli listen` records into it, or pass --store DIR (or set HOOKCLI_STORE) for another"
+    )]
     Missing { path: PathBuf },
     // `cause`, not `source`, here too: the OS's text is said once.
     #[error("cannot create the store folder {path}: {cause}")]

@@ -214,3 +214,20 @@ fn from_does_not_take_an_event_or_a_mode() {
         out.assert_code(2);
     }
 }
+
+#[test]
+fn from_a_missing_folder_is_named_as_a_path_not_as_a_store_id() {
+    let out = check(
+        "stripe",
+        "http://127.0.0.1:9/webhooks",
+        &["--from", "no-such-folder/webhooks/"],
+    );
+    out.assert_error(
+        3,
+        &[
+            "cannot read --from no-such-folder/webhooks/",
+            "no such file or folder",
+        ],
+    );
+    assert!(!out.stderr().contains("no delivery"), "{}", out.stderr());
+}
