@@ -539,9 +539,10 @@ impl Router {
             Read::Known { version, message } => (version, message),
             Read::Newer { version, id, from } => return self.refuse(state, version, id, from),
             Read::Garbled => {
+                // Not shown: it may hold a delivery's headers.
                 state.log.note(&format!(
-                    "a routing notification no hookcli version writes was ignored: {:?}",
-                    text.chars().take(40).collect::<String>()
+                    "a routing notification no hookcli version writes ({} bytes) was ignored",
+                    text.len()
                 ));
                 return;
             }
