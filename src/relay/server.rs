@@ -680,11 +680,6 @@ async fn connect(
             Err(e) => {
                 state.log.note(&format!("upgrade from {peer} failed: {e}"));
                 detach(&state, &channel, &attached, peer);
-                attached
-                    .pending
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .clear();
                 attached.outbox.close();
             }
         }
@@ -751,7 +746,8 @@ async fn attach(
     attached
 }
 
-/// `channel`'s client `attached` is gone, unless a newer one took its place.
+/// `channel`'s client `attached` is gone: the deliveries still waiting on it
+/// get 502 now, and the channel is free unless a newer client took it.
 fn detach(state: &Arc<State>, channel: &str, attached: &Attached, peer: SocketAddr) {
     let mut channels = state.channels.lock().unwrap_or_else(|p| p.into_inner());
     if channels
@@ -767,6 +763,13 @@ fn detach(state: &Arc<State>, channel: &str, attached: &Attached, peer: SocketAd
             tokio::spawn(async move { router.release(&channel).await });
         }
     }
+    drop(channels);
+    // Once no new delivery can find it.
+    attached
+        .pending
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clear();
 }
 
 /// One attached client's session, until it goes or is taken over.
@@ -883,12 +886,6 @@ async fn session<S>(
         }
     };
     detach(&state, &channel, &attached, peer);
-    // Deliveries still waiting on this client get 502 now.
-    attached
-        .pending
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clear();
     attached.outbox.push_control(Message::Close(close));
     // A client that does not read never takes its close: cut it off.
     if tokio::time::timeout(CLOSE_GRACE, &mut writer)

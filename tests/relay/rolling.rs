@@ -15,6 +15,7 @@ use hookcli::relay::frame::Frame;
 use tokio::sync::mpsc;
 use tokio_postgres::{AsyncMessage, Client, NoTls, Notification};
 
+use super::postgres::{Routed, routed};
 use super::{App, Relay, attached, http, post, runtime, seq_body};
 use crate::common::postgres::Postgres;
 
@@ -146,15 +147,10 @@ fn fields(payload: &str, n: usize) -> Vec<&str> {
 #[test]
 fn relay_on_postgres_routes_to_and_from_an_instance_of_the_release_before_payload_versions() {
     let Some(pg) = Postgres::shared() else { return };
-    let url = pg.database();
-    let app = App::start("main");
-    let a = Relay::start(&["--database-url", &url]);
-    let b = Relay::start(&["--database-url", &url]);
-    let store = tempfile::tempdir().unwrap();
-    let _listen = attached(store.path(), &b.url, "dev", &["--forward-to", &app.url()]);
+    let Routed { url, app, a, b, .. } = &routed(pg);
     let rt = runtime();
     rt.block_on(async {
-        let mut old = Foreign::start(&url, "00112233445566aa").await;
+        let mut old = Foreign::start(url, "00112233445566aa").await;
         old.hold("old").await;
 
         // This release to the old one.
@@ -193,7 +189,7 @@ fn relay_on_postgres_routes_to_and_from_an_instance_of_the_release_before_payloa
         old.send(&holder, &sent).await;
         let back = old.next().await;
         assert!(back.starts_with("r:77:1:"), "unversioned, answered: {back}");
-        let Frame::Answer { status, .. } = text_frame(&fields(&back, 4)[3]) else {
+        let Frame::Answer { status, .. } = text_frame(fields(&back, 4)[3]) else {
             panic!("an answer: {back}")
         };
         assert_eq!(status, 201, "{}", b.stderr());
@@ -209,15 +205,10 @@ fn relay_on_postgres_routes_to_and_from_an_instance_of_the_release_before_payloa
 #[test]
 fn relay_on_postgres_refuses_a_payload_version_it_cannot_read_at_once_and_carries_on() {
     let Some(pg) = Postgres::shared() else { return };
-    let url = pg.database();
-    let app = App::start("main");
-    let a = Relay::start(&["--database-url", &url]);
-    let b = Relay::start(&["--database-url", &url]);
-    let store = tempfile::tempdir().unwrap();
-    let _listen = attached(store.path(), &b.url, "dev", &["--forward-to", &app.url()]);
+    let Routed { url, app, a, b, .. } = &routed(pg);
     let rt = runtime();
     rt.block_on(async {
-        let mut newer = Foreign::start(&url, "ffeeddccbbaa9988_v3").await;
+        let mut newer = Foreign::start(url, "ffeeddccbbaa9988_v3").await;
         newer.hold("new").await;
 
         // A delivery in version 3 to B: answered 503 in version 2, at once.

@@ -417,16 +417,8 @@ impl Router {
             }
         };
         let channel: String = row.get(0);
-        let (answer, answered) = match Frame::decode(row.get::<_, &[u8]>(1)) {
-            Ok(frame) => answer_here(&state, &channel, frame).await,
-            Err(e) => {
-                refused(
-                    &state,
-                    &format!("routed delivery {id} does not decode ({e})"),
-                )
-                .await
-            }
-        };
+        let frame = Frame::decode(row.get::<_, &[u8]>(1));
+        let (answer, answered) = answer_routed(&state, &channel, id, frame).await;
         let note = payload::write(version, self.db.instance(), &Message::AnswerRow { id });
         let written = async {
             let client = self.db.client().await?;
@@ -465,16 +457,7 @@ impl Router {
             origin,
             channel,
         } = routed;
-        let (answer, answered) = match frame {
-            Ok(frame) => answer_here(&state, &channel, frame).await,
-            Err(why) => {
-                refused(
-                    &state,
-                    &format!("routed delivery {id} does not decode ({why})"),
-                )
-                .await
-            }
-        };
+        let (answer, answered) = answer_routed(&state, &channel, id, frame).await;
         let encoded = text::encode(&answer);
         let me = self.db.instance();
         let payload = payload::write(
@@ -642,15 +625,27 @@ fn delivery_payload(version: u32, id: i64, origin: &str, encoded: &[u8], channel
     payload::write(version, origin, &message)
 }
 
-/// A routed delivery this instance cannot read: said once in the log, and
-/// answered 502 (encoded as an answer frame, not the client's).
-async fn refused(state: &State, why: &str) -> (Vec<u8>, bool) {
-    state.log.note(&format!("{why}; answered 502"));
-    let reply = reply(
-        502,
-        serde_json::json!({ "error": "the relay instance holding the client could not read the routed delivery" }),
-    );
-    (encode_reply(reply).await, false)
+/// Routed delivery `id` handed over here, or, when its frame does not
+/// decode, said once in the log and answered 502 (not the client's answer).
+async fn answer_routed(
+    state: &Arc<State>,
+    channel: &str,
+    id: i64,
+    frame: Result<Frame, String>,
+) -> (Vec<u8>, bool) {
+    match frame {
+        Ok(frame) => answer_here(state, channel, frame).await,
+        Err(why) => {
+            state.log.note(&format!(
+                "routed delivery {id} does not decode ({why}); answered 502"
+            ));
+            let reply = reply(
+                502,
+                serde_json::json!({ "error": "the relay instance holding the client could not read the routed delivery" }),
+            );
+            (encode_reply(reply).await, false)
+        }
+    }
 }
 
 /// The reply of a routed delivery that cannot be read.
