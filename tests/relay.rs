@@ -20,6 +20,7 @@ use crate::common::{RawConn, RawResponse, Run, hookcli, request_head, run};
 
 mod hardening;
 mod postgres;
+mod rolling;
 mod team;
 
 /// The relay's token, and the variable both sides read it from.

@@ -657,6 +657,10 @@ async fn connect(
     };
     let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(&key);
     let upgrade = hyper::upgrade::on(&mut req);
+    // Attached (and its lease recorded) before the client hears 101: a
+    // delivery that reaches any instance once the client says its tunnel is
+    // up finds it, queued until the session writes.
+    let attached = attach(&state, &channel, peer, granted).await;
     // The session keeps the connection's slot (and out of the idle timeout).
     let in_session = activity.begin();
     tokio::spawn(async move {
@@ -675,9 +679,13 @@ async fn connect(
                     Some(config),
                 )
                 .await;
-                session(state, channel, ws, peer, granted).await;
+                session(state, channel, ws, peer, attached).await;
             }
-            Err(e) => state.log.note(&format!("upgrade from {peer} failed: {e}")),
+            Err(e) => {
+                state.log.note(&format!("upgrade from {peer} failed: {e}"));
+                detach(&state, &channel, &attached, peer);
+                attached.outbox.close();
+            }
         }
     });
     Response::builder()
@@ -689,17 +697,14 @@ async fn connect(
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }
 
-/// One attached client: the newest client of a channel takes it over.
-async fn session<S>(
-    state: Arc<State>,
-    channel: String,
-    ws: WebSocketStream<S>,
+/// A new client of `channel`: the newest takes the channel over, here and
+/// (with a database) from any other instance.
+async fn attach(
+    state: &Arc<State>,
+    channel: &str,
     peer: SocketAddr,
     granted: Granted,
-) where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-{
-    let (mut sink, mut stream) = ws.split();
+) -> Arc<Attached> {
     let generation = state.generation.fetch_add(1, Ordering::Relaxed);
     let attached = Arc::new(Attached {
         generation,
@@ -720,17 +725,7 @@ async fn session<S>(
         .channels
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .insert(channel.clone(), attached.clone());
-    if let Some(router) = state.route.clone() {
-        let (state, channel) = (state.clone(), channel.clone());
-        tokio::spawn(async move {
-            if let Err(e) = router.claim(&channel).await {
-                state.log.note(&format!(
-                    "channel {channel}: cannot record its client in the database: {e}"
-                ));
-            }
-        });
-    }
+        .insert(channel.to_string(), attached.clone());
     if let Some(old) = previous {
         old.outbox.push_control(Message::Close(Some(CloseFrame {
             code: super::TAKEOVER_CODE.into(),
@@ -745,6 +740,53 @@ async fn session<S>(
             .log
             .note(&format!("channel {channel}: client {peer} attached"));
     }
+    if let Some(router) = &state.route
+        && let Err(e) = router.claim(channel).await
+    {
+        state.log.note(&format!(
+            "channel {channel}: cannot record its client in the database: {e}"
+        ));
+    }
+    attached
+}
+
+/// `channel`'s client `attached` is gone: the deliveries still waiting on it
+/// get 502 now, and the channel is free unless a newer client took it.
+fn detach(state: &Arc<State>, channel: &str, attached: &Attached, peer: SocketAddr) {
+    let mut channels = state.channels.lock().unwrap_or_else(|p| p.into_inner());
+    if channels
+        .get(channel)
+        .is_some_and(|a| a.generation == attached.generation)
+    {
+        channels.remove(channel);
+        state
+            .log
+            .note(&format!("channel {channel}: client {peer} detached"));
+        if let Some(router) = state.route.clone() {
+            let channel = channel.to_string();
+            tokio::spawn(async move { router.release(&channel).await });
+        }
+    }
+    drop(channels);
+    // Once no new delivery can find it.
+    attached
+        .pending
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clear();
+}
+
+/// One attached client's session, until it goes or is taken over.
+async fn session<S>(
+    state: Arc<State>,
+    channel: String,
+    ws: WebSocketStream<S>,
+    peer: SocketAddr,
+    attached: Arc<Attached>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sink, mut stream) = ws.split();
     let mut writer = {
         let attached = attached.clone();
         tokio::spawn(async move {
@@ -847,28 +889,7 @@ async fn session<S>(
             Ok(_) => {}
         }
     };
-    {
-        let mut channels = state.channels.lock().unwrap_or_else(|p| p.into_inner());
-        if channels
-            .get(&channel)
-            .is_some_and(|a| a.generation == generation)
-        {
-            channels.remove(&channel);
-            state
-                .log
-                .note(&format!("channel {channel}: client {peer} detached"));
-            if let Some(router) = state.route.clone() {
-                let channel = channel.clone();
-                tokio::spawn(async move { router.release(&channel).await });
-            }
-        }
-    }
-    // Deliveries still waiting on this client get 502 now.
-    attached
-        .pending
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clear();
+    detach(&state, &channel, &attached, peer);
     attached.outbox.push_control(Message::Close(close));
     // A client that does not read never takes its close: cut it off.
     if tokio::time::timeout(CLOSE_GRACE, &mut writer)

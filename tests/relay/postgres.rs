@@ -230,16 +230,16 @@ fn relay_database_url_faults_are_one_line_without_the_password() {
 /// Two instances without a buffer on a fresh database, the client
 /// (forwarding to `app`) attached to B and its lease taken: every delivery
 /// posted to A is routed, and answered by the app or fails loudly.
-struct Routed {
-    url: String,
-    app: App,
-    a: Relay,
-    b: Relay,
+pub(super) struct Routed {
+    pub(super) url: String,
+    pub(super) app: App,
+    pub(super) a: Relay,
+    pub(super) b: Relay,
     _listen: super::Proc,
     _store: tempfile::TempDir,
 }
 
-fn routed(pg: &Postgres) -> Routed {
+pub(super) fn routed(pg: &Postgres) -> Routed {
     routed_with(pg, &[], &[])
 }
 

@@ -9,6 +9,7 @@
 
 pub(super) mod backlog;
 mod notify;
+mod payload;
 pub(super) mod route;
 mod schema;
 mod text;
@@ -72,7 +73,12 @@ impl Db {
                     why: scrub(&chain(&e), parsed.password.as_deref()),
                 })?;
         config.connect_timeout(CONNECT_TIMEOUT);
-        let instance = hex::encode(crate::provider::crypto::random_bytes(8));
+        // The id says which routing payloads it reads (see [`payload`]).
+        let instance = format!(
+            "{}_v{}",
+            hex::encode(crate::provider::crypto::random_bytes(8)),
+            payload::VERSION
+        );
         config.application_name(application_name(&instance));
         let db = Arc::new(Db {
             config,

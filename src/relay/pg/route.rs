@@ -12,8 +12,10 @@
 //! 504) and passes the reply back the same way. No polling on the way: only
 //! a delivery still unanswered after [`ALIVE_CHECK`] has its holder's
 //! connections looked for, so a killed holder means 502 at once. Who holds
-//! a channel is remembered for [`HOLDER_TTL`], forgotten sooner when a
-//! routed delivery finds no client there.
+//! a channel is remembered for [`HOLDER_TTL`], forgotten at once when an
+//! instance claims the channel (every instance hears it on [`CLAIMED`]) or
+//! a routed delivery finds no client there. Payloads carry a format version
+//! (see [`super::payload`]): one this hookcli cannot read is refused at once.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -25,6 +27,7 @@ use hyper::Response;
 use tokio::sync::oneshot;
 
 use super::notify::Notifier;
+use super::payload::{self, Message, Read};
 use super::text;
 use super::{Db, DbError, application_name};
 use crate::relay::frame::Frame;
@@ -41,8 +44,15 @@ const STALE_MS: i64 = 10 * 60 * 1000;
 /// The largest `NOTIFY` payload a routed delivery or answer rides in
 /// (PostgreSQL refuses 8000 bytes and more); bigger ones go through a row.
 pub const PAYLOAD_MAX: usize = 7000;
-/// How long a channel's holder is remembered without asking the database.
+/// How long a channel's holder is remembered without asking the database:
+/// the bound when a claim went unheard (an older hookcli does not announce
+/// its claims, and a listener reconnecting may miss one).
 const HOLDER_TTL: Duration = Duration::from_secs(1);
+/// Every instance listens here; the payload is a channel some instance just
+/// claimed, so the others forget who held it. A bare channel name, as on
+/// [`super::backlog::BUFFERED`] (channel names hold no `:`, so a versioned
+/// form could follow).
+const CLAIMED: &str = "hookcli_relay_claimed";
 /// The database's clock, in ms: every instance compares leases to one clock.
 const NOW_MS: &str = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
 
@@ -58,6 +68,9 @@ pub(in crate::relay) struct Router {
     waiting: Mutex<HashMap<i64, oneshot::Sender<Option<Reply>>>>,
     /// Channels held by another instance, as last looked up.
     holders: Mutex<HashMap<String, (String, Instant)>>,
+    /// Counts the holders forgotten: a look-up that a claim overtook is not
+    /// remembered.
+    forgotten: std::sync::atomic::AtomicU64,
     /// Sends the payload notifications, batched.
     notifier: Notifier,
 }
@@ -73,6 +86,7 @@ impl Router {
             db,
             waiting: Mutex::new(HashMap::new()),
             holders: Mutex::new(HashMap::new()),
+            forgotten: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -84,8 +98,13 @@ impl Router {
         {
             return Ok(Some(holder));
         }
+        let before = self.forgotten.load(std::sync::atomic::Ordering::SeqCst);
         let found = self.look_up(channel).await?;
         let mut holders = self.holders();
+        if self.forgotten.load(std::sync::atomic::Ordering::SeqCst) != before {
+            // A claim came in while this looked: it may have read the old holder.
+            return Ok(found);
+        }
         match &found {
             Some(h) => holders.insert(channel.to_string(), (h.clone(), Instant::now())),
             None => holders.remove(channel),
@@ -99,7 +118,18 @@ impl Router {
 
     /// Who holds `channel` is to be asked again.
     fn unknown(&self, channel: &str) {
-        self.holders().remove(channel);
+        let mut holders = self.holders();
+        self.forgotten
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        holders.remove(channel);
+    }
+
+    /// Every holder is to be asked again (claims may have gone unheard).
+    fn forget_holders(&self) {
+        let mut holders = self.holders();
+        self.forgotten
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        holders.clear();
     }
 
     async fn look_up(&self, channel: &str) -> Result<Option<String>, DbError> {
@@ -119,26 +149,35 @@ impl Router {
     }
 
     /// This instance now holds `channel`: the newest client takes it over,
-    /// and an instance that held it is told to close its client.
+    /// every instance forgets who held it, and an instance that held it is
+    /// told to close its client (in a payload version it reads).
     pub(in crate::relay) async fn claim(&self, channel: &str) -> Result<(), DbError> {
         let client = self.db.client().await?;
-        client
-            .execute(
+        let old = client
+            .query_opt(
                 &format!(
                     "WITH old AS (
                          SELECT instance FROM relay_channels WHERE channel = $1 AND expires_ms > {NOW_MS}
                      ), taken AS (
                          INSERT INTO relay_channels (channel, instance, expires_ms) VALUES ($1, $2, {NOW_MS} + $3)
                          ON CONFLICT (channel) DO UPDATE SET instance = EXCLUDED.instance, expires_ms = EXCLUDED.expires_ms
-                         RETURNING 1
+                         RETURNING pg_notify($4, $1)
                      )
-                     SELECT pg_notify('hookcli_relay_' || old.instance, 't:' || $1) FROM old, taken
-                     WHERE old.instance <> $2"
+                     SELECT old.instance FROM taken LEFT JOIN old ON old.instance <> $2"
                 ),
-                &[&channel, &self.db.instance(), &LEASE_MS],
+                &[&channel, &self.db.instance(), &LEASE_MS, &CLAIMED],
             )
             .await
-            .map_err(|e| self.db.error(&e))?;
+            .map_err(|e| self.db.error(&e))?
+            .and_then(|r| r.get::<_, Option<String>>(0));
+        if let Some(old) = old {
+            let note = payload::write(
+                payload::for_instance(&old),
+                self.db.instance(),
+                &Message::TakenOver { channel },
+            );
+            self.notify(topic(&old), note).await?;
+        }
         Ok(())
     }
 
@@ -222,11 +261,14 @@ impl Router {
         let _waiting = Waiting { router: self, id };
         let encoded = frame.encode_as(0);
         drop(frame);
-        let payload = delivery_payload(id, self.db.instance(), &encoded, channel);
+        // The newest version the holder reads; its answer comes back in it.
+        let version = payload::for_instance(holder);
+        let payload = delivery_payload(version, id, self.db.instance(), &encoded, channel);
         let sent = async {
             if payload.len() <= PAYLOAD_MAX {
                 return self.notify(topic(holder), payload).await;
             }
+            let note = payload::write(version, self.db.instance(), &Message::DeliveryRow { id });
             let client = self.db.client().await?;
             client
                 .execute(
@@ -234,7 +276,7 @@ impl Router {
                          INSERT INTO relay_routed (id, channel, origin, frame, created_ms)
                          VALUES ($1, $2, $3, $4, $5) RETURNING id
                      )
-                     SELECT pg_notify($6, 'd:' || id) FROM routed",
+                     SELECT pg_notify($6, $7) FROM routed",
                     &[
                         &id,
                         &channel,
@@ -242,6 +284,7 @@ impl Router {
                         &encoded,
                         &crate::store::now_ms(),
                         &topic(holder),
+                        &note,
                     ],
                 )
                 .await
@@ -350,9 +393,9 @@ impl Router {
         Ok(())
     }
 
-    /// A delivery routed to this instance through a row: handed over here,
-    /// its reply written back into the row.
-    async fn serve(self: Arc<Self>, state: Arc<State>, id: i64) {
+    /// A delivery routed to this instance through a row (in payload
+    /// `version`): handed over here, its reply written back into the row.
+    async fn serve(self: Arc<Self>, state: Arc<State>, id: i64, version: u32) {
         let fetched = async {
             let client = self.db.client().await?;
             client
@@ -374,10 +417,9 @@ impl Router {
             }
         };
         let channel: String = row.get(0);
-        let Ok(frame) = Frame::decode(row.get::<_, &[u8]>(1)) else {
-            return;
-        };
-        let (answer, answered) = answer_here(&state, &channel, frame).await;
+        let frame = Frame::decode(row.get::<_, &[u8]>(1));
+        let (answer, answered) = answer_routed(&state, &channel, id, frame).await;
+        let note = payload::write(version, self.db.instance(), &Message::AnswerRow { id });
         let written = async {
             let client = self.db.client().await?;
             client
@@ -385,8 +427,8 @@ impl Router {
                     "WITH written AS (
                          UPDATE relay_routed SET answer = $2, answered = $3 WHERE id = $1 RETURNING origin
                      )
-                     SELECT pg_notify('hookcli_relay_' || origin, 'a:' || $1::bigint) FROM written",
-                    &[&id, &answer, &answered],
+                     SELECT pg_notify('hookcli_relay_' || origin, $4) FROM written",
+                    &[&id, &answer, &answered, &note],
                 )
                 .await
                 .map(|_| ())
@@ -399,22 +441,39 @@ impl Router {
         }
     }
 
-    /// A delivery routed to this instance in a payload: handed over here,
-    /// its reply sent back in a payload too, or in a row when too big.
+    /// A delivery routed to this instance in a payload (in `version`):
+    /// handed over here, its reply sent back in a payload too (in the same
+    /// version), or in a row when too big. A frame that does not decode is
+    /// answered 502 at once.
     async fn serve_payload(
         self: Arc<Self>,
         state: Arc<State>,
-        id: i64,
-        origin: String,
-        channel: String,
-        frame: Frame,
+        routed: Routed,
+        frame: Result<Frame, String>,
     ) {
-        let (answer, answered) = answer_here(&state, &channel, frame).await;
-        let payload = format!("r:{id}:{}:{}", u8::from(answered), text::encode(&answer));
+        let Routed {
+            id,
+            version,
+            origin,
+            channel,
+        } = routed;
+        let (answer, answered) = answer_routed(&state, &channel, id, frame).await;
+        let encoded = text::encode(&answer);
+        let me = self.db.instance();
+        let payload = payload::write(
+            version,
+            me,
+            &Message::Answer {
+                id,
+                answered,
+                frame: &encoded,
+            },
+        );
         let written = async {
             if payload.len() <= PAYLOAD_MAX {
                 return self.notify(topic(&origin), payload).await;
             }
+            let note = payload::write(version, me, &Message::AnswerRow { id });
             let client = self.db.client().await?;
             client
                 .execute(
@@ -422,7 +481,7 @@ impl Router {
                          INSERT INTO relay_routed (id, channel, origin, frame, answer, answered, created_ms)
                          VALUES ($1, $2, $3, '', $4, $5, $6) RETURNING id
                      )
-                     SELECT pg_notify($7, 'a:' || id) FROM written",
+                     SELECT pg_notify($7, $8) FROM written",
                     &[
                         &id,
                         &channel,
@@ -431,6 +490,7 @@ impl Router {
                         &answered,
                         &crate::store::now_ms(),
                         &topic(&origin),
+                        &note,
                     ],
                 )
                 .await
@@ -456,58 +516,136 @@ impl Router {
         }
     }
 
-    /// One notification on this instance's topic: `t:channel` (taken over),
-    /// `d:id` / `a:id` (a delivery / answer in a row), `p:id:origin:channel:frame`
-    /// / `r:id:answered:frame` (a delivery / answer in the payload, the frame
-    /// last and written by [`text::encode`]).
-    fn notified(self: &Arc<Self>, state: &Arc<State>, payload: &str) {
-        let Some((kind, rest)) = payload.split_once(':') else {
-            return;
-        };
-        if kind == "t" {
-            self.unknown(rest);
-            crate::relay::server::taken_over_elsewhere(state, rest);
-            return;
-        }
-        let fields = match kind {
-            "p" => 4,
-            "r" => 3,
-            _ => 1,
-        };
-        let mut parts = rest.splitn(fields, ':');
-        let Some(Ok(id)) = parts.next().map(str::parse::<i64>) else {
-            return;
-        };
-        match (kind, parts.next(), parts.next(), parts.next()) {
-            ("d", None, ..) => {
-                tokio::spawn(self.clone().serve(state.clone(), id));
-            }
-            ("a", None, ..) => self.answered(id, None),
-            ("p", Some(origin), Some(channel), Some(frame)) => {
-                let Some(frame) = text::decode(frame).and_then(|b| Frame::decode(&b).ok()) else {
-                    return;
-                };
-                tokio::spawn(self.clone().serve_payload(
-                    state.clone(),
-                    id,
-                    origin.to_string(),
-                    channel.to_string(),
-                    frame,
+    /// One notification on this instance's topic (see [`super::payload`]).
+    fn notified(self: &Arc<Self>, state: &Arc<State>, text: &str) {
+        let (version, message) = match payload::read(text) {
+            Read::Known { version, message } => (version, message),
+            Read::Newer { version, id, from } => return self.refuse(state, version, id, from),
+            Read::Garbled => {
+                // Not shown: it may hold a delivery's headers.
+                state.log.note(&format!(
+                    "a routing notification no hookcli version writes ({} bytes) was ignored",
+                    text.len()
                 ));
+                return;
             }
-            ("r", Some(answered), Some(frame), None) => {
-                let reply = text::decode(frame).and_then(|b| answer_reply(&b, answered == "1"));
+        };
+        match message {
+            Message::TakenOver { channel } => {
+                self.unknown(channel);
+                crate::relay::server::taken_over_elsewhere(state, channel);
+            }
+            Message::DeliveryRow { id } => {
+                tokio::spawn(self.clone().serve(state.clone(), id, version));
+            }
+            Message::AnswerRow { id } => self.answered(id, None),
+            Message::Delivery {
+                id,
+                origin,
+                channel,
+                frame,
+            } => {
+                let decoded = text::decode(frame)
+                    .ok_or_else(|| "not its text encoding".to_string())
+                    .and_then(|b| Frame::decode(&b));
+                let routed = Routed {
+                    id,
+                    version,
+                    origin: origin.to_string(),
+                    channel: channel.to_string(),
+                };
+                tokio::spawn(self.clone().serve_payload(state.clone(), routed, decoded));
+            }
+            Message::Answer {
+                id,
+                answered,
+                frame,
+            } => {
+                let reply = text::decode(frame).and_then(|b| answer_reply(&b, answered));
                 // An answer that cannot be read is lost: the waiter says 502.
                 self.answered(id, Some(reply.unwrap_or_else(lost)));
             }
-            _ => {}
         }
+    }
+
+    /// A payload in a version newer than this hookcli's, from instance
+    /// `from` about delivery `id`: an answer to a delivery of this
+    /// instance's is failed here, a delivery is answered 503 to its sender,
+    /// at once and in a version `from` reads. One line in the log either way.
+    fn refuse(self: &Arc<Self>, state: &Arc<State>, version: u32, id: i64, from: &str) {
+        let why = payload::refusal(version, from);
+        let waiting = self
+            .waiting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(&id);
+        if waiting {
+            state.log.note(&format!(
+                "the answer to routed delivery {id}: {why}; answered 503"
+            ));
+            self.answered(id, Some(unavailable(why)));
+            return;
+        }
+        state
+            .log
+            .note(&format!("routed delivery {id}: {why}; answered 503"));
+        let (router, from) = (self.clone(), from.to_string());
+        tokio::spawn(async move {
+            let answer = encode_reply(unavailable(why)).await;
+            let encoded = text::encode(&answer);
+            let message = Message::Answer {
+                id,
+                answered: false,
+                frame: &encoded,
+            };
+            let note = payload::write(payload::for_instance(&from), router.db.instance(), &message);
+            let _ = router.notify(topic(&from), note).await;
+        });
     }
 }
 
-/// The `NOTIFY` payload carrying a delivery's encoded frame from `origin`.
-fn delivery_payload(id: i64, origin: &str, encoded: &[u8], channel: &str) -> String {
-    format!("p:{id}:{origin}:{channel}:{}", text::encode(encoded))
+/// A delivery routed to this instance: which, in what version, from where.
+struct Routed {
+    id: i64,
+    version: u32,
+    origin: String,
+    channel: String,
+}
+
+/// The `NOTIFY` payload carrying a delivery's encoded frame from `origin`,
+/// in payload `version`.
+fn delivery_payload(version: u32, id: i64, origin: &str, encoded: &[u8], channel: &str) -> String {
+    let frame = text::encode(encoded);
+    let message = Message::Delivery {
+        id,
+        origin,
+        channel,
+        frame: &frame,
+    };
+    payload::write(version, origin, &message)
+}
+
+/// Routed delivery `id` handed over here, or, when its frame does not
+/// decode, said once in the log and answered 502 (not the client's answer).
+async fn answer_routed(
+    state: &Arc<State>,
+    channel: &str,
+    id: i64,
+    frame: Result<Frame, String>,
+) -> (Vec<u8>, bool) {
+    match frame {
+        Ok(frame) => answer_here(state, channel, frame).await,
+        Err(why) => {
+            state.log.note(&format!(
+                "routed delivery {id} does not decode ({why}); answered 502"
+            ));
+            let reply = reply(
+                502,
+                serde_json::json!({ "error": "the relay instance holding the client could not read the routed delivery" }),
+            );
+            (encode_reply(reply).await, false)
+        }
+    }
 }
 
 /// The reply of a routed delivery that cannot be read.
@@ -523,6 +661,11 @@ fn lost() -> Reply {
 async fn answer_here(state: &Arc<State>, channel: &str, frame: Frame) -> (Vec<u8>, bool) {
     let reply = deliver_here(state, channel, frame).await;
     let answered = crate::relay::server::is_answer(&reply);
+    (encode_reply(reply).await, answered)
+}
+
+/// `reply` as an encoded answer frame.
+async fn encode_reply(reply: Reply) -> Vec<u8> {
     let (parts, body) = reply.into_parts();
     let body = body
         .collect()
@@ -540,7 +683,7 @@ async fn answer_here(state: &Arc<State>, channel: &str, frame: Frame) -> (Vec<u8
         headers,
         body: body.to_vec(),
     };
-    (answer.encode_as(0), answered)
+    answer.encode_as(0)
 }
 
 /// The reply an encoded answer frame stands for.
@@ -593,8 +736,8 @@ pub(in crate::relay) async fn heartbeat(state: Arc<State>, router: Arc<Router>) 
     }
 }
 
-/// Listens on this instance's topic (routed deliveries and their answers)
-/// and on the buffer's; reconnects while the relay runs.
+/// Listens on this instance's topic (routed deliveries and their answers),
+/// on the claims' and on the buffer's; reconnects while the relay runs.
 pub(in crate::relay) async fn listen(state: Arc<State>, router: Arc<Router>) {
     let db = router.db.clone();
     let mine = topic(db.instance());
@@ -606,7 +749,7 @@ pub(in crate::relay) async fn listen(state: Arc<State>, router: Arc<Router>) {
     loop {
         match db.listening().await {
             Ok((client, mut notes)) => {
-                let mut sql = format!("LISTEN {mine};");
+                let mut sql = format!("LISTEN {mine}; LISTEN {CLAIMED};");
                 if buffering {
                     sql.push_str(&format!("LISTEN {};", super::backlog::BUFFERED));
                 }
@@ -617,6 +760,8 @@ pub(in crate::relay) async fn listen(state: Arc<State>, router: Arc<Router>) {
                             .note(&format!("the database at {} is back", db.shown()));
                     }
                     failing = false;
+                    // Claims made while this was away went unheard.
+                    router.forget_holders();
                     let attached = state.attached_channels();
                     // Leases that lapsed while this was away, and deliveries
                     // buffered meanwhile.
@@ -632,6 +777,8 @@ pub(in crate::relay) async fn listen(state: Arc<State>, router: Arc<Router>) {
                             for payload in n.payload().split('\n') {
                                 router.notified(&state, payload);
                             }
+                        } else if n.channel() == CLAIMED {
+                            router.unknown(n.payload());
                         } else if buffering {
                             super::backlog::wake(&state, &db, n.payload());
                         }
@@ -673,10 +820,18 @@ mod tests {
     /// payload, 64 KiB go through a row.
     #[test]
     fn a_4000_byte_delivery_rides_in_a_payload_and_64_kib_do_not() {
-        let origin = "0123456789abcdef";
-        let small = delivery_payload(i64::MAX, origin, &delivery(vec![0xff; 4_000]), "dev");
-        assert!(small.len() <= PAYLOAD_MAX, "{}", small.len());
-        let big = delivery_payload(1, origin, &delivery(vec![0xff; 64 << 10]), "dev");
-        assert!(big.len() > PAYLOAD_MAX);
+        let origin = "0123456789abcdef_v2";
+        for version in [1, payload::VERSION] {
+            let small = delivery_payload(
+                version,
+                i64::MAX,
+                origin,
+                &delivery(vec![0xff; 4_000]),
+                "dev",
+            );
+            assert!(small.len() <= PAYLOAD_MAX, "{}", small.len());
+            let big = delivery_payload(version, 1, origin, &delivery(vec![0xff; 64 << 10]), "dev");
+            assert!(big.len() > PAYLOAD_MAX);
+        }
     }
 }
