@@ -166,7 +166,7 @@ fn relay_on_postgres_routes_to_and_from_an_instance_of_the_release_before_payloa
         let Frame::Deliver { target, body, .. } = text_frame(frame) else {
             panic!("a delivery: {payload}")
         };
-        assert_eq!((target.as_str(), body), ("/hook/1", seq_body(1)));
+        assert_eq!((target.as_str(), body), ("/hook/1", seq_body(1).into()));
         let answer = frame_text(&answer_frame(201, b"from the old release"));
         old.send(origin, &format!("r:{id}:1:{answer}")).await;
         let got = sent.await.unwrap();
@@ -183,7 +183,7 @@ fn relay_on_postgres_routes_to_and_from_an_instance_of_the_release_before_payloa
             public_url: "http://relay.example/dev/hook/2".into(),
             peer: None,
             headers: Default::default(),
-            body: seq_body(2),
+            body: seq_body(2).into(),
         };
         let sent = format!("p:77:{}:dev:{}", old.id, frame_text(&delivery));
         old.send(&holder, &sent).await;
