@@ -51,7 +51,14 @@ impl Client {
     ) -> Result<Response, DeliverError> {
         let start = Instant::now();
         let answer = self
-            .send(&req.method, parsed, req.headers.iter(), &req.body, timeout)
+            .send(
+                &req.method,
+                parsed,
+                &req.url,
+                req.headers.iter(),
+                &req.body,
+                timeout,
+            )
             .await
             .map_err(|e| failed(req.url.clone(), timeout, e))?;
         Ok(answered(answer, start))
@@ -70,6 +77,7 @@ impl Client {
         let answer = send_framed(
             &req.method,
             &parsed,
+            &req.url,
             req.headers.iter(),
             &req.body,
             timeout,

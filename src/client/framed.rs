@@ -40,12 +40,13 @@ const EXPECT_WAIT: Duration = Duration::from_secs(1);
 pub(super) async fn send_framed<'h>(
     method: &str,
     url: &url::Url,
+    raw: &str,
     headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
     body: &[u8],
     timeout: Duration,
     framing: Framing,
 ) -> Result<Answer, Error> {
-    let head = request_head(method, url, headers, body, framing)?;
+    let head = request_head(method, url, raw, headers, body, framing)?;
     let exchange = async {
         let mut conn = connect(url, None).await?;
         let Conn::Plain(socket) = &mut conn else {
@@ -130,8 +131,14 @@ mod tests {
     #[test]
     fn chunked_heads_say_so_and_expect_heads_carry_the_length() {
         let url = url::Url::parse("http://127.0.0.1:9/hook").unwrap();
-        let head =
-            |f| String::from_utf8(request_head("POST", &url, [], b"{}", f).unwrap().bytes).unwrap();
+        let head = |f| {
+            String::from_utf8(
+                request_head("POST", &url, url.as_str(), [], b"{}", f)
+                    .unwrap()
+                    .bytes,
+            )
+            .unwrap()
+        };
         let chunked = head(Framing::Chunked);
         assert!(
             chunked.contains("Transfer-Encoding: chunked\r\n"),

@@ -98,10 +98,13 @@ impl Client {
 
     /// Sends one request to an `http://` or `https://` URL and reads the
     /// answer, all within `timeout`. The connection is kept for the next.
+    /// `raw` is the URL as the caller wrote it: its path and query go on
+    /// the request line unparsed (see [`request::request_head`]).
     pub async fn send<'h>(
         &self,
         method: &str,
         url: &url::Url,
+        raw: &str,
         headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
         body: &[u8],
         timeout: Duration,
@@ -115,7 +118,7 @@ impl Client {
                 ));
             }
         };
-        let head = request::request_head(method, url, headers, body, Framing::Length)?;
+        let head = request::request_head(method, url, raw, headers, body, Framing::Length)?;
         if url.host_str().is_none() {
             return Err(Error::BadRequest("the URL has no host".into()));
         }
@@ -245,6 +248,7 @@ mod tests {
             .send(
                 "POST",
                 &url,
+                url.as_str(),
                 [("X-A", &b"1"[..])],
                 b"{}",
                 Duration::from_secs(5),
@@ -360,7 +364,14 @@ mod tests {
         let url = url::Url::parse(&format!("http://{}/", silent.local_addr().unwrap())).unwrap();
         let none: [(&str, &[u8]); 0] = [];
         let err = Client::bound(Trust::system(), 1)
-            .send("GET", &url, none, b"", Duration::from_millis(200))
+            .send(
+                "GET",
+                &url,
+                url.as_str(),
+                none,
+                b"",
+                Duration::from_millis(200),
+            )
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Timeout), "{err:?}");
@@ -592,7 +603,14 @@ mod https_tests {
     async fn post(client: &Client, url: &str) -> Result<Answer, Error> {
         let url = url::Url::parse(url).unwrap();
         client
-            .send("POST", &url, HEADERS, b"{}", Duration::from_secs(5))
+            .send(
+                "POST",
+                &url,
+                url.as_str(),
+                HEADERS,
+                b"{}",
+                Duration::from_secs(5),
+            )
             .await
     }
 

@@ -31,6 +31,7 @@ pub struct Head {
 pub fn request_head<'h>(
     method: &str,
     url: &url::Url,
+    raw: &str,
     headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
     body: &[u8],
     framing: Framing,
@@ -47,10 +48,15 @@ pub fn request_head<'h>(
     let mut out = Vec::with_capacity(512);
     out.extend_from_slice(method.as_bytes());
     out.push(b' ');
-    out.extend_from_slice(url.path().as_bytes());
-    if let Some(q) = url.query() {
-        out.push(b'?');
-        out.extend_from_slice(q.as_bytes());
+    match raw_target(url, raw) {
+        Some(target) => out.extend_from_slice(target.as_bytes()),
+        None => {
+            out.extend_from_slice(url.path().as_bytes());
+            if let Some(q) = url.query() {
+                out.push(b'?');
+                out.extend_from_slice(q.as_bytes());
+            }
+        }
     }
     out.extend_from_slice(b" HTTP/1.1\r\n");
     let host_at = out.len();
@@ -105,13 +111,35 @@ pub fn request_head<'h>(
     Ok(Head { bytes: out, close })
 }
 
+/// The path and query of `raw`, the URL as the caller wrote it, when they
+/// can go on the request line as they are. Parsing percent-encodes what a
+/// sender may well send raw (`{id}` or UTF-8 in a path, `'` in a query), so
+/// a forward or replay would reach the app at another path than the one
+/// recorded. Taken only when `raw` names the same origin as `url` spelled
+/// the same way, and holds nothing a request line cannot (spaces, controls,
+/// a fragment); otherwise the parsed form goes.
+fn raw_target<'a>(url: &url::Url, raw: &'a str) -> Option<&'a str> {
+    let origin = &url[..url::Position::BeforePath];
+    let rest = raw.strip_prefix(origin)?;
+    let fit = |b: u8| b > b' ' && b != 0x7f && b != b'#';
+    (rest.starts_with('/') && rest.bytes().all(fit)).then_some(rest)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn head(headers: &[(&str, &[u8])], body: &[u8]) -> String {
         let url = url::Url::parse("http://127.0.0.1:8080/hooks/a?x=1&x=2").unwrap();
-        let h = request_head("POST", &url, headers.iter().copied(), body, Framing::Length).unwrap();
+        let h = request_head(
+            "POST",
+            &url,
+            url.as_str(),
+            headers.iter().copied(),
+            body,
+            Framing::Length,
+        )
+        .unwrap();
         String::from_utf8(h.bytes).unwrap()
     }
 
@@ -140,14 +168,43 @@ mod tests {
         ));
         let url = url::Url::parse("http://h/").unwrap();
         let bad: &[(&str, &[u8])] = &[("X-A", b"1\r\nX-Injected: 1")];
-        assert!(request_head("POST", &url, bad.iter().copied(), b"", Framing::Length).is_err());
+        let h = request_head(
+            "POST",
+            &url,
+            url.as_str(),
+            bad.iter().copied(),
+            b"",
+            Framing::Length,
+        );
+        assert!(h.is_err());
     }
 
     #[test]
     fn an_https_default_port_is_left_out_of_host() {
         let url = url::Url::parse("https://example.test/h").unwrap();
         let none: [(&str, &[u8]); 0] = [];
-        let h = request_head("GET", &url, none, b"", Framing::Length).unwrap();
+        let h = request_head("GET", &url, url.as_str(), none, b"", Framing::Length).unwrap();
         assert_eq!(h.bytes, b"GET /h HTTP/1.1\r\nHost: example.test\r\n\r\n");
+    }
+
+    #[test]
+    fn the_target_goes_as_the_caller_wrote_it() {
+        let line = |raw: &str| {
+            let url = url::Url::parse(raw).unwrap();
+            let none: [(&str, &[u8]); 0] = [];
+            let h = request_head("POST", &url, raw, none, b"", Framing::Length).unwrap();
+            let text = String::from_utf8(h.bytes).unwrap();
+            text.split("\r\n").next().unwrap().to_string()
+        };
+        // Parsing would send /app/%7Bid%7D/caf%C3%A9?q=%22a%22.
+        assert_eq!(
+            line("http://127.0.0.1:9/app/{id}/caf\u{e9}?q=\"a\"&q=%41"),
+            "POST /app/{id}/caf\u{e9}?q=\"a\"&q=%41 HTTP/1.1"
+        );
+        // Another spelling of the origin, or what no request line holds:
+        // the parsed form.
+        assert_eq!(line("http://LOCALHOST:80/a b"), "POST /a%20b HTTP/1.1");
+        assert_eq!(line("http://h/a#frag"), "POST /a HTTP/1.1");
+        assert_eq!(line("http://h?x=1"), "POST /?x=1 HTTP/1.1");
     }
 }

@@ -69,7 +69,7 @@ impl Forwarder {
             .filter(|(name, _)| !is_hop_by_hop(name, connection));
         match self
             .client
-            .send(method, &parsed, passed, body, self.timeout)
+            .send(method, &parsed, url, passed, body, self.timeout)
             .await
         {
             Ok(answer) => Outcome::Answered {

@@ -101,3 +101,25 @@ fn an_absolute_form_target_is_recorded_and_forwarded_by_its_path_with_its_head()
     assert_eq!(sent.target, "/app/in/x?q=1");
     assert_eq!(sent.header("x-mixed-case"), Some("K"));
 }
+
+/// A target holding what URL parsing percent-encodes (`{id}`, UTF-8, `'`)
+/// reaches the app as the sender wrote it, forwarded and replayed alike: it
+/// went as `/app/in/%7Bid%7D/caf%C3%A9?q=%27a%27`, another path to the app.
+#[test]
+fn a_target_reaches_the_app_byte_for_byte_forwarded_and_replayed() {
+    let app = Receiver::start(|_| (200, b"ok".to_vec()));
+    let base = format!("{}/app", app.url());
+    let store = tempfile::tempdir().unwrap();
+    let (_listen, addr) = Server::listen(store.path(), &["--forward-to", &base], None);
+    let target = "/in/{id}/caf\u{e9}?q='a'&r=%41";
+    let head = format!("POST {target} HTTP/1.1\r\nHost: {{host}}\r\nContent-Length: 2\r\n\r\nhi");
+    let (answer, id) = answered(addr, &head);
+    assert_eq!(answer.status, 200, "{}", answer.head);
+    assert_eq!(show(store.path(), &id)["request"]["target"], target);
+    let mut cmd = hookcli();
+    cmd.args(["replay", &id, "--to", &base, "--store"])
+        .arg(store.path());
+    run(&mut cmd).assert_code(0);
+    let sent: Vec<String> = app.requests().iter().map(|r| r.target.clone()).collect();
+    assert_eq!(sent, [format!("/app{target}"), format!("/app{target}")]);
+}
