@@ -117,12 +117,19 @@ pub fn request_head<'h>(
 /// a forward or replay would reach the app at another path than the one
 /// recorded. Taken only when `raw` names the same origin as `url` spelled
 /// the same way, and holds nothing a request line cannot (spaces, controls,
-/// a fragment); otherwise the parsed form goes.
+/// a fragment); otherwise the parsed form goes. So does a path with dot
+/// segments: the parsed form has them resolved, as the check that a
+/// forward or replay stays below its base judged it.
 fn raw_target<'a>(url: &url::Url, raw: &'a str) -> Option<&'a str> {
     let origin = &url[..url::Position::BeforePath];
     let rest = raw.strip_prefix(origin)?;
     let fit = |b: u8| b > b' ' && b != 0x7f && b != b'#';
-    (rest.starts_with('/') && rest.bytes().all(fit)).then_some(rest)
+    let path = rest.split_once('?').map_or(rest, |(p, _)| p);
+    let dot = |s: &str| {
+        let s = s.to_ascii_lowercase().replace("%2e", ".");
+        s == "." || s == ".."
+    };
+    (rest.starts_with('/') && rest.bytes().all(fit) && !path.split('/').any(dot)).then_some(rest)
 }
 
 #[cfg(test)]
@@ -206,5 +213,6 @@ mod tests {
         assert_eq!(line("http://LOCALHOST:80/a b"), "POST /a%20b HTTP/1.1");
         assert_eq!(line("http://h/a#frag"), "POST /a HTTP/1.1");
         assert_eq!(line("http://h?x=1"), "POST /?x=1 HTTP/1.1");
+        assert_eq!(line("http://h/a/%2E./b?x=/../"), "POST /b?x=/../ HTTP/1.1");
     }
 }
