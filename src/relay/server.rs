@@ -318,6 +318,28 @@ async fn handle(
     if path == "/metrics" && state.config.metrics_token.is_some() {
         return super::observe::public(&state, req.headers()).await;
     }
+    // Targets that are no path name no channel, as at listen: CONNECT asks
+    // for a proxy tunnel (a 2xx would say it is open), `OPTIONS *` about
+    // this server, and `*` or `host:port` with any other method is no
+    // request at all (RFC 9112, 3.2).
+    if req.method() == hyper::Method::CONNECT {
+        return reply(
+            405,
+            serde_json::json!({ "error": "CONNECT asks for a tunnel; the relay takes deliveries, not proxy requests" }),
+        );
+    }
+    if !path.starts_with('/') {
+        return match (req.method() == hyper::Method::OPTIONS, path.as_str()) {
+            (true, "*") => reply(
+                200,
+                serde_json::json!({ "deliveries": "/<channel>/<path>" }),
+            ),
+            _ => reply(
+                400,
+                serde_json::json!({ "error": "the request target is not a path" }),
+            ),
+        };
+    }
     let trimmed = path.trim_start_matches('/');
     let (channel, rest) = trimmed.split_once('/').unwrap_or((trimmed, ""));
     if !valid_channel(channel) {

@@ -123,3 +123,24 @@ fn a_target_reaches_the_app_byte_for_byte_forwarded_and_replayed() {
     let sent: Vec<String> = app.requests().iter().map(|r| r.target.clone()).collect();
     assert_eq!(sent, [format!("/app{target}"), format!("/app{target}")]);
 }
+
+/// At the relay a target that is no path names no channel: CONNECT is
+/// refused as at listen (405, never a 2xx that says a tunnel is open),
+/// `OPTIONS *` is answered about the relay itself, and `*` with another
+/// method is 400; all were 404, "deliveries go to /<channel>/<path>".
+#[test]
+fn the_relay_answers_targets_that_are_no_path_as_listen_does() {
+    let (_relay, addr) = Server::relay(&[]);
+    for (head, status) in [
+        (
+            "CONNECT app.example:443 HTTP/1.1\r\nHost: app.example:443\r\n\r\n",
+            405,
+        ),
+        ("OPTIONS * HTTP/1.1\r\nHost: {host}\r\n\r\n", 200),
+        ("GET * HTTP/1.1\r\nHost: {host}\r\n\r\n", 400),
+    ] {
+        let mut s = open_with(addr, head.replace("{host}", &addr.to_string()).as_bytes());
+        let answer = read_answer(&mut s, Duration::from_secs(10)).expect("an answer");
+        assert_eq!(answer.status, status, "{head}: {}", answer.head);
+    }
+}
