@@ -76,35 +76,39 @@ pub(super) enum Read<'a> {
     Garbled,
 }
 
-/// `message` written in `version`, `from` the instance writing it.
+/// `message` written in `version`, `from` the instance writing it. Each
+/// form is formatted once: a delivery's frame is most of the payload.
 pub(super) fn write(version: u32, from: &str, message: &Message) -> String {
-    let (kind, id, rest) = match message {
-        Message::TakenOver { channel } => ('t', 0, (*channel).to_string()),
-        Message::DeliveryRow { id } => ('d', *id, String::new()),
-        Message::AnswerRow { id } => ('a', *id, String::new()),
+    if version < 2 {
+        return match message {
+            Message::TakenOver { channel } => format!("t:{channel}"),
+            Message::DeliveryRow { id } => format!("d:{id}"),
+            Message::AnswerRow { id } => format!("a:{id}"),
+            Message::Delivery {
+                id,
+                origin,
+                channel,
+                frame,
+            } => format!("p:{id}:{origin}:{channel}:{frame}"),
+            Message::Answer {
+                id,
+                answered,
+                frame,
+            } => format!("r:{id}:{}:{frame}", u8::from(*answered)),
+        };
+    }
+    match message {
+        Message::TakenOver { channel } => format!("{version}:t:0:{from}:{channel}"),
+        Message::DeliveryRow { id } => format!("{version}:d:{id}:{from}:"),
+        Message::AnswerRow { id } => format!("{version}:a:{id}:{from}:"),
         Message::Delivery {
             id, channel, frame, ..
-        } => ('p', *id, format!("{channel}:{frame}")),
+        } => format!("{version}:p:{id}:{from}:{channel}:{frame}"),
         Message::Answer {
             id,
             answered,
             frame,
-        } => ('r', *id, format!("{}:{frame}", u8::from(*answered))),
-    };
-    if version >= 2 {
-        return format!("{version}:{kind}:{id}:{from}:{rest}");
-    }
-    match message {
-        Message::TakenOver { channel } => format!("t:{channel}"),
-        Message::Delivery {
-            id,
-            origin,
-            channel,
-            frame,
-        } => format!("p:{id}:{origin}:{channel}:{frame}"),
-        Message::DeliveryRow { id } => format!("d:{id}"),
-        Message::AnswerRow { id } => format!("a:{id}"),
-        Message::Answer { id, .. } => format!("r:{id}:{rest}"),
+        } => format!("{version}:r:{id}:{from}:{}:{frame}", u8::from(*answered)),
     }
 }
 
