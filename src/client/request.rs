@@ -125,11 +125,15 @@ fn raw_target<'a>(url: &url::Url, raw: &'a str) -> Option<&'a str> {
     let rest = raw.strip_prefix(origin)?;
     let fit = |b: u8| b > b' ' && b != 0x7f && b != b'#';
     let path = rest.split_once('?').map_or(rest, |(p, _)| p);
-    let dot = |s: &str| {
-        let s = s.to_ascii_lowercase().replace("%2e", ".");
-        s == "." || s == ".."
-    };
-    (rest.starts_with('/') && rest.bytes().all(fit) && !path.split('/').any(dot)).then_some(rest)
+    let dotted = path.split('/').any(|s| is_dot_segment(s.as_bytes()));
+    (rest.starts_with('/') && rest.bytes().all(fit) && !dotted).then_some(rest)
+}
+
+/// `.` or `..`, each dot plain or `%2e` in either case; no allocation, as
+/// this runs for every forward.
+fn is_dot_segment(s: &[u8]) -> bool {
+    let dot = |d: &[u8]| d == b"." || d.eq_ignore_ascii_case(b"%2e");
+    dot(s) || (1..s.len()).any(|i| dot(&s[..i]) && dot(&s[i..]))
 }
 
 #[cfg(test)]
