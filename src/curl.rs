@@ -71,8 +71,25 @@ pub fn command(d: &Delivery) -> String {
         parts.push("-H".into());
         parts.push(header_arg(n, v));
     }
-    parts.push("-H".into());
-    parts.push(quote("Expect:"));
+    let has = |name: &str| d.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+    // A request with no body and nothing that framed one goes without
+    // --data-binary, which would add `Content-Length: 0`.
+    let body = !d.body.is_empty() || has("content-length") || has("transfer-encoding");
+    // `-H 'Name:'` stops curl adding a header of its own that the sender
+    // did not send: its Accept and User-Agent, a form Content-Type for
+    // --data-binary, and `Expect: 100-continue` before a large body.
+    let mut own = vec!["Expect"];
+    own.extend(["Accept", "User-Agent"].into_iter().filter(|n| !has(n)));
+    if body && !has("content-type") {
+        own.push("Content-Type");
+    }
+    for name in own {
+        parts.push("-H".into());
+        parts.push(quote(&format!("{name}:")));
+    }
+    if !body {
+        return parts.join(" ");
+    }
     match std::str::from_utf8(&d.body) {
         Ok(text) if !text.contains('\0') && !text.starts_with('@') => {
             parts.push("--data-binary".into());

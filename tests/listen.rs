@@ -2062,6 +2062,77 @@ fn list_show_and_verify_work_while_listen_runs() {
     assert!(listen.stderr().is_empty(), "{}", listen.stderr());
 }
 
+/// `show --curl` sends what came and nothing curl would add of its own: no
+/// Accept or User-Agent the sender did not send, no form Content-Type for a
+/// body that came without one, and no `Content-Length: 0` for a request
+/// that came without a body (curl added all of these).
+#[test]
+fn show_curl_adds_no_header_the_sender_did_not_send() {
+    let has_curl = std::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_curl {
+        eprintln!("curl is not installed: `show --curl` not run");
+        return;
+    }
+    let app = Receiver::start(|_| (200, Vec::new()));
+    let host = app
+        .url()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let store = tempfile::tempdir().unwrap();
+    let listen = Listen::start(store.path(), &[], &[]);
+    let cases: [(&str, &[u8]); 4] = [
+        (
+            "GET /ping?x=1 HTTP/1.1\r\nHost: {host}\r\nX-Thing: a\r\n\r\n",
+            b"",
+        ),
+        (
+            "DELETE /item HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\n\r\n",
+            b"",
+        ),
+        (
+            "POST /form HTTP/1.1\r\nHost: {host}\r\nContent-Length: 7\r\n\r\n",
+            b"a=1&b=2",
+        ),
+        (
+            "POST /hooks HTTP/1.1\r\nHost: {host}\r\nUser-Agent: Stripe/1.0\r\nAccept: */*; q=0.5\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n",
+            b"{}",
+        ),
+    ];
+    for (head, body) in cases {
+        let head = head.replace("{host}", &host);
+        let r = raw_request(listen.addr(), head.as_bytes(), body).unwrap();
+        assert_eq!(r.status, 200, "{head}");
+        let id = r.header("x-hookcli-delivery").unwrap().to_string();
+        let out = cli(store.path(), &["show", &id, "--curl"]);
+        out.assert_code(0);
+        let curl = std::process::Command::new("sh")
+            .args(["-c", out.stdout().trim_end()])
+            .output()
+            .expect("run sh");
+        assert!(curl.status.success(), "{}", out.stdout());
+        let got = app.requests().pop().expect("the curl request");
+        let mut sent: Vec<(String, Vec<u8>)> = head
+            .trim_end()
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let (n, v) = l.split_once(": ").unwrap();
+                (n.to_ascii_lowercase(), v.as_bytes().to_vec())
+            })
+            .collect();
+        let mut received = got.headers.clone();
+        sent.sort();
+        received.sort();
+        assert_eq!(received, sent, "{}", out.stdout());
+        assert_eq!(got.body, body);
+        assert_eq!(head.split(' ').next(), Some(got.method.as_str()));
+    }
+}
+
 // ---------------------------------------------------------------------------
 // 11: SIGTERM
 
