@@ -859,8 +859,20 @@ fn a_burst_of_deliveries_prints_one_line_for_each() {
 
 #[test]
 fn sigkill_mid_load_loses_nothing_that_was_answered() {
+    sigkill_mid_load(&[]);
+}
+
+/// The same with a WAL limit small enough (`HOOKCLI_TEST_WAL_LIMIT_BYTES`)
+/// that the kill comes while the writer and the checkpoint thread fold the
+/// WAL in at its bound, again and again.
+#[test]
+fn sigkill_mid_load_while_the_wal_folds_at_its_bound_loses_nothing() {
+    sigkill_mid_load(&[("HOOKCLI_TEST_WAL_LIMIT_BYTES", "131072")]);
+}
+
+fn sigkill_mid_load(envs: &[(&str, &str)]) {
     let store = tempfile::tempdir().unwrap();
-    let mut listen = Listen::start(store.path(), &[], &[]);
+    let mut listen = Listen::start(store.path(), &[], envs);
     let addr = listen.addr();
     let answered = Arc::new(AtomicUsize::new(0));
     let load = {
