@@ -791,6 +791,99 @@ impl TlsApp {
     }
 }
 
+/// One request as an HTTP/2 app got it: method, path and query, headers
+/// (lowercase names, as HTTP/2 has them) and body.
+pub type H2Request = (String, String, Vec<(String, Vec<u8>)>, Vec<u8>);
+
+/// An HTTPS app on 127.0.0.1:0 that speaks HTTP/2 alone (its handshake
+/// offers h2 and nothing else, so it refuses http/1.1): it keeps each
+/// request and answers `201 made` with `x-app: h2`.
+pub struct H2App {
+    addr: SocketAddr,
+    pem: String,
+    seen: Arc<Mutex<Vec<H2Request>>>,
+}
+
+impl H2App {
+    pub fn start() -> H2App {
+        let (config, pem) = self_signed_tls();
+        let mut config = (*config).clone();
+        config.alpn_protocols = vec![b"h2".to_vec()];
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                while let Ok((tcp, _)) = listener.accept().await {
+                    let (acceptor, log) = (acceptor.clone(), log.clone());
+                    tokio::spawn(async move {
+                        let Ok(tls) = acceptor.accept(tcp).await else {
+                            return;
+                        };
+                        let service = service_fn(move |req: hyper::Request<Incoming>| {
+                            let log = log.clone();
+                            async move {
+                                let (parts, body) = req.into_parts();
+                                let body = body.collect().await?.to_bytes().to_vec();
+                                let headers = parts
+                                    .headers
+                                    .iter()
+                                    .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
+                                    .collect();
+                                let target = parts.uri.path_and_query().unwrap().to_string();
+                                log.lock().unwrap().push((
+                                    parts.method.to_string(),
+                                    target,
+                                    headers,
+                                    body,
+                                ));
+                                Ok::<_, hyper::Error>(
+                                    hyper::Response::builder()
+                                        .status(201)
+                                        .header("x-app", "h2")
+                                        .body(Full::new(Bytes::from_static(b"made")))
+                                        .unwrap(),
+                                )
+                            }
+                        });
+                        let _ = hyper::server::conn::http2::Builder::new(
+                            hyper_util::rt::TokioExecutor::new(),
+                        )
+                        .serve_connection(TokioIo::new(tls), service)
+                        .await;
+                    });
+                }
+            });
+        });
+        H2App { addr, pem, seen }
+    }
+
+    /// `https://127.0.0.1:PORT`, without a trailing slash.
+    pub fn url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+
+    /// Every request so far, in arrival order.
+    pub fn requests(&self) -> Vec<H2Request> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    /// The certificate in a file, for `--ca FILE`.
+    pub fn ca_file(&self, dir: &std::path::Path) -> std::path::PathBuf {
+        let path = dir.join("h2-app-ca.pem");
+        std::fs::write(&path, &self.pem).unwrap();
+        path
+    }
+}
+
 /// One request's head and Content-Length body, byte for byte; None at the end.
 fn read_raw_request(conn: &mut impl std::io::Read) -> Option<Vec<u8>> {
     let mut buf = Vec::new();

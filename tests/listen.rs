@@ -2372,6 +2372,76 @@ fn interleaved_repeated_headers_reach_the_app_in_order() {
     assert_eq!(order, ["x-dup: a", "x-between: z", "x-dup: b"], "{head}");
 }
 
+/// An HTTPS app that speaks HTTP/2 alone (its handshake refuses
+/// http/1.1) is forwarded to, and replayed to, over HTTP/2: the body byte
+/// for byte, the path and query as sent, and its real answer back to the
+/// sender and into the attempt.
+#[test]
+fn an_https_app_that_speaks_only_http2_is_forwarded_and_replayed_to() {
+    let app = crate::common::H2App::start();
+    let certs = tempfile::tempdir().unwrap();
+    let ca = app.ca_file(certs.path());
+    let store = tempfile::tempdir().unwrap();
+    let listen = Listen::start(
+        store.path(),
+        &[
+            "--forward-to",
+            &app.url(),
+            "--forward-ca",
+            ca.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let extra = [
+        header("X-Dup", "a"),
+        header("Stripe-Signature", "t=1,v1=ab"),
+    ];
+    let body = b"{\"k\": \"caf\xc3\xa9\"} \xff\n";
+    let r = raw_request(
+        listen.addr(),
+        &simple_request(
+            "POST",
+            "/i?x=1&y=%20",
+            &listen.addr().to_string(),
+            &extra,
+            body,
+        ),
+        body,
+    )
+    .unwrap();
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.body, b"made", "the app's answer");
+    assert_eq!(r.header("x-app"), Some("h2"));
+    let id = r.header("x-hookcli-delivery").unwrap().to_string();
+    let seen = app.requests();
+    assert_eq!(seen.len(), 1);
+    let (method, target, headers, got) = &seen[0];
+    assert_eq!((method.as_str(), target.as_str()), ("POST", "/i?x=1&y=%20"));
+    assert_eq!(got, body);
+    assert!(headers.contains(&("stripe-signature".into(), b"t=1,v1=ab".to_vec())));
+    let doc = show_json(store.path(), &id);
+    assert_eq!(doc["attempts"][0]["status"], 201, "{doc}");
+
+    let out = cli(
+        store.path(),
+        &[
+            "replay",
+            &id,
+            "--to",
+            &app.url(),
+            "--ca",
+            ca.to_str().unwrap(),
+        ],
+    );
+    out.assert_code(0);
+    let seen = app.requests();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[1].1, "/i?x=1&y=%20");
+    assert_eq!(&seen[1].3, body);
+    let doc = show_json(store.path(), &id);
+    assert_eq!(doc["attempts"][1]["status"], 201, "{doc}");
+}
+
 #[test]
 fn an_https_app_gets_the_header_lines_as_they_came_and_nothing_added() {
     let app = crate::common::TlsApp::start();

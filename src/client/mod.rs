@@ -7,7 +7,8 @@
 //! repeated names where they stood, nothing added but `Host` (when the
 //! headers have none) and `Content-Length`. A general-purpose client
 //! regroups repeated names and adds `Accept: */*`, which breaks byte-exact
-//! forwards and replays. HTTP/2 is not spoken: TLS offers http/1.1 only.
+//! forwards and replays. TLS offers http/1.1 only; HTTP/2 is spoken only to
+//! an `https://` target that refuses it ([`h2`]).
 //!
 //! It also owns what every sender needs: trust (`--ca`, `--insecure`),
 //! keep-alive pooling, the answer's size cap, the timeout, hop-by-hop
@@ -16,6 +17,7 @@
 mod conn;
 mod deliver;
 mod framed;
+mod h2;
 mod hop;
 pub mod plain;
 mod pool;
@@ -74,6 +76,8 @@ pub struct Client {
 struct Inner {
     trust: Trust,
     pool: Pool,
+    /// The targets that speak HTTP/2 only, with their connections.
+    h2: h2::Targets,
 }
 
 impl Client {
@@ -92,7 +96,11 @@ impl Client {
 
     fn with_pool(trust: Trust, pool: Pool) -> Self {
         Self {
-            inner: Arc::new(Inner { trust, pool }),
+            inner: Arc::new(Inner {
+                trust,
+                pool,
+                h2: h2::Targets::default(),
+            }),
         }
     }
 
@@ -105,7 +113,7 @@ impl Client {
         method: &str,
         url: &url::Url,
         raw: &str,
-        headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
+        headers: impl IntoIterator<Item = (&'h str, &'h [u8])> + Clone,
         body: &[u8],
         timeout: Duration,
     ) -> Result<Answer, Error> {
@@ -118,7 +126,7 @@ impl Client {
                 ));
             }
         };
-        let head = request::request_head(method, url, raw, headers, body, Framing::Length)?;
+        let head = request::request_head(method, url, raw, headers.clone(), body, Framing::Length)?;
         if url.host_str().is_none() {
             return Err(Error::BadRequest("the URL has no host".into()));
         }
@@ -126,7 +134,18 @@ impl Client {
         // than built for every request.
         let key = &url[..url::Position::AfterPort];
         let pool = &self.inner.pool;
+        let h2 = |headers: Vec<(&'h str, &'h [u8])>| h2::Request {
+            method,
+            url,
+            raw,
+            headers,
+            body,
+        };
         let exchange = async {
+            if https && self.inner.h2.get(key).is_some() {
+                let req = h2(headers.into_iter().collect());
+                return h2::send(&self.inner.h2, &self.inner.trust, key, &req).await;
+            }
             // A reused connection the server closed meanwhile fails the write,
             // or ends cleanly before any byte of the answer: send once more on
             // a fresh one. A reset after the whole request was written may come
@@ -139,7 +158,13 @@ impl Client {
                 }
             }
             let tls = https.then(|| self.inner.trust.connector());
-            let conn = conn::connect(url, tls).await?;
+            let conn = match conn::connect(url, tls).await {
+                Err(e) if https && h2::refused_http1(&e) => {
+                    let req = h2(headers.into_iter().collect());
+                    return h2::send(&self.inner.h2, &self.inner.trust, key, &req).await;
+                }
+                connected => connected?,
+            };
             let (answer, conn) = exchange(conn, &head.bytes, body, method).await?;
             Ok(keep(pool, key, answer, conn, head.close))
         };

@@ -1,6 +1,7 @@
 //! Whom an `https://` target must prove it is: the system's roots, plus a
 //! `--ca` file, or anyone (`--insecure`). ALPN offers http/1.1 only: the
-//! request writer speaks HTTP/1.1, header lines as given.
+//! request writer speaks HTTP/1.1, header lines as given. A target whose
+//! handshake refuses that is offered h2 alone (see `super::h2`).
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -16,6 +17,7 @@ pub struct Trust {
     insecure: bool,
     extra: Vec<CertificateDer<'static>>,
     config: OnceLock<Arc<ClientConfig>>,
+    config_h2: OnceLock<Arc<ClientConfig>>,
 }
 
 impl Trust {
@@ -25,6 +27,7 @@ impl Trust {
             insecure: false,
             extra: Vec::new(),
             config: OnceLock::new(),
+            config_h2: OnceLock::new(),
         }
     }
 
@@ -63,10 +66,19 @@ impl Trust {
     /// The TLS settings for this trust, built once (the relay client's
     /// WebSocket takes them as they are).
     pub fn config(&self) -> Arc<ClientConfig> {
-        self.config.get_or_init(|| Arc::new(self.build())).clone()
+        self.config
+            .get_or_init(|| Arc::new(self.build(b"http/1.1")))
+            .clone()
     }
 
-    fn build(&self) -> ClientConfig {
+    /// The connector that offers HTTP/2 alone, for a target that refused
+    /// http/1.1; built once.
+    pub fn connector_h2(&self) -> tokio_rustls::TlsConnector {
+        let config = self.config_h2.get_or_init(|| Arc::new(self.build(b"h2")));
+        tokio_rustls::TlsConnector::from(config.clone())
+    }
+
+    fn build(&self, protocol: &[u8]) -> ClientConfig {
         let mut roots = RootCertStore::empty();
         roots.roots.extend(system_roots().roots.iter().cloned());
         for c in &self.extra {
@@ -81,7 +93,7 @@ impl Trust {
                 .dangerous()
                 .set_certificate_verifier(Arc::new(AnyCertificate(schemes)));
         }
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        config.alpn_protocols = vec![protocol.to_vec()];
         config
     }
 }
