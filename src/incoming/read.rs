@@ -107,7 +107,9 @@ pub async fn read(
     // A head RFC 9112 says to refuse, or a body still coded (gzip under
     // chunked), recorded and sent on as if it were the sender's bytes, is
     // refused before the body is read.
-    let fault = host_fault(parts.version, &parts.headers).or_else(|| coding_fault(&parts.headers));
+    let fault = host_fault(parts.version, &parts.headers)
+        .or_else(|| coding_fault(&parts.headers))
+        .or_else(|| length_fault(parts.version, &method, &parts.headers));
     let (body, grant, rejected) = match fault {
         Some(fault) => (Bytes::new(), None, Some(fault)),
         None => {
@@ -195,6 +197,29 @@ fn coding_fault(headers: &hyper::HeaderMap) -> Option<(u16, String)> {
         (
             400,
             "Transfer-Encoding names chunked more than once".to_string(),
+        )
+    })
+}
+
+/// HTTP/1.0 has no chunked coding: a request's body is as long as its
+/// Content-Length says, and one without it has none to read (RFC 9112,
+/// 6.3). A sender whose POST, PUT or PATCH has a body but no length would
+/// be answered 2xx for an empty one, its body lost; RFC 1945 (7.2.2) asks
+/// such a request be refused, and 411 says what is missing.
+fn length_fault(
+    version: hyper::Version,
+    method: &str,
+    headers: &hyper::HeaderMap,
+) -> Option<(u16, String)> {
+    let framed = headers.contains_key(CONTENT_LENGTH)
+        || headers.contains_key(hyper::header::TRANSFER_ENCODING);
+    let carries = ["POST", "PUT", "PATCH"].contains(&method);
+    (version == hyper::Version::HTTP_10 && carries && !framed).then(|| {
+        (
+            411,
+            format!(
+                "an HTTP/1.0 {method} gives its body's length: this one has no Content-Length, so its body cannot be told from the end of the connection"
+            ),
         )
     })
 }

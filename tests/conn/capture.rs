@@ -127,3 +127,43 @@ fn content_length_beside_transfer_encoding_is_recorded_as_sent() {
     assert_eq!(recorded_headers(&doc), pairs(&head));
     assert_eq!(doc["request"]["body"]["text"], "abc");
 }
+
+/// HTTP/1.0 has no chunked coding: a POST's body is as long as its
+/// Content-Length says. One sent without it was answered 200 "received"
+/// with an empty body kept, the sender's body lost; it is now refused with
+/// 411 and kept refused. With a Content-Length, or with no body to frame (a
+/// GET), HTTP/1.0 is taken as before.
+#[test]
+fn an_http_1_0_post_without_a_length_is_411_and_kept_refused() {
+    let store = tempfile::tempdir().unwrap();
+    let (_listen, addr) = Server::listen(store.path(), &[], None);
+    let host = addr.to_string();
+    let exchange = |head: String, body: &[u8]| {
+        let mut s = open_with(addr, head.as_bytes());
+        std::io::Write::write_all(&mut s, body).unwrap();
+        read_answer(&mut s, Duration::from_secs(10)).expect("an answer")
+    };
+    let body = b"{\"id\": \"evt_1\"}";
+
+    let refused = exchange(format!("POST /in HTTP/1.0\r\nHost: {host}\r\n\r\n"), body);
+    assert_eq!(refused.status, 411, "{}", refused.head);
+    let id = refused.header("x-hookcli-delivery").expect("kept");
+    let doc = show(store.path(), &id);
+    let why = doc["rejected"].as_str().unwrap_or_default();
+    assert!(why.contains("no Content-Length"), "{doc}");
+
+    let framed = format!(
+        "POST /in HTTP/1.0\r\nHost: {host}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let taken = exchange(framed, body);
+    assert_eq!(taken.status, 200, "{}", taken.head);
+    let id = taken.header("x-hookcli-delivery").expect("kept");
+    assert_eq!(
+        show(store.path(), &id)["request"]["body"]["text"],
+        "{\"id\": \"evt_1\"}"
+    );
+
+    let get = exchange(format!("GET /in HTTP/1.0\r\nHost: {host}\r\n\r\n"), b"");
+    assert_eq!(get.status, 200, "{}", get.head);
+}

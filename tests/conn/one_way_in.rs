@@ -55,7 +55,7 @@ fn listen_and_the_relay_answer_hostile_requests_alike() {
     let (listen, listen_addr) = Server::listen(store.path(), &limits, None);
     let (relay, relay_addr) = Server::relay(&limits);
     let chunked_over = format!("5dc\r\n{}\r\n0\r\n\r\n", "y".repeat(1500));
-    let cases: [(&str, &str, &[u8]); 10] = [
+    let cases: [(&str, &str, &[u8]); 11] = [
         (
             "declared over --max-body",
             "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 1500\r\n\r\n",
@@ -100,6 +100,11 @@ fn listen_and_the_relay_answer_hostile_requests_alike() {
             "two Host headers",
             "POST {path} HTTP/1.1\r\nHost: {host}\r\nHost: evil.example\r\nContent-Length: 5\r\n\r\n",
             b"hello",
+        ),
+        (
+            "an HTTP/1.0 POST whose body has no length",
+            "POST {path} HTTP/1.0\r\nHost: {host}\r\n\r\n",
+            b"{\"id\": \"evt_1\"}",
         ),
         (
             "chunked twice",
