@@ -2372,6 +2372,26 @@ fn interleaved_repeated_headers_reach_the_app_in_order() {
     assert_eq!(order, ["x-dup: a", "x-between: z", "x-dup: b"], "{head}");
 }
 
+/// listen forwarding to an `https://` app whose certificate is `ca`.
+fn forwarding_over_tls(store: &Path, url: &str, ca: &Path) -> Listen {
+    Listen::start(
+        store,
+        &["--forward-to", url, "--forward-ca", ca.to_str().unwrap()],
+        &[],
+    )
+}
+
+/// A POST of `body` to `target` at `listen`, with `extra` headers.
+fn post_to(listen: &Listen, target: &str, extra: &[(String, Vec<u8>)], body: &[u8]) -> RawResponse {
+    let host = listen.addr().to_string();
+    raw_request(
+        listen.addr(),
+        &simple_request("POST", target, &host, extra, body),
+        body,
+    )
+    .unwrap()
+}
+
 /// An HTTPS app that speaks HTTP/2 alone (its handshake refuses
 /// http/1.1) is forwarded to, and replayed to, over HTTP/2: the body byte
 /// for byte, the path and query as sent, and its real answer back to the
@@ -2382,33 +2402,13 @@ fn an_https_app_that_speaks_only_http2_is_forwarded_and_replayed_to() {
     let certs = tempfile::tempdir().unwrap();
     let ca = app.ca_file(certs.path());
     let store = tempfile::tempdir().unwrap();
-    let listen = Listen::start(
-        store.path(),
-        &[
-            "--forward-to",
-            &app.url(),
-            "--forward-ca",
-            ca.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let listen = forwarding_over_tls(store.path(), &app.url(), &ca);
     let extra = [
         header("X-Dup", "a"),
         header("Stripe-Signature", "t=1,v1=ab"),
     ];
     let body = b"{\"k\": \"caf\xc3\xa9\"} \xff\n";
-    let r = raw_request(
-        listen.addr(),
-        &simple_request(
-            "POST",
-            "/i?x=1&y=%20",
-            &listen.addr().to_string(),
-            &extra,
-            body,
-        ),
-        body,
-    )
-    .unwrap();
+    let r = post_to(&listen, "/i?x=1&y=%20", &extra, body);
     assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(r.body, b"made", "the app's answer");
     assert_eq!(r.header("x-app"), Some("h2"));
@@ -2448,16 +2448,7 @@ fn an_https_app_gets_the_header_lines_as_they_came_and_nothing_added() {
     let certs = tempfile::tempdir().unwrap();
     let ca = app.ca_file(certs.path());
     let store = tempfile::tempdir().unwrap();
-    let listen = Listen::start(
-        store.path(),
-        &[
-            "--forward-to",
-            &app.url(),
-            "--forward-ca",
-            ca.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let listen = forwarding_over_tls(store.path(), &app.url(), &ca);
     let extra = [
         header("X-Dup", "a"),
         header("x-between", "z"),
@@ -2465,18 +2456,7 @@ fn an_https_app_gets_the_header_lines_as_they_came_and_nothing_added() {
         header("stripe-Signature", "t=1,v1=ab"),
     ];
     let body = b"{}";
-    let r = raw_request(
-        listen.addr(),
-        &simple_request(
-            "POST",
-            "/i?x=1&x=2",
-            &listen.addr().to_string(),
-            &extra,
-            body,
-        ),
-        body,
-    )
-    .unwrap();
+    let r = post_to(&listen, "/i?x=1&x=2", &extra, body);
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(r.body, b"ok", "the app's answer");
     let raw = app.raw();
