@@ -802,6 +802,7 @@ pub struct H2App {
     addr: SocketAddr,
     pem: String,
     seen: Arc<Mutex<Vec<H2Request>>>,
+    accepted: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl H2App {
@@ -814,7 +815,8 @@ impl H2App {
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let log = seen.clone();
+        let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (log, count) = (seen.clone(), accepted.clone());
         std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -823,6 +825,7 @@ impl H2App {
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).unwrap();
                 while let Ok((tcp, _)) = listener.accept().await {
+                    count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     let (acceptor, log) = (acceptor.clone(), log.clone());
                     tokio::spawn(async move {
                         let Ok(tls) = acceptor.accept(tcp).await else {
@@ -863,7 +866,17 @@ impl H2App {
                 }
             });
         });
-        H2App { addr, pem, seen }
+        H2App {
+            addr,
+            pem,
+            seen,
+            accepted,
+        }
+    }
+
+    /// TCP connections accepted so far (a refused handshake counts).
+    pub fn accepted(&self) -> usize {
+        self.accepted.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// `https://127.0.0.1:PORT`, without a trailing slash.
