@@ -1971,3 +1971,28 @@ fn expect_status_mismatch_exits_1() {
     out.assert_code(1);
     assert_eq!(hit(&receiver, &tag).status, 200);
 }
+
+/// An `https://` URL whose server takes neither http/1.1 nor h2 in its
+/// handshake (ALPN) is told as that, in one line, exit 3: not as a
+/// certificate or TLS-version problem.
+#[test]
+fn a_server_that_refuses_http1_and_http2_is_told_plainly() {
+    let (config, _) = crate::common::self_signed_tls();
+    let mut config = (*config).clone();
+    config.alpn_protocols = vec![b"spdy/3".to_vec()];
+    let config = std::sync::Arc::new(config);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for tcp in listener.incoming().flatten() {
+            let conn = rustls::ServerConnection::new(config.clone()).unwrap();
+            let mut tls = rustls::StreamOwned::new(conn, tcp);
+            let _ = std::io::Read::read(&mut tls, &mut [0u8; 64]);
+        }
+    });
+    let url = format!("https://{addr}/hooks");
+    let mut cmd = hookcli();
+    cmd.args(["send", "--provider", "github", "--url", &url, "--insecure"])
+        .env("HOOKCLI_SECRET", "s3cret");
+    run(&mut cmd).assert_error(3, &["speaks neither HTTP/1.1 nor HTTP/2"]);
+}

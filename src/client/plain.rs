@@ -85,6 +85,10 @@ pub fn io_words(e: &std::io::Error) -> Option<String> {
 pub fn tls(e: &rustls::Error) -> String {
     match e {
         rustls::Error::InvalidCertificate(c) => certificate(&variant(&format!("{c:?}"))),
+        // Offered http/1.1, then h2 (see `super::h2`): it took neither.
+        rustls::Error::AlertReceived(rustls::AlertDescription::NoApplicationProtocol) => {
+            "the server speaks neither HTTP/1.1 nor HTTP/2 there: its TLS handshake refused both".into()
+        }
         rustls::Error::AlertReceived(a) => format!(
             "the server refused the TLS handshake ({}): check that it accepts this client and TLS 1.2 or 1.3",
             words(&variant(&format!("{a:?}")))
