@@ -6,7 +6,7 @@ use futures_util::StreamExt;
 use super::judge::{judge, judge_handshake, response_time, skipped};
 use super::modes::{self, Mode};
 use super::send::{Sent, send, send_framed};
-use super::shape::{Shape, aimed, sibling, with_query};
+use super::shape::{Shape, Signed, aimed, sibling, with_query};
 use super::{CaseName, DEFAULT_TIMEOUT_SECS, Outcome, Plan, Report, diagnosis, noncanonical};
 use crate::client::DeliverError;
 use crate::client::Framing;
@@ -319,16 +319,27 @@ fn build(name: CaseName, shape: &Shape<'_>, is_form: bool) -> Result<Built, Stri
             plan.provider
                 .sign(&mut older, &outgoing, &signed.ctx)
                 .map_err(|e| e.to_string())?;
+            // Then the other order: a parser that keeps the last value of
+            // a repeated key (a dict or map) reads only the outgoing one.
+            let mut real_last = older.clone();
+            let real_first = signed.request.clone();
             if !plan
                 .provider
                 .add_older_signature(&mut signed.request, &older)
+                || !plan
+                    .provider
+                    .add_older_signature(&mut real_last, &real_first)
             {
                 return Ok(Built::Skip(format!(
                     "{} sends one signature per delivery, so a secret rotation cannot show in one",
                     info.title
                 )));
             }
-            vec![aimed(signed)]
+            let reversed = Signed {
+                request: real_last,
+                ..signed.clone()
+            };
+            vec![aimed(signed), aimed(reversed)]
         }
         CaseName::MalformedSignature | CaseName::TruncatedSignature => {
             let rewrites = if name == CaseName::MalformedSignature {

@@ -162,11 +162,7 @@ pub(super) fn judge(
             _ if ok(s) => (Pass, None),
             _ => (Fail, Some("the same event in other bytes (spacing, \\u escapes, key order) was refused: the signature is checked on re-serialized data, not the raw body; verify over the exact bytes received".into())),
         },
-        C::SecretRotation => match s {
-            _ if ok(s) => (Pass, None),
-            _ if server_err => (Fail, Some(format!("several signatures in {header} make the handler fail with {s}: parse each one and accept the delivery if any matches"))),
-            _ => (Fail, Some(format!("checks only one of the signatures in {header} (the outgoing secret's came first): while a secret is rolled the provider sends several; accept the delivery if any matches"))),
-        },
+        C::SecretRotation => rotation_outcome(&statuses, header),
         C::Duplicate => match statuses.as_slice() {
             [a, b] if ok(*a) && ok(*b) => (Pass, None),
             [a, _] if !ok(*a) => (Fail, Some(format!("the first delivery already got {a}: fix the valid case first"))),
@@ -259,6 +255,20 @@ fn transport_outcome(statuses: &[u16]) -> (Outcome, Option<String>) {
         [411, ..] => (Outcome::Fail, Some("a chunked delivery got 411 Length Required: a sender or proxy may send Transfer-Encoding: chunked with no Content-Length; read the body to its end instead of requiring the header".into())),
         all if all.iter().any(|s| matches!(s, 401 | 403)) => (Outcome::Fail, Some("the valid delivery was refused when its body came chunked or after 100 Continue: the signature is checked before the whole body has arrived; read the body to its end, then verify".into())),
         all => (Outcome::Fail, Some(format!("the valid delivery got {} when sent chunked and after Expect: 100-continue: accept either framing as with a Content-Length", all.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")))),
+    }
+}
+
+/// The delivery with the outgoing secret's signature first, then the
+/// same with it last: a handler that reads one signature refuses one of them.
+fn rotation_outcome(statuses: &[u16], header: &str) -> (Outcome, Option<String>) {
+    let ok = |s: &u16| (200..300).contains(s);
+    let accept_any = "while a secret is rolled the provider sends several; accept the delivery if any matches";
+    match statuses {
+        all if all.iter().all(ok) => (Outcome::Pass, None),
+        all if all.iter().any(|s| *s >= 500) => (Outcome::Fail, Some(format!("several signatures in {header} make the handler fail with {}: parse each one and accept the delivery if any matches", all.iter().find(|s| **s >= 500).unwrap_or(&500)))),
+        [first, _] if !ok(first) => (Outcome::Fail, Some(format!("checks only the first of the signatures in {header} (the outgoing secret's came first): {accept_any}"))),
+        [_, _] => (Outcome::Fail, Some(format!("checks only the last of the signatures in {header} (the outgoing secret's came last): a parser that keeps the last value of a repeated key (a dict or map) drops the others; {accept_any}"))),
+        _ => (Outcome::Fail, Some(format!("checks only one of the signatures in {header}: {accept_any}"))),
     }
 }
 

@@ -121,9 +121,8 @@ impl CaseName {
             CaseName::Handshake => "the provider's answer".into(),
             CaseName::Valid
             | CaseName::ValidNoncanonical
-            | CaseName::UrlQuery
-            | CaseName::SecretRotation => "2xx".into(),
-            CaseName::Transport => "2xx, 2xx".into(),
+            | CaseName::UrlQuery => "2xx".into(),
+            CaseName::Transport | CaseName::SecretRotation => "2xx, 2xx".into(),
             CaseName::WrongPath => "404".into(),
             CaseName::Duplicate => "2xx twice".into(),
             CaseName::BadSignature | CaseName::BodyModified => "401/403".into(),

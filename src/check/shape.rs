@@ -19,6 +19,7 @@ pub struct Shape<'a> {
 }
 
 /// A signed delivery, with what it was signed with.
+#[derive(Clone)]
 pub struct Signed {
     pub request: WebhookRequest,
     pub ctx: SignContext,

@@ -111,6 +111,8 @@ pub(super) struct Bugs {
     /// Verifies only the first of several signatures (the outgoing
     /// secret's, during a rotation).
     pub(super) first_signature_only: bool,
+    /// Verifies only the last of several signatures (a dict-style parse).
+    pub(super) last_signature_only: bool,
     /// Parses the signature header naively (`split(',')`, a hex decode
     /// that throws) and answers 500 when it is garbage.
     pub(super) crash_on_malformed_signature: bool,
@@ -860,8 +862,8 @@ impl Hook {
         if b.prefix_compare && self.prefix_matches(req) {
             return Ok(Verdict::Ok);
         }
-        let verdict = if b.first_signature_only {
-            self.verify(&first_signature(req))
+        let verdict = if b.first_signature_only || b.last_signature_only {
+            self.verify(&one_signature(req, b.last_signature_only))
         } else {
             self.verify(req)
         };
@@ -905,22 +907,32 @@ impl Hook {
     }
 }
 
-/// The request with only the first of its signatures, as a handler that
-/// reads one sees it.
-pub(super) fn first_signature(req: &Req) -> Req {
+/// The request with only one of its signatures, the first (`last`
+/// false) or the last, as a handler that reads one sees it: Python's
+/// `dict(p.split('=') for p in header.split(','))` keeps the last.
+pub(super) fn one_signature(req: &Req, last: bool) -> Req {
     let mut headers = req.headers.clone();
     for name in ["stripe-signature", "webhook-signature", "svix-signature"] {
         let Some(v) = req.header(name) else {
             continue;
         };
         let first = if name == "stripe-signature" {
-            let mut seen = false;
+            let count = v.split(',').filter(|p| p.starts_with("v1=")).count();
+            let keep = if last { count.saturating_sub(1) } else { 0 };
+            let mut index = 0;
             v.split(',')
-                .filter(|p| !p.starts_with("v1=") || !std::mem::replace(&mut seen, true))
+                .filter(|p| {
+                    !p.starts_with("v1=") || {
+                        index += 1;
+                        index - 1 == keep
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join(",")
         } else {
-            v.split(' ').next().unwrap_or_default().to_string()
+            let mut sigs = v.split(' ');
+            let one = if last { sigs.next_back() } else { sigs.next() };
+            one.unwrap_or_default().to_string()
         };
         headers.insert(
             hyper::header::HeaderName::from_static(name),

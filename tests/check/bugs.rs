@@ -1,0 +1,29 @@
+//! Receivers with bugs real webhook handlers have that the first battery
+//! let through or named vaguely: a signature parser that keeps the last
+//! of several, an empty secret, a body decoded as text before it is
+//! verified, a secret read with its newline or quotes, a MAC in the wrong
+//! encoding. Each is caught by the case that names it, nothing else fails.
+
+use super::*;
+
+#[test]
+fn bug_checking_only_the_last_signature_fails_secret_rotation() {
+    let providers = ["stripe", "standard", "clerk", "resend", "standard-v1a"];
+    let reports = par_map(providers.to_vec(), |provider| {
+        let bugs = Bugs {
+            last_signature_only: true,
+            ..Bugs::default()
+        };
+        let hint = "checks only the last of the signatures";
+        (
+            provider,
+            caught_alone(provider, bugs, "secret-rotation", hint),
+        )
+    });
+    for (provider, report) in reports {
+        let c = case(&report, "secret-rotation");
+        // Refused with the outgoing secret's signature last only.
+        assert_eq!(c["got"], "200, 401", "{provider}\n{report:#}");
+        assert!(c["hint"].as_str().unwrap().contains("(a dict or map)"));
+    }
+}
