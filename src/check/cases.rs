@@ -11,6 +11,7 @@ use super::{CaseName, DEFAULT_TIMEOUT_SECS, Outcome, Plan, Report, diagnosis, no
 use crate::client::DeliverError;
 use crate::client::Framing;
 use crate::provider::{Handshake, Headers, WebhookRequest};
+use crate::secret::Secret;
 use crate::tamper::{Tamper, signatures};
 
 /// A case ready to send: its requests in order (two for duplicate), each
@@ -366,7 +367,13 @@ fn build(name: CaseName, shape: &Shape<'_>, is_form: bool) -> Result<Built, Stri
             let r = make(None, None)?;
             vec![r.clone(), r]
         }
-        CaseName::BadSignature => vec![make(Some(Tamper::BadSignature), None)?],
+        CaseName::BadSignature => {
+            let mut requests = vec![make(Some(Tamper::BadSignature), None)?];
+            // Keyed with nothing: what a secret list with an empty entry
+            // (`a,b,` split on commas) or an unset variable accepts.
+            requests.extend(shape.signed_with(&Secret::new(""))?);
+            requests
+        }
         CaseName::MissingSignature => vec![make(Some(Tamper::MissingSignature), None)?],
         CaseName::BodyModified => vec![make(Some(Tamper::BodyModified), None)?],
         CaseName::StaleTimestamp => vec![make(Some(Tamper::StaleTimestamp), None)?],

@@ -168,17 +168,25 @@ pub(super) fn judge(
             [a, _] if !ok(*a) => (Fail, Some(format!("the first delivery already got {a}: fix the valid case first"))),
             _ => (Fail, Some("a repeated delivery was refused: providers retry, so dedupe on the event id and answer 2xx to a duplicate".into())),
         },
-        C::BadSignature | C::BodyModified => match s {
-            401 | 403 => (Pass, None),
-            _ if client_err => (Warn, Some(format!("refused with {s}; 401 or 403 says the signature is the problem"))),
-            _ if ok(s) && name == C::BadSignature => (Fail, Some(if asymmetric {
-                format!("accepts forged deliveries: verify the signature in {header} over the raw body with the provider's public key")
-            } else {
-                format!("accepts forged deliveries: verify the HMAC in {header} over the raw body and compare in constant time")
-            })),
-            _ if ok(s) => (Fail, Some("accepts a body that does not match its signature: verify the signature over the body actually received".into())),
-            _ => (Fail, Some(format!("a bad signature makes the handler fail with {s}: answer 401 instead"))),
-        },
+        C::BadSignature | C::BodyModified => {
+            let refused = |s: u16, accepted: String| match s {
+                401 | 403 => (Pass, None),
+                _ if (400..500).contains(&s) => (Warn, Some(format!("refused with {s}; 401 or 403 says the signature is the problem"))),
+                _ if ok(s) => (Fail, Some(accepted)),
+                _ => (Fail, Some(format!("a bad signature makes the handler fail with {s}: answer 401 instead"))),
+            };
+            let accepted = match name {
+                C::BodyModified => "accepts a body that does not match its signature: verify the signature over the body actually received".into(),
+                _ if asymmetric => format!("accepts forged deliveries: verify the signature in {header} over the raw body with the provider's public key"),
+                _ => format!("accepts forged deliveries: verify the HMAC in {header} over the raw body and compare in constant time"),
+            };
+            let first = refused(*statuses.first().unwrap_or(&0), accepted);
+            // The second forgery, keyed with an empty secret: its own cause.
+            match statuses.get(1) {
+                Some(&s) if severity(first.0) < severity(refused(s, String::new()).0) => refused(s, "accepts a delivery signed with an empty secret, which anybody can make: the secret it verifies with is empty, or one of several is (an unset variable, a list split on commas with a trailing comma); refuse an empty secret at startup".into()),
+                _ => first,
+            }
+        }
         C::MalformedSignature => worst(&|s| match s {
             400 | 401 | 403 => (Pass, None),
             _ if (400..500).contains(&s) => (Warn, Some(format!("refused with {s}; 401 says the signature is the problem"))),

@@ -27,3 +27,24 @@ fn bug_checking_only_the_last_signature_fails_secret_rotation() {
         assert!(c["hint"].as_str().unwrap().contains("(a dict or map)"));
     }
 }
+
+#[test]
+fn bug_accepting_an_empty_secret_fails_bad_signature() {
+    let providers = ["github", "stripe", "shopify", "slack", "gitlab"];
+    let reports = par_map(providers.to_vec(), |provider| {
+        let bugs = Bugs {
+            empty_secret_too: true,
+            ..Bugs::default()
+        };
+        let hint = "accepts a delivery signed with an empty secret";
+        (provider, caught_alone(provider, bugs, "bad-signature", hint))
+    });
+    for (provider, report) in reports {
+        // Another secret's signature refused, the empty one's accepted.
+        assert_eq!(
+            case(&report, "bad-signature")["got"],
+            "401, 200",
+            "{provider}\n{report:#}"
+        );
+    }
+}
