@@ -381,7 +381,10 @@ fn build(name: CaseName, shape: &Shape<'_>, is_form: bool) -> Result<Built, Stri
         CaseName::MalformedBody => {
             let body = make(None, None)?.body;
             let cut = body[..body.len() / 2].to_vec();
-            vec![make(None, Some(cut))?]
+            // Then bytes that are not UTF-8: a handler that decodes the
+            // body as text before verifying it crashes on them.
+            let not_utf8 = [&cut[..], b"\xff\xfe\xfd"].concat();
+            vec![make(None, Some(cut))?, make(None, Some(not_utf8))?]
         }
         CaseName::WrongContentType => vec![make(Some(Tamper::WrongContentType), None)?],
         CaseName::WrongMethod => vec![WebhookRequest {

@@ -221,12 +221,20 @@ pub(super) fn judge(
             _ if ok(s) => (Warn, Some(format!("accepts a delivery signed {minutes} minutes in the future: the provider's SDK checks only for old timestamps, but a future one stays replayable for longer; compare the absolute difference"))),
             _ => (Fail, Some(format!("a future timestamp makes the handler fail with {s}: answer 400 or 401"))),
         },
-        C::MalformedBody => match s {
-            400 => (Pass, None),
-            _ if client_err => (Warn, Some(format!("refused with {s}; 400 Bad Request says the body is malformed"))),
-            _ if ok(s) => (Warn, Some("a body that is not JSON was acknowledged: the app cannot have processed it; answer 400".into())),
-            _ => (Fail, Some(format!("a signed but malformed body makes the handler fail with {s}: parse defensively and answer 400"))),
-        },
+        C::MalformedBody => {
+            let first = match *statuses.first().unwrap_or(&0) {
+                400 => (Pass, None),
+                s if (400..500).contains(&s) => (Warn, Some(format!("refused with {s}; 400 Bad Request says the body is malformed"))),
+                s if ok(s) => (Warn, Some("a body that is not JSON was acknowledged: the app cannot have processed it; answer 400".into())),
+                s => (Fail, Some(format!("a signed but malformed body makes the handler fail with {s}: parse defensively and answer 400"))),
+            };
+            // Bytes that are not UTF-8: any refusal will do (an SDK that
+            // verifies a decoded string refuses the signature), a crash not.
+            match statuses.get(1) {
+                Some(&s) if s >= 500 && first.0 != Fail => (Fail, Some(format!("a body that is not UTF-8 makes the handler fail with {s}: it decodes the body as text before verifying; verify the raw bytes, then parse them, and answer 400"))),
+                _ => first,
+            }
+        }
         C::WrongContentType => match s {
             415 => (Pass, None),
             _ if client_err || ok(s) => (Warn, Some(format!("text/plain got {s}; 415 Unsupported Media Type tells a sender what is wrong"))),

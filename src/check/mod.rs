@@ -130,7 +130,7 @@ impl CaseName {
             CaseName::MissingSignature => "400/401/403".into(),
             CaseName::MalformedSignature => "400/401/403".into(),
             CaseName::StaleTimestamp | CaseName::FutureTimestamp => "4xx".into(),
-            CaseName::MalformedBody => "400".into(),
+            CaseName::MalformedBody => "400, 4xx".into(),
             CaseName::WrongContentType => "415".into(),
             CaseName::WrongMethod => "404/405".into(),
             CaseName::ResponseTime => format!("< {:.1} s", timeout_secs as f64 / 2.0),

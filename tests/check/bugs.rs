@@ -48,3 +48,22 @@ fn bug_accepting_an_empty_secret_fails_bad_signature() {
         );
     }
 }
+
+#[test]
+fn bug_decoding_the_body_as_text_before_verifying_fails_malformed_body() {
+    let providers = ["github", "stripe", "slack", "standard"];
+    let reports = par_map(providers.to_vec(), |provider| {
+        let bugs = Bugs {
+            decodes_body_first: true,
+            ..Bugs::default()
+        };
+        let hint = "a body that is not UTF-8 makes the handler fail with 500";
+        (provider, caught_alone(provider, bugs, "malformed-body", hint))
+    });
+    for (provider, report) in reports {
+        // The half body refused as it should be; the bytes that are not UTF-8 crash it.
+        let c = case(&report, "malformed-body");
+        assert_eq!(c["got"], "400, 500", "{provider}\n{report:#}");
+        assert_eq!(c["expected"], "400, 4xx");
+    }
+}

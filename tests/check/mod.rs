@@ -697,7 +697,9 @@ fn bug_500_on_malformed_json_fails_malformed_body() {
     };
     let server = receiver("stripe", bugs);
     let report = caught("stripe", &server, "malformed-body", true, &[]);
-    assert_eq!(case(&report, "malformed-body")["got"], "500");
+    assert_eq!(case(&report, "malformed-body")["got"], "500, 500");
+    let hint = case(&report, "malformed-body")["hint"].as_str().unwrap();
+    assert!(hint.contains("parse defensively"), "{hint}");
     assert_eq!(report["summary"]["failed"], 1, "only that case\n{report:#}");
 }
 

@@ -114,6 +114,9 @@ pub(super) struct Bugs {
     /// Also accepts what an empty secret signs: a secret list with an
     /// empty entry (`"a,b,".split(',')`).
     pub(super) empty_secret_too: bool,
+    /// Decodes the body as UTF-8 before verifying it, and fails with 500
+    /// when it is not (Python's `request.body.decode()`).
+    pub(super) decodes_body_first: bool,
     /// Verifies only the last of several signatures (a dict-style parse).
     pub(super) last_signature_only: bool,
     /// Parses the signature header naively (`split(',')`, a hex decode
@@ -822,6 +825,9 @@ impl Hook {
         }
         if !self.accepts(&media_type(req)) {
             return Reply::Status(b.wrong_type.unwrap_or(415));
+        }
+        if b.decodes_body_first && std::str::from_utf8(&req.body).is_err() {
+            return Reply::Status(500);
         }
         if !b.no_signature_check {
             let verdict = match self.verify_with_bugs(req) {
