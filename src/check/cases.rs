@@ -7,7 +7,9 @@ use super::judge::{judge, judge_handshake, response_time, skipped};
 use super::modes::{self, Mode};
 use super::send::{Sent, send, send_framed};
 use super::shape::{Shape, Signed, aimed, sibling, with_query};
-use super::{CaseName, DEFAULT_TIMEOUT_SECS, Outcome, Plan, Report, diagnosis, noncanonical};
+use super::{
+    CaseName, DEFAULT_TIMEOUT_SECS, Outcome, Plan, Report, diagnosis, noncanonical, refused,
+};
 use crate::client::DeliverError;
 use crate::client::Framing;
 use crate::provider::{Handshake, Headers, WebhookRequest};
@@ -213,6 +215,20 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
         }
         results.push(result);
     }
+    // A correctly signed delivery refused as a bad signature: find out why.
+    let refusal = results.iter_mut().find(|r| {
+        r.name == CaseName::Valid
+            && r.mode.is_none()
+            && r.outcome == Outcome::Fail
+            && matches!(r.got.as_str(), "400" | "401" | "403")
+    });
+    let mut cause = None;
+    if let (Some(valid), false) = (refusal, asymmetric)
+        && let Some(why) = refused::why(&shapes[0]).await?
+    {
+        valid.hint = Some(format!("a correctly signed delivery was refused: {why}"));
+        cause = Some(why);
+    }
     if later {
         // Timed alone, once every other case is done: an idle endpoint's
         // time, not one spent queueing behind the rest of the battery.
@@ -247,10 +263,15 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
             plan.url, info.title
         ));
     }
-    let diagnosis = unreachable
-        .is_none()
-        .then(|| diagnosis::diagnose(&answered, plan.provider.signed()))
-        .flatten();
+    let diagnosis = match cause {
+        Some(why) => Some(format!(
+            "correctly signed deliveries are refused, one signed another way is accepted: {why}"
+        )),
+        None => unreachable
+            .is_none()
+            .then(|| diagnosis::diagnose(&answered, plan.provider.signed()))
+            .flatten(),
+    };
     let summary = Report::tally(&results);
     Ok(Report {
         schema: "hookcli.check/1",

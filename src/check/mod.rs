@@ -7,6 +7,7 @@ mod judge;
 pub mod modes;
 mod noncanonical;
 mod recorded;
+mod refused;
 pub mod render;
 mod send;
 mod shape;

@@ -63,9 +63,42 @@ pub fn truncated() -> [Rewrite; 2] {
     ]
 }
 
+/// The MAC in hex where it is sent in base64 (`None`: it is not base64).
+pub fn as_hex(value: &str) -> Option<String> {
+    let mac = &value[mac_range(value)?];
+    let bytes = crate::base::crypto::b64_decode(mac).filter(|_| !is_hex_mac(mac))?;
+    Some(replace_mac(value, |_| hex::encode(&bytes)))
+}
+
+/// The MAC in base64 where it is sent in hex (`None`: it is not hex).
+pub fn as_base64(value: &str) -> Option<String> {
+    let mac = &value[mac_range(value)?];
+    let bytes = hex::decode(mac).ok().filter(|_| is_hex_mac(mac))?;
+    Some(replace_mac(value, |_| crate::base::crypto::b64(&bytes)))
+}
+
+/// A hex MAC's length: SHA-1, SHA-256 or SHA-512.
+fn is_hex_mac(mac: &str) -> bool {
+    matches!(mac.len(), 40 | 64 | 128) && mac.bytes().all(|c| c.is_ascii_hexdigit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mac_changes_encoding_behind_its_prefix() {
+        let hex_mac = "ab".repeat(32);
+        let b64_mac = crate::base::crypto::b64(&[0xab; 32]);
+        assert_eq!(
+            as_base64(&format!("sha256={hex_mac}")),
+            Some(format!("sha256={b64_mac}"))
+        );
+        assert_eq!(as_hex(&b64_mac), Some(hex_mac.clone()));
+        // Already in the encoding asked for: nothing to change.
+        assert_eq!(as_hex(&format!("sha256={hex_mac}")), None);
+        assert_eq!(as_base64(&b64_mac), None);
+    }
 
     #[test]
     fn the_mac_is_found_behind_each_scheme_prefix() {

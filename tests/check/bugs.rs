@@ -67,3 +67,87 @@ fn bug_decoding_the_body_as_text_before_verifying_fails_malformed_body() {
         assert_eq!(c["expected"], "400, 4xx");
     }
 }
+
+/// check against a receiver that refuses every correctly signed delivery
+/// for one mistake: valid fails with the mistake named, and so does the
+/// diagnosis.
+fn refused_for(provider: &'static str, server: &Server, mistake: &str) -> Value {
+    let url = format!("http://{}{}", server.addr, path_for(provider));
+    let (out, report) = check_json(provider, &url, &[]);
+    assert_eq!(out.code, Some(1), "{provider}\n{out}");
+    let valid = case(&report, "valid");
+    assert_eq!(valid["outcome"], "fail", "{provider}\n{report:#}");
+    let hint = valid["hint"].as_str().unwrap();
+    assert!(hint.contains(mistake), "{provider}: {hint}");
+    let diagnosis = report["diagnosis"].as_str().unwrap_or_default();
+    assert!(diagnosis.contains(mistake), "{provider}: {diagnosis}");
+    report
+}
+
+#[test]
+fn an_endpoint_with_an_empty_secret_is_told_so() {
+    let providers = ["github", "stripe", "shopify", "slack", "twilio"];
+    par_map(providers.to_vec(), |provider| {
+        let server = receiver_with_secret(provider, "", Bugs::default());
+        refused_for(provider, &server, "verifies with an empty secret");
+    });
+}
+
+#[test]
+fn an_endpoint_whose_secret_ends_in_a_newline_is_told_so() {
+    let providers = ["github", "stripe", "shopify", "slack"];
+    par_map(providers.to_vec(), |provider| {
+        let secret = format!("{}\n", secret_for(provider));
+        let server = receiver_with_secret(provider, &secret, Bugs::default());
+        refused_for(provider, &server, "ends in a newline");
+    });
+}
+
+#[test]
+fn an_endpoint_whose_secret_keeps_its_quotes_is_told_so() {
+    let providers = ["github", "stripe"];
+    par_map(providers.to_vec(), |provider| {
+        let secret = format!("\"{}\"", secret_for(provider));
+        let server = receiver_with_secret(provider, &secret, Bugs::default());
+        refused_for(provider, &server, "wrapped in quotes");
+    });
+}
+
+#[test]
+fn a_standard_webhooks_endpoint_keyed_with_the_whole_whsec_text_is_told_so() {
+    let providers = ["standard", "clerk", "resend"];
+    par_map(providers.to_vec(), |provider| {
+        let bugs = Bugs {
+            whsec_as_is: true,
+            ..Bugs::default()
+        };
+        let server = receiver(provider, bugs);
+        refused_for(provider, &server, "keys the HMAC with the whole whsec_");
+    });
+}
+
+#[test]
+fn a_shopify_endpoint_comparing_a_hex_mac_is_told_so() {
+    let bugs = Bugs {
+        mac_hex: true,
+        ..Bugs::default()
+    };
+    let server = receiver("shopify", bugs);
+    let report = refused_for("shopify", &server, "compares the MAC hex-encoded");
+    let hint = case(&report, "valid")["hint"].as_str().unwrap();
+    assert!(hint.contains("Shopify sends it base64-encoded"), "{hint}");
+}
+
+/// A secret that differs for no reason the probes know keeps the general
+/// hint: the probes name no mistake they did not see.
+#[test]
+fn an_endpoint_with_another_secret_keeps_the_general_hint() {
+    let server = receiver_with_secret("github", "another-secret-entirely", Bugs::default());
+    let url = format!("http://{}{}", server.addr, path_for("github"));
+    let (out, report) = check_json("github", &url, &[]);
+    assert_eq!(out.code, Some(1), "{out}");
+    let hint = case(&report, "valid")["hint"].as_str().unwrap();
+    assert!(hint.contains("secret differs"), "{hint}");
+    let diagnosis = report["diagnosis"].as_str().unwrap();
+    assert!(diagnosis.contains("secret differs"), "{diagnosis}");
+}

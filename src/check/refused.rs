@@ -1,0 +1,77 @@
+//! Why a correctly signed delivery was refused: the valid delivery signed
+//! the ways handlers get the secret or the MAC's encoding wrong. The one
+//! the endpoint accepts names its mistake. Sent only after a refusal, so a
+//! correct endpoint never sees them.
+
+use super::send::send;
+use super::shape::Shape;
+use crate::provider::WebhookRequest;
+use crate::secret::Secret;
+use crate::tamper::signatures;
+
+/// A delivery only an endpoint with one mistake accepts, and the mistake.
+struct Probe {
+    request: WebhookRequest,
+    cause: String,
+}
+
+/// The schemes whose `whsec_` secret holds a base64 key.
+const BASE64_KEYED: [&str; 4] = ["standard", "svix", "clerk", "resend"];
+
+/// The cause of the refusal, if one of the probes is accepted.
+pub async fn why(shape: &Shape<'_>) -> Result<Option<String>, String> {
+    for probe in probes(shape)? {
+        let accepted = send(shape.plan, &probe.request)
+            .await
+            .is_ok_and(|r| (200..300).contains(&r.status));
+        if accepted {
+            return Ok(Some(probe.cause));
+        }
+    }
+    Ok(None)
+}
+
+fn probes(shape: &Shape<'_>) -> Result<Vec<Probe>, String> {
+    let plan = shape.plan;
+    let provider = plan.provider;
+    let title = provider.info().title;
+    let secret = plan.secret.expose();
+    let mut keys = vec![
+        (String::new(), "it verifies with an empty secret: the variable or setting it reads the secret from is unset or blank; set it, and refuse to start without one".to_string()),
+        (format!("{secret}\n"), "its secret ends in a newline (read from a file or a line as it is): trim it".into()),
+        (format!("\"{secret}\""), "its secret is wrapped in quotes (an env file read as it is, as docker --env-file reads one): remove them".into()),
+    ];
+    if secret.starts_with("whsec_") && BASE64_KEYED.contains(&provider.name()) {
+        // Signed with a key whose decoded bytes are the whole secret's text.
+        let whole = crate::base::crypto::b64(secret.as_bytes());
+        keys.push((format!("whsec_{whole}"), format!("it keys the HMAC with the whole whsec_… text: the key is the base64 after whsec_, decoded, as {title}'s libraries do")));
+    }
+    let mut probes = Vec::new();
+    for (key, cause) in keys {
+        if let Some(request) = shape.signed_with(&Secret::new(key))? {
+            probes.push(Probe { request, cause });
+        }
+    }
+    let encodings: [(fn(&str) -> Option<String>, &str, &str); 2] = [
+        (signatures::as_hex, "hex", "base64"),
+        (signatures::as_base64, "base64", "hex"),
+    ];
+    for (rewrite, expects, sent) in encodings {
+        let mut request = shape.make(None, None)?;
+        let changed = std::cell::Cell::new(false);
+        provider.map_signature(&mut request, &|v| match rewrite(v) {
+            Some(other) => {
+                changed.set(true);
+                other
+            }
+            None => v.to_string(),
+        });
+        if changed.get() {
+            probes.push(Probe {
+                request,
+                cause: format!("it compares the MAC {expects}-encoded; {title} sends it {sent}-encoded: encode the digest you compute as {sent}"),
+            });
+        }
+    }
+    Ok(probes)
+}
