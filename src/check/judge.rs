@@ -154,7 +154,7 @@ pub(super) fn judge(
             401 | 403 => (Fail, Some("a correctly signed delivery was refused: the app's secret differs from the one given here, or it verifies a parsed and re-serialized body instead of the raw bytes".into())),
             400 | 422 => (Fail, Some("a valid delivery was refused as malformed: check the body parser and the content type it expects".into())),
             404 | 405 => (Fail, Some("wrong route or method: the endpoint must accept POST at this URL".into())),
-            415 => (Fail, Some("the content type the provider sends is refused: accept it".into())),
+            415 => (Fail, Some("the content type the provider sends is refused: compare the media type alone, so that a parameter (`application/json; charset=utf-8`) is accepted too".into())),
             _ if server_err => (Fail, Some("the handler failed on a valid delivery: see the app's logs".into())),
             _ => (Fail, Some(format!("a valid delivery got {s}; providers count anything but 2xx as a failure and retry"))),
         },

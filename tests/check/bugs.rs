@@ -151,3 +151,39 @@ fn an_endpoint_with_another_secret_keeps_the_general_hint() {
     let diagnosis = report["diagnosis"].as_str().unwrap();
     assert!(diagnosis.contains("secret differs"), "{diagnosis}");
 }
+
+#[test]
+fn bug_refusing_a_charset_parameter_fails_valid_where_the_provider_sends_one() {
+    // Stripe and Linear send `application/json; charset=utf-8`.
+    par_map(vec!["stripe", "linear"], |provider| {
+        let bugs = Bugs {
+            exact_content_type: true,
+            ..Bugs::default()
+        };
+        let server = receiver(provider, bugs);
+        let report = caught(provider, &server, "valid", false, &[]);
+        let valid = case(&report, "valid");
+        assert_eq!(valid["got"], "415", "{provider}\n{report:#}");
+        let hint = valid["hint"].as_str().unwrap();
+        assert!(hint.contains("compare the media type alone"), "{hint}");
+    });
+}
+
+#[test]
+fn bug_judging_the_window_in_milliseconds_fails_stale_timestamp() {
+    par_map(vec!["slack", "stripe", "standard"], |provider| {
+        let bugs = Bugs {
+            window_in_ms: true,
+            ..Bugs::default()
+        };
+        let server = receiver(provider, bugs);
+        let report = caught(provider, &server, "stale-timestamp", true, &[]);
+        let hint = case(&report, "stale-timestamp")["hint"].as_str().unwrap();
+        assert!(hint.contains("replay attacks work"), "{provider}: {hint}");
+        // Ten minutes ahead gets through too: failed where the provider's
+        // own libraries refuse it, warned where they do not.
+        let future = outcome(&report, "future-timestamp");
+        let want = if provider == "standard" { "fail" } else { "warn" };
+        assert_eq!(future, want, "{provider}\n{report:#}");
+    });
+}

@@ -123,6 +123,11 @@ pub(super) struct Bugs {
     /// Shopify: compares the MAC hex-encoded (`digest('hex')`), as GitHub
     /// code copied over does; Shopify sends base64.
     pub(super) mac_hex: bool,
+    /// Compares the whole Content-Type with the bare media type, so a
+    /// `; charset=utf-8` (Stripe, Linear, Zoom, Calendly send one) gets 415.
+    pub(super) exact_content_type: bool,
+    /// Judges the timestamp window in milliseconds: 300 000 s, not 300.
+    pub(super) window_in_ms: bool,
     /// Verifies only the last of several signatures (a dict-style parse).
     pub(super) last_signature_only: bool,
     /// Parses the signature header naively (`split(',')`, a hex decode
@@ -842,7 +847,9 @@ impl Hook {
         if b.needs_length && req.header("content-length").is_none() {
             return Reply::Status(411);
         }
-        if !self.accepts(&media_type(req)) {
+        let exact = || req.header("content-type").unwrap_or_default().to_string();
+        let media = if b.exact_content_type { exact() } else { media_type(req) };
+        if !self.accepts(&media) {
             return Reply::Status(b.wrong_type.unwrap_or(415));
         }
         if b.decodes_body_first && std::str::from_utf8(&req.body).is_err() {
@@ -902,6 +909,11 @@ impl Hook {
         };
         Ok(match verdict {
             Verdict::Stale if b.accept_future && signed_in_future(req) => Verdict::Ok,
+            Verdict::Stale
+                if b.window_in_ms && signed_at(req).is_some_and(|t| (now() - t).abs() <= 300_000) =>
+            {
+                Verdict::Ok
+            }
             v => v,
         })
     }
@@ -983,6 +995,11 @@ pub(super) fn one_signature(req: &Req, last: bool) -> Req {
 
 /// Whether the request's signed timestamp lies ahead of now.
 pub(super) fn signed_in_future(req: &Req) -> bool {
+    signed_at(req).is_some_and(|t| t > now())
+}
+
+/// The request's signed timestamp (Stripe, Slack, Standard Webhooks, Svix).
+pub(super) fn signed_at(req: &Req) -> Option<i64> {
     let stripe_t = req.header("stripe-signature").and_then(|h| {
         h.split(',')
             .find_map(|p| p.strip_prefix("t="))
@@ -998,7 +1015,6 @@ pub(super) fn signed_in_future(req: &Req) -> bool {
         .find_map(|n| req.header(n).map(str::to_string))
     });
     ts.and_then(|t| t.trim().parse::<i64>().ok())
-        .is_some_and(|t| t > now())
 }
 
 impl Hook {
