@@ -4,7 +4,7 @@
 //! correct endpoint never sees them.
 
 use super::send::send;
-use super::shape::Shape;
+use super::shape::{Shape, aimed};
 use crate::provider::WebhookRequest;
 use crate::secret::Secret;
 use crate::tamper::signatures;
@@ -50,6 +50,21 @@ fn probes(shape: &Shape<'_>) -> Result<Vec<Probe>, String> {
     for (key, cause) in keys {
         if let Some(request) = shape.signed_with(&Secret::new(key))? {
             probes.push(Probe { request, cause });
+        }
+    }
+    if provider.info().timestamped {
+        // Stamped in milliseconds: what a handler comparing the timestamp
+        // with a clock in milliseconds (JavaScript's Date.now()) accepts.
+        let mut signed = shape.signed(&|u| u.to_string(), None, None)?;
+        signed.ctx.timestamp *= 1000;
+        if provider
+            .sign(&mut signed.request, &plan.secret, &signed.ctx)
+            .is_ok()
+        {
+            probes.push(Probe {
+                request: aimed(signed),
+                cause: format!("it compares the timestamp with a clock in milliseconds (Date.now()); {title} sends Unix seconds: divide by 1000 first"),
+            });
         }
     }
     let encodings: [(fn(&str) -> Option<String>, &str, &str); 2] = [

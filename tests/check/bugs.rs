@@ -187,3 +187,17 @@ fn bug_judging_the_window_in_milliseconds_fails_stale_timestamp() {
         assert_eq!(future, want, "{provider}\n{report:#}");
     });
 }
+
+#[test]
+fn an_endpoint_comparing_seconds_with_a_clock_in_milliseconds_is_told_so() {
+    par_map(vec!["slack", "stripe", "standard"], |provider| {
+        let bugs = Bugs {
+            now_in_ms: true,
+            ..Bugs::default()
+        };
+        let server = receiver(provider, bugs);
+        let report = refused_for(provider, &server, "a clock in milliseconds");
+        // Refused as stale, which read as a body parser's 400 before.
+        assert_eq!(case(&report, "valid")["got"], "400", "{provider}");
+    });
+}

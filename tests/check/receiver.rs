@@ -128,6 +128,9 @@ pub(super) struct Bugs {
     pub(super) exact_content_type: bool,
     /// Judges the timestamp window in milliseconds: 300 000 s, not 300.
     pub(super) window_in_ms: bool,
+    /// Compares the signed timestamp (seconds) with a clock in
+    /// milliseconds, `Date.now()`, so every delivery looks stale.
+    pub(super) now_in_ms: bool,
     /// Verifies only the last of several signatures (a dict-style parse).
     pub(super) last_signature_only: bool,
     /// Parses the signature header naively (`split(',')`, a hex decode
@@ -907,6 +910,13 @@ impl Hook {
         } else {
             self.verify(req)
         };
+        if b.now_in_ms
+            && matches!(verdict, Verdict::Ok | Verdict::Stale)
+            && let Some(t) = signed_at(req)
+        {
+            let fresh = (now() * 1000 - t).abs() <= 300_000;
+            return Ok(if fresh { Verdict::Ok } else { Verdict::Stale });
+        }
         Ok(match verdict {
             Verdict::Stale if b.accept_future && signed_in_future(req) => Verdict::Ok,
             Verdict::Stale
