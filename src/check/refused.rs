@@ -67,6 +67,9 @@ fn probes(shape: &Shape<'_>) -> Result<Vec<Probe>, String> {
             });
         }
     }
+    if let Some(probe) = body_alone(shape)? {
+        probes.push(probe);
+    }
     let encodings: [(fn(&str) -> Option<String>, &str, &str); 2] = [
         (signatures::as_hex, "hex", "base64"),
         (signatures::as_base64, "base64", "hex"),
@@ -89,4 +92,45 @@ fn probes(shape: &Shape<'_>) -> Result<Vec<Probe>, String> {
         }
     }
     Ok(probes)
+}
+
+/// The MAC over the body alone, in the scheme's place and encoding: what
+/// a handler that leaves out the rest of the signed content (Stripe's
+/// `t.`, Slack's `v0:ts:`, Standard Webhooks' `id.ts.`) computes. Only
+/// for timestamped schemes whose signed content is more than the body.
+fn body_alone(shape: &Shape<'_>) -> Result<Option<Probe>, String> {
+    let plan = shape.plan;
+    let info = plan.provider.info();
+    if !info.timestamped {
+        return Ok(None);
+    }
+    let secret = plan.secret.expose();
+    let key = match secret.strip_prefix("whsec_") {
+        Some(b64) if BASE64_KEYED.contains(&plan.provider.name()) => {
+            match crate::base::crypto::b64_decode(b64) {
+                Some(key) => key,
+                None => return Ok(None),
+            }
+        }
+        _ => secret.as_bytes().to_vec(),
+    };
+    let mut request = shape.make(None, None)?;
+    let mac = crate::provider::crypto::hmac_sha256(&key, &[&request.body]);
+    let changed = std::cell::Cell::new(false);
+    plan.provider.map_signature(&mut request, &|v| {
+        match signatures::with_mac(v, &mac).filter(|w| w != v) {
+            Some(w) => {
+                changed.set(true);
+                w
+            }
+            None => v.to_string(),
+        }
+    });
+    Ok(changed.get().then(|| Probe {
+        request,
+        cause: format!(
+            "it computes the MAC over the body alone; {} signs more than the body: {}",
+            info.title, info.scheme
+        ),
+    }))
 }

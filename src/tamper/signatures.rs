@@ -77,6 +77,19 @@ pub fn as_base64(value: &str) -> Option<String> {
     Some(replace_mac(value, |_| crate::base::crypto::b64(&bytes)))
 }
 
+/// `value` with its MAC replaced by `mac`, in the encoding the one there
+/// is in (`None`: neither hex nor base64).
+pub fn with_mac(value: &str, mac: &[u8]) -> Option<String> {
+    let there = &value[mac_range(value)?];
+    let encoded = if is_hex_mac(there) {
+        hex::encode(mac)
+    } else {
+        crate::base::crypto::b64_decode(there)?;
+        crate::base::crypto::b64(mac)
+    };
+    Some(replace_mac(value, |_| encoded.clone()))
+}
+
 /// A hex MAC's length: SHA-1, SHA-256 or SHA-512.
 fn is_hex_mac(mac: &str) -> bool {
     matches!(mac.len(), 40 | 64 | 128) && mac.bytes().all(|c| c.is_ascii_hexdigit())
@@ -98,6 +111,12 @@ mod tests {
         // Already in the encoding asked for: nothing to change.
         assert_eq!(as_hex(&format!("sha256={hex_mac}")), None);
         assert_eq!(as_base64(&b64_mac), None);
+        let other = crate::base::crypto::b64(&[0xcd; 32]);
+        assert_eq!(with_mac(&format!("v1,{b64_mac}"), &[0xcd; 32]), Some(format!("v1,{other}")));
+        assert_eq!(
+            with_mac(&format!("t=1,v1={hex_mac}"), &[0xcd; 32]),
+            Some(format!("t=1,v1={}", "cd".repeat(32)))
+        );
     }
 
     #[test]

@@ -201,3 +201,19 @@ fn an_endpoint_comparing_seconds_with_a_clock_in_milliseconds_is_told_so() {
         assert_eq!(case(&report, "valid")["got"], "400", "{provider}");
     });
 }
+
+#[test]
+fn an_endpoint_signing_the_body_alone_is_told_so() {
+    let providers = ["stripe", "slack", "standard", "clerk"];
+    par_map(providers.to_vec(), |provider| {
+        let bugs = Bugs {
+            body_alone: true,
+            ..Bugs::default()
+        };
+        let server = receiver(provider, bugs);
+        let report = refused_for(provider, &server, "computes the MAC over the body alone");
+        // The hint quotes what the scheme signs.
+        let hint = case(&report, "valid")["hint"].as_str().unwrap();
+        assert!(hint.contains("TS"), "{provider}: {hint}");
+    });
+}
