@@ -278,13 +278,35 @@ fn transport_outcome(statuses: &[u16]) -> (Outcome, Option<String>) {
 /// same with it last: a handler that reads one signature refuses one of them.
 fn rotation_outcome(statuses: &[u16], header: &str) -> (Outcome, Option<String>) {
     let ok = |s: &u16| (200..300).contains(s);
-    let accept_any = "while a secret is rolled the provider sends several; accept the delivery if any matches";
+    let accept_any =
+        "while a secret is rolled the provider sends several; accept the delivery if any matches";
     match statuses {
         all if all.iter().all(ok) => (Outcome::Pass, None),
-        all if all.iter().any(|s| *s >= 500) => (Outcome::Fail, Some(format!("several signatures in {header} make the handler fail with {}: parse each one and accept the delivery if any matches", all.iter().find(|s| **s >= 500).unwrap_or(&500)))),
-        [first, _] if !ok(first) => (Outcome::Fail, Some(format!("checks only the first of the signatures in {header} (the outgoing secret's came first): {accept_any}"))),
-        [_, _] => (Outcome::Fail, Some(format!("checks only the last of the signatures in {header} (the outgoing secret's came last): a parser that keeps the last value of a repeated key (a dict or map) drops the others; {accept_any}"))),
-        _ => (Outcome::Fail, Some(format!("checks only one of the signatures in {header}: {accept_any}"))),
+        all if all.iter().any(|s| *s >= 500) => (
+            Outcome::Fail,
+            Some(format!(
+                "several signatures in {header} make the handler fail with {}: parse each one and accept the delivery if any matches",
+                all.iter().find(|s| **s >= 500).unwrap_or(&500)
+            )),
+        ),
+        [first, _] if !ok(first) => (
+            Outcome::Fail,
+            Some(format!(
+                "checks only the first of the signatures in {header} (the outgoing secret's came first): {accept_any}"
+            )),
+        ),
+        [_, _] => (
+            Outcome::Fail,
+            Some(format!(
+                "checks only the last of the signatures in {header} (the outgoing secret's came last): a parser that keeps the last value of a repeated key (a dict or map) drops the others; {accept_any}"
+            )),
+        ),
+        _ => (
+            Outcome::Fail,
+            Some(format!(
+                "checks only one of the signatures in {header}: {accept_any}"
+            )),
+        ),
     }
 }
 

@@ -120,9 +120,7 @@ impl CaseName {
         match self {
             // The provider's own words replace this in the report.
             CaseName::Handshake => "the provider's answer".into(),
-            CaseName::Valid
-            | CaseName::ValidNoncanonical
-            | CaseName::UrlQuery => "2xx".into(),
+            CaseName::Valid | CaseName::ValidNoncanonical | CaseName::UrlQuery => "2xx".into(),
             CaseName::Transport | CaseName::SecretRotation => "2xx, 2xx".into(),
             CaseName::WrongPath => "404".into(),
             CaseName::Duplicate => "2xx twice".into(),

@@ -5,7 +5,7 @@
 
 use super::send::send;
 use super::shape::{Shape, aimed};
-use crate::provider::WebhookRequest;
+use crate::provider::{Provider, WebhookRequest};
 use crate::secret::Secret;
 use crate::tamper::signatures;
 
@@ -14,6 +14,9 @@ struct Probe {
     request: WebhookRequest,
     cause: String,
 }
+
+/// A signature value with its MAC in another encoding, if it can be.
+type Reencode = fn(&str) -> Option<String>;
 
 /// The schemes whose `whsec_` secret holds a base64 key.
 const BASE64_KEYED: [&str; 4] = ["standard", "svix", "clerk", "resend"];
@@ -70,21 +73,13 @@ fn probes(shape: &Shape<'_>) -> Result<Vec<Probe>, String> {
     if let Some(probe) = body_alone(shape)? {
         probes.push(probe);
     }
-    let encodings: [(fn(&str) -> Option<String>, &str, &str); 2] = [
+    let encodings: [(Reencode, &str, &str); 2] = [
         (signatures::as_hex, "hex", "base64"),
         (signatures::as_base64, "base64", "hex"),
     ];
     for (rewrite, expects, sent) in encodings {
-        let mut request = shape.make(None, None)?;
-        let changed = std::cell::Cell::new(false);
-        provider.map_signature(&mut request, &|v| match rewrite(v) {
-            Some(other) => {
-                changed.set(true);
-                other
-            }
-            None => v.to_string(),
-        });
-        if changed.get() {
+        let valid = shape.make(None, None)?;
+        if let Some(request) = rewritten(provider, valid, &|v| rewrite(v)) {
             probes.push(Probe {
                 request,
                 cause: format!("it compares the MAC {expects}-encoded; {title} sends it {sent}-encoded: encode the digest you compute as {sent}"),
@@ -92,6 +87,24 @@ fn probes(shape: &Shape<'_>) -> Result<Vec<Probe>, String> {
         }
     }
     Ok(probes)
+}
+
+/// `request` with each signature value `rewrite` changes changed; `None`
+/// when it changes none.
+fn rewritten(
+    provider: &dyn Provider,
+    mut request: WebhookRequest,
+    rewrite: &dyn Fn(&str) -> Option<String>,
+) -> Option<WebhookRequest> {
+    let changed = std::cell::Cell::new(false);
+    provider.map_signature(&mut request, &|v| match rewrite(v).filter(|w| w != v) {
+        Some(w) => {
+            changed.set(true);
+            w
+        }
+        None => v.to_string(),
+    });
+    changed.get().then_some(request)
 }
 
 /// The MAC over the body alone, in the scheme's place and encoding: what
@@ -114,19 +127,10 @@ fn body_alone(shape: &Shape<'_>) -> Result<Option<Probe>, String> {
         }
         _ => secret.as_bytes().to_vec(),
     };
-    let mut request = shape.make(None, None)?;
-    let mac = crate::provider::crypto::hmac_sha256(&key, &[&request.body]);
-    let changed = std::cell::Cell::new(false);
-    plan.provider.map_signature(&mut request, &|v| {
-        match signatures::with_mac(v, &mac).filter(|w| w != v) {
-            Some(w) => {
-                changed.set(true);
-                w
-            }
-            None => v.to_string(),
-        }
-    });
-    Ok(changed.get().then(|| Probe {
+    let valid = shape.make(None, None)?;
+    let mac = crate::provider::crypto::hmac_sha256(&key, &[&valid.body]);
+    let request = rewritten(plan.provider, valid, &|v| signatures::with_mac(v, &mac));
+    Ok(request.map(|request| Probe {
         request,
         cause: format!(
             "it computes the MAC over the body alone; {} signs more than the body: {}",

@@ -112,7 +112,10 @@ mod tests {
         assert_eq!(as_hex(&format!("sha256={hex_mac}")), None);
         assert_eq!(as_base64(&b64_mac), None);
         let other = crate::base::crypto::b64(&[0xcd; 32]);
-        assert_eq!(with_mac(&format!("v1,{b64_mac}"), &[0xcd; 32]), Some(format!("v1,{other}")));
+        assert_eq!(
+            with_mac(&format!("v1,{b64_mac}"), &[0xcd; 32]),
+            Some(format!("v1,{other}"))
+        );
         assert_eq!(
             with_mac(&format!("t=1,v1={hex_mac}"), &[0xcd; 32]),
             Some(format!("t=1,v1={}", "cd".repeat(32)))

@@ -37,7 +37,10 @@ fn bug_accepting_an_empty_secret_fails_bad_signature() {
             ..Bugs::default()
         };
         let hint = "accepts a delivery signed with an empty secret";
-        (provider, caught_alone(provider, bugs, "bad-signature", hint))
+        (
+            provider,
+            caught_alone(provider, bugs, "bad-signature", hint),
+        )
     });
     for (provider, report) in reports {
         // Another secret's signature refused, the empty one's accepted.
@@ -58,7 +61,10 @@ fn bug_decoding_the_body_as_text_before_verifying_fails_malformed_body() {
             ..Bugs::default()
         };
         let hint = "a body that is not UTF-8 makes the handler fail with 500";
-        (provider, caught_alone(provider, bugs, "malformed-body", hint))
+        (
+            provider,
+            caught_alone(provider, bugs, "malformed-body", hint),
+        )
     });
     for (provider, report) in reports {
         // The half body refused as it should be; the bytes that are not UTF-8 crash it.
@@ -183,7 +189,11 @@ fn bug_judging_the_window_in_milliseconds_fails_stale_timestamp() {
         // Ten minutes ahead gets through too: failed where the provider's
         // own libraries refuse it, warned where they do not.
         let future = outcome(&report, "future-timestamp");
-        let want = if provider == "standard" { "fail" } else { "warn" };
+        let want = if provider == "standard" {
+            "fail"
+        } else {
+            "warn"
+        };
         assert_eq!(future, want, "{provider}\n{report:#}");
     });
 }

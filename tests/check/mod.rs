@@ -811,7 +811,12 @@ fn bug_checking_only_the_first_signature_fails_secret_rotation() {
         // Refused with the outgoing secret's signature first only.
         assert_eq!(c["got"], "401, 200", "{provider}\n{report:#}");
         assert_eq!(c["expected"], "2xx, 2xx");
-        assert!(c["hint"].as_str().unwrap().contains("checks only the first"));
+        assert!(
+            c["hint"]
+                .as_str()
+                .unwrap()
+                .contains("checks only the first")
+        );
     }
 }
 

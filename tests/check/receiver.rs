@@ -854,7 +854,11 @@ impl Hook {
             return Reply::Status(411);
         }
         let exact = || req.header("content-type").unwrap_or_default().to_string();
-        let media = if b.exact_content_type { exact() } else { media_type(req) };
+        let media = if b.exact_content_type {
+            exact()
+        } else {
+            media_type(req)
+        };
         if !self.accepts(&media) {
             return Reply::Status(b.wrong_type.unwrap_or(415));
         }
@@ -926,7 +930,8 @@ impl Hook {
         Ok(match verdict {
             Verdict::Stale if b.accept_future && signed_in_future(req) => Verdict::Ok,
             Verdict::Stale
-                if b.window_in_ms && signed_at(req).is_some_and(|t| (now() - t).abs() <= 300_000) =>
+                if b.window_in_ms
+                    && signed_at(req).is_some_and(|t| (now() - t).abs() <= 300_000) =>
             {
                 Verdict::Ok
             }
