@@ -8,7 +8,7 @@ use super::modes::{self, Mode};
 use super::send::{Sent, send, send_framed};
 use super::shape::{Shape, Signed, aimed, sibling, with_query};
 use super::{
-    CaseName, DEFAULT_TIMEOUT_SECS, Outcome, Plan, Report, diagnosis, noncanonical, refused,
+    CaseName, DEFAULT_TIMEOUT_SECS, Outcome, Plan, Report, diagnosis, large, noncanonical, refused,
 };
 use crate::client::DeliverError;
 use crate::client::Framing;
@@ -32,6 +32,10 @@ enum Built {
     Skip(String),
     /// Sent once every other case is done.
     Later,
+    /// Made and sent once every other case is done, before response-time:
+    /// a large delivery, signed at once since the time making it takes
+    /// must not age the battery's other deliveries (Paddle allows 5 s).
+    Last,
 }
 
 /// The signature cases run again in each further delivery mode.
@@ -96,6 +100,7 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
     // The probe and how to judge its answer, for the handshake case.
     let mut probe: Option<(Handshake, WebhookRequest)> = None;
     let mut later = false;
+    let mut last = false;
     for (i, shape) in shapes.iter().enumerate() {
         let primary = i == 0;
         // The first shape's rows carry no mode: the report reads as before.
@@ -140,6 +145,10 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
                         later = true;
                         None
                     }
+                    Built::Last => {
+                        last = true;
+                        None
+                    }
                 },
             };
             // A further mode leaves out what does not apply rather than
@@ -181,20 +190,23 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
                 .iter()
                 .all(|a| a.as_ref().is_ok_and(|r| (200..300).contains(&r.status)))
     });
-    for sent in &answered {
-        if let (CaseName::Handshake, Some((h, req))) = (sent.name, &probe) {
-            results.push(judge_handshake(h, req, plan, &sent.answers[0]));
-            continue;
-        }
-        let mut result = judge(
-            sent.name,
-            &sent.answers,
+    let judged = |name, answers: &[_]| {
+        judge(
+            name,
+            answers,
             timeout_secs,
             &header,
             info.default_tolerance,
             asymmetric,
             plan.provider.rejects_future_timestamps(),
-        );
+        )
+    };
+    for sent in &answered {
+        if let (CaseName::Handshake, Some((h, req))) = (sent.name, &probe) {
+            results.push(judge_handshake(h, req, plan, &sent.answers[0]));
+            continue;
+        }
+        let mut result = judged(sent.name, &sent.answers);
         // A shape run on request alone: its refusal has its own cause.
         if let ([only], None, CaseName::Valid, Outcome::Fail) =
             (chosen.as_slice(), sent.mode, sent.name, result.outcome)
@@ -228,6 +240,14 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
     {
         valid.hint = Some(format!("a correctly signed delivery was refused: {why}"));
         cause = Some(why);
+    }
+    if last {
+        let shape = &shapes[0];
+        let body = shape.make(None, None)?.body;
+        let padded = large::padded(&body, shape.is_form()?).ok_or("no field to pad")?;
+        let answer = send(plan, &shape.make(None, Some(padded))?).await;
+        progress(CaseName::LargeBody);
+        results.push(judged(CaseName::LargeBody, &[answer]));
     }
     if later {
         // Timed alone, once every other case is done: an idle endpoint's
@@ -406,6 +426,14 @@ fn build(name: CaseName, shape: &Shape<'_>, is_form: bool) -> Result<Built, Stri
             // body as text before verifying it crashes on them.
             let not_utf8 = [&cut[..], b"\xff\xfe\xfd"].concat();
             vec![make(None, Some(cut))?, make(None, Some(not_utf8))?]
+        }
+        CaseName::LargeBody => {
+            if !is_form && !large::is_object(&make(None, None)?.body) {
+                return Ok(Built::Skip(
+                    "the sample event is no JSON object or form, so it has no field to pad".into(),
+                ));
+            }
+            return Ok(Built::Last);
         }
         CaseName::WrongContentType => vec![make(Some(Tamper::WrongContentType), None)?],
         CaseName::WrongMethod => vec![WebhookRequest {

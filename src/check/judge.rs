@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{CaseName, CaseResult, Outcome, Plan, duration_text};
+use super::{CaseName, CaseResult, Outcome, Plan, duration_text, large};
 use crate::client::DeliverError;
 use crate::provider::{Handshake, HandshakeAnswer, WebhookRequest};
 
@@ -235,6 +235,13 @@ pub(super) fn judge(
                 _ => first,
             }
         }
+        C::LargeBody => match s {
+            // Django refuses a body over its limit with 400.
+            _ if ok(s) || s == 413 || s == 400 => (Pass, None),
+            401 | 403 => (Fail, Some(format!("a correctly signed {} body was refused: the handler verifies only part of it (a fixed-size read), or a proxy refuses large bodies; read the body to its end, or answer 413", large::SIZE_TEXT))),
+            _ if client_err => (Warn, Some(format!("refused with {s}; 413 Content Too Large says the body is over the limit"))),
+            _ => (Fail, Some(format!("a {} body makes the handler fail with {s}: set a body limit and answer 413 above it, or accept it", large::SIZE_TEXT))),
+        },
         C::WrongContentType => match s {
             415 => (Pass, None),
             _ if client_err || ok(s) => (Warn, Some(format!("text/plain got {s}; 415 Unsupported Media Type tells a sender what is wrong"))),

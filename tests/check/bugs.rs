@@ -227,3 +227,48 @@ fn an_endpoint_signing_the_body_alone_is_told_so() {
         assert!(hint.contains("TS"), "{provider}: {hint}");
     });
 }
+
+const MIB: usize = 1 << 20;
+
+#[test]
+fn bug_failing_on_a_body_over_its_limit_fails_large_body() {
+    par_map(vec!["github", "stripe", "slack"], |provider| {
+        let bugs = Bugs {
+            body_limit: Some((MIB, 500)),
+            ..Bugs::default()
+        };
+        let hint = "a 5 MiB body makes the handler fail with 500";
+        let report = caught_alone(provider, bugs, "large-body", hint);
+        assert_eq!(case(&report, "large-body")["got"], "500");
+    });
+}
+
+#[test]
+fn bug_verifying_only_what_a_fixed_buffer_holds_fails_large_body() {
+    par_map(vec!["github", "shopify", "standard"], |provider| {
+        let bugs = Bugs {
+            reads_first: Some(MIB),
+            ..Bugs::default()
+        };
+        let hint = "verifies only part of it";
+        let report = caught_alone(provider, bugs, "large-body", hint);
+        assert_eq!(case(&report, "large-body")["got"], "401");
+    });
+}
+
+/// A body limit answered 413, as Express's `express.raw({ limit })` does,
+/// is no fault: nothing fails or warns.
+#[test]
+fn a_body_limit_answered_413_passes_large_body() {
+    let bugs = Bugs {
+        body_limit: Some((MIB, 413)),
+        ..Bugs::default()
+    };
+    let server = receiver("stripe", bugs);
+    let url = server.url(&path_for("stripe"));
+    let (out, report) = check_json("stripe", &url, &["--strict"]);
+    out.assert_code(0);
+    let large = case(&report, "large-body");
+    assert_eq!(large["got"], "413");
+    assert_eq!(large["outcome"], "pass");
+}

@@ -134,6 +134,13 @@ pub(super) struct Bugs {
     /// Computes the MAC over the body alone, leaving out the timestamp
     /// (and id) the scheme signs with it.
     pub(super) body_alone: bool,
+    /// Refuses a body over this many bytes with this status (a correct
+    /// receiver: 413; the bug: 500, Go's MaxBytesReader error answered
+    /// with http.Error 500).
+    pub(super) body_limit: Option<(usize, u16)>,
+    /// Reads the body into a buffer of this many bytes and verifies what
+    /// fit (a fixed-size read).
+    pub(super) reads_first: Option<usize>,
     /// Verifies only the last of several signatures (a dict-style parse).
     pub(super) last_signature_only: bool,
     /// Parses the signature header naively (`split(',')`, a hex decode
@@ -862,6 +869,25 @@ impl Hook {
         if !self.accepts(&media) {
             return Reply::Status(b.wrong_type.unwrap_or(415));
         }
+        if let Some((limit, status)) = b.body_limit
+            && req.body.len() > limit
+        {
+            return Reply::Status(status);
+        }
+        let cut;
+        let req = match b.reads_first {
+            Some(n) if req.body.len() > n => {
+                cut = Req {
+                    method: req.method.clone(),
+                    target: req.target.clone(),
+                    headers: req.headers.clone(),
+                    body: req.body.slice(..n),
+                    local: req.local,
+                };
+                &cut
+            }
+            _ => req,
+        };
         if b.decodes_body_first && std::str::from_utf8(&req.body).is_err() {
             return Reply::Status(500);
         }
