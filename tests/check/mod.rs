@@ -271,12 +271,12 @@ fn human_report_of_a_correct_receiver_is_a_table_and_a_summary_line() {
             "a {verdict} row for {name}\n{out}"
         );
     }
-    // Slack's handshake makes nineteen; it sends one signature, so no
+    // Slack's handshake makes twenty; it sends one signature, so no
     // rotation, and signs no URL. Interactivity and slash commands add six
     // signature cases each.
     assert_eq!(
         stdout.lines().last(),
-        Some("29 passed, 0 warned, 0 failed, 2 skipped"),
+        Some("30 passed, 0 warned, 0 failed, 2 skipped"),
         "{out}"
     );
 }
@@ -968,19 +968,19 @@ fn junit_output_file_parses_back_with_the_right_counts() {
         // stdout is the summary line, not the XML.
         assert_eq!(
             out.stdout().trim_end(),
-            "12 passed, 1 warned, 1 failed, 4 skipped",
+            "13 passed, 1 warned, 1 failed, 4 skipped",
             "{out}"
         );
         assert!(xml.trim_start().starts_with("<?xml"), "{xml}");
         let failures: u64 = if strict { 2 } else { 1 };
-        assert_eq!(xml.matches("<testcase ").count(), 18, "{xml}");
+        assert_eq!(xml.matches("<testcase ").count(), 19, "{xml}");
         assert_eq!(xml.matches("<failure").count() as u64, failures, "{xml}");
         assert_eq!(xml.matches("<skipped").count(), 4, "{xml}");
         for tag in [
             opening_tag(&xml, "testsuites"),
             opening_tag(&xml, "testsuite"),
         ] {
-            assert_eq!(attr(tag, "tests"), Some(18), "{tag}");
+            assert_eq!(attr(tag, "tests"), Some(19), "{tag}");
             assert_eq!(attr(tag, "failures"), Some(failures), "{tag}");
             assert_eq!(attr(tag, "errors"), Some(0), "{tag}");
         }
@@ -1093,7 +1093,7 @@ fn json_report_matches_the_documented_schema() {
         .map(|v| v.as_u64().unwrap()),
         tally
     );
-    assert_eq!(tally, [12, 1, 1, 4], "{report:#}");
+    assert_eq!(tally, [13, 1, 1, 4], "{report:#}");
     assert_eq!(case(&report, "wrong-content-type")["outcome"], "warn");
     assert_eq!(case(&report, "wrong-content-type")["expected"], "415");
     assert_eq!(case(&report, "stale-timestamp")["got"], "-");
@@ -1130,7 +1130,7 @@ fn strict_turns_a_warn_into_exit_1() {
         );
         assert_eq!(
             stdout.lines().last(),
-            Some("13 passed, 1 warned, 0 failed, 4 skipped"),
+            Some("14 passed, 1 warned, 0 failed, 4 skipped"),
             "{out}"
         );
     }
