@@ -415,7 +415,19 @@ fn build(name: CaseName, shape: &Shape<'_>, is_form: bool) -> Result<Built, Stri
             requests.extend(shape.signed_with(&Secret::new(""))?);
             requests
         }
-        CaseName::MissingSignature => vec![make(Some(Tamper::MissingSignature), None)?],
+        CaseName::MissingSignature => {
+            let mut requests = vec![make(Some(Tamper::MissingSignature), None)?];
+            if let Some(legacy) = plan.provider.legacy_signature_header() {
+                // The legacy signature alone, right: what a handler that
+                // falls back to it accepts.
+                let mut req = make(None, None)?;
+                for h in info.signature_headers.iter().filter(|h| *h != legacy) {
+                    req.headers.remove(h);
+                }
+                requests.push(req);
+            }
+            requests
+        }
         CaseName::BodyModified => vec![make(Some(Tamper::BodyModified), None)?],
         CaseName::StaleTimestamp => vec![make(Some(Tamper::StaleTimestamp), None)?],
         CaseName::FutureTimestamp => vec![make(Some(Tamper::FutureTimestamp), None)?],

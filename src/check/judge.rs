@@ -199,12 +199,20 @@ pub(super) fn judge(
             _ if ok(s) => (Fail, Some("accepts a truncated signature (half the MAC, or none): compare the whole MAC, in constant time".into())),
             _ => (Fail, Some(format!("a truncated signature makes the handler fail with {s} (a length mismatch in the compare?): check the length and answer 401"))),
         }),
-        C::MissingSignature => match s {
-            400 | 401 | 403 => (Pass, None),
-            _ if client_err => (Warn, Some(format!("refused with {s}; 400, 401 or 403 says what is wrong"))),
-            _ if ok(s) => (Fail, Some(format!("accepts unsigned requests: a missing {header} must be refused"))),
-            _ => (Fail, Some(format!("a missing signature header makes the handler fail with {s} (reading an absent header?): answer 401"))),
-        },
+        C::MissingSignature => {
+            let unsigned = |s: u16, accepted: String| match s {
+                400 | 401 | 403 => (Pass, None),
+                _ if (400..500).contains(&s) => (Warn, Some(format!("refused with {s}; 400, 401 or 403 says what is wrong"))),
+                _ if ok(s) => (Fail, Some(accepted)),
+                _ => (Fail, Some(format!("a missing signature header makes the handler fail with {s} (reading an absent header?): answer 401"))),
+            };
+            let first = unsigned(*statuses.first().unwrap_or(&0), format!("accepts unsigned requests: a missing {header} must be refused"));
+            // The second carries only a legacy signature (GitHub's SHA-1).
+            match statuses.get(1) {
+                Some(&s) if severity(first.0) < severity(unsigned(s, String::new()).0) => unsigned(s, format!("accepts a delivery without {header} on its legacy signature alone: a fallback to the old header keeps the weaker scheme alive; verify {header} only, as the provider's own library does")),
+                _ => first,
+            }
+        }
         C::StaleTimestamp => match s {
             _ if client_err => (Pass, None),
             // The provider documents no window (Discord, SendGrid), so its

@@ -267,3 +267,19 @@ fn a_body_limit_answered_413_passes_large_body() {
     assert_eq!(large["got"], "413");
     assert_eq!(large["outcome"], "pass");
 }
+
+#[test]
+fn bug_falling_back_to_githubs_sha1_signature_fails_missing_signature() {
+    let bugs = Bugs {
+        sha1_fallback: true,
+        ..Bugs::default()
+    };
+    // No signature refused; the legacy SHA-1 one alone accepted.
+    caught_alone_each(
+        &["github"],
+        bugs,
+        "missing-signature",
+        "on its legacy signature alone",
+        "401, 200",
+    );
+}

@@ -141,6 +141,9 @@ pub(super) struct Bugs {
     /// Reads the body into a buffer of this many bytes and verifies what
     /// fit (a fixed-size read).
     pub(super) reads_first: Option<usize>,
+    /// GitHub: verifies the legacy SHA-1 `X-Hub-Signature` when
+    /// `X-Hub-Signature-256` is absent.
+    pub(super) sha1_fallback: bool,
     /// Verifies only the last of several signatures (a dict-style parse).
     pub(super) last_signature_only: bool,
     /// Parses the signature header naively (`split(',')`, a hex decode
@@ -334,7 +337,16 @@ impl Hook {
             }
             "github" => {
                 let Some(h) = req.header("x-hub-signature-256") else {
-                    return Verdict::Missing;
+                    return match req.header("x-hub-signature") {
+                        Some(legacy) if self.bugs.sha1_fallback => {
+                            let mac = hex::encode(hmac_sha1(key, &body));
+                            match ct_eq(legacy.as_bytes(), format!("sha1={mac}").as_bytes()) {
+                                true => Verdict::Ok,
+                                false => Verdict::Bad,
+                            }
+                        }
+                        _ => Verdict::Missing,
+                    };
                 };
                 let given = h.strip_prefix("sha256=").and_then(|s| hex::decode(s).ok());
                 match given {
