@@ -396,6 +396,9 @@ fn build(name: CaseName, shape: &Shape<'_>, is_form: bool) -> Result<Built, Stri
                     requests.push(req);
                 }
             }
+            if name == CaseName::TruncatedSignature && !requests.is_empty() {
+                requests.extend(case_swapped(shape)?);
+            }
             if requests.is_empty() {
                 return Ok(Built::Skip(format!(
                     "{} sends no signature value to alter",
@@ -468,6 +471,25 @@ fn build(name: CaseName, shape: &Shape<'_>, is_form: bool) -> Result<Built, Stri
         }
         CaseName::ResponseTime => return Ok(Built::Later),
     }))
+}
+
+/// The valid delivery with each base64 MAC's letters' case swapped, as
+/// a compare that lowercases both sides lets through; `None` unless every
+/// signature value is base64 (a hex one decodes the same in either case).
+fn case_swapped(shape: &Shape<'_>) -> Result<Option<WebhookRequest>, String> {
+    let mut req = shape.make(None, None)?;
+    let (present, swapped) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+    shape.plan.provider.map_signature(&mut req, &|v| {
+        present.set(present.get() + 1);
+        signatures::case_swapped(v).map_or_else(
+            || v.to_string(),
+            |w| {
+                swapped.set(swapped.get() + 1);
+                w
+            },
+        )
+    });
+    Ok((present.get() > 0 && present == swapped).then_some(req))
 }
 
 fn is_loopback(host: &str) -> bool {

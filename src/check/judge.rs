@@ -193,12 +193,22 @@ pub(super) fn judge(
             _ if ok(s) => (Fail, Some(format!("accepts a delivery whose {header} is garbage: verify it and refuse what does not parse"))),
             _ => (Fail, Some(format!("a malformed signature header makes the handler fail with {s}: parse defensively and answer 401"))),
         }),
-        C::TruncatedSignature => worst(&|s| match s {
-            401 | 403 => (Pass, None),
-            _ if (400..500).contains(&s) => (Warn, Some(format!("refused with {s}; 401 or 403 says the signature is the problem"))),
-            _ if ok(s) => (Fail, Some("accepts a truncated signature (half the MAC, or none): compare the whole MAC, in constant time".into())),
-            _ => (Fail, Some(format!("a truncated signature makes the handler fail with {s} (a length mismatch in the compare?): check the length and answer 401"))),
-        }),
+        C::TruncatedSignature => {
+            let cut = |s: u16| match s {
+                401 | 403 => (Pass, None),
+                _ if (400..500).contains(&s) => (Warn, Some(format!("refused with {s}; 401 or 403 says the signature is the problem"))),
+                _ if ok(s) => (Fail, Some("accepts a truncated signature (half the MAC, or none): compare the whole MAC, in constant time".into())),
+                _ => (Fail, Some(format!("a truncated signature makes the handler fail with {s} (a length mismatch in the compare?): check the length and answer 401"))),
+            };
+            let truncated: Vec<_> = statuses.iter().take(2).map(|s| cut(*s)).collect();
+            let first = truncated.into_iter().max_by_key(|(o, _)| severity(*o)).unwrap_or((Fail, None));
+            // The third: a base64 MAC with its letters' case swapped.
+            match statuses.get(2) {
+                Some(&s) if ok(s) && first.0 != Fail => (Fail, Some("accepts the base64 MAC with its letters' case swapped: the compare ignores case (both sides lowercased?), but base64 is case-sensitive; compare the exact bytes, in constant time".into())),
+                Some(&s) if severity(first.0) < severity(cut(s).0) => cut(s),
+                _ => first,
+            }
+        }
         C::MissingSignature => {
             let unsigned = |s: u16, accepted: String| match s {
                 400 | 401 | 403 => (Pass, None),

@@ -90,6 +90,21 @@ pub fn with_mac(value: &str, mac: &[u8]) -> Option<String> {
     Some(replace_mac(value, |_| encoded.clone()))
 }
 
+/// The base64 MAC with its letters' case swapped (`None`: it is hex,
+/// which decodes the same in either case, or has no letters).
+pub fn case_swapped(value: &str) -> Option<String> {
+    let mac = &value[mac_range(value)?];
+    if is_hex_mac(mac) || !mac.bytes().any(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    crate::base::crypto::b64_decode(mac)?;
+    let swap = |c: char| match c {
+        c if c.is_ascii_lowercase() => c.to_ascii_uppercase(),
+        c => c.to_ascii_lowercase(),
+    };
+    Some(replace_mac(value, |m| m.chars().map(swap).collect()))
+}
+
 /// A hex MAC's length: SHA-1, SHA-256 or SHA-512.
 fn is_hex_mac(mac: &str) -> bool {
     matches!(mac.len(), 40 | 64 | 128) && mac.bytes().all(|c| c.is_ascii_hexdigit())
@@ -111,6 +126,8 @@ mod tests {
         // Already in the encoding asked for: nothing to change.
         assert_eq!(as_hex(&format!("sha256={hex_mac}")), None);
         assert_eq!(as_base64(&b64_mac), None);
+        assert_eq!(case_swapped("v1,ab+Cdw=="), Some("v1,AB+cDW==".into()));
+        assert_eq!(case_swapped(&format!("sha256={hex_mac}")), None);
         let other = crate::base::crypto::b64(&[0xcd; 32]);
         assert_eq!(
             with_mac(&format!("v1,{b64_mac}"), &[0xcd; 32]),

@@ -283,3 +283,19 @@ fn bug_falling_back_to_githubs_sha1_signature_fails_missing_signature() {
         "401, 200",
     );
 }
+
+#[test]
+fn bug_comparing_a_base64_mac_case_insensitively_fails_truncated_signature() {
+    let bugs = Bugs {
+        case_insensitive_mac: true,
+        ..Bugs::default()
+    };
+    // Half the MAC and none refused; the case-swapped one accepted.
+    caught_alone_each(
+        &["shopify"],
+        bugs,
+        "truncated-signature",
+        "its letters' case swapped",
+        "401, 401, 200",
+    );
+}

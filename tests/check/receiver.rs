@@ -144,6 +144,8 @@ pub(super) struct Bugs {
     /// GitHub: verifies the legacy SHA-1 `X-Hub-Signature` when
     /// `X-Hub-Signature-256` is absent.
     pub(super) sha1_fallback: bool,
+    /// Shopify: compares the base64 MAC with both sides lowercased.
+    pub(super) case_insensitive_mac: bool,
     /// Verifies only the last of several signatures (a dict-style parse).
     pub(super) last_signature_only: bool,
     /// Parses the signature header naively (`split(',')`, a hex decode
@@ -359,6 +361,14 @@ impl Hook {
                     return Verdict::Missing;
                 };
                 let mac = hmac_sha256(key, &[&body]);
+                if self.bugs.case_insensitive_mac {
+                    let (given, expected) =
+                        (h.trim().to_lowercase(), B64.encode(mac).to_lowercase());
+                    return match ct_eq(given.as_bytes(), expected.as_bytes()) {
+                        true => Verdict::Ok,
+                        false => Verdict::Bad,
+                    };
+                }
                 if self.bugs.mac_hex {
                     return match ct_eq(h.trim().as_bytes(), hex::encode(mac).as_bytes()) {
                         true => Verdict::Ok,
