@@ -239,11 +239,11 @@ _hookcli() {
                     return 0
                     ;;
                 --case)
-                    COMPREPLY=($(compgen -W "handshake valid valid-noncanonical url-query secret-rotation duplicate bad-signature malformed-signature truncated-signature missing-signature body-modified stale-timestamp future-timestamp malformed-body wrong-content-type wrong-method wrong-path transport response-time" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "handshake valid valid-noncanonical url-query secret-rotation duplicate bad-signature malformed-signature truncated-signature missing-signature body-modified stale-timestamp future-timestamp malformed-body large-body wrong-content-type wrong-method wrong-path transport response-time" -- "${cur}"))
                     return 0
                     ;;
                 --skip)
-                    COMPREPLY=($(compgen -W "handshake valid valid-noncanonical url-query secret-rotation duplicate bad-signature malformed-signature truncated-signature missing-signature body-modified stale-timestamp future-timestamp malformed-body wrong-content-type wrong-method wrong-path transport response-time" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "handshake valid valid-noncanonical url-query secret-rotation duplicate bad-signature malformed-signature truncated-signature missing-signature body-modified stale-timestamp future-timestamp malformed-body large-body wrong-content-type wrong-method wrong-path transport response-time" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)

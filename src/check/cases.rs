@@ -6,11 +6,14 @@ use futures_util::StreamExt;
 use super::judge::{judge, judge_handshake, response_time, skipped};
 use super::modes::{self, Mode};
 use super::send::{Sent, send, send_framed};
-use super::shape::{Shape, aimed, sibling, with_query};
-use super::{CaseName, DEFAULT_TIMEOUT_SECS, Outcome, Plan, Report, diagnosis, noncanonical};
+use super::shape::{Shape, Signed, aimed, sibling, with_query};
+use super::{
+    CaseName, DEFAULT_TIMEOUT_SECS, Outcome, Plan, Report, diagnosis, large, noncanonical, refused,
+};
 use crate::client::DeliverError;
 use crate::client::Framing;
 use crate::provider::{Handshake, Headers, WebhookRequest};
+use crate::secret::Secret;
 use crate::tamper::{Tamper, signatures};
 
 /// A case ready to send: its requests in order (two for duplicate), each
@@ -29,6 +32,10 @@ enum Built {
     Skip(String),
     /// Sent once every other case is done.
     Later,
+    /// Made and sent once every other case is done, before response-time:
+    /// a large delivery, signed at once since the time making it takes
+    /// must not age the battery's other deliveries (Paddle allows 5 s).
+    Last,
 }
 
 /// The signature cases run again in each further delivery mode.
@@ -93,6 +100,7 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
     // The probe and how to judge its answer, for the handshake case.
     let mut probe: Option<(Handshake, WebhookRequest)> = None;
     let mut later = false;
+    let mut last = false;
     for (i, shape) in shapes.iter().enumerate() {
         let primary = i == 0;
         // The first shape's rows carry no mode: the report reads as before.
@@ -137,6 +145,10 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
                         later = true;
                         None
                     }
+                    Built::Last => {
+                        last = true;
+                        None
+                    }
                 },
             };
             // A further mode leaves out what does not apply rather than
@@ -178,20 +190,23 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
                 .iter()
                 .all(|a| a.as_ref().is_ok_and(|r| (200..300).contains(&r.status)))
     });
-    for sent in &answered {
-        if let (CaseName::Handshake, Some((h, req))) = (sent.name, &probe) {
-            results.push(judge_handshake(h, req, plan, &sent.answers[0]));
-            continue;
-        }
-        let mut result = judge(
-            sent.name,
-            &sent.answers,
+    let judged = |name, answers: &[_]| {
+        judge(
+            name,
+            answers,
             timeout_secs,
             &header,
             info.default_tolerance,
             asymmetric,
             plan.provider.rejects_future_timestamps(),
-        );
+        )
+    };
+    for sent in &answered {
+        if let (CaseName::Handshake, Some((h, req))) = (sent.name, &probe) {
+            results.push(judge_handshake(h, req, plan, &sent.answers[0]));
+            continue;
+        }
+        let mut result = judged(sent.name, &sent.answers);
         // A shape run on request alone: its refusal has its own cause.
         if let ([only], None, CaseName::Valid, Outcome::Fail) =
             (chosen.as_slice(), sent.mode, sent.name, result.outcome)
@@ -211,6 +226,28 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
             }
         }
         results.push(result);
+    }
+    // A correctly signed delivery refused as a bad signature: find out why.
+    let refusal = results.iter_mut().find(|r| {
+        r.name == CaseName::Valid
+            && r.mode.is_none()
+            && r.outcome == Outcome::Fail
+            && matches!(r.got.as_str(), "400" | "401" | "403")
+    });
+    let mut cause = None;
+    if let (Some(valid), false) = (refusal, asymmetric)
+        && let Some(why) = refused::why(&shapes[0]).await?
+    {
+        valid.hint = Some(format!("a correctly signed delivery was refused: {why}"));
+        cause = Some(why);
+    }
+    if last {
+        let shape = &shapes[0];
+        let body = shape.make(None, None)?.body;
+        let padded = large::padded(&body, shape.is_form()?).ok_or("no field to pad")?;
+        let answer = send(plan, &shape.make(None, Some(padded))?).await;
+        progress(CaseName::LargeBody);
+        results.push(judged(CaseName::LargeBody, &[answer]));
     }
     if later {
         // Timed alone, once every other case is done: an idle endpoint's
@@ -246,10 +283,15 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
             plan.url, info.title
         ));
     }
-    let diagnosis = unreachable
-        .is_none()
-        .then(|| diagnosis::diagnose(&answered, plan.provider.signed()))
-        .flatten();
+    let diagnosis = match cause {
+        Some(why) => Some(format!(
+            "correctly signed deliveries are refused, one signed another way is accepted: {why}"
+        )),
+        None => unreachable
+            .is_none()
+            .then(|| diagnosis::diagnose(&answered, plan.provider.signed()))
+            .flatten(),
+    };
     let summary = Report::tally(&results);
     Ok(Report {
         schema: "hookcli.check/1",
@@ -319,16 +361,27 @@ fn build(name: CaseName, shape: &Shape<'_>, is_form: bool) -> Result<Built, Stri
             plan.provider
                 .sign(&mut older, &outgoing, &signed.ctx)
                 .map_err(|e| e.to_string())?;
+            // Then the other order: a parser that keeps the last value of
+            // a repeated key (a dict or map) reads only the outgoing one.
+            let mut real_last = older.clone();
+            let real_first = signed.request.clone();
             if !plan
                 .provider
                 .add_older_signature(&mut signed.request, &older)
+                || !plan
+                    .provider
+                    .add_older_signature(&mut real_last, &real_first)
             {
                 return Ok(Built::Skip(format!(
                     "{} sends one signature per delivery, so a secret rotation cannot show in one",
                     info.title
                 )));
             }
-            vec![aimed(signed)]
+            let reversed = Signed {
+                request: real_last,
+                ..signed.clone()
+            };
+            vec![aimed(signed), aimed(reversed)]
         }
         CaseName::MalformedSignature | CaseName::TruncatedSignature => {
             let rewrites = if name == CaseName::MalformedSignature {
@@ -343,6 +396,9 @@ fn build(name: CaseName, shape: &Shape<'_>, is_form: bool) -> Result<Built, Stri
                     requests.push(req);
                 }
             }
+            if name == CaseName::TruncatedSignature && !requests.is_empty() {
+                requests.extend(case_swapped(shape)?);
+            }
             if requests.is_empty() {
                 return Ok(Built::Skip(format!(
                     "{} sends no signature value to alter",
@@ -355,15 +411,44 @@ fn build(name: CaseName, shape: &Shape<'_>, is_form: bool) -> Result<Built, Stri
             let r = make(None, None)?;
             vec![r.clone(), r]
         }
-        CaseName::BadSignature => vec![make(Some(Tamper::BadSignature), None)?],
-        CaseName::MissingSignature => vec![make(Some(Tamper::MissingSignature), None)?],
+        CaseName::BadSignature => {
+            let mut requests = vec![make(Some(Tamper::BadSignature), None)?];
+            // Keyed with nothing: what a secret list with an empty entry
+            // (`a,b,` split on commas) or an unset variable accepts.
+            requests.extend(shape.signed_with(&Secret::new(""))?);
+            requests
+        }
+        CaseName::MissingSignature => {
+            let mut requests = vec![make(Some(Tamper::MissingSignature), None)?];
+            if let Some(legacy) = plan.provider.legacy_signature_header() {
+                // The legacy signature alone, right: what a handler that
+                // falls back to it accepts.
+                let mut req = make(None, None)?;
+                for h in info.signature_headers.iter().filter(|h| *h != legacy) {
+                    req.headers.remove(h);
+                }
+                requests.push(req);
+            }
+            requests
+        }
         CaseName::BodyModified => vec![make(Some(Tamper::BodyModified), None)?],
         CaseName::StaleTimestamp => vec![make(Some(Tamper::StaleTimestamp), None)?],
         CaseName::FutureTimestamp => vec![make(Some(Tamper::FutureTimestamp), None)?],
         CaseName::MalformedBody => {
             let body = make(None, None)?.body;
             let cut = body[..body.len() / 2].to_vec();
-            vec![make(None, Some(cut))?]
+            // Then bytes that are not UTF-8: a handler that decodes the
+            // body as text before verifying it crashes on them.
+            let not_utf8 = [&cut[..], b"\xff\xfe\xfd"].concat();
+            vec![make(None, Some(cut))?, make(None, Some(not_utf8))?]
+        }
+        CaseName::LargeBody => {
+            if !is_form && !large::is_object(&make(None, None)?.body) {
+                return Ok(Built::Skip(
+                    "the sample event is no JSON object or form, so it has no field to pad".into(),
+                ));
+            }
+            return Ok(Built::Last);
         }
         CaseName::WrongContentType => vec![make(Some(Tamper::WrongContentType), None)?],
         CaseName::WrongMethod => vec![WebhookRequest {
@@ -386,6 +471,25 @@ fn build(name: CaseName, shape: &Shape<'_>, is_form: bool) -> Result<Built, Stri
         }
         CaseName::ResponseTime => return Ok(Built::Later),
     }))
+}
+
+/// The valid delivery with each base64 MAC's letters' case swapped, as
+/// a compare that lowercases both sides lets through; `None` unless every
+/// signature value is base64 (a hex one decodes the same in either case).
+fn case_swapped(shape: &Shape<'_>) -> Result<Option<WebhookRequest>, String> {
+    let mut req = shape.make(None, None)?;
+    let (present, swapped) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+    shape.plan.provider.map_signature(&mut req, &|v| {
+        present.set(present.get() + 1);
+        signatures::case_swapped(v).map_or_else(
+            || v.to_string(),
+            |w| {
+                swapped.set(swapped.get() + 1);
+                w
+            },
+        )
+    });
+    Ok((present.get() > 0 && present == swapped).then_some(req))
 }
 
 fn is_loopback(host: &str) -> bool {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{CaseName, CaseResult, Outcome, Plan, duration_text};
+use super::{CaseName, CaseResult, Outcome, Plan, duration_text, large};
 use crate::client::DeliverError;
 use crate::provider::{Handshake, HandshakeAnswer, WebhookRequest};
 
@@ -154,7 +154,7 @@ pub(super) fn judge(
             401 | 403 => (Fail, Some("a correctly signed delivery was refused: the app's secret differs from the one given here, or it verifies a parsed and re-serialized body instead of the raw bytes".into())),
             400 | 422 => (Fail, Some("a valid delivery was refused as malformed: check the body parser and the content type it expects".into())),
             404 | 405 => (Fail, Some("wrong route or method: the endpoint must accept POST at this URL".into())),
-            415 => (Fail, Some("the content type the provider sends is refused: accept it".into())),
+            415 => (Fail, Some("the content type the provider sends is refused: compare the media type alone, so that a parameter (`application/json; charset=utf-8`) is accepted too".into())),
             _ if server_err => (Fail, Some("the handler failed on a valid delivery: see the app's logs".into())),
             _ => (Fail, Some(format!("a valid delivery got {s}; providers count anything but 2xx as a failure and retry"))),
         },
@@ -162,45 +162,67 @@ pub(super) fn judge(
             _ if ok(s) => (Pass, None),
             _ => (Fail, Some("the same event in other bytes (spacing, \\u escapes, key order) was refused: the signature is checked on re-serialized data, not the raw body; verify over the exact bytes received".into())),
         },
-        C::SecretRotation => match s {
-            _ if ok(s) => (Pass, None),
-            _ if server_err => (Fail, Some(format!("several signatures in {header} make the handler fail with {s}: parse each one and accept the delivery if any matches"))),
-            _ => (Fail, Some(format!("checks only one of the signatures in {header} (the outgoing secret's came first): while a secret is rolled the provider sends several; accept the delivery if any matches"))),
-        },
+        C::SecretRotation => rotation_outcome(&statuses, header),
         C::Duplicate => match statuses.as_slice() {
             [a, b] if ok(*a) && ok(*b) => (Pass, None),
             [a, _] if !ok(*a) => (Fail, Some(format!("the first delivery already got {a}: fix the valid case first"))),
             _ => (Fail, Some("a repeated delivery was refused: providers retry, so dedupe on the event id and answer 2xx to a duplicate".into())),
         },
-        C::BadSignature | C::BodyModified => match s {
-            401 | 403 => (Pass, None),
-            _ if client_err => (Warn, Some(format!("refused with {s}; 401 or 403 says the signature is the problem"))),
-            _ if ok(s) && name == C::BadSignature => (Fail, Some(if asymmetric {
-                format!("accepts forged deliveries: verify the signature in {header} over the raw body with the provider's public key")
-            } else {
-                format!("accepts forged deliveries: verify the HMAC in {header} over the raw body and compare in constant time")
-            })),
-            _ if ok(s) => (Fail, Some("accepts a body that does not match its signature: verify the signature over the body actually received".into())),
-            _ => (Fail, Some(format!("a bad signature makes the handler fail with {s}: answer 401 instead"))),
-        },
+        C::BadSignature | C::BodyModified => {
+            let refused = |s: u16, accepted: String| match s {
+                401 | 403 => (Pass, None),
+                _ if (400..500).contains(&s) => (Warn, Some(format!("refused with {s}; 401 or 403 says the signature is the problem"))),
+                _ if ok(s) => (Fail, Some(accepted)),
+                _ => (Fail, Some(format!("a bad signature makes the handler fail with {s}: answer 401 instead"))),
+            };
+            let accepted = match name {
+                C::BodyModified => "accepts a body that does not match its signature: verify the signature over the body actually received".into(),
+                _ if asymmetric => format!("accepts forged deliveries: verify the signature in {header} over the raw body with the provider's public key"),
+                _ => format!("accepts forged deliveries: verify the HMAC in {header} over the raw body and compare in constant time"),
+            };
+            let first = refused(*statuses.first().unwrap_or(&0), accepted);
+            // The second forgery, keyed with an empty secret: its own cause.
+            match statuses.get(1) {
+                Some(&s) if severity(first.0) < severity(refused(s, String::new()).0) => refused(s, "accepts a delivery signed with an empty secret, which anybody can make: the secret it verifies with is empty, or one of several is (an unset variable, a list split on commas with a trailing comma); refuse an empty secret at startup".into()),
+                _ => first,
+            }
+        }
         C::MalformedSignature => worst(&|s| match s {
             400 | 401 | 403 => (Pass, None),
             _ if (400..500).contains(&s) => (Warn, Some(format!("refused with {s}; 401 says the signature is the problem"))),
             _ if ok(s) => (Fail, Some(format!("accepts a delivery whose {header} is garbage: verify it and refuse what does not parse"))),
             _ => (Fail, Some(format!("a malformed signature header makes the handler fail with {s}: parse defensively and answer 401"))),
         }),
-        C::TruncatedSignature => worst(&|s| match s {
-            401 | 403 => (Pass, None),
-            _ if (400..500).contains(&s) => (Warn, Some(format!("refused with {s}; 401 or 403 says the signature is the problem"))),
-            _ if ok(s) => (Fail, Some("accepts a truncated signature (half the MAC, or none): compare the whole MAC, in constant time".into())),
-            _ => (Fail, Some(format!("a truncated signature makes the handler fail with {s} (a length mismatch in the compare?): check the length and answer 401"))),
-        }),
-        C::MissingSignature => match s {
-            400 | 401 | 403 => (Pass, None),
-            _ if client_err => (Warn, Some(format!("refused with {s}; 400, 401 or 403 says what is wrong"))),
-            _ if ok(s) => (Fail, Some(format!("accepts unsigned requests: a missing {header} must be refused"))),
-            _ => (Fail, Some(format!("a missing signature header makes the handler fail with {s} (reading an absent header?): answer 401"))),
-        },
+        C::TruncatedSignature => {
+            let cut = |s: u16| match s {
+                401 | 403 => (Pass, None),
+                _ if (400..500).contains(&s) => (Warn, Some(format!("refused with {s}; 401 or 403 says the signature is the problem"))),
+                _ if ok(s) => (Fail, Some("accepts a truncated signature (half the MAC, or none): compare the whole MAC, in constant time".into())),
+                _ => (Fail, Some(format!("a truncated signature makes the handler fail with {s} (a length mismatch in the compare?): check the length and answer 401"))),
+            };
+            let truncated: Vec<_> = statuses.iter().take(2).map(|s| cut(*s)).collect();
+            let first = truncated.into_iter().max_by_key(|(o, _)| severity(*o)).unwrap_or((Fail, None));
+            // The third: a base64 MAC with its letters' case swapped.
+            match statuses.get(2) {
+                Some(&s) if ok(s) && first.0 != Fail => (Fail, Some("accepts the base64 MAC with its letters' case swapped: the compare ignores case (both sides lowercased?), but base64 is case-sensitive; compare the exact bytes, in constant time".into())),
+                Some(&s) if severity(first.0) < severity(cut(s).0) => cut(s),
+                _ => first,
+            }
+        }
+        C::MissingSignature => {
+            let unsigned = |s: u16, accepted: String| match s {
+                400 | 401 | 403 => (Pass, None),
+                _ if (400..500).contains(&s) => (Warn, Some(format!("refused with {s}; 400, 401 or 403 says what is wrong"))),
+                _ if ok(s) => (Fail, Some(accepted)),
+                _ => (Fail, Some(format!("a missing signature header makes the handler fail with {s} (reading an absent header?): answer 401"))),
+            };
+            let first = unsigned(*statuses.first().unwrap_or(&0), format!("accepts unsigned requests: a missing {header} must be refused"));
+            // The second carries only a legacy signature (GitHub's SHA-1).
+            match statuses.get(1) {
+                Some(&s) if severity(first.0) < severity(unsigned(s, String::new()).0) => unsigned(s, format!("accepts a delivery without {header} on its legacy signature alone: a fallback to the old header keeps the weaker scheme alive; verify {header} only, as the provider's own library does")),
+                _ => first,
+            }
+        }
         C::StaleTimestamp => match s {
             _ if client_err => (Pass, None),
             // The provider documents no window (Discord, SendGrid), so its
@@ -217,11 +239,26 @@ pub(super) fn judge(
             _ if ok(s) => (Warn, Some(format!("accepts a delivery signed {minutes} minutes in the future: the provider's SDK checks only for old timestamps, but a future one stays replayable for longer; compare the absolute difference"))),
             _ => (Fail, Some(format!("a future timestamp makes the handler fail with {s}: answer 400 or 401"))),
         },
-        C::MalformedBody => match s {
-            400 => (Pass, None),
-            _ if client_err => (Warn, Some(format!("refused with {s}; 400 Bad Request says the body is malformed"))),
-            _ if ok(s) => (Warn, Some("a body that is not JSON was acknowledged: the app cannot have processed it; answer 400".into())),
-            _ => (Fail, Some(format!("a signed but malformed body makes the handler fail with {s}: parse defensively and answer 400"))),
+        C::MalformedBody => {
+            let first = match *statuses.first().unwrap_or(&0) {
+                400 => (Pass, None),
+                s if (400..500).contains(&s) => (Warn, Some(format!("refused with {s}; 400 Bad Request says the body is malformed"))),
+                s if ok(s) => (Warn, Some("a body that is not JSON was acknowledged: the app cannot have processed it; answer 400".into())),
+                s => (Fail, Some(format!("a signed but malformed body makes the handler fail with {s}: parse defensively and answer 400"))),
+            };
+            // Bytes that are not UTF-8: any refusal will do (an SDK that
+            // verifies a decoded string refuses the signature), a crash not.
+            match statuses.get(1) {
+                Some(&s) if s >= 500 && first.0 != Fail => (Fail, Some(format!("a body that is not UTF-8 makes the handler fail with {s}: it decodes the body as text before verifying; verify the raw bytes, then parse them, and answer 400"))),
+                _ => first,
+            }
+        }
+        C::LargeBody => match s {
+            // Django refuses a body over its limit with 400.
+            _ if ok(s) || s == 413 || s == 400 => (Pass, None),
+            401 | 403 => (Fail, Some(format!("a correctly signed {} body was refused: the handler verifies only part of it (a fixed-size read), or a proxy refuses large bodies; read the body to its end, or answer 413", large::SIZE_TEXT))),
+            _ if client_err => (Warn, Some(format!("refused with {s}; 413 Content Too Large says the body is over the limit"))),
+            _ => (Fail, Some(format!("a {} body makes the handler fail with {s}: set a body limit and answer 413 above it, or accept it", large::SIZE_TEXT))),
         },
         C::WrongContentType => match s {
             415 => (Pass, None),
@@ -259,6 +296,42 @@ fn transport_outcome(statuses: &[u16]) -> (Outcome, Option<String>) {
         [411, ..] => (Outcome::Fail, Some("a chunked delivery got 411 Length Required: a sender or proxy may send Transfer-Encoding: chunked with no Content-Length; read the body to its end instead of requiring the header".into())),
         all if all.iter().any(|s| matches!(s, 401 | 403)) => (Outcome::Fail, Some("the valid delivery was refused when its body came chunked or after 100 Continue: the signature is checked before the whole body has arrived; read the body to its end, then verify".into())),
         all => (Outcome::Fail, Some(format!("the valid delivery got {} when sent chunked and after Expect: 100-continue: accept either framing as with a Content-Length", all.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")))),
+    }
+}
+
+/// The delivery with the outgoing secret's signature first, then the
+/// same with it last: a handler that reads one signature refuses one of them.
+fn rotation_outcome(statuses: &[u16], header: &str) -> (Outcome, Option<String>) {
+    let ok = |s: &u16| (200..300).contains(s);
+    let accept_any =
+        "while a secret is rolled the provider sends several; accept the delivery if any matches";
+    match statuses {
+        all if all.iter().all(ok) => (Outcome::Pass, None),
+        all if all.iter().any(|s| *s >= 500) => (
+            Outcome::Fail,
+            Some(format!(
+                "several signatures in {header} make the handler fail with {}: parse each one and accept the delivery if any matches",
+                all.iter().find(|s| **s >= 500).unwrap_or(&500)
+            )),
+        ),
+        [first, _] if !ok(first) => (
+            Outcome::Fail,
+            Some(format!(
+                "checks only the first of the signatures in {header} (the outgoing secret's came first): {accept_any}"
+            )),
+        ),
+        [_, _] => (
+            Outcome::Fail,
+            Some(format!(
+                "checks only the last of the signatures in {header} (the outgoing secret's came last): a parser that keeps the last value of a repeated key (a dict or map) drops the others; {accept_any}"
+            )),
+        ),
+        _ => (
+            Outcome::Fail,
+            Some(format!(
+                "checks only one of the signatures in {header}: {accept_any}"
+            )),
+        ),
     }
 }
 

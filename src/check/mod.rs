@@ -4,9 +4,11 @@
 mod cases;
 mod diagnosis;
 mod judge;
+mod large;
 pub mod modes;
 mod noncanonical;
 mod recorded;
+mod refused;
 pub mod render;
 mod send;
 mod shape;
@@ -39,6 +41,7 @@ pub enum CaseName {
     StaleTimestamp,
     FutureTimestamp,
     MalformedBody,
+    LargeBody,
     WrongContentType,
     WrongMethod,
     WrongPath,
@@ -47,7 +50,7 @@ pub enum CaseName {
 }
 
 impl CaseName {
-    pub const ALL: [CaseName; 19] = [
+    pub const ALL: [CaseName; 20] = [
         CaseName::Handshake,
         CaseName::Valid,
         CaseName::ValidNoncanonical,
@@ -62,6 +65,7 @@ impl CaseName {
         CaseName::StaleTimestamp,
         CaseName::FutureTimestamp,
         CaseName::MalformedBody,
+        CaseName::LargeBody,
         CaseName::WrongContentType,
         CaseName::WrongMethod,
         CaseName::WrongPath,
@@ -82,6 +86,9 @@ impl CaseName {
             CaseName::SecretRotation => Some(
                 "Two signatures, the outgoing secret's then the real one's, as providers send while a secret is rolled",
             ),
+            CaseName::LargeBody => {
+                Some("The valid delivery padded to 5 MiB, as large as providers send")
+            }
             CaseName::WrongPath => Some("The valid delivery to a sibling path"),
             CaseName::Transport => {
                 Some("The valid delivery chunked, then behind `Expect: 100-continue`")
@@ -106,6 +113,7 @@ impl CaseName {
             CaseName::StaleTimestamp => "stale-timestamp",
             CaseName::FutureTimestamp => "future-timestamp",
             CaseName::MalformedBody => "malformed-body",
+            CaseName::LargeBody => "large-body",
             CaseName::WrongContentType => "wrong-content-type",
             CaseName::WrongMethod => "wrong-method",
             CaseName::WrongPath => "wrong-path",
@@ -119,11 +127,8 @@ impl CaseName {
         match self {
             // The provider's own words replace this in the report.
             CaseName::Handshake => "the provider's answer".into(),
-            CaseName::Valid
-            | CaseName::ValidNoncanonical
-            | CaseName::UrlQuery
-            | CaseName::SecretRotation => "2xx".into(),
-            CaseName::Transport => "2xx, 2xx".into(),
+            CaseName::Valid | CaseName::ValidNoncanonical | CaseName::UrlQuery => "2xx".into(),
+            CaseName::Transport | CaseName::SecretRotation => "2xx, 2xx".into(),
             CaseName::WrongPath => "404".into(),
             CaseName::Duplicate => "2xx twice".into(),
             CaseName::BadSignature | CaseName::BodyModified => "401/403".into(),
@@ -131,7 +136,8 @@ impl CaseName {
             CaseName::MissingSignature => "400/401/403".into(),
             CaseName::MalformedSignature => "400/401/403".into(),
             CaseName::StaleTimestamp | CaseName::FutureTimestamp => "4xx".into(),
-            CaseName::MalformedBody => "400".into(),
+            CaseName::MalformedBody => "400, 4xx".into(),
+            CaseName::LargeBody => "2xx or 413".into(),
             CaseName::WrongContentType => "415".into(),
             CaseName::WrongMethod => "404/405".into(),
             CaseName::ResponseTime => format!("< {:.1} s", timeout_secs as f64 / 2.0),

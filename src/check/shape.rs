@@ -6,6 +6,7 @@ use super::modes::{Mode, form_as_json};
 use super::{Plan, Recorded};
 use crate::forge::{Forge, forge};
 use crate::provider::{SignContext, WebhookRequest, now};
+use crate::secret::Secret;
 use crate::tamper::Tamper;
 
 /// The battery's deliveries in one shape.
@@ -19,6 +20,7 @@ pub struct Shape<'a> {
 }
 
 /// A signed delivery, with what it was signed with.
+#[derive(Clone)]
 pub struct Signed {
     pub request: WebhookRequest,
     pub ctx: SignContext,
@@ -45,6 +47,21 @@ impl Shape<'_> {
         tamper: Option<Tamper>,
     ) -> Result<WebhookRequest, String> {
         self.signed(edit, tamper, None).map(aimed)
+    }
+
+    /// The valid delivery signed again with `secret`, as an endpoint keyed
+    /// with it would accept; `None` when the scheme takes no such key (an
+    /// empty Standard Webhooks secret, any key of an asymmetric scheme).
+    pub fn signed_with(&self, secret: &Secret) -> Result<Option<WebhookRequest>, String> {
+        if self.plan.provider.keygen().is_some() {
+            return Ok(None);
+        }
+        let mut signed = self.signed(&|u| u.to_string(), None, None)?;
+        let resigned = self
+            .plan
+            .provider
+            .sign(&mut signed.request, secret, &signed.ctx);
+        Ok(resigned.is_ok().then(|| aimed(signed)))
     }
 
     /// Whether the shape's body is a form.

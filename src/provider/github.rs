@@ -35,6 +35,11 @@ impl Provider for GitHub {
         "github"
     }
 
+    /// @octokit/webhooks verifies X-Hub-Signature-256 alone.
+    fn legacy_signature_header(&self) -> Option<&'static str> {
+        Some(SHA1_HEADER)
+    }
+
     fn info(&self) -> ProviderInfo {
         ProviderInfo {
             name: "github",

@@ -210,6 +210,13 @@ pub trait Provider: Send + Sync {
     fn handshake(&self) -> Option<Handshake> {
         None
     }
+    /// A legacy signature header sent beside the real one (GitHub's SHA-1
+    /// `X-Hub-Signature`) that the provider's own library no longer
+    /// verifies: a delivery carrying it alone must be refused.
+    fn legacy_signature_header(&self) -> Option<&'static str> {
+        None
+    }
+
     /// Asymmetric schemes: a fresh key pair in the provider's own
     /// encodings. `None` for shared-secret schemes.
     fn keygen(&self) -> Option<KeyPair> {

@@ -63,9 +63,81 @@ pub fn truncated() -> [Rewrite; 2] {
     ]
 }
 
+/// The MAC in hex where it is sent in base64 (`None`: it is not base64).
+pub fn as_hex(value: &str) -> Option<String> {
+    let mac = &value[mac_range(value)?];
+    let bytes = crate::base::crypto::b64_decode(mac).filter(|_| !is_hex_mac(mac))?;
+    Some(replace_mac(value, |_| hex::encode(&bytes)))
+}
+
+/// The MAC in base64 where it is sent in hex (`None`: it is not hex).
+pub fn as_base64(value: &str) -> Option<String> {
+    let mac = &value[mac_range(value)?];
+    let bytes = hex::decode(mac).ok().filter(|_| is_hex_mac(mac))?;
+    Some(replace_mac(value, |_| crate::base::crypto::b64(&bytes)))
+}
+
+/// `value` with its MAC replaced by `mac`, in the encoding the one there
+/// is in (`None`: neither hex nor base64).
+pub fn with_mac(value: &str, mac: &[u8]) -> Option<String> {
+    let there = &value[mac_range(value)?];
+    let encoded = if is_hex_mac(there) {
+        hex::encode(mac)
+    } else {
+        crate::base::crypto::b64_decode(there)?;
+        crate::base::crypto::b64(mac)
+    };
+    Some(replace_mac(value, |_| encoded.clone()))
+}
+
+/// The base64 MAC with its letters' case swapped (`None`: it is hex,
+/// which decodes the same in either case, or has no letters).
+pub fn case_swapped(value: &str) -> Option<String> {
+    let mac = &value[mac_range(value)?];
+    if is_hex_mac(mac) || !mac.bytes().any(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    crate::base::crypto::b64_decode(mac)?;
+    let swap = |c: char| match c {
+        c if c.is_ascii_lowercase() => c.to_ascii_uppercase(),
+        c => c.to_ascii_lowercase(),
+    };
+    Some(replace_mac(value, |m| m.chars().map(swap).collect()))
+}
+
+/// A hex MAC's length: SHA-1, SHA-256 or SHA-512.
+fn is_hex_mac(mac: &str) -> bool {
+    matches!(mac.len(), 40 | 64 | 128) && mac.bytes().all(|c| c.is_ascii_hexdigit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mac_changes_encoding_behind_its_prefix() {
+        let hex_mac = "ab".repeat(32);
+        let b64_mac = crate::base::crypto::b64(&[0xab; 32]);
+        assert_eq!(
+            as_base64(&format!("sha256={hex_mac}")),
+            Some(format!("sha256={b64_mac}"))
+        );
+        assert_eq!(as_hex(&b64_mac), Some(hex_mac.clone()));
+        // Already in the encoding asked for: nothing to change.
+        assert_eq!(as_hex(&format!("sha256={hex_mac}")), None);
+        assert_eq!(as_base64(&b64_mac), None);
+        assert_eq!(case_swapped("v1,ab+Cdw=="), Some("v1,AB+cDW==".into()));
+        assert_eq!(case_swapped(&format!("sha256={hex_mac}")), None);
+        let other = crate::base::crypto::b64(&[0xcd; 32]);
+        assert_eq!(
+            with_mac(&format!("v1,{b64_mac}"), &[0xcd; 32]),
+            Some(format!("v1,{other}"))
+        );
+        assert_eq!(
+            with_mac(&format!("t=1,v1={hex_mac}"), &[0xcd; 32]),
+            Some(format!("t=1,v1={}", "cd".repeat(32)))
+        );
+    }
 
     #[test]
     fn the_mac_is_found_behind_each_scheme_prefix() {

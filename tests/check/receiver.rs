@@ -111,6 +111,43 @@ pub(super) struct Bugs {
     /// Verifies only the first of several signatures (the outgoing
     /// secret's, during a rotation).
     pub(super) first_signature_only: bool,
+    /// Also accepts what an empty secret signs: a secret list with an
+    /// empty entry (`"a,b,".split(',')`).
+    pub(super) empty_secret_too: bool,
+    /// Decodes the body as UTF-8 before verifying it, and fails with 500
+    /// when it is not (Python's `request.body.decode()`).
+    pub(super) decodes_body_first: bool,
+    /// Standard Webhooks, Clerk, Resend: keys the HMAC with the whole
+    /// `whsec_…` text instead of the base64 key inside it.
+    pub(super) whsec_as_is: bool,
+    /// Shopify: compares the MAC hex-encoded (`digest('hex')`), as GitHub
+    /// code copied over does; Shopify sends base64.
+    pub(super) mac_hex: bool,
+    /// Compares the whole Content-Type with the bare media type, so a
+    /// `; charset=utf-8` (Stripe, Linear, Zoom, Calendly send one) gets 415.
+    pub(super) exact_content_type: bool,
+    /// Judges the timestamp window in milliseconds: 300 000 s, not 300.
+    pub(super) window_in_ms: bool,
+    /// Compares the signed timestamp (seconds) with a clock in
+    /// milliseconds, `Date.now()`, so every delivery looks stale.
+    pub(super) now_in_ms: bool,
+    /// Computes the MAC over the body alone, leaving out the timestamp
+    /// (and id) the scheme signs with it.
+    pub(super) body_alone: bool,
+    /// Refuses a body over this many bytes with this status (a correct
+    /// receiver: 413; the bug: 500, Go's MaxBytesReader error answered
+    /// with http.Error 500).
+    pub(super) body_limit: Option<(usize, u16)>,
+    /// Reads the body into a buffer of this many bytes and verifies what
+    /// fit (a fixed-size read).
+    pub(super) reads_first: Option<usize>,
+    /// GitHub: verifies the legacy SHA-1 `X-Hub-Signature` when
+    /// `X-Hub-Signature-256` is absent.
+    pub(super) sha1_fallback: bool,
+    /// Shopify: compares the base64 MAC with both sides lowercased.
+    pub(super) case_insensitive_mac: bool,
+    /// Verifies only the last of several signatures (a dict-style parse).
+    pub(super) last_signature_only: bool,
     /// Parses the signature header naively (`split(',')`, a hex decode
     /// that throws) and answers 500 when it is garbage.
     pub(super) crash_on_malformed_signature: bool,
@@ -262,6 +299,16 @@ impl Hook {
         }
     }
 
+    /// The HMAC key of a `whsec_` secret: the base64 after the prefix,
+    /// decoded; or (the bug) the whole text as it is.
+    pub(super) fn whsec_key(&self) -> Vec<u8> {
+        if self.bugs.whsec_as_is {
+            return self.secret.as_bytes().to_vec();
+        }
+        B64.decode(self.secret.strip_prefix("whsec_").unwrap_or(&self.secret))
+            .expect("a whsec_ secret")
+    }
+
     pub(super) fn verify(&self, req: &Req) -> Verdict {
         let key = self.secret.as_bytes();
         let body = self.signed_body(req);
@@ -292,7 +339,16 @@ impl Hook {
             }
             "github" => {
                 let Some(h) = req.header("x-hub-signature-256") else {
-                    return Verdict::Missing;
+                    return match req.header("x-hub-signature") {
+                        Some(legacy) if self.bugs.sha1_fallback => {
+                            let mac = hex::encode(hmac_sha1(key, &body));
+                            match ct_eq(legacy.as_bytes(), format!("sha1={mac}").as_bytes()) {
+                                true => Verdict::Ok,
+                                false => Verdict::Bad,
+                            }
+                        }
+                        _ => Verdict::Missing,
+                    };
                 };
                 let given = h.strip_prefix("sha256=").and_then(|s| hex::decode(s).ok());
                 match given {
@@ -304,8 +360,23 @@ impl Hook {
                 let Some(h) = req.header("x-shopify-hmac-sha256") else {
                     return Verdict::Missing;
                 };
+                let mac = hmac_sha256(key, &[&body]);
+                if self.bugs.case_insensitive_mac {
+                    let (given, expected) =
+                        (h.trim().to_lowercase(), B64.encode(mac).to_lowercase());
+                    return match ct_eq(given.as_bytes(), expected.as_bytes()) {
+                        true => Verdict::Ok,
+                        false => Verdict::Bad,
+                    };
+                }
+                if self.bugs.mac_hex {
+                    return match ct_eq(h.trim().as_bytes(), hex::encode(mac).as_bytes()) {
+                        true => Verdict::Ok,
+                        false => Verdict::Bad,
+                    };
+                }
                 match B64.decode(h.trim()) {
-                    Ok(g) if ct_eq(&g, &hmac_sha256(key, &[&body])) => Verdict::Ok,
+                    Ok(g) if ct_eq(&g, &mac) => Verdict::Ok,
                     _ => Verdict::Bad,
                 }
             }
@@ -385,9 +456,7 @@ impl Hook {
                 ) else {
                     return Verdict::Missing;
                 };
-                let key = B64
-                    .decode(self.secret.strip_prefix("whsec_").unwrap_or(&self.secret))
-                    .expect("a whsec_ secret");
+                let key = self.whsec_key();
                 let mac = hmac_sha256(&key, &[id.as_bytes(), b".", ts.as_bytes(), b".", &body]);
                 let ok = sigs.split(' ').any(|s| {
                     s.strip_prefix("v1,")
@@ -411,9 +480,7 @@ impl Hook {
                 ) else {
                     return Verdict::Missing;
                 };
-                let key = B64
-                    .decode(self.secret.strip_prefix("whsec_").unwrap_or(&self.secret))
-                    .expect("a whsec_ secret");
+                let key = self.whsec_key();
                 let mac = hmac_sha256(&key, &[id.as_bytes(), b".", ts.as_bytes(), b".", &body]);
                 let ok = sigs.split(' ').any(|s| {
                     s.strip_prefix("v1,")
@@ -815,8 +882,36 @@ impl Hook {
         if b.needs_length && req.header("content-length").is_none() {
             return Reply::Status(411);
         }
-        if !self.accepts(&media_type(req)) {
+        let exact = || req.header("content-type").unwrap_or_default().to_string();
+        let media = if b.exact_content_type {
+            exact()
+        } else {
+            media_type(req)
+        };
+        if !self.accepts(&media) {
             return Reply::Status(b.wrong_type.unwrap_or(415));
+        }
+        if let Some((limit, status)) = b.body_limit
+            && req.body.len() > limit
+        {
+            return Reply::Status(status);
+        }
+        let cut;
+        let req = match b.reads_first {
+            Some(n) if req.body.len() > n => {
+                cut = Req {
+                    method: req.method.clone(),
+                    target: req.target.clone(),
+                    headers: req.headers.clone(),
+                    body: req.body.slice(..n),
+                    local: req.local,
+                };
+                &cut
+            }
+            _ => req,
+        };
+        if b.decodes_body_first && std::str::from_utf8(&req.body).is_err() {
+            return Reply::Status(500);
         }
         if !b.no_signature_check {
             let verdict = match self.verify_with_bugs(req) {
@@ -860,15 +955,63 @@ impl Hook {
         if b.prefix_compare && self.prefix_matches(req) {
             return Ok(Verdict::Ok);
         }
-        let verdict = if b.first_signature_only {
-            self.verify(&first_signature(req))
+        if b.empty_secret_too
+            && let Verdict::Ok = Hook::new(self.provider, "", Bugs::default()).verify(req)
+        {
+            return Ok(Verdict::Ok);
+        }
+        if b.body_alone {
+            return Ok(self.verify_body_alone(req));
+        }
+        let verdict = if b.first_signature_only || b.last_signature_only {
+            self.verify(&one_signature(req, b.last_signature_only))
         } else {
             self.verify(req)
         };
+        if b.now_in_ms
+            && matches!(verdict, Verdict::Ok | Verdict::Stale)
+            && let Some(t) = signed_at(req)
+        {
+            let fresh = (now() * 1000 - t).abs() <= 300_000;
+            return Ok(if fresh { Verdict::Ok } else { Verdict::Stale });
+        }
         Ok(match verdict {
             Verdict::Stale if b.accept_future && signed_in_future(req) => Verdict::Ok,
+            Verdict::Stale
+                if b.window_in_ms
+                    && signed_at(req).is_some_and(|t| (now() - t).abs() <= 300_000) =>
+            {
+                Verdict::Ok
+            }
             v => v,
         })
+    }
+
+    /// The MACs in the signature header matched against the HMAC of the
+    /// body alone, the timestamp left out.
+    pub(super) fn verify_body_alone(&self, req: &Req) -> Verdict {
+        let (header, key) = match self.provider {
+            "stripe" => ("stripe-signature", self.secret.as_bytes().to_vec()),
+            "slack" => ("x-slack-signature", self.secret.as_bytes().to_vec()),
+            "standard" => ("webhook-signature", self.whsec_key()),
+            "clerk" | "resend" => ("svix-signature", self.whsec_key()),
+            other => panic!("no body-alone verify for {other}"),
+        };
+        let Some(h) = req.header(header) else {
+            return Verdict::Missing;
+        };
+        let mac = hmac_sha256(&key, &[&req.body]);
+        let given = h.split([',', ' ']).filter_map(|p| {
+            // Each MAC: hex after `v1=` or `v0=` (Stripe, Slack), or base64
+            // (Standard Webhooks, after its `v1,`).
+            let after = p.split_once('=').map_or(p, |(_, v)| v);
+            let hex = hex::decode(after).ok().filter(|g| g.len() == 32);
+            hex.or_else(|| B64.decode(p).ok().filter(|g| g.len() == 32))
+        });
+        match given.into_iter().any(|g| ct_eq(&g, &mac)) {
+            true => Verdict::Ok,
+            false => Verdict::Bad,
+        }
     }
 
     /// What a handler that indexes into `split` results and hex-decodes
@@ -905,22 +1048,32 @@ impl Hook {
     }
 }
 
-/// The request with only the first of its signatures, as a handler that
-/// reads one sees it.
-pub(super) fn first_signature(req: &Req) -> Req {
+/// The request with only one of its signatures, the first (`last`
+/// false) or the last, as a handler that reads one sees it: Python's
+/// `dict(p.split('=') for p in header.split(','))` keeps the last.
+pub(super) fn one_signature(req: &Req, last: bool) -> Req {
     let mut headers = req.headers.clone();
     for name in ["stripe-signature", "webhook-signature", "svix-signature"] {
         let Some(v) = req.header(name) else {
             continue;
         };
         let first = if name == "stripe-signature" {
-            let mut seen = false;
+            let count = v.split(',').filter(|p| p.starts_with("v1=")).count();
+            let keep = if last { count.saturating_sub(1) } else { 0 };
+            let mut index = 0;
             v.split(',')
-                .filter(|p| !p.starts_with("v1=") || !std::mem::replace(&mut seen, true))
+                .filter(|p| {
+                    !p.starts_with("v1=") || {
+                        index += 1;
+                        index - 1 == keep
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join(",")
         } else {
-            v.split(' ').next().unwrap_or_default().to_string()
+            let mut sigs = v.split(' ');
+            let one = if last { sigs.next_back() } else { sigs.next() };
+            one.unwrap_or_default().to_string()
         };
         headers.insert(
             hyper::header::HeaderName::from_static(name),
@@ -938,6 +1091,11 @@ pub(super) fn first_signature(req: &Req) -> Req {
 
 /// Whether the request's signed timestamp lies ahead of now.
 pub(super) fn signed_in_future(req: &Req) -> bool {
+    signed_at(req).is_some_and(|t| t > now())
+}
+
+/// The request's signed timestamp (Stripe, Slack, Standard Webhooks, Svix).
+pub(super) fn signed_at(req: &Req) -> Option<i64> {
     let stripe_t = req.header("stripe-signature").and_then(|h| {
         h.split(',')
             .find_map(|p| p.strip_prefix("t="))
@@ -953,7 +1111,6 @@ pub(super) fn signed_in_future(req: &Req) -> bool {
         .find_map(|n| req.header(n).map(str::to_string))
     });
     ts.and_then(|t| t.trim().parse::<i64>().ok())
-        .is_some_and(|t| t > now())
 }
 
 impl Hook {
