@@ -247,9 +247,13 @@ pub(super) fn judge(
                 s => (Fail, Some(format!("a signed but malformed body makes the handler fail with {s}: parse defensively and answer 400"))),
             };
             // Bytes that are not UTF-8: any refusal will do (an SDK that
-            // verifies a decoded string refuses the signature), a crash not.
+            // verifies a decoded string refuses the signature). A crash is
+            // warned, not failed: some providers' own libraries decode the
+            // body before verifying it (Svix's and Standard Webhooks' for
+            // Python raise UnicodeDecodeError), and no provider sends such
+            // bytes.
             match statuses.get(1) {
-                Some(&s) if s >= 500 && first.0 != Fail => (Fail, Some(format!("a body that is not UTF-8 makes the handler fail with {s}: it decodes the body as text before verifying; verify the raw bytes, then parse them, and answer 400"))),
+                Some(&s) if s >= 500 && first.0 == Pass => (Warn, Some(format!("a body that is not UTF-8 makes the handler fail with {s}: something decodes the body as text before it is verified; verify the raw bytes, then parse them, and answer 400"))),
                 _ => first,
             }
         }
