@@ -5,14 +5,9 @@
 //! writer itself backfills the few frames left (unless a reader holds an
 //! older snapshot), and the next commit then writes the WAL from its
 //! start, truncated back to `journal_size_limit`.
-//!
-//! Every delivery waits while the writer checkpoints, so at the bound the
-//! writer first has the background thread fold in twice more at once, and
-//! folds in only what came during the second fold itself.
 
 use std::cell::Cell;
 use std::ffi::c_int;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
@@ -37,40 +32,22 @@ fn note_frames(_: &Wal, frames: c_int) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Background folds the writer waits for at its bound before its own: the
-/// first may have begun long before; the second copies what came during
-/// the first, so the writer's own copies what came during the second.
-const FRESH_FOLDS: u64 = 2;
-
-/// What the writer and the checkpoint thread share.
-#[derive(Default)]
-pub(super) struct Folds {
-    /// Held by whoever checkpoints in this process: SQLite refuses a
-    /// second checkpointer rather than queueing it.
-    pub(super) turn: Mutex<()>,
-    /// Background folds done.
-    pub(super) done: AtomicU64,
-    /// The writer is at its bound: the next fold starts without a rest.
-    pub(super) now: AtomicBool,
-}
-
 /// The writer's bound on its WAL, checked once a batch (a thread-local
 /// read, no system call).
 pub(super) struct WalBound {
-    folds: Arc<Folds>,
+    /// Held by whoever checkpoints in this process: SQLite refuses a
+    /// second checkpointer rather than queueing it.
+    checkpoints: Arc<Mutex<()>>,
     limit_frames: u32,
     /// Frames at which the next checkpoint is tried.
     next_at: u32,
     last_seen: u32,
-    /// Background folds done when the writer reached its bound and asked
-    /// for more at once.
-    asked_at: Option<u64>,
 }
 
 impl WalBound {
     /// Installs the WAL hook on the writer's connection; call it after
     /// `wal_autocheckpoint`, which would replace the hook.
-    pub(super) fn install(conn: &Connection, folds: Arc<Folds>) -> WalBound {
+    pub(super) fn install(conn: &Connection, checkpoints: Arc<Mutex<()>>) -> WalBound {
         let limit = std::env::var(TEST_LIMIT_VAR)
             .ok()
             .and_then(|v| v.parse::<i64>().ok())
@@ -87,11 +64,10 @@ impl WalBound {
         conn.wal_hook(Some(note_frames));
         WAL_FRAMES.set(0);
         WalBound {
-            folds,
+            checkpoints,
             limit_frames,
             next_at: limit_frames,
             last_seen: 0,
-            asked_at: None,
         }
     }
 
@@ -99,50 +75,25 @@ impl WalBound {
     /// the next commit restarts it. PASSIVE takes no lock it would wait
     /// for: a reader holding an old snapshot only makes it fall short, and
     /// the next try comes after another quarter of the limit.
-    pub(super) fn after_batch(&mut self, conn: &Connection, checkpointer: &std::thread::Thread) {
+    pub(super) fn after_batch(&mut self, conn: &Connection) {
         let frames = WAL_FRAMES.get();
         if frames < self.last_seen {
             // The WAL restarted.
             self.next_at = self.limit_frames;
-            self.asked_at = None;
         }
         self.last_seen = frames;
         if frames < self.next_at {
             return;
         }
-        let done = self.folds.done.load(Ordering::Acquire);
-        let fresh = |asked: u64| done >= asked + FRESH_FOLDS;
-        // Past the bound by another quarter, the writer folds in whatever
-        // the background thread has done (it may be held up by a reader).
-        let overdue = frames >= self.next_at.saturating_add(self.quarter());
-        match self.asked_at {
-            None => {
-                self.asked_at = Some(done);
-                self.folds.now.store(true, Ordering::Release);
-                checkpointer.unpark();
-                return;
-            }
-            Some(asked) if !fresh(asked) && !overdue => {
-                self.folds.now.store(true, Ordering::Release);
-                return;
-            }
-            Some(_) => {}
-        }
         // Waits out a background checkpoint rather than being refused by
-        // it: what it leaves to copy came in during its last fold.
-        let _turn = self.folds.turn.lock().unwrap_or_else(|e| e.into_inner());
+        // it: what it leaves to copy is at most a quarter second of frames.
+        let _turn = self.checkpoints.lock().unwrap_or_else(|e| e.into_inner());
         // Busy: another process is checkpointing; the next batch tries again.
         let ran = conn
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(0))
             .is_ok_and(|busy| busy == 0);
         if ran {
-            self.next_at = frames.saturating_add(self.quarter());
-            self.asked_at = None;
-            self.folds.now.store(false, Ordering::Release);
+            self.next_at = frames.saturating_add((self.limit_frames / 4).max(1));
         }
-    }
-
-    fn quarter(&self) -> u32 {
-        (self.limit_frames / 4).max(1)
     }
 }
