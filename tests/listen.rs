@@ -1905,6 +1905,19 @@ fn no_secret_reaches_the_store_or_any_output() {
 // ---------------------------------------------------------------------------
 // 10: list, show and verify against a running listen
 
+/// Whether curl is installed to run `show --curl`'s command; without it
+/// the caller skips, and under CI=true (where .ci/run installs it) fails.
+fn curl_here() -> bool {
+    let here = std::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !here {
+        crate::common::skip_unless_ci("curl is not installed: `show --curl` not run");
+    }
+    here
+}
+
 #[test]
 fn list_show_and_verify_work_while_listen_runs() {
     let app = Receiver::start(|_| (200, b"replayed".to_vec()));
@@ -2016,11 +2029,7 @@ fn list_show_and_verify_work_while_listen_runs() {
     assert_eq!(out.stdout(), String::from_utf8(expected).unwrap());
 
     // --curl: the same request again, to the receiver.
-    let has_curl = std::process::Command::new("curl")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if has_curl {
+    if curl_here() {
         let out = cli(store.path(), &["show", &binary, "--curl"]);
         out.assert_code(0);
         let curl = std::process::Command::new("sh")
@@ -2050,8 +2059,6 @@ fn list_show_and_verify_work_while_listen_runs() {
         assert_eq!(got.header("x-mixed-case"), Some("Value With Spaces"));
         assert_eq!(got.header("x-quote"), Some("it's \"quoted\""));
         assert_eq!(got.header("content-type"), Some("application/octet-stream"));
-    } else {
-        eprintln!("curl is not installed: `show --curl` not run");
     }
 
     // verify: 0 for the valid one, 1 with an explanation for the tampered.
@@ -2080,12 +2087,7 @@ fn list_show_and_verify_work_while_listen_runs() {
 /// that came without a body (curl added all of these).
 #[test]
 fn show_curl_adds_no_header_the_sender_did_not_send() {
-    let has_curl = std::process::Command::new("curl")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_curl {
-        eprintln!("curl is not installed: `show --curl` not run");
+    if !curl_here() {
         return;
     }
     let app = Receiver::start(|_| (200, Vec::new()));

@@ -28,9 +28,15 @@ pub struct Targets(Mutex<HashMap<String, Sender>>);
 
 impl Targets {
     /// The connection to `key`, when it is known to need HTTP/2.
-    pub fn get(&self, key: &str) -> Option<Sender> {
+    fn get(&self, key: &str) -> Option<Sender> {
         let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
         map.get(key).cloned()
+    }
+
+    /// Whether `key` is known to need HTTP/2.
+    pub fn needs(&self, key: &str) -> bool {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.contains_key(key)
     }
 
     fn put(&self, key: &str, sender: Sender) {
@@ -153,7 +159,7 @@ fn build(req: &Request<'_>) -> Result<hyper::Request<Full<Bytes>>, Error> {
             continue;
         }
         let name = hyper::header::HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| bad(format!("header {name:?} cannot go in an HTTP/2 request")))?;
+            .map_err(|_| bad(format!("header {name} cannot go in an HTTP/2 request")))?;
         let value = hyper::header::HeaderValue::from_bytes(value).map_err(|_| {
             bad(format!(
                 "header {name}'s value cannot go in an HTTP/2 request"

@@ -142,7 +142,7 @@ impl Client {
             body,
         };
         let exchange = async {
-            if https && self.inner.h2.get(key).is_some() {
+            if https && self.inner.h2.needs(key) {
                 let req = h2(headers.into_iter().collect());
                 return h2::send(&self.inner.h2, &self.inner.trust, key, &req).await;
             }
