@@ -6,7 +6,7 @@ use futures_util::StreamExt;
 use super::judge::{judge, judge_handshake, response_time, skipped};
 use super::modes::{self, Mode};
 use super::send::{Sent, send, send_framed};
-use super::shape::{Shape, Signed, aimed, sibling, with_query};
+use super::shape::{Shape, Signed, aimed, retried, sibling, with_query};
 use super::{
     CaseName, DEFAULT_TIMEOUT_SECS, Outcome, Plan, Report, diagnosis, large, noncanonical, refused,
 };
@@ -16,26 +16,48 @@ use crate::provider::{Handshake, Headers, WebhookRequest};
 use crate::secret::Secret;
 use crate::tamper::{Tamper, signatures};
 
-/// A case ready to send: its requests in order (two for duplicate), each
-/// with the framing to send it in (`None`: the usual client).
-struct Ready {
+/// A case in one shape, waiting for its turn: built only then.
+struct Queued<'s, 'a> {
     name: CaseName,
     mode: Option<&'static str>,
-    requests: Vec<(WebhookRequest, Option<Framing>)>,
+    shape: &'s Shape<'a>,
+    is_form: bool,
+    /// In the first shape, whose skips are reported.
+    primary: bool,
+}
+
+/// What a case's turn came to.
+enum Ran {
+    /// Its answers, and for the handshake the probe sent, to judge them by.
+    Sent(Sent, Option<(Handshake, WebhookRequest)>),
+    Skipped {
+        name: CaseName,
+        why: String,
+        primary: bool,
+    },
+    Later,
+    Last,
 }
 
 /// What building a case came to.
 enum Built {
-    Send(Vec<WebhookRequest>),
-    Framed(Vec<(WebhookRequest, Framing)>),
+    Send(Vec<Step>),
     Probe(Handshake, WebhookRequest),
     Skip(String),
     /// Sent once every other case is done.
     Later,
     /// Made and sent once every other case is done, before response-time:
-    /// a large delivery, signed at once since the time making it takes
-    /// must not age the battery's other deliveries (Paddle allows 5 s).
+    /// a large delivery, signed once padded, as it goes.
     Last,
+}
+
+/// One request of a case, sent after the one before was answered.
+enum Step {
+    Send(WebhookRequest),
+    /// Sent on a fresh connection with its body framed so.
+    Framed(WebhookRequest, Framing),
+    /// This delivery again, signed anew as it goes: a provider's retry.
+    Retry(Signed),
 }
 
 /// The signature cases run again in each further delivery mode.
@@ -95,12 +117,8 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
             .collect(),
     };
 
-    let mut ready = Vec::new();
+    let mut queue = Vec::new();
     let mut results = Vec::new();
-    // The probe and how to judge its answer, for the handshake case.
-    let mut probe: Option<(Handshake, WebhookRequest)> = None;
-    let mut later = false;
-    let mut last = false;
     for (i, shape) in shapes.iter().enumerate() {
         let primary = i == 0;
         // The first shape's rows carry no mode: the report reads as before.
@@ -110,75 +128,53 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
             if !primary && !PER_MODE.contains(&name) {
                 continue;
             }
-            let reason = match skip_reason(name, plan, is_form) {
-                Some(r) => Some(r),
-                None => match build(name, shape, is_form)? {
-                    Built::Skip(r) => Some(r),
-                    Built::Send(requests) => {
-                        let requests = requests.into_iter().map(|r| (r, None)).collect();
-                        ready.push(Ready {
-                            name,
-                            mode,
-                            requests,
-                        });
-                        None
-                    }
-                    Built::Framed(requests) => {
-                        let requests = requests.into_iter().map(|(r, f)| (r, Some(f))).collect();
-                        ready.push(Ready {
-                            name,
-                            mode,
-                            requests,
-                        });
-                        None
-                    }
-                    Built::Probe(h, req) => {
-                        probe = Some((h, req.clone()));
-                        ready.push(Ready {
-                            name,
-                            mode,
-                            requests: vec![(req, None)],
-                        });
-                        None
-                    }
-                    Built::Later => {
-                        later = true;
-                        None
-                    }
-                    Built::Last => {
-                        last = true;
-                        None
-                    }
-                },
-            };
-            // A further mode leaves out what does not apply rather than
-            // repeating the first mode's skips.
-            if let (Some(r), true) = (reason, primary) {
-                results.push(skipped(name, timeout_secs, r));
+            match skip_reason(name, plan, is_form) {
+                // A further mode leaves out what does not apply rather
+                // than repeating the first mode's skips.
+                Some(why) if primary => results.push(skipped(name, timeout_secs, why)),
+                Some(_) => {}
+                None => queue.push(Queued {
+                    name,
+                    mode,
+                    shape,
+                    is_form,
+                    primary,
+                }),
             }
         }
     }
 
     let progress = &progress;
-    let answered: Vec<Sent> = futures_util::stream::iter(ready)
-        .map(|r| async move {
-            let mut answers = Vec::new();
-            for (req, framing) in &r.requests {
-                answers.push(match framing {
-                    Some(f) => send_framed(plan, req, *f).await,
-                    None => send(plan, req).await,
-                });
+    let ran: Vec<Result<Ran, String>> = futures_util::stream::iter(queue)
+        .map(|q| async move {
+            let ran = take_turn(q, plan).await;
+            if let Ok(Ran::Sent(sent, _)) = &ran {
+                progress(sent.name);
             }
-            progress(r.name);
-            Sent {
-                name: r.name,
-                mode: r.mode,
-                answers,
-            }
+            ran
         })
         .buffer_unordered(plan.concurrency.max(1))
         .collect()
         .await;
+    let mut answered = Vec::new();
+    // The probe and how to judge its answer, for the handshake case.
+    let mut probe = None;
+    let (mut later, mut last) = (false, false);
+    for r in ran {
+        match r? {
+            Ran::Sent(sent, sent_probe) => {
+                probe = probe.or(sent_probe);
+                answered.push(sent);
+            }
+            Ran::Skipped { name, why, primary } => {
+                if primary {
+                    results.push(skipped(name, timeout_secs, why));
+                }
+            }
+            Ran::Later => later = true,
+            Ran::Last => last = true,
+        }
+    }
 
     let unreachable = unreachable(&answered);
     let header = info.signature_headers.first().cloned().unwrap_or_default();
@@ -317,12 +313,46 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
     })
 }
 
+/// Builds a case and sends its requests in order. Built now, as its turn
+/// comes, not with the rest at the start: behind a slow endpoint's answers
+/// a case signed then would arrive older than the provider allows (Paddle:
+/// 5 s), and a correct endpoint would refuse it.
+async fn take_turn(q: Queued<'_, '_>, plan: &Plan<'_>) -> Result<Ran, String> {
+    let (steps, probe) = match build(q.name, q.shape, q.is_form)? {
+        Built::Send(steps) => (steps, None),
+        Built::Probe(h, req) => (vec![Step::Send(req.clone())], Some((h, req))),
+        Built::Skip(why) => {
+            return Ok(Ran::Skipped {
+                name: q.name,
+                why,
+                primary: q.primary,
+            });
+        }
+        Built::Later => return Ok(Ran::Later),
+        Built::Last => return Ok(Ran::Last),
+    };
+    let mut answers = Vec::new();
+    for step in steps {
+        answers.push(match step {
+            Step::Send(req) => send(plan, &req).await,
+            Step::Framed(req, framing) => send_framed(plan, &req, framing).await,
+            Step::Retry(signed) => send(plan, &retried(plan.provider, &plan.secret, signed)?).await,
+        });
+    }
+    let sent = Sent {
+        name: q.name,
+        mode: q.mode,
+        answers,
+    };
+    Ok(Ran::Sent(sent, probe))
+}
+
 /// The requests of one case in one shape.
 fn build(name: CaseName, shape: &Shape<'_>, is_form: bool) -> Result<Built, String> {
     let plan = shape.plan;
     let info = plan.provider.info();
     let make = |tamper, data| shape.make(tamper, data);
-    Ok(Built::Send(match name {
+    let requests = match name {
         CaseName::Handshake => {
             let Some(h) = plan.provider.handshake() else {
                 return Ok(Built::Skip(format!(
@@ -408,8 +438,11 @@ fn build(name: CaseName, shape: &Shape<'_>, is_form: bool) -> Result<Built, Stri
             requests
         }
         CaseName::Duplicate => {
-            let r = make(None, None)?;
-            vec![r.clone(), r]
+            let signed = shape.signed(&|u| u.to_string(), None, None)?;
+            return Ok(Built::Send(vec![
+                Step::Send(aimed(signed.clone())),
+                Step::Retry(signed),
+            ]));
         }
         CaseName::BadSignature => {
             let mut requests = vec![make(Some(Tamper::BadSignature), None)?];
@@ -464,13 +497,14 @@ fn build(name: CaseName, shape: &Shape<'_>, is_form: bool) -> Result<Built, Stri
                     "the body's framing is exercised over plain http:// only (under TLS it is the TLS library's)".into(),
                 ));
             }
-            return Ok(Built::Framed(vec![
-                (make(None, None)?, Framing::Chunked),
-                (make(None, None)?, Framing::ExpectContinue),
+            return Ok(Built::Send(vec![
+                Step::Framed(make(None, None)?, Framing::Chunked),
+                Step::Framed(make(None, None)?, Framing::ExpectContinue),
             ]));
         }
         CaseName::ResponseTime => return Ok(Built::Later),
-    }))
+    };
+    Ok(Built::Send(requests.into_iter().map(Step::Send).collect()))
 }
 
 /// The valid delivery with each base64 MAC's letters' case swapped, as
