@@ -194,6 +194,7 @@ pub fn sibling(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::forge::sample;
 
     #[test]
     fn siblings_and_queries() {
@@ -216,28 +217,13 @@ mod tests {
         let shared = Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
         let mut retried_any = 0;
         for p in crate::provider::all() {
-            let event = crate::fixture::default_event(p.name()).map(str::to_string);
+            let event = crate::fixture::default_event(p.name());
             let (Some(event), true) = (event, p.info().timestamped) else {
                 continue;
             };
-            let (secret, public) = match p.keygen() {
-                Some(pair) => (pair.private, Secret::new(pair.public)),
-                None => (shared.clone(), shared.clone()),
-            };
-            let url = "https://example.com/hooks".to_string();
-            let forged = forge(&Forge {
-                provider: p.as_ref(),
-                event,
-                url: url.clone(),
-                secret: Some(secret.clone()),
-                data: None,
-                base: None,
-                sets: vec![],
-                extra_headers: vec![],
-                tamper: None,
-                timestamp: 1_700_000_000,
-            })
-            .unwrap();
+            let (secret, public) = sample::keys(p.as_ref(), &shared);
+            let forged = sample::forged(p.as_ref(), event, &secret, 1_700_000_000);
+            let url = forged.request.url.clone();
             let first = Signed {
                 request: forged.request,
                 ctx: forged.ctx,
