@@ -167,3 +167,38 @@ pub fn forge_in(f: &Forge<'_>, session: &mut fixture::Session) -> Result<Forged,
         ctx,
     })
 }
+
+/// For unit tests: one provider's delivery forged plainly, and its keys.
+#[cfg(test)]
+pub mod sample {
+    use super::{Forge, Forged, forge};
+    use crate::provider::Provider;
+    use crate::secret::Secret;
+
+    /// The keys to sign and to verify `provider`'s deliveries with: its own
+    /// pair for an asymmetric scheme, `shared` for both otherwise.
+    pub fn keys(provider: &dyn Provider, shared: &Secret) -> (Secret, Secret) {
+        match provider.keygen() {
+            Some(pair) => (pair.private, Secret::new(pair.public)),
+            None => (shared.clone(), shared.clone()),
+        }
+    }
+
+    /// `event` forged for `https://example.com/hooks`, signed with `secret`
+    /// at `timestamp`, nothing edited or tampered with.
+    pub fn forged(provider: &dyn Provider, event: &str, secret: &Secret, timestamp: i64) -> Forged {
+        forge(&Forge {
+            provider,
+            event: event.to_string(),
+            url: "https://example.com/hooks".into(),
+            secret: Some(secret.clone()),
+            data: None,
+            base: None,
+            sets: vec![],
+            extra_headers: vec![],
+            tamper: None,
+            timestamp,
+        })
+        .unwrap()
+    }
+}

@@ -1,40 +1,37 @@
-//! Building each case's request(s), sending them a few at a time, and
-//! handing what came back to the judges.
+//! Running the battery: each case built as its turn comes and sent, a few
+//! at a time, and what came back handed to the judges.
 
 use futures_util::StreamExt;
 
+use super::build::{Built, Step, build, skip_reason};
 use super::judge::{judge, judge_handshake, response_time, skipped};
 use super::modes::{self, Mode};
 use super::send::{Sent, send, send_framed};
-use super::shape::{Shape, Signed, aimed, sibling, with_query};
-use super::{
-    CaseName, DEFAULT_TIMEOUT_SECS, Outcome, Plan, Report, diagnosis, large, noncanonical, refused,
-};
+use super::shape::{Shape, retried};
+use super::{CaseName, DEFAULT_TIMEOUT_SECS, Outcome, Plan, Report, diagnosis, large, refused};
 use crate::client::DeliverError;
-use crate::client::Framing;
-use crate::provider::{Handshake, Headers, WebhookRequest};
-use crate::secret::Secret;
-use crate::tamper::{Tamper, signatures};
+use crate::provider::{Handshake, WebhookRequest};
 
-/// A case ready to send: its requests in order (two for duplicate), each
-/// with the framing to send it in (`None`: the usual client).
-struct Ready {
+/// A case in one shape, waiting for its turn: built only then.
+struct Queued<'s, 'a> {
     name: CaseName,
     mode: Option<&'static str>,
-    requests: Vec<(WebhookRequest, Option<Framing>)>,
+    shape: &'s Shape<'a>,
+    is_form: bool,
+    /// In the first shape, whose skips are reported.
+    primary: bool,
 }
 
-/// What building a case came to.
-enum Built {
-    Send(Vec<WebhookRequest>),
-    Framed(Vec<(WebhookRequest, Framing)>),
-    Probe(Handshake, WebhookRequest),
-    Skip(String),
-    /// Sent once every other case is done.
+/// What a case's turn came to.
+enum Ran {
+    /// Its answers, and for the handshake the probe sent, to judge them by.
+    Sent(Sent, Option<(Handshake, WebhookRequest)>),
+    Skipped {
+        name: CaseName,
+        why: String,
+        primary: bool,
+    },
     Later,
-    /// Made and sent once every other case is done, before response-time:
-    /// a large delivery, signed at once since the time making it takes
-    /// must not age the battery's other deliveries (Paddle allows 5 s).
     Last,
 }
 
@@ -95,12 +92,8 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
             .collect(),
     };
 
-    let mut ready = Vec::new();
+    let mut queue = Vec::new();
     let mut results = Vec::new();
-    // The probe and how to judge its answer, for the handshake case.
-    let mut probe: Option<(Handshake, WebhookRequest)> = None;
-    let mut later = false;
-    let mut last = false;
     for (i, shape) in shapes.iter().enumerate() {
         let primary = i == 0;
         // The first shape's rows carry no mode: the report reads as before.
@@ -110,75 +103,53 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
             if !primary && !PER_MODE.contains(&name) {
                 continue;
             }
-            let reason = match skip_reason(name, plan, is_form) {
-                Some(r) => Some(r),
-                None => match build(name, shape, is_form)? {
-                    Built::Skip(r) => Some(r),
-                    Built::Send(requests) => {
-                        let requests = requests.into_iter().map(|r| (r, None)).collect();
-                        ready.push(Ready {
-                            name,
-                            mode,
-                            requests,
-                        });
-                        None
-                    }
-                    Built::Framed(requests) => {
-                        let requests = requests.into_iter().map(|(r, f)| (r, Some(f))).collect();
-                        ready.push(Ready {
-                            name,
-                            mode,
-                            requests,
-                        });
-                        None
-                    }
-                    Built::Probe(h, req) => {
-                        probe = Some((h, req.clone()));
-                        ready.push(Ready {
-                            name,
-                            mode,
-                            requests: vec![(req, None)],
-                        });
-                        None
-                    }
-                    Built::Later => {
-                        later = true;
-                        None
-                    }
-                    Built::Last => {
-                        last = true;
-                        None
-                    }
-                },
-            };
-            // A further mode leaves out what does not apply rather than
-            // repeating the first mode's skips.
-            if let (Some(r), true) = (reason, primary) {
-                results.push(skipped(name, timeout_secs, r));
+            match skip_reason(name, plan, is_form) {
+                // A further mode leaves out what does not apply rather
+                // than repeating the first mode's skips.
+                Some(why) if primary => results.push(skipped(name, timeout_secs, why)),
+                Some(_) => {}
+                None => queue.push(Queued {
+                    name,
+                    mode,
+                    shape,
+                    is_form,
+                    primary,
+                }),
             }
         }
     }
 
     let progress = &progress;
-    let answered: Vec<Sent> = futures_util::stream::iter(ready)
-        .map(|r| async move {
-            let mut answers = Vec::new();
-            for (req, framing) in &r.requests {
-                answers.push(match framing {
-                    Some(f) => send_framed(plan, req, *f).await,
-                    None => send(plan, req).await,
-                });
+    let ran: Vec<Result<Ran, String>> = futures_util::stream::iter(queue)
+        .map(|q| async move {
+            let ran = take_turn(q, plan).await;
+            if let Ok(Ran::Sent(sent, _)) = &ran {
+                progress(sent.name);
             }
-            progress(r.name);
-            Sent {
-                name: r.name,
-                mode: r.mode,
-                answers,
-            }
+            ran
         })
         .buffer_unordered(plan.concurrency.max(1))
         .collect()
         .await;
+    let mut answered = Vec::new();
+    // The probe and how to judge its answer, for the handshake case.
+    let mut probe = None;
+    let (mut later, mut last) = (false, false);
+    for r in ran {
+        match r? {
+            Ran::Sent(sent, sent_probe) => {
+                probe = probe.or(sent_probe);
+                answered.push(sent);
+            }
+            Ran::Skipped { name, why, primary } => {
+                if primary {
+                    results.push(skipped(name, timeout_secs, why));
+                }
+            }
+            Ran::Later => later = true,
+            Ran::Last => last = true,
+        }
+    }
 
     let unreachable = unreachable(&answered);
     let header = info.signature_headers.first().cloned().unwrap_or_default();
@@ -317,179 +288,38 @@ pub async fn run(plan: &Plan<'_>, progress: impl Fn(CaseName)) -> Result<Report,
     })
 }
 
-/// The requests of one case in one shape.
-fn build(name: CaseName, shape: &Shape<'_>, is_form: bool) -> Result<Built, String> {
-    let plan = shape.plan;
-    let info = plan.provider.info();
-    let make = |tamper, data| shape.make(tamper, data);
-    Ok(Built::Send(match name {
-        CaseName::Handshake => {
-            let Some(h) = plan.provider.handshake() else {
-                return Ok(Built::Skip(format!(
-                    "{} sends no verification handshake before it delivers",
-                    info.title
-                )));
-            };
-            let probe = Shape {
-                plan,
-                mode: None,
-                event: h.event.to_string(),
-                recorded: None,
-            };
-            let req = probe.make(None, None)?;
-            return Ok(Built::Probe(h, req));
+/// Builds a case and sends its requests in order. Built now, as its turn
+/// comes, not with the rest at the start: behind a slow endpoint's answers
+/// a case signed then would arrive older than the provider allows (Paddle:
+/// 5 s), and a correct endpoint would refuse it.
+async fn take_turn(q: Queued<'_, '_>, plan: &Plan<'_>) -> Result<Ran, String> {
+    let (steps, probe) = match build(q.name, q.shape, q.is_form)? {
+        Built::Send(steps) => (steps, None),
+        Built::Probe(h, req) => (vec![Step::Send(req.clone())], Some((h, req))),
+        Built::Skip(why) => {
+            return Ok(Ran::Skipped {
+                name: q.name,
+                why,
+                primary: q.primary,
+            });
         }
-        CaseName::Valid => vec![make(None, None)?],
-        CaseName::ValidNoncanonical => {
-            let body = make(None, None)?.body;
-            let odd = if is_form {
-                noncanonical::form(&body)
-            } else {
-                noncanonical::json(&body)
-            };
-            vec![make(
-                None,
-                Some(odd.ok_or("the sample event cannot be re-encoded")?),
-            )?]
-        }
-        CaseName::UrlQuery => vec![shape.make_at(&with_query, None)?],
-        CaseName::SecretRotation => {
-            let mut signed = shape.signed(&|u| u.to_string(), None, None)?;
-            // The same delivery signed with the outgoing secret.
-            let mut older = signed.request.clone();
-            let outgoing = Tamper::BadSignature.signing_secret(plan.provider, &plan.secret);
-            plan.provider
-                .sign(&mut older, &outgoing, &signed.ctx)
-                .map_err(|e| e.to_string())?;
-            // Then the other order: a parser that keeps the last value of
-            // a repeated key (a dict or map) reads only the outgoing one.
-            let mut real_last = older.clone();
-            let real_first = signed.request.clone();
-            if !plan
-                .provider
-                .add_older_signature(&mut signed.request, &older)
-                || !plan
-                    .provider
-                    .add_older_signature(&mut real_last, &real_first)
-            {
-                return Ok(Built::Skip(format!(
-                    "{} sends one signature per delivery, so a secret rotation cannot show in one",
-                    info.title
-                )));
-            }
-            let reversed = Signed {
-                request: real_last,
-                ..signed.clone()
-            };
-            vec![aimed(signed), aimed(reversed)]
-        }
-        CaseName::MalformedSignature | CaseName::TruncatedSignature => {
-            let rewrites = if name == CaseName::MalformedSignature {
-                signatures::malformed()
-            } else {
-                signatures::truncated()
-            };
-            let mut requests = Vec::new();
-            for rewrite in &rewrites {
-                let mut req = make(None, None)?;
-                if plan.provider.map_signature(&mut req, rewrite.as_ref()) {
-                    requests.push(req);
-                }
-            }
-            if name == CaseName::TruncatedSignature && !requests.is_empty() {
-                requests.extend(case_swapped(shape)?);
-            }
-            if requests.is_empty() {
-                return Ok(Built::Skip(format!(
-                    "{} sends no signature value to alter",
-                    info.title
-                )));
-            }
-            requests
-        }
-        CaseName::Duplicate => {
-            let r = make(None, None)?;
-            vec![r.clone(), r]
-        }
-        CaseName::BadSignature => {
-            let mut requests = vec![make(Some(Tamper::BadSignature), None)?];
-            // Keyed with nothing: what a secret list with an empty entry
-            // (`a,b,` split on commas) or an unset variable accepts.
-            requests.extend(shape.signed_with(&Secret::new(""))?);
-            requests
-        }
-        CaseName::MissingSignature => {
-            let mut requests = vec![make(Some(Tamper::MissingSignature), None)?];
-            if let Some(legacy) = plan.provider.legacy_signature_header() {
-                // The legacy signature alone, right: what a handler that
-                // falls back to it accepts.
-                let mut req = make(None, None)?;
-                for h in info.signature_headers.iter().filter(|h| *h != legacy) {
-                    req.headers.remove(h);
-                }
-                requests.push(req);
-            }
-            requests
-        }
-        CaseName::BodyModified => vec![make(Some(Tamper::BodyModified), None)?],
-        CaseName::StaleTimestamp => vec![make(Some(Tamper::StaleTimestamp), None)?],
-        CaseName::FutureTimestamp => vec![make(Some(Tamper::FutureTimestamp), None)?],
-        CaseName::MalformedBody => {
-            let body = make(None, None)?.body;
-            let cut = body[..body.len() / 2].to_vec();
-            // Then bytes that are not UTF-8: a handler that decodes the
-            // body as text before verifying it crashes on them.
-            let not_utf8 = [&cut[..], b"\xff\xfe\xfd"].concat();
-            vec![make(None, Some(cut))?, make(None, Some(not_utf8))?]
-        }
-        CaseName::LargeBody => {
-            if !is_form && !large::is_object(&make(None, None)?.body) {
-                return Ok(Built::Skip(
-                    "the sample event is no JSON object or form, so it has no field to pad".into(),
-                ));
-            }
-            return Ok(Built::Last);
-        }
-        CaseName::WrongContentType => vec![make(Some(Tamper::WrongContentType), None)?],
-        CaseName::WrongMethod => vec![WebhookRequest {
-            method: "GET".into(),
-            url: plan.url.clone(),
-            headers: Headers::new(),
-            body: bytes::Bytes::new(),
-        }],
-        CaseName::WrongPath => vec![shape.make_at(&sibling, None)?],
-        CaseName::Transport => {
-            if !plan.url.starts_with("http://") {
-                return Ok(Built::Skip(
-                    "the body's framing is exercised over plain http:// only (under TLS it is the TLS library's)".into(),
-                ));
-            }
-            return Ok(Built::Framed(vec![
-                (make(None, None)?, Framing::Chunked),
-                (make(None, None)?, Framing::ExpectContinue),
-            ]));
-        }
-        CaseName::ResponseTime => return Ok(Built::Later),
-    }))
-}
-
-/// The valid delivery with each base64 MAC's letters' case swapped, as
-/// a compare that lowercases both sides lets through; `None` unless every
-/// signature value is base64 (a hex one decodes the same in either case).
-fn case_swapped(shape: &Shape<'_>) -> Result<Option<WebhookRequest>, String> {
-    let mut req = shape.make(None, None)?;
-    let (present, swapped) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
-    shape.plan.provider.map_signature(&mut req, &|v| {
-        present.set(present.get() + 1);
-        signatures::case_swapped(v).map_or_else(
-            || v.to_string(),
-            |w| {
-                swapped.set(swapped.get() + 1);
-                w
-            },
-        )
-    });
-    Ok((present.get() > 0 && present == swapped).then_some(req))
+        Built::Later => return Ok(Ran::Later),
+        Built::Last => return Ok(Ran::Last),
+    };
+    let mut answers = Vec::new();
+    for step in steps {
+        answers.push(match step {
+            Step::Send(req) => send(plan, &req).await,
+            Step::Framed(req, framing) => send_framed(plan, &req, framing).await,
+            Step::Retry(signed) => send(plan, &retried(plan.provider, &plan.secret, signed)?).await,
+        });
+    }
+    let sent = Sent {
+        name: q.name,
+        mode: q.mode,
+        answers,
+    };
+    Ok(Ran::Sent(sent, probe))
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -513,43 +343,4 @@ fn unreachable(answered: &[Sent]) -> Option<String> {
     });
     let first = reasons.next()??;
     reasons.all(|r| r.is_some()).then_some(first)
-}
-
-fn skip_reason(name: CaseName, plan: &Plan<'_>, is_form: bool) -> Option<String> {
-    let info = plan.provider.info();
-    let about_signatures = matches!(
-        name,
-        CaseName::SecretRotation
-            | CaseName::UrlQuery
-            | CaseName::BadSignature
-            | CaseName::MalformedSignature
-            | CaseName::TruncatedSignature
-            | CaseName::MissingSignature
-            | CaseName::BodyModified
-            | CaseName::StaleTimestamp
-            | CaseName::FutureTimestamp
-    );
-    match name {
-        _ if about_signatures && !plan.provider.signed() => Some(format!(
-            "{} does not sign its deliveries, so there is no signature to check: authenticate them with a shared token the sender adds (a header or query parameter)",
-            info.title
-        )),
-        CaseName::UrlQuery if !plan.provider.signs_url() => Some(format!(
-            "{} does not sign the URL, so its query string cannot break the signature",
-            info.title
-        )),
-        CaseName::StaleTimestamp | CaseName::FutureTimestamp if !info.timestamped => Some(format!(
-            "{} signs no timestamp, so a replayed delivery cannot be told from a new one",
-            info.title
-        )),
-        CaseName::BodyModified if !info.signs_body => Some(format!(
-            "{} does not sign the body: a modified body is undetectable by design",
-            info.title
-        )),
-        CaseName::MalformedBody if is_form => Some(format!(
-            "this {} event is form-encoded, not JSON",
-            info.title
-        )),
-        _ => None,
-    }
 }

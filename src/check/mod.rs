@@ -1,6 +1,7 @@
 //! `check`: a battery of realistic deliveries against an endpoint, each
 //! judged pass, warn or fail, with a hint for anything short of a pass.
 
+mod build;
 mod cases;
 mod diagnosis;
 mod judge;

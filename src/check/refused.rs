@@ -1,7 +1,7 @@
 //! Why a correctly signed delivery was refused: the valid delivery signed
 //! the ways handlers get the secret or the MAC's encoding wrong. The one
 //! the endpoint accepts names its mistake. Sent only after a refusal, so a
-//! correct endpoint never sees them.
+//! correct endpoint never sees them; each signed just before it goes.
 
 use super::send::send;
 use super::shape::{Shape, aimed};
@@ -18,12 +18,17 @@ struct Probe {
 /// A signature value with its MAC in another encoding, if it can be.
 type Reencode = fn(&str) -> Option<String>;
 
+/// A probe made only when its turn comes (`None`: the scheme has no such
+/// variant), so the answers to the ones before do not age it.
+type Lazy<'s> = Box<dyn Fn() -> Result<Option<Probe>, String> + 's>;
+
 /// The schemes whose `whsec_` secret holds a base64 key.
 const BASE64_KEYED: [&str; 4] = ["standard", "svix", "clerk", "resend"];
 
 /// The cause of the refusal, if one of the probes is accepted.
 pub async fn why(shape: &Shape<'_>) -> Result<Option<String>, String> {
-    for probe in probes(shape)? {
+    for lazy in probes(shape) {
+        let Some(probe) = lazy()? else { continue };
         let accepted = send(shape.plan, &probe.request)
             .await
             .is_ok_and(|r| (200..300).contains(&r.status));
@@ -34,7 +39,7 @@ pub async fn why(shape: &Shape<'_>) -> Result<Option<String>, String> {
     Ok(None)
 }
 
-fn probes(shape: &Shape<'_>) -> Result<Vec<Probe>, String> {
+fn probes<'s>(shape: &'s Shape<'s>) -> Vec<Lazy<'s>> {
     let plan = shape.plan;
     let provider = plan.provider;
     let title = provider.info().title;
@@ -49,44 +54,59 @@ fn probes(shape: &Shape<'_>) -> Result<Vec<Probe>, String> {
         let whole = crate::base::crypto::b64(secret.as_bytes());
         keys.push((format!("whsec_{whole}"), format!("it keys the HMAC with the whole whsec_… text: the key is the base64 after whsec_, decoded, as {title}'s libraries do")));
     }
-    let mut probes = Vec::new();
+    let mut probes: Vec<Lazy<'s>> = Vec::new();
     for (key, cause) in keys {
-        if let Some(request) = shape.signed_with(&Secret::new(key))? {
-            probes.push(Probe { request, cause });
-        }
+        probes.push(Box::new(move || {
+            let signed = shape.signed_with(&Secret::new(key.clone()))?;
+            Ok(signed.map(|request| Probe {
+                request,
+                cause: cause.clone(),
+            }))
+        }));
     }
-    if provider.info().timestamped {
-        // Stamped in milliseconds: what a handler comparing the timestamp
-        // with a clock in milliseconds (JavaScript's Date.now()) accepts.
-        let mut signed = shape.signed(&|u| u.to_string(), None, None)?;
-        signed.ctx.timestamp *= 1000;
-        if provider
-            .sign(&mut signed.request, &plan.secret, &signed.ctx)
-            .is_ok()
-        {
-            probes.push(Probe {
-                request: aimed(signed),
-                cause: format!("it compares the timestamp with a clock in milliseconds (Date.now()); {title} sends Unix seconds: divide by 1000 first"),
-            });
-        }
-    }
-    if let Some(probe) = body_alone(shape)? {
-        probes.push(probe);
-    }
+    probes.push(Box::new(move || in_millis(shape)));
+    probes.push(Box::new(move || body_alone(shape)));
     let encodings: [(Reencode, &str, &str); 2] = [
         (signatures::as_hex, "hex", "base64"),
         (signatures::as_base64, "base64", "hex"),
     ];
     for (rewrite, expects, sent) in encodings {
-        let valid = shape.make(None, None)?;
-        if let Some(request) = rewritten(provider, valid, &|v| rewrite(v)) {
-            probes.push(Probe {
+        probes.push(Box::new(move || {
+            let valid = shape.make(None, None)?;
+            Ok(rewritten(provider, valid, &|v| rewrite(v)).map(|request| Probe {
                 request,
                 cause: format!("it compares the MAC {expects}-encoded; {title} sends it {sent}-encoded: encode the digest you compute as {sent}"),
-            });
-        }
+            }))
+        }));
     }
-    Ok(probes)
+    probes
+}
+
+/// Stamped in milliseconds: what a handler comparing the timestamp with a
+/// clock in milliseconds (JavaScript's Date.now()) accepts. Only for
+/// timestamped schemes.
+fn in_millis(shape: &Shape<'_>) -> Result<Option<Probe>, String> {
+    let plan = shape.plan;
+    let info = plan.provider.info();
+    if !info.timestamped {
+        return Ok(None);
+    }
+    let mut signed = shape.signed(&|u| u.to_string(), None, None)?;
+    signed.ctx.timestamp *= 1000;
+    if plan
+        .provider
+        .sign(&mut signed.request, &plan.secret, &signed.ctx)
+        .is_err()
+    {
+        return Ok(None);
+    }
+    Ok(Some(Probe {
+        request: aimed(signed),
+        cause: format!(
+            "it compares the timestamp with a clock in milliseconds (Date.now()); {} sends Unix seconds: divide by 1000 first",
+            info.title
+        ),
+    }))
 }
 
 /// `request` with each signature value `rewrite` changes changed; `None`

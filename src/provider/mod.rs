@@ -539,7 +539,7 @@ mod tests {
         assert_eq!(owner_of_env("DISCORD_PRIVATE_KEY"), Some("discord"));
         assert_eq!(secret_env("zapier", KeyRole::Verify), None);
     }
-    use crate::forge::{Forge, forge};
+    use crate::forge::sample;
 
     /// The rotation format each provider sends: its own verify accepts the
     /// delivery with the outgoing secret's signature first, and finds two;
@@ -567,20 +567,8 @@ mod tests {
                 ),
                 None => (shared.clone(), shared.clone(), outgoing.clone()),
             };
-            let event = crate::fixture::default_event(p.name()).unwrap().to_string();
-            let forged = forge(&Forge {
-                provider: p.as_ref(),
-                event,
-                url: "https://example.com/hooks".into(),
-                secret: Some(secret),
-                data: None,
-                base: None,
-                sets: vec![],
-                extra_headers: vec![],
-                tamper: None,
-                timestamp: 1_700_000_000,
-            })
-            .unwrap();
+            let event = crate::fixture::default_event(p.name()).unwrap();
+            let forged = sample::forged(p.as_ref(), event, &secret, 1_700_000_000);
             let mut req = forged.request;
             let header = &p.info().signature_headers[0];
             // Mailgun's signature is in the body: no header value.
@@ -623,24 +611,9 @@ mod tests {
         let shared = Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
         for p in all() {
             // Asymmetric schemes sign with the private key, verify with the public one.
-            let (secret, public) = match p.keygen() {
-                Some(pair) => (pair.private, Secret::new(pair.public)),
-                None => (shared.clone(), shared.clone()),
-            };
+            let (secret, public) = sample::keys(p.as_ref(), &shared);
             for f in crate::fixture::for_provider(p.name()) {
-                let forged = forge(&Forge {
-                    provider: p.as_ref(),
-                    event: f.event.clone(),
-                    url: "https://example.com/hooks".into(),
-                    secret: Some(secret.clone()),
-                    data: None,
-                    base: None,
-                    sets: vec![],
-                    extra_headers: vec![],
-                    tamper: None,
-                    timestamp: 1_700_000_000,
-                })
-                .unwrap();
+                let forged = sample::forged(p.as_ref(), &f.event, &secret, 1_700_000_000);
                 let req = &forged.request;
                 // Within Paddle's five seconds.
                 let v = p.verify(req, &public, &VerifyOptions::at(1_700_000_003));

@@ -164,30 +164,14 @@ mod tests {
     /// refuses each rewrite (Mailgun's, in the body, too).
     #[test]
     fn every_rewrite_is_refused_by_each_provider_own_verify() {
-        use crate::forge::{Forge, forge};
+        use crate::forge::sample;
         use crate::provider::{VerifyOptions, all};
         use crate::secret::Secret;
         let shared = Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
         for p in all().into_iter().filter(|p| p.signed()) {
-            let (secret, public) = match p.keygen() {
-                Some(pair) => (pair.private, Secret::new(pair.public)),
-                None => (shared.clone(), shared.clone()),
-            };
-            let event = crate::fixture::default_event(p.name()).unwrap().to_string();
-            let signed = forge(&Forge {
-                provider: p.as_ref(),
-                event,
-                url: "https://example.com/hooks".into(),
-                secret: Some(secret),
-                data: None,
-                base: None,
-                sets: vec![],
-                extra_headers: vec![],
-                tamper: None,
-                timestamp: 1_700_000_000,
-            })
-            .unwrap()
-            .request;
+            let (secret, public) = sample::keys(p.as_ref(), &shared);
+            let event = crate::fixture::default_event(p.name()).unwrap();
+            let signed = sample::forged(p.as_ref(), event, &secret, 1_700_000_000).request;
             for rewrite in malformed().iter().chain(truncated().iter()) {
                 let mut req = signed.clone();
                 assert!(p.map_signature(&mut req, rewrite.as_ref()), "{}", p.name());

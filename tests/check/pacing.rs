@@ -240,3 +240,67 @@ fn a_correct_receiver_gets_no_diagnosis() {
     assert!(report["diagnosis"].is_null(), "{report:#}");
     assert!(!human.contains("diagnosis"), "{human}");
 }
+
+/// A correct Paddle receiver (its SDKs allow a timestamp 5 s of age) that
+/// verifies each request as it arrives, then takes `each` to answer it: an
+/// app behind Paddle's middleware with some work to do.
+fn slow_paddle(each: Duration) -> Server {
+    let hook = Hook::new("paddle", secret_for("paddle"), Bugs::default());
+    Server::http(move |req| match hook.handle(req) {
+        Reply::Status(s) => Reply::After(each, s),
+        other => other,
+    })
+}
+
+#[test]
+fn a_slow_correct_endpoint_gets_every_case_signed_as_it_goes() {
+    let server = slow_paddle(Duration::from_millis(300));
+    let started = Instant::now();
+    let (out, report) = check_json("paddle", &server.url(&path_for("paddle")), &[]);
+    let took = started.elapsed();
+    // Signed when the battery started, the last cases would be older than
+    // the 5 s Paddle allows by the time they arrive.
+    assert!(took > Duration::from_secs(7), "{took:?}\n{report:#}");
+    out.assert_code(0);
+    assert_eq!(report["summary"]["failed"], 0, "{report:#}");
+    assert_eq!(outcome(&report, "transport"), "pass", "{report:#}");
+    assert_eq!(outcome(&report, "response-time"), "pass", "{report:#}");
+}
+
+#[test]
+fn a_duplicate_answered_slowly_is_retried_signed_anew() {
+    // The first copy is answered after more than Paddle's 5 s: the second,
+    // sent as it was signed, would arrive too old for a correct receiver.
+    let bugs = Bugs {
+        slow: Some(Duration::from_millis(6500)),
+        ..Bugs::default()
+    };
+    let server = receiver("paddle", bugs);
+    let (out, report) = check_json(
+        "paddle",
+        &server.url(&path_for("paddle")),
+        &["--case", "duplicate", "--timeout", "20s"],
+    );
+    out.assert_code(0);
+    assert_eq!(case(&report, "duplicate")["got"], "200, 200", "{report:#}");
+}
+
+#[test]
+fn a_slow_endpoint_refusing_valid_deliveries_still_gets_its_cause() {
+    // Its secret is read with its quotes. The probe that names this goes
+    // after two others, each refused in 3.1 s: signed when the probing
+    // began, it would arrive too old for Paddle and be refused as stale.
+    let quoted = format!("\"{}\"", secret_for("paddle"));
+    let hook = Hook::new("paddle", &quoted, Bugs::default());
+    let server = Server::http(move |req| match hook.handle(req) {
+        Reply::Status(s) if s >= 400 => Reply::After(Duration::from_millis(3100), s),
+        other => other,
+    });
+    let (_, report) = check_json(
+        "paddle",
+        &server.url(&path_for("paddle")),
+        &["--case", "valid"],
+    );
+    let hint = case(&report, "valid")["hint"].as_str().unwrap_or_default();
+    assert!(hint.contains("wrapped in quotes"), "{report:#}");
+}
