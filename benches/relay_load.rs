@@ -215,7 +215,10 @@ impl Bench<'_> {
         };
         let pids = Pids {
             listen: Some(listen.pid()),
-            relay: relay.as_ref().map(Proc::pid),
+            relay: relay.iter().chain(&holder).map(Proc::pid).collect(),
+            postgres: database
+                .as_ref()
+                .and_then(|_| self.pg.as_ref()?.server_pid()),
         };
         let load = run_load_to(&self.rt, &target, conns, self.warmup, self.dur, pids);
         // Counted while listen still runs: what was answered must be committed.
@@ -270,7 +273,7 @@ fn wait_lease(pg: &postgres::Postgres, url: &str) {
 
 fn progress(r: &Row) {
     eprintln!(
-        "  {:<22} @{:<3} {:>8.0} rps  p50 {:>7.3} ms  p99 {:>7.3} ms  errors {}  cpu: loadgen {:.2} app {:.2} listen {:.2} relay {:.2} other {:.2}",
+        "  {:<22} @{:<3} {:>8.0} rps  p50 {:>7.3} ms  p99 {:>7.3} ms  errors {}  cpu: loadgen {:.2} app {:.2} listen {:.2} relay {:.2} pg {:.2} other {:.2}",
         r.kind.name(),
         r.conns,
         r.load.rps,
@@ -281,6 +284,7 @@ fn progress(r: &Row) {
         r.load.cpu.bare,
         r.load.cpu.listen,
         r.load.cpu.relay,
+        r.load.cpu.pg,
         r.load.cpu.other,
     );
     if let Some(e) = &r.load.first_error {
@@ -371,7 +375,7 @@ fn main() {
     // ------------------------------------------------------------ printing
     println!();
     println!(
-        "{:<22} {:>5} {:>8} {:>8} {:>8} {:>8} {:>9} {:>6} {:>19}  cpu cores: loadgen/app/listen/relay/other",
+        "{:<22} {:>5} {:>8} {:>8} {:>8} {:>8} {:>9} {:>6} {:>19}  cpu cores: loadgen/app/listen/relay/pg/other",
         "run",
         "conns",
         "rps",
@@ -385,7 +389,7 @@ fn main() {
     for r in &rows {
         let base = if r.conns == 64 { listen64 } else { listen16 };
         println!(
-            "{:<22} {:>5} {:>8.0} {:>8.3} {:>8.3} {:>8.3} {:>8.1}% {:>6} {:>19}  {:.2}/{:.2}/{:.2}/{:.2}/{:.2}",
+            "{:<22} {:>5} {:>8.0} {:>8.3} {:>8.3} {:>8.3} {:>8.1}% {:>6} {:>19}  {:.2}/{:.2}/{:.2}/{:.2}/{:.2}/{:.2}",
             r.kind.name(),
             r.conns,
             r.load.rps,
@@ -404,6 +408,7 @@ fn main() {
             r.load.cpu.bare,
             r.load.cpu.listen,
             r.load.cpu.relay,
+            r.load.cpu.pg,
             r.load.cpu.other,
         );
     }
@@ -418,13 +423,19 @@ fn main() {
                 .join(", ")
         };
         println!(
-            "  {:<22} @{:<3} loadgen {:.1}, app {:.1}, listen {:.1}, relay {:.1}; listen [{}]; relay [{}]",
+            "  {:<22} @{:<3} loadgen {:.1}, app {:.1}, listen {:.1}, relay {:.1}, pg {:.1}, all {:.1}; listen [{}]; relay [{}]",
             r.kind.name(),
             r.conns,
             per(r.load.cpu.loadgen),
             per(r.load.cpu.bare),
             per(r.load.cpu.listen),
             per(r.load.cpu.relay),
+            per(r.load.cpu.pg),
+            per(r.load.cpu.loadgen
+                + r.load.cpu.bare
+                + r.load.cpu.listen
+                + r.load.cpu.relay
+                + r.load.cpu.pg),
             groups(&r.load.cpu.listen_groups),
             groups(&r.load.cpu.relay_groups),
         );

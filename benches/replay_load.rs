@@ -189,7 +189,7 @@ fn run_fixed(
 ) -> Fixed {
     let req = Arc::new(req.to_vec());
     let tickets = Arc::new(AtomicU64::new(0));
-    let before = CpuSnap::take_pids(pids);
+    let before = CpuSnap::take_pids(&pids);
     let start = Instant::now();
     let deadline = start + limit;
     let stats = rt.block_on(async {
@@ -211,7 +211,7 @@ fn run_fixed(
         all
     });
     let elapsed = start.elapsed();
-    let after = CpuSnap::take_pids(pids);
+    let after = CpuSnap::take_pids(&pids);
     let mut lat = Vec::with_capacity(n as usize);
     let (mut ok, mut err, mut first_error) = (0, 0, None);
     for s in stats {
@@ -509,7 +509,7 @@ fn run_replay(bin: &Path, store: &Path, to: &str, conns: usize, limit: Duration)
         }
         (count, first)
     });
-    let before = CpuSnap::take_pids(Pids::default());
+    let before = CpuSnap::take_pids(&Pids::default());
     let mut tids = TidCpu::default();
     let mut last_at = Instant::now();
     let mut child_cpu_secs = None;
@@ -537,7 +537,7 @@ fn run_replay(bin: &Path, store: &Path, to: &str, conns: usize, limit: Duration)
         std::thread::sleep(Duration::from_millis(2));
     };
     let end = Instant::now();
-    let after = CpuSnap::take_pids(Pids::default());
+    let after = CpuSnap::take_pids(&Pids::default());
     let lines = out_reader.join().expect("stdout reader");
     let (stderr_lines, stderr_first) = err_reader.join().expect("stderr reader");
     let wall = end - start;
@@ -697,7 +697,7 @@ fn main() {
         limit,
         Pids {
             listen: Some(listen.pid()),
-            relay: None,
+            ..Pids::default()
         },
     );
     let listen_exit = listen.stop_within(STOP_LIMIT);

@@ -423,16 +423,19 @@ pub fn run_load(
     };
     let pids = Pids {
         listen: listen_pid,
-        relay: None,
+        ..Pids::default()
     };
     run_load_to(rt, &target, conns, warmup, dur, pids)
 }
 
 /// The hookcli processes whose CPU use a run samples.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Default)]
 pub struct Pids {
     pub listen: Option<u32>,
-    pub relay: Option<u32>,
+    /// Every relay instance; their threads count together.
+    pub relay: Vec<u32>,
+    /// The PostgreSQL server (its postmaster): it and its children count as `pg`.
+    pub postgres: Option<u32>,
 }
 
 /// `conns` keep-alive connections POSTing the 3 KiB body to `target` for
@@ -457,9 +460,9 @@ pub fn run_load_to(
             .collect();
         // Sample CPU over the measured window only.
         tokio::time::sleep_until(warm_end.into()).await;
-        let before = CpuSnap::take_pids(pids);
+        let before = CpuSnap::take_pids(&pids);
         tokio::time::sleep_until(end.into()).await;
-        let after = CpuSnap::take_pids(pids);
+        let after = CpuSnap::take_pids(&pids);
         let mut all = Vec::with_capacity(conns);
         for t in tasks {
             all.push(t.await.expect("connection task"));
@@ -504,6 +507,7 @@ pub struct CpuSnap {
     own: BTreeMap<String, u64>,
     listen: BTreeMap<String, u64>,
     relay: BTreeMap<String, u64>,
+    pg_ns: u64,
     machine_busy_ticks: u64,
     machine_total_ticks: u64,
 }
@@ -539,15 +543,44 @@ pub fn tasks_cpu(pid: &str) -> BTreeMap<String, u64> {
     out
 }
 
+/// On-CPU nanoseconds of process `root` and its children (PostgreSQL's
+/// backends are children of its postmaster).
+fn tree_cpu_ns(root: u32) -> u64 {
+    let own = |pid: &str| {
+        std::fs::read_to_string(format!("/proc/{pid}/schedstat"))
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    let children: u64 = dir
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|s| {
+                    let after = s.rsplit_once(')')?.1;
+                    after.split_whitespace().nth(1)?.parse::<u32>().ok()
+                })
+                == Some(root)
+        })
+        .map(|pid| own(&pid.to_string()))
+        .sum();
+    own(&root.to_string()) + children
+}
+
 impl CpuSnap {
     pub fn take(listen_pid: Option<u32>) -> Self {
-        Self::take_pids(Pids {
+        Self::take_pids(&Pids {
             listen: listen_pid,
-            relay: None,
+            ..Pids::default()
         })
     }
 
-    pub fn take_pids(pids: Pids) -> Self {
+    pub fn take_pids(pids: &Pids) -> Self {
         let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
         let ticks: Vec<u64> = stat
             .lines()
@@ -564,9 +597,13 @@ impl CpuSnap {
             listen: pids
                 .listen
                 .map_or_else(BTreeMap::new, |p| tasks_cpu(&p.to_string())),
-            relay: pids
-                .relay
-                .map_or_else(BTreeMap::new, |p| tasks_cpu(&p.to_string())),
+            relay: pids.relay.iter().fold(BTreeMap::new(), |mut all, p| {
+                for (group, ns) in tasks_cpu(&p.to_string()) {
+                    *all.entry(group).or_insert(0) += ns;
+                }
+                all
+            }),
+            pg_ns: pids.postgres.map_or(0, tree_cpu_ns),
             machine_busy_ticks: total - idle,
             machine_total_ticks: total,
         }
@@ -583,6 +620,8 @@ pub struct CpuSplit {
     /// `hookcli relay`, when there is one.
     pub relay: f64,
     pub relay_groups: BTreeMap<String, f64>,
+    /// The PostgreSQL server, when there is one.
+    pub pg: f64,
     pub machine_busy: f64,
     pub machine_cores: f64,
     /// Busy time not accounted for by this bench, listen and relay: other users.
@@ -609,6 +648,7 @@ impl CpuSplit {
         let own_total: f64 = b.own.keys().map(|k| cores(&a.own, &b.own, k)).sum();
         let listen = listen_groups.values().fold(0.0, |a, b| a + b);
         let relay = relay_groups.values().fold(0.0, |a, b| a + b);
+        let pg = b.pg_ns.saturating_sub(a.pg_ns) as f64 / 1e9 / secs;
         let total_ticks = (b.machine_total_ticks - a.machine_total_ticks) as f64;
         let busy_ticks = (b.machine_busy_ticks - a.machine_busy_ticks) as f64;
         // /proc/stat counts all cores together: ticks/s = cores * USER_HZ.
@@ -621,9 +661,10 @@ impl CpuSplit {
             listen_groups,
             relay,
             relay_groups,
+            pg,
             machine_busy,
             machine_cores,
-            other: (machine_busy - own_total - listen - relay).max(0.0),
+            other: (machine_busy - own_total - listen - relay - pg).max(0.0),
         }
     }
 
@@ -645,6 +686,9 @@ impl CpuSplit {
         if !self.relay_groups.is_empty() {
             out["relay_cores"] = json!(round3(self.relay));
             out["relay_threads_cores"] = Value::Object(threads(&self.relay_groups));
+        }
+        if self.pg > 0.0 {
+            out["postgres_cores"] = json!(round3(self.pg));
         }
         out
     }

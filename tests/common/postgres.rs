@@ -190,6 +190,14 @@ impl Postgres {
             .output();
     }
 
+    /// The server's process id (its postmaster's), from its pid file; the
+    /// relay bench counts its CPU.
+    #[allow(dead_code)]
+    pub fn server_pid(&self) -> Option<u32> {
+        let file = std::fs::read_to_string(self.dir.path().join("data/postmaster.pid")).ok()?;
+        file.lines().next()?.trim().parse().ok()
+    }
+
     /// `postgres://postgres:PASSWORD@127.0.0.1:PORT/DB`.
     pub fn url(&self, db: &str) -> String {
         format!("postgres://{USER}:{PASSWORD}@127.0.0.1:{}/{db}", self.port)
