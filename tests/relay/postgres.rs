@@ -451,6 +451,51 @@ fn relay_on_postgres_gives_each_of_many_concurrent_routed_deliveries_its_own_ans
     );
 }
 
+/// Routing notifications go out on each instance's listening connection
+/// (src/relay/pg/notify.rs): PostgreSQL wakes every listener at a commit
+/// but the committing one, so a delivery no longer wakes its sender's own
+/// listener. One connection per instance sent them all, and no listening
+/// connection was left with its `LISTEN` as its last statement.
+#[test]
+fn relay_on_postgres_sends_routing_notifications_on_each_instances_listening_connection() {
+    let Some(pg) = Postgres::shared() else { return };
+    let Routed { url, a, b, .. } = &routed(pg);
+    let answers = runtime().block_on(async {
+        let client = http();
+        let tasks: Vec<_> = (0..48)
+            .map(|i| {
+                let (client, target) = (client.clone(), a.at("dev", &format!("hook/{i}")));
+                tokio::spawn(async move { post(&client, &target, seq_body(i)).await })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for t in tasks {
+            answers.push(t.await.unwrap());
+        }
+        answers
+    });
+    for answer in &answers {
+        assert_eq!(answer.status, 201, "{}\n{}", answer.text(), b.stderr());
+    }
+    let last_statement_like = |pattern: &str| {
+        pg.psql(
+            &db_name(url),
+            &format!(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                 AND application_name LIKE 'hookcli relay %' AND query LIKE '{pattern}'"
+            ),
+        )
+        .trim()
+        .to_string()
+    };
+    assert_eq!(
+        last_statement_like("SELECT pg_notify(t, p)%"),
+        "2",
+        "A's deliveries and B's answers, each on one connection"
+    );
+    assert_eq!(last_statement_like("LISTEN %"), "0", "the senders listen");
+}
+
 /// Mostly printable bodies ride in the payload as text, any other byte
 /// escaped (src/relay/pg/text.rs): the escape character itself, text that
 /// looks like an escape, odd whitespace, NUL, and bytes that are not UTF-8

@@ -1,7 +1,7 @@
 //! Group commit of the routing notifications (deliveries out, answers
 //! back): every `NOTIFY` waiting when a sender is free goes out in one
 //! statement, one transaction, one round trip, instead of one each. The
-//! senders' connections commit with `synchronous_commit = off`: a routed
+//! connections they go out on commit with `synchronous_commit = off`: a routed
 //! delivery needs no durability (one in flight when an instance dies is
 //! answered 502 and retried), so no commit waits for a WAL flush. The
 //! buffer's statements keep the shared connections, durable as before.
@@ -10,17 +10,26 @@
 //! line, while they fit: fewer entries in the server's notification queue
 //! for its listeners to read and pass on (answers are small, many fit in
 //! one). A payload never holds a newline (see [`super::text`]).
+//!
+//! The batches go out on the instance's own listening connection while it
+//! has one (both senders share it; their statements pipeline). PostgreSQL
+//! wakes every listener of the database at each commit, but not the
+//! committing connection itself, which reads the queue it just wrote before
+//! it goes idle: a delivery sent this way does not wake its sender's own
+//! listener, nor make it read queue pages back from disk later. Without a
+//! listening connection (while it reconnects) each sender opens its own.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex as StdMutex};
 
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio_postgres::{Client, Statement};
 
 use super::{Db, DbError};
 
-/// Senders working at once, each on a connection of its own: while one
-/// batch is on its way the next one gathers.
+/// Senders working at once: while one batch is on its way the next one
+/// gathers (on one connection their statements pipeline; one sender alone
+/// made smaller batches wait longer and cost more CPU per delivery).
 const SENDERS: usize = 2;
 /// A batch stops growing past this many payload bytes.
 const BATCH_BYTES: usize = 1 << 20;
@@ -35,10 +44,18 @@ struct Pending {
     sent: oneshot::Sender<Result<(), DbError>>,
 }
 
+/// A connection ready to send batches on: asynchronous commits, the batch
+/// statement prepared.
+type Ready = (Arc<Client>, Statement);
+
+/// The instance's listening connection, once ready to send on.
+type Listening = Arc<StdMutex<Option<Ready>>>;
+
 /// The routing notifications of one instance.
 pub(in crate::relay) struct Notifier {
     db: Arc<Db>,
     queue: mpsc::UnboundedSender<Pending>,
+    listening: Listening,
 }
 
 impl Notifier {
@@ -46,10 +63,23 @@ impl Notifier {
     pub(in crate::relay) fn start(db: Arc<Db>) -> Notifier {
         let (queue, waiting) = mpsc::unbounded_channel();
         let waiting = Arc::new(Mutex::new(waiting));
+        let listening = Listening::default();
         for _ in 0..SENDERS {
-            tokio::spawn(send_batches(db.clone(), waiting.clone()));
+            tokio::spawn(send_batches(db.clone(), waiting.clone(), listening.clone()));
         }
-        Notifier { db, queue }
+        Notifier {
+            db,
+            queue,
+            listening,
+        }
+    }
+
+    /// From now on batches go out on `client`, the instance's listening
+    /// connection (until it closes).
+    pub(in crate::relay) async fn send_on(&self, client: Arc<Client>) -> Result<(), DbError> {
+        let ready = prepare(&self.db, client).await?;
+        *self.listening.lock().unwrap_or_else(|p| p.into_inner()) = Some(ready);
+        Ok(())
     }
 
     /// `NOTIFY topic, payload`, committed (asynchronously) when this returns.
@@ -80,8 +110,13 @@ impl Notifier {
 
 /// One sender: takes whatever is waiting (at least one), sends it as one
 /// statement, tells each waiter how it went.
-async fn send_batches(db: Arc<Db>, waiting: Arc<Mutex<mpsc::UnboundedReceiver<Pending>>>) {
-    let mut conn: Option<(Client, Statement)> = None;
+async fn send_batches(
+    db: Arc<Db>,
+    waiting: Arc<Mutex<mpsc::UnboundedReceiver<Pending>>>,
+    listening: Listening,
+) {
+    // This sender's own connection, for while there is no listening one.
+    let mut own: Option<Ready> = None;
     loop {
         let batch = {
             let mut waiting = waiting.lock().await;
@@ -97,9 +132,20 @@ async fn send_batches(db: Arc<Db>, waiting: Arc<Mutex<mpsc::UnboundedReceiver<Pe
             }
             batch
         };
-        let result = send(&db, &mut conn, &batch).await;
+        let shared = listening
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .filter(|(c, _)| !c.is_closed());
+        let result = match shared {
+            Some(ready) => send(&db, &ready, &batch).await,
+            None => match own_connection(&db, &mut own).await {
+                Ok(ready) => send(&db, ready, &batch).await,
+                Err(e) => Err(e),
+            },
+        };
         if result.is_err() {
-            conn = None;
+            own = None;
         }
         for p in batch {
             let _ = p.sent.send(result.clone());
@@ -107,15 +153,18 @@ async fn send_batches(db: Arc<Db>, waiting: Arc<Mutex<mpsc::UnboundedReceiver<Pe
     }
 }
 
-async fn send(
-    db: &Db,
-    conn: &mut Option<(Client, Statement)>,
-    batch: &[Pending],
-) -> Result<(), DbError> {
-    let (client, statement) = match conn.take().filter(|(c, _)| !c.is_closed()) {
-        Some(open) => conn.insert(open),
-        None => conn.insert(connect(db).await?),
-    };
+/// The sender's own connection, opened again when it closed.
+async fn own_connection<'a>(db: &Db, own: &'a mut Option<Ready>) -> Result<&'a Ready, DbError> {
+    match own.take().filter(|(c, _)| !c.is_closed()) {
+        Some(open) => Ok(own.insert(open)),
+        None => {
+            let client = Arc::new(db.dedicated().await?);
+            Ok(own.insert(prepare(db, client).await?))
+        }
+    }
+}
+
+async fn send(db: &Db, (client, statement): &Ready, batch: &[Pending]) -> Result<(), DbError> {
     let (topics, payloads) = joined(batch);
     client
         .execute(statement, &[&topics, &payloads])
@@ -146,9 +195,9 @@ fn joined(batch: &[Pending]) -> (Vec<&str>, Vec<String>) {
     (topics, payloads)
 }
 
-/// A sender's connection: asynchronous commits, the batch statement prepared.
-async fn connect(db: &Db) -> Result<(Client, Statement), DbError> {
-    let client = db.dedicated().await?;
+/// `client` made ready to send on: asynchronous commits, the batch
+/// statement prepared.
+async fn prepare(db: &Db, client: Arc<Client>) -> Result<Ready, DbError> {
     client
         .batch_execute("SET synchronous_commit = off")
         .await

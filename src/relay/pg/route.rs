@@ -753,7 +753,11 @@ pub(in crate::relay) async fn listen(state: Arc<State>, router: Arc<Router>) {
                 if buffering {
                     sql.push_str(&format!("LISTEN {};", super::backlog::BUFFERED));
                 }
+                let client = Arc::new(client);
                 if client.batch_execute(&sql).await.is_ok() {
+                    // Routing notifications go out on it too (see [`super::notify`]);
+                    // until that works each sender keeps a connection of its own.
+                    let _ = router.notifier.send_on(client.clone()).await;
                     if failing {
                         state
                             .log
