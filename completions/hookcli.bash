@@ -982,7 +982,7 @@ _hookcli() {
             return 0
             ;;
         hookcli__subcmd__relay)
-            opts="-h --bind --port --token --token-env --tls-cert --tls-key --public-url --timeout --buffer --database-url --max-body --header-timeout --body-timeout --max-connections --body-budget --tokens --metrics-token-env --metrics-bind --log-format --allow-from --trusted-proxy --color --help token help"
+            opts="-h --bind --port --token --token-env --tls-cert --tls-key --public-url --timeout --buffer --database-url --max-body --header-timeout --body-timeout --max-connections --body-budget --threads --tokens --metrics-token-env --metrics-bind --log-format --allow-from --trusted-proxy --color --help token help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1045,6 +1045,10 @@ _hookcli() {
                     return 0
                     ;;
                 --body-budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

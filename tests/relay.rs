@@ -711,6 +711,65 @@ fn exactly_one_error_line(p: &Proc) -> String {
     lines[0].to_string()
 }
 
+/// Threads of `pid` serving connections (tokio's workers; the relay starts
+/// no blocking thread without --tokens, --buffer or a metrics scrape).
+fn serving_threads(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .expect("the relay's threads")
+        .flatten()
+        .filter(|t| {
+            std::fs::read_to_string(t.path().join("comm"))
+                .is_ok_and(|c| c.starts_with("tokio-rt-worker"))
+        })
+        .count()
+}
+
+/// `--threads` (env `HOOKCLI_RELAY_THREADS`): one thread serves by default,
+/// as many as asked otherwise, and a relay on several still passes
+/// deliveries; 0 is refused in one line.
+#[test]
+fn relay_serves_connections_on_one_thread_unless_told_more() {
+    let one = Relay::start(&[]);
+    assert_eq!(serving_threads(one.proc.child.id()), 1);
+    let three = Relay::start_env(&[], &[("HOOKCLI_RELAY_THREADS", "3")]);
+    assert_eq!(serving_threads(three.proc.child.id()), 3);
+    let four = Relay::start(&["--threads", "4"]);
+    assert_eq!(serving_threads(four.proc.child.id()), 4);
+    let app = App::start("main");
+    let store = tempfile::tempdir().unwrap();
+    let _listen = attached(
+        store.path(),
+        &four.url,
+        "dev",
+        &["--forward-to", &app.url()],
+    );
+    let answers = runtime().block_on(async {
+        let client = http();
+        let tasks: Vec<_> = (0..32)
+            .map(|i| {
+                let (client, target) = (client.clone(), four.at("dev", &format!("hook/{i}")));
+                tokio::spawn(async move { post(&client, &target, seq_body(i)).await })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for t in tasks {
+            answers.push(t.await.unwrap());
+        }
+        answers
+    });
+    for a in &answers {
+        assert_app_answer(a.status, &a.headers, &a.body, "main");
+    }
+    assert_eq!(app.count(), 32);
+    let out = hookcli()
+        .args(["relay", "--threads", "0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--threads"), "{stderr}");
+}
+
 // ---------------------------------------------------------------------------
 // 1. Provider -> relay -> listen -> app -> back
 

@@ -102,6 +102,7 @@ pub fn run(args: RelayArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| crate::conn::Budget::default_limit(args.max_body)),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(usize::from(args.threads))
         .enable_all()
         .build()?;
     runtime.block_on(async {
