@@ -496,6 +496,53 @@ fn relay_on_postgres_sends_routing_notifications_on_each_instances_listening_con
     assert_eq!(last_statement_like("LISTEN %"), "0", "the senders listen");
 }
 
+/// After the database restarts, routing works again by itself: each
+/// instance listens again and sends its notifications on its new listening
+/// connection, none left on the one that closed.
+#[test]
+fn relay_on_postgres_routes_again_on_new_connections_after_the_database_restarts() {
+    let Some(pg) = Postgres::start() else { return };
+    let Routed { url, a, b, .. } = &routed(&pg);
+    let route = |range: std::ops::Range<usize>| post_all(a, "dev", range);
+    assert!(route(0..2).iter().all(|r| r.status == 201));
+    pg.stop();
+    for r in route(2..4) {
+        assert!(r.status >= 500, "{} {}", r.status, r.text());
+    }
+    pg.start_again();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while route(4..5)[0].status != 201 {
+        assert!(Instant::now() < deadline, "{}\n{}", a.stderr(), b.stderr());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Both directions again, several at once.
+    let answers = runtime().block_on(async {
+        let client = http();
+        let tasks: Vec<_> = (10..42)
+            .map(|i| {
+                let (client, target) = (client.clone(), a.at("dev", &format!("hook/{i}")));
+                tokio::spawn(async move { post(&client, &target, seq_body(i)).await })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for t in tasks {
+            answers.push(t.await.unwrap());
+        }
+        answers
+    });
+    assert!(answers.iter().all(|r| r.status == 201), "{}", b.stderr());
+    let listening_idle = pg.psql(
+        &db_name(url),
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+         AND application_name LIKE 'hookcli relay %' AND query LIKE 'LISTEN %'",
+    );
+    assert_eq!(
+        listening_idle.trim(),
+        "0",
+        "the new listening connections send"
+    );
+}
+
 /// Mostly printable bodies ride in the payload as text, any other byte
 /// escaped (src/relay/pg/text.rs): the escape character itself, text that
 /// looks like an escape, odd whitespace, NUL, and bytes that are not UTF-8

@@ -138,7 +138,11 @@ async fn send_batches(
             .clone()
             .filter(|(c, _)| !c.is_closed());
         let result = match shared {
-            Some(ready) => send(&db, &ready, &batch).await,
+            Some(ready) => {
+                // Listening again: a connection of its own is not needed.
+                own = None;
+                send(&db, &ready, &batch).await
+            }
             None => match own_connection(&db, &mut own).await {
                 Ok(ready) => send(&db, ready, &batch).await,
                 Err(e) => Err(e),
