@@ -39,23 +39,25 @@ pub(super) fn encode(bytes: &[u8]) -> String {
     }
     let mut out = Vec::with_capacity(1 + text_len);
     out.push(TEXT as u8);
-    // Bytes before `at` that pass are copied whole, when an escape or the
-    // end comes; blocks without an escape are passed over at once.
-    let (mut copied, mut at) = (0, 0);
-    while at < bytes.len() {
-        if let Some(block) = bytes.get(at..at + BLOCK)
-            && !block.iter().fold(false, |any, b| any | escaped(*b))
-        {
-            at += BLOCK;
+    // Bytes that pass are copied whole, up to each escape; a block without
+    // an escape is passed over at once, one with escapes looked through once.
+    let mut copied = 0;
+    for (n, block) in bytes.chunks(BLOCK).enumerate() {
+        if !block.iter().fold(false, |any, b| any | escaped(*b)) {
             continue;
         }
-        let b = bytes[at];
-        if escaped(b) {
-            out.extend_from_slice(&bytes[copied..at]);
-            out.extend_from_slice(&[ESCAPE, HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
-            copied = at + 1;
+        for (i, b) in block.iter().enumerate() {
+            if escaped(*b) {
+                let at = n * BLOCK + i;
+                out.extend_from_slice(&bytes[copied..at]);
+                out.extend_from_slice(&[
+                    ESCAPE,
+                    HEX[usize::from(b >> 4)],
+                    HEX[usize::from(b & 15)],
+                ]);
+                copied = at + 1;
+            }
         }
-        at += 1;
     }
     out.extend_from_slice(&bytes[copied..]);
     String::from_utf8(out).expect("printable ASCII")
@@ -94,8 +96,13 @@ fn next_escape(text: &[u8]) -> Option<usize> {
     text[at..].iter().position(|b| *b == ESCAPE).map(|i| at + i)
 }
 
+/// A hex digit as [`encode`] writes it (lowercase).
 fn digit(b: u8) -> Option<u8> {
-    char::from(b).to_digit(16).map(|d| d as u8)
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -129,6 +136,23 @@ mod tests {
         assert_eq!(text.len(), 1 + 4000);
     }
 
+    /// Pretty-printed JSON (an escape every line, closer than a block) is
+    /// written as a byte-at-a-time encoder writes it.
+    #[test]
+    fn escapes_closer_than_a_block_are_each_written_once() {
+        let json = "{\n  \"id\": \"evt_1NvXbE2eZvKYlo2C\",\n  \"object\": \"event\",\n  \"caf\u{e9}\": 1\n}\n".repeat(7);
+        let mut want = String::from("t");
+        for b in json.bytes() {
+            if escaped(b) {
+                want.push_str(&format!("~{b:02x}"));
+            } else {
+                want.push(char::from(b));
+            }
+        }
+        assert_eq!(encode(json.as_bytes()), want);
+        assert_eq!(decode(&want).as_deref(), Some(json.as_bytes()));
+    }
+
     /// Escapes on either side of a block's edge, in texts ending inside,
     /// on and past one: each is written once, in place.
     #[test]
@@ -158,8 +182,20 @@ mod tests {
 
     #[test]
     fn what_encode_cannot_write_is_refused() {
-        for bad in ["", "x", "t~4", "t~zz", "t~+f", "b!!"] {
-            assert_eq!(decode(bad), None, "{bad}");
+        let long = "a".repeat(2 * BLOCK);
+        for bad in [
+            "".to_string(),
+            "x".into(),
+            "t~4".into(),
+            "t~zz".into(),
+            "t~+f".into(),
+            "t~0A".into(),
+            "b!!".into(),
+            format!("t{long}~"),
+            format!("t{long}~4"),
+            format!("t{long}~0a{long}~g0"),
+        ] {
+            assert_eq!(decode(&bad), None, "{bad}");
         }
     }
 }
