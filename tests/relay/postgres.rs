@@ -531,6 +531,22 @@ fn relay_on_postgres_routes_again_on_new_connections_after_the_database_restarts
         answers
     });
     assert!(answers.iter().all(|r| r.status == 201), "{}", b.stderr());
+    // The connections opened while the instances did not listen are closed
+    // once they do: only the two listening ones sent the burst.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let sending = || {
+        pg.psql(
+            &db_name(url),
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND application_name LIKE 'hookcli relay %' AND query LIKE 'SELECT pg_notify(t, p)%'",
+        )
+        .trim()
+        .to_string()
+    };
+    while sending() != "2" {
+        assert!(Instant::now() < deadline, "{} sending", sending());
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let listening_idle = pg.psql(
         &db_name(url),
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \

@@ -17,7 +17,8 @@
 //! committing connection itself, which reads the queue it just wrote before
 //! it goes idle: a delivery sent this way does not wake its sender's own
 //! listener, nor make it read queue pages back from disk later. Without a
-//! listening connection (while it reconnects) each sender opens its own.
+//! listening connection (while it reconnects) the senders open one of their
+//! own, closed once the instance listens again.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex as StdMutex};
@@ -31,6 +32,11 @@ use super::{Db, DbError};
 /// gathers (on one connection their statements pipeline; one sender alone
 /// made smaller batches wait longer and cost more CPU per delivery).
 const SENDERS: usize = 2;
+/// A batch not committed within this is failed (its senders get 503 and
+/// retry) and its connection left: a healthy database commits one in
+/// milliseconds, and a connection gone half-open would hold every routed
+/// delivery until TCP gave up.
+const SEND_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// A batch stops growing past this many payload bytes.
 const BATCH_BYTES: usize = 1 << 20;
 /// The longest payload PostgreSQL takes (it refuses 8000 bytes).
@@ -48,8 +54,15 @@ struct Pending {
 /// statement prepared.
 type Ready = (Arc<Client>, Statement);
 
-/// The instance's listening connection, once ready to send on.
-type Listening = Arc<StdMutex<Option<Ready>>>;
+/// Where the batches go out: the instance's listening connection once it
+/// is ready to send on, else one connection of the senders' own.
+#[derive(Default)]
+struct Connections {
+    listening: Option<Ready>,
+    fallback: Option<Ready>,
+}
+
+type Listening = Arc<StdMutex<Connections>>;
 
 /// The routing notifications of one instance.
 pub(in crate::relay) struct Notifier {
@@ -78,7 +91,13 @@ impl Notifier {
     /// connection (until it closes).
     pub(in crate::relay) async fn send_on(&self, client: Arc<Client>) -> Result<(), DbError> {
         let ready = prepare(&self.db, client).await?;
-        *self.listening.lock().unwrap_or_else(|p| p.into_inner()) = Some(ready);
+        let fallback = {
+            let mut connections = self.listening.lock().unwrap_or_else(|p| p.into_inner());
+            connections.listening = Some(ready);
+            connections.fallback.take()
+        };
+        // Not needed any more: closed (its backend ends) as it drops.
+        drop(fallback);
         Ok(())
     }
 
@@ -113,10 +132,8 @@ impl Notifier {
 async fn send_batches(
     db: Arc<Db>,
     waiting: Arc<Mutex<mpsc::UnboundedReceiver<Pending>>>,
-    listening: Listening,
+    connections: Listening,
 ) {
-    // This sender's own connection, for while there is no listening one.
-    let mut own: Option<Ready> = None;
     loop {
         let batch = {
             let mut waiting = waiting.lock().await;
@@ -132,39 +149,51 @@ async fn send_batches(
             }
             batch
         };
-        let shared = listening
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-            .filter(|(c, _)| !c.is_closed());
-        let result = match shared {
-            Some(ready) => {
-                // Listening again: a connection of its own is not needed.
-                own = None;
-                send(&db, &ready, &batch).await
-            }
-            None => match own_connection(&db, &mut own).await {
-                Ok(ready) => send(&db, ready, &batch).await,
-                Err(e) => Err(e),
+        let result = match connection(&db, &connections).await {
+            Ok(ready) => match tokio::time::timeout(SEND_LIMIT, send(&db, &ready, &batch)).await {
+                Ok(sent) => sent,
+                Err(_) => Err(stalled(&db, &connections, &ready)),
             },
+            Err(e) => Err(e),
         };
-        if result.is_err() {
-            own = None;
-        }
         for p in batch {
             let _ = p.sent.send(result.clone());
         }
     }
 }
 
-/// The sender's own connection, opened again when it closed.
-async fn own_connection<'a>(db: &Db, own: &'a mut Option<Ready>) -> Result<&'a Ready, DbError> {
-    match own.take().filter(|(c, _)| !c.is_closed()) {
-        Some(open) => Ok(own.insert(open)),
-        None => {
-            let client = Arc::new(db.dedicated().await?);
-            Ok(own.insert(prepare(db, client).await?))
+/// The connection to send on: the listening one when it is open, else the
+/// senders' own, opened when there is none.
+async fn connection(db: &Db, connections: &Listening) -> Result<Ready, DbError> {
+    let open = |c: &Option<Ready>| c.clone().filter(|(c, _)| !c.is_closed());
+    {
+        let connections = connections.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(ready) = open(&connections.listening).or_else(|| open(&connections.fallback)) {
+            return Ok(ready);
         }
+    }
+    let ready = prepare(db, Arc::new(db.dedicated().await?)).await?;
+    let mut connections = connections.lock().unwrap_or_else(|p| p.into_inner());
+    // Another sender's, opened meanwhile, stays; this one serves this batch.
+    if open(&connections.fallback).is_none() {
+        connections.fallback = Some(ready.clone());
+    }
+    Ok(ready)
+}
+
+/// A batch took longer than [`SEND_LIMIT`]: the connection is taken out
+/// (the next batch opens another), and its waiters hear why.
+fn stalled(db: &Db, connections: &Listening, ready: &Ready) -> DbError {
+    let mut guard = connections.lock().unwrap_or_else(|p| p.into_inner());
+    let connections = &mut *guard;
+    for slot in [&mut connections.listening, &mut connections.fallback] {
+        if slot.as_ref().is_some_and(|(c, _)| Arc::ptr_eq(c, &ready.0)) {
+            *slot = None;
+        }
+    }
+    DbError::Unreachable {
+        shown: db.shown().to_string(),
+        why: format!("a routing notification took over {SEND_LIMIT:?}"),
     }
 }
 

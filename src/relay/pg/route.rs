@@ -756,8 +756,12 @@ pub(in crate::relay) async fn listen(state: Arc<State>, router: Arc<Router>) {
                 let client = Arc::new(client);
                 if client.batch_execute(&sql).await.is_ok() {
                     // Routing notifications go out on it too (see [`super::notify`]);
-                    // until that works each sender keeps a connection of its own.
-                    let _ = router.notifier.send_on(client.clone()).await;
+                    // until that works the senders keep a connection of their own.
+                    if let Err(e) = router.notifier.send_on(client.clone()).await {
+                        state.log.note(&format!(
+                            "routing notifications go out on a connection of their own: {e}"
+                        ));
+                    }
                     if failing {
                         state
                             .log
