@@ -124,6 +124,23 @@ pub(super) async fn hand_over(
     }
 }
 
+/// Up to `limit` deliveries buffered for `channel`, oldest first, read on a
+/// blocking thread: the relay may serve every connection on one thread.
+async fn pending(
+    store: &Store,
+    channel: &str,
+    limit: usize,
+) -> Result<Vec<Delivery>, crate::store::StoreError> {
+    let (store, channel) = (store.clone(), channel.to_string());
+    tokio::task::spawn_blocking(move || {
+        store.open_read().and_then(|c| {
+            crate::store::query::pending(&c, &channel, limit).map_err(store.sqlite_err())
+        })
+    })
+    .await
+    .unwrap_or_else(|e| Err(crate::store::StoreError::Write(e.to_string())))
+}
+
 /// Hands buffered deliveries to a newly attached client, oldest first.
 /// At least once: a delivery leaves the queue only once the client answered.
 pub(super) async fn drain(state: Arc<State>, channel: String, a: Arc<Attached>) {
@@ -138,9 +155,7 @@ pub(super) async fn drain(state: Arc<State>, channel: String, a: Arc<Attached>) 
     // attach, and passed over here so the rest still flows.
     let mut passed_over = std::collections::HashSet::new();
     loop {
-        let batch = match store.open_read().and_then(|c| {
-            crate::store::query::pending(&c, &channel, 100).map_err(store.sqlite_err())
-        }) {
+        let batch = match pending(store, &channel, 100).await {
             Ok(b) => b
                 .into_iter()
                 .filter(|d| !passed_over.contains(&d.id))
@@ -154,13 +169,9 @@ pub(super) async fn drain(state: Arc<State>, channel: String, a: Arc<Attached>) 
         if batch.is_empty() {
             a.draining.store(false, Ordering::SeqCst);
             // One more look: a delivery buffered just now must not wait for the next client.
-            let again = store
-                .open_read()
-                .ok()
-                .and_then(|c| {
-                    crate::store::query::pending(&c, &channel, passed_over.len() + 1).ok()
-                })
-                .is_some_and(|b| b.iter().any(|d| !passed_over.contains(&d.id)));
+            let again = pending(store, &channel, passed_over.len() + 1)
+                .await
+                .is_ok_and(|b| b.iter().any(|d| !passed_over.contains(&d.id)));
             if again && !a.draining.swap(true, Ordering::SeqCst) {
                 continue;
             }
