@@ -507,7 +507,7 @@ pub struct CpuSnap {
     own: BTreeMap<String, u64>,
     listen: BTreeMap<String, u64>,
     relay: BTreeMap<String, u64>,
-    pg_ns: u64,
+    pg_ns: BTreeMap<u32, u64>,
     machine_busy_ticks: u64,
     machine_total_ticks: u64,
 }
@@ -543,33 +543,31 @@ pub fn tasks_cpu(pid: &str) -> BTreeMap<String, u64> {
     out
 }
 
-/// On-CPU nanoseconds of process `root` and its children (PostgreSQL's
-/// backends are children of its postmaster).
-fn tree_cpu_ns(root: u32) -> u64 {
-    let own = |pid: &str| {
+/// On-CPU nanoseconds of process `root` and each of its children
+/// (PostgreSQL's backends are children of its postmaster), by process id.
+fn tree_cpu_ns(root: u32) -> BTreeMap<u32, u64> {
+    let own = |pid: u32| {
         std::fs::read_to_string(format!("/proc/{pid}/schedstat"))
             .ok()
             .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
-            .unwrap_or(0)
+    };
+    let parent = |pid: u32| {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        stat.rsplit_once(')')?
+            .1
+            .split_whitespace()
+            .nth(1)?
+            .parse::<u32>()
+            .ok()
     };
     let Ok(dir) = std::fs::read_dir("/proc") else {
-        return 0;
+        return BTreeMap::new();
     };
-    let children: u64 = dir
-        .flatten()
+    dir.flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .ok()
-                .and_then(|s| {
-                    let after = s.rsplit_once(')')?.1;
-                    after.split_whitespace().nth(1)?.parse::<u32>().ok()
-                })
-                == Some(root)
-        })
-        .map(|pid| own(&pid.to_string()))
-        .sum();
-    own(&root.to_string()) + children
+        .filter(|pid| *pid == root || parent(*pid) == Some(root))
+        .filter_map(|pid| Some((pid, own(pid)?)))
+        .collect()
 }
 
 impl CpuSnap {
@@ -603,7 +601,7 @@ impl CpuSnap {
                 }
                 all
             }),
-            pg_ns: pids.postgres.map_or(0, tree_cpu_ns),
+            pg_ns: pids.postgres.map(tree_cpu_ns).unwrap_or_default(),
             machine_busy_ticks: total - idle,
             machine_total_ticks: total,
         }
@@ -648,7 +646,15 @@ impl CpuSplit {
         let own_total: f64 = b.own.keys().map(|k| cores(&a.own, &b.own, k)).sum();
         let listen = listen_groups.values().fold(0.0, |a, b| a + b);
         let relay = relay_groups.values().fold(0.0, |a, b| a + b);
-        let pg = b.pg_ns.saturating_sub(a.pg_ns) as f64 / 1e9 / secs;
+        // Processes that ran through the whole window (the relays open their
+        // connections before it): one that ended took its count along.
+        let pg = b
+            .pg_ns
+            .iter()
+            .filter_map(|(pid, after)| Some(after.saturating_sub(*a.pg_ns.get(pid)?)))
+            .sum::<u64>() as f64
+            / 1e9
+            / secs;
         let total_ticks = (b.machine_total_ticks - a.machine_total_ticks) as f64;
         let busy_ticks = (b.machine_busy_ticks - a.machine_busy_ticks) as f64;
         // /proc/stat counts all cores together: ticks/s = cores * USER_HZ.
