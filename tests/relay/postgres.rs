@@ -559,6 +559,63 @@ fn relay_on_postgres_routes_again_on_new_connections_after_the_database_restarts
     );
 }
 
+/// Resumes stopped processes however the test ends.
+struct Stopped(Vec<String>);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        for pid in &self.0 {
+            let _ = std::process::Command::new("kill")
+                .args(["-CONT", pid])
+                .status();
+        }
+    }
+}
+
+/// A connection that stops answering (as one gone half-open does) holds a
+/// routed delivery 5 s at most: the sender gets 503 with Retry-After, not a
+/// wait until TCP gives up; and routing carries on once it answers again.
+#[test]
+fn relay_on_postgres_answers_503_when_its_notifications_stall_and_carries_on() {
+    let Some(pg) = Postgres::start() else { return };
+    let Routed { url, a, b, .. } = &routed(&pg);
+    let route = |range: std::ops::Range<usize>| post_all(a, "dev", range);
+    assert!(route(0..2).iter().all(|r| r.status == 201));
+    // The two connections the instances send on (and listen on).
+    let pids: Vec<String> = pg
+        .psql(
+            &db_name(url),
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+             AND application_name LIKE 'hookcli relay %' AND query LIKE 'SELECT pg_notify(t, p)%'",
+        )
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(pids.len(), 2, "{pids:?}");
+    let stopped = Stopped(pids);
+    for pid in &stopped.0 {
+        assert!(
+            std::process::Command::new("kill")
+                .args(["-STOP", pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+    let started = Instant::now();
+    let stalled = &route(2..3)[0];
+    let took = started.elapsed();
+    assert_eq!(stalled.status, 503, "{}", stalled.text());
+    assert!(stalled.header("retry-after").is_some());
+    assert!(took < Duration::from_secs(9), "{took:?}");
+    drop(stopped);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while route(3..4)[0].status != 201 {
+        assert!(Instant::now() < deadline, "{}\n{}", a.stderr(), b.stderr());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 /// Mostly printable bodies ride in the payload as text, any other byte
 /// escaped (src/relay/pg/text.rs): the escape character itself, text that
 /// looks like an escape, odd whitespace, NUL, and bytes that are not UTF-8
