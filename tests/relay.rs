@@ -570,6 +570,25 @@ fn seq_body(seq: usize) -> Vec<u8> {
 }
 
 /// Asserts the app's answer came back unchanged.
+/// Posts `hook/<i>` (seq `i`) for each `i` of `range`, all at once; their
+/// answers in that order.
+fn post_at_once(relay: &Relay, channel: &str, range: std::ops::Range<usize>) -> Vec<Answer> {
+    runtime().block_on(async {
+        let client = http();
+        let tasks: Vec<_> = range
+            .map(|i| {
+                let (client, target) = (client.clone(), relay.at(channel, &format!("hook/{i}")));
+                tokio::spawn(async move { post(&client, &target, seq_body(i)).await })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for t in tasks {
+            answers.push(t.await.unwrap());
+        }
+        answers
+    })
+}
+
 pub(super) fn assert_app_answer(
     status: u16,
     headers: &[(String, Vec<u8>)],
@@ -743,20 +762,7 @@ fn relay_serves_connections_on_one_thread_unless_told_more() {
         "dev",
         &["--forward-to", &app.url()],
     );
-    let answers = runtime().block_on(async {
-        let client = http();
-        let tasks: Vec<_> = (0..32)
-            .map(|i| {
-                let (client, target) = (client.clone(), four.at("dev", &format!("hook/{i}")));
-                tokio::spawn(async move { post(&client, &target, seq_body(i)).await })
-            })
-            .collect();
-        let mut answers = Vec::new();
-        for t in tasks {
-            answers.push(t.await.unwrap());
-        }
-        answers
-    });
+    let answers = post_at_once(&four, "dev", 0..32);
     for a in &answers {
         assert_app_answer(a.status, &a.headers, &a.body, "main");
     }

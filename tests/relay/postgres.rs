@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::team::dev_client;
-use super::{App, AppRequest, Relay, attached, header, http, post, raw, runtime, seq_body};
+use super::{
+    App, AppRequest, Relay, attached, header, http, post, post_at_once, raw, runtime, seq_body,
+};
 use crate::common::postgres::{PASSWORD, Postgres};
 use crate::common::{hookcli, request_head, run};
 
@@ -460,20 +462,7 @@ fn relay_on_postgres_gives_each_of_many_concurrent_routed_deliveries_its_own_ans
 fn relay_on_postgres_sends_routing_notifications_on_each_instances_listening_connection() {
     let Some(pg) = Postgres::shared() else { return };
     let Routed { url, a, b, .. } = &routed(pg);
-    let answers = runtime().block_on(async {
-        let client = http();
-        let tasks: Vec<_> = (0..48)
-            .map(|i| {
-                let (client, target) = (client.clone(), a.at("dev", &format!("hook/{i}")));
-                tokio::spawn(async move { post(&client, &target, seq_body(i)).await })
-            })
-            .collect();
-        let mut answers = Vec::new();
-        for t in tasks {
-            answers.push(t.await.unwrap());
-        }
-        answers
-    });
+    let answers = post_at_once(a, "dev", 0..48);
     for answer in &answers {
         assert_eq!(answer.status, 201, "{}\n{}", answer.text(), b.stderr());
     }
@@ -516,20 +505,7 @@ fn relay_on_postgres_routes_again_on_new_connections_after_the_database_restarts
         std::thread::sleep(Duration::from_millis(200));
     }
     // Both directions again, several at once.
-    let answers = runtime().block_on(async {
-        let client = http();
-        let tasks: Vec<_> = (10..42)
-            .map(|i| {
-                let (client, target) = (client.clone(), a.at("dev", &format!("hook/{i}")));
-                tokio::spawn(async move { post(&client, &target, seq_body(i)).await })
-            })
-            .collect();
-        let mut answers = Vec::new();
-        for t in tasks {
-            answers.push(t.await.unwrap());
-        }
-        answers
-    });
+    let answers = post_at_once(a, "dev", 10..42);
     assert!(answers.iter().all(|r| r.status == 201), "{}", b.stderr());
     // The connections opened while the instances did not listen are closed
     // once they do: only the two listening ones sent the burst.
