@@ -62,13 +62,13 @@ struct Connections {
     fallback: Option<Ready>,
 }
 
-type Listening = Arc<StdMutex<Connections>>;
+type SharedConnections = Arc<StdMutex<Connections>>;
 
 /// The routing notifications of one instance.
 pub(in crate::relay) struct Notifier {
     db: Arc<Db>,
     queue: mpsc::UnboundedSender<Pending>,
-    listening: Listening,
+    connections: SharedConnections,
 }
 
 impl Notifier {
@@ -76,14 +76,18 @@ impl Notifier {
     pub(in crate::relay) fn start(db: Arc<Db>) -> Notifier {
         let (queue, waiting) = mpsc::unbounded_channel();
         let waiting = Arc::new(Mutex::new(waiting));
-        let listening = Listening::default();
+        let connections = SharedConnections::default();
         for _ in 0..SENDERS {
-            tokio::spawn(send_batches(db.clone(), waiting.clone(), listening.clone()));
+            tokio::spawn(send_batches(
+                db.clone(),
+                waiting.clone(),
+                connections.clone(),
+            ));
         }
         Notifier {
             db,
             queue,
-            listening,
+            connections,
         }
     }
 
@@ -92,7 +96,7 @@ impl Notifier {
     pub(in crate::relay) async fn send_on(&self, client: Arc<Client>) -> Result<(), DbError> {
         let ready = prepare(&self.db, client).await?;
         let fallback = {
-            let mut connections = self.listening.lock().unwrap_or_else(|p| p.into_inner());
+            let mut connections = self.connections.lock().unwrap_or_else(|p| p.into_inner());
             connections.listening = Some(ready);
             connections.fallback.take()
         };
@@ -132,7 +136,7 @@ impl Notifier {
 async fn send_batches(
     db: Arc<Db>,
     waiting: Arc<Mutex<mpsc::UnboundedReceiver<Pending>>>,
-    connections: Listening,
+    connections: SharedConnections,
 ) {
     loop {
         let batch = {
@@ -164,7 +168,7 @@ async fn send_batches(
 
 /// The connection to send on: the listening one when it is open, else the
 /// senders' own, opened when there is none.
-async fn connection(db: &Db, connections: &Listening) -> Result<Ready, DbError> {
+async fn connection(db: &Db, connections: &SharedConnections) -> Result<Ready, DbError> {
     let open = |c: &Option<Ready>| c.clone().filter(|(c, _)| !c.is_closed());
     {
         let connections = connections.lock().unwrap_or_else(|p| p.into_inner());
@@ -183,7 +187,7 @@ async fn connection(db: &Db, connections: &Listening) -> Result<Ready, DbError> 
 
 /// A batch took longer than [`SEND_LIMIT`]: the connection is taken out
 /// (the next batch opens another), and its waiters hear why.
-fn stalled(db: &Db, connections: &Listening, ready: &Ready) -> DbError {
+fn stalled(db: &Db, connections: &SharedConnections, ready: &Ready) -> DbError {
     let mut guard = connections.lock().unwrap_or_else(|p| p.into_inner());
     let connections = &mut *guard;
     for slot in [&mut connections.listening, &mut connections.fallback] {
