@@ -142,7 +142,7 @@ set edit:completion:arg-completer[hookcli] = {|@words|
             cand --body-timeout 'Answer 408 to a body that has not arrived whole in this time'
             cand --max-connections 'Open connections at most, clients'' included (default: up to 4096, below the descriptor limit); past it the longest-idle one is closed, else newcomers wait'
             cand --body-budget 'Body bytes all requests in flight may hold at once (default: twice --max-body, at least 64MiB); past it, 503 with Retry-After'
-            cand --threads 'Threads serving connections. On one, a delivery''s hand-offs wake no other thread, which costs less CPU; at about 25µs of CPU a delivery, one is plenty for a team. Scale out with more instances, or raise this on a big host'
+            cand --threads 'Threads serving connections. On one, a delivery''s hand-offs wake no other thread, which costs less CPU; at about 25µs of CPU a delivery (a TLS handshake more on a new connection), one is plenty for a team. Scale out with more instances, or raise this on a big host'
             cand --tokens 'Also accept the per-developer tokens in this file, each for its own channels (`relay token add` writes it)'
             cand --metrics-token-env 'Serve GET /metrics on the public port to bearers of the token in this environment variable'
             cand --metrics-bind 'Serve GET /metrics, with no token, on this address of its own (127.0.0.1:9187)'

@@ -598,7 +598,7 @@ pub struct RelayArgs {
     /// Body bytes all requests in flight may hold at once (default: twice --max-body, at least 64MiB); past it, 503 with Retry-After.
     #[arg(long, value_parser = parse_size, value_name = "BYTES")]
     pub body_budget: Option<u64>,
-    /// Threads serving connections. On one, a delivery's hand-offs wake no other thread, which costs less CPU; at about 25µs of CPU a delivery, one is plenty for a team. Scale out with more instances, or raise this on a big host.
+    /// Threads serving connections. On one, a delivery's hand-offs wake no other thread, which costs less CPU; at about 25µs of CPU a delivery (a TLS handshake more on a new connection), one is plenty for a team. Scale out with more instances, or raise this on a big host.
     #[arg(long, value_name = "N", env = "HOOKCLI_RELAY_THREADS", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: u16,
     /// Also accept the per-developer tokens in this file, each for its own channels (`relay token add` writes it).
