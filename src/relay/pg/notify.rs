@@ -197,7 +197,10 @@ fn stalled(db: &Db, connections: &SharedConnections, ready: &Ready) -> DbError {
     }
     DbError::Unreachable {
         shown: db.shown().to_string(),
-        why: format!("a routing notification took over {SEND_LIMIT:?}"),
+        why: format!(
+            "a routing notification was not committed within {} s",
+            SEND_LIMIT.as_secs()
+        ),
     }
 }
 
