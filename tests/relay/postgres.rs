@@ -453,6 +453,26 @@ fn relay_on_postgres_gives_each_of_many_concurrent_routed_deliveries_its_own_ans
     );
 }
 
+/// The last statement of a connection that sends the routing notifications.
+const SENDING: &str = "SELECT pg_notify(t, p)%";
+/// The last statement of a listening connection that has sent nothing.
+const LISTENING: &str = "LISTEN %";
+
+/// The process ids of the relays' connections to `url`'s database whose
+/// last statement is like `pattern`.
+fn relay_backends(pg: &Postgres, url: &str, pattern: &str) -> Vec<String> {
+    pg.psql(
+        &db_name(url),
+        &format!(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+             AND application_name LIKE 'hookcli relay %' AND query LIKE '{pattern}'"
+        ),
+    )
+    .split_whitespace()
+    .map(str::to_string)
+    .collect()
+}
+
 /// Routing notifications go out on each instance's listening connection
 /// (src/relay/pg/notify.rs): PostgreSQL wakes every listener at a commit
 /// but the committing one, so a delivery no longer wakes its sender's own
@@ -466,23 +486,16 @@ fn relay_on_postgres_sends_routing_notifications_on_each_instances_listening_con
     for answer in &answers {
         assert_eq!(answer.status, 201, "{}\n{}", answer.text(), b.stderr());
     }
-    let last_statement_like = |pattern: &str| {
-        pg.psql(
-            &db_name(url),
-            &format!(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
-                 AND application_name LIKE 'hookcli relay %' AND query LIKE '{pattern}'"
-            ),
-        )
-        .trim()
-        .to_string()
-    };
     assert_eq!(
-        last_statement_like("SELECT pg_notify(t, p)%"),
-        "2",
+        relay_backends(pg, url, SENDING).len(),
+        2,
         "A's deliveries and B's answers, each on one connection"
     );
-    assert_eq!(last_statement_like("LISTEN %"), "0", "the senders listen");
+    assert_eq!(
+        relay_backends(pg, url, LISTENING).len(),
+        0,
+        "the senders listen"
+    );
 }
 
 /// After the database restarts, routing works again by itself: each
@@ -510,27 +523,14 @@ fn relay_on_postgres_routes_again_on_new_connections_after_the_database_restarts
     // The connections opened while the instances did not listen are closed
     // once they do: only the two listening ones sent the burst.
     let deadline = Instant::now() + Duration::from_secs(5);
-    let sending = || {
-        pg.psql(
-            &db_name(url),
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
-             AND application_name LIKE 'hookcli relay %' AND query LIKE 'SELECT pg_notify(t, p)%'",
-        )
-        .trim()
-        .to_string()
-    };
-    while sending() != "2" {
+    let sending = || relay_backends(&pg, url, SENDING).len();
+    while sending() != 2 {
         assert!(Instant::now() < deadline, "{} sending", sending());
         std::thread::sleep(Duration::from_millis(100));
     }
-    let listening_idle = pg.psql(
-        &db_name(url),
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
-         AND application_name LIKE 'hookcli relay %' AND query LIKE 'LISTEN %'",
-    );
     assert_eq!(
-        listening_idle.trim(),
-        "0",
+        relay_backends(&pg, url, LISTENING).len(),
+        0,
         "the new listening connections send"
     );
 }
@@ -558,15 +558,7 @@ fn relay_on_postgres_answers_503_when_its_notifications_stall_and_carries_on() {
     let route = |range: std::ops::Range<usize>| post_all(a, "dev", range);
     assert!(route(0..2).iter().all(|r| r.status == 201));
     // The two connections the instances send on (and listen on).
-    let pids: Vec<String> = pg
-        .psql(
-            &db_name(url),
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
-             AND application_name LIKE 'hookcli relay %' AND query LIKE 'SELECT pg_notify(t, p)%'",
-        )
-        .split_whitespace()
-        .map(str::to_string)
-        .collect();
+    let pids = relay_backends(&pg, url, SENDING);
     assert_eq!(pids.len(), 2, "{pids:?}");
     let stopped = Stopped(pids);
     for pid in &stopped.0 {
